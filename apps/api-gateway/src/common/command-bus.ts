@@ -1,0 +1,33 @@
+// The gateway's single way into the services: NATS request/reply with a bounded timeout.
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import type { GatewayConfig } from '@voxmail/config';
+import { CommandClient } from '@voxmail/messaging';
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+@Injectable()
+export class CommandBus implements OnApplicationShutdown {
+  private readonly proxy: ClientProxy;
+  private readonly client: CommandClient;
+
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+    this.proxy = ClientProxyFactory.create({
+      transport: Transport.NATS,
+      options: { servers: [config.natsUrl], name: 'api-gateway', maxReconnectAttempts: -1 },
+    });
+    this.client = new CommandClient(this.proxy, config.commandTimeoutMs);
+  }
+
+  connect(): Promise<unknown> {
+    return this.proxy.connect();
+  }
+
+  execute<T>(subject: string, payload: object): Promise<T> {
+    return this.client.execute<T>(subject, payload);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.proxy.close();
+  }
+}

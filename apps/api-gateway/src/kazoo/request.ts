@@ -1,0 +1,119 @@
+// Reading Kazoo requests: the `{data: ...}` envelope, path ids, If-Match, and list query strings.
+import {
+  DomainError,
+  ErrorCode,
+  HEX_ID,
+  isPlainObject,
+  JsonObject,
+  ListFilter,
+  ListQuery,
+  MAX_PAGE_SIZE,
+  DEFAULT_PAGE_SIZE,
+} from '@voxmail/contracts';
+import type { GatewayRequest } from '../common/request';
+
+const invalid = (field: string, rule: string, message: string) =>
+  new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
+
+/** The request envelope's `data` object; a missing or non-object `data` is a 400 naming it. */
+export function dataOf(body: unknown, required = true): JsonObject {
+  if (body === undefined || body === null || body === '') {
+    if (!required) return {};
+    throw invalid('data', 'required', 'Field is required but missing');
+  }
+  if (!isPlainObject(body)) throw invalid('data', 'type', 'The request body must be a JSON object {"data": {...}}');
+  const data = body.data;
+  if (data === undefined) {
+    if (!required) return {};
+    throw invalid('data', 'required', 'Field is required but missing');
+  }
+  if (!isPlainObject(data)) throw invalid('data', 'type', 'Value is not of type object');
+  return data;
+}
+
+/** Path ids that are not 32 hex characters can name nothing: 404, as for any unknown id. */
+export function pathId(v: string): string {
+  if (!HEX_ID.test(v)) throw new DomainError(ErrorCode.NotFound, 'bad identifier', { cause: v.slice(0, 64), message: 'bad identifier' });
+  return v;
+}
+
+export function ifMatch(req: GatewayRequest): string | undefined {
+  const h = req.headers['if-match'];
+  return typeof h === 'string' && h ? h.replace(/^W\//, '').replace(/"/g, '') : undefined;
+}
+
+function bool(q: Record<string, unknown>, name: string): boolean | undefined {
+  const v = q[name];
+  if (v === undefined) return undefined;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw invalid(name, 'type', 'Value is not of type boolean');
+}
+
+function int(q: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
+  const v = q[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^-?\d+$/.test(v) || n < min || n > max) {
+    throw invalid(name, 'type', `Value must be an integer between ${min} and ${max}`);
+  }
+  return n;
+}
+
+const FILTER_KEYS: [string, ListFilter['op']][] = [
+  ['has_key', 'has_key'],
+  ['key_missing', 'key_missing'],
+  ['has_value', 'has_value'],
+  ['missing_value', 'missing_value'],
+];
+
+const splitPath = (p: string, field: string): string[] => {
+  const parts = p.split('.');
+  if (!parts.every((s) => /^[A-Za-z0-9_\-]{1,64}$/.test(s)) || parts.length > 8) {
+    throw invalid(field, 'pattern', 'Filter keys are letters, digits, _ and -, joined by dots');
+  }
+  return parts;
+};
+
+/** Kazoo's list query string: page_size, start_key, ascending/descending, paginate and filters. */
+export function listQueryOf(req: GatewayRequest, extra: ListFilter[] = []): ListQuery {
+  const q = (req.query ?? {}) as Record<string, unknown>;
+  const query = new ListQuery();
+  query.pageSize = int(q, 'page_size', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+  if (q.start_key !== undefined) {
+    if (typeof q.start_key !== 'string' || !/^[A-Za-z0-9_-]{1,512}$/.test(q.start_key)) {
+      throw invalid('start_key', 'type', 'start_key is not a key this server issued');
+    }
+    query.startKey = q.start_key;
+  }
+  const asc = bool(q, 'ascending');
+  const desc = bool(q, 'descending');
+  query.descending = asc !== undefined ? !asc : (desc ?? true);
+  query.paginate = bool(q, 'paginate') ?? true;
+  const filters: ListFilter[] = [...extra];
+  for (const [key, raw] of Object.entries(q)) {
+    const values = Array.isArray(raw) ? raw : [raw];
+    for (const value of values) {
+      if (typeof value !== 'string') continue;
+      const f = new ListFilter();
+      if (key.startsWith('filter_not_')) {
+        Object.assign(f, { op: 'not', path: splitPath(key.slice(11), key), value });
+      } else if (key.startsWith('filter_')) {
+        Object.assign(f, { op: 'eq', path: splitPath(key.slice(7), key), value });
+      } else {
+        const op = FILTER_KEYS.find(([k]) => k === key)?.[1];
+        if (!op) continue;
+        Object.assign(f, { op, path: splitPath(value, key) });
+      }
+      filters.push(f);
+    }
+  }
+  if (filters.length > 32) throw invalid('filters', 'maxItems', 'At most 32 filters');
+  query.filters = filters;
+  const range = (name: string) => int(q, name, 0, 1e12);
+  query.createdFrom = range('created_from');
+  query.createdTo = range('created_to');
+  query.modifiedFrom = range('modified_from');
+  query.modifiedTo = range('modified_to');
+  return query;
+}

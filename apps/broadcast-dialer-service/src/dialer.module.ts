@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { ServiceConfig } from '@voxmail/config';
+import { ServiceInfraModule } from '@voxmail/messaging';
+import { DialerHandler } from './dialer.handler';
+import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
+
+export const DIALER_SCHEMA = 'dialer';
+
+@Module({})
+export class DialerModule {
+  static register(config: ServiceConfig): DynamicModule {
+    return {
+      module: DialerModule,
+      imports: [
+        ServiceInfraModule.forService({ config, schema: DIALER_SCHEMA, entities: [], migrations: [Outbox1764000000000] }),
+      ],
+      controllers: [DialerHandler],
+    };
+  }
+}

@@ -1,0 +1,78 @@
+// Account rows; every read filters out deleted accounts.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ListQuery, Page } from '@voxmail/contracts';
+import { keysetPage } from '@voxmail/persistence';
+import { AccountEntity } from './account.entity';
+
+@Injectable()
+export class AccountsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  private repo(m?: EntityManager) {
+    return (m ?? this.ds.manager).getRepository(AccountEntity);
+  }
+
+  findActive(id: string, m?: EntityManager): Promise<AccountEntity | null> {
+    return this.repo(m)
+      .createQueryBuilder('a')
+      .where('a.id = :id AND a.deleted_at IS NULL', { id })
+      .getOne();
+  }
+
+  lockActive(id: string, m: EntityManager): Promise<AccountEntity | null> {
+    return this.repo(m)
+      .createQueryBuilder('a')
+      .setLock('pessimistic_write')
+      .where('a.id = :id AND a.deleted_at IS NULL', { id })
+      .getOne();
+  }
+
+  findOperator(m?: EntityManager): Promise<AccountEntity | null> {
+    return this.repo(m).findOne({ where: { isOperator: true } });
+  }
+
+  findByApiKeyHash(hash: string): Promise<AccountEntity | null> {
+    return this.repo()
+      .createQueryBuilder('a')
+      .where('a.api_key_hash = :hash AND a.deleted_at IS NULL', { hash })
+      .getOne();
+  }
+
+  findByNameOrRealm(name: string | undefined, realm: string | undefined): Promise<AccountEntity[]> {
+    const qb = this.repo().createQueryBuilder('a').where('a.deleted_at IS NULL');
+    if (name) qb.andWhere('a.name_lower = :name', { name: name.toLowerCase() });
+    if (realm) qb.andWhere("lower(a.doc->>'realm') = :realm", { realm: realm.toLowerCase() });
+    return qb.limit(10).getMany();
+  }
+
+  realmTaken(realm: string, exceptId: string | null, m?: EntityManager): Promise<boolean> {
+    return this.repo(m)
+      .createQueryBuilder('a')
+      .where("a.deleted_at IS NULL AND lower(a.doc->>'realm') = :realm", { realm: realm.toLowerCase() })
+      .andWhere(exceptId ? 'a.id <> :exceptId' : 'TRUE', { exceptId })
+      .getExists();
+  }
+
+  insert(m: EntityManager, a: Partial<AccountEntity>): Promise<AccountEntity> {
+    return this.repo(m).save(this.repo(m).create(a));
+  }
+
+  save(m: EntityManager, a: AccountEntity): Promise<AccountEntity> {
+    return this.repo(m).save(a);
+  }
+
+  listChildren(parentId: string, query: ListQuery): Promise<Page<AccountEntity>> {
+    const qb = this.repo().createQueryBuilder('a').where('a.parent_id = :parentId AND a.deleted_at IS NULL', { parentId });
+    return keysetPage(qb, query, {
+      docColumn: 'a.doc',
+      sortColumn: 'a.seq',
+      idColumn: 'a.id',
+      createdColumn: 'a.created_at',
+      modifiedColumn: 'a.updated_at',
+      sortValue: (r) => r.seq,
+      idValue: (r) => r.id,
+    });
+  }
+}

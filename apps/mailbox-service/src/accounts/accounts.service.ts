@@ -1,0 +1,214 @@
+// Accounts (tenants): the operator creates them; each has an API key that Kazoo clients can read back.
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  AccountSchema,
+  Actor,
+  CreateDocCommand,
+  DocIdCommand,
+  DocReply,
+  DomainError,
+  ErrorCode,
+  EventTypes,
+  JsonObject,
+  ListCommand,
+  ListReply,
+  contentRevision,
+  mergePatch,
+  newId,
+  revisionOf,
+  TenantCommand,
+  UpdateDocCommand,
+  validateDocument,
+  withoutReservedKeys,
+} from '@voxmail/contracts';
+import { appendEvents } from '@voxmail/messaging';
+import { assertAdmin, assertTenantVisible } from '../access';
+import { SecretBox, newApiKey } from '../auth/secrets';
+import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
+import type { MailboxConfig } from '@voxmail/config';
+import { AccountEntity } from './account.entity';
+import { AccountsRepository } from './accounts.repository';
+
+export function accountView(a: AccountEntity): JsonObject & { id: string } {
+  return { ...a.doc, id: a.id };
+}
+
+export function accountReply(a: AccountEntity): DocReply {
+  return { doc: accountView(a), revision: revisionOf(a.id, a.version) };
+}
+
+export function checkRevision(id: string, version: number, ifRevision?: string): void {
+  if (ifRevision && ifRevision !== revisionOf(id, version)) {
+    throw new DomainError(ErrorCode.RevisionConflict, 'the document was changed since you read it', {
+      revision: { conflict: { message: 'If-Match does not match the current revision', current: revisionOf(id, version) } },
+    });
+  }
+}
+
+@Injectable()
+export class AccountsService implements OnApplicationBootstrap {
+  private readonly log = new Logger(AccountsService.name);
+  private readonly box: SecretBox;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly accounts: AccountsRepository,
+    @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
+  ) {
+    this.box = new SecretBox(config.secret);
+  }
+
+  /** The operator (root) account exists from the first start; its key follows VOXMAIL_OPERATOR_API_KEY. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['voxmail-operator-account']);
+      const hash = this.box.mac(this.config.operatorApiKey);
+      const existing = await this.accounts.findOperator(m);
+      if (!existing) {
+        const id = newId();
+        await this.accounts.insert(m, {
+          id,
+          parentId: null,
+          isOperator: true,
+          nameLower: 'operator',
+          doc: { name: 'Operator', enabled: true, is_reseller: true },
+          version: 1,
+          apiKeyHash: hash,
+          apiKeyEnc: this.box.encrypt(this.config.operatorApiKey),
+        });
+        await appendEvents(m, MAILBOX_SCHEMA, [
+          { type: EventTypes.AccountCreated, tenantId: id, aggregateId: id, data: { id, name: 'Operator' } },
+        ]);
+        this.log.log(`operator account ${id} created`);
+      } else if (existing.apiKeyHash !== hash) {
+        existing.apiKeyHash = hash;
+        existing.apiKeyEnc = this.box.encrypt(this.config.operatorApiKey);
+        await this.accounts.save(m, existing);
+        await m.query(`DELETE FROM mailbox.auth_tokens WHERE account_id = $1 AND source = 'api_key'`, [existing.id]);
+        this.log.log('operator API key changed from the environment');
+      }
+    });
+  }
+
+  /** Loads an account the actor may see, or answers 404. */
+  async requireVisible(actor: Actor, id: string, m?: EntityManager): Promise<AccountEntity> {
+    assertTenantVisible(actor, id);
+    const a = await this.accounts.findActive(id, m);
+    if (!a) throw DomainError.notFound();
+    return a;
+  }
+
+  private async validated(doc: JsonObject, selfId: string | null, m: EntityManager): Promise<JsonObject> {
+    const clean = validateDocument(AccountSchema, withoutReservedKeys(doc));
+    if (typeof clean.realm === 'string' && (await this.accounts.realmTaken(clean.realm, selfId, m))) {
+      throw new DomainError(ErrorCode.Conflict, 'invalid data', {
+        realm: { unique: { message: 'Realm is already in use by another account', cause: clean.realm } },
+      });
+    }
+    return clean;
+  }
+
+  async create(cmd: CreateDocCommand): Promise<DocReply> {
+    await this.requireVisible(cmd.actor, cmd.tenantId);
+    if (cmd.actor.role !== 'operator') {
+      throw new DomainError(ErrorCode.Forbidden, 'only the operator may create accounts');
+    }
+    return this.ds.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['voxmail-account-realms']);
+      const doc = await this.validated(cmd.doc, null, m);
+      const id = newId();
+      const apiKey = newApiKey();
+      const a = await this.accounts.insert(m, {
+        id,
+        parentId: cmd.tenantId,
+        isOperator: false,
+        nameLower: String(doc.name).toLowerCase(),
+        doc,
+        version: 1,
+        apiKeyHash: this.box.mac(apiKey),
+        apiKeyEnc: this.box.encrypt(apiKey),
+      });
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        { type: EventTypes.AccountCreated, tenantId: id, aggregateId: id, data: { ...accountView(a), parent_id: cmd.tenantId } },
+      ]);
+      return accountReply(a);
+    });
+  }
+
+  async get(cmd: DocIdCommand): Promise<DocReply> {
+    return accountReply(await this.requireVisible(cmd.actor, cmd.id));
+  }
+
+  async update(cmd: UpdateDocCommand): Promise<DocReply> {
+    await this.requireVisible(cmd.actor, cmd.id);
+    assertAdmin(cmd.actor);
+    return this.ds.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['voxmail-account-realms']);
+      const a = await this.accounts.lockActive(cmd.id, m);
+      if (!a) throw DomainError.notFound();
+      checkRevision(a.id, a.version, cmd.ifRevision);
+      const next = cmd.mode === 'merge' ? mergePatch(a.doc, withoutReservedKeys(cmd.doc)) : cmd.doc;
+      a.doc = await this.validated(next, a.id, m);
+      a.nameLower = String(a.doc.name).toLowerCase();
+      a.version += 1;
+      await this.accounts.save(m, a);
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        { type: EventTypes.AccountUpdated, tenantId: a.id, aggregateId: a.id, data: accountView(a) },
+      ]);
+      return accountReply(a);
+    });
+  }
+
+  async delete(cmd: DocIdCommand): Promise<DocReply> {
+    const a = await this.requireVisible(cmd.actor, cmd.id);
+    if (cmd.actor.role !== 'operator') throw new DomainError(ErrorCode.Forbidden, 'only the operator may delete accounts');
+    if (a.isOperator) throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be deleted');
+    return this.ds.transaction(async (m) => {
+      const locked = await this.accounts.lockActive(cmd.id, m);
+      if (!locked) throw DomainError.notFound();
+      locked.deletedAt = new Date();
+      locked.version += 1;
+      await this.accounts.save(m, locked);
+      await m.query('DELETE FROM mailbox.auth_tokens WHERE account_id = $1', [locked.id]);
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        { type: EventTypes.AccountDeleted, tenantId: locked.id, aggregateId: locked.id, data: accountView(locked) },
+      ]);
+      const reply = accountReply(locked);
+      return { ...reply, doc: { ...reply.doc, _read_only: { deleted: true } } };
+    });
+  }
+
+  async listChildren(cmd: ListCommand): Promise<ListReply> {
+    await this.requireVisible(cmd.actor, cmd.tenantId);
+    assertAdmin(cmd.actor);
+    const page = await this.accounts.listChildren(cmd.tenantId, cmd.query);
+    const items = page.items.map((a) => ({ id: a.id, name: a.doc.name, realm: a.doc.realm }));
+    return { items, startKey: page.startKey, nextStartKey: page.nextStartKey, revision: contentRevision(items) };
+  }
+
+  async getApiKey(cmd: TenantCommand): Promise<{ api_key: string }> {
+    const a = await this.requireVisible(cmd.actor, cmd.tenantId);
+    assertAdmin(cmd.actor);
+    return { api_key: this.box.decrypt(a.apiKeyEnc) };
+  }
+
+  async rotateApiKey(cmd: TenantCommand): Promise<{ api_key: string }> {
+    await this.requireVisible(cmd.actor, cmd.tenantId);
+    assertAdmin(cmd.actor);
+    return this.ds.transaction(async (m) => {
+      const a = await this.accounts.lockActive(cmd.tenantId, m);
+      if (!a) throw DomainError.notFound();
+      const apiKey = newApiKey();
+      a.apiKeyHash = this.box.mac(apiKey);
+      a.apiKeyEnc = this.box.encrypt(apiKey);
+      await this.accounts.save(m, a);
+      await m.query(`DELETE FROM mailbox.auth_tokens WHERE account_id = $1 AND source = 'api_key'`, [a.id]);
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        { type: EventTypes.ApiKeyRotated, tenantId: a.id, aggregateId: a.id, data: { id: a.id } },
+      ]);
+      return { api_key: apiKey };
+    });
+  }
+}

@@ -1,0 +1,129 @@
+// API clients: the credentials the other API faces (Yeastar, Onbuka, Flexisip) authenticate with.
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { MailboxConfig } from '@voxmail/config';
+import {
+  ApiClientSchema,
+  CreateDocCommand,
+  DocIdCommand,
+  DomainError,
+  EventTypes,
+  ErrorCode,
+  JsonObject,
+  ListCommand,
+  ListReply,
+  contentRevision,
+  newId,
+  validateDocument,
+} from '@voxmail/contracts';
+import { keysetPage } from '@voxmail/persistence';
+import { appendEvents } from '@voxmail/messaging';
+import { assertAdmin } from '../access';
+import { AccountsService } from '../accounts/accounts.service';
+import { SecretBox } from '../auth/secrets';
+import { UsersRepository } from '../users/users.repository';
+import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
+import { ApiClientEntity } from './api-client.entity';
+
+export function apiClientView(c: ApiClientEntity): JsonObject {
+  return {
+    id: c.id,
+    client_id: c.id,
+    name: c.name,
+    priv_level: c.privLevel,
+    ...(c.ownerId ? { owner_id: c.ownerId } : {}),
+    created: Math.floor(c.createdAt.getTime() / 1000) + 62167219200,
+  };
+}
+
+@Injectable()
+export class ApiClientsService {
+  private readonly box: SecretBox;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly accounts: AccountsService,
+    private readonly users: UsersRepository,
+    @Inject(MAILBOX_CONFIG) config: MailboxConfig,
+  ) {
+    this.box = new SecretBox(config.secret);
+  }
+
+  secretHash(secret: string): string {
+    return this.box.mac(`client:${secret}`);
+  }
+
+  async create(cmd: CreateDocCommand): Promise<{ doc: JsonObject; revision: string }> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    assertAdmin(cmd.actor);
+    const doc = validateDocument(ApiClientSchema, { ...cmd.doc });
+    const ownerId = typeof doc.owner_id === 'string' ? doc.owner_id : null;
+    if (ownerId && !(await this.users.find(cmd.tenantId, ownerId))) {
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        owner_id: { not_found: { message: 'owner_id is not a user of this account', cause: ownerId } },
+      });
+    }
+    const secret = randomBytes(32).toString('base64url');
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(ApiClientEntity);
+      const c = await repo.save(
+        repo.create({
+          id: newId(),
+          accountId: cmd.tenantId,
+          name: String(doc.name),
+          privLevel: doc.priv_level as ApiClientEntity['privLevel'],
+          ownerId,
+          secretHash: this.secretHash(secret),
+        }),
+      );
+      const saved = await repo.findOneByOrFail({ id: c.id, accountId: cmd.tenantId });
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        { type: EventTypes.ApiClientCreated, tenantId: cmd.tenantId, aggregateId: c.id, data: apiClientView(saved) },
+      ]);
+      // the secret is shown this once and never again
+      return { doc: { ...apiClientView(saved), client_secret: secret }, revision: contentRevision(c.id) };
+    });
+  }
+
+  async list(cmd: ListCommand): Promise<ListReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    assertAdmin(cmd.actor);
+    const qb = this.ds
+      .getRepository(ApiClientEntity)
+      .createQueryBuilder('c')
+      .where('c.account_id = :accountId', { accountId: cmd.tenantId });
+    const page = await keysetPage(qb, { ...cmd.query, filters: [] }, {
+      docColumn: "jsonb_build_object('name', c.name, 'priv_level', c.priv_level)",
+      sortColumn: 'c.seq',
+      idColumn: 'c.id',
+      createdColumn: 'c.created_at',
+      modifiedColumn: 'c.created_at',
+      sortValue: (r) => r.seq,
+      idValue: (r) => r.id,
+    });
+    const items = page.items.map(apiClientView);
+    return { items, startKey: page.startKey, nextStartKey: page.nextStartKey, revision: contentRevision(items) };
+  }
+
+  /** Revokes at once: the client row and every token it obtained go in one transaction. */
+  async delete(cmd: DocIdCommand): Promise<{ doc: JsonObject; revision: string }> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    assertAdmin(cmd.actor);
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(ApiClientEntity);
+      const c = await repo.findOne({ where: { id: cmd.id, accountId: cmd.tenantId }, lock: { mode: 'pessimistic_write' } });
+      if (!c) throw DomainError.notFound();
+      await repo.delete({ id: c.id, accountId: cmd.tenantId });
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        { type: EventTypes.ApiClientDeleted, tenantId: cmd.tenantId, aggregateId: c.id, data: apiClientView(c) },
+      ]);
+      return { doc: { ...apiClientView(c), _read_only: { deleted: true } }, revision: contentRevision([c.id, 'deleted']) };
+    });
+  }
+
+  findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {
+    return this.ds.getRepository(ApiClientEntity).findOne({ where: { id: clientId, secretHash: this.secretHash(secret) } });
+  }
+}

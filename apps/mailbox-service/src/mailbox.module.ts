@@ -1,0 +1,46 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { MailboxConfig } from '@voxmail/config';
+import { ServiceInfraModule } from '@voxmail/messaging';
+import { AccountEntity } from './accounts/account.entity';
+import { AccountsRepository } from './accounts/accounts.repository';
+import { AccountsService } from './accounts/accounts.service';
+import { ApiClientEntity } from './api-clients/api-client.entity';
+import { ApiClientsService } from './api-clients/api-clients.service';
+import { AuthTokenEntity } from './auth/auth-token.entity';
+import { AuthService } from './auth/auth.service';
+import { AccountsHandler, ApiClientsHandler, AuthHandler, UsersHandler } from './identity.handler';
+import { Identity1764000000000 } from './migrations/1764000000000-identity';
+import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
+import { UserEntity } from './users/user.entity';
+import { UsersRepository } from './users/users.repository';
+import { UsersService } from './users/users.service';
+
+export const MAILBOX_ENTITIES = [AccountEntity, UserEntity, ApiClientEntity, AuthTokenEntity];
+export const MAILBOX_MIGRATIONS = [Identity1764000000000];
+
+@Module({})
+export class MailboxModule {
+  static register(config: MailboxConfig): DynamicModule {
+    return {
+      module: MailboxModule,
+      imports: [
+        ServiceInfraModule.forService({
+          config,
+          schema: MAILBOX_SCHEMA,
+          entities: MAILBOX_ENTITIES,
+          migrations: MAILBOX_MIGRATIONS,
+        }),
+      ],
+      controllers: [AuthHandler, AccountsHandler, UsersHandler, ApiClientsHandler],
+      providers: [
+        { provide: MAILBOX_CONFIG, useValue: config },
+        AccountsRepository,
+        AccountsService,
+        UsersRepository,
+        UsersService,
+        ApiClientsService,
+        AuthService,
+      ],
+    };
+  }
+}

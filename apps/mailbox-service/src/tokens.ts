@@ -1,0 +1,2 @@
+export const MAILBOX_SCHEMA = 'mailbox';
+export const MAILBOX_CONFIG = Symbol('MAILBOX_CONFIG');

@@ -1,0 +1,187 @@
+// Users of an account: admins manage them; a user sees and edits only itself.
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import * as argon2 from 'argon2';
+import { DataSource, EntityManager } from 'typeorm';
+import type { MailboxConfig } from '@voxmail/config';
+import {
+  Actor,
+  CreateDocCommand,
+  DocIdCommand,
+  DocReply,
+  DomainError,
+  ErrorCode,
+  EventTypes,
+  JsonObject,
+  ListCommand,
+  ListReply,
+  contentRevision,
+  mergePatch,
+  newId,
+  revisionOf,
+  UpdateDocCommand,
+  UserSchema,
+  validateDocument,
+  withoutReservedKeys,
+} from '@voxmail/contracts';
+import { appendEvents } from '@voxmail/messaging';
+import { assertAdmin } from '../access';
+import { AccountsService, checkRevision } from '../accounts/accounts.service';
+import { SecretBox } from '../auth/secrets';
+import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
+import { UserEntity } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+export function userView(u: UserEntity): JsonObject & { id: string } {
+  return { ...u.doc, id: u.id };
+}
+
+function userReply(u: UserEntity): DocReply {
+  return { doc: userView(u), revision: revisionOf(u.id, u.version) };
+}
+
+/** Kazoo's user credentials: md5("username:password"). */
+export function kazooCredentials(username: string, password: string): string {
+  return createHash('md5').update(`${username}:${password}`).digest('hex');
+}
+
+@Injectable()
+export class UsersService {
+  private readonly box: SecretBox;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly users: UsersRepository,
+    private readonly accounts: AccountsService,
+    @Inject(MAILBOX_CONFIG) config: MailboxConfig,
+  ) {
+    this.box = new SecretBox(config.secret);
+  }
+
+  credentialsLookup(credentials: string): string {
+    return this.box.mac(`credentials:${credentials}`);
+  }
+
+  /** A user-level actor reaches only its own user; anything else is 404 as if it did not exist. */
+  private assertSelfOrAdmin(actor: Actor, userId: string): void {
+    if (actor.role === 'user' && actor.userId !== userId) throw DomainError.notFound();
+  }
+
+  private async prepare(
+    actor: Actor,
+    accountId: string,
+    input: JsonObject,
+    current: UserEntity | null,
+    m: EntityManager,
+  ): Promise<Partial<UserEntity>> {
+    const password = typeof input.password === 'string' ? input.password : undefined;
+    const doc = validateDocument(UserSchema, withoutReservedKeys(input));
+    delete doc.password;
+    if (actor.role === 'user' && current && doc.priv_level !== current.privLevel) {
+      throw new DomainError(ErrorCode.Forbidden, 'a user cannot change its own priv_level');
+    }
+    const username = typeof doc.username === 'string' ? doc.username : null;
+    const usernameLower = username?.toLowerCase() ?? null;
+    if (usernameLower && (await this.users.usernameTaken(accountId, usernameLower, current?.id ?? null, m))) {
+      throw new DomainError(ErrorCode.Conflict, 'invalid data', {
+        username: { unique: { message: 'Username is already in use', cause: username } },
+      });
+    }
+    const out: Partial<UserEntity> = { doc, usernameLower, privLevel: doc.priv_level as UserEntity['privLevel'] };
+    if (password !== undefined) {
+      if (!username) {
+        throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+          username: { required: { message: 'A username is required to set a password' } },
+        });
+      }
+      const credentials = kazooCredentials(username, password);
+      out.credentialsHash = await argon2.hash(credentials, { type: argon2.argon2id });
+      out.credentialsLookup = this.credentialsLookup(credentials);
+    } else if (current && current.usernameLower !== usernameLower && current.credentialsHash) {
+      // Kazoo credentials bind username and password together: a new username needs the password again.
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        password: { required: { message: 'The password must be given again when the username changes' } },
+      });
+    }
+    return out;
+  }
+
+  async create(cmd: CreateDocCommand): Promise<DocReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    assertAdmin(cmd.actor);
+    return this.ds.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`voxmail-users:${cmd.tenantId}`]);
+      const fields = await this.prepare(cmd.actor, cmd.tenantId, cmd.doc, null, m);
+      const u = await this.users.save(m, { ...fields, id: newId(), accountId: cmd.tenantId, version: 1 });
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        { type: EventTypes.UserCreated, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) },
+      ]);
+      return userReply(u);
+    });
+  }
+
+  async get(cmd: DocIdCommand): Promise<DocReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    this.assertSelfOrAdmin(cmd.actor, cmd.id);
+    const u = await this.users.find(cmd.tenantId, cmd.id);
+    if (!u) throw DomainError.notFound();
+    return userReply(u);
+  }
+
+  async list(cmd: ListCommand): Promise<ListReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    const onlyId = cmd.actor.role === 'user' ? (cmd.actor.userId ?? '-') : undefined;
+    const page = await this.users.list(cmd.tenantId, cmd.query, onlyId);
+    const items = page.items.map((u) => ({
+      id: u.id,
+      username: u.doc.username,
+      first_name: u.doc.first_name,
+      last_name: u.doc.last_name,
+      email: u.doc.email,
+      priv_level: u.privLevel,
+    }));
+    return { items, startKey: page.startKey, nextStartKey: page.nextStartKey, revision: contentRevision(items) };
+  }
+
+  async update(cmd: UpdateDocCommand): Promise<DocReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    this.assertSelfOrAdmin(cmd.actor, cmd.id);
+    return this.ds.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`voxmail-users:${cmd.tenantId}`]);
+      const u = await this.users.lock(cmd.tenantId, cmd.id, m);
+      if (!u) throw DomainError.notFound();
+      checkRevision(u.id, u.version, cmd.ifRevision);
+      const input = cmd.mode === 'merge' ? mergePatch(u.doc, cmd.doc) : cmd.doc;
+      const fields = await this.prepare(cmd.actor, cmd.tenantId, input, u, m);
+      const saved = await this.users.save(m, { ...u, ...fields, version: u.version + 1 });
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        { type: EventTypes.UserUpdated, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(saved) },
+      ]);
+      return userReply(saved);
+    });
+  }
+
+  async delete(cmd: DocIdCommand): Promise<DocReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    this.assertSelfOrAdmin(cmd.actor, cmd.id);
+    assertAdmin(cmd.actor);
+    return this.ds.transaction(async (m) => {
+      const u = await this.users.lock(cmd.tenantId, cmd.id, m);
+      if (!u) throw DomainError.notFound();
+      await this.users.remove(m, u);
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        { type: EventTypes.UserDeleted, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) },
+      ]);
+      return { doc: { ...userView(u), _read_only: { deleted: true } }, revision: revisionOf(u.id, u.version + 1) };
+    });
+  }
+
+  findForAuth(accountIds: string[], credentials: string): Promise<UserEntity[]> {
+    return this.users.findByCredentialsLookup(accountIds, this.credentialsLookup(credentials));
+  }
+
+  findInAccount(accountId: string, userId: string): Promise<UserEntity | null> {
+    return this.users.find(accountId, userId);
+  }
+}

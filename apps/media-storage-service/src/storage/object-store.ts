@@ -1,0 +1,48 @@
+// The object store (MinIO/S3). media-storage-service is the only holder of its credentials.
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Client } from 'minio';
+import type { S3Config } from '@voxmail/config';
+
+export const S3_CONFIG = Symbol('S3_CONFIG');
+
+export function minioClientFor(s3: S3Config): Client {
+  const u = new URL(s3.endpoint);
+  return new Client({
+    endPoint: u.hostname,
+    port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80,
+    useSSL: u.protocol === 'https:',
+    accessKey: s3.accessKey,
+    secretKey: s3.secretKey,
+    region: s3.region,
+    pathStyle: true,
+  });
+}
+
+@Injectable()
+export class ObjectStore implements OnModuleInit {
+  private readonly log = new Logger(ObjectStore.name);
+  readonly client: Client;
+  readonly bucket: string;
+
+  constructor(@Inject(S3_CONFIG) private readonly s3: S3Config) {
+    this.client = minioClientFor(s3);
+    this.bucket = s3.bucket;
+  }
+
+  /** The bucket is created at start if missing. */
+  async onModuleInit(): Promise<void> {
+    if (!(await this.client.bucketExists(this.bucket))) {
+      try {
+        await this.client.makeBucket(this.bucket, this.s3.region);
+        this.log.log(`bucket ${this.bucket} created`);
+      } catch (e) {
+        // another replica may have created it meanwhile
+        if (!(await this.client.bucketExists(this.bucket))) throw e;
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} is missing`);
+  }
+}

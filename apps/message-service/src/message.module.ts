@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { ServiceConfig } from '@voxmail/config';
+import { ServiceInfraModule } from '@voxmail/messaging';
+import { MessageHandler } from './message.handler';
+import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
+
+export const MESSAGE_SCHEMA = 'message';
+
+@Module({})
+export class MessageModule {
+  static register(config: ServiceConfig): DynamicModule {
+    return {
+      module: MessageModule,
+      imports: [
+        ServiceInfraModule.forService({ config, schema: MESSAGE_SCHEMA, entities: [], migrations: [Outbox1764000000000] }),
+      ],
+      controllers: [MessageHandler],
+    };
+  }
+}

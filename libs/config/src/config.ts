@@ -1,0 +1,184 @@
+// Typed configuration read from the environment once at start; a bad value stops the app with one line.
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback?: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') {
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(`${name} is required but not set`);
+  }
+  return v;
+}
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, fallback: string | undefined, protocols: string[]): string {
+  const v = str(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(' or ')}), got "${redact(v)}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return v;
+}
+
+function redact(v: string): string {
+  return v.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+export interface CommonConfig {
+  serviceName: string;
+  databaseUrl: string;
+  natsUrl: string;
+  logLevel: string;
+  migrationsRun: boolean;
+  shutdownTimeoutMs: number;
+}
+
+export interface ServiceConfig extends CommonConfig {
+  healthPort: number;
+  host: string;
+}
+
+export interface GatewayConfig extends CommonConfig {
+  port: number;
+  host: string;
+  publicBaseUrl: string;
+  commandTimeoutMs: number;
+  secret: string;
+}
+
+export interface MailboxConfig extends ServiceConfig {
+  secret: string;
+  operatorApiKey: string;
+  tokenTtlSeconds: number;
+  authFailureLimit: number;
+  authFailureWindowSeconds: number;
+}
+
+export interface S3Config {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  region: string;
+}
+
+export interface MediaConfig extends ServiceConfig {
+  s3: S3Config;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function common(env: Env, serviceName: string): CommonConfig {
+  const logLevel = str(env, 'LOG_LEVEL', 'info');
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  return {
+    serviceName,
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', [
+      'postgres:',
+      'postgresql:',
+    ]),
+    natsUrl: url(env, 'NATS_URL', 'nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    logLevel,
+    migrationsRun: bool(env, 'MIGRATIONS_RUN', true),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 100, 120000),
+  };
+}
+
+export const DEFAULT_HEALTH_PORTS: Record<string, number> = {
+  'mailbox-service': 8101,
+  'message-service': 8102,
+  'media-storage-service': 8103,
+  'broadcast-dialer-service': 8104,
+};
+
+export function loadServiceConfig(serviceName: string, env: Env = process.env): ServiceConfig {
+  return {
+    ...common(env, serviceName),
+    healthPort: int(env, 'HEALTH_PORT', DEFAULT_HEALTH_PORTS[serviceName] ?? 0, 0, 65535),
+    host: str(env, 'HOST', '0.0.0.0'),
+  };
+}
+
+function secret(env: Env): string {
+  const s = str(env, 'VOXMAIL_SECRET');
+  if (s.length < 32) throw new ConfigError('VOXMAIL_SECRET must be at least 32 characters');
+  return s;
+}
+
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const port = int(env, 'PORT', 8000, 0, 65535);
+  return {
+    ...common(env, 'api-gateway'),
+    port,
+    host: str(env, 'HOST', '0.0.0.0'),
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${port}`, ['http:', 'https:']).replace(/\/$/, ''),
+    commandTimeoutMs: int(env, 'COMMAND_TIMEOUT_MS', 5000, 100, 120000),
+    secret: secret(env),
+  };
+}
+
+export function loadMailboxConfig(env: Env = process.env): MailboxConfig {
+  const operatorApiKey = str(env, 'VOXMAIL_OPERATOR_API_KEY');
+  if (operatorApiKey.length < 24) throw new ConfigError('VOXMAIL_OPERATOR_API_KEY must be at least 24 characters');
+  return {
+    ...loadServiceConfig('mailbox-service', env),
+    secret: secret(env),
+    operatorApiKey,
+    tokenTtlSeconds: int(env, 'AUTH_TOKEN_TTL_SECONDS', 3600, 1, 30 * 86400),
+    authFailureLimit: int(env, 'AUTH_FAILURE_LIMIT', 10, 1, 100000),
+    authFailureWindowSeconds: int(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86400),
+  };
+}
+
+export function loadS3Config(env: Env = process.env): S3Config {
+  return {
+    endpoint: url(env, 'S3_ENDPOINT', undefined, ['http:', 'https:']),
+    accessKey: str(env, 'S3_ACCESS_KEY'),
+    secretKey: str(env, 'S3_SECRET_KEY'),
+    bucket: str(env, 'S3_BUCKET', 'voxmail'),
+    region: str(env, 'S3_REGION', 'us-east-1'),
+  };
+}
+
+export function loadMediaConfig(env: Env = process.env): MediaConfig {
+  return { ...loadServiceConfig('media-storage-service', env), s3: loadS3Config(env) };
+}
+
+/** Loads configuration or exits the process with one clear line naming the variable. */
+export function loadOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,109 @@
+// Payload classes of the commands on NATS; every service validates them again on arrival.
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { HEX_ID, JsonObject } from './kazoo';
+import { ListQuery } from './list-query';
+
+export const ROLES = ['operator', 'admin', 'user'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is acting: filled by the gateway from a verified credential, never from client input. */
+export class Actor {
+  @Matches(HEX_ID) accountId: string;
+  @IsIn(ROLES as unknown as string[]) role: Role;
+  @IsOptional() @Matches(HEX_ID) userId?: string;
+  @IsOptional() @Matches(HEX_ID) clientId?: string;
+}
+
+export class TenantCommand {
+  /** The account the request targets (from the URL); services check the actor may act on it. */
+  @Matches(HEX_ID, { message: 'tenantId must be 32 lowercase hex characters' })
+  tenantId: string;
+
+  @ValidateNested()
+  @Type(() => Actor)
+  actor: Actor;
+}
+
+export class CreateDocCommand extends TenantCommand {
+  @IsObject() doc: JsonObject;
+  @IsOptional() @IsString() @MaxLength(128) idempotencyKey?: string;
+}
+
+export class DocIdCommand extends TenantCommand {
+  @Matches(HEX_ID, { message: 'id must be 32 lowercase hex characters' }) id: string;
+}
+
+export class UpdateDocCommand extends DocIdCommand {
+  @IsIn(['replace', 'merge']) mode: 'replace' | 'merge';
+  @IsObject() doc: JsonObject;
+  /** `If-Match`: the revision the client last read; a stale one is a conflict. */
+  @IsOptional() @IsString() @MaxLength(64) ifRevision?: string;
+}
+
+export class ListCommand extends TenantCommand {
+  @ValidateNested()
+  @Type(() => ListQuery)
+  query: ListQuery;
+}
+
+export class ApiKeyAuthCommand {
+  @IsString() @MinLength(1) @MaxLength(256) apiKey: string;
+  /** The caller's address, for rate limiting repeated failures. */
+  @IsString() @MaxLength(128) clientKey: string;
+}
+
+export class UserAuthCommand {
+  @Matches(/^[0-9a-f]{32}$/) credentials: string;
+  @IsOptional() @IsString() @MaxLength(128) accountName?: string;
+  @IsOptional() @IsString() @MaxLength(253) accountRealm?: string;
+  @IsString() @MaxLength(128) clientKey: string;
+}
+
+export class ApiClientAuthCommand {
+  @Matches(HEX_ID) clientId: string;
+  @IsString() @MinLength(1) @MaxLength(256) clientSecret: string;
+  @IsString() @MaxLength(128) clientKey: string;
+}
+
+export class VerifyTokenCommand {
+  @IsString() @MinLength(1) @MaxLength(512) token: string;
+}
+
+export class RotateApiKeyCommand extends TenantCommand {
+  @IsOptional() @IsBoolean() confirm?: boolean;
+}
+
+export interface TokenGrant {
+  auth_token: string;
+  account_id: string;
+  owner_id?: string;
+  account_name: string;
+  priv_level: Role;
+  expires_at: string;
+}
+
+export type StoredDocument = JsonObject & { id: string };
+
+/** What a service answers for a single document: the body and its revision. */
+export interface DocReply {
+  doc: StoredDocument;
+  revision: string;
+}
+
+export interface ListReply {
+  items: JsonObject[];
+  startKey?: string;
+  nextStartKey?: string;
+  revision: string;
+}

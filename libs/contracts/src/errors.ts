@@ -1,0 +1,72 @@
+// Coded domain errors: the only error vocabulary that crosses NATS. Faces map codes to their own shapes.
+export enum ErrorCode {
+  BadRequest = 'bad_request',
+  ValidationFailed = 'validation_failed',
+  Unauthenticated = 'unauthenticated',
+  Forbidden = 'forbidden',
+  NotFound = 'not_found',
+  MethodNotAllowed = 'method_not_allowed',
+  Conflict = 'conflict',
+  RevisionConflict = 'revision_conflict',
+  PayloadTooLarge = 'payload_too_large',
+  RangeNotSatisfiable = 'range_not_satisfiable',
+  UnsupportedMediaType = 'unsupported_media_type',
+  Unprocessable = 'unprocessable',
+  Locked = 'locked',
+  RateLimited = 'rate_limited',
+  ServiceUnavailable = 'service_unavailable',
+  Internal = 'internal',
+}
+
+export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
+  [ErrorCode.BadRequest]: 400,
+  [ErrorCode.ValidationFailed]: 400,
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.MethodNotAllowed]: 405,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.RevisionConflict]: 409,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.RangeNotSatisfiable]: 416,
+  [ErrorCode.UnsupportedMediaType]: 415,
+  [ErrorCode.Unprocessable]: 422,
+  [ErrorCode.Locked]: 423,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.ServiceUnavailable]: 503,
+  [ErrorCode.Internal]: 500,
+};
+
+export type ErrorDetails = Record<string, unknown>;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetails;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetails,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+
+  static from(body: ErrorBody): DomainError {
+    const code = Object.values(ErrorCode).includes(body.code) ? body.code : ErrorCode.Internal;
+    return new DomainError(code, body.message, body.details);
+  }
+
+  static notFound(what = 'bad identifier'): DomainError {
+    return new DomainError(ErrorCode.NotFound, what);
+  }
+}
+
+export type Reply<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };

@@ -1,0 +1,35 @@
+// The domain event envelope and catalogue; `type` is `<aggregate>.<event>`.
+export interface EventEnvelope<T = Record<string, unknown>> {
+  id: string;
+  type: string;
+  version: number;
+  tenantId: string;
+  aggregateId: string;
+  occurredAt: string;
+  requestId?: string;
+  traceparent?: string;
+  data: T;
+}
+
+export const EventTypes = {
+  AccountCreated: 'account.created',
+  AccountUpdated: 'account.updated',
+  AccountDeleted: 'account.deleted',
+  UserCreated: 'user.created',
+  UserUpdated: 'user.updated',
+  UserDeleted: 'user.deleted',
+  ApiKeyRotated: 'account.api_key_rotated',
+  ApiClientCreated: 'api_client.created',
+  ApiClientDeleted: 'api_client.deleted',
+} as const;
+
+export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
+
+/** What a service hands the outbox: the envelope minus what the outbox fills in. */
+export interface NewEvent<T = Record<string, unknown>> {
+  type: string;
+  tenantId: string;
+  aggregateId: string;
+  data: T;
+  version?: number;
+}

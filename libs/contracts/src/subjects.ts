@@ -1,0 +1,53 @@
+// Every NATS subject Voxmail uses is written here and nowhere else.
+export const STREAM_NAME = 'VOXMAIL_EVENTS';
+export const EVENT_SUBJECT_PREFIX = 'voxmail.evt';
+
+export const QUEUE_GROUPS = {
+  mailbox: 'mailbox-service',
+  message: 'message-service',
+  media: 'media-storage-service',
+  dialer: 'broadcast-dialer-service',
+} as const;
+
+const cmd = <S extends string, A extends string>(service: S, action: A) => `voxmail.cmd.${service}.${action}` as const;
+
+export const Subjects = {
+  Auth: {
+    ApiKey: cmd('mailbox', 'auth.api_key'),
+    User: cmd('mailbox', 'auth.user'),
+    VerifyToken: cmd('mailbox', 'auth.verify_token'),
+    ApiClient: cmd('mailbox', 'auth.api_client'),
+  },
+  Account: {
+    Create: cmd('mailbox', 'account.create'),
+    Get: cmd('mailbox', 'account.get'),
+    Update: cmd('mailbox', 'account.update'),
+    Delete: cmd('mailbox', 'account.delete'),
+    ListChildren: cmd('mailbox', 'account.list_children'),
+    GetApiKey: cmd('mailbox', 'account.get_api_key'),
+    RotateApiKey: cmd('mailbox', 'account.rotate_api_key'),
+  },
+  User: {
+    Create: cmd('mailbox', 'user.create'),
+    Get: cmd('mailbox', 'user.get'),
+    List: cmd('mailbox', 'user.list'),
+    Update: cmd('mailbox', 'user.update'),
+    Delete: cmd('mailbox', 'user.delete'),
+  },
+  ApiClient: {
+    Create: cmd('mailbox', 'api_client.create'),
+    List: cmd('mailbox', 'api_client.list'),
+    Delete: cmd('mailbox', 'api_client.delete'),
+  },
+  Health: {
+    Mailbox: cmd('mailbox', 'ping'),
+    Message: cmd('message', 'ping'),
+    Media: cmd('media', 'ping'),
+    Dialer: cmd('dialer', 'ping'),
+  },
+} as const;
+
+/** `voxmail.evt.<tenantId>.<aggregate>.<event>` */
+export function eventSubject(tenantId: string, type: string): string {
+  return `${EVENT_SUBJECT_PREFIX}.${tenantId}.${type}`;
+}

@@ -1,0 +1,135 @@
+// Validation shared by the gateway and services: class-validator for command envelopes, JSON Schema
+// (ajv) for Kazoo documents, both reporting Kazoo's `{field: {rule: {message}}}` details.
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { plainToInstance, ClassConstructor } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { DomainError, ErrorCode } from './errors';
+import { JsonObject } from './kazoo';
+
+export type ValidationDetails = Record<string, Record<string, { message: string; target?: unknown }>>;
+
+const CV_RULES: Record<string, string> = {
+  isDefined: 'required',
+  isNotEmpty: 'required',
+  maxLength: 'maxLength',
+  minLength: 'minLength',
+  matches: 'pattern',
+  isIn: 'enum',
+  min: 'minimum',
+  max: 'maximum',
+};
+
+function flattenCv(errors: ValidationError[], prefix: string, out: ValidationDetails): void {
+  for (const e of errors) {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    for (const [rule, message] of Object.entries(e.constraints ?? {})) {
+      (out[field] ??= {})[CV_RULES[rule] ?? rule] = { message };
+    }
+    if (e.children?.length) flattenCv(e.children, field, out);
+  }
+}
+
+/** Turns an untrusted payload into a validated command instance, or throws a coded validation error. */
+export function validateCommand<T extends object>(cls: ClassConstructor<T>, payload: unknown): T {
+  if (typeof payload !== 'object' || payload === null) {
+    throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', { payload: { type: { message: 'Value is not an object' } } });
+  }
+  const instance = plainToInstance(cls, payload, { exposeDefaultValues: true });
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: false });
+  if (errors.length) {
+    const details: ValidationDetails = {};
+    flattenCv(errors, '', details);
+    throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', details);
+  }
+  return instance;
+}
+
+const IANA_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
+IANA_ZONES.add('UTC');
+IANA_ZONES.add('Etc/UTC');
+
+export function isIanaZone(v: string): boolean {
+  if (IANA_ZONES.has(v)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: v });
+    return v.includes('/');
+  } catch {
+    return false;
+  }
+}
+
+export const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+addFormats(ajv, ['email', 'hostname', 'uri']);
+ajv.addFormat('iana-timezone', { type: 'string', validate: isIanaZone });
+
+function fieldOf(e: ErrorObject): string {
+  const base = e.instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
+  if (e.keyword === 'required') {
+    const missing = (e.params as { missingProperty: string }).missingProperty;
+    return base ? `${base}.${missing}` : missing;
+  }
+  return base || 'data';
+}
+
+function messageOf(e: ErrorObject): { message: string; target?: unknown } {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return { message: 'Field is required but missing' };
+    case 'minLength':
+      return { message: `String must be at least ${p.limit} characters`, target: p.limit };
+    case 'maxLength':
+      return { message: `String must not be more than ${p.limit} characters`, target: p.limit };
+    case 'type':
+      return { message: `Value is not of type ${p.type}`, target: p.type };
+    case 'enum':
+      return { message: 'Value not found in enumerated list of values', target: p.allowedValues };
+    case 'pattern':
+      return { message: `Failed to match pattern '${p.pattern}'`, target: p.pattern };
+    case 'minimum':
+      return { message: `Value must be at least ${p.limit}`, target: p.limit };
+    case 'maximum':
+      return { message: `Value must be at most ${p.limit}`, target: p.limit };
+    case 'minItems':
+      return { message: `The list must have at least ${p.limit} items`, target: p.limit };
+    case 'maxItems':
+      return { message: `The list must not have more than ${p.limit} items`, target: p.limit };
+    case 'format':
+      return {
+        message: p.format === 'iana-timezone' ? 'Value is not a known IANA time zone' : `Value is not a valid ${p.format}`,
+        target: p.format,
+      };
+    default:
+      return { message: e.message ?? 'Value is invalid' };
+  }
+}
+
+export function kazooDetails(errors: ErrorObject[]): ValidationDetails {
+  const out: ValidationDetails = {};
+  for (const e of errors) {
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    const field = fieldOf(e);
+    const rule = e.keyword === 'format' ? 'format' : e.keyword;
+    (out[field] ??= {})[rule] ??= messageOf(e);
+  }
+  return out;
+}
+
+const compiled = new Map<object, ValidateFunction>();
+
+/**
+ * Validates a Kazoo document against its JSON schema, filling schema defaults in place.
+ * Throws a coded validation error carrying Kazoo's details shape.
+ */
+export function validateDocument(schema: object, doc: JsonObject): JsonObject {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (!validate(doc)) {
+    throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', kazooDetails(validate.errors ?? []));
+  }
+  return doc;
+}

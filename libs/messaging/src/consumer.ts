@@ -1,0 +1,117 @@
+// Durable JetStream pull consumer whose handler runs in a database transaction guarded by an inbox
+// row, so each event changes state once; acked only after that transaction commits.
+import { Logger } from '@nestjs/common';
+import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
+import { DataSource, EntityManager } from 'typeorm';
+import { EventEnvelope, STREAM_NAME } from '@voxmail/contracts';
+import { Metrics } from './metrics';
+import { runWithRequestContext, sanitizeRequestId } from './request-context';
+
+export type EventHandler = (event: EventEnvelope, manager: EntityManager) => Promise<void>;
+
+export interface ConsumerOptions {
+  durable: string;
+  filterSubjects: string[];
+  /** Deliveries before an event is parked in `<schema>.parked_events` and acked. */
+  maxDeliveries?: number;
+  ackWaitMs?: number;
+}
+
+export class EventConsumer {
+  private readonly log: Logger;
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly ds: DataSource,
+    private readonly schema: string,
+    private readonly o: ConsumerOptions,
+    private readonly handler: EventHandler,
+  ) {
+    this.log = new Logger(`EventConsumer(${o.durable})`);
+  }
+
+  async start(): Promise<void> {
+    const jsm = await this.nc.jetstreamManager();
+    const config = {
+      durable_name: this.o.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(this.o.ackWaitMs ?? 30000),
+      filter_subjects: this.o.filterSubjects,
+      max_ack_pending: 1000,
+    };
+    try {
+      await jsm.consumers.info(STREAM_NAME, this.o.durable);
+      await jsm.consumers.update(STREAM_NAME, this.o.durable, {
+        filter_subjects: config.filter_subjects,
+        ack_wait: config.ack_wait,
+      });
+    } catch {
+      await jsm.consumers.add(STREAM_NAME, config).catch(async (e: Error) => {
+        if (!/already in use|exists/.test(e.message)) throw e;
+      });
+    }
+    const consumer = await this.nc.jetstream().consumers.get(STREAM_NAME, this.o.durable);
+    this.messages = await consumer.consume({ max_messages: 64 });
+    this.loop = (async () => {
+      for await (const m of this.messages!) await this.handle(m);
+    })().catch((e) => this.log.error(`consumer loop ended: ${(e as Error).message}`));
+  }
+
+  async stop(): Promise<void> {
+    await this.messages?.close();
+    await this.loop;
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    const max = this.o.maxDeliveries ?? 5;
+    let event: EventEnvelope;
+    try {
+      event = m.json<EventEnvelope>();
+    } catch {
+      await this.park(m, `${m.seq}`, 'not JSON');
+      return;
+    }
+    try {
+      await runWithRequestContext({ requestId: sanitizeRequestId(event.requestId) }, () =>
+        this.ds.transaction(async (manager) => {
+          const inserted: unknown[] = await manager.query(
+            `INSERT INTO "${this.schema}".inbox (consumer, event_id) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING RETURNING event_id`,
+            [this.o.durable, event.id],
+          );
+          if (inserted.length) await this.handler(event, manager);
+        }),
+      );
+      m.ack();
+      Metrics.eventsHandled.inc({ consumer: this.o.durable });
+    } catch (e) {
+      const error = (e as Error).message;
+      if (m.info.redeliveryCount >= max) {
+        await this.park(m, event.id, error);
+      } else {
+        this.log.warn(`event ${event.type} ${event.id} failed (delivery ${m.info.redeliveryCount}): ${error}`);
+        m.nak(Math.min(10000, 200 * 2 ** m.info.redeliveryCount));
+      }
+    }
+  }
+
+  /** A poison event is kept and counted, never silently dropped. */
+  private async park(m: JsMsg, eventId: string, error: string): Promise<void> {
+    try {
+      await this.ds.query(
+        `INSERT INTO "${this.schema}".parked_events (consumer, event_id, subject, payload, deliveries, error)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        [this.o.durable, eventId, m.subject, m.string(), m.info.redeliveryCount, error.slice(0, 1000)],
+      );
+      Metrics.eventsParked.inc({ consumer: this.o.durable });
+      this.log.error(`event ${eventId} on ${m.subject} parked after ${m.info.redeliveryCount} deliveries: ${error}`);
+      m.ack();
+    } catch (e) {
+      this.log.error(`could not park event ${eventId}: ${(e as Error).message}`);
+      m.nak(5000);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+// Transactional outbox: events are rows written with the state change, then relayed to JetStream.
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
+import type { PoolClient, Pool } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import { EventEnvelope, eventSubject, NewEvent } from '@voxmail/contracts';
+import { Metrics } from './metrics';
+import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
+
+const channelOf = (schema: string) => `voxmail_outbox_${schema}`;
+
+/** Writes events in the caller's transaction; they become visible to the relay when it commits. */
+export async function appendEvents(manager: EntityManager, schema: string, events: NewEvent[]): Promise<EventEnvelope[]> {
+  const requestId = currentRequestId();
+  const out: EventEnvelope[] = [];
+  for (const e of events) {
+    const envelope: EventEnvelope = {
+      id: randomUUID(),
+      type: e.type,
+      version: e.version ?? 1,
+      tenantId: e.tenantId,
+      aggregateId: e.aggregateId,
+      occurredAt: new Date().toISOString(),
+      ...(requestId ? { requestId } : {}),
+      data: e.data,
+    };
+    await manager.query(`INSERT INTO "${schema}".outbox (id, subject, envelope) VALUES ($1, $2, $3)`, [
+      envelope.id,
+      eventSubject(e.tenantId, e.type),
+      JSON.stringify(envelope),
+    ]);
+    out.push(envelope);
+  }
+  if (events.length) await manager.query('SELECT pg_notify($1, $2)', [channelOf(schema), '']);
+  return out;
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  envelope: EventEnvelope;
+  attempts: number;
+}
+
+export interface RelayOptions {
+  batchSize?: number;
+  /** How often to look for rows when no notification arrives (also the retry tick). */
+  pollMs?: number;
+  /** How long published rows are kept for inspection before being deleted. */
+  keepPublishedMs?: number;
+}
+
+/**
+ * Publishes unpublished outbox rows in order. Several replicas may run it: rows are locked with
+ * FOR UPDATE SKIP LOCKED, and a transaction-scoped advisory lock lets one replica relay a schema at a
+ * time, which keeps events in commit order per schema. A row is marked published only after
+ * JetStream acknowledged it; its id is the Nats-Msg-Id, so a re-publish after a crash is dropped.
+ */
+export class OutboxRelay {
+  private readonly log: Logger;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private listener?: PoolClient;
+  private readonly js: JetStreamClient;
+  private readonly o: Required<RelayOptions>;
+  private lastCleanup = 0;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly schema: string,
+    nc: NatsConnection,
+    options: RelayOptions = {},
+  ) {
+    this.js = nc.jetstream();
+    this.log = new Logger(`OutboxRelay(${schema})`);
+    this.o = { batchSize: 100, pollMs: 500, keepPublishedMs: 24 * 3600 * 1000, ...options };
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const pool = (this.ds.driver as unknown as { master: Pool }).master;
+      this.listener = await pool.connect();
+      this.listener.on('notification', () => this.kick());
+      await this.listener.query(`LISTEN ${channelOf(this.schema)}`);
+    } catch (e) {
+      this.log.warn(`LISTEN unavailable, polling only: ${(e as Error).message}`);
+    }
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.kick();
+    await this.loop;
+    if (this.listener) {
+      await this.listener.query(`UNLISTEN ${channelOf(this.schema)}`).catch(() => undefined);
+      this.listener.release();
+      this.listener = undefined;
+    }
+  }
+
+  kick(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.relayBatch();
+        await this.cleanup();
+      } catch (e) {
+        this.log.error(`relay batch failed: ${(e as Error).message}`);
+      }
+      if (published === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.o.pollMs);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** Publishes one batch; returns how many rows were published. */
+  async relayBatch(): Promise<number> {
+    return this.ds.transaction(async (m) => {
+      const [{ locked }] = await m.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+        `voxmail-outbox:${this.schema}`,
+      ]);
+      if (!locked) return 0;
+      const rows: OutboxRow[] = await m.query(
+        `SELECT id, subject, envelope, attempts FROM "${this.schema}".outbox
+          WHERE published_at IS NULL AND next_attempt_at <= now()
+          ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.o.batchSize],
+      );
+      const done: string[] = [];
+      for (const row of rows) {
+        try {
+          const h = natsHeaders();
+          if (row.envelope.requestId) h.set(REQUEST_ID_HEADER, row.envelope.requestId);
+          await this.js.publish(row.subject, JSON.stringify(row.envelope), { msgID: row.id, headers: h, timeout: 5000 });
+          done.push(row.id);
+        } catch (e) {
+          Metrics.outboxFailures.inc({ schema: this.schema });
+          const backoffMs = Math.min(30000, 250 * 2 ** Math.min(row.attempts, 7));
+          await m.query(
+            `UPDATE "${this.schema}".outbox SET attempts = attempts + 1, last_error = $2,
+               next_attempt_at = now() + ($3 || ' milliseconds')::interval WHERE id = $1`,
+            [row.id, String((e as Error).message).slice(0, 500), String(backoffMs)],
+          );
+          this.log.warn(`publish of ${row.subject} failed (attempt ${row.attempts + 1}): ${(e as Error).message}`);
+          break; // keep order: later rows wait for this one
+        }
+      }
+      if (done.length) {
+        await m.query(`UPDATE "${this.schema}".outbox SET published_at = now() WHERE id = ANY($1::uuid[])`, [done]);
+        Metrics.outboxPublished.inc({ schema: this.schema }, done.length);
+      }
+      return done.length;
+    });
+  }
+
+  private async cleanup(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastCleanup < 60000) return;
+    this.lastCleanup = now;
+    await this.ds.query(
+      `DELETE FROM "${this.schema}".outbox WHERE published_at < now() - ($1 || ' milliseconds')::interval`,
+      [String(this.o.keepPublishedMs)],
+    );
+  }
+}

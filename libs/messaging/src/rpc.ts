@@ -1,0 +1,83 @@
+// Command request/reply over Nest's NATS transport: the service-side reply mapping and the gateway's client.
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { ClientProxy, NatsContext, NatsRecordBuilder } from '@nestjs/microservices';
+import { headers as natsHeaders } from 'nats';
+import { Observable, catchError, firstValueFrom, map, of, timeout, TimeoutError } from 'rxjs';
+import { DomainError, ErrorCode, Reply } from '@voxmail/contracts';
+import { Metrics } from './metrics';
+import { currentRequestId, REQUEST_ID_HEADER, runWithRequestContext, sanitizeRequestId } from './request-context';
+
+/**
+ * Wraps every command handler of a service: runs it inside the request's context (id from NATS headers),
+ * answers `{ok: true, data}` or `{ok: false, error}` and never leaks an internal error's text.
+ */
+@Injectable()
+export class ReplyInterceptor implements NestInterceptor {
+  private readonly log = new Logger('Commands');
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    const ctx = context.switchToRpc().getContext<NatsContext>();
+    const subject = ctx.getSubject();
+    const requestId = sanitizeRequestId(ctx.getHeaders()?.get(REQUEST_ID_HEADER));
+    const end = Metrics.commandSeconds.startTimer({ subject });
+    return new Observable<Reply<unknown>>((subscriber) =>
+      runWithRequestContext({ requestId }, () =>
+        next
+          .handle()
+          .pipe(
+            map((data): Reply<unknown> => ({ ok: true, data: data ?? null })),
+            catchError((e: unknown) => of(this.toErrorReply(subject, e))),
+          )
+          .subscribe({
+            next: (r) => {
+              end();
+              Metrics.commands.inc({ subject, outcome: r.ok ? 'ok' : r.error.code });
+              subscriber.next(r);
+            },
+            error: (e) => subscriber.error(e),
+            complete: () => subscriber.complete(),
+          }),
+      ),
+    );
+  }
+
+  private toErrorReply(subject: string, e: unknown): Reply<never> {
+    if (e instanceof DomainError) return { ok: false, error: e.toBody() };
+    this.log.error({ err: e, subject }, `command ${subject} failed`);
+    return { ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } };
+  }
+}
+
+/** The gateway's way to run a command: bounded time, coded errors, request id in the headers. */
+export class CommandClient {
+  constructor(
+    private readonly client: ClientProxy,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async execute<T>(subject: string, payload: object): Promise<T> {
+    const h = natsHeaders();
+    const requestId = currentRequestId();
+    if (requestId) h.set(REQUEST_ID_HEADER, requestId);
+    const record = new NatsRecordBuilder(payload).setHeaders(h).build();
+    const reply = await firstValueFrom(
+      this.client.send<Reply<T>>(subject, record).pipe(
+        timeout(this.timeoutMs),
+        catchError((e: unknown) => {
+          if (e instanceof TimeoutError || /no responders|timeout|disconnect|closed|connect/i.test(String((e as Error)?.message))) {
+            throw new DomainError(ErrorCode.ServiceUnavailable, 'the service did not answer in time; retry later', {
+              retry_after_s: 1,
+            });
+          }
+          throw e;
+        }),
+      ),
+    );
+    if (!reply || typeof reply !== 'object' || !('ok' in reply)) {
+      throw new DomainError(ErrorCode.Internal, 'malformed reply');
+    }
+    if (!reply.ok) throw DomainError.from(reply.error);
+    return reply.data;
+  }
+}

@@ -1,0 +1,232 @@
+// What every Voxmail service shares: logger, database with migrations, NATS + outbox relay, health, metrics.
+import {
+  BeforeApplicationShutdown,
+  Controller,
+  DynamicModule,
+  Get,
+  Global,
+  Header,
+  Inject,
+  INestApplication,
+  Injectable,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Type,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule, Logger as PinoLogger } from 'nestjs-pino';
+import { NatsConnection } from 'nats';
+import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import type { ServiceConfig } from '@voxmail/config';
+import { createDataSource, runMigrations } from '@voxmail/persistence';
+import { EventConsumer } from './consumer';
+import { loggerParams } from './logging';
+import { collectProcessMetrics, metricsRegistry } from './metrics';
+import { connectNats, ensureEventStream } from './nats';
+import { OutboxRelay } from './outbox';
+import { ReplyInterceptor } from './rpc';
+
+export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+export const SERVICE_SCHEMA = Symbol('SERVICE_SCHEMA');
+
+/** An extra readiness check (e.g. the object store): resolves when healthy, throws otherwise. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+@Injectable()
+export class NatsHealth {
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly indicator: HealthIndicatorService,
+  ) {}
+
+  async check(key = 'nats') {
+    const s = this.indicator.check(key);
+    if (this.nc.isClosed()) return s.down('connection closed');
+    try {
+      await Promise.race([this.nc.flush(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500))]);
+      return s.up();
+    } catch (e) {
+      return s.down((e as Error).message);
+    }
+  }
+}
+
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly nats: NatsHealth,
+    private readonly indicator: HealthIndicatorService,
+    @Inject(READINESS_CHECKS) private readonly extra: ReadinessCheck[],
+  ) {}
+
+  @Get('health/live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('health/ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 1500 }),
+      () => this.nats.check(),
+      ...this.extra.map((c) => async () => {
+        const s = this.indicator.check(c.name);
+        try {
+          await c.check();
+          return s.up();
+        } catch (e) {
+          return s.down((e as Error).message);
+        }
+      }),
+    ]);
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', metricsRegistry.contentType)
+  metrics(): Promise<string> {
+    return metricsRegistry.metrics();
+  }
+}
+
+/** Starts the outbox relay and the service's consumers after boot; stops them before the pool closes. */
+@Injectable()
+export class MessagingLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly consumers: EventConsumer[] = [];
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    readonly relay: OutboxRelay,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.relay.start();
+  }
+
+  async addConsumer(c: EventConsumer): Promise<void> {
+    await c.start();
+    this.consumers.push(c);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.relay.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+  }
+}
+
+export interface ServiceModuleOptions {
+  config: ServiceConfig;
+  schema: string;
+  entities: MixedList<Function | string | EntitySchema>;
+  migrations: MixedList<Function | string>;
+  readinessChecks?: ReadinessCheck[];
+}
+
+@Global()
+@Module({})
+export class ServiceInfraModule {
+  /** Imports every service module needs; the service module adds its own controllers and providers. */
+  static forService(o: ServiceModuleOptions): DynamicModule {
+    return {
+      module: ServiceInfraModule,
+      imports: [
+        LoggerModule.forRoot(loggerParams(o.config.serviceName, o.config.logLevel)),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ type: 'postgres' }),
+          dataSourceFactory: async () => {
+            const ds = createDataSource({
+              url: o.config.databaseUrl,
+              schema: o.schema,
+              entities: o.entities,
+              migrations: o.migrations,
+              applicationName: o.config.serviceName,
+            });
+            await ds.initialize();
+            if (o.config.migrationsRun) await runMigrations(ds, o.schema);
+            return ds;
+          },
+        }),
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVICE_SCHEMA, useValue: o.schema },
+        { provide: READINESS_CHECKS, useValue: o.readinessChecks ?? [] },
+        {
+          provide: NATS_CONNECTION,
+          useFactory: async () => {
+            const nc = await connectNats(o.config.natsUrl, `${o.config.serviceName}-events`);
+            await ensureEventStream(await nc.jetstreamManager());
+            return nc;
+          },
+        },
+        {
+          provide: OutboxRelay,
+          useFactory: (ds: DataSource, nc: NatsConnection) => new OutboxRelay(ds, o.schema, nc),
+          inject: [DataSource, NATS_CONNECTION],
+        },
+        NatsHealth,
+        MessagingLifecycle,
+        { provide: APP_INTERCEPTOR, useClass: ReplyInterceptor },
+      ],
+      exports: [NATS_CONNECTION, SERVICE_SCHEMA, OutboxRelay, MessagingLifecycle],
+    };
+  }
+}
+
+export interface RunningService {
+  app: INestApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots a service: HTTP (health, metrics) on its health port and its command handlers on NATS in the
+ * service's queue group, so replicas share the load. SIGTERM drains: subscriptions stop, in-flight
+ * commands finish within the grace period, then the relay, connections and pool close.
+ */
+export async function bootstrapService(
+  module: Type<unknown>,
+  config: ServiceConfig,
+  queue: string,
+  opts: { handleSignals?: boolean } = {},
+): Promise<RunningService> {
+  collectProcessMetrics(config.serviceName);
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(PinoLogger));
+  app.connectMicroservice<MicroserviceOptions>({
+    transport: Transport.NATS,
+    options: {
+      servers: [config.natsUrl],
+      queue,
+      name: `${config.serviceName}-rpc`,
+      gracefulShutdown: true,
+      gracePeriod: Math.min(2000, config.shutdownTimeoutMs),
+      maxReconnectAttempts: -1,
+    },
+  }, { inheritAppConfig: true });
+  if (opts.handleSignals !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.startAllMicroservices();
+  await app.listen(config.healthPort, config.host);
+  const addr = app.getHttpServer().address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.healthPort;
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}

@@ -1,0 +1,3 @@
+export * from './data-source';
+export * from './outbox-tables';
+export * from './list-sql';

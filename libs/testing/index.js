@@ -1,0 +1,2 @@
+// Runtime entry: the compiled library (npm run build); TypeScript and Jest read src/ directly.
+module.exports = require('../../dist/libs/testing/src/index.js');
