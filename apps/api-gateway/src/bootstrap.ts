@@ -58,7 +58,7 @@ export async function startGateway(config: GatewayConfig, opts: { handleSignals?
     serverFactory: tunnellingServer,
     bodyLimit: MAX_TUNNEL_BODY,
     genReqId: (req: IncomingMessage) => sanitizeRequestId(req.headers[REQUEST_ID_HEADER]),
-    trustProxy: true,
+    trustProxy: config.trustProxy,
   } as never);
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(config), adapter, {
     bufferLogs: true,

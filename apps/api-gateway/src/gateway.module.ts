@@ -8,7 +8,7 @@ import { connectNats, loggerParams } from '@voxmail/messaging';
 import { CommandBus, GATEWAY_CONFIG } from './common/command-bus';
 import { GATEWAY_NATS, HealthController } from './common/health.controller';
 import { KazooAuthGuard } from './kazoo/auth.guard';
-import { AccountsController, AuthController } from './kazoo/identity.controller';
+import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 
 class NatsCloser implements OnApplicationShutdown {
   constructor(@Inject(GATEWAY_NATS) private readonly nc: NatsConnection) {}
@@ -23,7 +23,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [LoggerModule.forRoot(loggerParams('api-gateway', config.logLevel)), TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController, AuthController, AccountsController],
+      controllers: [HealthController, AuthController, ApiClientAuthController, AccountsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_NATS, useFactory: () => connectNats(config.natsUrl, 'api-gateway-health') },

@@ -6,13 +6,16 @@ import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 
 export const DIALER_SCHEMA = 'dialer';
 
+export const DIALER_ENTITIES = [];
+export const DIALER_MIGRATIONS = [Outbox1764000000000];
+
 @Module({})
 export class DialerModule {
   static register(config: ServiceConfig): DynamicModule {
     return {
       module: DialerModule,
       imports: [
-        ServiceInfraModule.forService({ config, schema: DIALER_SCHEMA, entities: [], migrations: [Outbox1764000000000] }),
+        ServiceInfraModule.forService({ config, schema: DIALER_SCHEMA, entities: DIALER_ENTITIES, migrations: DIALER_MIGRATIONS }),
       ],
       controllers: [DialerHandler],
     };

@@ -7,6 +7,9 @@ import { minioClientFor, ObjectStore, S3_CONFIG } from './storage/object-store';
 
 export const MEDIA_SCHEMA = 'media';
 
+export const MEDIA_ENTITIES = [];
+export const MEDIA_MIGRATIONS = [Outbox1764000000000];
+
 @Module({})
 export class MediaModule {
   static register(config: MediaConfig): DynamicModule {
@@ -17,8 +20,8 @@ export class MediaModule {
         ServiceInfraModule.forService({
           config,
           schema: MEDIA_SCHEMA,
-          entities: [],
-          migrations: [Outbox1764000000000],
+          entities: MEDIA_ENTITIES,
+          migrations: MEDIA_MIGRATIONS,
           readinessChecks: [
             {
               name: 'object_store',

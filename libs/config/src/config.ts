@@ -68,6 +68,8 @@ export interface GatewayConfig extends CommonConfig {
   publicBaseUrl: string;
   commandTimeoutMs: number;
   secret: string;
+  /** Trust X-Forwarded-For for the client address (only behind a proxy that sets it). */
+  trustProxy: boolean;
 }
 
 export interface MailboxConfig extends ServiceConfig {
@@ -140,6 +142,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${port}`, ['http:', 'https:']).replace(/\/$/, ''),
     commandTimeoutMs: int(env, 'COMMAND_TIMEOUT_MS', 5000, 100, 120000),
     secret: secret(env),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
   };
 }
 

@@ -21,6 +21,23 @@ export const EventTypes = {
   ApiKeyRotated: 'account.api_key_rotated',
   ApiClientCreated: 'api_client.created',
   ApiClientDeleted: 'api_client.deleted',
+  MailboxCreated: 'mailbox.created',
+  MailboxUpdated: 'mailbox.updated',
+  /** data: the box; message-service deletes the box's messages, media-storage their objects. */
+  MailboxDeleted: 'mailbox.deleted',
+  MailboxPinVerified: 'mailbox.pin_verified',
+  MailboxPinFailed: 'mailbox.pin_failed',
+  MailboxLocked: 'mailbox.locked',
+  MessageCreated: 'message.created',
+  MessageUpdated: 'message.updated',
+  MessageMoved: 'message.moved',
+  MessageCopied: 'message.copied',
+  MessageDeleted: 'message.deleted',
+  MessageMediaStored: 'message.media_stored',
+  /** data: { vmbox_id, new, saved } — the box's counts after a change; the MWI lamp and list counts. */
+  MwiUpdated: 'mwi.updated',
+  MediaStored: 'media.stored',
+  MediaDeleted: 'media.deleted',
 } as const;
 
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];

@@ -61,3 +61,9 @@ export const UserAuthSchema = {
     account_realm: str(1, 253),
   },
 } as const;
+
+export const ApiClientAuthSchema = {
+  type: 'object',
+  required: ['client_id', 'client_secret'],
+  properties: { client_id: hexId, client_secret: str(16, 256) },
+} as const;

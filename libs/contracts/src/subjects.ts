@@ -39,6 +39,15 @@ export const Subjects = {
     List: cmd('mailbox', 'api_client.list'),
     Delete: cmd('mailbox', 'api_client.delete'),
   },
+  Vmbox: {
+    Create: cmd('mailbox', 'vmbox.create'),
+    /** Reply: DocReply whose doc is the box as the actor may see it; other services use it to authorize. */
+    Get: cmd('mailbox', 'vmbox.get'),
+    List: cmd('mailbox', 'vmbox.list'),
+    Update: cmd('mailbox', 'vmbox.update'),
+    Delete: cmd('mailbox', 'vmbox.delete'),
+    VerifyPin: cmd('mailbox', 'vmbox.verify_pin'),
+  },
   Health: {
     Mailbox: cmd('mailbox', 'ping'),
     Message: cmd('message', 'ping'),

@@ -65,7 +65,7 @@ export class CommandClient {
       this.client.send<Reply<T>>(subject, record).pipe(
         timeout(this.timeoutMs),
         catchError((e: unknown) => {
-          if (e instanceof TimeoutError || /no responders|timeout|disconnect|closed|connect/i.test(String((e as Error)?.message))) {
+          if (e instanceof TimeoutError || /no responders|no subscribers|empty response|timeout|disconnect|closed|connect/i.test(String((e as Error)?.message))) {
             throw new DomainError(ErrorCode.ServiceUnavailable, 'the service did not answer in time; retry later', {
               retry_after_s: 1,
             });

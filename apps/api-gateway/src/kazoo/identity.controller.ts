@@ -9,6 +9,7 @@ import {
   Subjects,
   TokenGrant,
   ApiAuthSchema,
+  ApiClientAuthSchema,
   UserAuthSchema,
   validateDocument,
 } from '@voxmail/contracts';
@@ -22,6 +23,9 @@ import { docResult, listResult } from './results';
 
 const clientKeyOf = (req: GatewayRequest) => req.ip || 'unknown';
 const actorOf = (req: GatewayRequest): Actor => req.actor!;
+
+const clientImmutable = () =>
+  new DomainError(ErrorCode.MethodNotAllowed, 'api clients cannot be changed; delete and create a new one');
 
 function grantResult(g: TokenGrant): KazooResult {
   return {
@@ -68,6 +72,26 @@ export class AuthController {
         credentials: data.credentials,
         accountName: data.account_name,
         accountRealm: data.account_realm,
+        clientKey: clientKeyOf(req),
+      }),
+    );
+  }
+}
+
+/** Voxmail extension: an API client exchanges its id and secret for a token, as api_auth does for keys. */
+@Controller('v2')
+@UseInterceptors(KazooInterceptor)
+export class ApiClientAuthController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Public()
+  @Put('api_client_auth')
+  async auth(@Req() req: GatewayRequest, @Body() body: unknown): Promise<KazooResult> {
+    const data = validateDocument(ApiClientAuthSchema, dataOf(body));
+    return grantResult(
+      await this.bus.execute<TokenGrant>(Subjects.Auth.ApiClient, {
+        clientId: data.client_id,
+        clientSecret: data.client_secret,
         clientKey: clientKeyOf(req),
       }),
     );
@@ -252,9 +276,17 @@ export class AccountsController {
 
   /** api clients are immutable: revoke and create a new one. */
   @Post('api_clients/:clientId')
+  clientPost(): never {
+    throw clientImmutable();
+  }
+
   @Patch('api_clients/:clientId')
+  clientPatch(): never {
+    throw clientImmutable();
+  }
+
   @Put('api_clients/:clientId')
-  clientNotAllowed(): never {
-    throw new DomainError(ErrorCode.MethodNotAllowed, 'api clients cannot be changed; delete and create a new one');
+  clientPut(): never {
+    throw clientImmutable();
   }
 }

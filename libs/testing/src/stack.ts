@@ -1,0 +1,224 @@
+// Starts Voxmail's apps in the test process against the real PostgreSQL, NATS and S3 the test command
+// brought up, and gives tests a Kazoo client and a plain NATS event subscriber.
+import { randomBytes } from 'node:crypto';
+import { connect, NatsConnection, Subscription } from 'nats';
+import {
+  GatewayConfig,
+  loadGatewayConfig,
+  loadMailboxConfig,
+  loadMediaConfig,
+  loadServiceConfig,
+  MailboxConfig,
+  MediaConfig,
+  ServiceConfig,
+} from '@voxmail/config';
+import type { EventEnvelope } from '@voxmail/contracts';
+
+export interface RunningApp {
+  app: { get<T>(token: unknown): T; close(): Promise<void> };
+  url: string;
+  close(): Promise<void>;
+}
+
+type Starter<C> = (config: C, opts: { handleSignals?: boolean }) => Promise<RunningApp>;
+
+export interface StackApps {
+  gateway: Starter<GatewayConfig>;
+  mailbox?: Starter<MailboxConfig>;
+  message?: Starter<ServiceConfig>;
+  media?: Starter<MediaConfig>;
+  dialer?: Starter<ServiceConfig>;
+}
+
+export type AppName = keyof StackApps;
+
+/** Test values used when the test command did not set them. */
+export const TEST_SECRET = process.env.VOXMAIL_SECRET ?? 'test-secret-0123456789abcdef0123456789';
+export const TEST_OPERATOR_KEY = process.env.VOXMAIL_OPERATOR_API_KEY ?? 'test-operator-key-0123456789abcdef';
+
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string | undefined> {
+  return {
+    ...process.env,
+    VOXMAIL_SECRET: TEST_SECRET,
+    VOXMAIL_OPERATOR_API_KEY: TEST_OPERATOR_KEY,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    PORT: '0',
+    HEALTH_PORT: '0',
+    HOST: '127.0.0.1',
+    S3_BUCKET: process.env.S3_BUCKET ?? 'voxmail-test',
+    ...overrides,
+  };
+}
+
+export interface KazooResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+export class Stack {
+  readonly running = new Map<AppName, RunningApp>();
+  baseUrl = '';
+
+  constructor(
+    private readonly apps: StackApps,
+    readonly env: Record<string, string | undefined>,
+  ) {}
+
+  async startApp(name: AppName): Promise<RunningApp> {
+    const env = this.env;
+    const opts = { handleSignals: false };
+    let r: RunningApp;
+    switch (name) {
+      case 'gateway':
+        r = await this.apps.gateway(loadGatewayConfig(env), opts);
+        this.baseUrl = r.url;
+        break;
+      case 'mailbox':
+        r = await this.apps.mailbox!(loadMailboxConfig(env), opts);
+        break;
+      case 'message':
+        r = await this.apps.message!(loadServiceConfig('message-service', env), opts);
+        break;
+      case 'media':
+        r = await this.apps.media!(loadMediaConfig(env), opts);
+        break;
+      case 'dialer':
+        r = await this.apps.dialer!(loadServiceConfig('broadcast-dialer-service', env), opts);
+        break;
+    }
+    this.running.set(name, r);
+    return r;
+  }
+
+  async stopApp(name: AppName): Promise<void> {
+    const r = this.running.get(name);
+    this.running.delete(name);
+    await r?.close();
+  }
+
+  get(name: AppName): RunningApp {
+    const r = this.running.get(name);
+    if (!r) throw new Error(`${name} is not running`);
+    return r;
+  }
+
+  async stop(): Promise<void> {
+    // gateway first, so nothing new arrives while services drain
+    for (const name of ['gateway', 'message', 'media', 'dialer', 'mailbox'] as AppName[]) {
+      if (this.running.has(name)) await this.stopApp(name);
+    }
+  }
+
+  /** A Kazoo request: JSON body wrapped as given; returns status, parsed body and headers. */
+  async request<T = any>(
+    method: string,
+    path: string,
+    o: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: Buffer | string | ReadableStream | Blob } = {},
+  ): Promise<KazooResponse<T>> {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    if (o.token) headers['X-Auth-Token'] = o.token;
+    let body: any = o.raw;
+    if (o.body !== undefined) {
+      headers['Content-Type'] ??= 'application/json';
+      body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    }
+    const res = await fetch(this.baseUrl + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers, text };
+  }
+
+  async operatorLogin(): Promise<{ token: string; accountId: string }> {
+    const r = await this.request('PUT', '/v2/api_auth', { body: { data: { api_key: TEST_OPERATOR_KEY } } });
+    if (r.status !== 201) throw new Error(`operator login failed: ${r.status} ${r.text}`);
+    return { token: r.body.auth_token, accountId: r.body.data.account_id };
+  }
+
+  /** A fresh tenant (account) with its admin token; names are unique per call. */
+  async createTenant(name = `tenant-${randomBytes(4).toString('hex')}`): Promise<Tenant> {
+    const op = await this.operatorLogin();
+    const created = await this.request('PUT', `/v2/accounts/${op.accountId}`, {
+      token: op.token,
+      body: { data: { name } },
+    });
+    if (created.status !== 201) throw new Error(`tenant creation failed: ${created.status} ${created.text}`);
+    const accountId: string = created.body.data.id;
+    const key = await this.request('GET', `/v2/accounts/${accountId}/api_key`, { token: op.token });
+    const auth = await this.request('PUT', '/v2/api_auth', { body: { data: { api_key: key.body.data.api_key } } });
+    return { accountId, name, apiKey: key.body.data.api_key, token: auth.body.auth_token };
+  }
+}
+
+export interface Tenant {
+  accountId: string;
+  name: string;
+  apiKey: string;
+  token: string;
+}
+
+export async function startStack(
+  apps: StackApps,
+  which: AppName[] = ['mailbox', 'message', 'media', 'dialer', 'gateway'],
+  envOverrides: Record<string, string> = {},
+): Promise<Stack> {
+  const stack = new Stack(apps, testEnv(envOverrides));
+  try {
+    for (const name of which) await stack.startApp(name);
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
+  return stack;
+}
+
+/** A plain NATS subscriber on the event subjects, as another team's service would be. */
+export class EventRecorder {
+  readonly events: (EventEnvelope & { subject: string; headers: Record<string, string> })[] = [];
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly sub: Subscription,
+  ) {}
+
+  static async start(subject = 'voxmail.evt.>', natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'): Promise<EventRecorder> {
+    const nc = await connect({ servers: natsUrl });
+    const sub = nc.subscribe(subject);
+    const rec = new EventRecorder(nc, sub);
+    void (async () => {
+      for await (const m of sub) {
+        const headers: Record<string, string> = {};
+        for (const k of m.headers?.keys() ?? []) headers[k.toLowerCase()] = m.headers!.get(k);
+        rec.events.push({ ...(m.json() as EventEnvelope), subject: m.subject, headers });
+      }
+    })();
+    await nc.flush();
+    return rec;
+  }
+
+  /** Waits until an event matching `pred` arrives (or fails after `timeoutMs`). */
+  async waitFor(
+    pred: (e: EventEnvelope & { subject: string }) => boolean,
+    timeoutMs = 5000,
+  ): Promise<EventEnvelope & { subject: string; headers: Record<string, string> }> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.events.find(pred);
+      if (hit) return hit;
+      if (Date.now() > end) {
+        throw new Error(`no matching event within ${timeoutMs} ms; saw: ${this.events.map((e) => e.type).join(', ')}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.sub.unsubscribe();
+    await this.nc.close();
+  }
+}
