@@ -3,9 +3,20 @@
 import { Logger } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
-import { EventEnvelope, STREAM_NAME } from '@voxmail/contracts';
+import { EVENT_SUBJECT_PREFIX, EventEnvelope, STREAM_NAME } from '@voxmail/contracts';
 import { Metrics } from './metrics';
 import { runWithRequestContext, sanitizeRequestId } from './request-context';
+
+/** NATS subject matching: `*` one token, `>` the rest. */
+export function subjectMatches(filter: string, subject: string): boolean {
+  const f = filter.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '>') return s.length > i;
+    if (i >= s.length || (f[i] !== '*' && f[i] !== s[i])) return false;
+  }
+  return f.length === s.length;
+}
 
 export type EventHandler = (event: EventEnvelope, manager: EntityManager) => Promise<void>;
 
@@ -34,20 +45,20 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
+    // One filter subject works on every NATS 2.9+ server; several need 2.10's filter_subjects, so with
+    // several the consumer takes all events and acks the ones it does not want without handling them.
+    const filter = this.o.filterSubjects.length === 1 ? this.o.filterSubjects[0] : `${EVENT_SUBJECT_PREFIX}.>`;
     const config = {
       durable_name: this.o.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(this.o.ackWaitMs ?? 30000),
-      filter_subjects: this.o.filterSubjects,
+      filter_subject: filter,
       max_ack_pending: 1000,
     };
     try {
       await jsm.consumers.info(STREAM_NAME, this.o.durable);
-      await jsm.consumers.update(STREAM_NAME, this.o.durable, {
-        filter_subjects: config.filter_subjects,
-        ack_wait: config.ack_wait,
-      });
+      await jsm.consumers.update(STREAM_NAME, this.o.durable, { filter_subject: filter, ack_wait: config.ack_wait });
     } catch {
       await jsm.consumers.add(STREAM_NAME, config).catch(async (e: Error) => {
         if (!/already in use|exists/.test(e.message)) throw e;
@@ -66,6 +77,10 @@ export class EventConsumer {
   }
 
   private async handle(m: JsMsg): Promise<void> {
+    if (!this.o.filterSubjects.some((f) => subjectMatches(f, m.subject))) {
+      m.ack();
+      return;
+    }
     const max = this.o.maxDeliveries ?? 5;
     let event: EventEnvelope;
     try {

@@ -1,0 +1,167 @@
+// The outbox relay and the inbox consumer against real PostgreSQL and NATS JetStream.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { connect, NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { EventEnvelope, eventSubject } from '@voxmail/contracts';
+import { createDataSource, outboxTablesUp } from '@voxmail/persistence';
+import { appendEvents, ensureEventStream, EventConsumer, OutboxRelay } from '../src';
+
+const schema = `mtest_${randomBytes(4).toString('hex')}`;
+const tenant = randomBytes(16).toString('hex');
+let ds: DataSource;
+let nc: NatsConnection;
+
+async function collect(subject: string, n: number, timeoutMs = 8000): Promise<EventEnvelope[]> {
+  const got: EventEnvelope[] = [];
+  const js = nc.jetstream();
+  const consumer = await js.consumers.get('VOXMAIL_EVENTS', { filterSubjects: subject });
+  const end = Date.now() + timeoutMs;
+  while (got.length < n && Date.now() < end) {
+    const batch = await consumer.fetch({ max_messages: 100, expires: 1000 });
+    for await (const m of batch) {
+      got.push(m.json<EventEnvelope>());
+    }
+  }
+  // drain anything extra that would reveal a duplicate
+  const extra = await consumer.fetch({ max_messages: 100, expires: 1000 });
+  for await (const m of extra) got.push(m.json<EventEnvelope>());
+  return got;
+}
+
+beforeAll(async () => {
+  ds = createDataSource({ url: process.env.DATABASE_URL!, schema, entities: [], migrations: [] });
+  await ds.initialize();
+  await ds.query(`CREATE SCHEMA "${schema}"`);
+  for (const sql of outboxTablesUp(schema)) await ds.query(sql);
+  await ds.query(`CREATE TABLE "${schema}".handled (event_id text, n integer)`);
+  nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  await ensureEventStream(await nc.jetstreamManager());
+});
+
+afterAll(async () => {
+  await ds?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await ds?.destroy();
+  await nc?.close();
+});
+
+it('two relays publish every committed event exactly once, in commit order', async () => {
+  const type = `probe${randomBytes(3).toString('hex')}.happened`;
+  for (let i = 0; i < 60; i++) {
+    await ds.transaction((m) => appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: `a${i}`, data: { i } }]));
+  }
+  const a = new OutboxRelay(ds, schema, nc, { pollMs: 50, batchSize: 7 });
+  const b = new OutboxRelay(ds, schema, nc, { pollMs: 50, batchSize: 7 });
+  await Promise.all([a.start(), b.start()]);
+  try {
+    const got = await collect(eventSubject(tenant, type), 60);
+    expect(got.map((e) => e.data.i)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NULL`);
+    expect(n).toBe(0);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+it('a rolled-back transaction publishes nothing', async () => {
+  const type = `rollback${randomBytes(3).toString('hex')}.happened`;
+  await expect(
+    ds.transaction(async (m) => {
+      await appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: 'x', data: {} }]);
+      throw new Error('abort');
+    }),
+  ).rejects.toThrow('abort');
+  const relay = new OutboxRelay(ds, schema, nc, { pollMs: 50 });
+  await relay.start();
+  try {
+    const got = await collect(eventSubject(tenant, type), 1, 1500);
+    expect(got).toHaveLength(0);
+  } finally {
+    await relay.stop();
+  }
+});
+
+it('a re-published row (crash after publish, before marking) is dropped by JetStream as a duplicate', async () => {
+  const type = `dup${randomBytes(3).toString('hex')}.happened`;
+  await ds.transaction((m) => appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: 'd', data: {} }]));
+  const relay = new OutboxRelay(ds, schema, nc, { pollMs: 50 });
+  expect(await relay.relayBatch()).toBe(1);
+  await ds.query(`UPDATE "${schema}".outbox SET published_at = NULL WHERE envelope->>'type' = $1`, [type]);
+  expect(await relay.relayBatch()).toBe(1);
+  const got = await collect(eventSubject(tenant, type), 2, 1500);
+  expect(got).toHaveLength(1);
+});
+
+describe('EventConsumer', () => {
+  const publish = async (type: string, id = randomUUID(), data: Record<string, unknown> = {}) => {
+    const env: EventEnvelope = { id, type, version: 1, tenantId: tenant, aggregateId: 'c', occurredAt: new Date().toISOString(), data };
+    await nc.jetstream().publish(eventSubject(tenant, type), JSON.stringify(env));
+    return env;
+  };
+
+  it('handles a redelivered event once (inbox) and acks after commit', async () => {
+    const type = `once${randomBytes(3).toString('hex')}.happened`;
+    const durable = `test_once_${randomBytes(3).toString('hex')}`;
+    const c = new EventConsumer(nc, ds, schema, { durable, filterSubjects: [`voxmail.evt.*.${type}`] }, async (e, m) => {
+      await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
+    });
+    await c.start();
+    try {
+      const id = randomUUID();
+      await publish(type, id);
+      await publish(type, id); // same event id published again without Nats-Msg-Id: a real redelivery
+      const end = Date.now() + 5000;
+      let rows: { n: number }[] = [];
+      while (Date.now() < end) {
+        rows = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".inbox WHERE consumer = $1`, [durable]);
+        if (rows[0].n >= 1) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const handled = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`, [id]);
+      expect(handled[0].n).toBe(1);
+      const info = await (await nc.jetstreamManager()).consumers.info('VOXMAIL_EVENTS', durable);
+      expect(info.num_ack_pending).toBe(0);
+    } finally {
+      await c.stop();
+      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+    }
+  });
+
+  it('parks a poison event after max deliveries and keeps consuming', async () => {
+    const type = `poison${randomBytes(3).toString('hex')}.happened`;
+    const durable = `test_poison_${randomBytes(3).toString('hex')}`;
+    const c = new EventConsumer(
+      nc,
+      ds,
+      schema,
+      { durable, filterSubjects: [`voxmail.evt.*.${type}`], maxDeliveries: 3 },
+      async (e, m) => {
+        if (e.data.poison) throw new Error('cannot handle this one');
+        await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
+      },
+    );
+    await c.start();
+    try {
+      const bad = await publish(type, randomUUID(), { poison: true });
+      const good = await publish(type, randomUUID(), {});
+      const end = Date.now() + 15000;
+      let parked: { error: string; deliveries: number }[] = [];
+      while (Date.now() < end) {
+        parked = await ds.query(`SELECT error, deliveries FROM "${schema}".parked_events WHERE consumer = $1 AND event_id = $2`, [
+          durable,
+          bad.id,
+        ]);
+        if (parked.length) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(parked).toHaveLength(1);
+      expect(parked[0].error).toContain('cannot handle this one');
+      expect(parked[0].deliveries).toBeGreaterThanOrEqual(3);
+      const handled = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`, [good.id]);
+      expect(handled[0].n).toBe(1);
+    } finally {
+      await c.stop();
+      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+    }
+  });
+});
