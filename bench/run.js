@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// `npm run bench`: builds, brings up a private stack (own NATS, own database `voxmail_bench`, embedded S3
+// unless S3_ENDPOINT), runs every bench/*.bench.js and prints one JSON document: each figure beside the
+// floor it is compared with, measured in the same run.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { ROOT, DATA_DIR, ensureInstalled, ensureBuilt, loadSecrets, testingLib } = require('../scripts/lib/workspace');
+const { measure } = require('./lib');
+
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+
+async function main() {
+  ensureInstalled();
+  ensureBuilt();
+  const { appDefinitions, AppProcess } = require('../scripts/lib/apps');
+  const { ensureInfrastructure, createTestDatabase, freePort } = testingLib();
+  const { Pool } = require('pg');
+  const { Client: Minio } = require('minio');
+
+  const only = process.argv.slice(2);
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.js'))
+    .filter((f) => !only.length || only.some((o) => f.startsWith(o)))
+    .sort((a, b) => (a.startsWith('identity') ? -1 : b.startsWith('identity') ? 1 : a.localeCompare(b)));
+
+  const infra = await ensureInfrastructure({
+    dataDir: path.join(DATA_DIR, 'bench'),
+    needS3: true,
+    privateNats: true,
+    bucket: 'voxmail-bench',
+    log,
+  });
+  const apps = [];
+  let pg;
+  try {
+    const databaseUrl = await createTestDatabase(infra.databaseUrl, 'voxmail_bench');
+    const secrets = loadSecrets();
+    const port = await freePort();
+    const defs = appDefinitions({ infra: { ...infra, databaseUrl }, secrets, env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' } });
+    for (const def of defs) {
+      if (def.name !== 'api-gateway') {
+        def.port = await freePort();
+        def.env.HEALTH_PORT = String(def.port);
+      }
+      def.env.LOG_LEVEL = 'warn';
+      // the benchmark measures the request path, not the login rate limiter
+      def.env.AUTH_FAILURE_LIMIT = '100000';
+    }
+    const logDir = path.join(DATA_DIR, 'bench', 'logs');
+    for (const def of defs) {
+      apps.push(
+        new AppProcess(def, {
+          logDir,
+          onUnexpectedExit: (a) => log(`${a.name} exited unexpectedly; see ${a.logFile}`),
+        }),
+      );
+    }
+    const deadline = Date.now() + 60000;
+    await Promise.all(apps.map((a) => a.waitReady(deadline)));
+    const baseUrl = `http://127.0.0.1:${port}`;
+
+    const request = async (method, p, o = {}) => {
+      const headers = { ...(o.headers || {}) };
+      if (o.token) headers['X-Auth-Token'] = o.token;
+      let body = o.raw;
+      if (o.body !== undefined) {
+        headers['Content-Type'] = headers['Content-Type'] || 'application/json';
+        body = JSON.stringify(o.body);
+      }
+      const res = await fetch(baseUrl + p, { method, headers, body, duplex: o.raw ? 'half' : undefined });
+      const text = await res.text();
+      let parsed = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* binary or text */
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    };
+    const auth = await request('PUT', '/v2/api_auth', { body: { data: { api_key: secrets.VOXMAIL_OPERATOR_API_KEY } } });
+    if (auth.status !== 201) throw new Error(`operator login failed: ${auth.status}`);
+    const operator = { token: auth.body.auth_token, accountId: auth.body.data.account_id };
+    let n = 0;
+    const createTenant = async () => {
+      const name = `bench-${process.pid}-${n++}`;
+      const c = await request('PUT', `/v2/accounts/${operator.accountId}`, { token: operator.token, body: { data: { name } } });
+      const accountId = c.body.data.id;
+      const k = await request('GET', `/v2/accounts/${accountId}/api_key`, { token: operator.token });
+      const a = await request('PUT', '/v2/api_auth', { body: { data: { api_key: k.body.data.api_key } } });
+      return { accountId, name, apiKey: k.body.data.api_key, token: a.body.auth_token };
+    };
+    pg = new Pool({ connectionString: databaseUrl, max: 16 });
+    const u = new URL(infra.s3.endpoint);
+    const s3 = {
+      bucket: infra.s3.bucket,
+      client: new Minio({
+        endPoint: u.hostname,
+        port: Number(u.port) || (u.protocol === 'https:' ? 443 : 80),
+        useSSL: u.protocol === 'https:',
+        accessKey: infra.s3.accessKey,
+        secretKey: infra.s3.secretKey,
+        region: infra.s3.region,
+        pathStyle: true,
+      }),
+    };
+    const gateway = apps.find((a) => a.name === 'api-gateway');
+    const ctx = { baseUrl, request, operator, createTenant, pg, s3, gatewayPid: gateway.child.pid, measure, log };
+
+    const results = [];
+    for (const f of files) {
+      const bench = require(path.join(__dirname, f));
+      log(`running ${bench.name}`);
+      const t0 = Date.now();
+      try {
+        const figures = await bench.run(ctx);
+        results.push({ bench: bench.name, seconds: Math.round((Date.now() - t0) / 100) / 10, figures });
+      } catch (e) {
+        results.push({ bench: bench.name, error: e.message });
+        log(`${bench.name} failed: ${e.stack}`);
+      }
+    }
+    const out = {
+      machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      at: new Date().toISOString(),
+      results,
+    };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    return results.some((r) => r.error) ? 1 : 0;
+  } finally {
+    await pg?.end().catch(() => undefined);
+    await Promise.all(apps.map((a) => a.stop(15000)));
+    await infra.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    log(e.stack || String(e));
+    process.exit(1);
+  },
+);
