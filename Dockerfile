@@ -26,7 +26,7 @@ COPY . .
 RUN set -eu; \
     mkdir -p /out; \
     cp package.json package-lock.json /out/; \
-    for f in libs/*/package.json; do \
+    for f in libs/*/package.json libs/*/index.js; do \
       mkdir -p "/out/$(dirname "$f")"; \
       cp "$f" "/out/$f"; \
     done
@@ -62,7 +62,12 @@ WORKDIR /app
 # /app holds package.json, package-lock.json, libs/*/package.json and node_modules.
 COPY --from=deps /app/ ./
 COPY --from=build /app/dist ./dist
+# libs/*/index.js (in the manifests) load the compiled libraries from dist/ at run time.
+# media-storage-service transcodes audio with ffmpeg; the other apps do not need it.
 RUN set -eu; \
+    if [ "${APP}" = "media-storage-service" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*; \
+    fi; \
     if [ -z "${APP}" ]; then echo "build with --build-arg APP=<app name>" >&2; exit 1; fi; \
     test -f "dist/apps/${APP}/src/main.js" || { echo "no dist/apps/${APP}/src/main.js: unknown APP '${APP}'" >&2; exit 1; }
 USER node

@@ -29,7 +29,9 @@ module.exports = {
             WHERE t.token_hash = $1 AND t.expires_at > now()`,
           [tokenHash],
         );
-        await pg.query('SELECT * FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL', [t.accountId]);
+        await pg.query('SELECT * FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL', [
+          t.accountId,
+        ]);
       },
       { requests: 1500, concurrency: 16 },
     );
@@ -37,7 +39,10 @@ module.exports = {
       figure: 'get_account',
       via: 'HTTP gateway → NATS → mailbox-service → PostgreSQL',
       ...getVia,
-      floor: { what: 'the same two statements (token check, account read) on a pooled pg client', ...getFloor },
+      floor: {
+        what: 'the same two statements (token check, account read) on a pooled pg client',
+        ...getFloor,
+      },
       ratio_p50: Math.round((getVia.p50_ms / getFloor.p50_ms) * 10) / 10,
     });
 
@@ -46,7 +51,13 @@ module.exports = {
       async (i) => {
         const r = await request('PUT', `/v2/accounts/${t.accountId}/users`, {
           token: t.token,
-          body: { data: { first_name: `Bench${i}`, last_name: 'User', username: `bench-${randomBytes(6).toString('hex')}` } },
+          body: {
+            data: {
+              first_name: `Bench${i}`,
+              last_name: 'User',
+              username: `bench-${randomBytes(6).toString('hex')}`,
+            },
+          },
         });
         if (r.status !== 201) throw new Error(`PUT user answered ${r.status}`);
       },
@@ -62,17 +73,24 @@ module.exports = {
               WHERE t.token_hash = $1 AND t.expires_at > now()`,
             [tokenHash],
           );
-          await c.query('SELECT * FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL', [floorAccount.accountId]);
+          await c.query('SELECT * FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL', [
+            floorAccount.accountId,
+          ]);
           await c.query('BEGIN');
           const id = randomBytes(16).toString('hex');
           const username = `floor-${randomBytes(6).toString('hex')}`;
-          await c.query(
-            `SELECT 1 FROM mailbox.users WHERE account_id = $1 AND username_lower = $2`,
-            [floorAccount.accountId, username],
-          );
+          await c.query(`SELECT 1 FROM mailbox.users WHERE account_id = $1 AND username_lower = $2`, [
+            floorAccount.accountId,
+            username,
+          ]);
           await c.query(
             `INSERT INTO mailbox.users (id, account_id, username_lower, priv_level, doc, version) VALUES ($1, $2, $3, 'user', $4, 1)`,
-            [id, floorAccount.accountId, username, JSON.stringify({ first_name: `Floor${i}`, last_name: 'User', username })],
+            [
+              id,
+              floorAccount.accountId,
+              username,
+              JSON.stringify({ first_name: `Floor${i}`, last_name: 'User', username }),
+            ],
           );
           await c.query(
             `INSERT INTO mailbox.outbox (id, subject, envelope) VALUES (gen_random_uuid(), $1, $2)`,
@@ -92,7 +110,10 @@ module.exports = {
       figure: 'create_user',
       via: 'HTTP gateway → NATS → mailbox-service → PostgreSQL (+ outbox event)',
       ...putVia,
-      floor: { what: 'token check, account read, username check, user + outbox INSERT in one transaction, pooled pg', ...putFloor },
+      floor: {
+        what: 'token check, account read, username check, user + outbox INSERT in one transaction, pooled pg',
+        ...putFloor,
+      },
       ratio_p50: Math.round((putVia.p50_ms / putFloor.p50_ms) * 10) / 10,
     });
     return figures;

@@ -13,7 +13,10 @@ const round = (n) => Math.round(n * 100) / 100;
  * Runs `fn` `requests` times with `concurrency` callers in flight (after a short warm-up that is not
  * counted) and returns throughput and latency percentiles in milliseconds.
  */
-async function measure(fn, { requests = 500, concurrency = 8, warmup = Math.min(50, Math.ceil(requests / 10)) } = {}) {
+async function measure(
+  fn,
+  { requests = 500, concurrency = 8, warmup = Math.min(50, Math.ceil(requests / 10)) } = {},
+) {
   let next = 0;
   const run = async (count, record) => {
     const lat = [];

@@ -6,7 +6,13 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ROOT, DATA_DIR, ensureInstalled, ensureBuilt, loadSecrets, testingLib } = require('../scripts/lib/workspace');
+const {
+  DATA_DIR,
+  ensureInstalled,
+  ensureBuilt,
+  loadSecrets,
+  testingLib,
+} = require('../scripts/lib/workspace');
 const { measure } = require('./lib');
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
@@ -29,6 +35,7 @@ async function main() {
   const infra = await ensureInfrastructure({
     dataDir: path.join(DATA_DIR, 'bench'),
     needS3: true,
+    needFfmpeg: true,
     privateNats: true,
     bucket: 'voxmail-bench',
     log,
@@ -39,7 +46,11 @@ async function main() {
     const databaseUrl = await createTestDatabase(infra.databaseUrl, 'voxmail_bench');
     const secrets = loadSecrets();
     const port = await freePort();
-    const defs = appDefinitions({ infra: { ...infra, databaseUrl }, secrets, env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' } });
+    const defs = appDefinitions({
+      infra: { ...infra, databaseUrl },
+      secrets,
+      env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
+    });
     for (const def of defs) {
       if (def.name !== 'api-gateway') {
         def.port = await freePort();
@@ -80,13 +91,18 @@ async function main() {
       }
       return { status: res.status, body: parsed, headers: res.headers };
     };
-    const auth = await request('PUT', '/v2/api_auth', { body: { data: { api_key: secrets.VOXMAIL_OPERATOR_API_KEY } } });
+    const auth = await request('PUT', '/v2/api_auth', {
+      body: { data: { api_key: secrets.VOXMAIL_OPERATOR_API_KEY } },
+    });
     if (auth.status !== 201) throw new Error(`operator login failed: ${auth.status}`);
     const operator = { token: auth.body.auth_token, accountId: auth.body.data.account_id };
     let n = 0;
     const createTenant = async () => {
       const name = `bench-${process.pid}-${n++}`;
-      const c = await request('PUT', `/v2/accounts/${operator.accountId}`, { token: operator.token, body: { data: { name } } });
+      const c = await request('PUT', `/v2/accounts/${operator.accountId}`, {
+        token: operator.token,
+        body: { data: { name } },
+      });
       const accountId = c.body.data.id;
       const k = await request('GET', `/v2/accounts/${accountId}/api_key`, { token: operator.token });
       const a = await request('PUT', '/v2/api_auth', { body: { data: { api_key: k.body.data.api_key } } });
@@ -107,7 +123,17 @@ async function main() {
       }),
     };
     const gateway = apps.find((a) => a.name === 'api-gateway');
-    const ctx = { baseUrl, request, operator, createTenant, pg, s3, gatewayPid: gateway.child.pid, measure, log };
+    const ctx = {
+      baseUrl,
+      request,
+      operator,
+      createTenant,
+      pg,
+      s3,
+      gatewayPid: gateway.child.pid,
+      measure,
+      log,
+    };
 
     const results = [];
     for (const f of files) {
@@ -123,7 +149,12 @@ async function main() {
       }
     }
     const out = {
-      machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      machine: {
+        cpus: os.cpus().length,
+        cpu: os.cpus()[0]?.model,
+        memory_gib: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+      },
       at: new Date().toISOString(),
       results,
     };

@@ -32,10 +32,16 @@ afterAll(async () => {
 
 describe('walk-through from the README', () => {
   it('operator key → token → tenant → tenant key → user → user token', async () => {
-    const auth = await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: TEST_OPERATOR_KEY } } });
+    const auth = await stack.request('PUT', '/v2/api_auth', {
+      body: { data: { api_key: TEST_OPERATOR_KEY } },
+    });
     expect(auth.status).toBe(201);
     expect(auth.body).toEqual(
-      expect.objectContaining({ auth_token: expect.any(String), status: 'success', request_id: expect.any(String) }),
+      expect.objectContaining({
+        auth_token: expect.any(String),
+        status: 'success',
+        request_id: expect.any(String),
+      }),
     );
     expect(auth.body.data.account_id).toMatch(/^[0-9a-f]{32}$/);
     const op = { token: auth.body.auth_token as string, accountId: auth.body.data.account_id as string };
@@ -46,33 +52,55 @@ describe('walk-through from the README', () => {
       body: { data: { name, timezone: 'America/Los_Angeles' } },
     });
     expect(tenant.status).toBe(201);
-    expect(tenant.body.data).toEqual(expect.objectContaining({ name, timezone: 'America/Los_Angeles', id: expect.stringMatching(/^[0-9a-f]{32}$/) }));
+    expect(tenant.body.data).toEqual(
+      expect.objectContaining({
+        name,
+        timezone: 'America/Los_Angeles',
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      }),
+    );
     const accountId = tenant.body.data.id;
 
     const key = await stack.request('GET', `/v2/accounts/${accountId}/api_key`, { token: op.token });
     expect(key.status).toBe(200);
     expect(key.body.data.api_key).toMatch(/^[0-9a-f]{64}$/);
 
-    const tenantAuth = await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: key.body.data.api_key } } });
+    const tenantAuth = await stack.request('PUT', '/v2/api_auth', {
+      body: { data: { api_key: key.body.data.api_key } },
+    });
     expect(tenantAuth.status).toBe(201);
     expect(tenantAuth.body.data.account_id).toBe(accountId);
     const adminToken = tenantAuth.body.auth_token;
 
     const user = await stack.request('PUT', `/v2/accounts/${accountId}/users`, {
       token: adminToken,
-      body: { data: { username: 'alice', password: 'correct horse', first_name: 'Alice', last_name: 'Liddell', email: 'alice@example.com' } },
+      body: {
+        data: {
+          username: 'alice',
+          password: 'correct horse',
+          first_name: 'Alice',
+          last_name: 'Liddell',
+          email: 'alice@example.com',
+        },
+      },
     });
     expect(user.status).toBe(201);
-    expect(user.body.data).toEqual(expect.objectContaining({ username: 'alice', priv_level: 'user', enabled: true }));
+    expect(user.body.data).toEqual(
+      expect.objectContaining({ username: 'alice', priv_level: 'user', enabled: true }),
+    );
     expect(user.body.data).not.toHaveProperty('password');
 
     const userAuth = await stack.request('PUT', '/v2/user_auth', {
       body: { data: { credentials: md5('alice:correct horse'), account_name: name } },
     });
     expect(userAuth.status).toBe(201);
-    expect(userAuth.body.data).toEqual(expect.objectContaining({ account_id: accountId, owner_id: user.body.data.id }));
+    expect(userAuth.body.data).toEqual(
+      expect.objectContaining({ account_id: accountId, owner_id: user.body.data.id }),
+    );
 
-    const me = await stack.request('GET', `/v2/accounts/${accountId}/users/${user.body.data.id}`, { token: userAuth.body.auth_token });
+    const me = await stack.request('GET', `/v2/accounts/${accountId}/users/${user.body.data.id}`, {
+      token: userAuth.body.auth_token,
+    });
     expect(me.status).toBe(200);
     expect(me.body.data.username).toBe('alice');
 
@@ -92,33 +120,53 @@ describe('Kazoo envelopes and verbs', () => {
     expect(ok.body.revision).toMatch(/^\d+-[0-9a-f]{32}$/);
     expect(ok.headers.get('x-request-id')).toBe(ok.body.request_id);
 
-    const missing = await stack.request('GET', `/v2/accounts/${t.accountId}/users/${'0'.repeat(32)}`, { token: t.token });
+    const missing = await stack.request('GET', `/v2/accounts/${t.accountId}/users/${'0'.repeat(32)}`, {
+      token: t.token,
+    });
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual(
-      expect.objectContaining({ error: '404', status: 'error', message: expect.any(String), request_id: expect.any(String), data: expect.anything() }),
+      expect.objectContaining({
+        error: '404',
+        status: 'error',
+        message: expect.any(String),
+        request_id: expect.any(String),
+        data: expect.anything(),
+      }),
     );
     expect(missing.text).not.toMatch(/at \w+ \(|\.ts:\d+/);
   });
 
   it('keeps a caller-given request id', async () => {
     const t = await stack.createTenant();
-    const r = await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: t.token, headers: { 'X-Request-Id': 'trace-abc-123' } });
+    const r = await stack.request('GET', `/v2/accounts/${t.accountId}`, {
+      token: t.token,
+      headers: { 'X-Request-Id': 'trace-abc-123' },
+    });
     expect(r.body.request_id).toBe('trace-abc-123');
   });
 
   it('answers 400 naming the field for a malformed body, and for malformed JSON', async () => {
     const op = await stack.operatorLogin();
-    const noName = await stack.request('PUT', `/v2/accounts/${op.accountId}`, { token: op.token, body: { data: { realm: 'ab' } } });
+    const noName = await stack.request('PUT', `/v2/accounts/${op.accountId}`, {
+      token: op.token,
+      body: { data: { realm: 'ab' } },
+    });
     expect(noName.status).toBe(400);
     expect(noName.body.message).toBe('invalid data');
     expect(noName.body.data.name.required.message).toBe('Field is required but missing');
     expect(noName.body.data.realm.minLength).toBeDefined();
 
-    const badJson = await stack.request('PUT', `/v2/accounts/${op.accountId}`, { token: op.token, body: '{"data": {' });
+    const badJson = await stack.request('PUT', `/v2/accounts/${op.accountId}`, {
+      token: op.token,
+      body: '{"data": {',
+    });
     expect(badJson.status).toBe(400);
     expect(badJson.body.status).toBe('error');
 
-    const noData = await stack.request('PUT', `/v2/accounts/${op.accountId}`, { token: op.token, body: { name: 'x' } });
+    const noData = await stack.request('PUT', `/v2/accounts/${op.accountId}`, {
+      token: op.token,
+      body: { name: 'x' },
+    });
     expect(noData.status).toBe(400);
     expect(noData.body.data.data.required).toBeDefined();
 
@@ -142,7 +190,9 @@ describe('Kazoo envelopes and verbs', () => {
       body: { data: { nick: null, extra: { a: 1 } } },
     });
     expect(patched.status).toBe(200);
-    expect(patched.body.data).toEqual(expect.objectContaining({ first_name: 'Bob', some_key: 'some_value', extra: { a: 1 } }));
+    expect(patched.body.data).toEqual(
+      expect.objectContaining({ first_name: 'Bob', some_key: 'some_value', extra: { a: 1 } }),
+    );
     expect(patched.body.data).not.toHaveProperty('nick');
     expect(patched.body.revision).not.toBe(u.body.revision);
 
@@ -153,7 +203,9 @@ describe('Kazoo envelopes and verbs', () => {
     expect(replaced.body.data).not.toHaveProperty('some_key');
     expect(replaced.body.data.first_name).toBe('Robert');
 
-    const deleted = await stack.request('DELETE', `/v2/accounts/${t.accountId}/users/${id}`, { token: t.token });
+    const deleted = await stack.request('DELETE', `/v2/accounts/${t.accountId}/users/${id}`, {
+      token: t.token,
+    });
     expect(deleted.status).toBe(200);
     expect(deleted.body.data._read_only).toEqual({ deleted: true });
     const gone = await stack.request('GET', `/v2/accounts/${t.accountId}/users/${id}`, { token: t.token });
@@ -187,22 +239,33 @@ describe('Kazoo envelopes and verbs', () => {
       body: { data: { first_name: 'Q', last_name: 'Uery' } },
     });
     expect(viaQuery.status).toBe(201);
-    const viaEnvelope = await stack.request('POST', `/v2/accounts/${t.accountId}/users/${viaQuery.body.data.id}`, {
-      token: t.token,
-      body: { verb: 'PATCH', data: { nick: 'q' } },
-    });
+    const viaEnvelope = await stack.request(
+      'POST',
+      `/v2/accounts/${t.accountId}/users/${viaQuery.body.data.id}`,
+      {
+        token: t.token,
+        body: { verb: 'PATCH', data: { nick: 'q' } },
+      },
+    );
     expect(viaEnvelope.status).toBe(200);
     expect(viaEnvelope.body.data).toEqual(expect.objectContaining({ first_name: 'Q', nick: 'q' }));
-    const viaEnvelopeDelete = await stack.request('POST', `/v2/accounts/${t.accountId}/users/${viaQuery.body.data.id}`, {
-      token: t.token,
-      body: { verb: 'DELETE' },
-    });
+    const viaEnvelopeDelete = await stack.request(
+      'POST',
+      `/v2/accounts/${t.accountId}/users/${viaQuery.body.data.id}`,
+      {
+        token: t.token,
+        body: { verb: 'DELETE' },
+      },
+    );
     expect(viaEnvelopeDelete.body.data._read_only).toEqual({ deleted: true });
   });
 
   it('pretty prints on request', async () => {
     const t = await stack.createTenant();
-    const r = await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: t.token, headers: { 'X-Pretty-Print': 'true' } });
+    const r = await stack.request('GET', `/v2/accounts/${t.accountId}`, {
+      token: t.token,
+      headers: { 'X-Pretty-Print': 'true' },
+    });
     expect(r.text).toContain('\n    "data"');
   });
 
@@ -228,7 +291,9 @@ describe('listing', () => {
     for (let i = 0; i < 7; i++) {
       const r = await stack.request('PUT', `/v2/accounts/${t.accountId}/users`, {
         token: t.token,
-        body: { data: { first_name: `U${i}`, last_name: i % 2 ? 'Odd' : 'Even', ...(i === 3 ? { vip: true } : {}) } },
+        body: {
+          data: { first_name: `U${i}`, last_name: i % 2 ? 'Odd' : 'Even', ...(i === 3 ? { vip: true } : {}) },
+        },
       });
       ids.push(r.body.data.id);
     }
@@ -236,9 +301,13 @@ describe('listing', () => {
     let key: string | undefined;
     let pages = 0;
     do {
-      const r = await stack.request('GET', `/v2/accounts/${t.accountId}/users?page_size=3${key ? `&start_key=${key}` : ''}`, {
-        token: t.token,
-      });
+      const r = await stack.request(
+        'GET',
+        `/v2/accounts/${t.accountId}/users?page_size=3${key ? `&start_key=${key}` : ''}`,
+        {
+          token: t.token,
+        },
+      );
       expect(r.status).toBe(200);
       expect(r.body.page_size).toBe(r.body.data.length);
       seen.push(...r.body.data.map((u: { id: string }) => u.id));
@@ -248,25 +317,45 @@ describe('listing', () => {
     expect(pages).toBe(3);
     expect(seen).toEqual([...ids].reverse()); // newest first, each once
 
-    const asc = await stack.request('GET', `/v2/accounts/${t.accountId}/users?ascending=true&paginate=false`, { token: t.token });
+    const asc = await stack.request(
+      'GET',
+      `/v2/accounts/${t.accountId}/users?ascending=true&paginate=false`,
+      { token: t.token },
+    );
     expect(asc.body.data.map((u: { id: string }) => u.id)).toEqual(ids);
     expect(asc.body).not.toHaveProperty('next_start_key');
 
-    const odd = await stack.request('GET', `/v2/accounts/${t.accountId}/users?filter_last_name=Odd&page_size=2`, { token: t.token });
+    const odd = await stack.request(
+      'GET',
+      `/v2/accounts/${t.accountId}/users?filter_last_name=Odd&page_size=2`,
+      { token: t.token },
+    );
     expect(odd.body.data).toHaveLength(2);
     expect(odd.body.data.every((u: { last_name: string }) => u.last_name === 'Odd')).toBe(true);
-    const odd2 = await stack.request('GET', `/v2/accounts/${t.accountId}/users?filter_last_name=Odd&page_size=2&start_key=${odd.body.next_start_key}`, {
-      token: t.token,
-    });
+    const odd2 = await stack.request(
+      'GET',
+      `/v2/accounts/${t.accountId}/users?filter_last_name=Odd&page_size=2&start_key=${odd.body.next_start_key}`,
+      {
+        token: t.token,
+      },
+    );
     expect(odd2.body.data).toHaveLength(1);
     expect(odd2.body).not.toHaveProperty('next_start_key');
 
-    const vip = await stack.request('GET', `/v2/accounts/${t.accountId}/users?has_key=vip`, { token: t.token });
+    const vip = await stack.request('GET', `/v2/accounts/${t.accountId}/users?has_key=vip`, {
+      token: t.token,
+    });
     expect(vip.body.data.map((u: { id: string }) => u.id)).toEqual([ids[3]]);
-    const notEven = await stack.request('GET', `/v2/accounts/${t.accountId}/users?filter_not_last_name=Even&key_missing=vip`, { token: t.token });
+    const notEven = await stack.request(
+      'GET',
+      `/v2/accounts/${t.accountId}/users?filter_not_last_name=Even&key_missing=vip`,
+      { token: t.token },
+    );
     expect(notEven.body.data).toHaveLength(2);
 
-    const bad = await stack.request('GET', `/v2/accounts/${t.accountId}/users?page_size=0`, { token: t.token });
+    const bad = await stack.request('GET', `/v2/accounts/${t.accountId}/users?page_size=0`, {
+      token: t.token,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.data.page_size).toBeDefined();
   });
@@ -276,9 +365,14 @@ describe('credentials that must stop working', () => {
   it('rejects missing, invalid and expired tokens with 401', async () => {
     const t = await stack.createTenant();
     expect((await stack.request('GET', `/v2/accounts/${t.accountId}`)).status).toBe(401);
-    expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: 'not-a-token' })).status).toBe(401);
+    expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: 'not-a-token' })).status).toBe(
+      401,
+    );
     const tokenHash = createHash('sha256').update(t.token).digest('hex');
-    await db.query(`UPDATE mailbox.auth_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [tokenHash]);
+    await db.query(
+      `UPDATE mailbox.auth_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`,
+      [tokenHash],
+    );
     const expired = await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: t.token });
     expect(expired.status).toBe(401);
     expect(expired.body.error).toBe('401');
@@ -298,9 +392,13 @@ describe('credentials that must stop working', () => {
     const rotated = await stack.request('PUT', `/v2/accounts/${t.accountId}/api_key`, { token: t.token });
     expect(rotated.status).toBe(201);
     expect(rotated.body.data.api_key).not.toBe(t.apiKey);
-    expect((await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: t.apiKey } } })).status).toBe(401);
+    expect(
+      (await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: t.apiKey } } })).status,
+    ).toBe(401);
     expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: t.token })).status).toBe(401);
-    const again = await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: rotated.body.data.api_key } } });
+    const again = await stack.request('PUT', '/v2/api_auth', {
+      body: { data: { api_key: rotated.body.data.api_key } },
+    });
     expect(again.status).toBe(201);
   });
 
@@ -311,7 +409,9 @@ describe('credentials that must stop working', () => {
     expect(del.status).toBe(200);
     expect(del.body.data._read_only).toEqual({ deleted: true });
     expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: t.token })).status).toBe(401);
-    expect((await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: t.apiKey } } })).status).toBe(401);
+    expect(
+      (await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: t.apiKey } } })).status,
+    ).toBe(401);
     expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: op.token })).status).toBe(404);
   });
 
@@ -326,26 +426,42 @@ describe('credentials that must stop working', () => {
     expect(client_id).toMatch(/^[0-9a-f]{32}$/);
     expect(client_secret.length).toBeGreaterThanOrEqual(40);
     const list = await stack.request('GET', `/v2/accounts/${t.accountId}/api_clients`, { token: t.token });
-    expect(list.body.data).toEqual([expect.objectContaining({ client_id, name: 'yeastar pbx', priv_level: 'admin' })]);
+    expect(list.body.data).toEqual([
+      expect.objectContaining({ client_id, name: 'yeastar pbx', priv_level: 'admin' }),
+    ]);
     expect(list.text).not.toContain(client_secret);
     const { rows } = await db.query('SELECT secret_hash FROM mailbox.api_clients WHERE id = $1', [client_id]);
     expect(rows[0].secret_hash).not.toContain(client_secret);
 
-    const grant = await stack.request('PUT', '/v2/api_client_auth', { body: { data: { client_id, client_secret } } });
+    const grant = await stack.request('PUT', '/v2/api_client_auth', {
+      body: { data: { client_id, client_secret } },
+    });
     expect(grant.status).toBe(201);
     const clientToken = grant.body.auth_token;
-    expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: clientToken })).status).toBe(200);
+    expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: clientToken })).status).toBe(
+      200,
+    );
 
-    const del = await stack.request('DELETE', `/v2/accounts/${t.accountId}/api_clients/${client_id}`, { token: t.token });
+    const del = await stack.request('DELETE', `/v2/accounts/${t.accountId}/api_clients/${client_id}`, {
+      token: t.token,
+    });
     expect(del.status).toBe(200);
-    expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: clientToken })).status).toBe(401);
-    expect((await stack.request('PUT', '/v2/api_client_auth', { body: { data: { client_id, client_secret } } })).status).toBe(401);
+    expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: clientToken })).status).toBe(
+      401,
+    );
+    expect(
+      (await stack.request('PUT', '/v2/api_client_auth', { body: { data: { client_id, client_secret } } }))
+        .status,
+    ).toBe(401);
   });
 
   it('rate limits repeated failures from one client (429) without affecting others', async () => {
     const ip = uniqueIp();
     for (let i = 0; i < 5; i++) {
-      const r = await stack.request('PUT', '/v2/api_auth', { headers: { 'X-Forwarded-For': ip }, body: { data: { api_key: 'x'.repeat(64) } } });
+      const r = await stack.request('PUT', '/v2/api_auth', {
+        headers: { 'X-Forwarded-For': ip },
+        body: { data: { api_key: 'x'.repeat(64) } },
+      });
       expect(r.status).toBe(401);
     }
     const limited = await stack.request('PUT', '/v2/api_auth', {
@@ -408,13 +524,18 @@ describe('authorization', () => {
       body: { data: { first_name: 'hacked' } },
     });
     expect(write.status).toBe(404);
-    const still = await stack.request('GET', `/v2/accounts/${b.accountId}/users/${bUser.body.data.id}`, { token: b.token });
+    const still = await stack.request('GET', `/v2/accounts/${b.accountId}/users/${bUser.body.data.id}`, {
+      token: b.token,
+    });
     expect(still.body.data.first_name).toBe('B');
   });
 
   it('only the operator creates tenants (403 for an account admin)', async () => {
     const t = await stack.createTenant();
-    const r = await stack.request('PUT', `/v2/accounts/${t.accountId}`, { token: t.token, body: { data: { name: 'child' } } });
+    const r = await stack.request('PUT', `/v2/accounts/${t.accountId}`, {
+      token: t.token,
+      body: { data: { name: 'child' } },
+    });
     expect(r.status).toBe(403);
     expect(r.body.error).toBe('403');
   });
@@ -428,13 +549,23 @@ describe('authorization', () => {
       });
     const dave = await mk('dave');
     const erin = await mk('erin');
-    const login = await stack.request('PUT', '/v2/user_auth', { body: { data: { credentials: md5('dave:pw-123456'), account_name: t.name } } });
+    const login = await stack.request('PUT', '/v2/user_auth', {
+      body: { data: { credentials: md5('dave:pw-123456'), account_name: t.name } },
+    });
     const token = login.body.auth_token;
     const list = await stack.request('GET', `/v2/accounts/${t.accountId}/users`, { token });
     expect(list.body.data.map((u: { id: string }) => u.id)).toEqual([dave.body.data.id]);
-    expect((await stack.request('GET', `/v2/accounts/${t.accountId}/users/${erin.body.data.id}`, { token })).status).toBe(404);
     expect(
-      (await stack.request('PUT', `/v2/accounts/${t.accountId}/users`, { token, body: { data: { first_name: 'x', last_name: 'y' } } })).status,
+      (await stack.request('GET', `/v2/accounts/${t.accountId}/users/${erin.body.data.id}`, { token }))
+        .status,
+    ).toBe(404);
+    expect(
+      (
+        await stack.request('PUT', `/v2/accounts/${t.accountId}/users`, {
+          token,
+          body: { data: { first_name: 'x', last_name: 'y' } },
+        })
+      ).status,
     ).toBe(403);
     expect((await stack.request('GET', `/v2/accounts/${t.accountId}/api_key`, { token })).status).toBe(403);
     const promote = await stack.request('PATCH', `/v2/accounts/${t.accountId}/users/${dave.body.data.id}`, {
@@ -453,18 +584,24 @@ describe('authorization', () => {
     const a = await stack.createTenant();
     const b = await stack.createTenant();
     const body = { data: { username: 'frank', first_name: 'F', last_name: 'K' } };
-    expect((await stack.request('PUT', `/v2/accounts/${a.accountId}/users`, { token: a.token, body })).status).toBe(201);
+    expect(
+      (await stack.request('PUT', `/v2/accounts/${a.accountId}/users`, { token: a.token, body })).status,
+    ).toBe(201);
     const dup = await stack.request('PUT', `/v2/accounts/${a.accountId}/users`, { token: a.token, body });
     expect(dup.status).toBe(409);
     expect(dup.body.data.username.unique).toBeDefined();
-    expect((await stack.request('PUT', `/v2/accounts/${b.accountId}/users`, { token: b.token, body })).status).toBe(201);
+    expect(
+      (await stack.request('PUT', `/v2/accounts/${b.accountId}/users`, { token: b.token, body })).status,
+    ).toBe(201);
   });
 });
 
 describe('events', () => {
   it('emits an event for each change with the documented envelope', async () => {
     const t = await stack.createTenant();
-    const created = await events.waitFor((e) => e.type === 'account.created' && e.aggregateId === t.accountId);
+    const created = await events.waitFor(
+      (e) => e.type === 'account.created' && e.aggregateId === t.accountId,
+    );
     expect(created.subject).toBe(`voxmail.evt.${t.accountId}.account.created`);
     expect(created).toEqual(
       expect.objectContaining({
@@ -488,11 +625,17 @@ describe('events', () => {
     expect(uc.headers['x-request-id']).toBe('evt-req-1');
     expect(JSON.stringify(uc)).not.toContain('never-in-events');
 
-    await stack.request('PATCH', `/v2/accounts/${t.accountId}/users/${u.body.data.id}`, { token: t.token, body: { data: { nick: 'e' } } });
+    await stack.request('PATCH', `/v2/accounts/${t.accountId}/users/${u.body.data.id}`, {
+      token: t.token,
+      body: { data: { nick: 'e' } },
+    });
     await events.waitFor((e) => e.type === 'user.updated' && e.aggregateId === u.body.data.id);
     await stack.request('DELETE', `/v2/accounts/${t.accountId}/users/${u.body.data.id}`, { token: t.token });
     await events.waitFor((e) => e.type === 'user.deleted' && e.aggregateId === u.body.data.id);
-    await stack.request('PATCH', `/v2/accounts/${t.accountId}`, { token: t.token, body: { data: { language: 'fr-FR' } } });
+    await stack.request('PATCH', `/v2/accounts/${t.accountId}`, {
+      token: t.token,
+      body: { data: { language: 'fr-FR' } },
+    });
     await events.waitFor((e) => e.type === 'account.updated' && e.aggregateId === t.accountId);
     const op = await stack.operatorLogin();
     await stack.request('DELETE', `/v2/accounts/${t.accountId}`, { token: op.token });
@@ -520,7 +663,10 @@ describe('events', () => {
       await relay.start();
       const e = await events.waitFor((ev) => ev.type === 'user.created' && ev.aggregateId === u.body.data.id);
       expect(e.tenantId).toBe(t.accountId);
-      const after = await db.query(`SELECT published_at FROM mailbox.outbox WHERE envelope->>'aggregateId' = $1`, [u.body.data.id]);
+      const after = await db.query(
+        `SELECT published_at FROM mailbox.outbox WHERE envelope->>'aggregateId' = $1`,
+        [u.body.data.id],
+      );
       expect(after.rows[0].published_at).not.toBeNull();
     } finally {
       await relay.start();

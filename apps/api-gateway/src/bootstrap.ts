@@ -11,6 +11,7 @@ import { collectProcessMetrics, REQUEST_ID_HEADER, sanitizeRequestId } from '@vo
 import { CommandBus } from './common/command-bus';
 import { GatewayModule } from './gateway.module';
 import { KazooExceptionFilter } from './kazoo/kazoo.filter';
+import { registerStreamingBodies } from './media/body-parsers';
 
 type TunnelledRequest = IncomingMessage & { voxmailBody?: Buffer };
 
@@ -25,12 +26,21 @@ const MAX_TUNNEL_BODY = 1024 * 1024;
 function tunnellingServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   return createServer((req: TunnelledRequest, res) => {
     const query = /[?&]verb=([A-Za-z]+)/.exec(req.url ?? '');
-    if ((req.method === 'POST' || req.method === 'GET') && query && TUNNEL_VERBS.has(query[1].toUpperCase())) {
+    if (
+      (req.method === 'POST' || req.method === 'GET') &&
+      query &&
+      TUNNEL_VERBS.has(query[1].toUpperCase())
+    ) {
       req.method = query[1].toUpperCase();
       return handler(req, res);
     }
     const length = Number(req.headers['content-length'] ?? -1);
-    if (req.method === 'POST' && /json/i.test(req.headers['content-type'] ?? '') && length >= 0 && length <= MAX_TUNNEL_BODY) {
+    if (
+      req.method === 'POST' &&
+      /json/i.test(req.headers['content-type'] ?? '') &&
+      length >= 0 &&
+      length <= MAX_TUNNEL_BODY
+    ) {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('error', () => res.destroy());
@@ -52,7 +62,10 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: GatewayConfig, opts: { handleSignals?: boolean } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  opts: { handleSignals?: boolean } = {},
+): Promise<RunningGateway> {
   collectProcessMetrics('api-gateway');
   const adapter = new FastifyAdapter({
     serverFactory: tunnellingServer,
@@ -67,6 +80,7 @@ export async function startGateway(config: GatewayConfig, opts: { handleSignals?
   app.useLogger(app.get(PinoLogger));
   app.useGlobalFilters(new KazooExceptionFilter());
   const fastify = app.getHttpAdapter().getInstance();
+  registerStreamingBodies(fastify);
   const httpSeconds =
     (register.getSingleMetric('voxmail_http_request_duration_seconds') as Histogram) ??
     new Histogram({

@@ -15,7 +15,12 @@ export class DialerModule {
     return {
       module: DialerModule,
       imports: [
-        ServiceInfraModule.forService({ config, schema: DIALER_SCHEMA, entities: DIALER_ENTITIES, migrations: DIALER_MIGRATIONS }),
+        ServiceInfraModule.forService({
+          config,
+          schema: DIALER_SCHEMA,
+          entities: DIALER_ENTITIES,
+          migrations: DIALER_MIGRATIONS,
+        }),
       ],
       controllers: [DialerHandler],
     };

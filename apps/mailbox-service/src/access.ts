@@ -11,5 +11,6 @@ export function assertTenantVisible(actor: Actor, tenantId: string): void {
 }
 
 export function assertAdmin(actor: Actor): void {
-  if (actor.role === 'user') throw new DomainError(ErrorCode.Forbidden, 'you do not have the privilege for this request');
+  if (actor.role === 'user')
+    throw new DomainError(ErrorCode.Forbidden, 'you do not have the privilege for this request');
 }

@@ -14,9 +14,21 @@ import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
 import { UsersRepository } from './users/users.repository';
 import { UsersService } from './users/users.service';
+import {
+  VMBOX_ENTITIES,
+  VMBOX_HANDLERS,
+  VMBOX_MIGRATIONS,
+  VMBOX_PROVIDERS,
+} from './vmboxes/vmboxes.providers';
 
-export const MAILBOX_ENTITIES = [AccountEntity, UserEntity, ApiClientEntity, AuthTokenEntity];
-export const MAILBOX_MIGRATIONS = [Identity1764000000000];
+export const MAILBOX_ENTITIES = [
+  AccountEntity,
+  UserEntity,
+  ApiClientEntity,
+  AuthTokenEntity,
+  ...VMBOX_ENTITIES,
+];
+export const MAILBOX_MIGRATIONS = [Identity1764000000000, ...VMBOX_MIGRATIONS];
 
 @Module({})
 export class MailboxModule {
@@ -31,7 +43,7 @@ export class MailboxModule {
           migrations: MAILBOX_MIGRATIONS,
         }),
       ],
-      controllers: [AuthHandler, AccountsHandler, UsersHandler, ApiClientsHandler],
+      controllers: [AuthHandler, AccountsHandler, UsersHandler, ApiClientsHandler, ...VMBOX_HANDLERS],
       providers: [
         { provide: MAILBOX_CONFIG, useValue: config },
         AccountsRepository,
@@ -40,6 +52,7 @@ export class MailboxModule {
         UsersService,
         ApiClientsService,
         AuthService,
+        ...VMBOX_PROVIDERS,
       ],
     };
   }

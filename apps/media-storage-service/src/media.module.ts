@@ -2,17 +2,25 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { MediaConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
 import { MediaHandler } from './media.handler';
+import { MediaObjectEntity } from './media/media-object.entity';
+import { MediaObjectsHandler } from './media/media.handler';
+import { MediaLifecycle } from './media/media.lifecycle';
+import { MediaRepository } from './media/media.repository';
+import { MediaService } from './media/media.service';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
+import { Objects1764100000000 } from './migrations/1764100000000-objects';
+import { loadMediaSettings, MEDIA_SETTINGS, MediaSettings } from './settings';
 import { minioClientFor, ObjectStore, S3_CONFIG } from './storage/object-store';
+import { MEDIA_SCHEMA } from './tokens';
 
-export const MEDIA_SCHEMA = 'media';
+export { MEDIA_SCHEMA };
 
-export const MEDIA_ENTITIES = [];
-export const MEDIA_MIGRATIONS = [Outbox1764000000000];
+export const MEDIA_ENTITIES = [MediaObjectEntity];
+export const MEDIA_MIGRATIONS = [Outbox1764000000000, Objects1764100000000];
 
 @Module({})
 export class MediaModule {
-  static register(config: MediaConfig): DynamicModule {
+  static register(config: MediaConfig, settings: MediaSettings = loadMediaSettings()): DynamicModule {
     const probe = minioClientFor(config.s3);
     return {
       module: MediaModule,
@@ -26,14 +34,22 @@ export class MediaModule {
             {
               name: 'object_store',
               check: async () => {
-                if (!(await probe.bucketExists(config.s3.bucket))) throw new Error(`bucket ${config.s3.bucket} is missing`);
+                if (!(await probe.bucketExists(config.s3.bucket)))
+                  throw new Error(`bucket ${config.s3.bucket} is missing`);
               },
             },
           ],
         }),
       ],
-      controllers: [MediaHandler],
-      providers: [{ provide: S3_CONFIG, useValue: config.s3 }, ObjectStore],
+      controllers: [MediaHandler, MediaObjectsHandler],
+      providers: [
+        { provide: S3_CONFIG, useValue: config.s3 },
+        { provide: MEDIA_SETTINGS, useValue: settings },
+        ObjectStore,
+        MediaRepository,
+        MediaService,
+        MediaLifecycle,
+      ],
       exports: [ObjectStore],
     };
   }

@@ -2,22 +2,46 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
 import { MessageHandler } from './message.handler';
+import { MessageEntity } from './messages/message.entity';
+import { MessagesHandler } from './messages/messages.handler';
+import { MessagesLifecycle } from './messages/messages.lifecycle';
+import { MessagesRepository } from './messages/messages.repository';
+import { MessagesService } from './messages/messages.service';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
+import { Messages1764100000000 } from './migrations/1764100000000-messages';
+import { BoxDirectory, MediaLibrary, MESSAGE_CONFIG, Peers } from './peers';
+import { loadMessageSettings, MESSAGE_SETTINGS, MessageSettings } from './settings';
+import { MESSAGE_SCHEMA } from './tokens';
 
-export const MESSAGE_SCHEMA = 'message';
+export { MESSAGE_SCHEMA };
 
-export const MESSAGE_ENTITIES = [];
-export const MESSAGE_MIGRATIONS = [Outbox1764000000000];
+export const MESSAGE_ENTITIES = [MessageEntity];
+export const MESSAGE_MIGRATIONS = [Outbox1764000000000, Messages1764100000000];
 
 @Module({})
 export class MessageModule {
-  static register(config: ServiceConfig): DynamicModule {
+  static register(config: ServiceConfig, settings: MessageSettings = loadMessageSettings()): DynamicModule {
     return {
       module: MessageModule,
       imports: [
-        ServiceInfraModule.forService({ config, schema: MESSAGE_SCHEMA, entities: MESSAGE_ENTITIES, migrations: MESSAGE_MIGRATIONS }),
+        ServiceInfraModule.forService({
+          config,
+          schema: MESSAGE_SCHEMA,
+          entities: MESSAGE_ENTITIES,
+          migrations: MESSAGE_MIGRATIONS,
+        }),
       ],
-      controllers: [MessageHandler],
+      controllers: [MessageHandler, MessagesHandler],
+      providers: [
+        { provide: MESSAGE_CONFIG, useValue: config },
+        { provide: MESSAGE_SETTINGS, useValue: settings },
+        Peers,
+        BoxDirectory,
+        MediaLibrary,
+        MessagesRepository,
+        MessagesService,
+        MessagesLifecycle,
+      ],
     };
   }
 }

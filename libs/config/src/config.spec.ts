@@ -27,8 +27,12 @@ describe('configuration from the environment', () => {
   });
 
   it('requires the secrets where they are used, and never echoes a password in a URL', () => {
-    expect(() => loadMailboxConfig({ VOXMAIL_SECRET: 's'.repeat(32) })).toThrow('VOXMAIL_OPERATOR_API_KEY is required but not set');
-    expect(() => loadGatewayConfig({ VOXMAIL_SECRET: 'short' })).toThrow('VOXMAIL_SECRET must be at least 32 characters');
+    expect(() => loadMailboxConfig({ VOXMAIL_SECRET: 's'.repeat(32) })).toThrow(
+      'VOXMAIL_OPERATOR_API_KEY is required but not set',
+    );
+    expect(() => loadGatewayConfig({ VOXMAIL_SECRET: 'short' })).toThrow(
+      'VOXMAIL_SECRET must be at least 32 characters',
+    );
     try {
       loadGatewayConfig({ ...secrets, DATABASE_URL: 'postgres://u:hunter2@:bad' });
     } catch (e) {

@@ -139,7 +139,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     ...common(env, 'api-gateway'),
     port,
     host: str(env, 'HOST', '0.0.0.0'),
-    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${port}`, ['http:', 'https:']).replace(/\/$/, ''),
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${port}`, ['http:', 'https:']).replace(
+      /\/$/,
+      '',
+    ),
     commandTimeoutMs: int(env, 'COMMAND_TIMEOUT_MS', 5000, 100, 120000),
     secret: secret(env),
     trustProxy: bool(env, 'TRUST_PROXY', false),
@@ -148,7 +151,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
 
 export function loadMailboxConfig(env: Env = process.env): MailboxConfig {
   const operatorApiKey = str(env, 'VOXMAIL_OPERATOR_API_KEY');
-  if (operatorApiKey.length < 24) throw new ConfigError('VOXMAIL_OPERATOR_API_KEY must be at least 24 characters');
+  if (operatorApiKey.length < 24)
+    throw new ConfigError('VOXMAIL_OPERATOR_API_KEY must be at least 24 characters');
   return {
     ...loadServiceConfig('mailbox-service', env),
     secret: secret(env),

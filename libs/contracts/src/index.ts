@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 export * from './errors';
 export * from './subjects';
 export * from './events';
@@ -6,3 +7,6 @@ export * from './list-query';
 export * from './validation';
 export * from './schemas';
 export * from './commands';
+export * from './vmboxes';
+export * from './media';
+export * from './messages';

@@ -1,4 +1,16 @@
-import { AccountSchema, decodeKey, encodeKey, fromGregorian, mergePatch, newId, revisionOf, toGregorian, UserSchema, validateDocument, withoutReservedKeys } from './index';
+import {
+  AccountSchema,
+  decodeKey,
+  encodeKey,
+  fromGregorian,
+  mergePatch,
+  newId,
+  revisionOf,
+  toGregorian,
+  UserSchema,
+  validateDocument,
+  withoutReservedKeys,
+} from './index';
 import { DomainError, ErrorCode } from './errors';
 
 describe('Kazoo document conventions', () => {
@@ -19,7 +31,9 @@ describe('Kazoo document conventions', () => {
   });
 
   it('merges like RFC 7396: null removes, objects merge, the rest replaces', () => {
-    expect(mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: null, b: { c: null, x: 1 }, e: [2], f: 'n' })).toEqual({
+    expect(
+      mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: null, b: { c: null, x: 1 }, e: [2], f: 'n' }),
+    ).toEqual({
       b: { d: 3, x: 1 },
       e: [2],
       f: 'n',
@@ -27,7 +41,9 @@ describe('Kazoo document conventions', () => {
   });
 
   it('drops ids and private keys a client may not set', () => {
-    expect(withoutReservedKeys({ id: 'x', _read_only: {}, pvt_type: 'user', _rev: '1', name: 'n' })).toEqual({ name: 'n' });
+    expect(withoutReservedKeys({ id: 'x', _read_only: {}, pvt_type: 'user', _rev: '1', name: 'n' })).toEqual({
+      name: 'n',
+    });
   });
 
   it('round-trips opaque URL-safe keys and refuses forged ones', () => {
@@ -63,10 +79,21 @@ describe('document validation', () => {
     }
   });
 
+  it.each([['Japan'], ['Egypt'], ['Etc/GMT+5'], ['America/Argentina/Buenos_Aires']])(
+    'accepts the IANA zone %s',
+    (tz) => {
+      expect(validateDocument(AccountSchema, { name: 'x', timezone: tz }).timezone).toBe(tz);
+    },
+  );
+
+  it.each([['Mars/Olympus'], ['+01:00'], ['Europe/Parisx']])('refuses %s as a time zone', (tz) => {
+    expect(() => validateDocument(AccountSchema, { name: 'x', timezone: tz })).toThrow(DomainError);
+  });
+
   it('accepts real IANA zones and keeps custom keys', () => {
-    expect(validateDocument(AccountSchema, { name: 'x', timezone: 'America/Los_Angeles', custom: { a: 1 } })).toEqual(
-      expect.objectContaining({ timezone: 'America/Los_Angeles', custom: { a: 1 } }),
-    );
+    expect(
+      validateDocument(AccountSchema, { name: 'x', timezone: 'America/Los_Angeles', custom: { a: 1 } }),
+    ).toEqual(expect.objectContaining({ timezone: 'America/Los_Angeles', custom: { a: 1 } }));
   });
 
   it('checks bounds at, below and above', () => {

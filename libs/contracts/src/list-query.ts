@@ -30,7 +30,7 @@ export class ListFilter {
   @IsArray()
   @ArrayMaxSize(8)
   @IsString({ each: true })
-  @Matches(/^[A-Za-z0-9_\-]{1,64}$/, { each: true })
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { each: true })
   path: string[];
 
   @IsOptional()

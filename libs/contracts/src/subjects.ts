@@ -9,7 +9,8 @@ export const QUEUE_GROUPS = {
   dialer: 'broadcast-dialer-service',
 } as const;
 
-const cmd = <S extends string, A extends string>(service: S, action: A) => `voxmail.cmd.${service}.${action}` as const;
+const cmd = <S extends string, A extends string>(service: S, action: A) =>
+  `voxmail.cmd.${service}.${action}` as const;
 
 export const Subjects = {
   Auth: {
@@ -47,6 +48,32 @@ export const Subjects = {
     Update: cmd('mailbox', 'vmbox.update'),
     Delete: cmd('mailbox', 'vmbox.delete'),
     VerifyPin: cmd('mailbox', 'vmbox.verify_pin'),
+  },
+  Message: {
+    Create: cmd('message', 'create'),
+    Get: cmd('message', 'get'),
+    List: cmd('message', 'list'),
+    /** Folder change, move (`sourceId` string) or copy (`sourceId` array) of one message. */
+    Change: cmd('message', 'change'),
+    Delete: cmd('message', 'delete'),
+    BulkChange: cmd('message', 'bulk_change'),
+    BulkDelete: cmd('message', 'bulk_delete'),
+    /** Reserves the audio upload of a message (or of a new one, multipart create); reply: UploadTicket. */
+    BeginUpload: cmd('message', 'begin_upload'),
+    /** Attaches a finished upload to its message; reply: the message. */
+    AttachMedia: cmd('message', 'attach_media'),
+    AbortUpload: cmd('message', 'abort_upload'),
+    /** Where to read a message's audio (optionally in another format); reply: DownloadTicket. */
+    Audio: cmd('message', 'audio'),
+    /** Audio of several messages for a ZIP; reply: ArchiveEntry[]. */
+    Archive: cmd('message', 'archive'),
+  },
+  Media: {
+    UploadTicket: cmd('media', 'upload_ticket'),
+    Commit: cmd('media', 'commit'),
+    Abort: cmd('media', 'abort'),
+    DownloadTicket: cmd('media', 'download_ticket'),
+    Copy: cmd('media', 'copy'),
   },
   Health: {
     Mailbox: cmd('mailbox', 'ping'),

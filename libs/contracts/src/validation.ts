@@ -33,7 +33,9 @@ function flattenCv(errors: ValidationError[], prefix: string, out: ValidationDet
 /** Turns an untrusted payload into a validated command instance, or throws a coded validation error. */
 export function validateCommand<T extends object>(cls: ClassConstructor<T>, payload: unknown): T {
   if (typeof payload !== 'object' || payload === null) {
-    throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', { payload: { type: { message: 'Value is not an object' } } });
+    throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+      payload: { type: { message: 'Value is not an object' } },
+    });
   }
   const instance = plainToInstance(cls, payload, { exposeDefaultValues: true });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: false });
@@ -51,9 +53,11 @@ IANA_ZONES.add('Etc/UTC');
 
 export function isIanaZone(v: string): boolean {
   if (IANA_ZONES.has(v)) return true;
+  // links and legacy names (Japan, Egypt, EST5EDT) are valid IANA zones too; offsets like +01:00 are not
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(v)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: v });
-    return v.includes('/');
+    return true;
   } catch {
     return false;
   }
@@ -97,7 +101,10 @@ function messageOf(e: ErrorObject): { message: string; target?: unknown } {
       return { message: `The list must not have more than ${p.limit} items`, target: p.limit };
     case 'format':
       return {
-        message: p.format === 'iana-timezone' ? 'Value is not a known IANA time zone' : `Value is not a valid ${p.format}`,
+        message:
+          p.format === 'iana-timezone'
+            ? 'Value is not a known IANA time zone'
+            : `Value is not a valid ${p.format}`,
         target: p.format,
       };
     default:

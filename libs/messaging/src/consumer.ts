@@ -47,7 +47,8 @@ export class EventConsumer {
     const jsm = await this.nc.jetstreamManager();
     // One filter subject works on every NATS 2.9+ server; several need 2.10's filter_subjects, so with
     // several the consumer takes all events and acks the ones it does not want without handling them.
-    const filter = this.o.filterSubjects.length === 1 ? this.o.filterSubjects[0] : `${EVENT_SUBJECT_PREFIX}.>`;
+    const filter =
+      this.o.filterSubjects.length === 1 ? this.o.filterSubjects[0] : `${EVENT_SUBJECT_PREFIX}.>`;
     const config = {
       durable_name: this.o.durable,
       ack_policy: AckPolicy.Explicit,
@@ -58,7 +59,10 @@ export class EventConsumer {
     };
     try {
       await jsm.consumers.info(STREAM_NAME, this.o.durable);
-      await jsm.consumers.update(STREAM_NAME, this.o.durable, { filter_subject: filter, ack_wait: config.ack_wait });
+      await jsm.consumers.update(STREAM_NAME, this.o.durable, {
+        filter_subject: filter,
+        ack_wait: config.ack_wait,
+      });
     } catch {
       await jsm.consumers.add(STREAM_NAME, config).catch(async (e: Error) => {
         if (!/already in use|exists/.test(e.message)) throw e;
@@ -107,7 +111,9 @@ export class EventConsumer {
       if (m.info.redeliveryCount >= max) {
         await this.park(m, event.id, error);
       } else {
-        this.log.warn(`event ${event.type} ${event.id} failed (delivery ${m.info.redeliveryCount}): ${error}`);
+        this.log.warn(
+          `event ${event.type} ${event.id} failed (delivery ${m.info.redeliveryCount}): ${error}`,
+        );
         m.nak(Math.min(10000, 200 * 2 ** m.info.redeliveryCount));
       }
     }
@@ -122,7 +128,9 @@ export class EventConsumer {
         [this.o.durable, eventId, m.subject, m.string(), m.info.redeliveryCount, error.slice(0, 1000)],
       );
       Metrics.eventsParked.inc({ consumer: this.o.durable });
-      this.log.error(`event ${eventId} on ${m.subject} parked after ${m.info.redeliveryCount} deliveries: ${error}`);
+      this.log.error(
+        `event ${eventId} on ${m.subject} parked after ${m.info.redeliveryCount} deliveries: ${error}`,
+      );
       m.ack();
     } catch (e) {
       this.log.error(`could not park event ${eventId}: ${(e as Error).message}`);

@@ -17,8 +17,13 @@ export const Metrics = {
   outboxPublished: counter('voxmail_outbox_published_total', 'Events published from the outbox', ['schema']),
   outboxFailures: counter('voxmail_outbox_publish_failures_total', 'Failed publish attempts', ['schema']),
   eventsHandled: counter('voxmail_events_handled_total', 'Events handled by a consumer', ['consumer']),
-  eventsParked: counter('voxmail_events_parked_total', 'Poison events parked after max deliveries', ['consumer']),
-  commands: counter('voxmail_commands_total', 'Commands handled, by subject and outcome', ['subject', 'outcome']),
+  eventsParked: counter('voxmail_events_parked_total', 'Poison events parked after max deliveries', [
+    'consumer',
+  ]),
+  commands: counter('voxmail_commands_total', 'Commands handled, by subject and outcome', [
+    'subject',
+    'outcome',
+  ]),
   commandSeconds:
     (register.getSingleMetric('voxmail_command_duration_seconds') as Histogram) ??
     new Histogram({

@@ -1,5 +1,13 @@
 // NATS connection and the JetStream stream every event goes to.
-import { connect, JetStreamManager, NatsConnection, RetentionPolicy, StorageType, DiscardPolicy, nanos } from 'nats';
+import {
+  connect,
+  JetStreamManager,
+  NatsConnection,
+  RetentionPolicy,
+  StorageType,
+  DiscardPolicy,
+  nanos,
+} from 'nats';
 import { EVENT_SUBJECT_PREFIX, STREAM_NAME } from '@voxmail/contracts';
 
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
@@ -28,7 +36,11 @@ export async function ensureEventStream(jsm: JetStreamManager): Promise<void> {
   try {
     const info = await jsm.streams.info(STREAM_NAME);
     const c = info.config;
-    if (c.duplicate_window !== config.duplicate_window || c.max_age !== config.max_age || c.max_bytes !== config.max_bytes) {
+    if (
+      c.duplicate_window !== config.duplicate_window ||
+      c.max_age !== config.max_age ||
+      c.max_bytes !== config.max_bytes
+    ) {
       await jsm.streams.update(STREAM_NAME, {
         duplicate_window: config.duplicate_window,
         max_age: config.max_age,

@@ -11,7 +11,11 @@ import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
 const channelOf = (schema: string) => `voxmail_outbox_${schema}`;
 
 /** Writes events in the caller's transaction; they become visible to the relay when it commits. */
-export async function appendEvents(manager: EntityManager, schema: string, events: NewEvent[]): Promise<EventEnvelope[]> {
+export async function appendEvents(
+  manager: EntityManager,
+  schema: string,
+  events: NewEvent[],
+): Promise<EventEnvelope[]> {
   const requestId = currentRequestId();
   const out: EventEnvelope[] = [];
   for (const e of events) {
@@ -152,7 +156,11 @@ export class OutboxRelay {
         try {
           const h = natsHeaders();
           if (row.envelope.requestId) h.set(REQUEST_ID_HEADER, row.envelope.requestId);
-          await this.js.publish(row.subject, JSON.stringify(row.envelope), { msgID: row.id, headers: h, timeout: 5000 });
+          await this.js.publish(row.subject, JSON.stringify(row.envelope), {
+            msgID: row.id,
+            headers: h,
+            timeout: 5000,
+          });
           done.push(row.id);
         } catch (e) {
           Metrics.outboxFailures.inc({ schema: this.schema });
@@ -162,12 +170,16 @@ export class OutboxRelay {
                next_attempt_at = now() + ($3 || ' milliseconds')::interval WHERE id = $1`,
             [row.id, String((e as Error).message).slice(0, 500), String(backoffMs)],
           );
-          this.log.warn(`publish of ${row.subject} failed (attempt ${row.attempts + 1}): ${(e as Error).message}`);
+          this.log.warn(
+            `publish of ${row.subject} failed (attempt ${row.attempts + 1}): ${(e as Error).message}`,
+          );
           break; // keep order: later rows wait for this one
         }
       }
       if (done.length) {
-        await m.query(`UPDATE "${this.schema}".outbox SET published_at = now() WHERE id = ANY($1::uuid[])`, [done]);
+        await m.query(`UPDATE "${this.schema}".outbox SET published_at = now() WHERE id = ANY($1::uuid[])`, [
+          done,
+        ]);
         Metrics.outboxPublished.inc({ schema: this.schema }, done.length);
       }
       return done.length;

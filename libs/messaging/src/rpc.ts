@@ -1,11 +1,49 @@
 // Command request/reply over Nest's NATS transport: the service-side reply mapping and the gateway's client.
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
-import { ClientProxy, NatsContext, NatsRecordBuilder } from '@nestjs/microservices';
-import { headers as natsHeaders } from 'nats';
-import { Observable, catchError, firstValueFrom, map, of, timeout, TimeoutError } from 'rxjs';
+import { ClientProxy, NatsContext, NatsOptions, NatsRecordBuilder, ServerNats } from '@nestjs/microservices';
+import { headers as natsHeaders, Subscription } from 'nats';
+import { Observable, catchError, finalize, firstValueFrom, map, of, timeout, TimeoutError } from 'rxjs';
 import { DomainError, ErrorCode, Reply } from '@voxmail/contracts';
 import { Metrics } from './metrics';
-import { currentRequestId, REQUEST_ID_HEADER, runWithRequestContext, sanitizeRequestId } from './request-context';
+import {
+  currentRequestId,
+  REQUEST_ID_HEADER,
+  runWithRequestContext,
+  sanitizeRequestId,
+} from './request-context';
+
+let inFlight = 0;
+
+/** Resolves when no command is being handled in this process, or after `maxMs`. */
+export async function commandsSettled(maxMs: number): Promise<void> {
+  const end = Date.now() + maxMs;
+  while (inFlight > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+}
+
+/**
+ * Nest's NATS server, stopping the way a replica must leave a queue group: it drains its subscriptions
+ * (messages the server already routed to it are still handled, where Nest's own graceful mode
+ * unsubscribes and drops them), waits for in-flight commands to reply, then closes its connection.
+ */
+export class DrainingNatsServer extends ServerNats {
+  constructor(
+    options: NatsOptions['options'],
+    private readonly drainTimeoutMs: number,
+  ) {
+    super({ ...options, gracefulShutdown: false });
+  }
+
+  override async close(): Promise<void> {
+    const subs = (this as unknown as { subscriptions: Subscription[] }).subscriptions;
+    await Promise.race([
+      Promise.all(subs.map((s) => s.drain().catch(() => undefined))),
+      new Promise((r) => setTimeout(r, this.drainTimeoutMs)),
+    ]);
+    subs.length = 0;
+    await commandsSettled(this.drainTimeoutMs);
+    await super.close();
+  }
+}
 
 /**
  * Wraps every command handler of a service: runs it inside the request's context (id from NATS headers),
@@ -21,6 +59,12 @@ export class ReplyInterceptor implements NestInterceptor {
     const subject = ctx.getSubject();
     const requestId = sanitizeRequestId(ctx.getHeaders()?.get(REQUEST_ID_HEADER));
     const end = Metrics.commandSeconds.startTimer({ subject });
+    inFlight++;
+    let counted = true;
+    const done = () => {
+      if (counted) inFlight--;
+      counted = false;
+    };
     return new Observable<Reply<unknown>>((subscriber) =>
       runWithRequestContext({ requestId }, () =>
         next
@@ -28,6 +72,7 @@ export class ReplyInterceptor implements NestInterceptor {
           .pipe(
             map((data): Reply<unknown> => ({ ok: true, data: data ?? null })),
             catchError((e: unknown) => of(this.toErrorReply(subject, e))),
+            finalize(done),
           )
           .subscribe({
             next: (r) => {
@@ -65,10 +110,19 @@ export class CommandClient {
       this.client.send<Reply<T>>(subject, record).pipe(
         timeout(this.timeoutMs),
         catchError((e: unknown) => {
-          if (e instanceof TimeoutError || /no responders|no subscribers|empty response|timeout|disconnect|closed|connect/i.test(String((e as Error)?.message))) {
-            throw new DomainError(ErrorCode.ServiceUnavailable, 'the service did not answer in time; retry later', {
-              retry_after_s: 1,
-            });
+          if (
+            e instanceof TimeoutError ||
+            /no responders|no subscribers|empty response|timeout|disconnect|closed|connect/i.test(
+              String((e as Error)?.message),
+            )
+          ) {
+            throw new DomainError(
+              ErrorCode.ServiceUnavailable,
+              'the service did not answer in time; retry later',
+              {
+                retry_after_s: 1,
+              },
+            );
           }
           throw e;
         }),

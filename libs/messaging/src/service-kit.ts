@@ -15,13 +15,19 @@ import {
   Type,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TerminusModule,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule, Logger as PinoLogger } from 'nestjs-pino';
 import { NatsConnection } from 'nats';
-import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { DataSource, DataSourceOptions as TypeOrmOptions } from 'typeorm';
 import type { ServiceConfig } from '@voxmail/config';
 import { createDataSource, runMigrations } from '@voxmail/persistence';
 import { EventConsumer } from './consumer';
@@ -29,7 +35,7 @@ import { loggerParams } from './logging';
 import { collectProcessMetrics, metricsRegistry } from './metrics';
 import { connectNats, ensureEventStream } from './nats';
 import { OutboxRelay } from './outbox';
-import { ReplyInterceptor } from './rpc';
+import { DrainingNatsServer, ReplyInterceptor } from './rpc';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -52,7 +58,10 @@ export class NatsHealth {
     const s = this.indicator.check(key);
     if (this.nc.isClosed()) return s.down('connection closed');
     try {
-      await Promise.race([this.nc.flush(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500))]);
+      await Promise.race([
+        this.nc.flush(),
+        new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500)),
+      ]);
       return s.up();
     } catch (e) {
       return s.down((e as Error).message);
@@ -132,8 +141,8 @@ export class MessagingLifecycle implements OnModuleInit, BeforeApplicationShutdo
 export interface ServiceModuleOptions {
   config: ServiceConfig;
   schema: string;
-  entities: MixedList<Function | string | EntitySchema>;
-  migrations: MixedList<Function | string>;
+  entities: NonNullable<TypeOrmOptions['entities']>;
+  migrations: NonNullable<TypeOrmOptions['migrations']>;
   readinessChecks?: ReadinessCheck[];
 }
 
@@ -212,17 +221,20 @@ export async function bootstrapService(
     abortOnError: false,
   });
   app.useLogger(app.get(PinoLogger));
-  app.connectMicroservice<MicroserviceOptions>({
-    transport: Transport.NATS,
-    options: {
-      servers: [config.natsUrl],
-      queue,
-      name: `${config.serviceName}-rpc`,
-      gracefulShutdown: true,
-      gracePeriod: Math.min(2000, config.shutdownTimeoutMs),
-      maxReconnectAttempts: -1,
+  app.connectMicroservice<MicroserviceOptions>(
+    {
+      strategy: new DrainingNatsServer(
+        {
+          servers: [config.natsUrl],
+          queue,
+          name: `${config.serviceName}-rpc`,
+          maxReconnectAttempts: -1,
+        },
+        config.shutdownTimeoutMs,
+      ),
     },
-  }, { inheritAppConfig: true });
+    { inheritAppConfig: true },
+  );
   if (opts.handleSignals !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.startAllMicroservices();
   await app.listen(config.healthPort, config.host);

@@ -47,7 +47,9 @@ afterAll(async () => {
 it('two relays publish every committed event exactly once, in commit order', async () => {
   const type = `probe${randomBytes(3).toString('hex')}.happened`;
   for (let i = 0; i < 60; i++) {
-    await ds.transaction((m) => appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: `a${i}`, data: { i } }]));
+    await ds.transaction((m) =>
+      appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: `a${i}`, data: { i } }]),
+    );
   }
   const a = new OutboxRelay(ds, schema, nc, { pollMs: 50, batchSize: 7 });
   const b = new OutboxRelay(ds, schema, nc, { pollMs: 50, batchSize: 7 });
@@ -55,7 +57,9 @@ it('two relays publish every committed event exactly once, in commit order', asy
   try {
     const got = await collect(eventSubject(tenant, type), 60);
     expect(got.map((e) => e.data.i)).toEqual(Array.from({ length: 60 }, (_, i) => i));
-    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NULL`);
+    const [{ n }] = await ds.query(
+      `SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NULL`,
+    );
     expect(n).toBe(0);
   } finally {
     await Promise.all([a.stop(), b.stop()]);
@@ -82,7 +86,9 @@ it('a rolled-back transaction publishes nothing', async () => {
 
 it('a re-published row (crash after publish, before marking) is dropped by JetStream as a duplicate', async () => {
   const type = `dup${randomBytes(3).toString('hex')}.happened`;
-  await ds.transaction((m) => appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: 'd', data: {} }]));
+  await ds.transaction((m) =>
+    appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: 'd', data: {} }]),
+  );
   const relay = new OutboxRelay(ds, schema, nc, { pollMs: 50 });
   expect(await relay.relayBatch()).toBe(1);
   await ds.query(`UPDATE "${schema}".outbox SET published_at = NULL WHERE envelope->>'type' = $1`, [type]);
@@ -93,7 +99,15 @@ it('a re-published row (crash after publish, before marking) is dropped by JetSt
 
 describe('EventConsumer', () => {
   const publish = async (type: string, id = randomUUID(), data: Record<string, unknown> = {}) => {
-    const env: EventEnvelope = { id, type, version: 1, tenantId: tenant, aggregateId: 'c', occurredAt: new Date().toISOString(), data };
+    const env: EventEnvelope = {
+      id,
+      type,
+      version: 1,
+      tenantId: tenant,
+      aggregateId: 'c',
+      occurredAt: new Date().toISOString(),
+      data,
+    };
     await nc.jetstream().publish(eventSubject(tenant, type), JSON.stringify(env));
     return env;
   };
@@ -101,9 +115,15 @@ describe('EventConsumer', () => {
   it('handles a redelivered event once (inbox) and acks after commit', async () => {
     const type = `once${randomBytes(3).toString('hex')}.happened`;
     const durable = `test_once_${randomBytes(3).toString('hex')}`;
-    const c = new EventConsumer(nc, ds, schema, { durable, filterSubjects: [`voxmail.evt.*.${type}`] }, async (e, m) => {
-      await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
-    });
+    const c = new EventConsumer(
+      nc,
+      ds,
+      schema,
+      { durable, filterSubjects: [`voxmail.evt.*.${type}`] },
+      async (e, m) => {
+        await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
+      },
+    );
     await c.start();
     try {
       const id = randomUUID();
@@ -112,12 +132,17 @@ describe('EventConsumer', () => {
       const end = Date.now() + 5000;
       let rows: { n: number }[] = [];
       while (Date.now() < end) {
-        rows = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".inbox WHERE consumer = $1`, [durable]);
+        rows = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".inbox WHERE consumer = $1`, [
+          durable,
+        ]);
         if (rows[0].n >= 1) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       await new Promise((r) => setTimeout(r, 300));
-      const handled = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`, [id]);
+      const handled = await ds.query(
+        `SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`,
+        [id],
+      );
       expect(handled[0].n).toBe(1);
       const info = await (await nc.jetstreamManager()).consumers.info('VOXMAIL_EVENTS', durable);
       expect(info.num_ack_pending).toBe(0);
@@ -147,17 +172,20 @@ describe('EventConsumer', () => {
       const end = Date.now() + 15000;
       let parked: { error: string; deliveries: number }[] = [];
       while (Date.now() < end) {
-        parked = await ds.query(`SELECT error, deliveries FROM "${schema}".parked_events WHERE consumer = $1 AND event_id = $2`, [
-          durable,
-          bad.id,
-        ]);
+        parked = await ds.query(
+          `SELECT error, deliveries FROM "${schema}".parked_events WHERE consumer = $1 AND event_id = $2`,
+          [durable, bad.id],
+        );
         if (parked.length) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(parked).toHaveLength(1);
       expect(parked[0].error).toContain('cannot handle this one');
       expect(parked[0].deliveries).toBeGreaterThanOrEqual(3);
-      const handled = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`, [good.id]);
+      const handled = await ds.query(
+        `SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`,
+        [good.id],
+      );
       expect(handled[0].n).toBe(1);
     } finally {
       await c.stop();

@@ -1,11 +1,11 @@
 // One TypeORM data source per service, bound to the service's own PostgreSQL schema.
-import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { DataSource, DataSourceOptions as TypeOrmOptions } from 'typeorm';
 
 export interface DataSourceOptions {
   url: string;
   schema: string;
-  entities: MixedList<Function | string | EntitySchema>;
-  migrations: MixedList<Function | string>;
+  entities: NonNullable<TypeOrmOptions['entities']>;
+  migrations: NonNullable<TypeOrmOptions['migrations']>;
   poolSize?: number;
   applicationName?: string;
 }
@@ -39,7 +39,9 @@ export async function runMigrations(ds: DataSource, schema: string): Promise<str
     const done = await ds.runMigrations({ transaction: 'all' });
     return done.map((m) => m.name);
   } finally {
-    await qr.query('SELECT pg_advisory_unlock(hashtext($1))', [`voxmail-migrations:${schema}`]).catch(() => undefined);
+    await qr
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`voxmail-migrations:${schema}`])
+      .catch(() => undefined);
     await qr.release();
   }
 }

@@ -1,7 +1,16 @@
 // Turns a ListQuery into SQL: Kazoo filters on a jsonb document column plus keyset pagination, so a
 // filtered page is filled in the database before the key moves on and every page costs the same.
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { decodeKey, DomainError, encodeKey, ErrorCode, fromGregorian, ListQuery, MAX_UNPAGINATED, Page } from '@voxmail/contracts';
+import {
+  decodeKey,
+  DomainError,
+  encodeKey,
+  ErrorCode,
+  fromGregorian,
+  ListQuery,
+  MAX_UNPAGINATED,
+  Page,
+} from '@voxmail/contracts';
 
 export interface ListSqlOptions<T> {
   /** Column expression of the Kazoo document, e.g. `b.doc`. */
@@ -42,10 +51,16 @@ export function applyFilters<T extends ObjectLiteral>(
         qb.andWhere(`${at} IS NULL`, params);
         break;
       case 'has_value':
-        qb.andWhere(`(${at} IS NOT NULL AND ${at} NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb))`, params);
+        qb.andWhere(
+          `(${at} IS NOT NULL AND ${at} NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb))`,
+          params,
+        );
         break;
       case 'missing_value':
-        qb.andWhere(`(${at} IS NULL OR ${at} IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb))`, params);
+        qb.andWhere(
+          `(${at} IS NULL OR ${at} IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb))`,
+          params,
+        );
         break;
     }
   });
@@ -81,9 +96,13 @@ export async function keysetPage<T extends ObjectLiteral>(
   const rows = await qb.limit(limit + 1).getMany();
   const keyOf = (r: T) => encodeKey([o.sortValue(r), o.idValue(r)]);
   if (!query.paginate && rows.length > limit) {
-    throw new DomainError(ErrorCode.RangeNotSatisfiable, 'the listing is too large to return unpaginated; use page_size', {
-      limit,
-    });
+    throw new DomainError(
+      ErrorCode.RangeNotSatisfiable,
+      'the listing is too large to return unpaginated; use page_size',
+      {
+        limit,
+      },
+    );
   }
   const items = rows.slice(0, limit);
   return {

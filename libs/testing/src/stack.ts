@@ -115,7 +115,12 @@ export class Stack {
   async request<T = any>(
     method: string,
     path: string,
-    o: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: Buffer | string | ReadableStream | Blob } = {},
+    o: {
+      token?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+      raw?: Buffer | string | ReadableStream | Blob;
+    } = {},
   ): Promise<KazooResponse<T>> {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     if (o.token) headers['X-Auth-Token'] = o.token;
@@ -151,7 +156,9 @@ export class Stack {
     if (created.status !== 201) throw new Error(`tenant creation failed: ${created.status} ${created.text}`);
     const accountId: string = created.body.data.id;
     const key = await this.request('GET', `/v2/accounts/${accountId}/api_key`, { token: op.token });
-    const auth = await this.request('PUT', '/v2/api_auth', { body: { data: { api_key: key.body.data.api_key } } });
+    const auth = await this.request('PUT', '/v2/api_auth', {
+      body: { data: { api_key: key.body.data.api_key } },
+    });
     return { accountId, name, apiKey: key.body.data.api_key, token: auth.body.auth_token };
   }
 }
@@ -186,7 +193,10 @@ export class EventRecorder {
     private readonly sub: Subscription,
   ) {}
 
-  static async start(subject = 'voxmail.evt.>', natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'): Promise<EventRecorder> {
+  static async start(
+    subject = 'voxmail.evt.>',
+    natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  ): Promise<EventRecorder> {
     const nc = await connect({ servers: natsUrl });
     const sub = nc.subscribe(subject);
     const rec = new EventRecorder(nc, sub);
@@ -211,7 +221,9 @@ export class EventRecorder {
       const hit = this.events.find(pred);
       if (hit) return hit;
       if (Date.now() > end) {
-        throw new Error(`no matching event within ${timeoutMs} ms; saw: ${this.events.map((e) => e.type).join(', ')}`);
+        throw new Error(
+          `no matching event within ${timeoutMs} ms; saw: ${this.events.map((e) => e.type).join(', ')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 25));
     }

@@ -30,7 +30,10 @@ export class HealthController {
         const s = this.indicator.check('nats');
         try {
           if (this.nc.isClosed()) throw new Error('connection closed');
-          await Promise.race([this.nc.flush(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500))]);
+          await Promise.race([
+            this.nc.flush(),
+            new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500)),
+          ]);
           return s.up();
         } catch (e) {
           return s.down((e as Error).message);

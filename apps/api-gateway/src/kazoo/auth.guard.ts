@@ -27,7 +27,8 @@ export class KazooAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
+      return true;
     const req = context.switchToHttp().getRequest<GatewayRequest>();
     const token = tokenOf(req);
     if (!token) throw new DomainError(ErrorCode.Unauthenticated, 'an auth token is required (X-Auth-Token)');

@@ -35,11 +35,18 @@ const KAZOO_MESSAGES: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.MethodNotAllowed]: 'method not allowed',
 };
 
-export function kazooError(e: DomainError, requestId: string, authToken?: string): { status: number; body: Record<string, unknown> } {
+export function kazooError(
+  e: DomainError,
+  requestId: string,
+  authToken?: string,
+): { status: number; body: Record<string, unknown> } {
   const status = HTTP_STATUS_OF[e.code];
-  const message = e.code === ErrorCode.ValidationFailed ? 'invalid data' : e.message || KAZOO_MESSAGES[e.code] || 'error';
+  const message =
+    e.code === ErrorCode.ValidationFailed ? 'invalid data' : e.message || KAZOO_MESSAGES[e.code] || 'error';
   const data =
-    e.details && Object.keys(e.details).length ? e.details : { message: e.message || KAZOO_MESSAGES[e.code] || 'error' };
+    e.details && Object.keys(e.details).length
+      ? e.details
+      : { message: e.message || KAZOO_MESSAGES[e.code] || 'error' };
   return {
     status,
     body: {

@@ -54,7 +54,10 @@ export class AuthController {
   async apiAuth(@Req() req: GatewayRequest, @Body() body: unknown): Promise<KazooResult> {
     const data = validateDocument(ApiAuthSchema, dataOf(body));
     return grantResult(
-      await this.bus.execute<TokenGrant>(Subjects.Auth.ApiKey, { apiKey: data.api_key, clientKey: clientKeyOf(req) }),
+      await this.bus.execute<TokenGrant>(Subjects.Auth.ApiKey, {
+        apiKey: data.api_key,
+        clientKey: clientKeyOf(req),
+      }),
     );
   }
 
@@ -116,7 +119,9 @@ export class AccountsController {
   @Get()
   async get(@Req() req: GatewayRequest, @Param('accountId') accountId: string) {
     const id = pathId(accountId);
-    return docResult(await this.bus.execute<DocReply>(Subjects.Account.Get, { tenantId: id, actor: actorOf(req), id }));
+    return docResult(
+      await this.bus.execute<DocReply>(Subjects.Account.Get, { tenantId: id, actor: actorOf(req), id }),
+    );
   }
 
   @Post()
@@ -145,7 +150,9 @@ export class AccountsController {
   @Delete()
   async delete(@Req() req: GatewayRequest, @Param('accountId') accountId: string) {
     const id = pathId(accountId);
-    return docResult(await this.bus.execute<DocReply>(Subjects.Account.Delete, { tenantId: id, actor: actorOf(req), id }));
+    return docResult(
+      await this.bus.execute<DocReply>(Subjects.Account.Delete, { tenantId: id, actor: actorOf(req), id }),
+    );
   }
 
   @Get('children')
@@ -169,7 +176,10 @@ export class AccountsController {
   }
 
   @Put('api_key')
-  async rotateApiKey(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
+  async rotateApiKey(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+  ): Promise<KazooResult> {
     const data = await this.bus.execute<{ api_key: string }>(Subjects.Account.RotateApiKey, {
       tenantId: pathId(accountId),
       actor: actorOf(req),
@@ -199,7 +209,11 @@ export class AccountsController {
   }
 
   @Get('users/:userId')
-  async getUser(@Req() req: GatewayRequest, @Param('accountId') accountId: string, @Param('userId') userId: string) {
+  async getUser(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('userId') userId: string,
+  ) {
     return docResult(
       await this.bus.execute<DocReply>(Subjects.User.Get, {
         tenantId: pathId(accountId),
@@ -210,16 +224,32 @@ export class AccountsController {
   }
 
   @Post('users/:userId')
-  replaceUser(@Req() req: GatewayRequest, @Param('accountId') a: string, @Param('userId') u: string, @Body() body: unknown) {
+  replaceUser(
+    @Req() req: GatewayRequest,
+    @Param('accountId') a: string,
+    @Param('userId') u: string,
+    @Body() body: unknown,
+  ) {
     return this.updateUser(req, a, u, body, 'replace');
   }
 
   @Patch('users/:userId')
-  patchUser(@Req() req: GatewayRequest, @Param('accountId') a: string, @Param('userId') u: string, @Body() body: unknown) {
+  patchUser(
+    @Req() req: GatewayRequest,
+    @Param('accountId') a: string,
+    @Param('userId') u: string,
+    @Body() body: unknown,
+  ) {
     return this.updateUser(req, a, u, body, 'merge');
   }
 
-  private async updateUser(req: GatewayRequest, accountId: string, userId: string, body: unknown, mode: 'replace' | 'merge') {
+  private async updateUser(
+    req: GatewayRequest,
+    accountId: string,
+    userId: string,
+    body: unknown,
+    mode: 'replace' | 'merge',
+  ) {
     const r = await this.bus.execute<DocReply>(Subjects.User.Update, {
       tenantId: pathId(accountId),
       actor: actorOf(req),
@@ -232,7 +262,11 @@ export class AccountsController {
   }
 
   @Delete('users/:userId')
-  async deleteUser(@Req() req: GatewayRequest, @Param('accountId') accountId: string, @Param('userId') userId: string) {
+  async deleteUser(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('userId') userId: string,
+  ) {
     return docResult(
       await this.bus.execute<DocReply>(Subjects.User.Delete, {
         tenantId: pathId(accountId),
@@ -254,7 +288,11 @@ export class AccountsController {
   }
 
   @Put('api_clients')
-  async createClient(@Req() req: GatewayRequest, @Param('accountId') accountId: string, @Body() body: unknown) {
+  async createClient(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Body() body: unknown,
+  ) {
     const r = await this.bus.execute<DocReply>(Subjects.ApiClient.Create, {
       tenantId: pathId(accountId),
       actor: actorOf(req),
@@ -264,7 +302,11 @@ export class AccountsController {
   }
 
   @Delete('api_clients/:clientId')
-  async deleteClient(@Req() req: GatewayRequest, @Param('accountId') accountId: string, @Param('clientId') clientId: string) {
+  async deleteClient(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('clientId') clientId: string,
+  ) {
     return docResult(
       await this.bus.execute<DocReply>(Subjects.ApiClient.Delete, {
         tenantId: pathId(accountId),

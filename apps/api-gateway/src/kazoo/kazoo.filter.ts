@@ -30,7 +30,9 @@ export function toDomainError(e: unknown): DomainError {
     // Fastify's own errors: malformed JSON, body too large, unsupported content type
     const code = HTTP_CODES[fe.statusCode] ?? ErrorCode.BadRequest;
     const message =
-      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(fe.message ?? '') ? 'the body is not valid JSON' : (fe.message ?? 'bad request');
+      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(fe.message ?? '')
+        ? 'the body is not valid JSON'
+        : (fe.message ?? 'bad request');
     return new DomainError(code, message);
   }
   return new DomainError(ErrorCode.Internal, 'internal error');
@@ -51,6 +53,9 @@ export class KazooExceptionFilter implements ExceptionFilter {
       const after = Number(e.details?.retry_after_s ?? 1);
       void reply.header('Retry-After', String(after));
     }
-    void reply.status(status).header('Content-Type', 'application/json').send(serialize(body, wantsPretty(req)));
+    void reply
+      .status(status)
+      .header('Content-Type', 'application/json')
+      .send(serialize(body, wantsPretty(req)));
   }
 }

@@ -21,7 +21,8 @@ export function dataOf(body: unknown, required = true): JsonObject {
     if (!required) return {};
     throw invalid('data', 'required', 'Field is required but missing');
   }
-  if (!isPlainObject(body)) throw invalid('data', 'type', 'The request body must be a JSON object {"data": {...}}');
+  if (!isPlainObject(body))
+    throw invalid('data', 'type', 'The request body must be a JSON object {"data": {...}}');
   const data = body.data;
   if (data === undefined) {
     if (!required) return {};
@@ -33,7 +34,11 @@ export function dataOf(body: unknown, required = true): JsonObject {
 
 /** Path ids that are not 32 hex characters can name nothing: 404, as for any unknown id. */
 export function pathId(v: string): string {
-  if (!HEX_ID.test(v)) throw new DomainError(ErrorCode.NotFound, 'bad identifier', { cause: v.slice(0, 64), message: 'bad identifier' });
+  if (!HEX_ID.test(v))
+    throw new DomainError(ErrorCode.NotFound, 'bad identifier', {
+      cause: v.slice(0, 64),
+      message: 'bad identifier',
+    });
   return v;
 }
 
@@ -69,7 +74,7 @@ const FILTER_KEYS: [string, ListFilter['op']][] = [
 
 const splitPath = (p: string, field: string): string[] => {
   const parts = p.split('.');
-  if (!parts.every((s) => /^[A-Za-z0-9_\-]{1,64}$/.test(s)) || parts.length > 8) {
+  if (!parts.every((s) => /^[A-Za-z0-9_-]{1,64}$/.test(s)) || parts.length > 8) {
     throw invalid(field, 'pattern', 'Filter keys are letters, digits, _ and -, joined by dots');
   }
   return parts;

@@ -15,10 +15,7 @@ export class AccountsRepository {
   }
 
   findActive(id: string, m?: EntityManager): Promise<AccountEntity | null> {
-    return this.repo(m)
-      .createQueryBuilder('a')
-      .where('a.id = :id AND a.deleted_at IS NULL', { id })
-      .getOne();
+    return this.repo(m).createQueryBuilder('a').where('a.id = :id AND a.deleted_at IS NULL', { id }).getOne();
   }
 
   lockActive(id: string, m: EntityManager): Promise<AccountEntity | null> {
@@ -64,7 +61,9 @@ export class AccountsRepository {
   }
 
   listChildren(parentId: string, query: ListQuery): Promise<Page<AccountEntity>> {
-    const qb = this.repo().createQueryBuilder('a').where('a.parent_id = :parentId AND a.deleted_at IS NULL', { parentId });
+    const qb = this.repo()
+      .createQueryBuilder('a')
+      .where('a.parent_id = :parentId AND a.deleted_at IS NULL', { parentId });
     return keysetPage(qb, query, {
       docColumn: 'a.doc',
       sortColumn: 'a.seq',

@@ -42,7 +42,12 @@ export function accountReply(a: AccountEntity): DocReply {
 export function checkRevision(id: string, version: number, ifRevision?: string): void {
   if (ifRevision && ifRevision !== revisionOf(id, version)) {
     throw new DomainError(ErrorCode.RevisionConflict, 'the document was changed since you read it', {
-      revision: { conflict: { message: 'If-Match does not match the current revision', current: revisionOf(id, version) } },
+      revision: {
+        conflict: {
+          message: 'If-Match does not match the current revision',
+          current: revisionOf(id, version),
+        },
+      },
     });
   }
 }
@@ -86,7 +91,9 @@ export class AccountsService implements OnApplicationBootstrap {
         existing.apiKeyHash = hash;
         existing.apiKeyEnc = this.box.encrypt(this.config.operatorApiKey);
         await this.accounts.save(m, existing);
-        await m.query(`DELETE FROM mailbox.auth_tokens WHERE account_id = $1 AND source = 'api_key'`, [existing.id]);
+        await m.query(`DELETE FROM mailbox.auth_tokens WHERE account_id = $1 AND source = 'api_key'`, [
+          existing.id,
+        ]);
         this.log.log('operator API key changed from the environment');
       }
     });
@@ -131,7 +138,12 @@ export class AccountsService implements OnApplicationBootstrap {
         apiKeyEnc: this.box.encrypt(apiKey),
       });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.AccountCreated, tenantId: id, aggregateId: id, data: { ...accountView(a), parent_id: cmd.tenantId } },
+        {
+          type: EventTypes.AccountCreated,
+          tenantId: id,
+          aggregateId: id,
+          data: { ...accountView(a), parent_id: cmd.tenantId },
+        },
       ]);
       return accountReply(a);
     });
@@ -163,7 +175,8 @@ export class AccountsService implements OnApplicationBootstrap {
 
   async delete(cmd: DocIdCommand): Promise<DocReply> {
     const a = await this.requireVisible(cmd.actor, cmd.id);
-    if (cmd.actor.role !== 'operator') throw new DomainError(ErrorCode.Forbidden, 'only the operator may delete accounts');
+    if (cmd.actor.role !== 'operator')
+      throw new DomainError(ErrorCode.Forbidden, 'only the operator may delete accounts');
     if (a.isOperator) throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be deleted');
     return this.ds.transaction(async (m) => {
       const locked = await this.accounts.lockActive(cmd.id, m);
@@ -173,7 +186,12 @@ export class AccountsService implements OnApplicationBootstrap {
       await this.accounts.save(m, locked);
       await m.query('DELETE FROM mailbox.auth_tokens WHERE account_id = $1', [locked.id]);
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.AccountDeleted, tenantId: locked.id, aggregateId: locked.id, data: accountView(locked) },
+        {
+          type: EventTypes.AccountDeleted,
+          tenantId: locked.id,
+          aggregateId: locked.id,
+          data: accountView(locked),
+        },
       ]);
       const reply = accountReply(locked);
       return { ...reply, doc: { ...reply.doc, _read_only: { deleted: true } } };
@@ -185,7 +203,12 @@ export class AccountsService implements OnApplicationBootstrap {
     assertAdmin(cmd.actor);
     const page = await this.accounts.listChildren(cmd.tenantId, cmd.query);
     const items = page.items.map((a) => ({ id: a.id, name: a.doc.name, realm: a.doc.realm }));
-    return { items, startKey: page.startKey, nextStartKey: page.nextStartKey, revision: contentRevision(items) };
+    return {
+      items,
+      startKey: page.startKey,
+      nextStartKey: page.nextStartKey,
+      revision: contentRevision(items),
+    };
   }
 
   async getApiKey(cmd: TenantCommand): Promise<{ api_key: string }> {

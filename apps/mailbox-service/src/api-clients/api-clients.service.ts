@@ -80,7 +80,12 @@ export class ApiClientsService {
       );
       const saved = await repo.findOneByOrFail({ id: c.id, accountId: cmd.tenantId });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.ApiClientCreated, tenantId: cmd.tenantId, aggregateId: c.id, data: apiClientView(saved) },
+        {
+          type: EventTypes.ApiClientCreated,
+          tenantId: cmd.tenantId,
+          aggregateId: c.id,
+          data: apiClientView(saved),
+        },
       ]);
       // the secret is shown this once and never again
       return { doc: { ...apiClientView(saved), client_secret: secret }, revision: contentRevision(c.id) };
@@ -94,17 +99,26 @@ export class ApiClientsService {
       .getRepository(ApiClientEntity)
       .createQueryBuilder('c')
       .where('c.account_id = :accountId', { accountId: cmd.tenantId });
-    const page = await keysetPage(qb, { ...cmd.query, filters: [] }, {
-      docColumn: "jsonb_build_object('name', c.name, 'priv_level', c.priv_level)",
-      sortColumn: 'c.seq',
-      idColumn: 'c.id',
-      createdColumn: 'c.created_at',
-      modifiedColumn: 'c.created_at',
-      sortValue: (r) => r.seq,
-      idValue: (r) => r.id,
-    });
+    const page = await keysetPage(
+      qb,
+      { ...cmd.query, filters: [] },
+      {
+        docColumn: "jsonb_build_object('name', c.name, 'priv_level', c.priv_level)",
+        sortColumn: 'c.seq',
+        idColumn: 'c.id',
+        createdColumn: 'c.created_at',
+        modifiedColumn: 'c.created_at',
+        sortValue: (r) => r.seq,
+        idValue: (r) => r.id,
+      },
+    );
     const items = page.items.map(apiClientView);
-    return { items, startKey: page.startKey, nextStartKey: page.nextStartKey, revision: contentRevision(items) };
+    return {
+      items,
+      startKey: page.startKey,
+      nextStartKey: page.nextStartKey,
+      revision: contentRevision(items),
+    };
   }
 
   /** Revokes at once: the client row and every token it obtained go in one transaction. */
@@ -113,17 +127,30 @@ export class ApiClientsService {
     assertAdmin(cmd.actor);
     return this.ds.transaction(async (m) => {
       const repo = m.getRepository(ApiClientEntity);
-      const c = await repo.findOne({ where: { id: cmd.id, accountId: cmd.tenantId }, lock: { mode: 'pessimistic_write' } });
+      const c = await repo.findOne({
+        where: { id: cmd.id, accountId: cmd.tenantId },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!c) throw DomainError.notFound();
       await repo.delete({ id: c.id, accountId: cmd.tenantId });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.ApiClientDeleted, tenantId: cmd.tenantId, aggregateId: c.id, data: apiClientView(c) },
+        {
+          type: EventTypes.ApiClientDeleted,
+          tenantId: cmd.tenantId,
+          aggregateId: c.id,
+          data: apiClientView(c),
+        },
       ]);
-      return { doc: { ...apiClientView(c), _read_only: { deleted: true } }, revision: contentRevision([c.id, 'deleted']) };
+      return {
+        doc: { ...apiClientView(c), _read_only: { deleted: true } },
+        revision: contentRevision([c.id, 'deleted']),
+      };
     });
   }
 
   findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {
-    return this.ds.getRepository(ApiClientEntity).findOne({ where: { id: clientId, secretHash: this.secretHash(secret) } });
+    return this.ds
+      .getRepository(ApiClientEntity)
+      .findOne({ where: { id: clientId, secretHash: this.secretHash(secret) } });
   }
 }

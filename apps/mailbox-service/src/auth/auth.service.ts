@@ -55,7 +55,11 @@ export class AuthService {
         cmd.credentials,
       );
       for (const u of users) {
-        if (u.credentialsHash && u.doc.enabled !== false && (await argon2.verify(u.credentialsHash, cmd.credentials))) {
+        if (
+          u.credentialsHash &&
+          u.doc.enabled !== false &&
+          (await argon2.verify(u.credentialsHash, cmd.credentials))
+        ) {
           const a = candidates.find((c) => c.id === u.accountId)!;
           return this.issue(a, u.privLevel, 'user', u.id, null);
         }
@@ -76,12 +80,13 @@ export class AuthService {
 
   /** The gateway asks this on every request: the token must exist, be unexpired, and its account alive. */
   async verify(cmd: VerifyTokenCommand): Promise<Actor> {
-    const rows: { account_id: string; user_id: string | null; client_id: string | null; role: Role }[] = await this.ds.query(
-      `SELECT t.account_id, t.user_id, t.client_id, t.role FROM mailbox.auth_tokens t
+    const rows: { account_id: string; user_id: string | null; client_id: string | null; role: Role }[] =
+      await this.ds.query(
+        `SELECT t.account_id, t.user_id, t.client_id, t.role FROM mailbox.auth_tokens t
          JOIN mailbox.accounts a ON a.id = t.account_id AND a.deleted_at IS NULL
         WHERE t.token_hash = $1 AND t.expires_at > now()`,
-      [sha256Hex(cmd.token)],
-    );
+        [sha256Hex(cmd.token)],
+      );
     if (!rows.length) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
     const r = rows[0];
     return {

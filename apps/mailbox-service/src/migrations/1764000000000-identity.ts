@@ -19,9 +19,15 @@ export class Identity1764000000000 implements MigrationInterface {
       updated_at timestamptz NOT NULL DEFAULT now(),
       deleted_at timestamptz
     )`);
-    await q.query(`CREATE UNIQUE INDEX accounts_one_operator ON mailbox.accounts (is_operator) WHERE is_operator`);
-    await q.query(`CREATE INDEX accounts_name_lower_idx ON mailbox.accounts (name_lower) WHERE deleted_at IS NULL`);
-    await q.query(`CREATE INDEX accounts_parent_seq_idx ON mailbox.accounts (parent_id, seq) WHERE deleted_at IS NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX accounts_one_operator ON mailbox.accounts (is_operator) WHERE is_operator`,
+    );
+    await q.query(
+      `CREATE INDEX accounts_name_lower_idx ON mailbox.accounts (name_lower) WHERE deleted_at IS NULL`,
+    );
+    await q.query(
+      `CREATE INDEX accounts_parent_seq_idx ON mailbox.accounts (parent_id, seq) WHERE deleted_at IS NULL`,
+    );
     await q.query(`CREATE TABLE mailbox.users (
       id char(32) PRIMARY KEY,
       account_id char(32) NOT NULL REFERENCES mailbox.accounts(id),
@@ -35,7 +41,9 @@ export class Identity1764000000000 implements MigrationInterface {
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now()
     )`);
-    await q.query(`CREATE UNIQUE INDEX users_username_uq ON mailbox.users (account_id, username_lower) WHERE username_lower IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX users_username_uq ON mailbox.users (account_id, username_lower) WHERE username_lower IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX users_credentials_lookup_idx ON mailbox.users (credentials_lookup)`);
     await q.query(`CREATE INDEX users_account_seq_idx ON mailbox.users (account_id, seq)`);
     await q.query(`CREATE TABLE mailbox.api_clients (

@@ -26,7 +26,10 @@ export class UsersRepository {
     if (!accountIds.length) return Promise.resolve([]);
     return this.repo()
       .createQueryBuilder('u')
-      .where('u.account_id IN (:...accountIds) AND u.username_lower = :usernameLower', { accountIds, usernameLower })
+      .where('u.account_id IN (:...accountIds) AND u.username_lower = :usernameLower', {
+        accountIds,
+        usernameLower,
+      })
       .getMany();
   }
 
@@ -38,7 +41,12 @@ export class UsersRepository {
       .getMany();
   }
 
-  async usernameTaken(accountId: string, usernameLower: string, exceptId: string | null, m: EntityManager): Promise<boolean> {
+  async usernameTaken(
+    accountId: string,
+    usernameLower: string,
+    exceptId: string | null,
+    m: EntityManager,
+  ): Promise<boolean> {
     const qb = this.repo(m)
       .createQueryBuilder('u')
       .where('u.account_id = :accountId AND u.username_lower = :usernameLower', { accountId, usernameLower });

@@ -88,7 +88,11 @@ export class UsersService {
         username: { unique: { message: 'Username is already in use', cause: username } },
       });
     }
-    const out: Partial<UserEntity> = { doc, usernameLower, privLevel: doc.priv_level as UserEntity['privLevel'] };
+    const out: Partial<UserEntity> = {
+      doc,
+      usernameLower,
+      privLevel: doc.priv_level as UserEntity['privLevel'],
+    };
     if (password !== undefined) {
       if (!username) {
         throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
@@ -141,7 +145,12 @@ export class UsersService {
       email: u.doc.email,
       priv_level: u.privLevel,
     }));
-    return { items, startKey: page.startKey, nextStartKey: page.nextStartKey, revision: contentRevision(items) };
+    return {
+      items,
+      startKey: page.startKey,
+      nextStartKey: page.nextStartKey,
+      revision: contentRevision(items),
+    };
   }
 
   async update(cmd: UpdateDocCommand): Promise<DocReply> {
@@ -173,7 +182,10 @@ export class UsersService {
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.UserDeleted, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) },
       ]);
-      return { doc: { ...userView(u), _read_only: { deleted: true } }, revision: revisionOf(u.id, u.version + 1) };
+      return {
+        doc: { ...userView(u), _read_only: { deleted: true } },
+        revision: revisionOf(u.id, u.version + 1),
+      };
     });
   }
 

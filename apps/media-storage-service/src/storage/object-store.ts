@@ -1,6 +1,7 @@
 // The object store (MinIO/S3). media-storage-service is the only holder of its credentials.
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Client } from 'minio';
+import { Readable } from 'node:stream';
+import { BucketItemStat, Client, CopyConditions } from 'minio';
 import type { S3Config } from '@voxmail/config';
 
 export const S3_CONFIG = Symbol('S3_CONFIG');
@@ -45,4 +46,53 @@ export class ObjectStore implements OnModuleInit {
   async ping(): Promise<void> {
     if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} is missing`);
   }
+
+  presignPut(key: string, ttlS: number): Promise<string> {
+    return this.client.presignedPutObject(this.bucket, key, ttlS);
+  }
+
+  presignGet(key: string, ttlS: number, contentType?: string): Promise<string> {
+    return this.client.presignedGetObject(
+      this.bucket,
+      key,
+      ttlS,
+      contentType ? { 'response-content-type': contentType } : {},
+    );
+  }
+
+  /** The object's size and etag, or undefined when there is no such object. */
+  async stat(key: string): Promise<BucketItemStat | undefined> {
+    try {
+      return await this.client.statObject(this.bucket, key);
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  read(key: string): Promise<Readable> {
+    return this.client.getObject(this.bucket, key);
+  }
+
+  /** Removes an object; a missing one is already what we want. */
+  async remove(key: string): Promise<void> {
+    try {
+      await this.client.removeObject(this.bucket, key);
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    await this.client.copyObject(this.bucket, toKey, `/${this.bucket}/${fromKey}`, new CopyConditions());
+  }
+
+  async putFile(key: string, path: string, contentType: string): Promise<void> {
+    await this.client.fPutObject(this.bucket, key, path, { 'Content-Type': contentType });
+  }
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchObject';
 }

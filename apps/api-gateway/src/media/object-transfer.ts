@@ -1,0 +1,94 @@
+// Moves audio between a client and the object store through presigned URLs, streaming both ways.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { AudioGate } from './audio-gate';
+
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
+};
+
+function requestFn(u: URL) {
+  return u.protocol === 'https:' ? https.request : http.request;
+}
+
+const storeFailed = (what: string) =>
+  new DomainError(ErrorCode.ServiceUnavailable, `the media store did not accept the ${what}; retry later`, {
+    retry_after_s: 1,
+  });
+
+/**
+ * Streams `source` through an AudioGate to a presigned PUT URL. Rejects with the gate's 413/415 as soon
+ * as it trips (the store request is then aborted, so it keeps nothing).
+ */
+export async function uploadThroughGate(
+  source: Readable,
+  url: string,
+  maxBytes: number,
+  contentLength?: number,
+): Promise<AudioGate> {
+  const gate = new AudioGate(maxBytes);
+  const u = new URL(url);
+  let gateError: unknown;
+  gate.on('error', (e) => (gateError ??= e));
+  const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream' };
+  if (contentLength !== undefined) headers['content-length'] = contentLength;
+  else headers['transfer-encoding'] = 'chunked';
+  const req = requestFn(u)(u, { method: 'PUT', headers, agent: agents[u.protocol as 'http:' | 'https:'] });
+  const answered = new Promise<void>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text = (text + c).slice(0, 2000)));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) resolve();
+        else reject(Object.assign(storeFailed('upload'), { upstream: `${status} ${text.slice(0, 300)}` }));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  answered.catch(() => undefined);
+  // the client's stream is piped, not put in the pipeline: a refusal must not destroy the request
+  // (and its socket) before the 413/415 answer is written
+  const fromClient = (e: Error) => gate.destroy(e);
+  source.once('error', fromClient);
+  source.pipe(gate);
+  try {
+    await pipeline(gate, req);
+    await answered;
+  } catch (e) {
+    source.unpipe(gate);
+    req.destroy();
+    if (gateError) throw gateError;
+    if (e instanceof DomainError) throw e;
+    throw storeFailed('upload');
+  }
+  source.off('error', fromClient);
+  return gate;
+}
+
+export interface ObjectResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: http.IncomingMessage;
+}
+
+/** Opens a presigned GET, passing a client's Range through (the store answers 206/416 itself). */
+export function openObject(url: string, range?: string): Promise<ObjectResponse> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = requestFn(u)(u, {
+      method: 'GET',
+      headers: range ? { range } : {},
+      agent: agents[u.protocol as 'http:' | 'https:'],
+    });
+    req.on('response', (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
+    req.on('error', () => reject(storeFailed('download')));
+    req.end();
+  });
+}

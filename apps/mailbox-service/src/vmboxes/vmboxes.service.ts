@@ -1,0 +1,402 @@
+// Voicemail boxes (Kazoo vmboxes): admins manage them; a user sees boxes it owns or is a member of and
+// may edit the boxes it owns; PINs are kept only as a peppered argon2id hash and verified with lockout.
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import * as argon2 from 'argon2';
+import { DataSource, EntityManager } from 'typeorm';
+import type { MailboxConfig } from '@voxmail/config';
+import {
+  Actor,
+  contentRevision,
+  CreateDocCommand,
+  DeleteVmboxCommand,
+  DocIdCommand,
+  DocReply,
+  DomainError,
+  ErrorCode,
+  EventTypes,
+  JsonObject,
+  ListCommand,
+  ListReply,
+  mergePatch,
+  newId,
+  NewEvent,
+  PinOutcomeData,
+  PinVerifyReply,
+  revisionOf,
+  StoredDocument,
+  UpdateDocCommand,
+  validateVmbox,
+  VerifyPinCommand,
+  VMBOX_READ_ONLY_KEYS,
+  VmboxLimits,
+  VmboxReply,
+  withoutReservedKeys,
+} from '@voxmail/contracts';
+import { appendEvents } from '@voxmail/messaging';
+import { assertAdmin, assertTenantVisible } from '../access';
+import { AccountsService, checkRevision } from '../accounts/accounts.service';
+import { SecretBox } from '../auth/secrets';
+import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
+import { attemptPin, PinPolicy } from './pin-lock';
+import { VmboxEntity, VmboxType } from './vmbox.entity';
+import { AccountLimitDefaults, isMailboxTaken, VmboxesRepository } from './vmboxes.repository';
+
+export const PIN_POLICY = Symbol('PIN_POLICY');
+
+/** Fields only an admin may change; a box owner editing its own box keeps them as they are. */
+const ADMIN_ONLY_FIELDS = [
+  'mailbox',
+  'owner_id',
+  'type',
+  'members',
+  'not_configurable',
+  'max_message_count',
+  'max_message_length',
+];
+
+/** OWASP's argon2id baseline: slow enough offline, quick enough for a caller waiting at the menu. */
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+/** The box as clients see it: never the PIN, `pin_set` instead. */
+export function vmboxView(b: VmboxEntity): StoredDocument {
+  return { ...b.doc, id: b.id, pin_set: b.pinHash !== null };
+}
+
+function vmboxReply(b: VmboxEntity): DocReply {
+  return { doc: vmboxView(b), revision: revisionOf(b.id, b.version) };
+}
+
+/** A user-level actor sees a box it owns or is a member of; admins and the operator see every box. */
+export function canSee(actor: Actor, b: VmboxEntity): boolean {
+  if (actor.role !== 'user') return true;
+  return !!actor.userId && (b.ownerId === actor.userId || b.members.includes(actor.userId));
+}
+
+const limit = (own: unknown, dflt: unknown): number | null =>
+  typeof own === 'number' ? own : typeof dflt === 'number' ? dflt : null;
+
+export function effectiveLimits(doc: JsonObject, defaults: AccountLimitDefaults): VmboxLimits {
+  return {
+    max_message_count: limit(doc.max_message_count, defaults.maxMessageCount),
+    max_message_length: limit(doc.max_message_length, defaults.maxMessageLength),
+  };
+}
+
+/** What a write asks of the PIN: keep it (key absent), clear it (`null`) or set it (a string). */
+type PinChange = { kind: 'keep' } | { kind: 'clear' } | { kind: 'set'; pin: string };
+
+export interface ShapedBox {
+  doc: JsonObject;
+  type: VmboxType;
+  members: string[];
+  ownerId: string | null;
+  pin: PinChange;
+}
+
+const invalid = (field: string, rule: string, message: string, cause?: unknown) =>
+  new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+    [field]: { [rule]: { message, ...(cause !== undefined ? { cause } : {}) } },
+  });
+
+/**
+ * Validates a full box document (after a PATCH merge, or as given to PUT/POST): Kazoo schema and
+ * defaults, group rules, and the PIN pulled out of the document. `pinInput` is what the request itself
+ * said about `pin` (a merge keeps the key only when the patch names it).
+ */
+export function shapeBox(input: JsonObject, pinInput: unknown): ShapedBox {
+  const doc = withoutReservedKeys(input);
+  for (const k of VMBOX_READ_ONLY_KEYS) delete doc[k];
+  if (doc.pin === null) delete doc.pin;
+  validateVmbox(doc);
+  delete doc.pin;
+  const type = (doc.type as VmboxType | undefined) ?? 'personal';
+  const members = (doc.members as string[] | undefined) ?? [];
+  if (members.length && type !== 'group') {
+    throw invalid('members', 'dependencies', 'members can only be set on a group box ("type": "group")');
+  }
+  const pin: PinChange =
+    pinInput === undefined
+      ? { kind: 'keep' }
+      : pinInput === null
+        ? { kind: 'clear' }
+        : { kind: 'set', pin: String(pinInput) };
+  return { doc, type, members, ownerId: (doc.owner_id as string | undefined) ?? null, pin };
+}
+
+@Injectable()
+export class VmboxesService {
+  private readonly box: SecretBox;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly vmboxes: VmboxesRepository,
+    private readonly accounts: AccountsService,
+    @Inject(MAILBOX_CONFIG) config: MailboxConfig,
+    @Inject(PIN_POLICY) private readonly pinPolicy: PinPolicy,
+  ) {
+    this.box = new SecretBox(config.secret);
+  }
+
+  /**
+   * PINs are peppered with a key derived from VOXMAIL_SECRET before argon2id: a 4..6 digit PIN has
+   * at most ~10^6 values, so a stolen table alone must not be enough to try them all offline.
+   */
+  private pepper(boxId: string, pin: string): string {
+    return this.box.mac(`vmbox-pin:${boxId}:${pin}`);
+  }
+
+  private hashPin(boxId: string, pin: string): Promise<string> {
+    return argon2.hash(this.pepper(boxId, pin), ARGON2_OPTIONS);
+  }
+
+  private async pinMatches(b: VmboxEntity, pin: string): Promise<boolean> {
+    if (!b.pinHash) return false;
+    try {
+      return await argon2.verify(b.pinHash, this.pepper(b.id, pin));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Owners and members must be users of the box's account. */
+  private async checkPeople(accountId: string, s: ShapedBox, m: EntityManager): Promise<void> {
+    if (s.ownerId && (await this.vmboxes.unknownUsers(accountId, [s.ownerId], m)).length) {
+      throw invalid('owner_id', 'not_found', 'owner_id is not a user of this account', s.ownerId);
+    }
+    const unknown = await this.vmboxes.unknownUsers(accountId, s.members, m);
+    if (unknown.length)
+      throw invalid('members', 'not_found', 'Every member must be a user of this account', unknown);
+  }
+
+  private mailboxTaken(mailbox: string): DomainError {
+    return new DomainError(ErrorCode.Conflict, 'invalid data', {
+      mailbox: { unique: { message: 'Mailbox number is already in use in this account', cause: mailbox } },
+    });
+  }
+
+  /** Writes that fail on the unique mailbox number answer 409 naming `mailbox`. */
+  private async uniqueMailbox<T>(mailbox: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (e) {
+      if (isMailboxTaken(e)) throw this.mailboxTaken(mailbox);
+      throw e;
+    }
+  }
+
+  private async pinHashFor(boxId: string, change: PinChange, current: string | null): Promise<string | null> {
+    if (change.kind === 'keep') return current;
+    if (change.kind === 'clear') return null;
+    return this.hashPin(boxId, change.pin);
+  }
+
+  private event(type: string, b: VmboxEntity, data: JsonObject): NewEvent {
+    return { type, tenantId: b.accountId, aggregateId: b.id, data };
+  }
+
+  async create(cmd: CreateDocCommand): Promise<DocReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    assertAdmin(cmd.actor);
+    const shaped = shapeBox(cmd.doc, cmd.doc.pin);
+    const id = newId();
+    const pinHash = await this.pinHashFor(id, shaped.pin, null);
+    return this.ds.transaction(async (m) => {
+      await this.checkPeople(cmd.tenantId, shaped, m);
+      const b = Object.assign(new VmboxEntity(), {
+        id,
+        accountId: cmd.tenantId,
+        mailbox: String(shaped.doc.mailbox),
+        ownerId: shaped.ownerId,
+        type: shaped.type,
+        members: shaped.members,
+        doc: shaped.doc,
+        pinHash,
+        pinFailures: 0,
+        lockedUntil: null,
+        version: 1,
+      });
+      await this.uniqueMailbox(b.mailbox, () => this.vmboxes.insert(m, b));
+      await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxCreated, b, vmboxView(b))]);
+      return vmboxReply(b);
+    });
+  }
+
+  /**
+   * One indexed lookup (box joined with its account) for other services authorizing message requests:
+   * another tenant's box, or one a user-level actor may not see, is 404 like a missing one.
+   */
+  async get(cmd: DocIdCommand): Promise<VmboxReply> {
+    assertTenantVisible(cmd.actor, cmd.tenantId);
+    const found = await this.vmboxes.findWithAccountDefaults(cmd.tenantId, cmd.id);
+    if (!found || !canSee(cmd.actor, found.box)) throw DomainError.notFound();
+    return { ...vmboxReply(found.box), limits: effectiveLimits(found.box.doc, found.defaults) };
+  }
+
+  async list(cmd: ListCommand): Promise<ListReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    const visibleTo = cmd.actor.role === 'user' ? (cmd.actor.userId ?? '-') : undefined;
+    const page = await this.vmboxes.list(cmd.tenantId, cmd.query, visibleTo);
+    const counts = await this.vmboxes.messageCounts(
+      cmd.tenantId,
+      page.items.map((b) => b.id),
+    );
+    const items = page.items.map((b) => ({
+      id: b.id,
+      name: b.doc.name,
+      mailbox: b.mailbox,
+      owner_id: b.ownerId ?? undefined,
+      messages: counts.get(b.id) ?? 0,
+      ...(b.type === 'group' ? { type: b.type } : {}),
+    }));
+    return {
+      items,
+      startKey: page.startKey,
+      nextStartKey: page.nextStartKey,
+      revision: contentRevision(items),
+    };
+  }
+
+  /** A user-level actor may edit a box it owns, unless the box is `not_configurable`. */
+  private assertMayEdit(actor: Actor, b: VmboxEntity, next: JsonObject): void {
+    if (actor.role !== 'user') return;
+    if (b.ownerId !== actor.userId)
+      throw new DomainError(ErrorCode.Forbidden, 'only the owner of the box or an admin may change it');
+    if (b.doc.not_configurable === true) {
+      throw new DomainError(ErrorCode.Forbidden, 'this voicemail box is not configurable by its user', {
+        not_configurable: { forbidden: { message: 'The box is set not_configurable; ask an admin' } },
+      });
+    }
+    for (const field of ADMIN_ONLY_FIELDS) {
+      if (JSON.stringify(b.doc[field]) !== JSON.stringify(next[field])) {
+        throw new DomainError(ErrorCode.Forbidden, `only an admin may change ${field}`, {
+          [field]: { forbidden: { message: `Only an admin may change ${field}` } },
+        });
+      }
+    }
+  }
+
+  async update(cmd: UpdateDocCommand): Promise<DocReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    return this.ds.transaction(async (m) => {
+      const b = await this.vmboxes.lock(cmd.tenantId, cmd.id, m);
+      if (!b || !canSee(cmd.actor, b)) throw DomainError.notFound();
+      checkRevision(b.id, b.version, cmd.ifRevision);
+      const input = cmd.mode === 'merge' ? mergePatch(b.doc, cmd.doc) : cmd.doc;
+      const shaped = shapeBox(input, cmd.doc.pin);
+      this.assertMayEdit(cmd.actor, b, shaped.doc);
+      await this.checkPeople(cmd.tenantId, shaped, m);
+      const pinChanged = shaped.pin.kind !== 'keep';
+      const next = Object.assign(new VmboxEntity(), b, {
+        mailbox: String(shaped.doc.mailbox),
+        ownerId: shaped.ownerId,
+        type: shaped.type,
+        members: shaped.members,
+        doc: shaped.doc,
+        pinHash: await this.pinHashFor(b.id, shaped.pin, b.pinHash),
+        // a new (or removed) PIN is the admin's way to unlock a box
+        pinFailures: pinChanged ? 0 : b.pinFailures,
+        lockedUntil: pinChanged ? null : b.lockedUntil,
+        version: b.version + 1,
+      });
+      await this.uniqueMailbox(next.mailbox, () => this.vmboxes.update(m, next));
+      await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxUpdated, next, vmboxView(next))]);
+      return vmboxReply(next);
+    });
+  }
+
+  /** Deletes the box; `mailbox.deleted` lets message-service and media-storage remove what belonged to it. */
+  async delete(cmd: DeleteVmboxCommand): Promise<DocReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    return this.ds.transaction(async (m) => {
+      const b = await this.vmboxes.lock(cmd.tenantId, cmd.id, m);
+      if (!b || !canSee(cmd.actor, b)) throw DomainError.notFound();
+      assertAdmin(cmd.actor);
+      checkRevision(b.id, b.version, cmd.ifRevision);
+      await this.vmboxes.remove(m, b);
+      const view = vmboxView(b);
+      await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxDeleted, b, view)]);
+      return { doc: { ...view, _read_only: { deleted: true } }, revision: revisionOf(b.id, b.version + 1) };
+    });
+  }
+
+  /**
+   * Checks a PIN for the PBX's voicemail menu. Every attempt is an event; wrong PINs in a row lock the
+   * box for the configured time, during which attempts are refused (423) without checking the PIN.
+   */
+  async verifyPin(cmd: VerifyPinCommand): Promise<PinVerifyReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    const result = await this.ds.transaction(async (m) => {
+      const b = await this.vmboxes.lock(cmd.tenantId, cmd.id, m);
+      if (!b || !canSee(cmd.actor, b)) throw DomainError.notFound();
+      const base = { id: b.id, mailbox: b.mailbox };
+      if (!b.pinHash) {
+        const data: PinOutcomeData = { ...base, failures: b.pinFailures, reason: 'no_pin' };
+        await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxPinFailed, b, { ...data })]);
+        return { valid: false };
+      }
+      const now = new Date();
+      const outcome = await attemptPin(
+        { failures: b.pinFailures, lockedUntil: b.lockedUntil },
+        () => this.pinMatches(b, cmd.pin),
+        now,
+        this.pinPolicy,
+      );
+      const events: NewEvent[] = [];
+      if (outcome.kind === 'locked') {
+        const data: PinOutcomeData = {
+          ...base,
+          failures: b.pinFailures,
+          reason: 'locked',
+          locked_until: outcome.lockedUntil.toISOString(),
+        };
+        await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxPinFailed, b, { ...data })]);
+        return { lockedUntil: outcome.lockedUntil };
+      }
+      const { failures, lockedUntil } = outcome.state;
+      if (failures !== b.pinFailures || lockedUntil?.getTime() !== b.lockedUntil?.getTime()) {
+        await this.vmboxes.saveLockState(m, b, failures, lockedUntil);
+      }
+      if (outcome.kind === 'verified') {
+        events.push(this.event(EventTypes.MailboxPinVerified, b, { ...base, failures: 0 }));
+      } else {
+        const failed: PinOutcomeData = {
+          ...base,
+          failures: outcome.lockedNow ? this.pinPolicy.maxFailures : failures,
+          reason: 'wrong_pin',
+        };
+        events.push(this.event(EventTypes.MailboxPinFailed, b, { ...failed }));
+        if (outcome.lockedNow) {
+          const locked: PinOutcomeData = {
+            ...base,
+            failures: this.pinPolicy.maxFailures,
+            locked_until: outcome.lockedNow.toISOString(),
+          };
+          events.push(this.event(EventTypes.MailboxLocked, b, { ...locked }));
+        }
+      }
+      await appendEvents(m, MAILBOX_SCHEMA, events);
+      return { valid: outcome.kind === 'verified' };
+    });
+    // the refused attempt's event is committed above; only then does the caller get 423
+    if (result.lockedUntil) throw pinLockedError(result.lockedUntil);
+    return { valid: result.valid === true };
+  }
+}
+
+export function pinLockedError(lockedUntil: Date, now = new Date()): DomainError {
+  const retryAfter = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
+  return new DomainError(
+    ErrorCode.Locked,
+    'the voicemail box is locked after too many wrong PINs; retry later',
+    {
+      pin: {
+        locked: {
+          message: 'Too many wrong PINs in a row; the box is locked',
+          locked_until: lockedUntil.toISOString(),
+        },
+      },
+      retry_after_s: retryAfter,
+    },
+  );
+}

@@ -1,0 +1,331 @@
+// Media objects: upload tickets, verification of what was uploaded, presigned reads, copies, renditions
+// (ffmpeg) and deletion. The only code that talks to the object store.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  CONTENT_TYPE_OF,
+  DomainError,
+  DownloadTicket,
+  ErrorCode,
+  EventTypes,
+  MediaCommitCommand,
+  MediaCopyCommand,
+  MediaDownloadCommand,
+  MediaUploadCommand,
+  MediaUploadTicketCommand,
+  newId,
+  NewEvent,
+  StoredMedia,
+  TranscodeTarget,
+  UNSUPPORTED_AUDIO_MESSAGE,
+  UploadTicket,
+} from '@voxmail/contracts';
+import { appendEvents } from '@voxmail/messaging';
+import { MEDIA_SETTINGS, MediaSettings } from '../settings';
+import { ObjectStore } from '../storage/object-store';
+import { MEDIA_SCHEMA } from '../tokens';
+import { inspectAudio } from './audio-inspection';
+import { MediaObjectEntity } from './media-object.entity';
+import { MediaRepository } from './media.repository';
+
+export function storedMedia(o: MediaObjectEntity): StoredMedia {
+  return {
+    object_id: o.id,
+    owner_id: o.ownerId,
+    content_type: o.contentType!,
+    format: o.format!,
+    size: o.size!,
+    sha256: o.sha256!,
+    duration_ms: o.durationMs!,
+  };
+}
+
+const FFMPEG_ARGS: Record<TranscodeTarget, string[]> = {
+  mp3: ['-vn', '-codec:a', 'libmp3lame', '-q:a', '5', '-f', 'mp3'],
+  wav: ['-vn', '-codec:a', 'pcm_s16le', '-f', 'wav'],
+};
+
+@Injectable()
+export class MediaService {
+  private readonly log = new Logger(MediaService.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly objects: MediaRepository,
+    private readonly store: ObjectStore,
+    @Inject(MEDIA_SETTINGS) private readonly settings: MediaSettings,
+  ) {}
+
+  private keyOf(tenantId: string, kind: string, id: string): string {
+    return `${tenantId}/${kind}/${id}`;
+  }
+
+  /** A presigned PUT for one upload, recorded as pending until committed (the sweeper removes it otherwise). */
+  async uploadTicket(cmd: MediaUploadTicketCommand): Promise<UploadTicket> {
+    const id = newId();
+    const key = this.keyOf(cmd.tenantId, cmd.kind, id);
+    const limit = this.settings.maxBytes[cmd.kind];
+    const maxBytes = Math.min(cmd.maxBytes ?? limit, limit);
+    const expiresAt = new Date(Date.now() + this.settings.presignTtlS * 1000);
+    const url = await this.store.presignPut(key, this.settings.presignTtlS);
+    await this.objects.insert(undefined, {
+      id,
+      tenantId: cmd.tenantId,
+      kind: cmd.kind,
+      key,
+      ownerId: cmd.ownerId,
+      status: 'pending',
+      claimed: false,
+      maxBytes,
+      expiresAt,
+    });
+    return { uploadId: id, url, maxBytes, expiresAt: expiresAt.toISOString() };
+  }
+
+  /** Drops an upload that will not be committed: its bytes (if any) and its row. */
+  async abort(cmd: MediaUploadCommand): Promise<{ aborted: boolean }> {
+    const o = await this.objects.find(cmd.tenantId, cmd.uploadId);
+    if (!o || o.status !== 'pending') return { aborted: false };
+    await this.store.remove(o.key);
+    await this.objects.remove(undefined, cmd.tenantId, [o.id]);
+    return { aborted: true };
+  }
+
+  /** Refuses an upload: nothing of it is left behind. */
+  private async refuse(o: MediaObjectEntity, error: DomainError): Promise<never> {
+    await this.store.remove(o.key);
+    await this.objects.remove(undefined, o.tenantId, [o.id]);
+    throw error;
+  }
+
+  /**
+   * Verifies what was uploaded under a ticket, reading it back once: audio of a supported format (from
+   * its first bytes), within the size limit and the caller's length limit; records size, sha256, content
+   * type and duration. Committing again answers the same record.
+   */
+  async commit(cmd: MediaCommitCommand): Promise<StoredMedia> {
+    const o = await this.objects.find(cmd.tenantId, cmd.uploadId);
+    if (!o) throw DomainError.notFound('no such upload');
+    if (o.status === 'stored') return storedMedia(o);
+    const stat = await this.store.stat(o.key);
+    if (!stat) throw new DomainError(ErrorCode.BadRequest, 'no audio was uploaded');
+    if (stat.size > o.maxBytes) {
+      return this.refuse(
+        o,
+        new DomainError(ErrorCode.PayloadTooLarge, `the audio is larger than ${o.maxBytes} bytes`, {
+          max_bytes: o.maxBytes,
+        }),
+      );
+    }
+    const found = await inspectAudio(await this.store.read(o.key), stat.size);
+    if (!found.format)
+      return this.refuse(o, new DomainError(ErrorCode.UnsupportedMediaType, UNSUPPORTED_AUDIO_MESSAGE));
+    if (!found.durationMs || found.durationMs <= 0) {
+      return this.refuse(
+        o,
+        new DomainError(
+          ErrorCode.UnsupportedMediaType,
+          `no playable ${found.format} audio found in the upload`,
+        ),
+      );
+    }
+    if (cmd.maxDurationMs && found.durationMs > cmd.maxDurationMs) {
+      return this.refuse(
+        o,
+        new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+          length: {
+            maximum: {
+              message: `The message is ${Math.ceil(found.durationMs / 1000)} s long; the box accepts at most ${cmd.maxDurationMs / 1000} s (max_message_length)`,
+              target: cmd.maxDurationMs,
+            },
+          },
+        }),
+      );
+    }
+    return this.ds.transaction(async (m) => {
+      const row = await this.objects.lock(cmd.tenantId, o.id, m);
+      if (!row) throw DomainError.notFound('no such upload');
+      if (row.status === 'stored') return storedMedia(row);
+      Object.assign(row, {
+        status: 'stored',
+        contentType: found.contentType,
+        format: found.format,
+        size: found.size,
+        sha256: found.sha256,
+        durationMs: found.durationMs,
+        expiresAt: null,
+        storedAt: new Date(),
+      });
+      const saved = await this.objects.save(m, row);
+      await appendEvents(m, MEDIA_SCHEMA, [this.event(EventTypes.MediaStored, saved)]);
+      return storedMedia(saved);
+    });
+  }
+
+  /** A presigned GET of a stored object, or of its rendition in another format (made once, on demand). */
+  async downloadTicket(cmd: MediaDownloadCommand): Promise<DownloadTicket> {
+    const o = await this.objects.find(cmd.tenantId, cmd.objectId);
+    if (!o || o.status !== 'stored') throw DomainError.notFound('no such media');
+    const target = cmd.format && cmd.format !== o.format ? await this.rendition(o, cmd.format) : o;
+    return {
+      url: await this.store.presignGet(target.key, this.settings.presignTtlS, target.contentType!),
+      content_type: target.contentType!,
+      format: target.format!,
+      size: target.size!,
+    };
+  }
+
+  private async rendition(o: MediaObjectEntity, format: TranscodeTarget): Promise<MediaObjectEntity> {
+    const existing = await this.objects.rendition(o.tenantId, o.id, format);
+    if (existing) return existing;
+    const id = newId();
+    const key = this.keyOf(o.tenantId, o.kind, id);
+    const dir = await mkdtemp(join(tmpdir(), 'voxmail-transcode-'));
+    const out = join(dir, `out.${format}`);
+    try {
+      const source = await this.store.presignGet(o.key, this.settings.presignTtlS);
+      await this.ffmpeg(['-nostdin', '-v', 'error', '-y', '-i', source, ...FFMPEG_ARGS[format], out]);
+      const contentType = CONTENT_TYPE_OF[format];
+      await this.store.putFile(key, out, contentType);
+      const stat = await this.store.stat(key);
+      const found = await inspectAudio(await this.store.read(key), stat?.size);
+      try {
+        return await this.objects.insert(undefined, {
+          id,
+          tenantId: o.tenantId,
+          kind: o.kind,
+          key,
+          ownerId: o.ownerId,
+          status: 'stored',
+          claimed: true,
+          maxBytes: found.size,
+          contentType,
+          format,
+          size: found.size,
+          sha256: found.sha256,
+          durationMs: found.durationMs ?? o.durationMs,
+          derivedFrom: o.id,
+          storedAt: new Date(),
+        });
+      } catch (e) {
+        // another request made the same rendition meanwhile: keep theirs
+        await this.store.remove(key);
+        const theirs = await this.objects.rendition(o.tenantId, o.id, format);
+        if (theirs) return theirs;
+        throw e;
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private ffmpeg(args: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(this.settings.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
+      p.on('error', (e) => {
+        this.log.error(`ffmpeg could not start: ${e.message}`);
+        reject(
+          new DomainError(ErrorCode.ServiceUnavailable, 'transcoding is not available on this server', {
+            retry_after_s: 60,
+          }),
+        );
+      });
+      p.on('close', (code) => {
+        if (code === 0) return resolve();
+        this.log.warn(`ffmpeg failed (${code}): ${err}`);
+        reject(new DomainError(ErrorCode.Unprocessable, 'the audio could not be transcoded'));
+      });
+    });
+  }
+
+  /** A server-side copy under a new id, for a copied message; unclaimed until the copy's event says so. */
+  async copy(cmd: MediaCopyCommand): Promise<StoredMedia> {
+    const o = await this.objects.find(cmd.tenantId, cmd.objectId);
+    if (!o || o.status !== 'stored') throw DomainError.notFound('no such media');
+    const id = newId();
+    const key = this.keyOf(o.tenantId, o.kind, id);
+    await this.store.copy(o.key, key);
+    return this.ds.transaction(async (m) => {
+      const copy = await this.objects.insert(m, {
+        id,
+        tenantId: o.tenantId,
+        kind: o.kind,
+        key,
+        ownerId: cmd.ownerId,
+        status: 'stored',
+        claimed: false,
+        maxBytes: o.maxBytes,
+        contentType: o.contentType,
+        format: o.format,
+        size: o.size,
+        sha256: o.sha256,
+        durationMs: o.durationMs,
+        storedAt: new Date(),
+      });
+      await appendEvents(m, MEDIA_SCHEMA, [this.event(EventTypes.MediaStored, copy, { copy_of: o.id })]);
+      return storedMedia(copy);
+    });
+  }
+
+  async claim(m: EntityManager, tenantId: string, objectId: string): Promise<void> {
+    await this.objects.claim(m, tenantId, objectId);
+  }
+
+  /** Deletes an object and its renditions (idempotent: a missing one is already deleted). */
+  async deleteObject(m: EntityManager, tenantId: string, objectId: string, reason: string): Promise<boolean> {
+    const o = await this.objects.lock(tenantId, objectId, m);
+    if (!o) return false;
+    const all = [...(await this.objects.renditionsOf(tenantId, o.id, m)), o];
+    for (const x of all) await this.store.remove(x.key);
+    await this.objects.remove(
+      m,
+      tenantId,
+      all.map((x) => x.id),
+    );
+    if (o.status === 'stored')
+      await appendEvents(m, MEDIA_SCHEMA, [this.event(EventTypes.MediaDeleted, o, { reason })]);
+    return true;
+  }
+
+  /** Removes uploads never committed and message objects no message claimed; returns how many. */
+  async sweepAbandoned(limit = 200): Promise<number> {
+    return this.ds.transaction(async (m) => {
+      const rows = await this.objects.lockAbandoned(m, this.settings.unclaimedTtlS, limit);
+      for (const o of rows)
+        await this.deleteObject(
+          m,
+          o.tenantId,
+          o.id,
+          o.status === 'pending' ? 'upload_abandoned' : 'unclaimed',
+        );
+      return rows.length;
+    });
+  }
+
+  private event(type: string, o: MediaObjectEntity, extra: Record<string, unknown> = {}): NewEvent {
+    return {
+      type,
+      tenantId: o.tenantId,
+      aggregateId: o.id,
+      data: {
+        object_id: o.id,
+        kind: o.kind,
+        key: o.key,
+        owner_id: o.ownerId,
+        content_type: o.contentType,
+        format: o.format,
+        size: o.size,
+        sha256: o.sha256,
+        duration_ms: o.durationMs,
+        ...extra,
+      },
+    };
+  }
+}

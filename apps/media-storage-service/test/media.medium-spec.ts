@@ -1,0 +1,112 @@
+// media-storage-service with its real PostgreSQL schema, NATS and S3: tickets, commits, the sweeper.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { loadMediaConfig } from '@voxmail/config';
+import { Actor, DomainError, ErrorCode, newId } from '@voxmail/contracts';
+import { testEnv } from '@voxmail/testing';
+import { startMediaService } from '../src/bootstrap';
+import { executableFile, wavFile } from '@voxmail/testing';
+import { MediaService } from '../src/media/media.service';
+import { ObjectStore } from '../src/storage/object-store';
+
+let running: Awaited<ReturnType<typeof startMediaService>>;
+let media: MediaService;
+let store: ObjectStore;
+let ds: DataSource;
+const tenantId = randomBytes(16).toString('hex');
+const actor: Actor = { accountId: tenantId, role: 'admin' };
+
+beforeAll(async () => {
+  running = await startMediaService(loadMediaConfig(testEnv()), { handleSignals: false });
+  media = running.app.get(MediaService);
+  store = running.app.get(ObjectStore);
+  ds = running.app.get(DataSource);
+}, 30000);
+
+afterAll(async () => {
+  await running?.close();
+}, 30000);
+
+async function upload(ticketUrl: string, body: Buffer): Promise<void> {
+  const r = await fetch(ticketUrl, { method: 'PUT', body });
+  expect(r.status).toBe(200);
+}
+
+const keysOf = async () => {
+  const keys: string[] = [];
+  for await (const o of store.client.listObjectsV2(store.bucket, `${tenantId}/`, true))
+    if (o.name) keys.push(o.name);
+  return keys;
+};
+
+it('commits an upload once: records size, sha256, type and duration; a second commit answers the same', async () => {
+  const t = await media.uploadTicket({ tenantId, actor, kind: 'message', ownerId: '201605-' + newId() });
+  const wav = wavFile(2);
+  await upload(t.url, wav);
+  const stored = await media.commit({ tenantId, actor, uploadId: t.uploadId });
+  expect(stored).toMatchObject({
+    object_id: t.uploadId,
+    content_type: 'audio/wav',
+    format: 'wav',
+    size: wav.length,
+    duration_ms: 2000,
+  });
+  expect(await media.commit({ tenantId, actor, uploadId: t.uploadId })).toEqual(stored);
+  expect(await keysOf()).toContain(`${tenantId}/message/${t.uploadId}`);
+});
+
+it('a refused commit leaves neither object nor row', async () => {
+  const t = await media.uploadTicket({ tenantId, actor, kind: 'message', ownerId: 'x' });
+  await upload(t.url, executableFile());
+  await expect(media.commit({ tenantId, actor, uploadId: t.uploadId })).rejects.toMatchObject({
+    code: ErrorCode.UnsupportedMediaType,
+  });
+  expect(await keysOf()).not.toContain(`${tenantId}/message/${t.uploadId}`);
+  const rows = await ds.query('SELECT 1 FROM media.objects WHERE id = $1', [t.uploadId]);
+  expect(rows).toHaveLength(0);
+  await expect(media.commit({ tenantId, actor, uploadId: t.uploadId })).rejects.toBeInstanceOf(DomainError);
+});
+
+it('sweeps uploads never committed and message objects no message claimed, and keeps the rest', async () => {
+  const abandoned = await media.uploadTicket({ tenantId, actor, kind: 'message', ownerId: 'a' });
+  await upload(abandoned.url, wavFile(1));
+  const unclaimed = await media.uploadTicket({ tenantId, actor, kind: 'message', ownerId: 'b' });
+  await upload(unclaimed.url, wavFile(1));
+  await media.commit({ tenantId, actor, uploadId: unclaimed.uploadId });
+  const kept = await media.uploadTicket({ tenantId, actor, kind: 'message', ownerId: 'c' });
+  await upload(kept.url, wavFile(1));
+  await media.commit({ tenantId, actor, uploadId: kept.uploadId });
+  await ds.transaction((m) => media.claim(m, tenantId, kept.uploadId));
+  // time passes: the ticket expires, the unclaimed object outlives its grace period
+  await ds.query(`UPDATE media.objects SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
+    abandoned.uploadId,
+  ]);
+  await ds.query(`UPDATE media.objects SET stored_at = now() - interval '30 days' WHERE id IN ($1, $2)`, [
+    unclaimed.uploadId,
+    kept.uploadId,
+  ]);
+  expect(await media.sweepAbandoned()).toBeGreaterThanOrEqual(2);
+  const keys = await keysOf();
+  expect(keys).not.toContain(`${tenantId}/message/${abandoned.uploadId}`);
+  expect(keys).not.toContain(`${tenantId}/message/${unclaimed.uploadId}`);
+  expect(keys).toContain(`${tenantId}/message/${kept.uploadId}`);
+});
+
+/** Renditions need ffmpeg from Debian (the test command installs it when it runs as root). */
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+
+(hasFfmpeg ? it : it.skip)(
+  'deleting an object is idempotent and takes its renditions along (needs ffmpeg)',
+  async () => {
+    const t = await media.uploadTicket({ tenantId, actor, kind: 'message', ownerId: 'd' });
+    await upload(t.url, wavFile(1));
+    await media.commit({ tenantId, actor, uploadId: t.uploadId });
+    const mp3 = await media.downloadTicket({ tenantId, actor, objectId: t.uploadId, format: 'mp3' });
+    expect(mp3.content_type).toBe('audio/mpeg');
+    const before = (await keysOf()).length;
+    expect(await ds.transaction((m) => media.deleteObject(m, tenantId, t.uploadId, 'test'))).toBe(true);
+    expect(await ds.transaction((m) => media.deleteObject(m, tenantId, t.uploadId, 'test'))).toBe(false);
+    expect((await keysOf()).length).toBe(before - 2);
+  },
+);

@@ -1,0 +1,74 @@
+// Background work of message-service: purging the messages of deleted boxes, and the retention sweeper.
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { EVENT_SUBJECT_PREFIX, EventTypes } from '@voxmail/contracts';
+import { EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
+import { MESSAGE_SETTINGS, MessageSettings } from '../settings';
+import { MESSAGE_SCHEMA } from '../tokens';
+import { MessagesService } from './messages.service';
+
+@Injectable()
+export class MessagesLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(MessagesLifecycle.name);
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<unknown>;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly lifecycle: MessagingLifecycle,
+    private readonly messages: MessagesService,
+    @Inject(MESSAGE_SETTINGS) private readonly settings: MessageSettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.lifecycle.addConsumer(
+      new EventConsumer(
+        this.nc,
+        this.ds,
+        MESSAGE_SCHEMA,
+        {
+          durable: 'message-service-mailbox-deleted',
+          filterSubjects: [`${EVENT_SUBJECT_PREFIX}.*.${EventTypes.MailboxDeleted}`],
+        },
+        async (event, m) => {
+          const box = event.data as { id?: unknown };
+          const vmboxId = typeof box.id === 'string' ? box.id : event.aggregateId;
+          const n = await this.messages.purgeBox(m, event.tenantId, vmboxId);
+          if (n) this.log.log(`purged ${n} messages of deleted box ${vmboxId}`);
+        },
+      ),
+    );
+    this.timer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  /** One sweep: purges deleted messages past their retention, batch by batch. */
+  async sweep(): Promise<number> {
+    if (this.sweeping) return 0;
+    const run = (async () => {
+      let total = 0;
+      for (;;) {
+        const n = await this.messages.purgeExpired();
+        total += n;
+        if (n < 500) return total;
+      }
+    })();
+    this.sweeping = run;
+    try {
+      return await run;
+    } catch (e) {
+      this.log.warn(`sweep failed: ${(e as Error).message}`);
+      return 0;
+    } finally {
+      this.sweeping = undefined;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sweeping?.catch(() => undefined);
+  }
+}

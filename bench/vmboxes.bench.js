@@ -1,0 +1,209 @@
+// Issue 4's figures: creating and listing voicemail boxes through gateway → NATS → mailbox-service →
+// PostgreSQL beside pooled PostgreSQL running the same statements, and the list page at 100 and at
+// 10,000 boxes in one account (keyset pagination: the page should cost the same).
+'use strict';
+const { createHash, randomBytes } = require('node:crypto');
+
+const sha256 = (s) => createHash('sha256').update(s).digest('hex');
+const ratio = (a, b) => Math.round((a / b) * 10) / 10;
+
+/** Kazoo's defaults, as the service stores them in `doc`. */
+const DEFAULTS = {
+  announcement_only: false,
+  check_if_owner: true,
+  delete_after_notify: false,
+  include_message_on_notify: true,
+  include_transcription_on_notify: true,
+  is_setup: false,
+  is_voicemail_ff_rw_enabled: false,
+  media: {},
+  media_extension: 'mp3',
+  not_configurable: false,
+  notify_email_addresses: [],
+  oldest_message_first: false,
+  require_pin: false,
+  save_after_notify: false,
+  seek_duration_ms: 10000,
+  skip_envelope: false,
+  skip_greeting: false,
+  skip_instructions: false,
+  transcribe: false,
+};
+
+/** `n` boxes in the shape the service writes, half of them with a message count, in one statement. */
+async function seedBoxes(pg, accountId, n) {
+  await pg.query(
+    `INSERT INTO mailbox.vmboxes (id, account_id, mailbox, type, members, doc, version)
+     SELECT md5($1 || g::text), $1, (100000 + g)::text, 'personal', '{}',
+            $2::jsonb || jsonb_build_object('name', 'Seeded ' || g, 'mailbox', (100000 + g)::text), 1
+       FROM generate_series(1, $3::int) g`,
+    [accountId, JSON.stringify(DEFAULTS), n],
+  );
+  await pg.query(
+    `INSERT INTO mailbox.vmbox_message_counts (vmbox_id, account_id, new_count, saved_count, last_event_at, last_event_id)
+     SELECT id, account_id, 3, 1, now(), 'seed' FROM mailbox.vmboxes WHERE account_id = $1 AND seq % 2 = 0`,
+    [accountId],
+  );
+  await pg.query('ANALYZE mailbox.vmboxes');
+  await pg.query('ANALYZE mailbox.vmbox_message_counts');
+}
+
+/** What the gateway path runs for a list page: token check, account read, the page, its counts. */
+async function floorListPage(pg, tokenHash, accountId, startSeq) {
+  await pg.query(
+    `SELECT t.account_id, t.user_id, t.client_id, t.role FROM mailbox.auth_tokens t
+       JOIN mailbox.accounts a ON a.id = t.account_id AND a.deleted_at IS NULL
+      WHERE t.token_hash = $1 AND t.expires_at > now()`,
+    [tokenHash],
+  );
+  await pg.query('SELECT * FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL', [accountId]);
+  const page = await pg.query(
+    `SELECT * FROM mailbox.vmboxes b WHERE b.account_id = $1 ${startSeq ? 'AND (b.seq, b.id) <= ($2, $3)' : ''}
+      ORDER BY b.seq DESC, b.id DESC LIMIT 51`,
+    startSeq ? [accountId, startSeq.seq, startSeq.id] : [accountId],
+  );
+  await pg.query(
+    `SELECT vmbox_id, new_count + saved_count AS total FROM mailbox.vmbox_message_counts
+      WHERE account_id = $1 AND vmbox_id = ANY($2::char(32)[])`,
+    [accountId, page.rows.slice(0, 50).map((r) => r.id)],
+  );
+}
+
+module.exports = {
+  name: 'vmboxes',
+  async run(ctx) {
+    const { request, measure, pg } = ctx;
+    const figures = [];
+
+    // --- create: PUT .../vmboxes (no PIN) vs the same statements on a pooled client
+    const t = await ctx.createTenant();
+    const tokenHash = sha256(t.token);
+    const createVia = await measure(
+      async (i) => {
+        const r = await request('PUT', `/v2/accounts/${t.accountId}/vmboxes`, {
+          token: t.token,
+          body: {
+            data: {
+              name: `Bench ${i}`,
+              mailbox: `b${randomBytes(6).toString('hex')}`,
+              timezone: 'Europe/Paris',
+            },
+          },
+        });
+        if (r.status !== 201) throw new Error(`PUT vmbox answered ${r.status}`);
+      },
+      { requests: 400, concurrency: 8 },
+    );
+    const floorTenant = await ctx.createTenant();
+    const createFloor = await measure(
+      async (i) => {
+        const c = await pg.connect();
+        try {
+          await c.query(
+            `SELECT t.account_id FROM mailbox.auth_tokens t JOIN mailbox.accounts a ON a.id = t.account_id AND a.deleted_at IS NULL
+              WHERE t.token_hash = $1 AND t.expires_at > now()`,
+            [tokenHash],
+          );
+          await c.query('SELECT * FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL', [
+            floorTenant.accountId,
+          ]);
+          await c.query('BEGIN');
+          const id = randomBytes(16).toString('hex');
+          const mailbox = `f${randomBytes(6).toString('hex')}`;
+          const doc = { ...DEFAULTS, name: `Floor ${i}`, mailbox, timezone: 'Europe/Paris' };
+          await c.query(
+            `INSERT INTO mailbox.vmboxes (id, account_id, mailbox, owner_id, type, members, doc, pin_hash, pin_failures, locked_until, version)
+             VALUES ($1, $2, $3, NULL, 'personal', '{}', $4, NULL, 0, NULL, 1) RETURNING seq, created_at`,
+            [id, floorTenant.accountId, mailbox, JSON.stringify(doc)],
+          );
+          await c.query(
+            'INSERT INTO mailbox.outbox (id, subject, envelope) VALUES (gen_random_uuid(), $1, $2)',
+            [
+              `voxmail.evt.${floorTenant.accountId}.bench.floor`,
+              JSON.stringify({ id, data: { ...doc, id, pin_set: false } }),
+            ],
+          );
+          await c.query('COMMIT');
+        } catch (e) {
+          await c.query('ROLLBACK');
+          throw e;
+        } finally {
+          c.release();
+        }
+      },
+      { requests: 400, concurrency: 8 },
+    );
+    figures.push({
+      figure: 'vmbox_create',
+      via: 'HTTP gateway → NATS → mailbox-service → PostgreSQL (+ outbox event)',
+      ...createVia,
+      floor: {
+        what: 'token check, account read, vmbox + outbox INSERT in one transaction, pooled pg',
+        ...createFloor,
+      },
+      ratio_p50: ratio(createVia.p50_ms, createFloor.p50_ms),
+    });
+
+    // --- list: GET .../vmboxes (a page of 50) at 100 and at 10,000 boxes in one account
+    const small = await ctx.createTenant();
+    const large = await ctx.createTenant();
+    await seedBoxes(pg, small.accountId, 100);
+    await seedBoxes(pg, large.accountId, 10000);
+    const listPage =
+      (tenant, query = '') =>
+      async () => {
+        const r = await request('GET', `/v2/accounts/${tenant.accountId}/vmboxes?page_size=50${query}`, {
+          token: tenant.token,
+        });
+        if (r.status !== 200 || r.body.data.length !== 50)
+          throw new Error(`GET vmboxes answered ${r.status}`);
+      };
+    const load = { requests: 500, concurrency: 8 };
+    const listVia = await measure(listPage(small), load);
+    const smallHash = sha256(small.token);
+    const listFloor = await measure(() => floorListPage(pg, smallHash, small.accountId), load);
+    figures.push({
+      figure: 'vmbox_list_page',
+      via: 'HTTP gateway → NATS → mailbox-service → PostgreSQL, 50 of 100 boxes',
+      ...listVia,
+      floor: {
+        what: 'token check, account read, keyset page SELECT, message counts SELECT, pooled pg',
+        ...listFloor,
+      },
+      ratio_p50: ratio(listVia.p50_ms, listFloor.p50_ms),
+    });
+
+    // the same first page, and a page from the middle (start_key), with 10,000 boxes in the account
+    const at10k = await measure(listPage(large), load);
+    const [mid] = (
+      await pg.query(
+        `SELECT seq::text AS seq, id FROM mailbox.vmboxes WHERE account_id = $1 ORDER BY seq DESC, id DESC OFFSET 5000 LIMIT 1`,
+        [large.accountId],
+      )
+    ).rows;
+    // start_key as the service issues it: base64url of [seq, id] (libs/contracts encodeKey)
+    const midKey = Buffer.from(JSON.stringify([mid.seq, mid.id])).toString('base64url');
+    const at10kMiddle = await measure(listPage(large, `&start_key=${midKey}`), load);
+    const largeHash = sha256(large.token);
+    const floor10k = await measure(() => floorListPage(pg, largeHash, large.accountId, mid), load);
+    // the 100-box page again, before and after the 10,000 ones, so both sides share the machine's state
+    const at100 = await measure(listPage(small), load);
+    const p50at100 = Math.round(((listVia.p50_ms + at100.p50_ms) / 2) * 100) / 100;
+    figures.push({
+      figure: 'vmbox_list_p50_100_vs_10000',
+      via: 'HTTP gateway, page_size=50',
+      at_100: { p50_ms: p50at100, p99_ms: at100.p99_ms, rps: at100.rps },
+      at_10000_first_page: { p50_ms: at10k.p50_ms, p99_ms: at10k.p99_ms, rps: at10k.rps },
+      at_10000_page_from_the_middle: {
+        p50_ms: at10kMiddle.p50_ms,
+        p99_ms: at10kMiddle.p99_ms,
+        rps: at10kMiddle.rps,
+      },
+      floor: { what: 'the middle page of 10,000 by the same statements on pooled pg', ...floor10k },
+      goal: 'p50 at 10k within 1.5x of p50 at 100',
+      ratio_p50: ratio(Math.max(at10k.p50_ms, at10kMiddle.p50_ms), p50at100),
+      met: Math.max(at10k.p50_ms, at10kMiddle.p50_ms) <= 1.5 * p50at100,
+    });
+    return figures;
+  },
+};

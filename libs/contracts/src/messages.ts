@@ -1,0 +1,195 @@
+// Voicemail messages: the Kazoo message document, its ids, and the message-service commands.
+import { randomBytes } from 'node:crypto';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  ValidateNested,
+} from 'class-validator';
+import { TenantCommand } from './commands';
+import { fromGregorian, HEX_ID, JsonObject } from './kazoo';
+import { ListQuery } from './list-query';
+import { TRANSCODE_TARGETS, TranscodeTarget } from './media';
+
+/** `YYYYMM-<32 hex>`: the month the message was left, then a random id; also the message's `media_id`. */
+export const MESSAGE_ID = /^\d{6}-[0-9a-f]{32}$/;
+
+export const MESSAGE_FOLDERS = ['new', 'saved', 'deleted'] as const;
+export type MessageFolder = (typeof MESSAGE_FOLDERS)[number];
+/** Folders a client may put a message in by a folder change; `deleted` is reached by DELETE. */
+export const VISIBLE_FOLDERS = ['new', 'saved'] as const;
+
+/** At most this many ids in one bulk request. */
+export const MAX_BULK_MESSAGES = 1000;
+
+export function newMessageId(gregorianSeconds: number): string {
+  const d = fromGregorian(gregorianSeconds);
+  const month = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`
+    .padStart(6, '0')
+    .slice(-6);
+  return `${month}-${randomBytes(16).toString('hex')}`;
+}
+
+export function isMessageId(v: unknown): v is string {
+  return typeof v === 'string' && MESSAGE_ID.test(v);
+}
+
+const str = (max: number) => ({ type: 'string', minLength: 0, maxLength: max });
+
+/** The message metadata a client may send; `length` and `media_id` are the server's. Custom keys are kept. */
+export const MessageSchema = {
+  type: 'object',
+  properties: {
+    timestamp: { type: 'integer', minimum: 62167219200, maximum: 64000000000 },
+    from: str(256),
+    to: str(256),
+    caller_id_number: str(64),
+    caller_id_name: str(128),
+    call_id: str(256),
+    folder: { type: 'string', enum: VISIBLE_FOLDERS },
+    transcription: {
+      type: 'object',
+      properties: { result: str(64), text: str(65536) },
+    },
+  },
+} as const;
+
+/** Keys of a message document the server sets, whatever the client sends. */
+export const SERVER_MESSAGE_KEYS = ['length', 'media_id', 'id', 'source_id', 'folder'] as const;
+
+export class VmboxCommand extends TenantCommand {
+  @Matches(HEX_ID, { message: 'vmboxId must be 32 lowercase hex characters' }) vmboxId: string;
+}
+
+export class MessageIdCommand extends VmboxCommand {
+  @Matches(MESSAGE_ID, { message: 'id must look like YYYYMM-<32 hex>' }) id: string;
+}
+
+export class CreateMessageCommand extends VmboxCommand {
+  @IsObject() doc: JsonObject;
+  /** Multipart create: the upload reserved by BeginUpload carries the new message's id and audio. */
+  @IsOptional() @Matches(HEX_ID) uploadId?: string;
+}
+
+export class ListMessagesCommand extends VmboxCommand {
+  @ValidateNested()
+  @Type(() => ListQuery)
+  query: ListQuery;
+  /** `?folder=`; without it every folder but `deleted` is listed. */
+  @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
+}
+
+/** `source_id`: a box id (move) or a list of box ids (copy). */
+export function isSourceId(v: unknown): boolean {
+  return (
+    (typeof v === 'string' && HEX_ID.test(v)) ||
+    (Array.isArray(v) &&
+      v.length >= 1 &&
+      v.length <= 50 &&
+      v.every((x) => typeof x === 'string' && HEX_ID.test(x)))
+  );
+}
+
+const IsSourceId = () =>
+  ValidateBy({
+    name: 'sourceId',
+    validator: {
+      validate: isSourceId,
+      defaultMessage: () => 'source_id must be a box id or a list of box ids',
+    },
+  });
+
+export class ChangeMessageCommand extends MessageIdCommand {
+  @IsOptional() @IsIn(VISIBLE_FOLDERS as unknown as string[]) folder?: 'new' | 'saved';
+  @IsOptional() @IsSourceId() sourceId?: string | string[];
+}
+
+export class BulkChangeMessagesCommand extends VmboxCommand {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BULK_MESSAGES)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  messages: string[];
+  @IsOptional() @IsIn(VISIBLE_FOLDERS as unknown as string[]) folder?: 'new' | 'saved';
+  @IsOptional() @IsSourceId() sourceId?: string | string[];
+}
+
+export class BulkDeleteMessagesCommand extends VmboxCommand {
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_BULK_MESSAGES)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  messages?: string[];
+  @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
+}
+
+export class BeginUploadCommand extends VmboxCommand {
+  /** Upload for an existing message (`PUT .../raw`); without it, for a new one (multipart create). */
+  @IsOptional() @Matches(MESSAGE_ID) id?: string;
+  /** Multipart create: the JSON part, validated before any audio is accepted. */
+  @IsOptional() @IsObject() doc?: JsonObject;
+}
+
+export class AttachMediaCommand extends MessageIdCommand {
+  @Matches(HEX_ID) uploadId: string;
+}
+
+export class AbortUploadCommand extends VmboxCommand {
+  @Matches(HEX_ID) uploadId: string;
+}
+
+export class MessageAudioCommand extends MessageIdCommand {
+  @IsOptional() @IsIn(TRANSCODE_TARGETS as unknown as string[]) format?: TranscodeTarget;
+}
+
+export class ArchiveMessagesCommand extends VmboxCommand {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BULK_MESSAGES)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  messages: string[];
+}
+
+/** `{"succeeded": [...], "failed": [{"<id>": "<reason>"}]}`, as Kazoo answers bulk calls. */
+export interface BulkResult {
+  succeeded: string[];
+  failed: Record<string, string>[];
+}
+
+/** BeginUpload's reply: the data-plane ticket plus the message id the audio will belong to. */
+export interface MessageUploadTicket {
+  messageId: string;
+  uploadId: string;
+  url: string;
+  maxBytes: number;
+  expiresAt: string;
+}
+
+/** One ZIP entry: a readable file name and where to read its bytes. */
+export interface ArchiveEntry {
+  id: string;
+  name: string;
+  url: string;
+  size: number;
+  content_type: string;
+}
+
+/** Reply of a message's audio: where to read it and what it is. */
+export interface MessageAudio {
+  url: string;
+  content_type: string;
+  size: number;
+  format: string;
+  name: string;
+}

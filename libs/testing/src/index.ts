@@ -1,0 +1,4 @@
+export * from './embedded-s3';
+export * from './infra';
+export * from './stack';
+export * from './audio';

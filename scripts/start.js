@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// `npm start`: installs and builds when needed, finds or starts PostgreSQL, NATS and an S3 store, then
+// runs the five apps until Ctrl-C.
+const fs = require('node:fs');
+const path = require('node:path');
+const {
+  ROOT,
+  DATA_DIR,
+  say,
+  ensureInstalled,
+  ensureBuilt,
+  loadSecrets,
+  testingLib,
+} = require('./lib/workspace');
+
+const READY_TIMEOUT_MS = Number(process.env.VOXMAIL_READY_TIMEOUT_MS || 60000);
+const STOP_GRACE_MS = 15000;
+
+let infra;
+let apps = [];
+let shuttingDown;
+
+/** Stops the apps (SIGTERM, SIGKILL after the grace time), then what ensureInfrastructure started. */
+function shutdown(code, why) {
+  if (shuttingDown) return shuttingDown;
+  if (why) say(why);
+  shuttingDown = (async () => {
+    await Promise.all(apps.map((a) => a.stop(STOP_GRACE_MS)));
+    if (apps.length) say('apps stopped');
+    if (infra) await infra.stop();
+    process.exit(code);
+  })();
+  return shuttingDown;
+}
+
+process.on('SIGINT', () => void shutdown(0, '\nstopping Voxmail (Ctrl-C)...'));
+process.on('SIGTERM', () => void shutdown(0, 'stopping Voxmail (SIGTERM)...'));
+// last resort if this process ends some other way: the apps run in their own process groups
+process.on('exit', () => apps.forEach((a) => !a.exited && a.kill('SIGKILL')));
+
+async function main() {
+  const started = Date.now();
+  ensureInstalled();
+  ensureBuilt();
+  // loaded after install and build: they need node_modules and dist/
+  const { appDefinitions, AppProcess, portInUse } = require('./lib/apps');
+  const { ensureInfrastructure } = testingLib();
+
+  const logDir = path.join(DATA_DIR, 'logs');
+  fs.mkdirSync(logDir, { recursive: true });
+  const secrets = loadSecrets();
+
+  infra = await ensureInfrastructure({
+    dataDir: DATA_DIR,
+    needS3: true,
+    needFfmpeg: true,
+    log: (line) => say(`[infra] ${line}`),
+  });
+  if (shuttingDown) return;
+
+  const defs = appDefinitions({ infra, secrets });
+  const busy = [];
+  for (const d of defs) if (await portInUse(d.port)) busy.push(`${d.name} (port ${d.port})`);
+  if (busy.length) {
+    return shutdown(1, `cannot start: ports in use for ${busy.join(', ')}. Is Voxmail already running?`);
+  }
+
+  say(`starting ${defs.map((d) => d.name).join(', ')}; logs in ${path.relative(ROOT, logDir)}/<app>.log`);
+  apps = defs.map(
+    (d) =>
+      new AppProcess(d, {
+        logDir,
+        echoAll: process.env.VOXMAIL_LOG_ECHO === 'all',
+        onUnexpectedExit: (app, code, signal) => {
+          const lines = app
+            .lastLines(20)
+            .map((l) => `    ${l}`)
+            .join('\n');
+          void shutdown(
+            1,
+            `${app.name} exited unexpectedly (${code ?? signal}); its last lines:\n${lines}\nstopping everything`,
+          );
+        },
+      }),
+  );
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const results = await Promise.allSettled(apps.map((a) => a.waitReady(deadline)));
+  if (shuttingDown) return;
+  const failed = apps.filter((_, i) => results[i].status === 'rejected');
+  if (failed.length) {
+    for (const a of failed) {
+      const reason = results[apps.indexOf(a)].reason.message;
+      say(`${a.name} is not ready after ${READY_TIMEOUT_MS / 1000} s: ${reason}`);
+      const lines = a.lastLines(20);
+      say(`  last lines of ${path.relative(ROOT, a.logFile)}:${lines.length ? '' : ' (none yet)'}`);
+      for (const l of lines) say(`    ${l}`);
+    }
+    return shutdown(1, 'stopping everything');
+  }
+
+  const gateway = defs.find((d) => d.name === 'api-gateway');
+  const baseUrl = (process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${gateway.port}`).replace(/\/$/, '');
+  const key = secrets.VOXMAIL_OPERATOR_API_KEY;
+  say('');
+  say(`Voxmail is running at ${baseUrl}   (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  say(`  operator API key: ${key}   (from ${secrets.source})`);
+  say(
+    `  log in:  curl -s -X PUT ${baseUrl}/v2/api_auth -H 'content-type: application/json' -d '{"data":{"api_key":"${key}"}}'`,
+  );
+  say(`  logs:    ${path.relative(ROOT, logDir)}/<app>.log (warnings and errors also show here)`);
+  say('  Ctrl-C stops everything.');
+}
+
+main().catch((e) => {
+  process.stderr.write(`npm start failed: ${e.stack ?? e.message}\n`);
+  void shutdown(typeof e.exitCode === 'number' && e.exitCode > 0 ? e.exitCode : 1);
+});
