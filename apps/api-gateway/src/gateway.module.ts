@@ -4,17 +4,16 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { NatsConnection } from 'nats';
 import type { GatewayConfig } from '@voxmail/config';
-import { connectNats, loggerParams } from '@voxmail/messaging';
+import { connectNats, loggerParams, NATS_CONNECTION, NatsHealth } from '@voxmail/messaging';
 import { CommandBus, GATEWAY_CONFIG } from './common/command-bus';
-import { GATEWAY_NATS, HealthController } from './common/health.controller';
+import { HealthController } from './common/health.controller';
 import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
 import { MessagesController, MessagesRawController } from './kazoo/messages.controller';
-import { MediaCommands } from './media/media-commands';
 
 class NatsCloser implements OnApplicationShutdown {
-  constructor(@Inject(GATEWAY_NATS) private readonly nc: NatsConnection) {}
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
   async onApplicationShutdown(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
   }
@@ -40,10 +39,10 @@ export class GatewayModule {
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: GATEWAY_NATS, useFactory: () => connectNats(config.natsUrl, 'api-gateway-health') },
+        { provide: NATS_CONNECTION, useFactory: () => connectNats(config.natsUrl, 'api-gateway-health') },
+        NatsHealth,
         NatsCloser,
         CommandBus,
-        MediaCommands,
         { provide: APP_GUARD, useClass: KazooAuthGuard },
       ],
     };

@@ -1,5 +1,5 @@
 // media-storage-service settings beyond MediaConfig, read from the environment once at start.
-import { ConfigError } from '@voxmail/config';
+import { envInt as int } from '@voxmail/config';
 import type { MediaKind } from '@voxmail/contracts';
 
 export const MEDIA_SETTINGS = Symbol('MEDIA_SETTINGS');
@@ -14,21 +14,6 @@ export interface MediaSettings {
   sweepIntervalMs: number;
   /** The ffmpeg binary used to transcode on download. */
   ffmpegPath: string;
-}
-
-function int(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-  return n;
 }
 
 const MB = 1024 * 1024;

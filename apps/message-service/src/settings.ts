@@ -1,5 +1,5 @@
 // message-service settings beyond the common ones, read from the environment once at start.
-import { ConfigError } from '@voxmail/config';
+import { envNumber as num } from '@voxmail/config';
 
 export const MESSAGE_SETTINGS = Symbol('MESSAGE_SETTINGS');
 
@@ -12,21 +12,6 @@ export interface MessageSettings {
   vmboxTimeoutMs: number;
   /** Time allowed to media-storage (reading an upload back, transcoding). */
   mediaTimeoutMs: number;
-}
-
-function num(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new ConfigError(`${name} must be a number between ${min} and ${max}, got "${raw}"`);
-  return n;
 }
 
 export function loadMessageSettings(env: Record<string, string | undefined> = process.env): MessageSettings {

@@ -101,14 +101,14 @@ export class CommandClient {
     private readonly timeoutMs: number,
   ) {}
 
-  async execute<T>(subject: string, payload: object): Promise<T> {
+  async execute<T>(subject: string, payload: object, timeoutMs = this.timeoutMs): Promise<T> {
     const h = natsHeaders();
     const requestId = currentRequestId();
     if (requestId) h.set(REQUEST_ID_HEADER, requestId);
     const record = new NatsRecordBuilder(payload).setHeaders(h).build();
     const reply = await firstValueFrom(
       this.client.send<Reply<T>>(subject, record).pipe(
-        timeout(this.timeoutMs),
+        timeout(timeoutMs),
         catchError((e: unknown) => {
           if (
             e instanceof TimeoutError ||

@@ -24,7 +24,6 @@ import {
 } from '@voxmail/contracts';
 import { CommandBus } from '../common/command-bus';
 import type { GatewayRequest } from '../common/request';
-import { MediaCommands } from '../media/media-commands';
 import { eachPart, isJsonPart, isMultipart, readJsonPart } from '../media/multipart';
 import { openObject, uploadThroughGate } from '../media/object-transfer';
 import { tooLarge, unsupportedAudio } from '../media/audio-gate';
@@ -126,10 +125,7 @@ function closeAfterReply(reply: FastifyReply): void {
 @Controller('v2/accounts/:accountId/vmboxes/:vmboxId/messages')
 @UseInterceptors(KazooInterceptor)
 export class MessagesController {
-  constructor(
-    private readonly bus: CommandBus,
-    private readonly media: MediaCommands,
-  ) {}
+  constructor(private readonly bus: CommandBus) {}
 
   private box(req: GatewayRequest, accountId: string, vmboxId: string) {
     return { tenantId: pathId(accountId), actor: actorOf(req), vmboxId: pathId(vmboxId) };
@@ -188,7 +184,7 @@ export class MessagesController {
           return;
         }
         if (ticket) throw new DomainError(ErrorCode.BadRequest, 'send one JSON part and one audio part');
-        ticket = await this.media.execute<MessageUploadTicket>(Subjects.Message.BeginUpload, {
+        ticket = await this.bus.executeMedia<MessageUploadTicket>(Subjects.Message.BeginUpload, {
           ...box,
           doc: doc ?? {},
         });
@@ -196,7 +192,7 @@ export class MessagesController {
       });
       if (doc === undefined)
         throw invalid('data', 'required', 'The multipart body needs a JSON part with {"data": {...}}');
-      const r = await this.media.execute<DocReply>(Subjects.Message.Create, {
+      const r = await this.bus.executeMedia<DocReply>(Subjects.Message.Create, {
         ...box,
         doc,
         uploadId: ticket?.uploadId,
@@ -314,7 +310,7 @@ export class MessagesController {
     const box = this.box(req, a, b);
     const msgId = messageId(id);
     if (!(body instanceof Readable)) throw unsupportedAudio();
-    const ticket = await this.media.execute<MessageUploadTicket>(Subjects.Message.BeginUpload, {
+    const ticket = await this.bus.executeMedia<MessageUploadTicket>(Subjects.Message.BeginUpload, {
       ...box,
       id: msgId,
     });
@@ -334,7 +330,7 @@ export class MessagesController {
         await uploadThroughGate(body, ticket.url, ticket.maxBytes, length);
       }
       return messageResult(
-        await this.media.execute<DocReply>(Subjects.Message.AttachMedia, {
+        await this.bus.executeMedia<DocReply>(Subjects.Message.AttachMedia, {
           ...box,
           id: msgId,
           uploadId: ticket.uploadId,
@@ -351,7 +347,7 @@ export class MessagesController {
 /** Binary answers: a message's audio (with Range) and ZIP archives, streamed from the object store. */
 @Controller('v2/accounts/:accountId/vmboxes/:vmboxId/messages')
 export class MessagesRawController {
-  constructor(private readonly media: MediaCommands) {}
+  constructor(private readonly bus: CommandBus) {}
 
   @Get(':messageId/raw')
   async download(
@@ -361,7 +357,7 @@ export class MessagesRawController {
     @Param('vmboxId') b: string,
     @Param('messageId') id: string,
   ): Promise<void> {
-    const audio = await this.media.execute<MessageAudio>(Subjects.Message.Audio, {
+    const audio = await this.bus.executeMedia<MessageAudio>(Subjects.Message.Audio, {
       tenantId: pathId(a),
       actor: actorOf(req),
       vmboxId: pathId(b),
@@ -410,7 +406,7 @@ export class MessagesRawController {
     if (!Array.isArray(data.messages) || !data.messages.length) {
       throw invalid('messages', 'required', 'messages must be a non-empty list of message ids');
     }
-    const entries = await this.media.execute<ArchiveEntry[]>(Subjects.Message.Archive, {
+    const entries = await this.bus.executeMedia<ArchiveEntry[]>(Subjects.Message.Archive, {
       tenantId: pathId(a),
       actor: actorOf(req),
       vmboxId: pathId(b),

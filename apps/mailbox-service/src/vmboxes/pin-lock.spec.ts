@@ -60,7 +60,7 @@ describe('PIN_LOCK_SECONDS', () => {
   it.each(['0', '86401', '-5', '2.5', '5m', 'abc'])('refuses %p with a message naming the variable', (v) => {
     expect(() => loadPinPolicy({ PIN_LOCK_SECONDS: v })).toThrow(ConfigError);
     expect(() => loadPinPolicy({ PIN_LOCK_SECONDS: v })).toThrow(
-      /PIN_LOCK_SECONDS must be an integer .* between 1 and 86400/,
+      /PIN_LOCK_SECONDS must be an integer.* between 1 and 86400/,
     );
   });
 });

@@ -1,6 +1,6 @@
 // PIN lockout rules, kept pure so they can be tested without a database: N wrong PINs in a row lock
 // the box for a while; a right PIN resets the count; attempts during a lock are refused unchecked.
-import { ConfigError } from '@voxmail/config';
+import { envInt } from '@voxmail/config';
 
 export interface PinPolicy {
   /** Wrong PINs in a row that lock the box. */
@@ -47,13 +47,8 @@ export async function attemptPin(
 
 /** PIN_LOCK_SECONDS (default 300, 1..86400) from the environment; a bad value stops the service. */
 export function loadPinPolicy(env: Record<string, string | undefined> = process.env): PinPolicy {
-  const raw = env.PIN_LOCK_SECONDS;
-  if (raw === undefined || raw === '') return DEFAULT_PIN_POLICY;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isInteger(n) || n < 1 || n > 86400) {
-    throw new ConfigError(
-      `PIN_LOCK_SECONDS must be an integer number of seconds between 1 and 86400, got "${raw}"`,
-    );
-  }
-  return { ...DEFAULT_PIN_POLICY, lockSeconds: n };
+  return {
+    ...DEFAULT_PIN_POLICY,
+    lockSeconds: envInt(env, 'PIN_LOCK_SECONDS', DEFAULT_PIN_POLICY.lockSeconds, 1, 86400),
+  };
 }
