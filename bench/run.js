@@ -65,6 +65,7 @@ async function main() {
       apps.push(
         new AppProcess(def, {
           logDir,
+          out: process.stderr, // stdout carries only the JSON document
           onUnexpectedExit: (a) => log(`${a.name} exited unexpectedly; see ${a.logFile}`),
         }),
       );

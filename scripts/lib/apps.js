@@ -85,7 +85,8 @@ function portInUse(port) {
  * not a pino JSON line (a crash, a configuration error) are echoed to the console with the app's name.
  */
 class AppProcess {
-  constructor(def, { logDir, echoAll = false, onUnexpectedExit }) {
+  constructor(def, { logDir, echoAll = false, onUnexpectedExit, out = process.stdout }) {
+    this.out = out;
     this.def = def;
     this.name = def.name;
     this.logFile = path.join(logDir, `${def.name}.log`);
@@ -135,7 +136,7 @@ class AppProcess {
     const text = formatLine(line);
     this.tail.push(text.text);
     if (this.tail.length > 40) this.tail.shift();
-    if (echoAll || text.important) process.stdout.write(`[${this.name}] ${text.text}\n`);
+    if (echoAll || text.important) this.out.write(`[${this.name}] ${text.text}\n`);
   }
 
   lastLines(n = 20) {
@@ -165,7 +166,7 @@ class AppProcess {
     if (this.exited) return;
     const timer = setTimeout(() => {
       if (!this.exited) {
-        process.stdout.write(`${this.name} did not stop within ${graceMs / 1000} s: killing it\n`);
+        this.out.write(`${this.name} did not stop within ${graceMs / 1000} s: killing it\n`);
         this.kill('SIGKILL');
       }
     }, graceMs);

@@ -8,7 +8,6 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { Histogram, register } from 'prom-client';
 import type { GatewayConfig } from '@voxmail/config';
 import { collectProcessMetrics, REQUEST_ID_HEADER, sanitizeRequestId } from '@voxmail/messaging';
-import { CommandBus } from './common/command-bus';
 import { GatewayModule } from './gateway.module';
 import { KazooExceptionFilter } from './kazoo/kazoo.filter';
 import { registerStreamingBodies } from './media/body-parsers';
@@ -104,7 +103,6 @@ export async function startGateway(
     );
   });
   if (opts.handleSignals !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  await app.get(CommandBus).connect();
   await app.listen(config.port, config.host);
   const addr = app.getHttpServer().address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -39,7 +39,7 @@ export class GatewayModule {
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: NATS_CONNECTION, useFactory: () => connectNats(config.natsUrl, 'api-gateway-health') },
+        { provide: NATS_CONNECTION, useFactory: () => connectNats(config.natsUrl, 'api-gateway') },
         NatsHealth,
         NatsCloser,
         CommandBus,

@@ -1,7 +1,7 @@
 // mailbox-service's vmbox commands on real PostgreSQL and NATS, as other services call them: the
 // Vmbox.Get contract message-service authorizes with, and PIN lockout state kept in the database.
 import { randomBytes } from 'node:crypto';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { loadMailboxConfig } from '@voxmail/config';
 import {
@@ -20,7 +20,7 @@ import { startMailboxService } from '../src/bootstrap';
 type Running = Awaited<ReturnType<typeof startMailboxService>>;
 
 let service: Running;
-let proxy: ClientProxy;
+let nc: NatsConnection;
 let bus: CommandClient;
 let db: Client;
 let operator: Actor;
@@ -69,12 +69,8 @@ beforeAll(async () => {
   process.env.PIN_LOCK_SECONDS = '3600';
   const env = testEnv();
   service = await startMailboxService(loadMailboxConfig(env), { handleSignals: false });
-  proxy = ClientProxyFactory.create({
-    transport: Transport.NATS,
-    options: { servers: [env.NATS_URL ?? 'nats://127.0.0.1:4222'] },
-  });
-  await proxy.connect();
-  bus = new CommandClient(proxy, 5000);
+  nc = await connect({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  bus = new CommandClient(nc, 5000);
   db = new Client({ connectionString: env.DATABASE_URL });
   await db.connect();
   const { rows } = await db.query('SELECT id FROM mailbox.accounts WHERE is_operator');
@@ -84,7 +80,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (previousLock === undefined) delete process.env.PIN_LOCK_SECONDS;
   else process.env.PIN_LOCK_SECONDS = previousLock;
-  await proxy?.close();
+  await nc?.close();
   await db?.end();
   await service?.close();
 });

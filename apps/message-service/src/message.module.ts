@@ -9,7 +9,7 @@ import { MessagesRepository } from './messages/messages.repository';
 import { MessagesService } from './messages/messages.service';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Messages1764100000000 } from './migrations/1764100000000-messages';
-import { BoxDirectory, MediaLibrary, MESSAGE_CONFIG, Peers } from './peers';
+import { BoxDirectory, MediaLibrary, Peers } from './peers';
 import { loadMessageSettings, MESSAGE_SETTINGS, MessageSettings } from './settings';
 import { MESSAGE_SCHEMA } from './tokens';
 
@@ -33,7 +33,6 @@ export class MessageModule {
       ],
       controllers: [MessageHandler, MessagesHandler],
       providers: [
-        { provide: MESSAGE_CONFIG, useValue: config },
         { provide: MESSAGE_SETTINGS, useValue: settings },
         Peers,
         BoxDirectory,

@@ -1,7 +1,6 @@
 // message-service's calls to other services: box authorization (mailbox-service) and audio (media-storage).
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import type { ServiceConfig } from '@voxmail/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { NatsConnection } from 'nats';
 import {
   Actor,
   DownloadTicket,
@@ -12,36 +11,21 @@ import {
   UploadTicket,
   VmboxReply,
 } from '@voxmail/contracts';
-import { CommandClient } from '@voxmail/messaging';
+import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 import { MESSAGE_SETTINGS, MessageSettings } from './settings';
-
-export const MESSAGE_CONFIG = Symbol('MESSAGE_CONFIG');
 
 /** The NATS client message-service uses for its own commands to other services. */
 @Injectable()
-export class Peers implements OnModuleInit, OnApplicationShutdown {
-  private readonly proxy: ClientProxy;
+export class Peers {
   readonly vmbox: CommandClient;
   readonly media: CommandClient;
 
   constructor(
-    @Inject(MESSAGE_CONFIG) config: ServiceConfig,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(MESSAGE_SETTINGS) settings: MessageSettings,
   ) {
-    this.proxy = ClientProxyFactory.create({
-      transport: Transport.NATS,
-      options: { servers: [config.natsUrl], name: `${config.serviceName}-peers`, maxReconnectAttempts: -1 },
-    });
-    this.vmbox = new CommandClient(this.proxy, settings.vmboxTimeoutMs);
-    this.media = new CommandClient(this.proxy, settings.mediaTimeoutMs);
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.proxy.connect();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.proxy.close();
+    this.vmbox = new CommandClient(nc, settings.vmboxTimeoutMs);
+    this.media = new CommandClient(nc, settings.mediaTimeoutMs);
   }
 }
 

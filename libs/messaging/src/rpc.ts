@@ -1,8 +1,16 @@
 // Command request/reply over Nest's NATS transport: the service-side reply mapping and the gateway's client.
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
-import { ClientProxy, NatsContext, NatsOptions, NatsRecordBuilder, ServerNats } from '@nestjs/microservices';
-import { headers as natsHeaders, Subscription } from 'nats';
-import { Observable, catchError, finalize, firstValueFrom, map, of, timeout, TimeoutError } from 'rxjs';
+import { randomUUID } from 'node:crypto';
+import { NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
+import {
+  ErrorCode as NatsErrorCode,
+  headers as natsHeaders,
+  JSONCodec,
+  NatsConnection,
+  NatsError,
+  Subscription,
+} from 'nats';
+import { Observable, catchError, finalize, map, of } from 'rxjs';
 import { DomainError, ErrorCode, Reply } from '@voxmail/contracts';
 import { Metrics } from './metrics';
 import {
@@ -94,10 +102,17 @@ export class ReplyInterceptor implements NestInterceptor {
   }
 }
 
-/** The gateway's way to run a command: bounded time, coded errors, request id in the headers. */
+/**
+ * How the gateway and services run a command: one NATS request on the connection's shared reply inbox
+ * (Nest's ClientProxy subscribes and unsubscribes an inbox per request, three writes instead of one),
+ * in Nest's packet format so Nest's NATS transport serves it; bounded time, coded errors, request id
+ * in the headers. No responder or no answer in time is 503 with a retry hint.
+ */
 export class CommandClient {
+  private readonly codec = JSONCodec<NestPacket>();
+
   constructor(
-    private readonly client: ClientProxy,
+    private readonly nc: NatsConnection,
     private readonly timeoutMs: number,
   ) {}
 
@@ -105,33 +120,51 @@ export class CommandClient {
     const h = natsHeaders();
     const requestId = currentRequestId();
     if (requestId) h.set(REQUEST_ID_HEADER, requestId);
-    const record = new NatsRecordBuilder(payload).setHeaders(h).build();
-    const reply = await firstValueFrom(
-      this.client.send<Reply<T>>(subject, record).pipe(
-        timeout(timeoutMs),
-        catchError((e: unknown) => {
-          if (
-            e instanceof TimeoutError ||
-            /no responders|no subscribers|empty response|timeout|disconnect|closed|connect/i.test(
-              String((e as Error)?.message),
-            )
-          ) {
-            throw new DomainError(
-              ErrorCode.ServiceUnavailable,
-              'the service did not answer in time; retry later',
-              {
-                retry_after_s: 1,
-              },
-            );
-          }
-          throw e;
-        }),
-      ),
-    );
-    if (!reply || typeof reply !== 'object' || !('ok' in reply)) {
+    let answer: NestPacket;
+    try {
+      const msg = await this.nc.request(
+        subject,
+        this.codec.encode({ pattern: subject, data: payload, id: randomUUID() }),
+        {
+          timeout: timeoutMs,
+          headers: h,
+        },
+      );
+      answer = this.codec.decode(msg.data);
+    } catch (e) {
+      const code = (e as NatsError).code;
+      if (
+        code === NatsErrorCode.NoResponders ||
+        code === NatsErrorCode.Timeout ||
+        code === NatsErrorCode.ConnectionClosed ||
+        code === NatsErrorCode.Disconnect ||
+        code === NatsErrorCode.ConnectionDraining
+      ) {
+        throw new DomainError(
+          ErrorCode.ServiceUnavailable,
+          'the service did not answer in time; retry later',
+          {
+            retry_after_s: 1,
+          },
+        );
+      }
+      throw e;
+    }
+    const reply = answer.response as Reply<T> | undefined;
+    if (answer.err !== undefined || !reply || typeof reply !== 'object' || !('ok' in reply)) {
       throw new DomainError(ErrorCode.Internal, 'malformed reply');
     }
     if (!reply.ok) throw DomainError.from(reply.error);
     return reply.data;
   }
+}
+
+/** Nest's NATS packets: a request `{pattern, data, id}`, a reply `{id, response | err, isDisposed}`. */
+interface NestPacket {
+  pattern?: string;
+  data?: unknown;
+  id: string;
+  response?: unknown;
+  err?: unknown;
+  isDisposed?: boolean;
 }

@@ -1,8 +1,8 @@
 // The gateway's single way into the services: NATS request/reply with a bounded timeout.
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { Inject, Injectable } from '@nestjs/common';
+import { NatsConnection } from 'nats';
 import type { GatewayConfig } from '@voxmail/config';
-import { CommandClient } from '@voxmail/messaging';
+import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -13,22 +13,13 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export const MEDIA_COMMAND_TIMEOUT_MS = 60000;
 
 @Injectable()
-export class CommandBus implements OnApplicationShutdown {
-  private readonly proxy: ClientProxy;
+export class CommandBus {
   private readonly client: CommandClient;
   private readonly mediaTimeoutMs: number;
 
-  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, @Inject(NATS_CONNECTION) nc: NatsConnection) {
     this.mediaTimeoutMs = Math.max(config.commandTimeoutMs, MEDIA_COMMAND_TIMEOUT_MS);
-    this.proxy = ClientProxyFactory.create({
-      transport: Transport.NATS,
-      options: { servers: [config.natsUrl], name: 'api-gateway', maxReconnectAttempts: -1 },
-    });
-    this.client = new CommandClient(this.proxy, config.commandTimeoutMs);
-  }
-
-  connect(): Promise<unknown> {
-    return this.proxy.connect();
+    this.client = new CommandClient(nc, config.commandTimeoutMs);
   }
 
   execute<T>(subject: string, payload: object): Promise<T> {
@@ -38,9 +29,5 @@ export class CommandBus implements OnApplicationShutdown {
   /** For commands that handle audio: the same bus with the longer media timeout. */
   executeMedia<T>(subject: string, payload: object): Promise<T> {
     return this.client.execute<T>(subject, payload, this.mediaTimeoutMs);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.proxy.close();
   }
 }
