@@ -10,3 +10,4 @@ export * from './commands';
 export * from './vmboxes';
 export * from './media';
 export * from './messages';
+export * from './event-catalogue';
