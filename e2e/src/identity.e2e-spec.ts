@@ -497,6 +497,76 @@ describe('credentials that must stop working', () => {
   });
 });
 
+describe('account settings that guard other tenants', () => {
+  it('a disabled account can neither log in nor use its tokens, until it is enabled again', async () => {
+    const t = await stack.createTenant();
+    const op = await stack.operatorLogin();
+    const off = await stack.request('PATCH', `/v2/accounts/${t.accountId}`, {
+      token: op.token,
+      body: { data: { enabled: false } },
+    });
+    expect(off.status).toBe(200);
+    expect((await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: t.token })).status).toBe(401);
+    expect(
+      (await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: t.apiKey } } })).status,
+    ).toBe(401);
+    await stack.request('PATCH', `/v2/accounts/${t.accountId}`, {
+      token: op.token,
+      body: { data: { enabled: true } },
+    });
+    expect(
+      (await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: t.apiKey } } })).status,
+    ).toBe(201);
+  });
+
+  it('only the operator sets realms, so an admin cannot probe which realms other tenants use', async () => {
+    const op = await stack.operatorLogin();
+    const realm = `r${randomBytes(4).toString('hex')}.example.com`;
+    const a = await stack.createTenant();
+    await stack.request('PATCH', `/v2/accounts/${a.accountId}`, {
+      token: op.token,
+      body: { data: { realm } },
+    });
+    const b = await stack.createTenant();
+    const probe = await stack.request('PATCH', `/v2/accounts/${b.accountId}`, {
+      token: b.token,
+      body: { data: { realm } },
+    });
+    expect(probe.status).toBe(403);
+    expect(probe.text).not.toContain(a.accountId);
+    const dup = await stack.request('PATCH', `/v2/accounts/${b.accountId}`, {
+      token: op.token,
+      body: { data: { realm } },
+    });
+    expect(dup.status).toBe(409);
+    expect(dup.body.data.realm.unique).toBeDefined();
+    const other = await stack.request('PATCH', `/v2/accounts/${b.accountId}`, {
+      token: b.token,
+      body: { data: { language: 'de-DE' } },
+    });
+    expect(other.status).toBe(200);
+  });
+
+  it('the operator account cannot be disabled', async () => {
+    const op = await stack.operatorLogin();
+    const r = await stack.request('PATCH', `/v2/accounts/${op.accountId}`, {
+      token: op.token,
+      body: { data: { enabled: false } },
+    });
+    expect(r.status).toBe(403);
+  });
+
+  it('If-Match: * matches any revision', async () => {
+    const t = await stack.createTenant();
+    const r = await stack.request('PATCH', `/v2/accounts/${t.accountId}`, {
+      token: t.token,
+      headers: { 'If-Match': '*' },
+      body: { data: { language: 'fr-FR' } },
+    });
+    expect(r.status).toBe(200);
+  });
+});
+
 describe('authorization', () => {
   it('another tenant is 404, exactly as a missing one', async () => {
     const a = await stack.createTenant();
@@ -686,5 +756,46 @@ describe('a service restart', () => {
     const up = await stack.request('GET', `/v2/accounts/${t.accountId}`, { token: t.token });
     expect(up.status).toBe(200);
     expect(up.body.data.id).toBe(t.accountId);
+  });
+});
+
+describe('a user token follows the user (review)', () => {
+  it('a demoted admin loses admin rights at once, and a disabled user is signed out', async () => {
+    const t = await stack.createTenant();
+    const pw = `pw-${randomBytes(4).toString('hex')}`;
+    const u = await stack.request('PUT', `/v2/accounts/${t.accountId}/users`, {
+      token: t.token,
+      body: {
+        data: { username: 'boss', password: pw, first_name: 'B', last_name: 'Oss', priv_level: 'admin' },
+      },
+    });
+    expect(u.status).toBe(201);
+    const login = await stack.request('PUT', '/v2/user_auth', {
+      headers: { 'X-Forwarded-For': uniqueIp() },
+      body: { data: { credentials: md5(`boss:${pw}`), account_name: t.name } },
+    });
+    expect(login.status).toBe(201);
+    const token = login.body.auth_token;
+    const key = `/v2/accounts/${t.accountId}/api_key`;
+    expect((await stack.request('GET', key, { token })).status).toBe(200);
+
+    const demoted = await stack.request('PATCH', `/v2/accounts/${t.accountId}/users/${u.body.data.id}`, {
+      token: t.token,
+      body: { data: { priv_level: 'user' } },
+    });
+    expect(demoted.status).toBe(200);
+    expect((await stack.request('GET', key, { token })).status).toBe(403);
+    expect(
+      (await stack.request('GET', `/v2/accounts/${t.accountId}/users/${u.body.data.id}`, { token })).status,
+    ).toBe(200);
+
+    const disabled = await stack.request('PATCH', `/v2/accounts/${t.accountId}/users/${u.body.data.id}`, {
+      token: t.token,
+      body: { data: { enabled: false } },
+    });
+    expect(disabled.status).toBe(200);
+    expect(
+      (await stack.request('GET', `/v2/accounts/${t.accountId}/users/${u.body.data.id}`, { token })).status,
+    ).toBe(401);
   });
 });

@@ -2,7 +2,11 @@
 // ZIP archives, refusals (spoofed type, oversize, too long, full box) that leave nothing behind.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import * as http from 'node:http';
 import * as yauzl from 'yauzl';
+// the gateway runs in this process: its store connection pool shows whether a response was left open
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { agents } from '../../apps/api-gateway/src/media/object-transfer';
 import { EventRecorder } from '@voxmail/testing';
 import {
   createBox,
@@ -457,6 +461,43 @@ describe('POST .../messages/raw: a ZIP of several messages', () => {
       );
       expect(sha(e.data)).toBe(sha(audio[i]));
     });
+  });
+
+  it('a client that hangs up mid-ZIP leaves no object-store response open in the gateway', async () => {
+    const box = await createBox(stack, a);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const m = await deposit(box);
+      expect((await putRaw(box, m.media_id, wavFile(60))).status).toBe(200);
+      ids.push(m.media_id);
+    }
+    const body = JSON.stringify({ data: { messages: ids } });
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        `${stack.baseUrl}${messagesOf(box)}/raw`,
+        {
+          method: 'POST',
+          headers: { 'X-Auth-Token': a.token, 'Content-Type': 'application/json' },
+        },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          res.once('data', () => {
+            req.destroy(); // the client hangs up after the first bytes
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => undefined);
+      req.end(body);
+      setTimeout(() => reject(new Error('no ZIP bytes')), 10000).unref();
+    });
+    const open = () =>
+      Object.values(agents['http:'].sockets)
+        .flat()
+        .filter((s) => s && !s.destroyed).length;
+    const end = Date.now() + 5000;
+    while (open() > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    expect(open()).toBe(0);
   });
 
   it('answers 404 when none of the messages has audio', async () => {

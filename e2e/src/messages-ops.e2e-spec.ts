@@ -183,6 +183,24 @@ describe('deleting messages', () => {
     ).toBe(404);
   });
 
+  it('undeleting by a folder change respects the box’s max_message_count (409), as a deposit does', async () => {
+    const t = await stack.createTenant();
+    const box = await createBox(stack, t, { max_message_count: 1 });
+    const m1 = await deposit(box, {}, undefined, t);
+    await stack.request('DELETE', `${messagesOf(box, t)}/${m1.media_id}`, { token: t.token });
+    const m2 = await deposit(box, {}, undefined, t);
+    const undelete = await stack.request('POST', `${messagesOf(box, t)}/${m1.media_id}?folder=new`, {
+      token: t.token,
+    });
+    expect(undelete.status).toBe(409);
+    const bulk = await stack.request('POST', messagesOf(box, t), {
+      token: t.token,
+      body: { data: { folder: 'saved', messages: [m1.media_id, m2.media_id] } },
+    });
+    expect(bulk.body.data).toEqual({ succeeded: [m2.media_id], failed: [{ [m1.media_id]: 'conflict' }] });
+    expect((await list(box, '', t)).map((m) => m.media_id)).toEqual([m2.media_id]);
+  });
+
   it('purges deleted messages when the box’s retention is over (the sweeper)', async () => {
     const t = await stack.createTenant();
     const box = await createBox(stack, t, { deleted_retention_days: 0 });
@@ -263,6 +281,16 @@ describe('bulk calls answer {succeeded, failed}; one bad id never fails the othe
     expect(copied.body.data.failed).toEqual([]);
     expect(await list(other)).toHaveLength(3);
     expect(await list(box)).toHaveLength(2);
+  });
+
+  it('DELETE .../messages with an empty list deletes nothing (as Kazoo does), not the whole box', async () => {
+    const r = await stack.request('DELETE', messagesOf(box), {
+      token: a.token,
+      body: { data: { messages: [] } },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.data).toEqual({ succeeded: [], failed: [] });
+    expect((await list(box)).map((m) => m.media_id).sort()).toEqual([...ids].sort());
   });
 
   it('DELETE .../messages with a list, with ?folder=, and with nothing (all)', async () => {

@@ -732,6 +732,78 @@ describe('listing: pagination and filters', () => {
   });
 });
 
+describe('client mistakes are 4xx, never 500 (review)', () => {
+  const forged = (parts: unknown) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+
+  it('a forged start_key (non-integer sort value, odd id) is 400, not 500', async () => {
+    for (const parts of [
+      ['abc', 'x'],
+      [1.5, 'x'],
+      [1e30, 'x'],
+      ['1', 'a\u0000b'],
+    ]) {
+      const r = await stack.request('GET', `${boxes(a)}?start_key=${forged(parts)}`, { token: a.token });
+      expect({ parts, status: r.status }).toEqual({ parts, status: 400 });
+      expect(r.body.data.start_key).toBeDefined();
+    }
+  });
+
+  it('a filter value with a NUL character is 400', async () => {
+    const r = await stack.request('GET', `${boxes(a)}?filter_name=a%00b`, { token: a.token });
+    expect(r.status).toBe(400);
+  });
+
+  it('NUL characters in the document, keys or custom keys are 400', async () => {
+    expect((await put({ name: 'x', mailbox: 'a\u0000' })).status).toBe(400);
+    expect((await put({ name: 'x', mailbox: nextMailbox(), ['k\u0000']: 1 })).status).toBe(400);
+    const u = await stack.request('PUT', `/v2/accounts/${a.accountId}/users`, {
+      token: a.token,
+      body: { data: { first_name: 'a\u0000', last_name: 'b' } },
+    });
+    expect(u.status).toBe(400);
+  });
+
+  it('a deeply nested custom key is 400', async () => {
+    for (const n of [100, 5000]) {
+      const deep = '['.repeat(n) + '1' + ']'.repeat(n);
+      const r = await stack.request('PUT', boxes(a), {
+        token: a.token,
+        body: `{"data":{"name":"x","mailbox":"${nextMailbox()}","deep":${deep}}}`,
+      });
+      expect({ n, status: r.status }).toEqual({ n, status: 400 });
+    }
+  });
+
+  it('a body too large for the broker is 413, and a document may not grow past its cap by PATCHes', async () => {
+    const huge = await put({ name: 'x', mailbox: nextMailbox(), big: 'x'.repeat(1024 * 1024 - 200) });
+    expect(huge.status).toBe(413);
+    const c = await created({});
+    const first = await patch(c.data.id, { big1: 'x'.repeat(200 * 1024) });
+    expect(first.status).toBe(200);
+    // each PATCH fits in a request, but the merged box (and its event) would not stay small
+    const second = await patch(c.data.id, { big2: 'x'.repeat(200 * 1024) });
+    expect(second.status).toBe(400);
+  });
+
+  it('a custom "verb" key inside data does not tunnel the method (only the envelope verb does)', async () => {
+    const c = await created({});
+    const r = await stack.request('POST', `${boxes(a)}/${c.data.id}`, {
+      token: a.token,
+      body: { data: { name: 'renamed', mailbox: c.data.mailbox, verb: 'DELETE' } },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.data).toEqual(expect.objectContaining({ name: 'renamed', verb: 'DELETE' }));
+    expect((await stack.request('GET', `${boxes(a)}/${c.data.id}`, { token: a.token })).status).toBe(200);
+    // the envelope's own verb still tunnels
+    const tunnelled = await stack.request('POST', `${boxes(a)}/${c.data.id}`, {
+      token: a.token,
+      body: { data: { name: 'patched' }, verb: 'PATCH' },
+    });
+    expect(tunnelled.status).toBe(200);
+    expect(tunnelled.body.data.name).toBe('patched');
+  });
+});
+
 describe('group boxes', () => {
   it('a group box takes members who are users of the account', async () => {
     const c = await created({ type: 'group', members: [alice.id, bob.id] });

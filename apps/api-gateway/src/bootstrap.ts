@@ -18,6 +18,21 @@ const TUNNEL_VERBS = new Set(['GET', 'PUT', 'POST', 'PATCH', 'DELETE']);
 const MAX_TUNNEL_BODY = 1024 * 1024;
 
 /**
+ * The `verb` of the request envelope itself (`{"data": {...}, "verb": "PUT"}`), never a `verb` key
+ * somewhere inside the document: a box with a custom `verb` field must not turn a POST into a DELETE.
+ */
+function envelopeVerb(body: Buffer): string | undefined {
+  if (!body.includes('"verb"')) return undefined;
+  try {
+    const envelope: unknown = JSON.parse(body.toString('utf8'));
+    const verb = (envelope as { verb?: unknown } | null)?.verb;
+    return typeof verb === 'string' ? verb.toUpperCase() : undefined;
+  } catch {
+    return undefined; // Fastify answers the malformed JSON itself
+  }
+}
+
+/**
  * Kazoo clients limited to GET/POST tunnel the verb in `?verb=` or in the JSON envelope's `verb`.
  * Routing needs the real method before Fastify picks a route, so small JSON POST bodies are read
  * here and handed back to Fastify through a preParsing hook.
@@ -45,8 +60,8 @@ function tunnellingServer(handler: (req: IncomingMessage, res: ServerResponse) =
       req.on('error', () => res.destroy());
       req.on('end', () => {
         req.voxmailBody = Buffer.concat(chunks);
-        const verb = /"verb"\s*:\s*"([A-Za-z]+)"/.exec(req.voxmailBody.toString('utf8'));
-        if (verb && TUNNEL_VERBS.has(verb[1].toUpperCase())) req.method = verb[1].toUpperCase();
+        const verb = envelopeVerb(req.voxmailBody);
+        if (verb && TUNNEL_VERBS.has(verb)) req.method = verb;
         handler(req, res);
       });
       return;

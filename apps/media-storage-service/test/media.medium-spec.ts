@@ -1,6 +1,7 @@
 // media-storage-service with its real PostgreSQL schema, NATS and S3: tickets, commits, the sweeper.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { loadMediaConfig } from '@voxmail/config';
 import { Actor, DomainError, ErrorCode, newId } from '@voxmail/contracts';
@@ -108,5 +109,32 @@ const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
     expect(await ds.transaction((m) => media.deleteObject(m, tenantId, t.uploadId, 'test'))).toBe(true);
     expect(await ds.transaction((m) => media.deleteObject(m, tenantId, t.uploadId, 'test'))).toBe(false);
     expect((await keysOf()).length).toBe(before - 2);
+  },
+);
+
+(hasFfmpeg ? it : it.skip)(
+  'a failed transcode never logs the presigned URL ffmpeg read from (its credentials and signature)',
+  async () => {
+    const t = await media.uploadTicket({ tenantId, actor, kind: 'message', ownerId: 'e' });
+    await upload(t.url, wavFile(1));
+    await media.commit({ tenantId, actor, uploadId: t.uploadId });
+    // the object is gone from the store (removed out of band, or by a concurrent delete): ffmpeg gets a 404
+    await store.remove(`${tenantId}/message/${t.uploadId}`);
+    const logged: string[] = [];
+    const spies = (['log', 'warn', 'error'] as const).map((level) =>
+      jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => {
+        logged.push(args.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' '));
+      }),
+    );
+    try {
+      await expect(
+        media.downloadTicket({ tenantId, actor, objectId: t.uploadId, format: 'mp3' }),
+      ).rejects.toMatchObject({ code: ErrorCode.Unprocessable });
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+    const text = logged.join('\n');
+    expect(text).toMatch(/ffmpeg failed/);
+    expect(text).not.toMatch(/X-Amz-(Credential|Signature)/i);
   },
 );

@@ -123,6 +123,57 @@ export function kazooDetails(errors: ErrorObject[]): ValidationDetails {
   return out;
 }
 
+/** How deep a Kazoo document may nest; real documents are a few levels deep. */
+export const MAX_DOCUMENT_DEPTH = 32;
+/**
+ * How large a stored document may grow (custom keys included, after a PATCH merge): its events must
+ * fit in one NATS message (1 MiB by default) with room to spare, or the outbox relay could never
+ * publish them and every later event of the service would wait behind them.
+ */
+export const MAX_DOCUMENT_BYTES = 256 * 1024;
+
+/**
+ * What no schema can say about custom keys: a document nested deeper than MAX_DOCUMENT_DEPTH, or a key
+ * or string holding a NUL character (PostgreSQL text and jsonb cannot store one). Iterative, so a
+ * hostile document cannot exhaust the stack. Returns Kazoo-shaped details, or undefined when fine.
+ */
+export function documentProblem(doc: unknown, maxBytes?: number): ValidationDetails | undefined {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: doc, path: '', depth: 0 }];
+  while (stack.length) {
+    const { v, path, depth } = stack.pop()!;
+    const field = path || 'data';
+    if (typeof v === 'string') {
+      if (v.includes('\u0000'))
+        return { [field]: { type: { message: 'Strings cannot contain NUL characters' } } };
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_DOCUMENT_DEPTH) {
+      return {
+        [field]: {
+          maxDepth: {
+            message: `Documents cannot nest more than ${MAX_DOCUMENT_DEPTH} levels`,
+            target: MAX_DOCUMENT_DEPTH,
+          },
+        },
+      };
+    }
+    for (const [k, child] of Object.entries(v)) {
+      if (k.includes('\u0000'))
+        return { [field]: { type: { message: 'Keys cannot contain NUL characters' } } };
+      stack.push({ v: child, path: path ? `${path}.${k}` : k, depth: depth + 1 });
+    }
+  }
+  if (maxBytes !== undefined && Buffer.byteLength(JSON.stringify(doc)) > maxBytes) {
+    return {
+      data: {
+        maxSize: { message: `The document must not be larger than ${maxBytes} bytes`, target: maxBytes },
+      },
+    };
+  }
+  return undefined;
+}
+
 const compiled = new Map<object, ValidateFunction>();
 
 /**
@@ -130,6 +181,8 @@ const compiled = new Map<object, ValidateFunction>();
  * Throws a coded validation error carrying Kazoo's details shape.
  */
 export function validateDocument(schema: object, doc: JsonObject): JsonObject {
+  const problem = documentProblem(doc, MAX_DOCUMENT_BYTES);
+  if (problem) throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', problem);
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);

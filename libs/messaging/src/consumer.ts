@@ -93,6 +93,11 @@ export class EventConsumer {
       await this.park(m, `${m.seq}`, 'not JSON');
       return;
     }
+    if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || !event.id) {
+      // without an id there is no inbox row to write and nothing to park it under: park it by sequence
+      await this.park(m, `${m.seq}`, 'not an event envelope (no id)');
+      return;
+    }
     try {
       await runWithRequestContext({ requestId: sanitizeRequestId(event.requestId) }, () =>
         this.ds.transaction(async (manager) => {

@@ -133,6 +133,12 @@ export class CommandClient {
       answer = this.codec.decode(msg.data);
     } catch (e) {
       const code = (e as NatsError).code;
+      if (code === NatsErrorCode.MaxPayloadExceeded) {
+        // the request is larger than the broker carries: the client's mistake, not the server's
+        throw new DomainError(ErrorCode.PayloadTooLarge, 'the request is too large', {
+          max_payload_bytes: this.nc.info?.max_payload,
+        });
+      }
       if (
         code === NatsErrorCode.NoResponders ||
         code === NatsErrorCode.Timeout ||

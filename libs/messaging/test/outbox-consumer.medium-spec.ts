@@ -193,3 +193,58 @@ describe('EventConsumer', () => {
     }
   });
 });
+
+describe('EventConsumer and malformed envelopes', () => {
+  it('parks JSON that is not an envelope (null, no id) and keeps consuming', async () => {
+    const type = `shape${randomBytes(3).toString('hex')}.happened`;
+    const durable = `test_shape_${randomBytes(3).toString('hex')}`;
+    const subject = eventSubject(tenant, type);
+    const c = new EventConsumer(
+      nc,
+      ds,
+      schema,
+      { durable, filterSubjects: [`voxmail.evt.*.${type}`], maxDeliveries: 2 },
+      async (e, m) => {
+        await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
+      },
+    );
+    await c.start();
+    try {
+      const js = nc.jetstream();
+      const nullSeq = (await js.publish(subject, 'null')).seq;
+      const noIdSeq = (await js.publish(subject, JSON.stringify({ type, data: {} }))).seq;
+      const good = randomUUID();
+      await js.publish(
+        subject,
+        JSON.stringify({
+          id: good,
+          type,
+          version: 1,
+          tenantId: tenant,
+          aggregateId: 'c',
+          occurredAt: new Date().toISOString(),
+          data: {},
+        }),
+      );
+      const end = Date.now() + 10000;
+      let parked: { event_id: string }[] = [];
+      let handled = 0;
+      while (Date.now() < end) {
+        parked = await ds.query(
+          `SELECT event_id FROM "${schema}".parked_events WHERE consumer = $1 ORDER BY event_id`,
+          [durable],
+        );
+        handled = (
+          await ds.query(`SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`, [good])
+        )[0].n;
+        if (parked.length >= 2 && handled) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(parked.map((p) => p.event_id).sort()).toEqual([String(nullSeq), String(noIdSeq)].sort());
+      expect(handled).toBe(1);
+    } finally {
+      await c.stop();
+      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+    }
+  });
+});

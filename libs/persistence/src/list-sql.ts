@@ -24,6 +24,11 @@ export interface ListSqlOptions<T> {
   idValue: (row: T) => string;
 }
 
+/** A key part must be what this server issues: an integer sort value and a plain id (no NUL, no text). */
+const isSortPart = (v: unknown) =>
+  typeof v === 'number' ? Number.isSafeInteger(v) : typeof v === 'string' && /^-?\d{1,18}$/.test(v);
+const isIdPart = (v: unknown) => typeof v === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(v);
+
 const pathParam = (path: string[]) => `{${path.map((p) => p.replace(/[{}",\\]/g, '')).join(',')}}`;
 
 export function applyFilters<T extends ObjectLiteral>(
@@ -32,6 +37,11 @@ export function applyFilters<T extends ObjectLiteral>(
   o: Pick<ListSqlOptions<T>, 'docColumn' | 'createdColumn' | 'modifiedColumn'>,
 ): SelectQueryBuilder<T> {
   query.filters.forEach((f, i) => {
+    if (f.value?.includes('\u0000')) {
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        [`filter_${f.path.join('.')}`]: { type: { message: 'Filter values cannot contain NUL characters' } },
+      });
+    }
     const p = `fp${i}`;
     const v = `fv${i}`;
     const params = { [p]: pathParam(f.path), [v]: f.value ?? '' };
@@ -83,7 +93,7 @@ export async function keysetPage<T extends ObjectLiteral>(
   const dir = query.descending ? 'DESC' : 'ASC';
   if (query.startKey) {
     const key = decodeKey(query.startKey);
-    if (!key || key.length !== 2) {
+    if (!key || key.length !== 2 || !isSortPart(key[0]) || !isIdPart(key[1])) {
       throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
         start_key: { type: { message: 'start_key is not a key this server issued' } },
       });

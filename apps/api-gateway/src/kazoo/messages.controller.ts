@@ -25,7 +25,7 @@ import {
 import { CommandBus } from '../common/command-bus';
 import type { GatewayRequest } from '../common/request';
 import { eachPart, isJsonPart, isMultipart, readJsonPart } from '../media/multipart';
-import { openObject, uploadThroughGate } from '../media/object-transfer';
+import { ObjectResponse, openObject, uploadThroughGate } from '../media/object-transfer';
 import { tooLarge, unsupportedAudio } from '../media/audio-gate';
 import type { KazooResult } from './envelope';
 import { KazooInterceptor } from './kazoo.interceptor';
@@ -419,19 +419,31 @@ export class MessagesRawController {
       .status(200)
       .header('Content-Type', 'application/zip')
       .header('Content-Disposition', `attachment; filename="voicemails-${pathId(b)}.zip"`);
+    // a client that hangs up destroys the ZIP: stop, and release the store response being copied
+    const gone = new AbortController();
+    let current: ObjectResponse | undefined;
+    zip.once('close', () => {
+      gone.abort();
+      current?.body.destroy();
+    });
     void (async () => {
       for (const e of entries) {
-        const upstream = await openObject(e.url);
+        if (gone.signal.aborted) return;
+        const upstream = (current = await openObject(e.url));
+        if (gone.signal.aborted) return void upstream.body.destroy();
         if (upstream.status !== 200) {
           upstream.body.resume();
           throw new Error(`object store answered ${upstream.status} for ${e.id}`);
         }
-        const added = once(zip, 'entry');
+        const added = once(zip, 'entry', { signal: gone.signal });
         zip.append(upstream.body, { name: e.name });
         await added; // one entry at a time: never more than one store response open
       }
       await zip.finalize();
-    })().catch((e: Error) => zip.destroy(e));
+    })().catch((e: Error) => {
+      current?.body.destroy();
+      if (!gone.signal.aborted) zip.destroy(e);
+    });
     await reply.send(zip);
   }
 }

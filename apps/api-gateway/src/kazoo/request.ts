@@ -1,5 +1,6 @@
 // Reading Kazoo requests: the `{data: ...}` envelope, path ids, If-Match, and list query strings.
 import {
+  documentProblem,
   DomainError,
   ErrorCode,
   HEX_ID,
@@ -29,6 +30,9 @@ export function dataOf(body: unknown, required = true): JsonObject {
     throw invalid('data', 'required', 'Field is required but missing');
   }
   if (!isPlainObject(data)) throw invalid('data', 'type', 'Value is not of type object');
+  // before the document goes on NATS: too deep a document cannot even be encoded
+  const problem = documentProblem(data);
+  if (problem) throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', problem);
   return data;
 }
 

@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { AudioGate } from './audio-gate';
 
-const agents = {
+/** Keep-alive pools to the object store (exported so tests can see that no response is left open). */
+export const agents = {
   'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
   'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
 };

@@ -41,7 +41,7 @@ export class AccountsRepository {
     const qb = this.repo().createQueryBuilder('a').where('a.deleted_at IS NULL');
     if (name) qb.andWhere('a.name_lower = :name', { name: name.toLowerCase() });
     if (realm) qb.andWhere("lower(a.doc->>'realm') = :realm", { realm: realm.toLowerCase() });
-    return qb.limit(10).getMany();
+    return qb.limit(100).getMany();
   }
 
   realmTaken(realm: string, exceptId: string | null, m?: EntityManager): Promise<boolean> {

@@ -40,7 +40,8 @@ export function accountReply(a: AccountEntity): DocReply {
 }
 
 export function checkRevision(id: string, version: number, ifRevision?: string): void {
-  if (ifRevision && ifRevision !== revisionOf(id, version)) {
+  // `If-Match: *` matches any current revision (RFC 9110)
+  if (ifRevision && ifRevision !== '*' && ifRevision !== revisionOf(id, version)) {
     throw new DomainError(ErrorCode.RevisionConflict, 'the document was changed since you read it', {
       revision: {
         conflict: {
@@ -162,6 +163,14 @@ export class AccountsService implements OnApplicationBootstrap {
       if (!a) throw DomainError.notFound();
       checkRevision(a.id, a.version, cmd.ifRevision);
       const next = cmd.mode === 'merge' ? mergePatch(a.doc, withoutReservedKeys(cmd.doc)) : cmd.doc;
+      // Realms are unique across tenants (users log in by realm), so only the operator sets them: an
+      // account admin must not learn from a conflict which realms other tenants use.
+      if (cmd.actor.role !== 'operator' && (next.realm ?? null) !== (a.doc.realm ?? null)) {
+        throw new DomainError(ErrorCode.Forbidden, "only the operator may set an account's realm");
+      }
+      if (a.isOperator && next.enabled === false) {
+        throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be disabled');
+      }
       a.doc = await this.validated(next, a.id, m);
       a.nameLower = String(a.doc.name).toLowerCase();
       a.version += 1;

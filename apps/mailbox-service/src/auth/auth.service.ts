@@ -22,6 +22,9 @@ import { UsersService } from '../users/users.service';
 import { MAILBOX_CONFIG } from '../tokens';
 import { SecretBox, newBearerToken, sha256Hex } from './secrets';
 
+/** A disabled account (`enabled: false`) can neither log in nor use its tokens; the operator's never is. */
+const isEnabled = (a: AccountEntity) => a.isOperator || a.doc.enabled !== false;
+
 const INVALID = () => new DomainError(ErrorCode.Unauthenticated, 'invalid credentials');
 
 @Injectable()
@@ -41,7 +44,7 @@ export class AuthService {
   async withApiKey(cmd: ApiKeyAuthCommand): Promise<TokenGrant> {
     return this.guarded(cmd.clientKey, async () => {
       const a = await this.accounts.findByApiKeyHash(this.box.mac(cmd.apiKey));
-      if (!a) return null;
+      if (!a || !isEnabled(a)) return null;
       return this.issue(a, a.isOperator ? 'operator' : 'admin', 'api_key', null, null);
     });
   }
@@ -49,7 +52,9 @@ export class AuthService {
   async withUserCredentials(cmd: UserAuthCommand): Promise<TokenGrant> {
     return this.guarded(cmd.clientKey, async () => {
       if (!cmd.accountName && !cmd.accountRealm) return null;
-      const candidates = await this.accounts.findByNameOrRealm(cmd.accountName, cmd.accountRealm);
+      const candidates = (await this.accounts.findByNameOrRealm(cmd.accountName, cmd.accountRealm)).filter(
+        isEnabled,
+      );
       const users = await this.users.findForAuth(
         candidates.map((a) => a.id),
         cmd.credentials,
@@ -73,18 +78,27 @@ export class AuthService {
       const c = await this.clients.findBySecret(cmd.clientId, cmd.clientSecret);
       if (!c) return null;
       const a = await this.accounts.findActive(c.accountId);
-      if (!a) return null;
+      if (!a || !isEnabled(a)) return null;
       return this.issue(a, c.privLevel, 'api_client', c.ownerId, c.id);
     });
   }
 
-  /** The gateway asks this on every request: the token must exist, be unexpired, and its account alive. */
+  /**
+   * The gateway asks this on every request: the token must exist, be unexpired, and its account alive.
+   * A user's token carries the user's privilege as it is now, not as it was at login: a demoted user
+   * is no longer an admin, and a disabled user's tokens stop working at once.
+   */
   async verify(cmd: VerifyTokenCommand): Promise<Actor> {
     const rows: { account_id: string; user_id: string | null; client_id: string | null; role: Role }[] =
       await this.ds.query(
-        `SELECT t.account_id, t.user_id, t.client_id, t.role FROM mailbox.auth_tokens t
-         JOIN mailbox.accounts a ON a.id = t.account_id AND a.deleted_at IS NULL
-        WHERE t.token_hash = $1 AND t.expires_at > now()`,
+        `SELECT t.account_id, t.user_id, t.client_id,
+                CASE WHEN t.source = 'user' THEN u.priv_level ELSE t.role END AS role
+           FROM mailbox.auth_tokens t
+           JOIN mailbox.accounts a ON a.id = t.account_id AND a.deleted_at IS NULL
+                AND (a.is_operator OR a.doc->'enabled' IS DISTINCT FROM 'false'::jsonb)
+           LEFT JOIN mailbox.users u ON u.id = t.user_id AND u.account_id = t.account_id
+          WHERE t.token_hash = $1 AND t.expires_at > now()
+            AND (t.source <> 'user' OR (u.id IS NOT NULL AND u.doc->'enabled' IS DISTINCT FROM 'false'::jsonb))`,
         [sha256Hex(cmd.token)],
       );
     if (!rows.length) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');

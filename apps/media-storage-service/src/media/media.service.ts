@@ -45,6 +45,11 @@ export function storedMedia(o: MediaObjectEntity): StoredMedia {
   };
 }
 
+/** ffmpeg echoes its input URL in errors: keep the address, never the presigned query (credential, signature). */
+export function redactUrls(text: string): string {
+  return text.replace(/(https?:\/\/[^\s?#]+)[?#][^\s]*/gi, '$1?[redacted]');
+}
+
 const FFMPEG_ARGS: Record<TranscodeTarget, string[]> = {
   mp3: ['-vn', '-codec:a', 'libmp3lame', '-q:a', '5', '-f', 'mp3'],
   wav: ['-vn', '-codec:a', 'pcm_s16le', '-f', 'wav'],
@@ -239,7 +244,7 @@ export class MediaService {
       });
       p.on('close', (code) => {
         if (code === 0) return resolve();
-        this.log.warn(`ffmpeg failed (${code}): ${err}`);
+        this.log.warn(`ffmpeg failed (${code}): ${redactUrls(err)}`);
         reject(new DomainError(ErrorCode.Unprocessable, 'the audio could not be transcoded'));
       });
     });

@@ -231,24 +231,26 @@ export class MessagesService {
       return this.copyToBoxes(cmd.actor, cmd.tenantId, box, cmd.id, cmd.sourceId);
     if (typeof cmd.sourceId === 'string')
       return messageReply(await this.moveToBox(cmd.actor, cmd.tenantId, cmd.vmboxId, cmd.id, cmd.sourceId));
-    if (cmd.folder)
-      return messageReply(await this.changeFolder(cmd.tenantId, cmd.vmboxId, cmd.id, cmd.folder));
+    if (cmd.folder) return messageReply(await this.changeFolder(cmd.tenantId, box, cmd.id, cmd.folder));
     throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
       folder: { required: { message: 'Give a folder (new or saved) or a source_id' } },
     });
   }
 
+  /** A folder change; taking a message out of `deleted` counts against the box's max_message_count. */
   async changeFolder(
     tenantId: string,
-    vmboxId: string,
+    box: VmboxReply,
     id: string,
     folder: MessageFolder,
   ): Promise<MessageEntity> {
+    const vmboxId = box.doc.id;
     return this.ds.transaction(async (m) => {
-      await this.messages.lockCounts(m, tenantId, vmboxId);
+      const counts = await this.messages.lockCounts(m, tenantId, vmboxId);
       const e = await this.messages.lock(tenantId, vmboxId, id, m);
       if (!e) throw notFound();
       const from = e.folder;
+      if (from === 'deleted' && folder !== 'deleted') this.assertRoom(box, counts);
       e.folder = folder;
       e.doc = { ...e.doc, folder };
       e.purgeAt = null;
@@ -382,7 +384,7 @@ export class MessagesService {
           await this.moveToBox(cmd.actor, cmd.tenantId, cmd.vmboxId, id, cmd.sourceId);
           result.succeeded.push(id);
         } else {
-          await this.changeFolder(cmd.tenantId, cmd.vmboxId, id, cmd.folder!);
+          await this.changeFolder(cmd.tenantId, box, id, cmd.folder!);
           result.succeeded.push(id);
         }
       } catch (e) {
@@ -469,7 +471,8 @@ export class MessagesService {
   /** `DELETE .../messages`: the listed ids, or every message of a folder, or every message. */
   async bulkDelete(cmd: BulkDeleteMessagesCommand): Promise<BulkResult> {
     const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
-    const ids = cmd.messages?.length
+    // an explicit list, even an empty one, names the messages to delete (Kazoo deletes nothing for `[]`)
+    const ids = cmd.messages
       ? [...new Set(cmd.messages)]
       : await this.messages.idsOfBox(cmd.tenantId, cmd.vmboxId, cmd.folder, 10000);
     const result: BulkResult = { succeeded: [], failed: [] };
@@ -483,6 +486,8 @@ export class MessagesService {
 
   /** Purges every message of a box that mailbox-service deleted (in the consumer's transaction). */
   async purgeBox(m: EntityManager, tenantId: string, vmboxId: string): Promise<number> {
+    // counters first, then messages: the order every request path takes, so the two never deadlock
+    await this.messages.lockCounts(m, tenantId, vmboxId);
     const all = await this.messages.lockAllOfBox(m, tenantId, vmboxId);
     await this.messages.remove(
       m,
