@@ -1,21 +1,33 @@
-// Boots the gateway: Fastify with Kazoo verb tunnelling, request ids, metrics, and every API face.
+// Boots the gateway: Fastify with Kazoo verb tunnelling, request ids, CORS, bounded JSON bodies, errors in
+// each face's shape at every layer, metrics, and every API face.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { Histogram, register } from 'prom-client';
 import type { GatewayConfig } from '@voxmail/config';
 import { collectProcessMetrics, REQUEST_ID_HEADER, sanitizeRequestId } from '@voxmail/messaging';
+import { corsHeadersFor, corsOptions } from './common/cors';
+import {
+  clientErrorHandler,
+  faceOf,
+  isKazooPath,
+  JSON_TYPE,
+  MAX_URL_LENGTH,
+  renderStatusError,
+} from './common/faces';
 import { GatewayModule } from './gateway.module';
+import { MAX_JSON_BODY_BYTES, registerJsonBodies } from './kazoo/json-body';
 import { KazooExceptionFilter } from './kazoo/kazoo.filter';
 import { registerStreamingBodies } from './media/body-parsers';
 
 type TunnelledRequest = IncomingMessage & { voxmailBody?: Buffer };
 
 const TUNNEL_VERBS = new Set(['GET', 'PUT', 'POST', 'PATCH', 'DELETE']);
-const MAX_TUNNEL_BODY = 1024 * 1024;
+const MAX_TUNNEL_BODY = MAX_JSON_BODY_BYTES;
 
 /**
  * The `verb` of the request envelope itself (`{"data": {...}, "verb": "PUT"}`), never a `verb` key
@@ -34,24 +46,22 @@ function envelopeVerb(body: Buffer): string | undefined {
 
 /**
  * Kazoo clients limited to GET/POST tunnel the verb in `?verb=` or in the JSON envelope's `verb`.
- * Routing needs the real method before Fastify picks a route, so small JSON POST bodies are read
- * here and handed back to Fastify through a preParsing hook.
+ * Only a POST tunnels, and only on the Kazoo face: a GET must never change anything (a link or an
+ * `<img src=".../vmboxes/{id}?verb=DELETE">` on any page would delete a box). Routing needs the real
+ * method before Fastify picks a route, so small JSON POST bodies are read here and handed back to
+ * Fastify through a preParsing hook.
  */
 function tunnellingServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   return createServer((req: TunnelledRequest, res) => {
+    if (req.method !== 'POST' || !isKazooPath(req.url)) return handler(req, res);
     const query = /[?&]verb=([A-Za-z]+)/.exec(req.url ?? '');
-    if (
-      (req.method === 'POST' || req.method === 'GET') &&
-      query &&
-      TUNNEL_VERBS.has(query[1].toUpperCase())
-    ) {
+    if (query && TUNNEL_VERBS.has(query[1].toUpperCase())) {
       req.method = query[1].toUpperCase();
       return handler(req, res);
     }
     const length = Number(req.headers['content-length'] ?? -1);
     if (
-      req.method === 'POST' &&
-      /json/i.test(req.headers['content-type'] ?? '') &&
+      /json|x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') &&
       length >= 0 &&
       length <= MAX_TUNNEL_BODY
     ) {
@@ -81,11 +91,29 @@ export async function startGateway(
   opts: { handleSignals?: boolean } = {},
 ): Promise<RunningGateway> {
   collectProcessMetrics('api-gateway');
+  const cors = corsHeadersFor(config.corsAllowedOrigins);
   const adapter = new FastifyAdapter({
     serverFactory: tunnellingServer,
     bodyLimit: MAX_TUNNEL_BODY,
     genReqId: (req: IncomingMessage) => sanitizeRequestId(req.headers[REQUEST_ID_HEADER]),
     trustProxy: config.trustProxy,
+    // Kazoo ignores a trailing slash on every path (the PHP SDK creates with `PUT .../vmboxes/`)
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    clientErrorHandler: clientErrorHandler(cors),
+    // errors of Fastify's router (a malformed %-escape, a too-long path segment), before any hook
+    frameworkErrors: (err: { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const { status, body } = renderStatusError(
+        faceOf(req.url),
+        tooLong ? 414 : 400,
+        tooLong ? 'the request URI is too long' : 'the request URL is malformed',
+        String(req.id),
+      );
+      void reply
+        .code(status)
+        .headers({ ...cors(req.headers.origin), 'Content-Type': JSON_TYPE, 'X-Request-Id': String(req.id) })
+        .send(body);
+    },
   } as never);
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(config), adapter, {
     bufferLogs: true,
@@ -93,7 +121,9 @@ export async function startGateway(
   });
   app.useLogger(app.get(PinoLogger));
   app.useGlobalFilters(new KazooExceptionFilter());
+  app.enableCors(corsOptions(config.corsAllowedOrigins));
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodies(fastify);
   registerStreamingBodies(fastify);
   const httpSeconds =
     (register.getSingleMetric('voxmail_http_request_duration_seconds') as Histogram) ??
@@ -107,8 +137,18 @@ export async function startGateway(
     const buffered = (req.raw as TunnelledRequest).voxmailBody;
     return buffered ? Readable.from([buffered]) : payload;
   });
+  fastify.addHook('onRequest', async (req) => {
+    // Node's own limit is the whole header block (16 KiB): a URL is refused well before that
+    if ((req.raw.url ?? '').length > MAX_URL_LENGTH) {
+      throw Object.assign(new Error('the request URI is too long'), { statusCode: 414 });
+    }
+  });
   fastify.addHook('onSend', async (req, reply, payload) => {
     void reply.header('X-Request-Id', req.id);
+    // exactly `application/json`, as Kazoo sends it: jquery.kazoosdk parses error bodies only then
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && /^application\/json\s*;/i.test(type))
+      void reply.header('Content-Type', JSON_TYPE);
     return payload;
   });
   fastify.addHook('onResponse', async (req, reply) => {

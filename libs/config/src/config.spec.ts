@@ -14,6 +14,11 @@ describe('configuration from the environment', () => {
       }),
     );
     expect(loadGatewayConfig(secrets).publicBaseUrl).toBe('http://127.0.0.1:8000');
+    expect(loadGatewayConfig(secrets).corsAllowedOrigins).toEqual(['*']);
+    expect(
+      loadGatewayConfig({ ...secrets, CORS_ALLOWED_ORIGINS: 'https://ui.example, http://127.0.0.1:3000' })
+        .corsAllowedOrigins,
+    ).toEqual(['https://ui.example', 'http://127.0.0.1:3000']);
   });
 
   it.each([
@@ -22,6 +27,7 @@ describe('configuration from the environment', () => {
     [{ PORT: 'eighty' }, /PORT must be an integer/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ MIGRATIONS_RUN: 'maybe' }, /MIGRATIONS_RUN must be true or false/],
+    [{ CORS_ALLOWED_ORIGINS: 'https://a.example/path' }, /CORS_ALLOWED_ORIGINS must be \* or/],
   ])('names the variable of a malformed value %p', (env, msg) => {
     expect(() => loadGatewayConfig({ ...secrets, ...env })).toThrow(msg);
   });

@@ -58,6 +58,25 @@ function url(env: Env, name: string, fallback: string | undefined, protocols: st
   return v;
 }
 
+/** `*` or a comma-separated list of origins (scheme://host[:port], no path). */
+function origins(env: Env, name: string): string[] {
+  const raw = str(env, name, '*').trim();
+  if (raw === '*') return ['*'];
+  const list = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const o of list) {
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)) {
+      throw new ConfigError(
+        `${name} must be * or a comma-separated list of origins (https://host[:port]), got "${o}"`,
+      );
+    }
+  }
+  if (!list.length) throw new ConfigError(`${name} must be * or a comma-separated list of origins`);
+  return list;
+}
+
 function redact(v: string): string {
   return v.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
@@ -84,6 +103,8 @@ export interface GatewayConfig extends CommonConfig {
   secret: string;
   /** Trust X-Forwarded-For for the client address (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** Origins browsers may call from (CORS_ALLOWED_ORIGINS, comma-separated); `['*']`, any, as Kazoo. */
+  corsAllowedOrigins: string[];
 }
 
 export interface MailboxConfig extends ServiceConfig {
@@ -160,6 +181,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     commandTimeoutMs: int(env, 'COMMAND_TIMEOUT_MS', 5000, 100, 120000),
     secret: secret(env),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),
   };
 }
 

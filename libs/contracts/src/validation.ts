@@ -30,6 +30,26 @@ function flattenCv(errors: ValidationError[], prefix: string, out: ValidationDet
   }
 }
 
+const isBareObject = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype);
+
+/**
+ * class-transformer walks every key of every nested object (about 50 µs a key: a 60,000-key document
+ * held mailbox-service's event loop for 3 s). Free-form documents (`doc`, ...) have no @Type and need no
+ * transformation, so they are set aside and put back as they are; only @Type'd properties are walked.
+ */
+function toInstance<T extends object>(cls: ClassConstructor<T>, payload: Record<string, unknown>): T {
+  const placeholders: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(payload)) placeholders[k] = isBareObject(v) ? {} : v;
+  const probe = plainToInstance(cls, placeholders, { exposeDefaultValues: true }) as Record<string, unknown>;
+  const freeForm = Object.keys(payload).filter((k) => isBareObject(payload[k]) && isBareObject(probe[k]));
+  const shallow: Record<string, unknown> = { ...payload };
+  for (const k of freeForm) shallow[k] = {};
+  const instance = plainToInstance(cls, shallow, { exposeDefaultValues: true }) as Record<string, unknown>;
+  for (const k of freeForm) instance[k] = payload[k];
+  return instance as T;
+}
+
 /** Turns an untrusted payload into a validated command instance, or throws a coded validation error. */
 export function validateCommand<T extends object>(cls: ClassConstructor<T>, payload: unknown): T {
   if (typeof payload !== 'object' || payload === null) {
@@ -37,7 +57,7 @@ export function validateCommand<T extends object>(cls: ClassConstructor<T>, payl
       payload: { type: { message: 'Value is not an object' } },
     });
   }
-  const instance = plainToInstance(cls, payload, { exposeDefaultValues: true });
+  const instance = toInstance(cls, payload as Record<string, unknown>);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: false });
   if (errors.length) {
     const details: ValidationDetails = {};

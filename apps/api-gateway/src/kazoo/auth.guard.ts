@@ -1,4 +1,5 @@
-// Authenticates a Kazoo request by its X-Auth-Token (or the envelope's auth_token) through mailbox-service.
+// Authenticates a Kazoo request by its X-Auth-Token (or the envelope's or query's auth_token) through
+// mailbox-service.
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Actor, DomainError, ErrorCode, Subjects } from '@voxmail/contracts';
@@ -16,6 +17,9 @@ function tokenOf(req: GatewayRequest): string | undefined {
   if (typeof auth === 'string' && /^Bearer /i.test(auth)) return auth.slice(7).trim();
   const body = req.body as { auth_token?: unknown } | undefined;
   if (body && typeof body === 'object' && typeof body.auth_token === 'string') return body.auth_token;
+  // as Kazoo: `?auth_token=` last (Monster UI plays `.../raw?auth_token=...` in an <audio> element)
+  const q = (req.query as { auth_token?: unknown } | undefined)?.auth_token;
+  if (typeof q === 'string' && q) return q;
   return undefined;
 }
 

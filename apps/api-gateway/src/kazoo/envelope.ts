@@ -21,7 +21,8 @@ export function kazooSuccess(r: KazooResult, requestId: string, authToken?: stri
     ...(authToken ? { auth_token: authToken } : {}),
     data: r.data,
     ...(r.page ?? {}),
-    revision: r.revision ?? 'undefined',
+    // a revision is a real value or absent: never `"undefined"` (jquery.kazoosdk would send it back)
+    ...(r.revision ? { revision: r.revision } : {}),
     request_id: requestId,
     status: 'success',
   };
@@ -47,16 +48,24 @@ export function kazooError(
     e.details && Object.keys(e.details).length
       ? e.details
       : { message: e.message || KAZOO_MESSAGES[e.code] || 'error' };
+  return { status, body: kazooErrorEnvelope(status, message, data, requestId, authToken) };
+}
+
+/** The error envelope for a bare HTTP status (transport errors: 408, 414, 431...). */
+export function kazooErrorEnvelope(
+  status: number,
+  message: string,
+  data: unknown,
+  requestId: string,
+  authToken?: string,
+): Record<string, unknown> {
   return {
-    status,
-    body: {
-      ...(authToken ? { auth_token: authToken } : {}),
-      data,
-      error: String(status),
-      message,
-      status: status >= 500 && status !== 503 ? 'fatal' : 'error',
-      request_id: requestId,
-    },
+    ...(authToken ? { auth_token: authToken } : {}),
+    data,
+    error: String(status),
+    message,
+    status: status >= 500 && status !== 503 ? 'fatal' : 'error',
+    request_id: requestId,
   };
 }
 

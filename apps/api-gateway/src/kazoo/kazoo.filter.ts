@@ -1,9 +1,10 @@
-// Maps every error on the Kazoo face to Kazoo's error envelope; nothing internal reaches the client.
+// Maps every error the gateway's handlers, router and Fastify raise to the error shape of the request's
+// face (common/faces.ts: the Kazoo envelope under /v2); nothing internal reaches the client.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
 import type { GatewayRequest } from '../common/request';
-import { kazooError, serialize } from './envelope';
+import { faceOf, JSON_TYPE, renderDomainError, renderStatusError } from '../common/faces';
 import { wantsPretty } from './kazoo.interceptor';
 
 const HTTP_CODES: Record<number, ErrorCode> = {
@@ -46,16 +47,32 @@ export class KazooExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<GatewayRequest>();
     const reply = http.getResponse<FastifyReply>();
+    const face = faceOf(req.url);
+    const bare = bareStatus(exception);
+    if (bare) {
+      const { status, body } = renderStatusError(face, bare.status, bare.message, String(req.id));
+      void reply.status(status).header('Content-Type', JSON_TYPE).send(body);
+      return;
+    }
     const e = toDomainError(exception);
     if (e.code === ErrorCode.Internal) this.log.error({ err: exception }, 'unhandled error');
-    const { status, body } = kazooError(e, String(req.id), req.authToken);
+    const { status, body } = renderDomainError(face, e, String(req.id), {
+      authToken: req.authToken,
+      pretty: wantsPretty(req),
+    });
     if (e.code === ErrorCode.ServiceUnavailable || e.code === ErrorCode.RateLimited) {
       const after = Number(e.details?.retry_after_s ?? 1);
       void reply.header('Retry-After', String(after));
     }
-    void reply
-      .status(status)
-      .header('Content-Type', 'application/json')
-      .send(serialize(body, wantsPretty(req)));
+    void reply.status(status).header('Content-Type', JSON_TYPE).send(body);
   }
+}
+
+/** Transport statuses no domain error code names (414 URI too long, 408, 431): kept as they are. */
+function bareStatus(e: unknown): { status: number; message: string } | undefined {
+  if (e instanceof DomainError || e instanceof HttpException) return undefined;
+  const fe = e as { statusCode?: unknown; message?: unknown };
+  const status = fe?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500 || HTTP_CODES[status]) return undefined;
+  return { status, message: typeof fe.message === 'string' ? fe.message : 'bad request' };
 }

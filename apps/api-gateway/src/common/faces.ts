@@ -1,0 +1,115 @@
+// Which API face a URL belongs to, and how that face shapes an error: the one place that decides, for
+// errors from handlers, the router (404), Fastify (malformed JSON, body limits) and Node's HTTP parser
+// (400, 414, 431), so every error of a face answers in that face's shape.
+import type { Socket } from 'node:net';
+import { DomainError } from '@voxmail/contracts';
+import { kazooError, kazooErrorEnvelope, serialize } from '../kazoo/envelope';
+
+export type Face = 'kazoo';
+
+/** URL prefixes of the faces, longest first; other faces add theirs here. */
+const FACE_PREFIXES: [string, Face][] = [['/v2', 'kazoo']];
+/** Paths outside every face (health, metrics, unknown prefixes) answer errors as the Kazoo face. */
+const DEFAULT_FACE: Face = 'kazoo';
+
+export function faceOf(url: string | undefined): Face {
+  const path = (url ?? '').split('?')[0];
+  for (const [prefix, face] of FACE_PREFIXES) {
+    if (path === prefix || path.startsWith(`${prefix}/`)) return face;
+  }
+  return DEFAULT_FACE;
+}
+
+export const isKazooPath = (url: string | undefined): boolean => {
+  const path = (url ?? '').split('?')[0];
+  return path === '/v2' || path.startsWith('/v2/');
+};
+
+/** Every JSON answer carries exactly this type, as Kazoo sends it (jquery.kazoosdk compares it). */
+export const JSON_TYPE = 'application/json';
+
+export interface RenderedError {
+  status: number;
+  body: string;
+}
+
+export function renderDomainError(
+  face: Face,
+  e: DomainError,
+  requestId: string,
+  opts: { authToken?: string; pretty?: boolean } = {},
+): RenderedError {
+  switch (face) {
+    case 'kazoo': {
+      const { status, body } = kazooError(e, requestId, opts.authToken);
+      return { status, body: serialize(body, !!opts.pretty) };
+    }
+  }
+}
+
+/** An error known only by its HTTP status (the transport's: 408, 414, 431...). */
+export function renderStatusError(
+  face: Face,
+  status: number,
+  message: string,
+  requestId: string,
+): RenderedError {
+  switch (face) {
+    case 'kazoo':
+      return { status, body: serialize(kazooErrorEnvelope(status, message, { message }, requestId), false) };
+  }
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+};
+
+/** The longest request target the gateway reads; Kazoo URLs are a few hundred characters. */
+export const MAX_URL_LENGTH = 8 * 1024;
+
+/**
+ * Errors of Node's HTTP parser, before Fastify has a request: written to the socket in the face's
+ * shape (the face from the request line, when it could be read), with the CORS headers a browser
+ * needs to read it.
+ */
+export function clientErrorHandler(corsHeaders: (origin: string | undefined) => Record<string, string>) {
+  return (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const head = err.rawPacket ? err.rawPacket.subarray(0, 64 * 1024).toString('latin1') : '';
+    const lineEnd = head.indexOf('\r\n');
+    const requestLine = lineEnd >= 0 ? head.slice(0, lineEnd) : head;
+    const target = /^[A-Z]+ (\S+)/.exec(requestLine)?.[1];
+    let status = 400;
+    let message = 'the request is malformed';
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      // Node counts the request line within its header limit: a long URL is 414, many headers 431
+      if (lineEnd < 0 || lineEnd > MAX_URL_LENGTH) {
+        status = 414;
+        message = 'the request URI is too long';
+      } else {
+        status = 431;
+        message = 'the request headers are too large';
+      }
+    } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408;
+      message = 'the request took too long to arrive';
+    }
+    const origin = /\r\norigin:[ \t]*([^\r\n]*)/i.exec(head)?.[1]?.trim();
+    const { body } = renderStatusError(faceOf(target), status, message, '');
+    const headers: Record<string, string> = {
+      'Content-Type': JSON_TYPE,
+      'Content-Length': String(Buffer.byteLength(body)),
+      Connection: 'close',
+      ...corsHeaders(origin),
+    };
+    const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+    socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\n${lines.join('\r\n')}\r\n\r\n${body}`);
+  };
+}
