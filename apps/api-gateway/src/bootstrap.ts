@@ -109,15 +109,22 @@ export async function startGateway(
         tooLong ? 'the request URI is too long' : 'the request URL is malformed',
         String(req.id),
       );
-      void reply
-        .code(status)
-        .headers({ ...cors(req.headers.origin), 'Content-Type': JSON_TYPE, 'X-Request-Id': String(req.id) })
-        .send(body);
+      // written as is: Fastify's send would add `; charset=utf-8`, and no onSend hook runs here
+      reply.hijack();
+      reply.raw.writeHead(status, {
+        ...cors(req.headers.origin),
+        'Content-Type': JSON_TYPE,
+        'Content-Length': Buffer.byteLength(body),
+        'X-Request-Id': String(req.id),
+      });
+      reply.raw.end(body);
     },
   } as never);
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(config), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    // JSON and form bodies are read by kazoo/json-body.ts (bounded, empty is no data, JSON sent as a form)
+    bodyParser: false,
   });
   app.useLogger(app.get(PinoLogger));
   app.useGlobalFilters(new KazooExceptionFilter());
