@@ -2,7 +2,7 @@
 // service sees them. The scan is one iterative pass that stops at the first problem, so its cost is
 // bounded by the body limit; schema validation happens later, in the services, after authorization.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { DomainError, ErrorCode, MAX_DOCUMENT_BYTES } from '@voxmail/contracts';
 
 /** The largest JSON body the gateway reads (media bodies stream and have their own limits). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -16,8 +16,8 @@ export const JSON_LIMITS = {
   maxKeys: 10_000,
   /** Nesting of objects and arrays. */
   maxDepth: 32,
-  /** Characters of one string value. */
-  maxStringLength: 64 * 1024,
+  /** Characters of one string value: none longer can fit in a stored document (MAX_DOCUMENT_BYTES). */
+  maxStringLength: MAX_DOCUMENT_BYTES,
   /** Characters of one key. */
   maxKeyLength: 256,
   /** Items of one array. */
@@ -44,12 +44,15 @@ export function checkJsonBounds(body: unknown): void {
     const { v, path, depth } = stack.pop()!;
     if (typeof v === 'string') {
       if (v.length > JSON_LIMITS.maxStringLength) {
-        throw invalid(
-          fieldName(path),
-          'maxLength',
-          `String must not be more than ${JSON_LIMITS.maxStringLength} characters`,
-          JSON_LIMITS.maxStringLength,
-        );
+        // content too large to ever be stored: 413, as for a body over the limit
+        throw new DomainError(ErrorCode.PayloadTooLarge, 'the request is too large', {
+          [fieldName(path)]: {
+            maxLength: {
+              message: `String must not be more than ${JSON_LIMITS.maxStringLength} characters`,
+              target: JSON_LIMITS.maxStringLength,
+            },
+          },
+        });
       }
       if (LONE_SURROGATE.test(v)) {
         throw invalid(fieldName(path), 'type', 'Strings must be valid Unicode (a lone surrogate is not)');
