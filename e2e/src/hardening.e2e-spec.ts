@@ -147,18 +147,26 @@ describe('8.3 a large document is refused at the gateway, and other tenants are 
   });
 
   it.each([
-    ['deep', `{"data":{"name":"x","a":${'['.repeat(40)}${']'.repeat(40)}}}`, 'maxDepth'],
-    ['a long string', JSON.stringify({ data: { name: 'x', notes: 'n'.repeat(70_000) } }), 'maxLength'],
-    ['a long array', JSON.stringify({ data: { name: 'x', list: new Array(10_001).fill(1) } }), 'maxItems'],
-    ['a long key', JSON.stringify({ data: { name: 'x', ['k'.repeat(300)]: 1 } }), 'maxLength'],
-  ])('refuses %s with a 400 naming the rule', async (_what, body, rule) => {
-    const r = await send(
-      'PUT',
-      boxes(),
-      { 'X-Auth-Token': a.token, 'Content-Type': 'application/json' },
-      body,
-    );
-    expect(r.status).toBe(400);
+    ['deep', `{"data":{"name":"x","a":${'['.repeat(40)}${']'.repeat(40)}}}`, 'maxDepth', 400],
+    [
+      'a long array',
+      JSON.stringify({ data: { name: 'x', list: new Array(10_001).fill(1) } }),
+      'maxItems',
+      400,
+    ],
+    ['a long key', JSON.stringify({ data: { name: 'x', ['k'.repeat(300)]: 1 } }), 'maxLength', 400],
+    // no stored document could hold it: too large, as a body over the limit is
+    [
+      'a string longer than a document',
+      JSON.stringify({ data: { name: 'x', n: 'n'.repeat(300_000) } }),
+      'maxLength',
+      413,
+    ],
+  ])('refuses %s naming the rule', async (_what, body, rule, status) => {
+    const json = { 'X-Auth-Token': a.token, 'Content-Type': 'application/json' };
+    const r = await send('PUT', boxes(), json, body);
+    expect(r.status).toBe(status);
+    expectEnvelope(status, r.body.toString());
     const details = JSON.parse(r.body.toString()).data as Record<string, Record<string, unknown>>;
     expect(Object.values(details).some((d) => rule in d)).toBe(true);
   });
