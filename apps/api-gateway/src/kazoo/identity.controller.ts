@@ -166,6 +166,18 @@ export class AccountsController {
     );
   }
 
+  /** Every account below this one, at any depth (Kazoo's account tree). */
+  @Get('descendants')
+  async descendants(@Req() req: GatewayRequest, @Param('accountId') accountId: string) {
+    return listResult(
+      await this.bus.execute<ListReply>(Subjects.Account.ListDescendants, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        query: listQueryOf(req),
+      }),
+    );
+  }
+
   @Get('api_key')
   async apiKey(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
     const data = await this.bus.execute<{ api_key: string }>(Subjects.Account.GetApiKey, {

@@ -1,0 +1,129 @@
+// Failed-login limits, shared by every replica through PostgreSQL (mailbox.auth_failures).
+//
+// Three fixed-window counters per failed attempt, keyed by hashes (no address or credential in clear):
+//   - (address, target): the real limit, `limit` failures, so one client cannot keep guessing one target;
+//   - target, from any address: `limit * TARGET_FACTOR`, so a guess spread over many addresses stops too;
+//   - address, at any target: `limit * ADDRESS_FACTOR`, so one address cannot spray many targets.
+// A target is what the credential names: the account (name or realm) for user_auth, the key's HMAC for
+// api_auth, the client id for api_client_auth. A success clears only its own target's counters, never
+// the address's, and never another target's: one valid credential cannot buy more guesses at others.
+// Behind a shared NAT or proxy many clients share an address: an address over its limit is refused
+// before checking only for user_auth (guessable passwords, argon2 work); an API key or client secret
+// (256 random bits, not guessable) is still checked, and only a wrong one gets 429.
+import { DataSource } from 'typeorm';
+import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { sha256Hex } from './secrets';
+
+export const TARGET_FACTOR = 5;
+export const ADDRESS_FACTOR = 10;
+
+export type LoginKind = 'user' | 'api_key' | 'api_client';
+
+export interface LoginAttempt {
+  kind: LoginKind;
+  /** The caller's address as the gateway saw it. */
+  address: string;
+  /** What the credential names (see above); already free of secrets, but hashed anyway before storing. */
+  target: string;
+}
+
+interface CounterRow {
+  client_key: string;
+  failures: number;
+  retry_after_s: number;
+}
+
+export interface LimitSettings {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** The three counter keys of an attempt; pure, so the unit test can pin that targets never collide. */
+export function counterKeys(a: LoginAttempt): { address: string; pair: string; target: string } {
+  const target = `${a.kind}\u0000${a.target}`;
+  return {
+    address: sha256Hex(`address\u0000${a.address}`),
+    pair: sha256Hex(`pair\u0000${a.address}\u0000${target}`),
+    target: sha256Hex(`target\u0000${target}`),
+  };
+}
+
+/** Whether the address counter alone refuses the attempt before its credential is checked. */
+export const addressBlocksBeforeCheck = (kind: LoginKind) => kind === 'user';
+
+export class LoginLimits {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly settings: LimitSettings,
+  ) {}
+
+  /**
+   * Runs `attempt` under the limits: 429 (with retry_after_s) when a counter of this attempt is over its
+   * limit, the grant on success, 401 on failure (counted).
+   */
+  async guard<T>(a: LoginAttempt, invalid: () => Error, attempt: () => Promise<T | null>): Promise<T> {
+    const keys = counterKeys(a);
+    const { limit } = this.settings;
+    const rows = await this.current([keys.address, keys.pair, keys.target]);
+    const over = (key: string, max: number) => {
+      const r = rows.find((x) => x.client_key === key);
+      return r && r.failures >= max ? r : undefined;
+    };
+    const targetBlock = over(keys.pair, limit) ?? over(keys.target, limit * TARGET_FACTOR);
+    if (targetBlock) throw limited(targetBlock);
+    const addressBlock = over(keys.address, limit * ADDRESS_FACTOR);
+    if (addressBlock && addressBlocksBeforeCheck(a.kind)) throw limited(addressBlock);
+
+    const grant = await attempt();
+    if (grant) {
+      if (a.kind !== 'user') await this.clear([keys.pair, keys.target]);
+      return grant;
+    }
+    await this.count([keys.address, keys.pair, keys.target]);
+    if (addressBlock) throw limited(addressBlock);
+    throw invalid();
+  }
+
+  private async current(keys: string[]): Promise<CounterRow[]> {
+    const rows: CounterRow[] = await this.ds.query(
+      `SELECT client_key, failures,
+              GREATEST(1, CEIL(EXTRACT(EPOCH FROM window_start + ($2 || ' seconds')::interval - now())))::int
+                AS retry_after_s
+         FROM mailbox.auth_failures
+        WHERE client_key = ANY($1) AND window_start > now() - ($2 || ' seconds')::interval`,
+      [keys, String(this.settings.windowSeconds)],
+    );
+    return rows;
+  }
+
+  private async count(keys: string[]): Promise<void> {
+    // one statement for the three counters; sorted keys keep concurrent upserts in one lock order
+    await this.ds.query(
+      `INSERT INTO mailbox.auth_failures (client_key, window_start, failures)
+       SELECT k, now(), 1 FROM unnest($1::text[]) AS k ORDER BY k
+       ON CONFLICT (client_key) DO UPDATE SET
+         failures = CASE WHEN mailbox.auth_failures.window_start > now() - ($2 || ' seconds')::interval
+                         THEN mailbox.auth_failures.failures + 1 ELSE 1 END,
+         window_start = CASE WHEN mailbox.auth_failures.window_start > now() - ($2 || ' seconds')::interval
+                         THEN mailbox.auth_failures.window_start ELSE now() END`,
+      [[...keys].sort(), String(this.settings.windowSeconds)],
+    );
+    // expired counters are dead weight; pruning now and then keeps the table to the active attacks
+    if (Math.random() < 0.02) {
+      await this.ds.query(
+        `DELETE FROM mailbox.auth_failures WHERE window_start < now() - ($1 || ' seconds')::interval`,
+        [String(this.settings.windowSeconds)],
+      );
+    }
+  }
+
+  private async clear(keys: string[]): Promise<void> {
+    await this.ds.query('DELETE FROM mailbox.auth_failures WHERE client_key = ANY($1)', [keys]);
+  }
+}
+
+function limited(r: CounterRow): DomainError {
+  return new DomainError(ErrorCode.RateLimited, 'too many failed authentication attempts; retry later', {
+    retry_after_s: r.retry_after_s,
+  });
+}
