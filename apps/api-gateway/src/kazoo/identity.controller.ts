@@ -38,7 +38,7 @@ function grantResult(g: TokenGrant): KazooResult {
       account_name: g.account_name,
       priv_level: g.priv_level,
       expires_at: g.expires_at,
-      is_reseller: g.priv_level === 'operator',
+      is_reseller: g.is_reseller ?? g.priv_level === 'operator',
       apps: [],
     },
   };

@@ -146,6 +146,7 @@ export class AuthService {
       account_name: String(a.doc.name),
       priv_level: role,
       expires_at: expiresAt.toISOString(),
+      is_reseller: a.isOperator || a.doc.is_reseller === true,
     };
   }
 }
