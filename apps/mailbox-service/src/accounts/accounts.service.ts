@@ -179,7 +179,8 @@ export class AccountsService implements OnApplicationBootstrap {
       this.assertOperatorOnlyKeys(cmd.actor, a.doc, next);
       const disabling = a.doc.enabled !== false && next.enabled === false;
       if ((a.doc.enabled === false) !== (next.enabled === false)) {
-        if (a.isOperator) throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be disabled');
+        if (a.isOperator)
+          throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be disabled');
         // an account's own admin must not switch it off (or back on): that is for whoever is above it
         if (!isAncestorActor(cmd.actor, a))
           throw new DomainError(

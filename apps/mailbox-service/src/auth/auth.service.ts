@@ -60,7 +60,10 @@ export class AuthService {
 
   async withUserCredentials(cmd: UserAuthCommand): Promise<TokenGrant> {
     // the credentials are md5(username:password), so the account is the finest target a failure names
-    const target = `name:${cmd.accountName?.toLowerCase() ?? ''}\u0000realm:${cmd.accountRealm?.toLowerCase() ?? ''}`;
+    const target = JSON.stringify([
+      cmd.accountName?.toLowerCase() ?? null,
+      cmd.accountRealm?.toLowerCase() ?? null,
+    ]);
     return this.limits.guard({ kind: 'user', address: cmd.clientKey, target }, INVALID, async () => {
       if (!cmd.accountName && !cmd.accountRealm) return null;
       const candidates = (await this.accounts.findByNameOrRealm(cmd.accountName, cmd.accountRealm)).filter(

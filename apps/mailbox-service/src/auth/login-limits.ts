@@ -40,11 +40,12 @@ export interface LimitSettings {
 
 /** The three counter keys of an attempt; pure, so the unit test can pin that targets never collide. */
 export function counterKeys(a: LoginAttempt): { address: string; pair: string; target: string } {
-  const target = `${a.kind}\u0000${a.target}`;
+  // JSON arrays, not joined strings: no address or target can be crafted to collide with another
+  const h = (...parts: string[]) => sha256Hex(JSON.stringify(parts));
   return {
-    address: sha256Hex(`address\u0000${a.address}`),
-    pair: sha256Hex(`pair\u0000${a.address}\u0000${target}`),
-    target: sha256Hex(`target\u0000${target}`),
+    address: h('address', a.address),
+    pair: h('pair', a.address, a.kind, a.target),
+    target: h('target', a.kind, a.target),
   };
 }
 
