@@ -113,6 +113,25 @@ describe('reseller accounts', () => {
     expect((await stack.request('GET', `/v2/accounts/${c.accountId}`, { token: c.token })).status).toBe(401);
   });
 
+  it('deletes a subtree from the leaves up: an account with children answers 409', async () => {
+    const r = await reseller();
+    const c = await childOf(r.accountId, r.token);
+    const g = await childOf(c.accountId, r.token);
+    const refused = await stack.request('DELETE', `/v2/accounts/${c.accountId}`, { token: r.token });
+    expect(refused.status).toBe(409);
+    expect((await stack.request('GET', `/v2/accounts/${c.accountId}`, { token: c.token })).status).toBe(200);
+    expect((await stack.request('DELETE', `/v2/accounts/${g.accountId}`, { token: r.token })).status).toBe(
+      200,
+    );
+    expect((await stack.request('DELETE', `/v2/accounts/${c.accountId}`, { token: r.token })).status).toBe(
+      200,
+    );
+    // a reseller cannot delete itself: that is for the operator
+    expect((await stack.request('DELETE', `/v2/accounts/${r.accountId}`, { token: r.token })).status).toBe(
+      403,
+    );
+  });
+
   it('reaches every descendant; /children lists one level, /descendants all', async () => {
     const r = await reseller();
     const c = await childOf(r.accountId, r.token);

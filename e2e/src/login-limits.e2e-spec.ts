@@ -107,6 +107,19 @@ describe('failed logins are counted per target', () => {
   });
 });
 
+describe('failed logins under concurrency', () => {
+  it('a burst of parallel guesses at one target gets no more than the limit checked', async () => {
+    const target = await victim();
+    const ip = uniqueIp();
+    const statuses = (
+      await Promise.all(Array.from({ length: 40 }, () => userAuth(ip, target.name, wrong())))
+    ).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(LIMIT);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(40 - LIMIT);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+  });
+});
+
 describe('failed logins are counted per address', () => {
   it('an address spraying many targets is stopped, but a correct API key from it still gets in', async () => {
     const ip = uniqueIp();

@@ -52,6 +52,13 @@ export class AccountsRepository {
       .getExists();
   }
 
+  hasChildren(id: string, m: EntityManager): Promise<boolean> {
+    return this.repo(m)
+      .createQueryBuilder('a')
+      .where('a.parent_id = :id AND a.deleted_at IS NULL', { id })
+      .getExists();
+  }
+
   insert(m: EntityManager, a: Partial<AccountEntity>): Promise<AccountEntity> {
     return this.repo(m).save(this.repo(m).create(a));
   }

@@ -225,6 +225,11 @@ export class AccountsService implements OnApplicationBootstrap {
     return this.ds.transaction(async (m) => {
       const locked = await this.accounts.lockActive(cmd.id, m);
       if (!locked) throw DomainError.notFound();
+      // as Kazoo: a subtree is removed from the leaves up, so no account is left under a deleted one
+      if (await this.accounts.hasChildren(locked.id, m))
+        throw new DomainError(ErrorCode.Conflict, 'the account has child accounts; delete them first', {
+          account: { has_descendants: { message: 'the account has child accounts' } },
+        });
       locked.deletedAt = new Date();
       locked.version += 1;
       await this.accounts.save(m, locked);

@@ -61,52 +61,67 @@ export class LoginLimits {
   /**
    * Runs `attempt` under the limits: 429 (with retry_after_s) when a counter of this attempt is over its
    * limit, the grant on success, 401 on failure (counted).
+   *
+   * The attempt is counted first and undone when it turns out not to be a failure: the upsert serializes
+   * concurrent attempts on each counter, so a burst of parallel guesses cannot all pass one check before
+   * any of them is counted. A refused attempt is undone too, so one address hammering a locked target
+   * cannot push that target's all-addresses counter up on its own.
    */
   async guard<T>(a: LoginAttempt, invalid: () => Error, attempt: () => Promise<T | null>): Promise<T> {
     const keys = counterKeys(a);
+    const all = [keys.address, keys.pair, keys.target];
     const { limit } = this.settings;
-    const rows = await this.current([keys.address, keys.pair, keys.target]);
+    const rows = await this.count(all);
     const over = (key: string, max: number) => {
       const r = rows.find((x) => x.client_key === key);
-      return r && r.failures >= max ? r : undefined;
+      return r && r.failures > max ? r : undefined;
     };
-    const targetBlock = over(keys.pair, limit) ?? over(keys.target, limit * TARGET_FACTOR);
-    if (targetBlock) throw limited(targetBlock);
-    const addressBlock = over(keys.address, limit * ADDRESS_FACTOR);
-    if (addressBlock && addressBlocksBeforeCheck(a.kind)) throw limited(addressBlock);
+    const addressOver = over(keys.address, limit * ADDRESS_FACTOR);
+    const block =
+      over(keys.pair, limit) ??
+      over(keys.target, limit * TARGET_FACTOR) ??
+      (addressBlocksBeforeCheck(a.kind) ? addressOver : undefined);
+    if (block) {
+      await this.undo(all);
+      throw limited(block);
+    }
 
-    const grant = await attempt();
+    let grant: T | null;
+    try {
+      grant = await attempt();
+    } catch (e) {
+      // an outage is nobody's failed guess
+      await this.undo(all).catch(() => undefined);
+      throw e;
+    }
     if (grant) {
-      if (a.kind !== 'user') await this.clear([keys.pair, keys.target]);
+      if (a.kind === 'user') {
+        await this.undo(all);
+      } else {
+        // the key or client secret itself was proven: its own target starts afresh, nothing else does
+        await this.clear([keys.pair, keys.target]);
+        await this.undo([keys.address]);
+      }
       return grant;
     }
-    await this.count([keys.address, keys.pair, keys.target]);
-    if (addressBlock) throw limited(addressBlock);
+    if (addressOver) throw limited(addressOver);
     throw invalid();
   }
 
-  private async current(keys: string[]): Promise<CounterRow[]> {
+  /** Counts one failure on each key (a fresh window when the old one is over); the new values. */
+  private async count(keys: string[]): Promise<CounterRow[]> {
+    // one statement for the counters; sorted keys keep concurrent upserts in one lock order
     const rows: CounterRow[] = await this.ds.query(
-      `SELECT client_key, failures,
-              GREATEST(1, CEIL(EXTRACT(EPOCH FROM window_start + ($2 || ' seconds')::interval - now())))::int
-                AS retry_after_s
-         FROM mailbox.auth_failures
-        WHERE client_key = ANY($1) AND window_start > now() - ($2 || ' seconds')::interval`,
-      [keys, String(this.settings.windowSeconds)],
-    );
-    return rows;
-  }
-
-  private async count(keys: string[]): Promise<void> {
-    // one statement for the three counters; sorted keys keep concurrent upserts in one lock order
-    await this.ds.query(
-      `INSERT INTO mailbox.auth_failures (client_key, window_start, failures)
+      `INSERT INTO mailbox.auth_failures AS f (client_key, window_start, failures)
        SELECT k, now(), 1 FROM unnest($1::text[]) AS k ORDER BY k
        ON CONFLICT (client_key) DO UPDATE SET
-         failures = CASE WHEN mailbox.auth_failures.window_start > now() - ($2 || ' seconds')::interval
-                         THEN mailbox.auth_failures.failures + 1 ELSE 1 END,
-         window_start = CASE WHEN mailbox.auth_failures.window_start > now() - ($2 || ' seconds')::interval
-                         THEN mailbox.auth_failures.window_start ELSE now() END`,
+         failures = CASE WHEN f.window_start > now() - ($2 || ' seconds')::interval
+                         THEN f.failures + 1 ELSE 1 END,
+         window_start = CASE WHEN f.window_start > now() - ($2 || ' seconds')::interval
+                         THEN f.window_start ELSE now() END
+       RETURNING client_key, failures,
+         GREATEST(1, CEIL(EXTRACT(EPOCH FROM window_start + ($2 || ' seconds')::interval - now())))::int
+           AS retry_after_s`,
       [[...keys].sort(), String(this.settings.windowSeconds)],
     );
     // expired counters are dead weight; pruning now and then keeps the table to the active attacks
@@ -116,10 +131,27 @@ export class LoginLimits {
         [String(this.settings.windowSeconds)],
       );
     }
+    return rows;
+  }
+
+  /** Takes back one count of this attempt (locking rows in the same order as `count`). */
+  private async undo(keys: string[]): Promise<void> {
+    await this.ds.query(
+      `UPDATE mailbox.auth_failures f SET failures = f.failures - 1
+         FROM (SELECT client_key FROM mailbox.auth_failures
+                WHERE client_key = ANY($1) ORDER BY client_key FOR UPDATE) s
+        WHERE f.client_key = s.client_key AND f.failures > 0`,
+      [keys],
+    );
   }
 
   private async clear(keys: string[]): Promise<void> {
-    await this.ds.query('DELETE FROM mailbox.auth_failures WHERE client_key = ANY($1)', [keys]);
+    await this.ds.query(
+      `DELETE FROM mailbox.auth_failures WHERE client_key IN (
+         SELECT client_key FROM mailbox.auth_failures
+          WHERE client_key = ANY($1) ORDER BY client_key FOR UPDATE)`,
+      [keys],
+    );
   }
 }
 
