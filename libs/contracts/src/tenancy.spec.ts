@@ -1,5 +1,5 @@
-import { Actor } from '@voxmail/contracts';
-import { canReach, isAncestorActor } from './access';
+import type { Actor } from './commands';
+import { canReach, isAncestorActor } from './tenancy';
 
 const id = (c: string) => c.repeat(32);
 const [root, reseller, child, grandchild, sibling] = ['0', 'a', 'b', 'c', 'd'].map(id);
