@@ -54,6 +54,8 @@ describe('creating a message from JSON metadata', () => {
       caller_id_number: '6001',
       folder: 'new',
       from: 'someone@farfaraway.com',
+      to: 'nouser@norealm',
+      call_id: expect.stringMatching(/^[0-9a-f]{32}$/),
       timestamp: expect.any(Number),
       length: 0,
       media_id: expect.stringMatching(MESSAGE_ID),
@@ -146,12 +148,15 @@ describe('listing messages', () => {
     expect(r.body.page_size).toBe(5);
     expect(r.body.next_start_key).toBeUndefined();
     expect(Object.keys(r.body.data[0]).sort()).toEqual([
+      'call_id',
+      'caller_id_name',
       'caller_id_number',
       'folder',
       'from',
       'length',
       'media_id',
       'timestamp',
+      'to',
     ]);
   });
 

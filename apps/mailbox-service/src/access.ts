@@ -1,13 +1,15 @@
 // Who may act on which account: another tenant's data answers 404, exactly as a missing one does.
-import { Actor, DomainError, ErrorCode } from '@voxmail/contracts';
+// The rule itself (own account, or a descendant for an admin) is `canReach` in libs/contracts/tenancy;
+// every tenancy check of the platform ends there: the gateway passes the path's account through,
+// mailbox-service checks it on the account row it loads, message-service authorizes through Vmbox.Get,
+// media-storage through message-service.
+import { Actor, canReach, DomainError, ErrorCode, TreeNode } from '@voxmail/contracts';
 
-/** True when the actor may see data of `tenantId` (before checking the account exists). */
-export function canSeeTenant(actor: Actor, tenantId: string): boolean {
-  return actor.role === 'operator' || actor.accountId === tenantId;
-}
+export { canReach, isAncestorActor } from '@voxmail/contracts';
+export type { TreeNode } from '@voxmail/contracts';
 
-export function assertTenantVisible(actor: Actor, tenantId: string): void {
-  if (!canSeeTenant(actor, tenantId)) throw DomainError.notFound();
+export function assertReachable(actor: Actor, account: TreeNode | null | undefined): asserts account {
+  if (!account || !canReach(actor, account)) throw DomainError.notFound();
 }
 
 export function assertAdmin(actor: Actor): void {

@@ -78,6 +78,11 @@ export class AccountsHandler {
     return this.accounts.listChildren(v(ListCommand, p));
   }
 
+  @MessagePattern(Subjects.Account.ListDescendants)
+  descendants(@Payload() p: unknown) {
+    return this.accounts.listDescendants(v(ListCommand, p));
+  }
+
   @MessagePattern(Subjects.Account.GetApiKey)
   apiKey(@Payload() p: unknown) {
     return this.accounts.getApiKey(v(TenantCommand, p));

@@ -8,8 +8,10 @@ import { ApiClientEntity } from './api-clients/api-client.entity';
 import { ApiClientsService } from './api-clients/api-clients.service';
 import { AuthTokenEntity } from './auth/auth-token.entity';
 import { AuthService } from './auth/auth.service';
+import { Revocations } from './auth/revocations';
 import { AccountsHandler, ApiClientsHandler, AuthHandler, UsersHandler } from './identity.handler';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
+import { Tenancy1764000000002 } from './migrations/1764000000002-tenancy';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
 import { UsersRepository } from './users/users.repository';
@@ -28,7 +30,7 @@ export const MAILBOX_ENTITIES = [
   AuthTokenEntity,
   ...VMBOX_ENTITIES,
 ];
-export const MAILBOX_MIGRATIONS = [Identity1764000000000, ...VMBOX_MIGRATIONS];
+export const MAILBOX_MIGRATIONS = [Identity1764000000000, ...VMBOX_MIGRATIONS, Tenancy1764000000002];
 
 @Module({})
 export class MailboxModule {
@@ -51,6 +53,7 @@ export class MailboxModule {
         UsersRepository,
         UsersService,
         ApiClientsService,
+        Revocations,
         AuthService,
         ...VMBOX_PROVIDERS,
       ],

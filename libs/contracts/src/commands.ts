@@ -91,6 +91,8 @@ export interface TokenGrant {
   account_name: string;
   priv_level: Role;
   expires_at: string;
+  /** The account may create child accounts (Kazoo's reseller); the operator always may. */
+  is_reseller?: boolean;
 }
 
 export type StoredDocument = JsonObject & { id: string };

@@ -93,6 +93,28 @@ export const EVENT_CATALOGUE: Record<EventType, CatalogueEntry> = {
     producer: 'mailbox-service',
     data: doc('The account id only; never the key.'),
   },
+  [EventTypes.TokensRevoked]: {
+    summary:
+      'Tokens were revoked for good: every token of the subject issued at or before revoked_before is void, even if the account or user is enabled again.',
+    producer: 'mailbox-service',
+    data: doc(
+      'The revocation; never a token.',
+      {
+        scope: {
+          type: 'string',
+          description: 'account (all its tokens), api_key (tokens its API key issued), user or api_client',
+        },
+        account_id: { type: 'string', description: 'the account the subject belongs to' },
+        revoked_before: { type: 'string', description: 'ISO time; tokens issued up to it are void' },
+        reason: {
+          type: 'string',
+          description:
+            'account_disabled, account_deleted, api_key_rotated, user_disabled, user_deleted or api_client_deleted',
+        },
+      },
+      ['id', 'scope', 'account_id', 'revoked_before'],
+    ),
+  },
   [EventTypes.UserCreated]: { summary: 'A user was created.', producer: 'mailbox-service', data: user },
   [EventTypes.UserUpdated]: { summary: 'A user was changed.', producer: 'mailbox-service', data: user },
   [EventTypes.UserDeleted]: { summary: 'A user was deleted.', producer: 'mailbox-service', data: user },

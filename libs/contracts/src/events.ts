@@ -19,6 +19,8 @@ export const EventTypes = {
   UserUpdated: 'user.updated',
   UserDeleted: 'user.deleted',
   ApiKeyRotated: 'account.api_key_rotated',
+  /** data: scope, subject id, account_id, revoked_before: tokens issued up to then are void for good. */
+  TokensRevoked: 'auth.tokens_revoked',
   ApiClientCreated: 'api_client.created',
   ApiClientDeleted: 'api_client.deleted',
   MailboxCreated: 'mailbox.created',

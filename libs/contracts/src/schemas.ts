@@ -11,6 +11,8 @@ export const AccountSchema = {
     timezone: { type: 'string', minLength: 5, maxLength: 32, format: 'iana-timezone' },
     language: str(2, 16),
     enabled: { type: 'boolean', default: true },
+    /** Kazoo's reseller flag: its admins create and manage child accounts. Only the operator sets it. */
+    is_reseller: { type: 'boolean' },
     notifications: { type: 'object' },
     max_message_count: { type: 'integer', minimum: 1, maximum: 10000 },
     max_message_length: { type: 'integer', minimum: 1, maximum: 86400 },

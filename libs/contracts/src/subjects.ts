@@ -25,6 +25,7 @@ export const Subjects = {
     Update: cmd('mailbox', 'account.update'),
     Delete: cmd('mailbox', 'account.delete'),
     ListChildren: cmd('mailbox', 'account.list_children'),
+    ListDescendants: cmd('mailbox', 'account.list_descendants'),
     GetApiKey: cmd('mailbox', 'account.get_api_key'),
     RotateApiKey: cmd('mailbox', 'account.rotate_api_key'),
   },

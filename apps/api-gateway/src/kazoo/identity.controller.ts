@@ -38,7 +38,7 @@ function grantResult(g: TokenGrant): KazooResult {
       account_name: g.account_name,
       priv_level: g.priv_level,
       expires_at: g.expires_at,
-      is_reseller: g.priv_level === 'operator',
+      is_reseller: g.is_reseller ?? g.priv_level === 'operator',
       apps: [],
     },
   };
@@ -159,6 +159,18 @@ export class AccountsController {
   async children(@Req() req: GatewayRequest, @Param('accountId') accountId: string) {
     return listResult(
       await this.bus.execute<ListReply>(Subjects.Account.ListChildren, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        query: listQueryOf(req),
+      }),
+    );
+  }
+
+  /** Every account below this one, at any depth (Kazoo's account tree). */
+  @Get('descendants')
+  async descendants(@Req() req: GatewayRequest, @Param('accountId') accountId: string) {
+    return listResult(
+      await this.bus.execute<ListReply>(Subjects.Account.ListDescendants, {
         tenantId: pathId(accountId),
         actor: actorOf(req),
         query: listQueryOf(req),

@@ -5,6 +5,8 @@ import type { JsonObject } from '@voxmail/contracts';
 export class AccountEntity {
   @PrimaryColumn({ type: 'char', length: 32 }) id: string;
   @Column({ name: 'parent_id', type: 'char', length: 32, nullable: true }) parentId: string | null;
+  /** Ancestors, root (the operator) first; see migrations/1764000000002-tenancy. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" }) tree: string[];
   @Column({ name: 'is_operator', type: 'boolean', default: false }) isOperator: boolean;
   @Index() @Column({ name: 'name_lower', type: 'text' }) nameLower: string;
   @Column({ type: 'jsonb' }) doc: JsonObject;

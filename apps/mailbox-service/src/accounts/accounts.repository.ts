@@ -1,7 +1,7 @@
 // Account rows; every read filters out deleted accounts.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { ListQuery, Page } from '@voxmail/contracts';
 import { keysetPage } from '@voxmail/persistence';
 import { AccountEntity } from './account.entity';
@@ -52,6 +52,13 @@ export class AccountsRepository {
       .getExists();
   }
 
+  hasChildren(id: string, m: EntityManager): Promise<boolean> {
+    return this.repo(m)
+      .createQueryBuilder('a')
+      .where('a.parent_id = :id AND a.deleted_at IS NULL', { id })
+      .getExists();
+  }
+
   insert(m: EntityManager, a: Partial<AccountEntity>): Promise<AccountEntity> {
     return this.repo(m).save(this.repo(m).create(a));
   }
@@ -64,6 +71,18 @@ export class AccountsRepository {
     const qb = this.repo()
       .createQueryBuilder('a')
       .where('a.parent_id = :parentId AND a.deleted_at IS NULL', { parentId });
+    return this.page(qb, query);
+  }
+
+  /** Every account below `ancestorId`, at any depth (the GIN index on `tree`). */
+  listDescendants(ancestorId: string, query: ListQuery): Promise<Page<AccountEntity>> {
+    const qb = this.repo()
+      .createQueryBuilder('a')
+      .where('a.tree @> ARRAY[:ancestorId]::text[] AND a.deleted_at IS NULL', { ancestorId });
+    return this.page(qb, query);
+  }
+
+  private page(qb: SelectQueryBuilder<AccountEntity>, query: ListQuery): Promise<Page<AccountEntity>> {
     return keysetPage(qb, query, {
       docColumn: 'a.doc',
       sortColumn: 'a.seq',

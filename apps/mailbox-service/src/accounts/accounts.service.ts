@@ -14,6 +14,7 @@ import {
   JsonObject,
   ListCommand,
   ListReply,
+  Page,
   contentRevision,
   mergePatch,
   newId,
@@ -24,7 +25,8 @@ import {
   withoutReservedKeys,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
-import { assertAdmin, assertTenantVisible } from '../access';
+import { assertAdmin, assertReachable, isAncestorActor } from '../access';
+import { Revocations } from '../auth/revocations';
 import { SecretBox, newApiKey } from '../auth/secrets';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import type { MailboxConfig } from '@voxmail/config';
@@ -62,6 +64,7 @@ export class AccountsService implements OnApplicationBootstrap {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly accounts: AccountsRepository,
     @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
+    private readonly revocations: Revocations,
   ) {
     this.box = new SecretBox(config.secret);
   }
@@ -79,6 +82,7 @@ export class AccountsService implements OnApplicationBootstrap {
           parentId: null,
           isOperator: true,
           nameLower: 'operator',
+          tree: [],
           doc: { name: 'Operator', enabled: true, is_reseller: true },
           version: 1,
           apiKeyHash: hash,
@@ -92,20 +96,28 @@ export class AccountsService implements OnApplicationBootstrap {
         existing.apiKeyHash = hash;
         existing.apiKeyEnc = this.box.encrypt(this.config.operatorApiKey);
         await this.accounts.save(m, existing);
-        await m.query(`DELETE FROM mailbox.auth_tokens WHERE account_id = $1 AND source = 'api_key'`, [
-          existing.id,
-        ]);
+        await this.revocations.revoke(m, 'api_key', existing.id, existing.id, 'api_key_rotated');
         this.log.log('operator API key changed from the environment');
       }
     });
   }
 
-  /** Loads an account the actor may see, or answers 404. */
+  /**
+   * Loads an account the actor may see (its own or, for an admin, a descendant), or answers 404 as for
+   * a missing one: the tree check runs on the row this lookup reads anyway, so it costs nothing extra.
+   */
   async requireVisible(actor: Actor, id: string, m?: EntityManager): Promise<AccountEntity> {
-    assertTenantVisible(actor, id);
     const a = await this.accounts.findActive(id, m);
-    if (!a) throw DomainError.notFound();
+    assertReachable(actor, a);
     return a;
+  }
+
+  /** The operator, or an admin of a reseller account; anyone else may not create accounts. */
+  private async assertMayCreateAccounts(actor: Actor): Promise<void> {
+    if (actor.role === 'operator') return;
+    const own = actor.role === 'admin' ? await this.accounts.findActive(actor.accountId) : null;
+    if (own?.doc.is_reseller !== true)
+      throw new DomainError(ErrorCode.Forbidden, 'only the operator or a reseller may create accounts');
   }
 
   private async validated(doc: JsonObject, selfId: string | null, m: EntityManager): Promise<JsonObject> {
@@ -118,11 +130,11 @@ export class AccountsService implements OnApplicationBootstrap {
     return clean;
   }
 
+  /** `PUT /v2/accounts/{parent}`: a child of the path's account, by the operator or a reseller above it. */
   async create(cmd: CreateDocCommand): Promise<DocReply> {
-    await this.requireVisible(cmd.actor, cmd.tenantId);
-    if (cmd.actor.role !== 'operator') {
-      throw new DomainError(ErrorCode.Forbidden, 'only the operator may create accounts');
-    }
+    const parent = await this.requireVisible(cmd.actor, cmd.tenantId);
+    await this.assertMayCreateAccounts(cmd.actor);
+    this.assertOperatorOnlyKeys(cmd.actor, {}, withoutReservedKeys(cmd.doc));
     return this.ds.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['voxmail-account-realms']);
       const doc = await this.validated(cmd.doc, null, m);
@@ -131,6 +143,7 @@ export class AccountsService implements OnApplicationBootstrap {
       const a = await this.accounts.insert(m, {
         id,
         parentId: cmd.tenantId,
+        tree: [...parent.tree, parent.id],
         isOperator: false,
         nameLower: String(doc.name).toLowerCase(),
         doc,
@@ -143,7 +156,7 @@ export class AccountsService implements OnApplicationBootstrap {
           type: EventTypes.AccountCreated,
           tenantId: id,
           aggregateId: id,
-          data: { ...accountView(a), parent_id: cmd.tenantId },
+          data: { ...accountView(a), parent_id: cmd.tenantId, tree: a.tree },
         },
       ]);
       return accountReply(a);
@@ -163,13 +176,17 @@ export class AccountsService implements OnApplicationBootstrap {
       if (!a) throw DomainError.notFound();
       checkRevision(a.id, a.version, cmd.ifRevision);
       const next = cmd.mode === 'merge' ? mergePatch(a.doc, withoutReservedKeys(cmd.doc)) : cmd.doc;
-      // Realms are unique across tenants (users log in by realm), so only the operator sets them: an
-      // account admin must not learn from a conflict which realms other tenants use.
-      if (cmd.actor.role !== 'operator' && (next.realm ?? null) !== (a.doc.realm ?? null)) {
-        throw new DomainError(ErrorCode.Forbidden, "only the operator may set an account's realm");
-      }
-      if (a.isOperator && next.enabled === false) {
-        throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be disabled');
+      this.assertOperatorOnlyKeys(cmd.actor, a.doc, next);
+      const disabling = a.doc.enabled !== false && next.enabled === false;
+      if ((a.doc.enabled === false) !== (next.enabled === false)) {
+        if (a.isOperator)
+          throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be disabled');
+        // an account's own admin must not switch it off (or back on): that is for whoever is above it
+        if (!isAncestorActor(cmd.actor, a))
+          throw new DomainError(
+            ErrorCode.Forbidden,
+            'only the operator or a reseller above the account may disable or enable it',
+          );
       }
       a.doc = await this.validated(next, a.id, m);
       a.nameLower = String(a.doc.name).toLowerCase();
@@ -178,22 +195,45 @@ export class AccountsService implements OnApplicationBootstrap {
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.AccountUpdated, tenantId: a.id, aggregateId: a.id, data: accountView(a) },
       ]);
+      // disabling signs everyone out for good: enabling again does not bring old tokens back
+      if (disabling) await this.revocations.revoke(m, 'account', a.id, a.id, 'account_disabled');
       return accountReply(a);
     });
   }
 
+  /**
+   * Keys only the operator sets. Realms are unique across tenants (users log in by realm): an account
+   * admin or a reseller must not learn from a conflict which realms other tenants use. `is_reseller`
+   * hands out the power to create accounts.
+   */
+  private assertOperatorOnlyKeys(actor: Actor, before: JsonObject, after: JsonObject): void {
+    if (actor.role === 'operator') return;
+    if ((after.realm ?? null) !== (before.realm ?? null))
+      throw new DomainError(ErrorCode.Forbidden, "only the operator may set an account's realm");
+    if ((after.is_reseller ?? false) !== (before.is_reseller ?? false))
+      throw new DomainError(ErrorCode.Forbidden, 'only the operator may make an account a reseller');
+  }
+
   async delete(cmd: DocIdCommand): Promise<DocReply> {
     const a = await this.requireVisible(cmd.actor, cmd.id);
-    if (cmd.actor.role !== 'operator')
-      throw new DomainError(ErrorCode.Forbidden, 'only the operator may delete accounts');
+    if (!isAncestorActor(cmd.actor, a))
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        'only the operator or a reseller above the account may delete it',
+      );
     if (a.isOperator) throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be deleted');
     return this.ds.transaction(async (m) => {
       const locked = await this.accounts.lockActive(cmd.id, m);
       if (!locked) throw DomainError.notFound();
+      // as Kazoo: a subtree is removed from the leaves up, so no account is left under a deleted one
+      if (await this.accounts.hasChildren(locked.id, m))
+        throw new DomainError(ErrorCode.Conflict, 'the account has child accounts; delete them first', {
+          account: { has_descendants: { message: 'the account has child accounts' } },
+        });
       locked.deletedAt = new Date();
       locked.version += 1;
       await this.accounts.save(m, locked);
-      await m.query('DELETE FROM mailbox.auth_tokens WHERE account_id = $1', [locked.id]);
+      await this.revocations.revoke(m, 'account', locked.id, locked.id, 'account_deleted');
       await appendEvents(m, MAILBOX_SCHEMA, [
         {
           type: EventTypes.AccountDeleted,
@@ -208,10 +248,22 @@ export class AccountsService implements OnApplicationBootstrap {
   }
 
   async listChildren(cmd: ListCommand): Promise<ListReply> {
+    return this.listBelow(cmd, (id, q) => this.accounts.listChildren(id, q));
+  }
+
+  /** `GET /v2/accounts/{id}/descendants`: the whole subtree below the account, each with its tree. */
+  async listDescendants(cmd: ListCommand): Promise<ListReply> {
+    return this.listBelow(cmd, (id, q) => this.accounts.listDescendants(id, q));
+  }
+
+  private async listBelow(
+    cmd: ListCommand,
+    load: (id: string, q: ListCommand['query']) => Promise<Page<AccountEntity>>,
+  ): Promise<ListReply> {
     await this.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
-    const page = await this.accounts.listChildren(cmd.tenantId, cmd.query);
-    const items = page.items.map((a) => ({ id: a.id, name: a.doc.name, realm: a.doc.realm }));
+    const page = await load(cmd.tenantId, cmd.query);
+    const items = page.items.map((a) => ({ id: a.id, name: a.doc.name, realm: a.doc.realm, tree: a.tree }));
     return {
       items,
       startKey: page.startKey,
@@ -236,7 +288,7 @@ export class AccountsService implements OnApplicationBootstrap {
       a.apiKeyHash = this.box.mac(apiKey);
       a.apiKeyEnc = this.box.encrypt(apiKey);
       await this.accounts.save(m, a);
-      await m.query(`DELETE FROM mailbox.auth_tokens WHERE account_id = $1 AND source = 'api_key'`, [a.id]);
+      await this.revocations.revoke(m, 'api_key', a.id, a.id, 'api_key_rotated');
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.ApiKeyRotated, tenantId: a.id, aggregateId: a.id, data: { id: a.id } },
       ]);

@@ -22,6 +22,7 @@ import { keysetPage } from '@voxmail/persistence';
 import { appendEvents } from '@voxmail/messaging';
 import { assertAdmin } from '../access';
 import { AccountsService } from '../accounts/accounts.service';
+import { Revocations } from '../auth/revocations';
 import { SecretBox } from '../auth/secrets';
 import { UsersRepository } from '../users/users.repository';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
@@ -47,6 +48,7 @@ export class ApiClientsService {
     private readonly accounts: AccountsService,
     private readonly users: UsersRepository,
     @Inject(MAILBOX_CONFIG) config: MailboxConfig,
+    private readonly revocations: Revocations,
   ) {
     this.box = new SecretBox(config.secret);
   }
@@ -132,6 +134,7 @@ export class ApiClientsService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!c) throw DomainError.notFound();
+      await this.revocations.revoke(m, 'api_client', cmd.tenantId, c.id, 'api_client_deleted');
       await repo.delete({ id: c.id, accountId: cmd.tenantId });
       await appendEvents(m, MAILBOX_SCHEMA, [
         {

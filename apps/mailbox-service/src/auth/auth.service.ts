@@ -20,6 +20,8 @@ import { AccountEntity } from '../accounts/account.entity';
 import { ApiClientsService } from '../api-clients/api-clients.service';
 import { UsersService } from '../users/users.service';
 import { MAILBOX_CONFIG } from '../tokens';
+import { LoginLimits } from './login-limits';
+import { TOKEN_NOT_REVOKED } from './revocations';
 import { SecretBox, newBearerToken, sha256Hex } from './secrets';
 
 /** A disabled account (`enabled: false`) can neither log in nor use its tokens; the operator's never is. */
@@ -30,6 +32,7 @@ const INVALID = () => new DomainError(ErrorCode.Unauthenticated, 'invalid creden
 @Injectable()
 export class AuthService {
   private readonly box: SecretBox;
+  private readonly limits: LoginLimits;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -39,18 +42,29 @@ export class AuthService {
     @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
   ) {
     this.box = new SecretBox(config.secret);
+    this.limits = new LoginLimits(ds, {
+      limit: config.authFailureLimit,
+      windowSeconds: config.authFailureWindowSeconds,
+    });
   }
 
   async withApiKey(cmd: ApiKeyAuthCommand): Promise<TokenGrant> {
-    return this.guarded(cmd.clientKey, async () => {
-      const a = await this.accounts.findByApiKeyHash(this.box.mac(cmd.apiKey));
+    const keyHash = this.box.mac(cmd.apiKey);
+    const target = { kind: 'api_key' as const, address: cmd.clientKey, target: keyHash };
+    return this.limits.guard(target, INVALID, async () => {
+      const a = await this.accounts.findByApiKeyHash(keyHash);
       if (!a || !isEnabled(a)) return null;
       return this.issue(a, a.isOperator ? 'operator' : 'admin', 'api_key', null, null);
     });
   }
 
   async withUserCredentials(cmd: UserAuthCommand): Promise<TokenGrant> {
-    return this.guarded(cmd.clientKey, async () => {
+    // the credentials are md5(username:password), so the account is the finest target a failure names
+    const target = JSON.stringify([
+      cmd.accountName?.toLowerCase() ?? null,
+      cmd.accountRealm?.toLowerCase() ?? null,
+    ]);
+    return this.limits.guard({ kind: 'user', address: cmd.clientKey, target }, INVALID, async () => {
       if (!cmd.accountName && !cmd.accountRealm) return null;
       const candidates = (await this.accounts.findByNameOrRealm(cmd.accountName, cmd.accountRealm)).filter(
         isEnabled,
@@ -74,7 +88,8 @@ export class AuthService {
   }
 
   async withApiClient(cmd: ApiClientAuthCommand): Promise<TokenGrant> {
-    return this.guarded(cmd.clientKey, async () => {
+    const target = { kind: 'api_client' as const, address: cmd.clientKey, target: cmd.clientId };
+    return this.limits.guard(target, INVALID, async () => {
       const c = await this.clients.findBySecret(cmd.clientId, cmd.clientSecret);
       if (!c) return null;
       const a = await this.accounts.findActive(c.accountId);
@@ -86,7 +101,8 @@ export class AuthService {
   /**
    * The gateway asks this on every request: the token must exist, be unexpired, and its account alive.
    * A user's token carries the user's privilege as it is now, not as it was at login: a demoted user
-   * is no longer an admin, and a disabled user's tokens stop working at once.
+   * is no longer an admin, and a disabled user's tokens stop working at once. Revoked tokens (see
+   * revocations.ts) never work again, whatever happens to the account afterwards.
    */
   async verify(cmd: VerifyTokenCommand): Promise<Actor> {
     const rows: { account_id: string; user_id: string | null; client_id: string | null; role: Role }[] =
@@ -98,7 +114,8 @@ export class AuthService {
                 AND (a.is_operator OR a.doc->'enabled' IS DISTINCT FROM 'false'::jsonb)
            LEFT JOIN mailbox.users u ON u.id = t.user_id AND u.account_id = t.account_id
           WHERE t.token_hash = $1 AND t.expires_at > now()
-            AND (t.source <> 'user' OR (u.id IS NOT NULL AND u.doc->'enabled' IS DISTINCT FROM 'false'::jsonb))`,
+            AND (t.source <> 'user' OR (u.id IS NOT NULL AND u.doc->'enabled' IS DISTINCT FROM 'false'::jsonb))
+            AND ${TOKEN_NOT_REVOKED}`,
         [sha256Hex(cmd.token)],
       );
     if (!rows.length) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
@@ -132,40 +149,7 @@ export class AuthService {
       account_name: String(a.doc.name),
       priv_level: role,
       expires_at: expiresAt.toISOString(),
+      is_reseller: a.isOperator || a.doc.is_reseller === true,
     };
-  }
-
-  /**
-   * Rate limits failed attempts per client address across all replicas (the counter lives in
-   * PostgreSQL): past the limit within the window every attempt is refused with 429.
-   */
-  private async guarded(clientKey: string, attempt: () => Promise<TokenGrant | null>): Promise<TokenGrant> {
-    const key = sha256Hex(clientKey);
-    const window = this.config.authFailureWindowSeconds;
-    const [row] = await this.ds.query(
-      `SELECT failures FROM mailbox.auth_failures
-        WHERE client_key = $1 AND window_start > now() - ($2 || ' seconds')::interval`,
-      [key, String(window)],
-    );
-    if (row && row.failures >= this.config.authFailureLimit) {
-      throw new DomainError(ErrorCode.RateLimited, 'too many failed authentication attempts; retry later', {
-        retry_after_s: window,
-      });
-    }
-    const grant = await attempt();
-    if (grant) {
-      if (row) await this.ds.query('DELETE FROM mailbox.auth_failures WHERE client_key = $1', [key]);
-      return grant;
-    }
-    await this.ds.query(
-      `INSERT INTO mailbox.auth_failures (client_key, window_start, failures) VALUES ($1, now(), 1)
-       ON CONFLICT (client_key) DO UPDATE SET
-         failures = CASE WHEN mailbox.auth_failures.window_start > now() - ($2 || ' seconds')::interval
-                         THEN mailbox.auth_failures.failures + 1 ELSE 1 END,
-         window_start = CASE WHEN mailbox.auth_failures.window_start > now() - ($2 || ' seconds')::interval
-                         THEN mailbox.auth_failures.window_start ELSE now() END`,
-      [key, String(window)],
-    );
-    throw INVALID();
   }
 }

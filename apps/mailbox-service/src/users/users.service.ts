@@ -28,6 +28,7 @@ import {
 import { appendEvents } from '@voxmail/messaging';
 import { assertAdmin } from '../access';
 import { AccountsService, checkRevision } from '../accounts/accounts.service';
+import { Revocations } from '../auth/revocations';
 import { SecretBox } from '../auth/secrets';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { UserEntity } from './user.entity';
@@ -55,6 +56,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly accounts: AccountsService,
     @Inject(MAILBOX_CONFIG) config: MailboxConfig,
+    private readonly revocations: Revocations,
   ) {
     this.box = new SecretBox(config.secret);
   }
@@ -167,6 +169,9 @@ export class UsersService {
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.UserUpdated, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(saved) },
       ]);
+      // a disabled user is signed out for good; enabling it again does not bring its old tokens back
+      if (u.doc.enabled !== false && saved.doc.enabled === false)
+        await this.revocations.revoke(m, 'user', cmd.tenantId, u.id, 'user_disabled');
       return userReply(saved);
     });
   }
@@ -178,6 +183,7 @@ export class UsersService {
     return this.ds.transaction(async (m) => {
       const u = await this.users.lock(cmd.tenantId, cmd.id, m);
       if (!u) throw DomainError.notFound();
+      await this.revocations.revoke(m, 'user', cmd.tenantId, u.id, 'user_deleted');
       await this.users.remove(m, u);
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.UserDeleted, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) },

@@ -50,17 +50,23 @@ export class VmboxesRepository {
   async findWithAccountDefaults(
     accountId: string,
     id: string,
-  ): Promise<{ box: VmboxEntity; defaults: AccountLimitDefaults } | null> {
+  ): Promise<{ box: VmboxEntity; defaults: AccountLimitDefaults; accountTree: string[] } | null> {
     const { entities, raw } = await this.repo()
       .createQueryBuilder('b')
       .innerJoin(AccountEntity, 'a', 'a.id = b.account_id AND a.deleted_at IS NULL')
       .addSelect(`a.doc -> 'max_message_count'`, 'account_max_message_count')
       .addSelect(`a.doc -> 'max_message_length'`, 'account_max_message_length')
+      .addSelect('a.tree', 'account_tree')
       .where('b.account_id = :accountId AND b.id = :id', { accountId, id })
-      .getRawAndEntities<{ account_max_message_count: unknown; account_max_message_length: unknown }>();
+      .getRawAndEntities<{
+        account_max_message_count: unknown;
+        account_max_message_length: unknown;
+        account_tree: string[];
+      }>();
     if (!entities.length) return null;
     return {
       box: entities[0],
+      accountTree: raw[0].account_tree,
       defaults: {
         maxMessageCount: raw[0].account_max_message_count,
         maxMessageLength: raw[0].account_max_message_length,

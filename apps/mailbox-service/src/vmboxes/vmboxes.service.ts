@@ -34,7 +34,7 @@ import {
   withoutReservedKeys,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
-import { assertAdmin, assertTenantVisible } from '../access';
+import { assertAdmin, canReach } from '../access';
 import { AccountsService, checkRevision } from '../accounts/accounts.service';
 import { SecretBox } from '../auth/secrets';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
@@ -227,9 +227,13 @@ export class VmboxesService {
    * another tenant's box, or one a user-level actor may not see, is 404 like a missing one.
    */
   async get(cmd: DocIdCommand): Promise<VmboxReply> {
-    assertTenantVisible(cmd.actor, cmd.tenantId);
     const found = await this.vmboxes.findWithAccountDefaults(cmd.tenantId, cmd.id);
-    if (!found || !canSee(cmd.actor, found.box)) throw DomainError.notFound();
+    if (
+      !found ||
+      !canReach(cmd.actor, { id: cmd.tenantId, tree: found.accountTree }) ||
+      !canSee(cmd.actor, found.box)
+    )
+      throw DomainError.notFound();
     return { ...vmboxReply(found.box), limits: effectiveLimits(found.box.doc, found.defaults) };
   }
 

@@ -1,4 +1,5 @@
 // Voicemail messages of a box: deposit, list, folder changes, move, copy, delete, audio, MWI counts.
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -64,10 +65,25 @@ export function audioFileName(e: MessageEntity, format: string): string {
     .slice(0, 19)
     .replace('T', '_')
     .replace(/:/g, '-');
-  const from = String(e.doc.caller_id_number ?? e.doc.caller_id_name ?? 'unknown')
+  const from = String(e.doc.caller_id_number || e.doc.caller_id_name || 'unknown')
     .replace(/[^A-Za-z0-9+@._-]/g, '_')
     .slice(0, 40);
   return `${when}_${from}_${e.id.slice(-8)}.${format}`;
+}
+
+/**
+ * What Kazoo fills in when a message is deposited without call details: a random hex call id (Kazoo's
+ * `kz_binary:rand_hex(16)`) and its anonymous call's `nouser@norealm` from/to, so every list entry carries
+ * every documented field. The client's own values win.
+ */
+export function kazooMessageDefaults(): JsonObject {
+  return {
+    from: 'nouser@norealm',
+    to: 'nouser@norealm',
+    caller_id_number: '',
+    caller_id_name: '',
+    call_id: randomBytes(16).toString('hex'),
+  };
 }
 
 const notFound = () => DomainError.notFound('bad identifier');
@@ -158,7 +174,14 @@ export class MessagesService {
         vmboxId: cmd.vmboxId,
         folder,
         ts,
-        doc: { ...doc, timestamp: ts, folder, length: stored?.duration_ms ?? 0, media_id: id },
+        doc: {
+          ...kazooMessageDefaults(),
+          ...doc,
+          timestamp: ts,
+          folder,
+          length: stored?.duration_ms ?? 0,
+          media_id: id,
+        },
         media: stored ?? null,
         version: 1,
         purgeAt: null,
