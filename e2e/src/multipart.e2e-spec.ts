@@ -29,7 +29,6 @@ afterAll(async () => {
 
 const messagesOf = (box: string) => `/v2/accounts/${a.accountId}/vmboxes/${box}/messages`;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const json = (b: Buffer) => JSON.parse(b.toString('utf8'));
 const meta = Buffer.from(JSON.stringify({ data: { caller_id_number: '6001', folder: 'new' } }));
 

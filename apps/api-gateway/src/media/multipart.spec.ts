@@ -93,7 +93,10 @@ describe('eachPart', () => {
   });
 
   it('keeps binary bytes, CRLFs and near-boundaries inside a part', async () => {
-    const audio = Buffer.concat([Buffer.from('\r\n--A\r\n-B\r\n--\r\n-'), Buffer.from([0, 255, 13, 10, 45, 45])]);
+    const audio = Buffer.concat([
+      Buffer.from('\r\n--A\r\n-B\r\n--\r\n-'),
+      Buffer.from([0, 255, 13, 10, 45, 45]),
+    ]);
     const body = Buffer.concat([
       Buffer.from('--B\r\nContent-Type: audio/wav\r\n\r\n'),
       audio,
