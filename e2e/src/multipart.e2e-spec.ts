@@ -3,6 +3,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -260,5 +261,49 @@ describe('multipart/mixed as real clients send it (issue 10 item 5)', () => {
     expect(r.status).toBe(200);
     expect(json(r.body).data.length).toBe(2000);
     expect(sha(await audioOf(box, m.media_id))).toBe(sha(wav));
+  });
+});
+
+/** Sends the head and part of a body, then hangs up: a client that goes away mid-upload. */
+function hangUp(path: string, contentType: string, partial: Buffer, declared: number): Promise<void> {
+  const u = new URL(stack.baseUrl);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(u.port), u.hostname, () => {
+      sock.write(
+        `PUT ${path} HTTP/1.1\r\nHost: ${u.host}\r\nX-Auth-Token: ${a.token}\r\n` +
+          `Content-Type: ${contentType}\r\nContent-Length: ${declared}\r\n\r\n`,
+      );
+      sock.write(partial, () => setTimeout(() => (sock.destroy(), resolve()), 30));
+    });
+    sock.on('error', reject);
+  });
+}
+
+describe('a client that hangs up mid-upload', () => {
+  it('leaves the gateway up and keeps nothing, multipart create and raw', async () => {
+    const box = await createBox(stack, a);
+    const wav = wavFile(3);
+    const head = Buffer.concat([
+      Buffer.from('--BND\r\ncontent-type: application/json\r\n\r\n'),
+      meta,
+      Buffer.from('\r\n--BND\r\ncontent-type: audio/wav\r\n\r\n'),
+    ]);
+    // cut in the JSON part (before BeginUpload), and in the audio (while streaming to the store)
+    for (const cut of [20, head.length + 5000])
+      await hangUp(
+        messagesOf(box),
+        'multipart/mixed; boundary=BND',
+        Buffer.concat([head, wav]).subarray(0, cut),
+        200000,
+      );
+    const m = (await stack.request('PUT', messagesOf(box), { token: a.token, body: { data: {} } })).body.data;
+    // raw: gone during the BeginUpload round trip, and mid-stream
+    for (const cut of [0, 5000])
+      await hangUp(`${messagesOf(box)}/${m.media_id}/raw`, 'audio/wav', wav.subarray(0, cut), 200000);
+    await new Promise((r) => setTimeout(r, 300));
+    await expectAlive();
+    const list = (await stack.request('GET', messagesOf(box), { token: a.token })).body.data;
+    expect(list).toHaveLength(1);
+    expect(list[0].length).toBe(0);
   });
 });
