@@ -87,6 +87,19 @@ describe('a truncated multipart body (issue 8 item 1)', () => {
     await expectAlive();
   });
 
+  it('an empty or boundary-less multipart body answers 400', async () => {
+    const box = await createBox(stack, a);
+    for (const [ct, b] of [
+      ['multipart/mixed; boundary=B', ''],
+      ['multipart/mixed', '--B\r\n\r\n{}\r\n--B--'],
+      ['multipart/mixed; boundary=B', '--B--'],
+    ]) {
+      const r = await put(messagesOf(box), ct, Buffer.from(b));
+      expect(r.status).toBe(400);
+      expect(json(r.body)).toMatchObject({ status: 'error', error: '400' });
+    }
+  });
+
   it('a truncated body on PUT .../raw answers 400 and the audio is not attached', async () => {
     const box = await createBox(stack, a);
     const m = (await stack.request('PUT', messagesOf(box), { token: a.token, body: { data: {} } })).body.data;

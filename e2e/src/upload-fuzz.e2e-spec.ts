@@ -16,7 +16,7 @@ import {
   wavFile,
 } from './messages.helpers';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 70);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 // the long run takes as long as it needs; the bounded one stays within the usual test timeout
 const TIMEOUT_MS = Math.max(60000, RUNS * 200);

@@ -175,7 +175,8 @@ export class MessagesController {
         201,
       );
     }
-    if (!(body instanceof Readable)) throw unsupportedAudio();
+    if (!(body instanceof Readable))
+      throw new DomainError(ErrorCode.BadRequest, 'the multipart body is empty');
     let doc: JsonObject | undefined;
     let ticket: MessageUploadTicket | undefined;
     const onePartEach = () => new DomainError(ErrorCode.BadRequest, 'send one JSON part and one audio part');
