@@ -36,7 +36,7 @@ function shutdown(code, why) {
 process.on('SIGINT', () => void shutdown(0, '\nstopping Voxmail (Ctrl-C)...'));
 process.on('SIGTERM', () => void shutdown(0, 'stopping Voxmail (SIGTERM)...'));
 // last resort if this process ends some other way: the apps run in their own process groups
-process.on('exit', () => apps.forEach((a) => !a.exited && a.kill('SIGKILL')));
+process.on('exit', () => apps.forEach((s) => s.app && !s.app.exited && s.app.kill('SIGKILL')));
 
 async function main() {
   const started = Date.now();
@@ -66,22 +66,21 @@ async function main() {
   }
 
   say(`starting ${defs.map((d) => d.name).join(', ')}; logs in ${path.relative(ROOT, logDir)}/<app>.log`);
+  // each app runs under a supervisor: one that dies is shown loudly and restarted with backoff
+  // (0.5 s doubling to 30 s, back to 0.5 s once it stayed up a minute); Ctrl-C stops them all
+  const { Supervisor } = require('./lib/supervisor');
   apps = defs.map(
     (d) =>
-      new AppProcess(d, {
-        logDir,
-        echoAll: process.env.VOXMAIL_LOG_ECHO === 'all',
-        onUnexpectedExit: (app, code, signal) => {
-          const lines = app
-            .lastLines(20)
-            .map((l) => `    ${l}`)
-            .join('\n');
-          void shutdown(
-            1,
-            `${app.name} exited unexpectedly (${code ?? signal}); its last lines:\n${lines}\nstopping everything`,
-          );
-        },
-      }),
+      new Supervisor(
+        d.name,
+        (onUnexpectedExit) =>
+          new AppProcess(d, {
+            logDir,
+            echoAll: process.env.VOXMAIL_LOG_ECHO === 'all',
+            onUnexpectedExit,
+          }),
+        { say },
+      ),
   );
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -92,8 +91,8 @@ async function main() {
     for (const a of failed) {
       const reason = results[apps.indexOf(a)].reason.message;
       say(`${a.name} is not ready after ${READY_TIMEOUT_MS / 1000} s: ${reason}`);
-      const lines = a.lastLines(20);
-      say(`  last lines of ${path.relative(ROOT, a.logFile)}:${lines.length ? '' : ' (none yet)'}`);
+      const lines = a.app.lastLines(20);
+      say(`  last lines of ${path.relative(ROOT, a.app.logFile)}:${lines.length ? '' : ' (none yet)'}`);
       for (const l of lines) say(`    ${l}`);
     }
     return shutdown(1, 'stopping everything');
@@ -109,7 +108,7 @@ async function main() {
     `  log in:  curl -s -X PUT ${baseUrl}/v2/api_auth -H 'content-type: application/json' -d '{"data":{"api_key":"${key}"}}'`,
   );
   say(`  logs:    ${path.relative(ROOT, logDir)}/<app>.log (warnings and errors also show here)`);
-  say('  Ctrl-C stops everything.');
+  say('  an app that dies is restarted (with backoff) and its crash shown here; Ctrl-C stops everything.');
 }
 
 main().catch((e) => {

@@ -175,15 +175,21 @@ export class MessagesController {
         201,
       );
     }
+    if (!(body instanceof Readable))
+      throw new DomainError(ErrorCode.BadRequest, 'the multipart body is empty');
     let doc: JsonObject | undefined;
     let ticket: MessageUploadTicket | undefined;
+    const onePartEach = () => new DomainError(ErrorCode.BadRequest, 'send one JSON part and one audio part');
     try {
-      await eachPart(body as Readable, contentType!, req.headers, async (part) => {
-        if (isJsonPart(part) && doc === undefined && !ticket) {
+      // parts in either order: with the JSON part first its metadata is checked before any audio is
+      // taken; with the audio first, when the message is created (the audio is never held to wait)
+      await eachPart(body, contentType!, async (part) => {
+        if (isJsonPart(part)) {
+          if (doc !== undefined) throw onePartEach();
           doc = dataOf(await readJsonPart(part.stream));
           return;
         }
-        if (ticket) throw new DomainError(ErrorCode.BadRequest, 'send one JSON part and one audio part');
+        if (ticket) throw onePartEach();
         ticket = await this.bus.executeMedia<MessageUploadTicket>(Subjects.Message.BeginUpload, {
           ...box,
           doc: doc ?? {},
@@ -318,7 +324,7 @@ export class MessagesController {
       const contentType = req.headers['content-type'];
       if (isMultipart(contentType)) {
         let seen = false;
-        await eachPart(body, contentType!, req.headers, async (part) => {
+        await eachPart(body, contentType!, async (part) => {
           if (seen || isJsonPart(part)) return void part.stream.resume();
           seen = true;
           await uploadThroughGate(part.stream, ticket.url, ticket.maxBytes);

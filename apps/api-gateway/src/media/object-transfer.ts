@@ -31,6 +31,11 @@ export async function uploadThroughGate(
   maxBytes: number,
   contentLength?: number,
 ): Promise<AudioGate> {
+  // a source that failed while its handler awaited a service would never end: fail now
+  if (source.destroyed || source.errored)
+    throw source.errored instanceof DomainError
+      ? source.errored
+      : new DomainError(ErrorCode.BadRequest, 'the request body was cut off');
   const gate = new AudioGate(maxBytes);
   const u = new URL(url);
   let gateError: unknown;

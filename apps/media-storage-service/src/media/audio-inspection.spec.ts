@@ -92,3 +92,33 @@ describe('inspectAudio', () => {
     expect(r.format).toBeUndefined();
   });
 });
+
+describe('inspectAudio when the store stream fails', () => {
+  // the object store connection can drop mid-object: the read must fail as a retryable error, never
+  // as an uncaught stream error (which stops the service for every tenant) nor hang
+  const failingAfter = (head: Buffer) =>
+    new Readable({
+      read() {
+        if (this.readableLength === 0 && !(this as { sent?: boolean }).sent) {
+          (this as { sent?: boolean }).sent = true;
+          this.push(head);
+        } else setImmediate(() => this.destroy(new Error('socket hang up')));
+      },
+    });
+
+  it.each([
+    ['wav', wavFile(2)],
+    ['gsm', gsmFile(2)],
+    ['mp3', mp3File(2)],
+  ])('rejects for %s audio cut off mid-object', async (_f, audio) => {
+    await expect(inspectAudio(failingAfter(audio.subarray(0, 6000)))).rejects.toMatchObject({
+      code: 'service_unavailable',
+    });
+  });
+
+  it('does not fail later for a non-audio object whose stream is destroyed', async () => {
+    const r = await inspectAudio(failingAfter(executableFile(8000)));
+    expect(r.format).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 50));
+  });
+});

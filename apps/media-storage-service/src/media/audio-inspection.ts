@@ -1,9 +1,16 @@
 // Reads an audio object once: recognises its format from the first bytes, hashes it and measures its length.
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import { parseStream } from 'music-metadata';
-import { AudioFormat, CONTENT_TYPE_OF, SNIFF_BYTES, sniffAudio } from '@voxmail/contracts';
+import {
+  AudioFormat,
+  CONTENT_TYPE_OF,
+  DomainError,
+  ErrorCode,
+  SNIFF_BYTES,
+  sniffAudio,
+} from '@voxmail/contracts';
 
 export interface AudioInspection {
   /** Undefined when the bytes are not audio of a supported format. */
@@ -18,22 +25,37 @@ export interface AudioInspection {
 const GSM_FRAME_BYTES = 33;
 const GSM_FRAME_MS = 20;
 
+const readFailed = () =>
+  new DomainError(ErrorCode.ServiceUnavailable, 'the audio could not be read from the store; retry later', {
+    retry_after_s: 1,
+  });
+
 export async function inspectAudio(source: Readable, knownSize?: number): Promise<AudioInspection> {
+  // the store's stream can fail at any point (connection dropped): every stream below has its errors
+  // taken by a pipeline or a try, so a failure is this call's rejection, never an uncaught error
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const head: Buffer[] = [];
   let headLen = 0;
   let ended = false;
-  while (headLen < SNIFF_BYTES) {
-    const r = await it.next();
-    if (r.done) {
-      ended = true;
-      break;
+  try {
+    while (headLen < SNIFF_BYTES) {
+      const r = await it.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      head.push(r.value);
+      headLen += r.value.length;
     }
-    head.push(r.value);
-    headLen += r.value.length;
+  } catch {
+    throw readFailed();
   }
   const headBuf = Buffer.concat(head);
   const sniffed = sniffAudio(headBuf, ended);
+  if (!sniffed || sniffed === 'need_more') {
+    source.destroy();
+    return { sha256: '', size: headLen };
+  }
   const hash = createHash('sha256');
   let size = 0;
   const whole = Readable.from(
@@ -47,24 +69,22 @@ export async function inspectAudio(source: Readable, knownSize?: number): Promis
       }
     })(),
   );
-  const tapped = whole.pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    }),
-  );
-  if (!sniffed || sniffed === 'need_more') {
-    source.destroy();
-    tapped.destroy();
-    return { sha256: '', size: headLen };
-  }
+  const tapped = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  // a failed read destroys `tapped` too, which ends the parser's and our own wait on it
+  let readError: unknown;
+  const copied = pipeline(whole, tapped).catch((e: unknown) => {
+    readError = e;
+  });
   let durationMs: number | undefined;
   if (sniffed.format === 'gsm') {
     tapped.resume();
-    await finished(tapped);
+    await copied;
     durationMs = Math.floor(size / GSM_FRAME_BYTES) * GSM_FRAME_MS;
   } else {
     try {
@@ -81,8 +101,9 @@ export async function inspectAudio(source: Readable, knownSize?: number): Promis
     }
     // the parser may stop early (it had what it needed): read the rest for the hash and size
     tapped.resume();
-    await finished(tapped).catch(() => undefined);
+    await copied;
   }
+  if (readError !== undefined) throw readFailed();
   return {
     format: sniffed.format,
     contentType: sniffed.contentType,

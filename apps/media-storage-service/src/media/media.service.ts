@@ -234,6 +234,8 @@ export class MediaService {
       const p = spawn(this.settings.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       p.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
+      // a pipe error is followed by 'close' with a failing code: it must not be an uncaught error
+      p.stderr.on('error', () => undefined);
       p.on('error', (e) => {
         this.log.error(`ffmpeg could not start: ${e.message}`);
         reject(
