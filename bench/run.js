@@ -87,7 +87,7 @@ async function main() {
       const started = [];
       for (const name of names) {
         const base = defs.find((d) => d.name === name);
-        const def = { ...base, env: { ...base.env }, name: `${name}-2` };
+        const def = { ...base, env: { ...base.env }, name: `${name}-2`, app: name };
         def.port = await freePort();
         def.env[name === 'api-gateway' ? 'PORT' : 'HEALTH_PORT'] = String(def.port);
         if (name === 'api-gateway') def.env.PUBLIC_BASE_URL = `http://127.0.0.1:${def.port}`;

@@ -97,12 +97,16 @@ class AppProcess {
     const log = fs.createWriteStream(this.logFile, { flags: 'a' });
     log.write(`\n--- ${new Date().toISOString()} starting ${def.name}\n`);
     // own process group: a Ctrl-C in the terminal reaches the supervisor only, which stops the apps in order
-    this.child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', def.name, 'src', 'main.js')], {
-      cwd: ROOT,
-      env: def.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    this.child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'dist', 'apps', def.app ?? def.name, 'src', 'main.js')],
+      {
+        cwd: ROOT,
+        env: def.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     this.exitPromise = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exited = true;

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ListQuery, Page } from '@voxmail/contracts';
-import { keysetPage } from '@voxmail/persistence';
+import { getPlainOne, keysetPage } from '@voxmail/persistence';
 import { AccountEntity } from './account.entity';
 
 @Injectable()
@@ -15,15 +15,18 @@ export class AccountsRepository {
   }
 
   findActive(id: string, m?: EntityManager): Promise<AccountEntity | null> {
-    return this.repo(m).createQueryBuilder('a').where('a.id = :id AND a.deleted_at IS NULL', { id }).getOne();
+    return getPlainOne(
+      this.repo(m).createQueryBuilder('a').where('a.id = :id AND a.deleted_at IS NULL', { id }),
+    );
   }
 
   lockActive(id: string, m: EntityManager): Promise<AccountEntity | null> {
-    return this.repo(m)
-      .createQueryBuilder('a')
-      .setLock('pessimistic_write')
-      .where('a.id = :id AND a.deleted_at IS NULL', { id })
-      .getOne();
+    return getPlainOne(
+      this.repo(m)
+        .createQueryBuilder('a')
+        .setLock('pessimistic_write')
+        .where('a.id = :id AND a.deleted_at IS NULL', { id }),
+    );
   }
 
   findOperator(m?: EntityManager): Promise<AccountEntity | null> {
@@ -31,10 +34,9 @@ export class AccountsRepository {
   }
 
   findByApiKeyHash(hash: string): Promise<AccountEntity | null> {
-    return this.repo()
-      .createQueryBuilder('a')
-      .where('a.api_key_hash = :hash AND a.deleted_at IS NULL', { hash })
-      .getOne();
+    return getPlainOne(
+      this.repo().createQueryBuilder('a').where('a.api_key_hash = :hash AND a.deleted_at IS NULL', { hash }),
+    );
   }
 
   findByNameOrRealm(name: string | undefined, realm: string | undefined): Promise<AccountEntity[]> {
