@@ -17,6 +17,8 @@ const {
 } = require('../scripts/lib/workspace');
 const { measure, load, figure } = require('./lib');
 
+// the apps log as deployed (one access line per request at info) unless BENCH_LOG_LEVEL says otherwise
+const logLevel = process.env.BENCH_LOG_LEVEL || 'info';
 const PROFILED = ['api-gateway', 'mailbox-service', 'message-service'];
 const profileDir = process.env.BENCH_CPU_PROFILE && path.resolve(process.env.BENCH_CPU_PROFILE);
 
@@ -58,14 +60,14 @@ async function main() {
     const defs = appDefinitions({
       infra: { ...infra, databaseUrl },
       secrets,
-      env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: String(port), LOG_LEVEL: logLevel },
     });
     for (const def of defs) {
       if (def.name !== 'api-gateway') {
         def.port = await freePort();
         def.env.HEALTH_PORT = String(def.port);
       }
-      def.env.LOG_LEVEL = 'warn';
+      def.env.LOG_LEVEL = logLevel;
       // the benchmark measures the request path, not the login rate limiter
       def.env.AUTH_FAILURE_LIMIT = '100000';
       if (profileDir && PROFILED.includes(def.name)) {
