@@ -242,7 +242,8 @@ module.exports = {
           body: mp.body,
         };
       },
-      { connections: WRITES, expectStatus: 201 },
+      // a deposit takes hundreds of milliseconds: a longer window, so the figure is not a handful of calls
+      { connections: WRITES, expectStatus: 201, seconds: 8 },
     );
     const depositFloor = await measure(
       async (i) => {
@@ -265,7 +266,7 @@ module.exports = {
           await outboxRow(c, 'message', `voxmail.evt.${t.accountId}.message.deposited`, { id, data: doc });
         })();
       },
-      { concurrency: WRITES },
+      { concurrency: WRITES, seconds: 8 },
     );
     figures.push(
       figure(
