@@ -2,7 +2,7 @@
 // rows come back as the driver parses them and are copied onto the entity's shape column by column.
 // TypeORM's entity transformer (alias maps, relation joins, per-column prepareHydratedValue) was the
 // largest share of mailbox-service's CPU profile on GET account (bench/PROFILE.md).
-import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 interface Plan {
@@ -73,4 +73,29 @@ export async function getPlainMany<T extends ObjectLiteral>(qb: SelectQueryBuild
 export async function getPlainOne<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Promise<T | null> {
   const rows = await getPlainMany(qb.limit(1));
   return rows[0] ?? null;
+}
+
+/** A fixed read on one entity: its column list written once, rows mapped as `getPlainMany` maps them. */
+export interface PlainSelect<T> {
+  /** `"a"."id" AS "c0", …` for `SELECT ${columns} FROM … a WHERE …`. */
+  columns: string;
+  map(rows: Record<string, unknown>[]): T[];
+}
+
+/**
+ * For the hottest reads (one row by key on every request): the SQL is a constant string, so not even
+ * the query builder runs per request; what comes back is exactly what `getPlainMany` would give.
+ */
+export function plainSelect<T extends ObjectLiteral>(
+  ds: { getMetadata(target: new () => T): EntityMetadata },
+  entity: new () => T,
+  alias: string,
+): PlainSelect<T> {
+  const meta = ds.getMetadata(entity);
+  const plan: Plan = {
+    alias,
+    columns: meta.columns.map((c, i) => ({ property: c.propertyName, key: `c${i}`, from: fromOf(c) })),
+  };
+  const columns = meta.columns.map((c, i) => `"${alias}"."${c.databaseName}" AS "c${i}"`).join(', ');
+  return { columns, map: (rows) => rows.map((r) => toEntity<T>(r, plan, entity.prototype as object)) };
 }

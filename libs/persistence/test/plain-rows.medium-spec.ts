@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Column, CreateDateColumn, DataSource, Entity, PrimaryColumn } from 'typeorm';
-import { createDataSource, getPlainMany, getPlainOne, getPlainRows } from '../src';
+import { createDataSource, getPlainMany, getPlainOne, getPlainRows, plainSelect } from '../src';
 
 @Entity({ name: 'things' })
 class Thing {
@@ -78,4 +78,16 @@ test('getPlainRows adds expressions beside the entity', async () => {
   const [row] = await getPlainRows(ofTenant().andWhere("t.id = 'a'"), { name: `t.doc ->> 'name'` });
   expect(row.raw.name).toBe('A');
   expect(row.entity.doc).toEqual({ name: 'A', n: [1, { x: null }] });
+});
+
+test('plainSelect, a constant SQL string, maps rows as getMany does', async () => {
+  const sel = plainSelect(ds, Thing, 't');
+  const rows = await ds.query(
+    `SELECT ${sel.columns} FROM "${schema}".things t WHERE t.tenant_id = $1 ORDER BY t.id`,
+    [tenant],
+  );
+  const plain = sel.map(rows);
+  expect(plain).toEqual(await ofTenant().getMany());
+  expect(plain[0]).toBeInstanceOf(Thing);
+  expect(sel.map([])).toEqual([]);
 });
