@@ -1,5 +1,7 @@
-// Shared by the benchmarks: a bounded load loop that measures throughput and latency percentiles.
+// Shared by the benchmarks: the HTTP load generator (autocannon, latencies recorded in full precision),
+// a bounded in-process loop for the floors, and the shape of a figure beside its floor.
 'use strict';
+const autocannon = require('autocannon');
 
 function percentile(sorted, p) {
   if (!sorted.length) return NaN;
@@ -9,23 +11,33 @@ function percentile(sorted, p) {
 
 const round = (n) => Math.round(n * 100) / 100;
 
+function summary(lat, seconds, concurrency, extra = {}) {
+  lat.sort((a, b) => a - b);
+  return {
+    requests: lat.length,
+    concurrency,
+    seconds: round(seconds),
+    rps: round(lat.length / seconds),
+    p50_ms: round(percentile(lat, 50)),
+    p99_ms: round(percentile(lat, 99)),
+    ...extra,
+  };
+}
+
 /**
- * Runs `fn` `requests` times with `concurrency` callers in flight (after a short warm-up that is not
- * counted) and returns throughput and latency percentiles in milliseconds.
+ * Runs `fn` with `concurrency` callers in flight for `seconds` (after `warmupSeconds` not counted) and
+ * returns throughput (or `requests` calls, when given) and latency percentiles in milliseconds. Used for the floors (database and object
+ * store work run from this process) and for calls autocannon cannot express.
  */
-async function measure(
-  fn,
-  { requests = 500, concurrency = 8, warmup = Math.min(50, Math.ceil(requests / 10)) } = {},
-) {
-  let next = 0;
-  const run = async (count, record) => {
+async function measure(fn, { seconds = 4, concurrency = 32, warmupSeconds = 1, requests } = {}) {
+  const run = async (forSeconds, record, count = Infinity) => {
     const lat = [];
+    const end = process.hrtime.bigint() + BigInt(Math.round(forSeconds * 1e9));
+    let i = 0;
     const worker = async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= count) return;
+      while (i < count && process.hrtime.bigint() < end) {
         const t0 = process.hrtime.bigint();
-        await fn(i);
+        await fn(i++);
         if (record) lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
       }
     };
@@ -33,17 +45,97 @@ async function measure(
     await Promise.all(Array.from({ length: concurrency }, worker));
     return { lat, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
   };
-  await run(warmup, false);
-  next = 0;
-  const { lat, seconds } = await run(requests, true);
-  lat.sort((a, b) => a - b);
+  if (warmupSeconds > 0) await run(warmupSeconds, false, requests ? Math.ceil(requests / 10) : Infinity);
+  // a fixed number of requests (the scale figures) or a fixed time (the hot-path figures)
+  const { lat, seconds: took } = await run(requests ? 600 : seconds, true, requests ?? Infinity);
+  return summary(lat, took, concurrency);
+}
+
+/**
+ * HTTP load with autocannon against one or more base URLs (connections split evenly between them, as
+ * a load balancer in front of replicas would). autocannon's own histogram keeps whole milliseconds, so
+ * latencies are taken from its per-response event at full precision. Any answer other than
+ * `expectStatus` fails the figure: a fast error is not a result.
+ *
+ * `request` is `{method, path, headers, body}` or a function `(i) => {...}` for a body per request.
+ */
+async function load(
+  urls,
+  request,
+  { seconds = 4, connections = 32, warmupSeconds = 1, expectStatus = 200, overallRate } = {},
+) {
+  urls = Array.isArray(urls) ? urls : [urls];
+  const one = async (forSeconds, record) => {
+    const lat = [];
+    const bad = {};
+    let errors = 0;
+    let n = 0;
+    const per = urls.map(
+      (_, k) => Math.floor(connections / urls.length) + (k < connections % urls.length ? 1 : 0),
+    );
+    const t0 = process.hrtime.bigint();
+    await Promise.all(
+      urls.map((url, k) => {
+        const opts = {
+          url,
+          connections: per[k],
+          duration: forSeconds,
+          pipelining: 1,
+          timeout: 10,
+        };
+        // a paced load: the rate is shared between the URLs as the connections are
+        if (overallRate) opts.overallRate = Math.max(1, Math.round(overallRate / urls.length));
+        if (typeof request === 'function') {
+          opts.requests = [
+            {
+              setupRequest: (req) => {
+                const r = request(n++);
+                return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body };
+              },
+            },
+          ];
+        } else {
+          Object.assign(opts, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            requests: [{ method: request.method, path: request.path }],
+          });
+        }
+        return new Promise((resolve, reject) => {
+          const inst = autocannon(opts, (err, res) => (err ? reject(err) : resolve(res)));
+          inst.on('response', (_client, status, _bytes, ms) => {
+            if (status !== expectStatus) bad[status] = (bad[status] || 0) + 1;
+            else if (record) lat.push(ms);
+          });
+          inst.on('reqError', () => errors++);
+        });
+      }),
+    );
+    const took = Number(process.hrtime.bigint() - t0) / 1e9;
+    return { lat, took, bad, errors };
+  };
+  if (warmupSeconds > 0) await one(warmupSeconds, false);
+  const { lat, took, bad, errors } = await one(seconds, true);
+  if (errors || Object.keys(bad).length) {
+    throw new Error(
+      `load on ${request.path ?? 'requests'}: ${errors} errors, unexpected statuses ${JSON.stringify(bad)}`,
+    );
+  }
+  return summary(lat, took, connections);
+}
+
+/** A figure beside its floor (both measured in this run): throughput share and latency multiple. */
+function figure(name, via, measured, floorWhat, floor, extra = {}) {
   return {
-    requests,
-    concurrency,
-    rps: round(requests / seconds),
-    p50_ms: round(percentile(lat, 50)),
-    p99_ms: round(percentile(lat, 99)),
+    figure: name,
+    via,
+    ...measured,
+    floor: { what: floorWhat, ...floor },
+    ratio_rps: round(measured.rps / floor.rps),
+    ratio_p50: round(measured.p50_ms / floor.p50_ms),
+    ...extra,
   };
 }
 
-module.exports = { measure, percentile, round };
+module.exports = { measure, load, figure, percentile, round };

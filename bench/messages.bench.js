@@ -1,49 +1,11 @@
-// Issue 5's figures: (1) multipart deposit of a 30 s WAV and list through the gateway, beside a direct
-// object-store PUT plus a PostgreSQL insert; (2) the gateway's peak RSS while 32 clients upload 8 MB each;
-// (3) list p50 at 100 and at 100,000 messages in one box.
+// Issue 5's scale figures (the deposit and list beside their floors are in hotpath.bench.js): the
+// gateway's peak RSS while 32 clients upload 8 MB each; list p50 at 100 and at 100,000 messages in a box.
 'use strict';
 const { randomBytes } = require('node:crypto');
 const { readFileSync } = require('node:fs');
+const { wavFile } = require('./wav');
 
 const GREGORIAN_OFFSET = 62167219200;
-
-/** PCM 16-bit mono WAV of `seconds` at 8 kHz (a quiet square wave). */
-function wavFile(seconds, sampleRate = 8000) {
-  const samples = Math.round(seconds * sampleRate);
-  const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) data.writeInt16LE(((i >> 4) & 1) === 0 ? 300 : -300, i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVE', 8, 'latin1');
-  h.write('fmt ', 12, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
-
-function multipartMixed(json, audio) {
-  const boundary = `----voxmailbench${randomBytes(8).toString('hex')}`;
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="message.json"\r\nContent-Type: application/json\r\n\r\n`,
-    ),
-    Buffer.from(JSON.stringify(json)),
-    Buffer.from(
-      `\r\n--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="voice.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
-    ),
-    audio,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { contentType: `multipart/mixed; boundary=${boundary}`, body };
-}
 
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -69,82 +31,9 @@ async function createBox(ctx, t) {
 module.exports = {
   name: 'messages',
   async run(ctx) {
-    const { request, measure, pg, s3 } = ctx;
+    const { request, measure, pg } = ctx;
     const t = await ctx.createTenant();
     const figures = [];
-
-    // (1) deposit: one multipart PUT (JSON + 30 s WAV) → gateway → presigned PUT → commit → insert + events
-    const wav30 = wavFile(30);
-    const box = await createBox(ctx, t);
-    const deposit = await measure(
-      async (i) => {
-        const mp = multipartMixed(
-          { data: { caller_id_number: String(1000 + i), from: `${i}@bench` } },
-          wav30,
-        );
-        const r = await request('PUT', `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`, {
-          token: t.token,
-          headers: { 'Content-Type': mp.contentType },
-          raw: mp.body,
-        });
-        if (r.status !== 201 || r.body.data.length !== 30000) throw new Error(`deposit answered ${r.status}`);
-      },
-      { requests: 120, concurrency: 8 },
-    );
-    await pg.query(
-      `CREATE TABLE IF NOT EXISTS public.bench_message_floor (id text PRIMARY KEY, doc jsonb NOT NULL)`,
-    );
-    const depositFloor = await measure(
-      async (i) => {
-        const id = randomBytes(16).toString('hex');
-        await s3.client.putObject(s3.bucket, `bench-floor/${id}`, wav30, wav30.length, {
-          'Content-Type': 'audio/wav',
-        });
-        await pg.query(`INSERT INTO public.bench_message_floor (id, doc) VALUES ($1, $2)`, [
-          id,
-          { caller_id_number: String(i), length: 30000 },
-        ]);
-      },
-      { requests: 120, concurrency: 8 },
-    );
-    figures.push({
-      figure: 'deposit_multipart_30s_wav',
-      via: 'HTTP multipart/mixed → gateway (streamed to a presigned PUT) → media commit (read back, sha256, duration) → message insert + events',
-      wav_bytes: wav30.length,
-      ...deposit,
-      floor: { what: 'direct object-store PUT of the same WAV + one PostgreSQL insert', ...depositFloor },
-      ratio_p50: round(deposit.p50_ms / depositFloor.p50_ms),
-    });
-
-    const list = await measure(
-      async () => {
-        const r = await request('GET', `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`, {
-          token: t.token,
-        });
-        if (r.status !== 200 || r.body.data.length !== 50) throw new Error(`list answered ${r.status}`);
-      },
-      { requests: 600, concurrency: 8 },
-    );
-    const listFloor = await measure(
-      () =>
-        pg.query(
-          `SELECT doc FROM message.messages WHERE tenant_id = $1 AND vmbox_id = $2 AND folder <> 'deleted'
-            ORDER BY ts DESC, id DESC LIMIT 51`,
-          [t.accountId, box],
-        ),
-      { requests: 600, concurrency: 8 },
-    );
-    figures.push({
-      figure: 'list_first_page',
-      via: 'HTTP → gateway → NATS → message-service (box check via mailbox-service) → PostgreSQL',
-      ...list,
-      floor: { what: 'the same page query on a pooled pg client', ...listFloor },
-      ratio_p50: round(list.p50_ms / listFloor.p50_ms),
-    });
-    const floorObjects = [];
-    for await (const o of s3.client.listObjectsV2(s3.bucket, 'bench-floor/', true)) floorObjects.push(o.name);
-    await s3.client.removeObjects(s3.bucket, floorObjects);
-    await pg.query(`DROP TABLE IF EXISTS public.bench_message_floor`);
 
     // (2) the gateway's memory while 32 clients upload 8 MB each at once
     const big = wavFile(262, 16000); // 8,384,044 bytes

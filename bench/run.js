@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: builds, brings up a private stack (own NATS, own database `voxmail_bench`, embedded S3
 // unless S3_ENDPOINT), runs every bench/*.bench.js and prints one JSON document: each figure beside the
-// floor it is compared with, measured in the same run.
+// floor it is compared with, measured in the same run. `npm run bench -- hotpath` runs one file.
+// BENCH_CPU_PROFILE=<dir> also writes a V8 CPU profile of the gateway, mailbox-service and
+// message-service taken while the benchmarks run (bench/profile-summary.js turns them into tables).
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -13,11 +15,17 @@ const {
   loadSecrets,
   testingLib,
 } = require('../scripts/lib/workspace');
-const { measure } = require('./lib');
+const { measure, load, figure } = require('./lib');
+
+// the apps log as deployed (one access line per request at info) unless BENCH_LOG_LEVEL says otherwise
+const logLevel = process.env.BENCH_LOG_LEVEL || 'info';
+const PROFILED = ['api-gateway', 'mailbox-service', 'message-service'];
+const profileDir = process.env.BENCH_CPU_PROFILE && path.resolve(process.env.BENCH_CPU_PROFILE);
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
 async function main() {
+  const loadAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
   ensureInstalled();
   ensureBuilt();
   const { appDefinitions, AppProcess } = require('../scripts/lib/apps');
@@ -30,7 +38,7 @@ async function main() {
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.bench.js'))
     .filter((f) => !only.length || only.some((o) => f.startsWith(o)))
-    .sort((a, b) => (a.startsWith('identity') ? -1 : b.startsWith('identity') ? 1 : a.localeCompare(b)));
+    .sort((a, b) => (a.startsWith('hotpath') ? -1 : b.startsWith('hotpath') ? 1 : a.localeCompare(b)));
 
   const infra = await ensureInfrastructure({
     dataDir: path.join(DATA_DIR, 'bench'),
@@ -43,33 +51,59 @@ async function main() {
   const apps = [];
   let pg;
   try {
-    const databaseUrl = await createTestDatabase(infra.databaseUrl, 'voxmail_bench');
+    const databaseUrl = await createTestDatabase(
+      infra.databaseUrl,
+      process.env.VOXMAIL_BENCH_DATABASE || 'voxmail_bench', // own name when several share a server
+    );
     const secrets = loadSecrets();
     const port = await freePort();
     const defs = appDefinitions({
       infra: { ...infra, databaseUrl },
       secrets,
-      env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: String(port), LOG_LEVEL: logLevel },
     });
     for (const def of defs) {
       if (def.name !== 'api-gateway') {
         def.port = await freePort();
         def.env.HEALTH_PORT = String(def.port);
       }
-      def.env.LOG_LEVEL = 'warn';
+      def.env.LOG_LEVEL = logLevel;
       // the benchmark measures the request path, not the login rate limiter
       def.env.AUTH_FAILURE_LIMIT = '100000';
+      if (profileDir && PROFILED.includes(def.name)) {
+        def.env.BENCH_CPU_PROFILE = profileDir;
+        def.env.BENCH_APP_NAME = def.name;
+        def.env.NODE_OPTIONS = `${def.env.NODE_OPTIONS ?? ''} --require ${path.join(__dirname, 'cpu-profile.js')}`;
+      }
     }
     const logDir = path.join(DATA_DIR, 'bench', 'logs');
-    for (const def of defs) {
-      apps.push(
-        new AppProcess(def, {
-          logDir,
-          out: process.stderr, // stdout carries only the JSON document
-          onUnexpectedExit: (a) => log(`${a.name} exited unexpectedly; see ${a.logFile}`),
-        }),
-      );
-    }
+    const spawnApp = (def) =>
+      new AppProcess(def, {
+        logDir,
+        out: process.stderr, // stdout carries only the JSON document
+        onUnexpectedExit: (a) => log(`${a.name} exited unexpectedly; see ${a.logFile}`),
+      });
+    for (const def of defs) apps.push(spawnApp(def));
+    /** One more replica of each named app, on ports of its own; `stop()` ends it. */
+    const startReplicas = async (names) => {
+      const started = [];
+      for (const name of names) {
+        const base = defs.find((d) => d.name === name);
+        const def = { ...base, env: { ...base.env }, name: `${name}-2`, app: name };
+        def.port = await freePort();
+        def.env[name === 'api-gateway' ? 'PORT' : 'HEALTH_PORT'] = String(def.port);
+        if (name === 'api-gateway') def.env.PUBLIC_BASE_URL = `http://127.0.0.1:${def.port}`;
+        delete def.env.NODE_OPTIONS; // replicas are not profiled
+        const app = spawnApp(def);
+        started.push(app);
+        await app.waitReady(Date.now() + 60000);
+      }
+      return started.map((app) => ({
+        name: app.name,
+        baseUrl: app.name.startsWith('api-gateway') ? `http://127.0.0.1:${app.def.port}` : undefined,
+        stop: () => app.stop(15000),
+      }));
+    };
     const deadline = Date.now() + 60000;
     await Promise.all(apps.map((a) => a.waitReady(deadline)));
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -109,7 +143,8 @@ async function main() {
       const a = await request('PUT', '/v2/api_auth', { body: { data: { api_key: k.body.data.api_key } } });
       return { accountId, name, apiKey: k.body.data.api_key, token: a.body.auth_token };
     };
-    pg = new Pool({ connectionString: databaseUrl, max: 16 });
+    // the floors' pool is sized like each service's own (libs/persistence: 10)
+    pg = new Pool({ connectionString: databaseUrl, max: 10 });
     const u = new URL(infra.s3.endpoint);
     const s3 = {
       bucket: infra.s3.bucket,
@@ -133,8 +168,17 @@ async function main() {
       s3,
       gatewayPid: gateway.child.pid,
       measure,
+      load,
+      figure,
+      startReplicas,
       log,
     };
+    const profiled = apps.filter((a) => profileDir && PROFILED.includes(a.name));
+    const signalProfiled = async () => {
+      for (const a of profiled) a.child.kill('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 300));
+    };
+    await signalProfiled(); // start
 
     const results = [];
     for (const f of files) {
@@ -149,11 +193,17 @@ async function main() {
         log(`${bench.name} failed: ${e.stack}`);
       }
     }
+    if (profiled.length) {
+      await signalProfiled(); // stop and write
+      await new Promise((r) => setTimeout(r, 2000));
+      log(`CPU profiles in ${profileDir}`);
+    }
     const out = {
       machine: {
         cpus: os.cpus().length,
         cpu: os.cpus()[0]?.model,
         memory_gib: Math.round(os.totalmem() / 2 ** 30),
+        load_average_at_start: loadAtStart,
         node: process.version,
       },
       at: new Date().toISOString(),

@@ -97,8 +97,8 @@ class AppProcess {
     const log = fs.createWriteStream(this.logFile, { flags: 'a' });
     log.write(`\n--- ${new Date().toISOString()} starting ${def.name}\n`);
     // own process group: a Ctrl-C in the terminal reaches the supervisor only, which stops the apps in order
-    // def.argv: what node runs (the app's built main.js unless a test gives another script)
-    const argv = def.argv ?? [path.join(ROOT, 'dist', 'apps', def.name, 'src', 'main.js')];
+    // def.argv: what node runs (the built main.js of def.app, or of def.name, unless a test gives a script)
+    const argv = def.argv ?? [path.join(ROOT, 'dist', 'apps', def.app ?? def.name, 'src', 'main.js')];
     this.child = spawn(process.execPath, argv, {
       cwd: ROOT,
       env: def.env,

@@ -3,9 +3,11 @@ import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } fr
 import { randomUUID } from 'node:crypto';
 import { NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
 import {
+  createInbox,
   ErrorCode as NatsErrorCode,
   headers as natsHeaders,
   JSONCodec,
+  Msg,
   NatsConnection,
   NatsError,
   Subscription,
@@ -103,67 +105,122 @@ export class ReplyInterceptor implements NestInterceptor {
 }
 
 /**
- * How the gateway and services run a command: one NATS request on the connection's shared reply inbox
- * (Nest's ClientProxy subscribes and unsubscribes an inbox per request, three writes instead of one),
- * in Nest's packet format so Nest's NATS transport serves it; bounded time, coded errors, request id
- * in the headers. No responder or no answer in time is 503 with a retry hint.
+ * How the gateway and services run a command: one NATS publish whose reply comes back on this client's
+ * own inbox subscription (`<inbox>.<n>`), in Nest's packet format so Nest's NATS transport serves it;
+ * bounded time, coded errors, request id in the headers. No responder or no answer in time is 503 with
+ * a retry hint. Not `nc.request()`: nats.js builds two NatsError objects (stack traces) for every request,
+ * 4% of the gateway's CPU under load (bench/PROFILE.md); here an error object exists only on failure.
  */
 export class CommandClient {
   private readonly codec = JSONCodec<NestPacket>();
+  private readonly pending = new Map<string, Pending>();
+  private inbox?: string;
+  private next = 0;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly timeoutMs: number,
   ) {}
 
-  async execute<T>(subject: string, payload: object, timeoutMs = this.timeoutMs): Promise<T> {
+  execute<T>(subject: string, payload: object, timeoutMs = this.timeoutMs): Promise<T> {
     const h = natsHeaders();
     const requestId = currentRequestId();
     if (requestId) h.set(REQUEST_ID_HEADER, requestId);
-    let answer: NestPacket;
-    try {
-      const msg = await this.nc.request(
-        subject,
-        this.codec.encode({ pattern: subject, data: payload, id: randomUUID() }),
-        {
-          timeout: timeoutMs,
+    return new Promise<NestPacket>((resolve, reject) => {
+      let token: string;
+      try {
+        const inbox = this.ensureInbox();
+        token = String(this.next++);
+        const timer = setTimeout(() => {
+          this.pending.delete(token);
+          reject(unavailable());
+        }, timeoutMs);
+        this.pending.set(token, { resolve, reject, timer });
+        this.nc.publish(subject, this.codec.encode({ pattern: subject, data: payload, id: randomUUID() }), {
+          reply: `${inbox}.${token}`,
           headers: h,
-        },
-      );
-      answer = this.codec.decode(msg.data);
-    } catch (e) {
-      const code = (e as NatsError).code;
-      if (code === NatsErrorCode.MaxPayloadExceeded) {
-        // the request is larger than the broker carries: the client's mistake, not the server's
-        throw new DomainError(ErrorCode.PayloadTooLarge, 'the request is too large', {
-          max_payload_bytes: this.nc.info?.max_payload,
         });
+      } catch (e) {
+        const p = this.pending.get(token!);
+        if (p) {
+          clearTimeout(p.timer);
+          this.pending.delete(token!);
+        }
+        reject(this.publishError(e));
       }
-      if (
-        code === NatsErrorCode.NoResponders ||
-        code === NatsErrorCode.Timeout ||
-        code === NatsErrorCode.ConnectionClosed ||
-        code === NatsErrorCode.Disconnect ||
-        code === NatsErrorCode.ConnectionDraining
-      ) {
-        throw new DomainError(
-          ErrorCode.ServiceUnavailable,
-          'the service did not answer in time; retry later',
-          {
-            retry_after_s: 1,
-          },
-        );
+    }).then((answer) => {
+      const reply = answer.response as Reply<T> | undefined;
+      if (answer.err !== undefined || !reply || typeof reply !== 'object' || !('ok' in reply)) {
+        throw new DomainError(ErrorCode.Internal, 'malformed reply');
       }
-      throw e;
+      if (!reply.ok) throw DomainError.from(reply.error);
+      return reply.data;
+    });
+  }
+
+  /** One wildcard subscription for every reply of this client, made on first use. */
+  private ensureInbox(): string {
+    if (this.inbox) return this.inbox;
+    const inbox = createInbox();
+    const sub = this.nc.subscribe(`${inbox}.*`, { callback: (err, msg) => this.onReply(err, msg) });
+    void sub.closed.then(() => {
+      // the connection closed or drained: nothing more will answer what is still waiting
+      if (this.inbox === inbox) this.inbox = undefined;
+      for (const [token, p] of this.pending) {
+        clearTimeout(p.timer);
+        this.pending.delete(token);
+        p.reject(unavailable());
+      }
+    });
+    this.inbox = inbox;
+    return inbox;
+  }
+
+  private onReply(err: NatsError | null, msg: Msg): void {
+    if (err) return; // the subscription itself failed: `closed` rejects the waiting requests
+    const token = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+    const p = this.pending.get(token);
+    if (!p) return; // answered after its timeout
+    this.pending.delete(token);
+    clearTimeout(p.timer);
+    // the server's "no responders" status: an empty message with a 503 header
+    if (msg.data.length === 0 && msg.headers?.code === 503) return p.reject(unavailable());
+    try {
+      p.resolve(this.codec.decode(msg.data));
+    } catch {
+      p.reject(new DomainError(ErrorCode.Internal, 'malformed reply'));
     }
-    const reply = answer.response as Reply<T> | undefined;
-    if (answer.err !== undefined || !reply || typeof reply !== 'object' || !('ok' in reply)) {
-      throw new DomainError(ErrorCode.Internal, 'malformed reply');
+  }
+
+  private publishError(e: unknown): unknown {
+    const code = (e as NatsError).code;
+    if (code === NatsErrorCode.MaxPayloadExceeded) {
+      // the request is larger than the broker carries: the client's mistake, not the server's
+      return new DomainError(ErrorCode.PayloadTooLarge, 'the request is too large', {
+        max_payload_bytes: this.nc.info?.max_payload,
+      });
     }
-    if (!reply.ok) throw DomainError.from(reply.error);
-    return reply.data;
+    if (
+      code === NatsErrorCode.ConnectionClosed ||
+      code === NatsErrorCode.Disconnect ||
+      code === NatsErrorCode.ConnectionDraining
+    ) {
+      return unavailable();
+    }
+    return e;
   }
 }
+
+interface Pending {
+  resolve: (p: NestPacket) => void;
+  reject: (e: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+const unavailable = () =>
+  new DomainError(ErrorCode.ServiceUnavailable, 'the service did not answer in time; retry later', {
+    retry_after_s: 1,
+  });
 
 /** Nest's NATS packets: a request `{pattern, data, id}`, a reply `{id, response | err, isDisposed}`. */
 interface NestPacket {

@@ -11,6 +11,7 @@ import {
   MAX_UNPAGINATED,
   Page,
 } from '@voxmail/contracts';
+import { getPlainMany } from './plain-rows';
 
 export interface ListSqlOptions<T> {
   /** Column expression of the Kazoo document, e.g. `b.doc`. */
@@ -103,7 +104,7 @@ export async function keysetPage<T extends ObjectLiteral>(
   }
   qb.orderBy(o.sortColumn, dir).addOrderBy(o.idColumn, dir);
   const limit = query.paginate ? query.pageSize : MAX_UNPAGINATED;
-  const rows = await qb.limit(limit + 1).getMany();
+  const rows = await getPlainMany(qb.limit(limit + 1));
   const keyOf = (r: T) => encodeKey([o.sortValue(r), o.idValue(r)]);
   if (!query.paginate && rows.length > limit) {
     throw new DomainError(

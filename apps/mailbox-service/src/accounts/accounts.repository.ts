@@ -3,27 +3,36 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { ListQuery, Page } from '@voxmail/contracts';
-import { keysetPage } from '@voxmail/persistence';
+import { getPlainOne, keysetPage, plainSelect, PlainSelect } from '@voxmail/persistence';
 import { AccountEntity } from './account.entity';
 
 @Injectable()
 export class AccountsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  /** The account read on every request, as a constant SQL string. */
+  private readonly activeById: PlainSelect<AccountEntity>;
+  private readonly activeByIdSql: string;
+
+  constructor(@InjectDataSource() private readonly ds: DataSource) {
+    this.activeById = plainSelect(ds, AccountEntity, 'a');
+    this.activeByIdSql = `SELECT ${this.activeById.columns} FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL`;
+  }
 
   private repo(m?: EntityManager) {
     return (m ?? this.ds.manager).getRepository(AccountEntity);
   }
 
-  findActive(id: string, m?: EntityManager): Promise<AccountEntity | null> {
-    return this.repo(m).createQueryBuilder('a').where('a.id = :id AND a.deleted_at IS NULL', { id }).getOne();
+  async findActive(id: string, m?: EntityManager): Promise<AccountEntity | null> {
+    const rows: Record<string, unknown>[] = await (m ?? this.ds.manager).query(this.activeByIdSql, [id]);
+    return this.activeById.map(rows)[0] ?? null;
   }
 
   lockActive(id: string, m: EntityManager): Promise<AccountEntity | null> {
-    return this.repo(m)
-      .createQueryBuilder('a')
-      .setLock('pessimistic_write')
-      .where('a.id = :id AND a.deleted_at IS NULL', { id })
-      .getOne();
+    return getPlainOne(
+      this.repo(m)
+        .createQueryBuilder('a')
+        .setLock('pessimistic_write')
+        .where('a.id = :id AND a.deleted_at IS NULL', { id }),
+    );
   }
 
   findOperator(m?: EntityManager): Promise<AccountEntity | null> {
@@ -31,10 +40,9 @@ export class AccountsRepository {
   }
 
   findByApiKeyHash(hash: string): Promise<AccountEntity | null> {
-    return this.repo()
-      .createQueryBuilder('a')
-      .where('a.api_key_hash = :hash AND a.deleted_at IS NULL', { hash })
-      .getOne();
+    return getPlainOne(
+      this.repo().createQueryBuilder('a').where('a.api_key_hash = :hash AND a.deleted_at IS NULL', { hash }),
+    );
   }
 
   findByNameOrRealm(name: string | undefined, realm: string | undefined): Promise<AccountEntity[]> {

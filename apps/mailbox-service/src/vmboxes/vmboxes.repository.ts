@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { ListQuery, Page } from '@voxmail/contracts';
-import { keysetPage } from '@voxmail/persistence';
+import { getPlainOne, getPlainRows, keysetPage } from '@voxmail/persistence';
 import { AccountEntity } from '../accounts/account.entity';
 import { VmboxEntity } from './vmbox.entity';
 
@@ -36,11 +36,20 @@ export class VmboxesRepository {
   }
 
   find(accountId: string, id: string, m?: EntityManager): Promise<VmboxEntity | null> {
-    return this.repo(m).findOne({ where: { accountId, id } });
+    return getPlainOne(
+      this.repo(m)
+        .createQueryBuilder('b')
+        .where('b.account_id = :accountId AND b.id = :id', { accountId, id }),
+    );
   }
 
   lock(accountId: string, id: string, m: EntityManager): Promise<VmboxEntity | null> {
-    return this.repo(m).findOne({ where: { accountId, id }, lock: { mode: 'pessimistic_write' } });
+    return getPlainOne(
+      this.repo(m)
+        .createQueryBuilder('b')
+        .setLock('pessimistic_write')
+        .where('b.account_id = :accountId AND b.id = :id', { accountId, id }),
+    );
   }
 
   /**
@@ -51,25 +60,24 @@ export class VmboxesRepository {
     accountId: string,
     id: string,
   ): Promise<{ box: VmboxEntity; defaults: AccountLimitDefaults; accountTree: string[] } | null> {
-    const { entities, raw } = await this.repo()
-      .createQueryBuilder('b')
-      .innerJoin(AccountEntity, 'a', 'a.id = b.account_id AND a.deleted_at IS NULL')
-      .addSelect(`a.doc -> 'max_message_count'`, 'account_max_message_count')
-      .addSelect(`a.doc -> 'max_message_length'`, 'account_max_message_length')
-      .addSelect('a.tree', 'account_tree')
-      .where('b.account_id = :accountId AND b.id = :id', { accountId, id })
-      .getRawAndEntities<{
-        account_max_message_count: unknown;
-        account_max_message_length: unknown;
-        account_tree: string[];
-      }>();
-    if (!entities.length) return null;
+    const [row] = await getPlainRows(
+      this.repo()
+        .createQueryBuilder('b')
+        .innerJoin(AccountEntity, 'a', 'a.id = b.account_id AND a.deleted_at IS NULL')
+        .where('b.account_id = :accountId AND b.id = :id', { accountId, id }),
+      {
+        account_max_message_count: `a.doc -> 'max_message_count'`,
+        account_max_message_length: `a.doc -> 'max_message_length'`,
+        account_tree: 'a.tree',
+      },
+    );
+    if (!row) return null;
     return {
-      box: entities[0],
-      accountTree: raw[0].account_tree,
+      box: row.entity,
+      accountTree: row.raw.account_tree as string[],
       defaults: {
-        maxMessageCount: raw[0].account_max_message_count,
-        maxMessageLength: raw[0].account_max_message_length,
+        maxMessageCount: row.raw.account_max_message_count,
+        maxMessageLength: row.raw.account_max_message_length,
       },
     };
   }

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ListQuery, MessageFolder, Page } from '@voxmail/contracts';
-import { keysetPage } from '@voxmail/persistence';
+import { getPlainOne, keysetPage } from '@voxmail/persistence';
 import { MessageEntity } from './message.entity';
 
 export interface BoxCounts {
@@ -28,11 +28,17 @@ export class MessagesRepository {
   }
 
   find(tenantId: string, vmboxId: string, id: string, m?: EntityManager): Promise<MessageEntity | null> {
-    return this.repo(m).findOne({ where: { tenantId, vmboxId, id } });
+    return getPlainOne(this.byKey(tenantId, vmboxId, id, m));
   }
 
   lock(tenantId: string, vmboxId: string, id: string, m: EntityManager): Promise<MessageEntity | null> {
-    return this.repo(m).findOne({ where: { tenantId, vmboxId, id }, lock: { mode: 'pessimistic_write' } });
+    return getPlainOne(this.byKey(tenantId, vmboxId, id, m).setLock('pessimistic_write'));
+  }
+
+  private byKey(tenantId: string, vmboxId: string, id: string, m?: EntityManager) {
+    return this.repo(m)
+      .createQueryBuilder('m')
+      .where('m.tenant_id = :tenantId AND m.vmbox_id = :vmboxId AND m.id = :id', { tenantId, vmboxId, id });
   }
 
   /** Ids of a box's messages in a folder, or in every folder but `deleted`. */
