@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
-import { DialerHandler } from './dialer.handler';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 
 export const DIALER_SCHEMA = 'dialer';
@@ -22,7 +21,6 @@ export class DialerModule {
           migrations: DIALER_MIGRATIONS,
         }),
       ],
-      controllers: [DialerHandler],
     };
   }
 }

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
-import { MessageHandler } from './message.handler';
 import { MessageEntity } from './messages/message.entity';
 import { MessagesHandler } from './messages/messages.handler';
 import { MessagesLifecycle } from './messages/messages.lifecycle';
@@ -31,7 +30,7 @@ export class MessageModule {
           migrations: MESSAGE_MIGRATIONS,
         }),
       ],
-      controllers: [MessageHandler, MessagesHandler],
+      controllers: [MessagesHandler],
       providers: [
         { provide: MESSAGE_SETTINGS, useValue: settings },
         Peers,

@@ -7,6 +7,7 @@ export * from './list-query';
 export * from './validation';
 export * from './schemas';
 export * from './commands';
+export * from './command-registry';
 export * from './vmboxes';
 export * from './media';
 export * from './messages';

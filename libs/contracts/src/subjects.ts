@@ -75,12 +75,6 @@ export const Subjects = {
     DownloadTicket: cmd('media', 'download_ticket'),
     Copy: cmd('media', 'copy'),
   },
-  Health: {
-    Mailbox: cmd('mailbox', 'ping'),
-    Message: cmd('message', 'ping'),
-    Media: cmd('media', 'ping'),
-    Dialer: cmd('dialer', 'ping'),
-  },
 } as const;
 
 /** `voxmail.evt.<tenantId>.<aggregate>.<event>` */

@@ -8,12 +8,13 @@ import {
   ApiClientSchema,
   CreateDocCommand,
   DocIdCommand,
+  DocReply,
   DomainError,
   EventTypes,
   ErrorCode,
-  JsonObject,
   ListCommand,
   ListReply,
+  StoredDocument,
   contentRevision,
   newId,
   validateDocument,
@@ -27,7 +28,7 @@ import { UsersRepository } from '../users/users.repository';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { ApiClientEntity } from './api-client.entity';
 
-export function apiClientView(c: ApiClientEntity): JsonObject {
+export function apiClientView(c: ApiClientEntity): StoredDocument {
   return {
     id: c.id,
     client_id: c.id,
@@ -55,7 +56,7 @@ export class ApiClientsService {
     return this.box.mac(`client:${secret}`);
   }
 
-  async create(cmd: CreateDocCommand): Promise<{ doc: JsonObject; revision: string }> {
+  async create(cmd: CreateDocCommand): Promise<DocReply> {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
     const doc = validateDocument(ApiClientSchema, { ...cmd.doc });
@@ -122,7 +123,7 @@ export class ApiClientsService {
   }
 
   /** Revokes at once: the client row and every token it obtained go in one transaction. */
-  async delete(cmd: DocIdCommand): Promise<{ doc: JsonObject; revision: string }> {
+  async delete(cmd: DocIdCommand): Promise<DocReply> {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
     return this.ds.transaction(async (m) => {
