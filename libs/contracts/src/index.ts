@@ -11,4 +11,5 @@ export * from './command-registry';
 export * from './vmboxes';
 export * from './media';
 export * from './messages';
+export * from './event-registry';
 export * from './event-catalogue';

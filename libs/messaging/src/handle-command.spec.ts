@@ -113,4 +113,13 @@ describe('the command registry at compile time', () => {
       export { f };`);
     expect(errors).toHaveLength(2);
   }, 60000);
+
+  it('rejects an event whose data does not match its definition', () => {
+    const errors = typeErrors(`
+      import { Events, newEvent } from '@voxmail/contracts';
+      export const ok = newEvent(Events.MwiUpdated, { tenantId: '', aggregateId: '', data: { vmbox_id: '', new: 1, saved: 0 } });
+      export const bad = newEvent(Events.MwiUpdated, { tenantId: '', aggregateId: '', data: { vmbox_id: '', new: '1', saved: 0 } });
+      export const missing = newEvent(Events.MediaStored, { tenantId: '', aggregateId: '', data: { kind: 'message' } });`);
+    expect(errors).toHaveLength(2);
+  }, 60000);
 });

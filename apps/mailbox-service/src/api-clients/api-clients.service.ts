@@ -10,7 +10,7 @@ import {
   DocIdCommand,
   DocReply,
   DomainError,
-  EventTypes,
+  Events,
   ErrorCode,
   ListCommand,
   ListReply,
@@ -18,6 +18,7 @@ import {
   contentRevision,
   newId,
   validateDocument,
+  newEvent,
 } from '@voxmail/contracts';
 import { keysetPage } from '@voxmail/persistence';
 import { appendEvents } from '@voxmail/messaging';
@@ -81,12 +82,11 @@ export class ApiClientsService {
       );
       const saved = await repo.findOneByOrFail({ id: c.id, accountId: cmd.tenantId });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        {
-          type: EventTypes.ApiClientCreated,
+        newEvent(Events.ApiClientCreated, {
           tenantId: cmd.tenantId,
           aggregateId: c.id,
           data: apiClientView(saved),
-        },
+        }),
       ]);
       // the secret is shown this once and never again
       return { doc: { ...apiClientView(saved), client_secret: secret }, revision: contentRevision(c.id) };
@@ -135,12 +135,11 @@ export class ApiClientsService {
       if (!c) throw DomainError.notFound();
       await repo.delete({ id: c.id, accountId: cmd.tenantId });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        {
-          type: EventTypes.ApiClientDeleted,
+        newEvent(Events.ApiClientDeleted, {
           tenantId: cmd.tenantId,
           aggregateId: c.id,
           data: apiClientView(c),
-        },
+        }),
       ]);
       return {
         doc: { ...apiClientView(c), _read_only: { deleted: true } },

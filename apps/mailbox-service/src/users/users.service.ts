@@ -12,7 +12,7 @@ import {
   DocReply,
   DomainError,
   ErrorCode,
-  EventTypes,
+  Events,
   JsonObject,
   ListCommand,
   ListReply,
@@ -24,6 +24,7 @@ import {
   UserSchema,
   validateDocument,
   withoutReservedKeys,
+  newEvent,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
 import { assertAdmin } from '../access';
@@ -119,7 +120,7 @@ export class UsersService {
       const fields = await this.prepare(cmd.actor, cmd.tenantId, cmd.doc, null, m);
       const u = await this.users.save(m, { ...fields, id: newId(), accountId: cmd.tenantId, version: 1 });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.UserCreated, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) },
+        newEvent(Events.UserCreated, { tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) }),
       ]);
       return userReply(u);
     });
@@ -165,7 +166,7 @@ export class UsersService {
       const fields = await this.prepare(cmd.actor, cmd.tenantId, input, u, m);
       const saved = await this.users.save(m, { ...u, ...fields, version: u.version + 1 });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.UserUpdated, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(saved) },
+        newEvent(Events.UserUpdated, { tenantId: cmd.tenantId, aggregateId: u.id, data: userView(saved) }),
       ]);
       return userReply(saved);
     });
@@ -180,7 +181,7 @@ export class UsersService {
       if (!u) throw DomainError.notFound();
       await this.users.remove(m, u);
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.UserDeleted, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) },
+        newEvent(Events.UserDeleted, { tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) }),
       ]);
       return {
         doc: { ...userView(u), _read_only: { deleted: true } },

@@ -14,13 +14,16 @@ import {
   DocReply,
   DomainError,
   ErrorCode,
-  EventTypes,
+  DataOf,
+  EventDef,
+  Events,
   JsonObject,
   ListCommand,
   ListReply,
   mergePatch,
   newId,
   NewEvent,
+  newEvent,
   PinOutcomeData,
   PinVerifyReply,
   revisionOf,
@@ -191,8 +194,8 @@ export class VmboxesService {
     return this.hashPin(boxId, change.pin);
   }
 
-  private event(type: string, b: VmboxEntity, data: JsonObject): NewEvent {
-    return { type, tenantId: b.accountId, aggregateId: b.id, data };
+  private event<E extends EventDef>(def: E, b: VmboxEntity, data: DataOf<E>): NewEvent<DataOf<E>> {
+    return newEvent(def, { tenantId: b.accountId, aggregateId: b.id, data });
   }
 
   async create(cmd: CreateDocCommand): Promise<DocReply> {
@@ -217,7 +220,7 @@ export class VmboxesService {
         version: 1,
       });
       await this.uniqueMailbox(b.mailbox, () => this.vmboxes.insert(m, b));
-      await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxCreated, b, vmboxView(b))]);
+      await appendEvents(m, MAILBOX_SCHEMA, [this.event(Events.MailboxCreated, b, vmboxView(b))]);
       return vmboxReply(b);
     });
   }
@@ -300,7 +303,7 @@ export class VmboxesService {
         version: b.version + 1,
       });
       await this.uniqueMailbox(next.mailbox, () => this.vmboxes.update(m, next));
-      await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxUpdated, next, vmboxView(next))]);
+      await appendEvents(m, MAILBOX_SCHEMA, [this.event(Events.MailboxUpdated, next, vmboxView(next))]);
       return vmboxReply(next);
     });
   }
@@ -315,7 +318,7 @@ export class VmboxesService {
       checkRevision(b.id, b.version, cmd.ifRevision);
       await this.vmboxes.remove(m, b);
       const view = vmboxView(b);
-      await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxDeleted, b, view)]);
+      await appendEvents(m, MAILBOX_SCHEMA, [this.event(Events.MailboxDeleted, b, view)]);
       return { doc: { ...view, _read_only: { deleted: true } }, revision: revisionOf(b.id, b.version + 1) };
     });
   }
@@ -332,7 +335,7 @@ export class VmboxesService {
       const base = { id: b.id, mailbox: b.mailbox };
       if (!b.pinHash) {
         const data: PinOutcomeData = { ...base, failures: b.pinFailures, reason: 'no_pin' };
-        await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxPinFailed, b, { ...data })]);
+        await appendEvents(m, MAILBOX_SCHEMA, [this.event(Events.MailboxPinFailed, b, data)]);
         return { valid: false };
       }
       const now = new Date();
@@ -350,7 +353,7 @@ export class VmboxesService {
           reason: 'locked',
           locked_until: outcome.lockedUntil.toISOString(),
         };
-        await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxPinFailed, b, { ...data })]);
+        await appendEvents(m, MAILBOX_SCHEMA, [this.event(Events.MailboxPinFailed, b, data)]);
         return { lockedUntil: outcome.lockedUntil };
       }
       const { failures, lockedUntil } = outcome.state;
@@ -358,21 +361,21 @@ export class VmboxesService {
         await this.vmboxes.saveLockState(m, b, failures, lockedUntil);
       }
       if (outcome.kind === 'verified') {
-        events.push(this.event(EventTypes.MailboxPinVerified, b, { ...base, failures: 0 }));
+        events.push(this.event(Events.MailboxPinVerified, b, { ...base, failures: 0 }));
       } else {
         const failed: PinOutcomeData = {
           ...base,
           failures: outcome.lockedNow ? this.pinPolicy.maxFailures : failures,
           reason: 'wrong_pin',
         };
-        events.push(this.event(EventTypes.MailboxPinFailed, b, { ...failed }));
+        events.push(this.event(Events.MailboxPinFailed, b, failed));
         if (outcome.lockedNow) {
           const locked: PinOutcomeData = {
             ...base,
             failures: this.pinPolicy.maxFailures,
             locked_until: outcome.lockedNow.toISOString(),
           };
-          events.push(this.event(EventTypes.MailboxLocked, b, { ...locked }));
+          events.push(this.event(Events.MailboxLocked, b, locked));
         }
       }
       await appendEvents(m, MAILBOX_SCHEMA, events);

@@ -18,7 +18,11 @@ import {
   DocReply,
   DomainError,
   ErrorCode,
-  EventTypes,
+  EventDef,
+  Events,
+  MessageEventData,
+  MwiUpdatedData,
+  newEvent,
   isMessageId,
   JsonObject,
   ListMessagesCommand,
@@ -165,7 +169,7 @@ export class MessagesService {
       });
       const after = await this.messages.adjustCounts(m, cmd.tenantId, cmd.vmboxId, countDelta(null, folder));
       await appendEvents(m, MESSAGE_SCHEMA, [
-        this.event(EventTypes.MessageCreated, e),
+        this.event(Events.MessageCreated, e),
         ...(stored ? [this.mediaStoredEvent(e, null)] : []),
         this.mwi(cmd.tenantId, cmd.vmboxId, after),
       ]);
@@ -258,7 +262,7 @@ export class MessagesService {
       const saved = await this.messages.save(m, e);
       const after = await this.messages.adjustCounts(m, tenantId, vmboxId, countDelta(from, folder));
       await appendEvents(m, MESSAGE_SCHEMA, [
-        this.event(EventTypes.MessageUpdated, saved, { previous_folder: from }),
+        this.event(Events.MessageUpdated, saved, { previous_folder: from }),
         this.mwi(tenantId, vmboxId, after),
       ]);
       return saved;
@@ -293,7 +297,7 @@ export class MessagesService {
       const fromAfter = await this.messages.adjustCounts(m, tenantId, fromBox, countDelta(e.folder, null));
       const toAfter = await this.messages.adjustCounts(m, tenantId, toBox, countDelta(null, e.folder));
       await appendEvents(m, MESSAGE_SCHEMA, [
-        this.event(EventTypes.MessageMoved, saved, { from_vmbox_id: fromBox }),
+        this.event(Events.MessageMoved, saved, { from_vmbox_id: fromBox }),
         this.mwi(tenantId, fromBox, fromAfter),
         this.mwi(tenantId, toBox, toAfter),
       ]);
@@ -354,7 +358,7 @@ export class MessagesService {
       });
       const after = await this.messages.adjustCounts(m, tenantId, toBox, countDelta(null, 'new'));
       await appendEvents(m, MESSAGE_SCHEMA, [
-        this.event(EventTypes.MessageCopied, copy, {
+        this.event(Events.MessageCopied, copy, {
           source_message_id: original.id,
           source_vmbox_id: original.vmboxId,
         }),
@@ -435,7 +439,7 @@ export class MessagesService {
         deleted.push({ ...e, doc: { ...e.doc } } as MessageEntity);
         if (e.folder === 'deleted') {
           purge.push(e.id);
-          events.push(this.event(EventTypes.MessageDeleted, e, { purged: true }));
+          events.push(this.event(Events.MessageDeleted, e, { purged: true }));
           continue;
         }
         const d = countDelta(e.folder, 'deleted');
@@ -446,9 +450,7 @@ export class MessagesService {
         e.purgeAt = purgeAt;
         e.version += 1;
         await this.messages.save(m, e);
-        events.push(
-          this.event(EventTypes.MessageDeleted, e, { purged: false, purge_at: purgeAt.toISOString() }),
-        );
+        events.push(this.event(Events.MessageDeleted, e, { purged: false, purge_at: purgeAt.toISOString() }));
       }
       await this.messages.remove(m, tenantId, purge);
       const after = await this.messages.adjustCounts(m, tenantId, vmboxId, delta);
@@ -496,9 +498,7 @@ export class MessagesService {
     );
     await this.messages.dropCounts(m, tenantId, vmboxId);
     await appendEvents(m, MESSAGE_SCHEMA, [
-      ...all.map((e) =>
-        this.event(EventTypes.MessageDeleted, e, { purged: true, reason: 'mailbox_deleted' }),
-      ),
+      ...all.map((e) => this.event(Events.MessageDeleted, e, { purged: true, reason: 'mailbox_deleted' })),
       this.mwi(tenantId, vmboxId, { new: 0, saved: 0 }),
     ]);
     return all.length;
@@ -518,7 +518,7 @@ export class MessagesService {
         await appendEvents(
           m,
           MESSAGE_SCHEMA,
-          rows.map((e) => this.event(EventTypes.MessageDeleted, e, { purged: true, reason: 'retention' })),
+          rows.map((e) => this.event(Events.MessageDeleted, e, { purged: true, reason: 'retention' })),
         );
       }
       return rows.length;
@@ -560,9 +560,12 @@ export class MessagesService {
 
   // ---- events ----
 
-  private event(type: string, e: MessageEntity, extra: JsonObject = {}): NewEvent {
-    return {
-      type,
+  private event(
+    def: EventDef<string, MessageEventData>,
+    e: MessageEntity,
+    extra: Partial<MessageEventData> = {},
+  ): NewEvent<MessageEventData> {
+    return newEvent(def, {
       tenantId: e.tenantId,
       aggregateId: e.id,
       data: {
@@ -572,24 +575,23 @@ export class MessagesService {
         media_object_id: e.media?.object_id ?? null,
         ...extra,
       },
-    };
+    });
   }
 
-  private mediaStoredEvent(e: MessageEntity, replaced: string | null): NewEvent {
-    return this.event(EventTypes.MessageMediaStored, e, {
+  private mediaStoredEvent(e: MessageEntity, replaced: string | null): NewEvent<MessageEventData> {
+    return this.event(Events.MessageMediaStored, e, {
       replaced_object_id: replaced,
       media: e.media as unknown as JsonObject,
     });
   }
 
   /** The box's message-waiting counts after a change: the PBX lamp and the vmbox list's `messages`. */
-  private mwi(tenantId: string, vmboxId: string, c: BoxCounts): NewEvent {
-    return {
-      type: EventTypes.MwiUpdated,
+  private mwi(tenantId: string, vmboxId: string, c: BoxCounts): NewEvent<MwiUpdatedData> {
+    return newEvent(Events.MwiUpdated, {
       tenantId,
       aggregateId: vmboxId,
       data: { vmbox_id: vmboxId, new: c.new, saved: c.saved },
-    };
+    });
   }
 }
 
