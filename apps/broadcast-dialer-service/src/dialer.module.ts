@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceConfig } from '@voxmail/config';
+import { serviceEntry } from '@voxmail/contracts';
 import { ServiceInfraModule } from '@voxmail/messaging';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 
-export const DIALER_SCHEMA = 'dialer';
+export const DIALER_SCHEMA = serviceEntry('dialer').schema;
 
 export const DIALER_ENTITIES = [];
 export const DIALER_MIGRATIONS = [Outbox1764000000000];

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 export * from './errors';
+export * from './services';
 export * from './subjects';
 export * from './events';
 export * from './kazoo';
