@@ -2,6 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
 import { MessageEntity } from './messages/message.entity';
+import { AudioService } from './messages/audio.service';
+import { DeletionService } from './messages/deletion.service';
+import { DepositService } from './messages/deposit.service';
+import { FilingService } from './messages/filing.service';
 import { MessagesHandler } from './messages/messages.handler';
 import { MessagesLifecycle } from './messages/messages.lifecycle';
 import { MessagesRepository } from './messages/messages.repository';
@@ -38,6 +42,10 @@ export class MessageModule {
         MediaLibrary,
         MessagesRepository,
         MessagesService,
+        DepositService,
+        FilingService,
+        DeletionService,
+        AudioService,
         MessagesLifecycle,
       ],
     };

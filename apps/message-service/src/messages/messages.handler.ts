@@ -15,15 +15,25 @@ import {
   MessageIdCommand,
 } from '@voxmail/contracts';
 import { HandleCommand } from '@voxmail/messaging';
+import { AudioService } from './audio.service';
+import { DeletionService } from './deletion.service';
+import { DepositService } from './deposit.service';
+import { FilingService } from './filing.service';
 import { MessagesService } from './messages.service';
 
 @Controller()
 export class MessagesHandler {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly deposit: DepositService,
+    private readonly filing: FilingService,
+    private readonly deletion: DeletionService,
+    private readonly audioFiles: AudioService,
+  ) {}
 
   @HandleCommand(Commands.MessageCreate)
   create(cmd: CreateMessageCommand) {
-    return this.messages.create(cmd);
+    return this.deposit.create(cmd);
   }
 
   @HandleCommand(Commands.MessageGet)
@@ -38,46 +48,46 @@ export class MessagesHandler {
 
   @HandleCommand(Commands.MessageChange)
   change(cmd: ChangeMessageCommand) {
-    return this.messages.change(cmd);
+    return this.filing.change(cmd);
   }
 
   @HandleCommand(Commands.MessageDelete)
   delete(cmd: MessageIdCommand) {
-    return this.messages.delete(cmd);
+    return this.deletion.delete(cmd);
   }
 
   @HandleCommand(Commands.MessageBulkChange)
   bulkChange(cmd: BulkChangeMessagesCommand) {
-    return this.messages.bulkChange(cmd);
+    return this.filing.bulkChange(cmd);
   }
 
   @HandleCommand(Commands.MessageBulkDelete)
   bulkDelete(cmd: BulkDeleteMessagesCommand) {
-    return this.messages.bulkDelete(cmd);
+    return this.deletion.bulkDelete(cmd);
   }
 
   @HandleCommand(Commands.MessageBeginUpload)
   beginUpload(cmd: BeginUploadCommand) {
-    return this.messages.beginUpload(cmd);
+    return this.deposit.beginUpload(cmd);
   }
 
   @HandleCommand(Commands.MessageAttachMedia)
   attachMedia(cmd: AttachMediaCommand) {
-    return this.messages.attachMedia(cmd);
+    return this.deposit.attachMedia(cmd);
   }
 
   @HandleCommand(Commands.MessageAbortUpload)
   abortUpload(cmd: AbortUploadCommand) {
-    return this.messages.abortUpload(cmd);
+    return this.deposit.abortUpload(cmd);
   }
 
   @HandleCommand(Commands.MessageAudio)
   audio(cmd: MessageAudioCommand) {
-    return this.messages.audio(cmd);
+    return this.audioFiles.audio(cmd);
   }
 
   @HandleCommand(Commands.MessageArchive)
   archive(cmd: ArchiveMessagesCommand) {
-    return this.messages.archive(cmd);
+    return this.audioFiles.archive(cmd);
   }
 }
