@@ -10,11 +10,15 @@ import {
   VerifyPinCommand,
 } from '@voxmail/contracts';
 import { HandleCommand } from '@voxmail/messaging';
+import { VmboxPins } from './vmbox-pins';
 import { VmboxesService } from './vmboxes.service';
 
 @Controller()
 export class VmboxesHandler {
-  constructor(private readonly vmboxes: VmboxesService) {}
+  constructor(
+    private readonly vmboxes: VmboxesService,
+    private readonly pins: VmboxPins,
+  ) {}
 
   @HandleCommand(Commands.VmboxCreate)
   create(cmd: CreateDocCommand) {
@@ -43,6 +47,6 @@ export class VmboxesHandler {
 
   @HandleCommand(Commands.VmboxVerifyPin)
   verifyPin(cmd: VerifyPinCommand) {
-    return this.vmboxes.verifyPin(cmd);
+    return this.pins.verifyPin(cmd);
   }
 }
