@@ -20,7 +20,6 @@ import {
   validateDocument,
   newEvent,
 } from '@voxmail/contracts';
-import { keysetPage } from '@voxmail/persistence';
 import { appendEvents } from '@voxmail/messaging';
 import { assertAdmin } from '../access';
 import { AccountsService } from '../accounts/accounts.service';
@@ -28,6 +27,7 @@ import { SecretBox } from '../auth/secrets';
 import { UsersRepository } from '../users/users.repository';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { ApiClientEntity } from './api-client.entity';
+import { ApiClientsRepository } from './api-clients.repository';
 
 export function apiClientView(c: ApiClientEntity): StoredDocument {
   return {
@@ -46,6 +46,7 @@ export class ApiClientsService {
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
+    private readonly clients: ApiClientsRepository,
     private readonly accounts: AccountsService,
     private readonly users: UsersRepository,
     @Inject(MAILBOX_CONFIG) config: MailboxConfig,
@@ -69,50 +70,30 @@ export class ApiClientsService {
     }
     const secret = randomBytes(32).toString('base64url');
     return this.ds.transaction(async (m) => {
-      const repo = m.getRepository(ApiClientEntity);
-      const c = await repo.save(
-        repo.create({
-          id: newId(),
-          accountId: cmd.tenantId,
-          name: String(doc.name),
-          privLevel: doc.priv_level as ApiClientEntity['privLevel'],
-          ownerId,
-          secretHash: this.secretHash(secret),
-        }),
-      );
-      const saved = await repo.findOneByOrFail({ id: c.id, accountId: cmd.tenantId });
+      const saved = await this.clients.insert(m, {
+        id: newId(),
+        accountId: cmd.tenantId,
+        name: String(doc.name),
+        privLevel: doc.priv_level as ApiClientEntity['privLevel'],
+        ownerId,
+        secretHash: this.secretHash(secret),
+      });
       await appendEvents(m, MAILBOX_SCHEMA, [
         newEvent(Events.ApiClientCreated, {
           tenantId: cmd.tenantId,
-          aggregateId: c.id,
+          aggregateId: saved.id,
           data: apiClientView(saved),
         }),
       ]);
       // the secret is shown this once and never again
-      return { doc: { ...apiClientView(saved), client_secret: secret }, revision: contentRevision(c.id) };
+      return { doc: { ...apiClientView(saved), client_secret: secret }, revision: contentRevision(saved.id) };
     });
   }
 
   async list(cmd: ListCommand): Promise<ListReply> {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
-    const qb = this.ds
-      .getRepository(ApiClientEntity)
-      .createQueryBuilder('c')
-      .where('c.account_id = :accountId', { accountId: cmd.tenantId });
-    const page = await keysetPage(
-      qb,
-      { ...cmd.query, filters: [] },
-      {
-        docColumn: "jsonb_build_object('name', c.name, 'priv_level', c.priv_level)",
-        sortColumn: 'c.seq',
-        idColumn: 'c.id',
-        createdColumn: 'c.created_at',
-        modifiedColumn: 'c.created_at',
-        sortValue: (r) => r.seq,
-        idValue: (r) => r.id,
-      },
-    );
+    const page = await this.clients.list(cmd.tenantId, cmd.query);
     const items = page.items.map(apiClientView);
     return {
       items,
@@ -127,13 +108,9 @@ export class ApiClientsService {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
     return this.ds.transaction(async (m) => {
-      const repo = m.getRepository(ApiClientEntity);
-      const c = await repo.findOne({
-        where: { id: cmd.id, accountId: cmd.tenantId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const c = await this.clients.lock(cmd.tenantId, cmd.id, m);
       if (!c) throw DomainError.notFound();
-      await repo.delete({ id: c.id, accountId: cmd.tenantId });
+      await this.clients.remove(m, cmd.tenantId, c.id);
       await appendEvents(m, MAILBOX_SCHEMA, [
         newEvent(Events.ApiClientDeleted, {
           tenantId: cmd.tenantId,
@@ -149,8 +126,6 @@ export class ApiClientsService {
   }
 
   findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {
-    return this.ds
-      .getRepository(ApiClientEntity)
-      .findOne({ where: { id: clientId, secretHash: this.secretHash(secret) } });
+    return this.clients.findBySecretHash(clientId, this.secretHash(secret));
   }
 }
