@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import 'reflect-metadata';
 import * as ts from 'typescript';
@@ -47,7 +47,9 @@ describe('@HandleCommand', () => {
 
 /** Type-checks `source` (placed in the workspace, so @voxmail/* resolve) and returns its error texts. */
 function typeErrors(source: string): string[] {
-  const dir = mkdtempSync(join(ROOT, 'tmp-typecheck-'));
+  // under tmp/, which lint, format and the build ignore, in case a run is killed before the clean-up
+  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, 'tmp', 'typecheck-'));
   const file = join(dir, 'probe.ts');
   writeFileSync(file, source);
   try {
