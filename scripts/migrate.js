@@ -3,30 +3,21 @@
 // the same way each service does at start.
 const path = require('node:path');
 const { ROOT, say, ensureInstalled, ensureBuilt } = require('./lib/workspace');
+const { SERVICES } = require('./lib/registry');
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** Where each service's compiled module exports its schema name, entities and migrations. */
-const SERVICES = [
-  { name: 'mailbox-service', module: 'mailbox.module', prefix: 'MAILBOX', schemaFrom: 'tokens' },
-  { name: 'message-service', module: 'message.module', prefix: 'MESSAGE' },
-  { name: 'media-storage-service', module: 'media.module', prefix: 'MEDIA' },
-  { name: 'broadcast-dialer-service', module: 'dialer.module', prefix: 'DIALER' },
-];
-
+/** A service's schema (from the registry) and the entities and migrations its compiled module exports. */
 function load(service) {
-  const dir = path.join(ROOT, 'dist', 'apps', service.name, 'src');
-  const mod = require(path.join(dir, service.module));
-  const schemaSource = service.schemaFrom ? require(path.join(dir, service.schemaFrom)) : mod;
-  const schema = schemaSource[`${service.prefix}_SCHEMA`];
-  const entities = mod[`${service.prefix}_ENTITIES`];
-  const migrations = mod[`${service.prefix}_MIGRATIONS`];
-  if (typeof schema !== 'string' || !Array.isArray(entities) || !Array.isArray(migrations)) {
+  const mod = require(path.join(ROOT, 'dist', 'apps', service.name, 'src', service.module));
+  const entities = mod[`${service.exportPrefix}_ENTITIES`];
+  const migrations = mod[`${service.exportPrefix}_MIGRATIONS`];
+  if (!Array.isArray(entities) || !Array.isArray(migrations)) {
     throw new Error(
-      `${service.name}: ${service.module} does not export ${service.prefix}_SCHEMA/_ENTITIES/_MIGRATIONS`,
+      `${service.name}: ${service.module} does not export ${service.exportPrefix}_ENTITIES/_MIGRATIONS`,
     );
   }
-  return { schema, entities, migrations };
+  return { schema: service.schema, entities, migrations };
 }
 
 async function main() {

@@ -1,9 +1,10 @@
-// The five Voxmail apps as child processes: their environment, logs, readiness and shutdown.
+// The Voxmail apps of the service registry as child processes: their environment, logs, readiness and shutdown.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const { ROOT } = require('./workspace');
+const { APPS } = require('./registry');
 
 const PINO_LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
@@ -29,38 +30,22 @@ function appDefinitions({ infra, secrets, env = process.env }) {
   }
   Object.assign(base, { DATABASE_URL: infra.databaseUrl, NATS_URL: infra.natsUrl });
   const s3 = infra.s3;
-  return [
-    {
-      name: 'mailbox-service',
-      port: 8101,
-      env: {
-        ...base,
-        HEALTH_PORT: '8101',
-        VOXMAIL_SECRET: secrets.VOXMAIL_SECRET,
-        VOXMAIL_OPERATOR_API_KEY: secrets.VOXMAIL_OPERATOR_API_KEY,
-      },
-    },
-    { name: 'message-service', port: 8102, env: { ...base, HEALTH_PORT: '8102' } },
-    {
-      name: 'media-storage-service',
-      port: 8103,
-      env: {
-        ...base,
-        HEALTH_PORT: '8103',
+  return APPS.map((app) => {
+    const own = Object.fromEntries(app.secrets.map((k) => [k, secrets[k]]));
+    if (app.objectStore) {
+      Object.assign(own, {
         S3_ENDPOINT: s3.endpoint,
         S3_ACCESS_KEY: s3.accessKey,
         S3_SECRET_KEY: s3.secretKey,
         S3_BUCKET: s3.bucket,
         S3_REGION: s3.region,
-      },
-    },
-    { name: 'broadcast-dialer-service', port: 8104, env: { ...base, HEALTH_PORT: '8104' } },
-    {
-      name: 'api-gateway',
-      port: gatewayPort,
-      env: { ...base, PORT: String(gatewayPort), VOXMAIL_SECRET: secrets.VOXMAIL_SECRET },
-    },
-  ];
+      });
+    }
+    if (app.kind === 'gateway') {
+      return { name: app.name, port: gatewayPort, env: { ...base, PORT: String(gatewayPort), ...own } };
+    }
+    return { name: app.name, port: app.port, env: { ...base, HEALTH_PORT: String(app.port), ...own } };
+  });
 }
 
 /** Resolves true when something already listens on 127.0.0.1:port. */

@@ -1,10 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceConfig } from '@voxmail/config';
+import { serviceEntry } from '@voxmail/contracts';
 import { ServiceInfraModule } from '@voxmail/messaging';
-import { DialerHandler } from './dialer.handler';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 
-export const DIALER_SCHEMA = 'dialer';
+export const DIALER_SCHEMA = serviceEntry('dialer').schema;
 
 export const DIALER_ENTITIES = [];
 export const DIALER_MIGRATIONS = [Outbox1764000000000];
@@ -22,7 +22,6 @@ export class DialerModule {
           migrations: DIALER_MIGRATIONS,
         }),
       ],
-      controllers: [DialerHandler],
     };
   }
 }

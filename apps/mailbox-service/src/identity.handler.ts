@@ -1,19 +1,19 @@
-// NATS command handlers of accounts, users, API clients and authentication: validate, then call the service.
+// NATS command handlers of accounts, users, API clients and authentication: the registry validates, then one
+// service call.
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ApiClientAuthCommand,
   ApiKeyAuthCommand,
+  Commands,
   CreateDocCommand,
   DocIdCommand,
   ListCommand,
-  Subjects,
   TenantCommand,
   UpdateDocCommand,
   UserAuthCommand,
-  validateCommand as v,
   VerifyTokenCommand,
 } from '@voxmail/contracts';
+import { HandleCommand } from '@voxmail/messaging';
 import { AccountsService } from './accounts/accounts.service';
 import { ApiClientsService } from './api-clients/api-clients.service';
 import { AuthService } from './auth/auth.service';
@@ -23,29 +23,24 @@ import { UsersService } from './users/users.service';
 export class AuthHandler {
   constructor(private readonly auth: AuthService) {}
 
-  @MessagePattern(Subjects.Auth.ApiKey)
-  apiKey(@Payload() p: unknown) {
-    return this.auth.withApiKey(v(ApiKeyAuthCommand, p));
+  @HandleCommand(Commands.AuthApiKey)
+  apiKey(cmd: ApiKeyAuthCommand) {
+    return this.auth.withApiKey(cmd);
   }
 
-  @MessagePattern(Subjects.Auth.User)
-  user(@Payload() p: unknown) {
-    return this.auth.withUserCredentials(v(UserAuthCommand, p));
+  @HandleCommand(Commands.AuthUser)
+  user(cmd: UserAuthCommand) {
+    return this.auth.withUserCredentials(cmd);
   }
 
-  @MessagePattern(Subjects.Auth.ApiClient)
-  apiClient(@Payload() p: unknown) {
-    return this.auth.withApiClient(v(ApiClientAuthCommand, p));
+  @HandleCommand(Commands.AuthApiClient)
+  apiClient(cmd: ApiClientAuthCommand) {
+    return this.auth.withApiClient(cmd);
   }
 
-  @MessagePattern(Subjects.Auth.VerifyToken)
-  verify(@Payload() p: unknown) {
-    return this.auth.verify(v(VerifyTokenCommand, p));
-  }
-
-  @MessagePattern(Subjects.Health.Mailbox)
-  ping() {
-    return { pong: true };
+  @HandleCommand(Commands.AuthVerifyToken)
+  verify(cmd: VerifyTokenCommand) {
+    return this.auth.verify(cmd);
   }
 }
 
@@ -53,44 +48,44 @@ export class AuthHandler {
 export class AccountsHandler {
   constructor(private readonly accounts: AccountsService) {}
 
-  @MessagePattern(Subjects.Account.Create)
-  create(@Payload() p: unknown) {
-    return this.accounts.create(v(CreateDocCommand, p));
+  @HandleCommand(Commands.AccountCreate)
+  create(cmd: CreateDocCommand) {
+    return this.accounts.create(cmd);
   }
 
-  @MessagePattern(Subjects.Account.Get)
-  get(@Payload() p: unknown) {
-    return this.accounts.get(v(DocIdCommand, p));
+  @HandleCommand(Commands.AccountGet)
+  get(cmd: DocIdCommand) {
+    return this.accounts.get(cmd);
   }
 
-  @MessagePattern(Subjects.Account.Update)
-  update(@Payload() p: unknown) {
-    return this.accounts.update(v(UpdateDocCommand, p));
+  @HandleCommand(Commands.AccountUpdate)
+  update(cmd: UpdateDocCommand) {
+    return this.accounts.update(cmd);
   }
 
-  @MessagePattern(Subjects.Account.Delete)
-  delete(@Payload() p: unknown) {
-    return this.accounts.delete(v(DocIdCommand, p));
+  @HandleCommand(Commands.AccountDelete)
+  delete(cmd: DocIdCommand) {
+    return this.accounts.delete(cmd);
   }
 
-  @MessagePattern(Subjects.Account.ListChildren)
-  children(@Payload() p: unknown) {
-    return this.accounts.listChildren(v(ListCommand, p));
+  @HandleCommand(Commands.AccountListChildren)
+  children(cmd: ListCommand) {
+    return this.accounts.listChildren(cmd);
   }
 
-  @MessagePattern(Subjects.Account.ListDescendants)
-  descendants(@Payload() p: unknown) {
-    return this.accounts.listDescendants(v(ListCommand, p));
+  @HandleCommand(Commands.AccountListDescendants)
+  descendants(cmd: ListCommand) {
+    return this.accounts.listDescendants(cmd);
   }
 
-  @MessagePattern(Subjects.Account.GetApiKey)
-  apiKey(@Payload() p: unknown) {
-    return this.accounts.getApiKey(v(TenantCommand, p));
+  @HandleCommand(Commands.AccountGetApiKey)
+  apiKey(cmd: TenantCommand) {
+    return this.accounts.getApiKey(cmd);
   }
 
-  @MessagePattern(Subjects.Account.RotateApiKey)
-  rotate(@Payload() p: unknown) {
-    return this.accounts.rotateApiKey(v(TenantCommand, p));
+  @HandleCommand(Commands.AccountRotateApiKey)
+  rotate(cmd: TenantCommand) {
+    return this.accounts.rotateApiKey(cmd);
   }
 }
 
@@ -98,29 +93,29 @@ export class AccountsHandler {
 export class UsersHandler {
   constructor(private readonly users: UsersService) {}
 
-  @MessagePattern(Subjects.User.Create)
-  create(@Payload() p: unknown) {
-    return this.users.create(v(CreateDocCommand, p));
+  @HandleCommand(Commands.UserCreate)
+  create(cmd: CreateDocCommand) {
+    return this.users.create(cmd);
   }
 
-  @MessagePattern(Subjects.User.Get)
-  get(@Payload() p: unknown) {
-    return this.users.get(v(DocIdCommand, p));
+  @HandleCommand(Commands.UserGet)
+  get(cmd: DocIdCommand) {
+    return this.users.get(cmd);
   }
 
-  @MessagePattern(Subjects.User.List)
-  list(@Payload() p: unknown) {
-    return this.users.list(v(ListCommand, p));
+  @HandleCommand(Commands.UserList)
+  list(cmd: ListCommand) {
+    return this.users.list(cmd);
   }
 
-  @MessagePattern(Subjects.User.Update)
-  update(@Payload() p: unknown) {
-    return this.users.update(v(UpdateDocCommand, p));
+  @HandleCommand(Commands.UserUpdate)
+  update(cmd: UpdateDocCommand) {
+    return this.users.update(cmd);
   }
 
-  @MessagePattern(Subjects.User.Delete)
-  delete(@Payload() p: unknown) {
-    return this.users.delete(v(DocIdCommand, p));
+  @HandleCommand(Commands.UserDelete)
+  delete(cmd: DocIdCommand) {
+    return this.users.delete(cmd);
   }
 }
 
@@ -128,18 +123,18 @@ export class UsersHandler {
 export class ApiClientsHandler {
   constructor(private readonly clients: ApiClientsService) {}
 
-  @MessagePattern(Subjects.ApiClient.Create)
-  create(@Payload() p: unknown) {
-    return this.clients.create(v(CreateDocCommand, p));
+  @HandleCommand(Commands.ApiClientCreate)
+  create(cmd: CreateDocCommand) {
+    return this.clients.create(cmd);
   }
 
-  @MessagePattern(Subjects.ApiClient.List)
-  list(@Payload() p: unknown) {
-    return this.clients.list(v(ListCommand, p));
+  @HandleCommand(Commands.ApiClientList)
+  list(cmd: ListCommand) {
+    return this.clients.list(cmd);
   }
 
-  @MessagePattern(Subjects.ApiClient.Delete)
-  delete(@Payload() p: unknown) {
-    return this.clients.delete(v(DocIdCommand, p));
+  @HandleCommand(Commands.ApiClientDelete)
+  delete(cmd: DocIdCommand) {
+    return this.clients.delete(cmd);
   }
 }

@@ -5,6 +5,7 @@ import { AccountEntity } from './accounts/account.entity';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AccountsService } from './accounts/accounts.service';
 import { ApiClientEntity } from './api-clients/api-client.entity';
+import { ApiClientsRepository } from './api-clients/api-clients.repository';
 import { ApiClientsService } from './api-clients/api-clients.service';
 import { AuthTokenEntity } from './auth/auth-token.entity';
 import { AuthService } from './auth/auth.service';
@@ -52,6 +53,7 @@ export class MailboxModule {
         AccountsService,
         UsersRepository,
         UsersService,
+        ApiClientsRepository,
         ApiClientsService,
         Revocations,
         AuthService,

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { MediaConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
-import { MediaHandler } from './media.handler';
 import { MediaObjectEntity } from './media/media-object.entity';
 import { MediaObjectsHandler } from './media/media.handler';
 import { MediaLifecycle } from './media/media.lifecycle';
@@ -41,7 +40,7 @@ export class MediaModule {
           ],
         }),
       ],
-      controllers: [MediaHandler, MediaObjectsHandler],
+      controllers: [MediaObjectsHandler],
       providers: [
         { provide: S3_CONFIG, useValue: config.s3 },
         { provide: MEDIA_SETTINGS, useValue: settings },

@@ -1,1 +1,3 @@
-export const MEDIA_SCHEMA = 'media';
+import { serviceEntry } from '@voxmail/contracts';
+
+export const MEDIA_SCHEMA = serviceEntry('media').schema;

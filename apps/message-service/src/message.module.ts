@@ -1,8 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
-import { MessageHandler } from './message.handler';
 import { MessageEntity } from './messages/message.entity';
+import { AudioService } from './messages/audio.service';
+import { DeletionService } from './messages/deletion.service';
+import { DepositService } from './messages/deposit.service';
+import { FilingService } from './messages/filing.service';
 import { MessagesHandler } from './messages/messages.handler';
 import { MessagesLifecycle } from './messages/messages.lifecycle';
 import { MessagesRepository } from './messages/messages.repository';
@@ -31,7 +34,7 @@ export class MessageModule {
           migrations: MESSAGE_MIGRATIONS,
         }),
       ],
-      controllers: [MessageHandler, MessagesHandler],
+      controllers: [MessagesHandler],
       providers: [
         { provide: MESSAGE_SETTINGS, useValue: settings },
         Peers,
@@ -39,6 +42,10 @@ export class MessageModule {
         MediaLibrary,
         MessagesRepository,
         MessagesService,
+        DepositService,
+        FilingService,
+        DeletionService,
+        AudioService,
         MessagesLifecycle,
       ],
     };

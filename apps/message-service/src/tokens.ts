@@ -1,1 +1,3 @@
-export const MESSAGE_SCHEMA = 'message';
+import { serviceEntry } from '@voxmail/contracts';
+
+export const MESSAGE_SCHEMA = serviceEntry('message').schema;

@@ -1,4 +1,5 @@
 // Typed configuration read from the environment once at start; a bad value stops the app with one line.
+import { APPS } from '@voxmail/contracts';
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
@@ -147,12 +148,10 @@ function common(env: Env, serviceName: string): CommonConfig {
   };
 }
 
-export const DEFAULT_HEALTH_PORTS: Record<string, number> = {
-  'mailbox-service': 8101,
-  'message-service': 8102,
-  'media-storage-service': 8103,
-  'broadcast-dialer-service': 8104,
-};
+/** Each service's health port when HEALTH_PORT is unset: the service registry's. */
+export const DEFAULT_HEALTH_PORTS: Record<string, number> = Object.fromEntries(
+  APPS.filter((a) => a.kind === 'service').map((a) => [a.name, a.port]),
+);
 
 export function loadServiceConfig(serviceName: string, env: Env = process.env): ServiceConfig {
   return {

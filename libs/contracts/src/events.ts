@@ -1,4 +1,6 @@
-// The domain event envelope and catalogue; `type` is `<aggregate>.<event>`.
+// The domain event envelope; `type` is `<aggregate>.<event>`, declared in the event registry.
+import { Events } from './event-registry';
+
 export interface EventEnvelope<T = Record<string, unknown>> {
   id: string;
   type: string;
@@ -11,44 +13,11 @@ export interface EventEnvelope<T = Record<string, unknown>> {
   data: T;
 }
 
-export const EventTypes = {
-  AccountCreated: 'account.created',
-  AccountUpdated: 'account.updated',
-  AccountDeleted: 'account.deleted',
-  UserCreated: 'user.created',
-  UserUpdated: 'user.updated',
-  UserDeleted: 'user.deleted',
-  ApiKeyRotated: 'account.api_key_rotated',
-  /** data: scope, subject id, account_id, revoked_before: tokens issued up to then are void for good. */
-  TokensRevoked: 'auth.tokens_revoked',
-  ApiClientCreated: 'api_client.created',
-  ApiClientDeleted: 'api_client.deleted',
-  MailboxCreated: 'mailbox.created',
-  MailboxUpdated: 'mailbox.updated',
-  /** data: the box; message-service deletes the box's messages, media-storage their objects. */
-  MailboxDeleted: 'mailbox.deleted',
-  MailboxPinVerified: 'mailbox.pin_verified',
-  MailboxPinFailed: 'mailbox.pin_failed',
-  MailboxLocked: 'mailbox.locked',
-  MessageCreated: 'message.created',
-  MessageUpdated: 'message.updated',
-  MessageMoved: 'message.moved',
-  MessageCopied: 'message.copied',
-  MessageDeleted: 'message.deleted',
-  MessageMediaStored: 'message.media_stored',
-  /** data: { vmbox_id, new, saved } — the box's counts after a change; the MWI lamp and list counts. */
-  MwiUpdated: 'mwi.updated',
-  MediaStored: 'media.stored',
-  MediaDeleted: 'media.deleted',
-} as const;
+type EventTypeMap = { readonly [K in keyof typeof Events]: (typeof Events)[K]['type'] };
 
-export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
+/** Each registry event's type string, by name (for subject filters and switches). */
+export const EventTypes = Object.fromEntries(
+  Object.entries(Events).map(([name, def]) => [name, def.type]),
+) as EventTypeMap;
 
-/** What a service hands the outbox: the envelope minus what the outbox fills in. */
-export interface NewEvent<T = Record<string, unknown>> {
-  type: string;
-  tenantId: string;
-  aggregateId: string;
-  data: T;
-  version?: number;
-}
+export type EventType = EventTypeMap[keyof EventTypeMap];

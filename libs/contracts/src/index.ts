@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 export * from './errors';
+export * from './services';
 export * from './subjects';
 export * from './events';
 export * from './kazoo';
@@ -7,8 +8,10 @@ export * from './list-query';
 export * from './validation';
 export * from './schemas';
 export * from './commands';
+export * from './command-registry';
 export * from './vmboxes';
 export * from './media';
 export * from './messages';
+export * from './event-registry';
 export * from './event-catalogue';
 export * from './tenancy';

@@ -5,6 +5,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsObject,
   IsOptional,
@@ -85,6 +86,8 @@ export class ListMessagesCommand extends VmboxCommand {
   query: ListQuery;
   /** `?folder=`; without it every folder but `deleted` is listed. */
   @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
+  /** Whether the client chose the order (`ascending`/`descending`); else the box's `oldest_message_first` does. */
+  @IsOptional() @IsBoolean() explicitOrder?: boolean;
 }
 
 /** `source_id`: a box id (move) or a list of box ids (copy). */

@@ -1,12 +1,15 @@
 // Every NATS subject Voxmail uses is written here and nowhere else.
+import { serviceEntry } from './services';
+
 export const STREAM_NAME = 'VOXMAIL_EVENTS';
 export const EVENT_SUBJECT_PREFIX = 'voxmail.evt';
 
+/** Each service's queue group, from the service registry. */
 export const QUEUE_GROUPS = {
-  mailbox: 'mailbox-service',
-  message: 'message-service',
-  media: 'media-storage-service',
-  dialer: 'broadcast-dialer-service',
+  mailbox: serviceEntry('mailbox').queue,
+  message: serviceEntry('message').queue,
+  media: serviceEntry('media').queue,
+  dialer: serviceEntry('dialer').queue,
 } as const;
 
 const cmd = <S extends string, A extends string>(service: S, action: A) =>
@@ -75,12 +78,6 @@ export const Subjects = {
     Abort: cmd('media', 'abort'),
     DownloadTicket: cmd('media', 'download_ticket'),
     Copy: cmd('media', 'copy'),
-  },
-  Health: {
-    Mailbox: cmd('mailbox', 'ping'),
-    Message: cmd('message', 'ping'),
-    Media: cmd('media', 'ping'),
-    Dialer: cmd('dialer', 'ping'),
   },
 } as const;
 

@@ -150,21 +150,3 @@ export interface VmboxReply {
 export interface PinVerifyReply {
   valid: boolean;
 }
-
-/** data of `mwi.updated`: the box's message counts after a change. */
-export interface MwiUpdatedData {
-  vmbox_id: string;
-  new: number;
-  saved: number;
-}
-
-/** data of `mailbox.pin_verified`, `mailbox.pin_failed`, `mailbox.locked`. */
-export interface PinOutcomeData {
-  id: string;
-  mailbox: string;
-  /** failures in a row after this attempt */
-  failures: number;
-  /** why a failed attempt failed: a wrong PIN, no PIN set, or the box was locked */
-  reason?: 'wrong_pin' | 'no_pin' | 'locked';
-  locked_until?: string;
-}

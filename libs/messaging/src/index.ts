@@ -5,4 +5,5 @@ export * from './nats';
 export * from './outbox';
 export * from './consumer';
 export * from './rpc';
+export * from './handle-command';
 export * from './service-kit';

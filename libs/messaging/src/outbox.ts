@@ -4,13 +4,16 @@ import { Logger } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
 import type { PoolClient, Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { EventEnvelope, eventSubject, NewEvent } from '@voxmail/contracts';
+import { DataOf, EventDef, EventEnvelope, eventSubject, newEvent, NewEvent } from '@voxmail/contracts';
 import { Metrics } from './metrics';
 import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
 
 const channelOf = (schema: string) => `voxmail_outbox_${schema}`;
 
-/** Writes events in the caller's transaction; they become visible to the relay when it commits. */
+/**
+ * Writes events (built by `newEvent(Events.X, ...)`) in the caller's transaction; they become visible to
+ * the relay when it commits.
+ */
 export async function appendEvents(
   manager: EntityManager,
   schema: string,
@@ -27,7 +30,8 @@ export async function appendEvents(
       aggregateId: e.aggregateId,
       occurredAt: new Date().toISOString(),
       ...(requestId ? { requestId } : {}),
-      data: e.data,
+      // the registry types each event's data as an object; the envelope keeps it as the producer built it
+      data: e.data as Record<string, unknown>,
     };
     await manager.query(`INSERT INTO "${schema}".outbox (id, subject, envelope) VALUES ($1, $2, $3)`, [
       envelope.id,
@@ -38,6 +42,16 @@ export async function appendEvents(
   }
   if (events.length) await manager.query('SELECT pg_notify($1, $2)', [channelOf(schema), '']);
   return out;
+}
+
+/** Writes one event of the registry, typed by its definition, in the caller's transaction. */
+export function appendEvent<E extends EventDef>(
+  manager: EntityManager,
+  schema: string,
+  def: E,
+  e: { tenantId: string; aggregateId: string; data: DataOf<E> },
+): Promise<EventEnvelope[]> {
+  return appendEvents(manager, schema, [newEvent(def, e)]);
 }
 
 interface OutboxRow {

@@ -13,7 +13,7 @@ import {
   Subscription,
 } from 'nats';
 import { Observable, catchError, finalize, map, of } from 'rxjs';
-import { DomainError, ErrorCode, Reply } from '@voxmail/contracts';
+import { CommandDef, DomainError, ErrorCode, Reply, ReplyOf, RequestOf } from '@voxmail/contracts';
 import { Metrics } from './metrics';
 import {
   currentRequestId,
@@ -122,6 +122,16 @@ export class CommandClient {
     private readonly timeoutMs: number,
   ) {}
 
+  /** Sends a command of the registry; its request and reply types come from the definition. */
+  send<C extends CommandDef>(
+    command: C,
+    payload: RequestOf<C>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<ReplyOf<C>> {
+    return this.execute<ReplyOf<C>>(command.subject, payload, timeoutMs);
+  }
+
+  /** Untyped form of `send`, by subject. */
   execute<T>(subject: string, payload: object, timeoutMs = this.timeoutMs): Promise<T> {
     const h = natsHeaders();
     const requestId = currentRequestId();

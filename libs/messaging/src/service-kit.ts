@@ -39,7 +39,6 @@ import { DrainingNatsServer, ReplyInterceptor } from './rpc';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
-export const SERVICE_SCHEMA = Symbol('SERVICE_SCHEMA');
 
 /** An extra readiness check (e.g. the object store): resolves when healthy, throws otherwise. */
 export interface ReadinessCheck {
@@ -174,7 +173,6 @@ export class ServiceInfraModule {
       ],
       controllers: [HealthController],
       providers: [
-        { provide: SERVICE_SCHEMA, useValue: o.schema },
         { provide: READINESS_CHECKS, useValue: o.readinessChecks ?? [] },
         {
           provide: NATS_CONNECTION,
@@ -193,7 +191,7 @@ export class ServiceInfraModule {
         MessagingLifecycle,
         { provide: APP_INTERCEPTOR, useClass: ReplyInterceptor },
       ],
-      exports: [NATS_CONNECTION, SERVICE_SCHEMA, OutboxRelay, MessagingLifecycle],
+      exports: [NATS_CONNECTION, OutboxRelay, MessagingLifecycle],
     };
   }
 }

@@ -12,7 +12,7 @@ import {
   MediaConfig,
   ServiceConfig,
 } from '@voxmail/config';
-import type { EventEnvelope } from '@voxmail/contracts';
+import { APPS, EventEnvelope } from '@voxmail/contracts';
 
 export interface RunningApp {
   app: { get<T>(token: unknown): T; close(): Promise<void> };
@@ -31,6 +31,9 @@ export interface StackApps {
 }
 
 export type AppName = keyof StackApps;
+
+/** Every app of the service registry, in its start order (the services others call come first). */
+export const ALL_APPS = APPS.map((a) => a.key as AppName);
 
 /** Test values used when the test command did not set them. */
 export const TEST_SECRET = process.env.VOXMAIL_SECRET ?? 'test-secret-0123456789abcdef0123456789';
@@ -105,8 +108,9 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
-    // gateway first, so nothing new arrives while services drain
-    for (const name of ['gateway', 'message', 'media', 'dialer', 'mailbox'] as AppName[]) {
+    // the reverse of the start order: the gateway first, so nothing new arrives while services drain, and
+    // the services others call last
+    for (const name of [...ALL_APPS].reverse()) {
       if (this.running.has(name)) await this.stopApp(name);
     }
   }
@@ -172,7 +176,7 @@ export interface Tenant {
 
 export async function startStack(
   apps: StackApps,
-  which: AppName[] = ['mailbox', 'message', 'media', 'dialer', 'gateway'],
+  which: AppName[] = ALL_APPS,
   envOverrides: Record<string, string> = {},
 ): Promise<Stack> {
   const stack = new Stack(apps, testEnv(envOverrides));

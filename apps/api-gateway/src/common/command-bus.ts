@@ -2,6 +2,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import type { GatewayConfig } from '@voxmail/config';
+import type { CommandDef, ReplyOf, RequestOf } from '@voxmail/contracts';
 import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -22,11 +23,22 @@ export class CommandBus {
     this.client = new CommandClient(nc, config.commandTimeoutMs);
   }
 
+  /** Sends a command of the registry (`Commands.X`): the payload and the reply are typed by it. */
+  send<C extends CommandDef>(command: C, payload: RequestOf<C>): Promise<ReplyOf<C>> {
+    return this.client.send(command, payload);
+  }
+
+  /** For commands that handle audio: `send` with the longer media timeout. */
+  sendMedia<C extends CommandDef>(command: C, payload: RequestOf<C>): Promise<ReplyOf<C>> {
+    return this.client.send(command, payload, this.mediaTimeoutMs);
+  }
+
+  /** @deprecated untyped; use `send(Commands.X, payload)`. Kept until the controllers are migrated. */
   execute<T>(subject: string, payload: object): Promise<T> {
     return this.client.execute<T>(subject, payload);
   }
 
-  /** For commands that handle audio: the same bus with the longer media timeout. */
+  /** @deprecated untyped; use `sendMedia(Commands.X, payload)`. */
   executeMedia<T>(subject: string, payload: object): Promise<T> {
     return this.client.execute<T>(subject, payload, this.mediaTimeoutMs);
   }

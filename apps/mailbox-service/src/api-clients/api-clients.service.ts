@@ -8,17 +8,18 @@ import {
   ApiClientSchema,
   CreateDocCommand,
   DocIdCommand,
+  DocReply,
   DomainError,
-  EventTypes,
+  Events,
   ErrorCode,
-  JsonObject,
   ListCommand,
   ListReply,
+  StoredDocument,
   contentRevision,
   newId,
   validateDocument,
+  newEvent,
 } from '@voxmail/contracts';
-import { keysetPage } from '@voxmail/persistence';
 import { appendEvents } from '@voxmail/messaging';
 import { assertAdmin } from '../access';
 import { AccountsService } from '../accounts/accounts.service';
@@ -27,8 +28,9 @@ import { SecretBox } from '../auth/secrets';
 import { UsersRepository } from '../users/users.repository';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { ApiClientEntity } from './api-client.entity';
+import { ApiClientsRepository } from './api-clients.repository';
 
-export function apiClientView(c: ApiClientEntity): JsonObject {
+export function apiClientView(c: ApiClientEntity): StoredDocument {
   return {
     id: c.id,
     client_id: c.id,
@@ -45,6 +47,7 @@ export class ApiClientsService {
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
+    private readonly clients: ApiClientsRepository,
     private readonly accounts: AccountsService,
     private readonly users: UsersRepository,
     @Inject(MAILBOX_CONFIG) config: MailboxConfig,
@@ -57,7 +60,7 @@ export class ApiClientsService {
     return this.box.mac(`client:${secret}`);
   }
 
-  async create(cmd: CreateDocCommand): Promise<{ doc: JsonObject; revision: string }> {
+  async create(cmd: CreateDocCommand): Promise<DocReply> {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
     const doc = validateDocument(ApiClientSchema, { ...cmd.doc });
@@ -69,51 +72,30 @@ export class ApiClientsService {
     }
     const secret = randomBytes(32).toString('base64url');
     return this.ds.transaction(async (m) => {
-      const repo = m.getRepository(ApiClientEntity);
-      const c = await repo.save(
-        repo.create({
-          id: newId(),
-          accountId: cmd.tenantId,
-          name: String(doc.name),
-          privLevel: doc.priv_level as ApiClientEntity['privLevel'],
-          ownerId,
-          secretHash: this.secretHash(secret),
-        }),
-      );
-      const saved = await repo.findOneByOrFail({ id: c.id, accountId: cmd.tenantId });
+      const saved = await this.clients.insert(m, {
+        id: newId(),
+        accountId: cmd.tenantId,
+        name: String(doc.name),
+        privLevel: doc.priv_level as ApiClientEntity['privLevel'],
+        ownerId,
+        secretHash: this.secretHash(secret),
+      });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        {
-          type: EventTypes.ApiClientCreated,
+        newEvent(Events.ApiClientCreated, {
           tenantId: cmd.tenantId,
-          aggregateId: c.id,
+          aggregateId: saved.id,
           data: apiClientView(saved),
-        },
+        }),
       ]);
       // the secret is shown this once and never again
-      return { doc: { ...apiClientView(saved), client_secret: secret }, revision: contentRevision(c.id) };
+      return { doc: { ...apiClientView(saved), client_secret: secret }, revision: contentRevision(saved.id) };
     });
   }
 
   async list(cmd: ListCommand): Promise<ListReply> {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
-    const qb = this.ds
-      .getRepository(ApiClientEntity)
-      .createQueryBuilder('c')
-      .where('c.account_id = :accountId', { accountId: cmd.tenantId });
-    const page = await keysetPage(
-      qb,
-      { ...cmd.query, filters: [] },
-      {
-        docColumn: "jsonb_build_object('name', c.name, 'priv_level', c.priv_level)",
-        sortColumn: 'c.seq',
-        idColumn: 'c.id',
-        createdColumn: 'c.created_at',
-        modifiedColumn: 'c.created_at',
-        sortValue: (r) => r.seq,
-        idValue: (r) => r.id,
-      },
-    );
+    const page = await this.clients.list(cmd.tenantId, cmd.query);
     const items = page.items.map(apiClientView);
     return {
       items,
@@ -124,25 +106,20 @@ export class ApiClientsService {
   }
 
   /** Revokes at once: the client row and every token it obtained go in one transaction. */
-  async delete(cmd: DocIdCommand): Promise<{ doc: JsonObject; revision: string }> {
+  async delete(cmd: DocIdCommand): Promise<DocReply> {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
     return this.ds.transaction(async (m) => {
-      const repo = m.getRepository(ApiClientEntity);
-      const c = await repo.findOne({
-        where: { id: cmd.id, accountId: cmd.tenantId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const c = await this.clients.lock(cmd.tenantId, cmd.id, m);
       if (!c) throw DomainError.notFound();
       await this.revocations.revoke(m, 'api_client', cmd.tenantId, c.id, 'api_client_deleted');
-      await repo.delete({ id: c.id, accountId: cmd.tenantId });
+      await this.clients.remove(m, cmd.tenantId, c.id);
       await appendEvents(m, MAILBOX_SCHEMA, [
-        {
-          type: EventTypes.ApiClientDeleted,
+        newEvent(Events.ApiClientDeleted, {
           tenantId: cmd.tenantId,
           aggregateId: c.id,
           data: apiClientView(c),
-        },
+        }),
       ]);
       return {
         doc: { ...apiClientView(c), _read_only: { deleted: true } },
@@ -152,8 +129,6 @@ export class ApiClientsService {
   }
 
   findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {
-    return this.ds
-      .getRepository(ApiClientEntity)
-      .findOne({ where: { id: clientId, secretHash: this.secretHash(secret) } });
+    return this.clients.findBySecretHash(clientId, this.secretHash(secret));
   }
 }

@@ -12,7 +12,7 @@ import {
   DocReply,
   DomainError,
   ErrorCode,
-  EventTypes,
+  Events,
   JsonObject,
   ListCommand,
   ListReply,
@@ -24,6 +24,7 @@ import {
   UserSchema,
   validateDocument,
   withoutReservedKeys,
+  newEvent,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
 import { assertAdmin } from '../access';
@@ -121,7 +122,7 @@ export class UsersService {
       const fields = await this.prepare(cmd.actor, cmd.tenantId, cmd.doc, null, m);
       const u = await this.users.save(m, { ...fields, id: newId(), accountId: cmd.tenantId, version: 1 });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.UserCreated, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) },
+        newEvent(Events.UserCreated, { tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) }),
       ]);
       return userReply(u);
     });
@@ -167,7 +168,7 @@ export class UsersService {
       const fields = await this.prepare(cmd.actor, cmd.tenantId, input, u, m);
       const saved = await this.users.save(m, { ...u, ...fields, version: u.version + 1 });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.UserUpdated, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(saved) },
+        newEvent(Events.UserUpdated, { tenantId: cmd.tenantId, aggregateId: u.id, data: userView(saved) }),
       ]);
       // a disabled user is signed out for good; enabling it again does not bring its old tokens back
       if (u.doc.enabled !== false && saved.doc.enabled === false)
@@ -186,7 +187,7 @@ export class UsersService {
       await this.revocations.revoke(m, 'user', cmd.tenantId, u.id, 'user_deleted');
       await this.users.remove(m, u);
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.UserDeleted, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) },
+        newEvent(Events.UserDeleted, { tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) }),
       ]);
       return {
         doc: { ...userView(u), _read_only: { deleted: true } },

@@ -1,49 +1,52 @@
-// NATS command handlers of voicemail boxes: validate, then call the service.
+// NATS command handlers of voicemail boxes: the registry validates, then one service call.
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  Commands,
   CreateDocCommand,
   DeleteVmboxCommand,
   DocIdCommand,
   ListCommand,
-  Subjects,
   UpdateDocCommand,
-  validateCommand as v,
   VerifyPinCommand,
 } from '@voxmail/contracts';
+import { HandleCommand } from '@voxmail/messaging';
+import { VmboxPins } from './vmbox-pins';
 import { VmboxesService } from './vmboxes.service';
 
 @Controller()
 export class VmboxesHandler {
-  constructor(private readonly vmboxes: VmboxesService) {}
+  constructor(
+    private readonly vmboxes: VmboxesService,
+    private readonly pins: VmboxPins,
+  ) {}
 
-  @MessagePattern(Subjects.Vmbox.Create)
-  create(@Payload() p: unknown) {
-    return this.vmboxes.create(v(CreateDocCommand, p));
+  @HandleCommand(Commands.VmboxCreate)
+  create(cmd: CreateDocCommand) {
+    return this.vmboxes.create(cmd);
   }
 
-  @MessagePattern(Subjects.Vmbox.Get)
-  get(@Payload() p: unknown) {
-    return this.vmboxes.get(v(DocIdCommand, p));
+  @HandleCommand(Commands.VmboxGet)
+  get(cmd: DocIdCommand) {
+    return this.vmboxes.get(cmd);
   }
 
-  @MessagePattern(Subjects.Vmbox.List)
-  list(@Payload() p: unknown) {
-    return this.vmboxes.list(v(ListCommand, p));
+  @HandleCommand(Commands.VmboxList)
+  list(cmd: ListCommand) {
+    return this.vmboxes.list(cmd);
   }
 
-  @MessagePattern(Subjects.Vmbox.Update)
-  update(@Payload() p: unknown) {
-    return this.vmboxes.update(v(UpdateDocCommand, p));
+  @HandleCommand(Commands.VmboxUpdate)
+  update(cmd: UpdateDocCommand) {
+    return this.vmboxes.update(cmd);
   }
 
-  @MessagePattern(Subjects.Vmbox.Delete)
-  delete(@Payload() p: unknown) {
-    return this.vmboxes.delete(v(DeleteVmboxCommand, p));
+  @HandleCommand(Commands.VmboxDelete)
+  delete(cmd: DeleteVmboxCommand) {
+    return this.vmboxes.delete(cmd);
   }
 
-  @MessagePattern(Subjects.Vmbox.VerifyPin)
-  verifyPin(@Payload() p: unknown) {
-    return this.vmboxes.verifyPin(v(VerifyPinCommand, p));
+  @HandleCommand(Commands.VmboxVerifyPin)
+  verifyPin(cmd: VerifyPinCommand) {
+    return this.pins.verifyPin(cmd);
   }
 }

@@ -5,7 +5,8 @@ import { loadPinPolicy } from './pin-lock';
 import { VmboxEntity } from './vmbox.entity';
 import { VmboxesHandler } from './vmboxes.handler';
 import { VmboxesRepository } from './vmboxes.repository';
-import { PIN_POLICY, VmboxesService } from './vmboxes.service';
+import { PIN_POLICY, VmboxPins } from './vmbox-pins';
+import { VmboxesService } from './vmboxes.service';
 import { Vmboxes1764000000001 } from '../migrations/1764000000001-vmboxes';
 
 export const VMBOX_ENTITIES = [VmboxEntity];
@@ -15,5 +16,6 @@ export const VMBOX_PROVIDERS = [
   { provide: PIN_POLICY, useFactory: () => loadOrExit(() => loadPinPolicy()) },
   VmboxesRepository,
   VmboxesService,
+  VmboxPins,
   MessageCountsProjection,
 ];

@@ -1,10 +1,8 @@
 // Voicemail boxes (Kazoo vmboxes): admins manage them; a user sees boxes it owns or is a member of and
-// may edit the boxes it owns; PINs are kept only as a peppered argon2id hash and verified with lockout.
-import { Inject, Injectable } from '@nestjs/common';
+// may edit the boxes it owns. Their PINs are vmbox-pins.ts's.
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import * as argon2 from 'argon2';
 import { DataSource, EntityManager } from 'typeorm';
-import type { MailboxConfig } from '@voxmail/config';
 import {
   Actor,
   contentRevision,
@@ -14,20 +12,20 @@ import {
   DocReply,
   DomainError,
   ErrorCode,
-  EventTypes,
+  DataOf,
+  EventDef,
+  Events,
   JsonObject,
   ListCommand,
   ListReply,
   mergePatch,
   newId,
   NewEvent,
-  PinOutcomeData,
-  PinVerifyReply,
+  newEvent,
   revisionOf,
   StoredDocument,
   UpdateDocCommand,
   validateVmbox,
-  VerifyPinCommand,
   VMBOX_READ_ONLY_KEYS,
   VmboxLimits,
   VmboxReply,
@@ -36,13 +34,11 @@ import {
 import { appendEvents } from '@voxmail/messaging';
 import { assertAdmin, canReach } from '../access';
 import { AccountsService, checkRevision } from '../accounts/accounts.service';
-import { SecretBox } from '../auth/secrets';
-import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
-import { attemptPin, PinPolicy } from './pin-lock';
+import { MAILBOX_SCHEMA } from '../tokens';
+import { VmboxPins } from './vmbox-pins';
+import { canSee, PinChange } from './vmbox-visibility';
 import { VmboxEntity, VmboxType } from './vmbox.entity';
 import { AccountLimitDefaults, isMailboxTaken, VmboxesRepository } from './vmboxes.repository';
-
-export const PIN_POLICY = Symbol('PIN_POLICY');
 
 /** Fields only an admin may change; a box owner editing its own box keeps them as they are. */
 const ADMIN_ONLY_FIELDS = [
@@ -56,7 +52,6 @@ const ADMIN_ONLY_FIELDS = [
 ];
 
 /** OWASP's argon2id baseline: slow enough offline, quick enough for a caller waiting at the menu. */
-const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 /** The box as clients see it: never the PIN, `pin_set` instead. */
 export function vmboxView(b: VmboxEntity): StoredDocument {
@@ -65,12 +60,6 @@ export function vmboxView(b: VmboxEntity): StoredDocument {
 
 function vmboxReply(b: VmboxEntity): DocReply {
   return { doc: vmboxView(b), revision: revisionOf(b.id, b.version) };
-}
-
-/** A user-level actor sees a box it owns or is a member of; admins and the operator see every box. */
-export function canSee(actor: Actor, b: VmboxEntity): boolean {
-  if (actor.role !== 'user') return true;
-  return !!actor.userId && (b.ownerId === actor.userId || b.members.includes(actor.userId));
 }
 
 const limit = (own: unknown, dflt: unknown): number | null =>
@@ -84,7 +73,6 @@ export function effectiveLimits(doc: JsonObject, defaults: AccountLimitDefaults)
 }
 
 /** What a write asks of the PIN: keep it (key absent), clear it (`null`) or set it (a string). */
-type PinChange = { kind: 'keep' } | { kind: 'clear' } | { kind: 'set'; pin: string };
 
 export interface ShapedBox {
   doc: JsonObject;
@@ -126,38 +114,12 @@ export function shapeBox(input: JsonObject, pinInput: unknown): ShapedBox {
 
 @Injectable()
 export class VmboxesService {
-  private readonly box: SecretBox;
-
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly vmboxes: VmboxesRepository,
     private readonly accounts: AccountsService,
-    @Inject(MAILBOX_CONFIG) config: MailboxConfig,
-    @Inject(PIN_POLICY) private readonly pinPolicy: PinPolicy,
-  ) {
-    this.box = new SecretBox(config.secret);
-  }
-
-  /**
-   * PINs are peppered with a key derived from VOXMAIL_SECRET before argon2id: a 4..6 digit PIN has
-   * at most ~10^6 values, so a stolen table alone must not be enough to try them all offline.
-   */
-  private pepper(boxId: string, pin: string): string {
-    return this.box.mac(`vmbox-pin:${boxId}:${pin}`);
-  }
-
-  private hashPin(boxId: string, pin: string): Promise<string> {
-    return argon2.hash(this.pepper(boxId, pin), ARGON2_OPTIONS);
-  }
-
-  private async pinMatches(b: VmboxEntity, pin: string): Promise<boolean> {
-    if (!b.pinHash) return false;
-    try {
-      return await argon2.verify(b.pinHash, this.pepper(b.id, pin));
-    } catch {
-      return false;
-    }
-  }
+    private readonly pins: VmboxPins,
+  ) {}
 
   /** Owners and members must be users of the box's account. */
   private async checkPeople(accountId: string, s: ShapedBox, m: EntityManager): Promise<void> {
@@ -185,14 +147,8 @@ export class VmboxesService {
     }
   }
 
-  private async pinHashFor(boxId: string, change: PinChange, current: string | null): Promise<string | null> {
-    if (change.kind === 'keep') return current;
-    if (change.kind === 'clear') return null;
-    return this.hashPin(boxId, change.pin);
-  }
-
-  private event(type: string, b: VmboxEntity, data: JsonObject): NewEvent {
-    return { type, tenantId: b.accountId, aggregateId: b.id, data };
+  private event<E extends EventDef>(def: E, b: VmboxEntity, data: DataOf<E>): NewEvent<DataOf<E>> {
+    return newEvent(def, { tenantId: b.accountId, aggregateId: b.id, data });
   }
 
   async create(cmd: CreateDocCommand): Promise<DocReply> {
@@ -200,7 +156,7 @@ export class VmboxesService {
     assertAdmin(cmd.actor);
     const shaped = shapeBox(cmd.doc, cmd.doc.pin);
     const id = newId();
-    const pinHash = await this.pinHashFor(id, shaped.pin, null);
+    const pinHash = await this.pins.hashFor(id, shaped.pin, null);
     return this.ds.transaction(async (m) => {
       await this.checkPeople(cmd.tenantId, shaped, m);
       const b = Object.assign(new VmboxEntity(), {
@@ -217,7 +173,7 @@ export class VmboxesService {
         version: 1,
       });
       await this.uniqueMailbox(b.mailbox, () => this.vmboxes.insert(m, b));
-      await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxCreated, b, vmboxView(b))]);
+      await appendEvents(m, MAILBOX_SCHEMA, [this.event(Events.MailboxCreated, b, vmboxView(b))]);
       return vmboxReply(b);
     });
   }
@@ -297,14 +253,14 @@ export class VmboxesService {
         type: shaped.type,
         members: shaped.members,
         doc: shaped.doc,
-        pinHash: await this.pinHashFor(b.id, shaped.pin, b.pinHash),
+        pinHash: await this.pins.hashFor(b.id, shaped.pin, b.pinHash),
         // a new (or removed) PIN is the admin's way to unlock a box
         pinFailures: pinChanged ? 0 : b.pinFailures,
         lockedUntil: pinChanged ? null : b.lockedUntil,
         version: b.version + 1,
       });
       await this.uniqueMailbox(next.mailbox, () => this.vmboxes.update(m, next));
-      await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxUpdated, next, vmboxView(next))]);
+      await appendEvents(m, MAILBOX_SCHEMA, [this.event(Events.MailboxUpdated, next, vmboxView(next))]);
       return vmboxReply(next);
     });
   }
@@ -319,88 +275,10 @@ export class VmboxesService {
       checkRevision(b.id, b.version, cmd.ifRevision);
       await this.vmboxes.remove(m, b);
       const view = vmboxView(b);
-      await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxDeleted, b, view)]);
+      await appendEvents(m, MAILBOX_SCHEMA, [this.event(Events.MailboxDeleted, b, view)]);
       return { doc: { ...view, _read_only: { deleted: true } }, revision: revisionOf(b.id, b.version + 1) };
     });
   }
-
-  /**
-   * Checks a PIN for the PBX's voicemail menu. Every attempt is an event; wrong PINs in a row lock the
-   * box for the configured time, during which attempts are refused (423) without checking the PIN.
-   */
-  async verifyPin(cmd: VerifyPinCommand): Promise<PinVerifyReply> {
-    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
-    const result = await this.ds.transaction(async (m) => {
-      const b = await this.vmboxes.lock(cmd.tenantId, cmd.id, m);
-      if (!b || !canSee(cmd.actor, b)) throw DomainError.notFound();
-      const base = { id: b.id, mailbox: b.mailbox };
-      if (!b.pinHash) {
-        const data: PinOutcomeData = { ...base, failures: b.pinFailures, reason: 'no_pin' };
-        await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxPinFailed, b, { ...data })]);
-        return { valid: false };
-      }
-      const now = new Date();
-      const outcome = await attemptPin(
-        { failures: b.pinFailures, lockedUntil: b.lockedUntil },
-        () => this.pinMatches(b, cmd.pin),
-        now,
-        this.pinPolicy,
-      );
-      const events: NewEvent[] = [];
-      if (outcome.kind === 'locked') {
-        const data: PinOutcomeData = {
-          ...base,
-          failures: b.pinFailures,
-          reason: 'locked',
-          locked_until: outcome.lockedUntil.toISOString(),
-        };
-        await appendEvents(m, MAILBOX_SCHEMA, [this.event(EventTypes.MailboxPinFailed, b, { ...data })]);
-        return { lockedUntil: outcome.lockedUntil };
-      }
-      const { failures, lockedUntil } = outcome.state;
-      if (failures !== b.pinFailures || lockedUntil?.getTime() !== b.lockedUntil?.getTime()) {
-        await this.vmboxes.saveLockState(m, b, failures, lockedUntil);
-      }
-      if (outcome.kind === 'verified') {
-        events.push(this.event(EventTypes.MailboxPinVerified, b, { ...base, failures: 0 }));
-      } else {
-        const failed: PinOutcomeData = {
-          ...base,
-          failures: outcome.lockedNow ? this.pinPolicy.maxFailures : failures,
-          reason: 'wrong_pin',
-        };
-        events.push(this.event(EventTypes.MailboxPinFailed, b, { ...failed }));
-        if (outcome.lockedNow) {
-          const locked: PinOutcomeData = {
-            ...base,
-            failures: this.pinPolicy.maxFailures,
-            locked_until: outcome.lockedNow.toISOString(),
-          };
-          events.push(this.event(EventTypes.MailboxLocked, b, { ...locked }));
-        }
-      }
-      await appendEvents(m, MAILBOX_SCHEMA, events);
-      return { valid: outcome.kind === 'verified' };
-    });
-    // the refused attempt's event is committed above; only then does the caller get 423
-    if (result.lockedUntil) throw pinLockedError(result.lockedUntil);
-    return { valid: result.valid === true };
-  }
 }
 
-export function pinLockedError(lockedUntil: Date, now = new Date()): DomainError {
-  const retryAfter = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
-  return new DomainError(
-    ErrorCode.Locked,
-    'the voicemail box is locked after too many wrong PINs; retry later',
-    {
-      pin: {
-        locked: {
-          message: 'Too many wrong PINs in a row; the box is locked',
-          locked_until: lockedUntil.toISOString(),
-        },
-      },
-      retry_after_s: retryAfter,
-    },
-  );
-}
+export { canSee };

@@ -1,43 +1,42 @@
-// NATS command handlers of media objects: validate, then call the service.
+// NATS command handlers of media objects: the registry validates, then one service call.
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  Commands,
   MediaCommitCommand,
   MediaCopyCommand,
   MediaDownloadCommand,
   MediaUploadCommand,
   MediaUploadTicketCommand,
-  Subjects,
-  validateCommand as v,
 } from '@voxmail/contracts';
+import { HandleCommand } from '@voxmail/messaging';
 import { MediaService } from './media.service';
 
 @Controller()
 export class MediaObjectsHandler {
   constructor(private readonly media: MediaService) {}
 
-  @MessagePattern(Subjects.Media.UploadTicket)
-  uploadTicket(@Payload() p: unknown) {
-    return this.media.uploadTicket(v(MediaUploadTicketCommand, p));
+  @HandleCommand(Commands.MediaUploadTicket)
+  uploadTicket(cmd: MediaUploadTicketCommand) {
+    return this.media.uploadTicket(cmd);
   }
 
-  @MessagePattern(Subjects.Media.Commit)
-  commit(@Payload() p: unknown) {
-    return this.media.commit(v(MediaCommitCommand, p));
+  @HandleCommand(Commands.MediaCommit)
+  commit(cmd: MediaCommitCommand) {
+    return this.media.commit(cmd);
   }
 
-  @MessagePattern(Subjects.Media.Abort)
-  abort(@Payload() p: unknown) {
-    return this.media.abort(v(MediaUploadCommand, p));
+  @HandleCommand(Commands.MediaAbort)
+  abort(cmd: MediaUploadCommand) {
+    return this.media.abort(cmd);
   }
 
-  @MessagePattern(Subjects.Media.DownloadTicket)
-  download(@Payload() p: unknown) {
-    return this.media.downloadTicket(v(MediaDownloadCommand, p));
+  @HandleCommand(Commands.MediaDownloadTicket)
+  download(cmd: MediaDownloadCommand) {
+    return this.media.downloadTicket(cmd);
   }
 
-  @MessagePattern(Subjects.Media.Copy)
-  copy(@Payload() p: unknown) {
-    return this.media.copy(v(MediaCopyCommand, p));
+  @HandleCommand(Commands.MediaCopy)
+  copy(cmd: MediaCopyCommand) {
+    return this.media.copy(cmd);
   }
 }

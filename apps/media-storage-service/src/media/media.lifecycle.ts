@@ -3,18 +3,18 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { EVENT_SUBJECT_PREFIX, EventEnvelope, EventTypes, isHexId } from '@voxmail/contracts';
+import {
+  EVENT_SUBJECT_PREFIX,
+  EventEnvelope,
+  EventTypes,
+  isHexId,
+  MessageEventData,
+} from '@voxmail/contracts';
 import { EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
 import { EntityManager } from 'typeorm';
 import { MEDIA_SETTINGS, MediaSettings } from '../settings';
 import { MEDIA_SCHEMA } from '../tokens';
 import { MediaService } from './media.service';
-
-interface MessageEventData {
-  media_object_id?: unknown;
-  replaced_object_id?: unknown;
-  purged?: unknown;
-}
 
 @Injectable()
 export class MediaLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,7 +55,8 @@ export class MediaLifecycle implements OnApplicationBootstrap, OnApplicationShut
 
   /** A message holding an object claims it; a replaced or purged message's object is deleted. */
   async onMessageEvent(event: EventEnvelope, m: EntityManager): Promise<void> {
-    const d = event.data as MessageEventData;
+    // consumers check what they rely on: the registry's type is the producer's promise, not a guarantee
+    const d = event.data as Partial<MessageEventData>;
     const objectId = isHexId(d.media_object_id) ? d.media_object_id : undefined;
     switch (event.type) {
       case EventTypes.MessageCreated:

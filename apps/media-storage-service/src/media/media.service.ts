@@ -12,7 +12,10 @@ import {
   DomainError,
   DownloadTicket,
   ErrorCode,
-  EventTypes,
+  EventDef,
+  Events,
+  MediaEventData,
+  newEvent,
   MediaCommitCommand,
   MediaCopyCommand,
   MediaDownloadCommand,
@@ -167,7 +170,7 @@ export class MediaService {
         storedAt: new Date(),
       });
       const saved = await this.objects.save(m, row);
-      await appendEvents(m, MEDIA_SCHEMA, [this.event(EventTypes.MediaStored, saved)]);
+      await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaStored, saved)]);
       return storedMedia(saved);
     });
   }
@@ -276,7 +279,7 @@ export class MediaService {
         durationMs: o.durationMs,
         storedAt: new Date(),
       });
-      await appendEvents(m, MEDIA_SCHEMA, [this.event(EventTypes.MediaStored, copy, { copy_of: o.id })]);
+      await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaStored, copy, { copy_of: o.id })]);
       return storedMedia(copy);
     });
   }
@@ -297,7 +300,7 @@ export class MediaService {
       all.map((x) => x.id),
     );
     if (o.status === 'stored')
-      await appendEvents(m, MEDIA_SCHEMA, [this.event(EventTypes.MediaDeleted, o, { reason })]);
+      await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaDeleted, o, { reason })]);
     return true;
   }
 
@@ -316,9 +319,12 @@ export class MediaService {
     });
   }
 
-  private event(type: string, o: MediaObjectEntity, extra: Record<string, unknown> = {}): NewEvent {
-    return {
-      type,
+  private event(
+    def: EventDef<string, MediaEventData>,
+    o: MediaObjectEntity,
+    extra: Partial<MediaEventData> = {},
+  ): NewEvent<MediaEventData> {
+    return newEvent(def, {
       tenantId: o.tenantId,
       aggregateId: o.id,
       data: {
@@ -333,6 +339,6 @@ export class MediaService {
         duration_ms: o.durationMs,
         ...extra,
       },
-    };
+    });
   }
 }

@@ -1,7 +1,5 @@
-// NATS command handlers of messages: validate, then call the service.
+// NATS command handlers of messages: the registry validates, then one service call.
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { IsBoolean, IsOptional } from 'class-validator';
 import {
   AbortUploadCommand,
   ArchiveMessagesCommand,
@@ -10,81 +8,86 @@ import {
   BulkChangeMessagesCommand,
   BulkDeleteMessagesCommand,
   ChangeMessageCommand,
+  Commands,
   CreateMessageCommand,
   ListMessagesCommand,
   MessageAudioCommand,
   MessageIdCommand,
-  Subjects,
-  validateCommand as v,
 } from '@voxmail/contracts';
+import { HandleCommand } from '@voxmail/messaging';
+import { AudioService } from './audio.service';
+import { DeletionService } from './deletion.service';
+import { DepositService } from './deposit.service';
+import { FilingService } from './filing.service';
 import { MessagesService } from './messages.service';
-
-/** The list command plus whether the client chose the order (else the box's `oldest_message_first` does). */
-class ListBoxMessagesCommand extends ListMessagesCommand {
-  @IsOptional() @IsBoolean() explicitOrder?: boolean;
-}
 
 @Controller()
 export class MessagesHandler {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly deposit: DepositService,
+    private readonly filing: FilingService,
+    private readonly deletion: DeletionService,
+    private readonly audioFiles: AudioService,
+  ) {}
 
-  @MessagePattern(Subjects.Message.Create)
-  create(@Payload() p: unknown) {
-    return this.messages.create(v(CreateMessageCommand, p));
+  @HandleCommand(Commands.MessageCreate)
+  create(cmd: CreateMessageCommand) {
+    return this.deposit.create(cmd);
   }
 
-  @MessagePattern(Subjects.Message.Get)
-  get(@Payload() p: unknown) {
-    return this.messages.get(v(MessageIdCommand, p));
+  @HandleCommand(Commands.MessageGet)
+  get(cmd: MessageIdCommand) {
+    return this.messages.get(cmd);
   }
 
-  @MessagePattern(Subjects.Message.List)
-  list(@Payload() p: unknown) {
-    return this.messages.list(v(ListBoxMessagesCommand, p));
+  @HandleCommand(Commands.MessageList)
+  list(cmd: ListMessagesCommand) {
+    return this.messages.list(cmd);
   }
 
-  @MessagePattern(Subjects.Message.Change)
-  change(@Payload() p: unknown) {
-    return this.messages.change(v(ChangeMessageCommand, p));
+  @HandleCommand(Commands.MessageChange)
+  change(cmd: ChangeMessageCommand) {
+    return this.filing.change(cmd);
   }
 
-  @MessagePattern(Subjects.Message.Delete)
-  delete(@Payload() p: unknown) {
-    return this.messages.delete(v(MessageIdCommand, p));
+  @HandleCommand(Commands.MessageDelete)
+  delete(cmd: MessageIdCommand) {
+    return this.deletion.delete(cmd);
   }
 
-  @MessagePattern(Subjects.Message.BulkChange)
-  bulkChange(@Payload() p: unknown) {
-    return this.messages.bulkChange(v(BulkChangeMessagesCommand, p));
+  @HandleCommand(Commands.MessageBulkChange)
+  bulkChange(cmd: BulkChangeMessagesCommand) {
+    return this.filing.bulkChange(cmd);
   }
 
-  @MessagePattern(Subjects.Message.BulkDelete)
-  bulkDelete(@Payload() p: unknown) {
-    return this.messages.bulkDelete(v(BulkDeleteMessagesCommand, p));
+  @HandleCommand(Commands.MessageBulkDelete)
+  bulkDelete(cmd: BulkDeleteMessagesCommand) {
+    return this.deletion.bulkDelete(cmd);
   }
 
-  @MessagePattern(Subjects.Message.BeginUpload)
-  beginUpload(@Payload() p: unknown) {
-    return this.messages.beginUpload(v(BeginUploadCommand, p));
+  @HandleCommand(Commands.MessageBeginUpload)
+  beginUpload(cmd: BeginUploadCommand) {
+    return this.deposit.beginUpload(cmd);
   }
 
-  @MessagePattern(Subjects.Message.AttachMedia)
-  attachMedia(@Payload() p: unknown) {
-    return this.messages.attachMedia(v(AttachMediaCommand, p));
+  @HandleCommand(Commands.MessageAttachMedia)
+  attachMedia(cmd: AttachMediaCommand) {
+    return this.deposit.attachMedia(cmd);
   }
 
-  @MessagePattern(Subjects.Message.AbortUpload)
-  abortUpload(@Payload() p: unknown) {
-    return this.messages.abortUpload(v(AbortUploadCommand, p));
+  @HandleCommand(Commands.MessageAbortUpload)
+  abortUpload(cmd: AbortUploadCommand) {
+    return this.deposit.abortUpload(cmd);
   }
 
-  @MessagePattern(Subjects.Message.Audio)
-  audio(@Payload() p: unknown) {
-    return this.messages.audio(v(MessageAudioCommand, p));
+  @HandleCommand(Commands.MessageAudio)
+  audio(cmd: MessageAudioCommand) {
+    return this.audioFiles.audio(cmd);
   }
 
-  @MessagePattern(Subjects.Message.Archive)
-  archive(@Payload() p: unknown) {
-    return this.messages.archive(v(ArchiveMessagesCommand, p));
+  @HandleCommand(Commands.MessageArchive)
+  archive(cmd: ArchiveMessagesCommand) {
+    return this.audioFiles.archive(cmd);
   }
 }

@@ -7,7 +7,7 @@ import { EVENT_SUBJECT_PREFIX, EventTypes } from '@voxmail/contracts';
 import { EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
 import { MESSAGE_SETTINGS, MessageSettings } from '../settings';
 import { MESSAGE_SCHEMA } from '../tokens';
-import { MessagesService } from './messages.service';
+import { DeletionService } from './deletion.service';
 
 @Injectable()
 export class MessagesLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,7 +19,7 @@ export class MessagesLifecycle implements OnApplicationBootstrap, OnApplicationS
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly lifecycle: MessagingLifecycle,
-    private readonly messages: MessagesService,
+    private readonly deletion: DeletionService,
     @Inject(MESSAGE_SETTINGS) private readonly settings: MessageSettings,
   ) {}
 
@@ -36,7 +36,7 @@ export class MessagesLifecycle implements OnApplicationBootstrap, OnApplicationS
         async (event, m) => {
           const box = event.data as { id?: unknown };
           const vmboxId = typeof box.id === 'string' ? box.id : event.aggregateId;
-          const n = await this.messages.purgeBox(m, event.tenantId, vmboxId);
+          const n = await this.deletion.purgeBox(m, event.tenantId, vmboxId);
           if (n) this.log.log(`purged ${n} messages of deleted box ${vmboxId}`);
         },
       ),
@@ -51,7 +51,7 @@ export class MessagesLifecycle implements OnApplicationBootstrap, OnApplicationS
     const run = (async () => {
       let total = 0;
       for (;;) {
-        const n = await this.messages.purgeExpired();
+        const n = await this.deletion.purgeExpired();
         total += n;
         if (n < 500) return total;
       }

@@ -1,7 +1,7 @@
 import { isMessageId, newMessageId } from '@voxmail/contracts';
 import { MessageEntity } from './message.entity';
 import { countDelta } from './messages.repository';
-import { audioFileName } from './messages.service';
+import { audioFileName } from './message-views';
 
 describe('message ids', () => {
   it('are YYYYMM-<32 hex> of the month the message was left', () => {

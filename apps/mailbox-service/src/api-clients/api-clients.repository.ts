@@ -1,0 +1,54 @@
+// API client rows, always scoped by account (or found by id and secret hash, for authentication).
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ListQuery, Page } from '@voxmail/contracts';
+import { keysetPage } from '@voxmail/persistence';
+import { ApiClientEntity } from './api-client.entity';
+
+@Injectable()
+export class ApiClientsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  private repo(m?: EntityManager) {
+    return (m ?? this.ds.manager).getRepository(ApiClientEntity);
+  }
+
+  /** Inserts a client and reads it back (with the database's created_at and seq). */
+  async insert(
+    m: EntityManager,
+    fields: Omit<ApiClientEntity, 'createdAt' | 'seq'>,
+  ): Promise<ApiClientEntity> {
+    const c = await this.repo(m).save(this.repo(m).create(fields));
+    return this.repo(m).findOneByOrFail({ id: c.id, accountId: fields.accountId });
+  }
+
+  lock(accountId: string, id: string, m: EntityManager): Promise<ApiClientEntity | null> {
+    return this.repo(m).findOne({ where: { id, accountId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async remove(m: EntityManager, accountId: string, id: string): Promise<void> {
+    await this.repo(m).delete({ id, accountId });
+  }
+
+  list(accountId: string, query: ListQuery): Promise<Page<ApiClientEntity>> {
+    const qb = this.repo().createQueryBuilder('c').where('c.account_id = :accountId', { accountId });
+    return keysetPage(
+      qb,
+      { ...query, filters: [] },
+      {
+        docColumn: "jsonb_build_object('name', c.name, 'priv_level', c.priv_level)",
+        sortColumn: 'c.seq',
+        idColumn: 'c.id',
+        createdColumn: 'c.created_at',
+        modifiedColumn: 'c.created_at',
+        sortValue: (r) => r.seq,
+        idValue: (r) => r.id,
+      },
+    );
+  }
+
+  findBySecretHash(id: string, secretHash: string): Promise<ApiClientEntity | null> {
+    return this.repo().findOne({ where: { id, secretHash } });
+  }
+}

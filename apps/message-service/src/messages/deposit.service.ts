@@ -1,0 +1,131 @@
+// Depositing messages: from JSON metadata, or with audio (multipart create, or an upload onto a message).
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  AbortUploadCommand,
+  AttachMediaCommand,
+  BeginUploadCommand,
+  CreateMessageCommand,
+  DocReply,
+  DomainError,
+  ErrorCode,
+  Events,
+  isMessageId,
+  MessageFolder,
+  MessageUploadTicket,
+  newMessageId,
+  StoredMedia,
+  toGregorian,
+} from '@voxmail/contracts';
+import { appendEvents } from '@voxmail/messaging';
+import { BoxDirectory, MediaLibrary } from '../peers';
+import { MESSAGE_SCHEMA } from '../tokens';
+import { assertRoom, kazooMessageDefaults, maxDurationMs, metadataOf } from './box-rules';
+import { mediaStoredEvent, messageEvent, mwiEvent } from './message-events';
+import { messageReply, notFound } from './message-views';
+import { countDelta, MessagesRepository } from './messages.repository';
+
+@Injectable()
+export class DepositService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly messages: MessagesRepository,
+    private readonly boxes: BoxDirectory,
+    private readonly media: MediaLibrary,
+  ) {}
+
+  /** Creates a message from JSON metadata, or (multipart) from metadata plus a finished upload. */
+  async create(cmd: CreateMessageCommand): Promise<DocReply> {
+    const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
+    const doc = metadataOf(cmd.doc);
+    const ts = typeof doc.timestamp === 'number' ? doc.timestamp : toGregorian(new Date());
+    let stored: StoredMedia | undefined;
+    let id = newMessageId(ts);
+    if (cmd.uploadId) {
+      stored = await this.media.commit(cmd.tenantId, cmd.actor, cmd.uploadId, maxDurationMs(box));
+      if (!isMessageId(stored.owner_id))
+        throw new DomainError(ErrorCode.BadRequest, 'the upload does not belong to a message');
+      id = stored.owner_id;
+    }
+    const folder = (doc.folder as MessageFolder | undefined) ?? 'new';
+    return this.ds.transaction(async (m) => {
+      const counts = await this.messages.lockCounts(m, cmd.tenantId, cmd.vmboxId);
+      assertRoom(box, counts);
+      const e = await this.messages.insert(m, {
+        tenantId: cmd.tenantId,
+        id,
+        vmboxId: cmd.vmboxId,
+        folder,
+        ts,
+        doc: {
+          ...kazooMessageDefaults(),
+          ...doc,
+          timestamp: ts,
+          folder,
+          length: stored?.duration_ms ?? 0,
+          media_id: id,
+        },
+        media: stored ?? null,
+        version: 1,
+        purgeAt: null,
+      });
+      const after = await this.messages.adjustCounts(m, cmd.tenantId, cmd.vmboxId, countDelta(null, folder));
+      await appendEvents(m, MESSAGE_SCHEMA, [
+        messageEvent(Events.MessageCreated, e),
+        ...(stored ? [mediaStoredEvent(e, null)] : []),
+        mwiEvent(cmd.tenantId, cmd.vmboxId, after),
+      ]);
+      return messageReply(e);
+    });
+  }
+
+  /**
+   * Reserves an upload: for an existing message (`PUT .../raw`) or, with the JSON part of a multipart
+   * create, for a new message whose metadata and room in the box are checked before any audio is taken.
+   */
+  async beginUpload(cmd: BeginUploadCommand): Promise<MessageUploadTicket> {
+    const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
+    let messageId: string;
+    if (cmd.id) {
+      if (!(await this.messages.find(cmd.tenantId, cmd.vmboxId, cmd.id))) throw notFound();
+      messageId = cmd.id;
+    } else {
+      const doc = metadataOf(cmd.doc ?? {});
+      assertRoom(box, await this.messages.counts(cmd.tenantId, cmd.vmboxId));
+      messageId = newMessageId(typeof doc.timestamp === 'number' ? doc.timestamp : toGregorian(new Date()));
+    }
+    const t = await this.media.uploadTicket(cmd.tenantId, cmd.actor, 'message', messageId);
+    return { messageId, ...t };
+  }
+
+  async abortUpload(cmd: AbortUploadCommand): Promise<{ aborted: true }> {
+    await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
+    await this.media.abort(cmd.tenantId, cmd.actor, cmd.uploadId);
+    return { aborted: true };
+  }
+
+  /** Puts a finished upload on its message, replacing any earlier audio; `length` comes from the audio. */
+  async attachMedia(cmd: AttachMediaCommand): Promise<DocReply> {
+    const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
+    if (!(await this.messages.find(cmd.tenantId, cmd.vmboxId, cmd.id))) throw notFound();
+    const stored = await this.media.commit(cmd.tenantId, cmd.actor, cmd.uploadId, maxDurationMs(box));
+    if (stored.owner_id !== cmd.id)
+      throw new DomainError(ErrorCode.BadRequest, 'the upload belongs to another message');
+    return this.ds.transaction(async (m) => {
+      const counts = await this.messages.lockCounts(m, cmd.tenantId, cmd.vmboxId);
+      const e = await this.messages.lock(cmd.tenantId, cmd.vmboxId, cmd.id, m);
+      if (!e) throw notFound();
+      const replaced = e.media?.object_id ?? null;
+      e.media = stored;
+      e.doc = { ...e.doc, length: stored.duration_ms };
+      e.version += 1;
+      const saved = await this.messages.save(m, e);
+      await appendEvents(m, MESSAGE_SCHEMA, [
+        mediaStoredEvent(saved, replaced),
+        mwiEvent(cmd.tenantId, cmd.vmboxId, counts),
+      ]);
+      return messageReply(saved);
+    });
+  }
+}

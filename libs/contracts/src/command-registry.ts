@@ -1,0 +1,134 @@
+// The command registry: each command declared once with its subject, its request class (validated by the
+// service on arrival) and its reply type, so the gateway's bus and the services' handlers cannot disagree.
+import type { ClassConstructor } from 'class-transformer';
+import {
+  Actor,
+  ApiClientAuthCommand,
+  ApiKeyAuthCommand,
+  CreateDocCommand,
+  DocIdCommand,
+  DocReply,
+  ListCommand,
+  ListReply,
+  TenantCommand,
+  TokenGrant,
+  UpdateDocCommand,
+  UserAuthCommand,
+  VerifyTokenCommand,
+} from './commands';
+import {
+  DownloadTicket,
+  MediaCommitCommand,
+  MediaCopyCommand,
+  MediaDownloadCommand,
+  MediaUploadCommand,
+  MediaUploadTicketCommand,
+  StoredMedia,
+  UploadTicket,
+} from './media';
+import {
+  AbortUploadCommand,
+  ArchiveEntry,
+  ArchiveMessagesCommand,
+  AttachMediaCommand,
+  BeginUploadCommand,
+  BulkChangeMessagesCommand,
+  BulkDeleteMessagesCommand,
+  BulkResult,
+  ChangeMessageCommand,
+  CreateMessageCommand,
+  ListMessagesCommand,
+  MessageAudio,
+  MessageAudioCommand,
+  MessageIdCommand,
+  MessageUploadTicket,
+} from './messages';
+import { Subjects } from './subjects';
+import { DeleteVmboxCommand, PinVerifyReply, VerifyPinCommand, VmboxReply } from './vmboxes';
+
+declare const REPLY: unique symbol;
+
+/** A reply type carried at compile time only; `reply<T>()` makes one. */
+export interface ReplyType<T> {
+  readonly [REPLY]?: T;
+}
+
+export interface CommandDef<S extends string = string, Req extends object = object, Rep = unknown> {
+  readonly subject: S;
+  readonly request: ClassConstructor<Req>;
+  /** Compile-time only: never set. */
+  readonly reply?: ReplyType<Rep>;
+}
+
+export const reply = <T>(): ReplyType<T> => ({});
+
+export function command<S extends string, Req extends object, Rep>(
+  subject: S,
+  request: ClassConstructor<Req>,
+  _reply: ReplyType<Rep>,
+): CommandDef<S, Req, Rep> {
+  return { subject, request };
+}
+
+/** What a command's sender passes: the request class's fields (a plain object, not an instance). */
+export type RequestOf<C> = C extends CommandDef<string, infer Req, unknown> ? Req : never;
+export type ReplyOf<C> = C extends CommandDef<string, object, infer Rep> ? Rep : never;
+
+export const Commands = {
+  AuthApiKey: command(Subjects.Auth.ApiKey, ApiKeyAuthCommand, reply<TokenGrant>()),
+  AuthUser: command(Subjects.Auth.User, UserAuthCommand, reply<TokenGrant>()),
+  AuthApiClient: command(Subjects.Auth.ApiClient, ApiClientAuthCommand, reply<TokenGrant>()),
+  /** Reply: who the token's holder is; the gateway puts it on every command it sends. */
+  AuthVerifyToken: command(Subjects.Auth.VerifyToken, VerifyTokenCommand, reply<Actor>()),
+
+  AccountCreate: command(Subjects.Account.Create, CreateDocCommand, reply<DocReply>()),
+  AccountGet: command(Subjects.Account.Get, DocIdCommand, reply<DocReply>()),
+  AccountUpdate: command(Subjects.Account.Update, UpdateDocCommand, reply<DocReply>()),
+  AccountDelete: command(Subjects.Account.Delete, DocIdCommand, reply<DocReply>()),
+  AccountListChildren: command(Subjects.Account.ListChildren, ListCommand, reply<ListReply>()),
+  AccountListDescendants: command(Subjects.Account.ListDescendants, ListCommand, reply<ListReply>()),
+  AccountGetApiKey: command(Subjects.Account.GetApiKey, TenantCommand, reply<{ api_key: string }>()),
+  AccountRotateApiKey: command(Subjects.Account.RotateApiKey, TenantCommand, reply<{ api_key: string }>()),
+
+  UserCreate: command(Subjects.User.Create, CreateDocCommand, reply<DocReply>()),
+  UserGet: command(Subjects.User.Get, DocIdCommand, reply<DocReply>()),
+  UserList: command(Subjects.User.List, ListCommand, reply<ListReply>()),
+  UserUpdate: command(Subjects.User.Update, UpdateDocCommand, reply<DocReply>()),
+  UserDelete: command(Subjects.User.Delete, DocIdCommand, reply<DocReply>()),
+
+  ApiClientCreate: command(Subjects.ApiClient.Create, CreateDocCommand, reply<DocReply>()),
+  ApiClientList: command(Subjects.ApiClient.List, ListCommand, reply<ListReply>()),
+  ApiClientDelete: command(Subjects.ApiClient.Delete, DocIdCommand, reply<DocReply>()),
+
+  VmboxCreate: command(Subjects.Vmbox.Create, CreateDocCommand, reply<DocReply>()),
+  /** Reply: the box as the actor may see it and its limits; other services use it to authorize. */
+  VmboxGet: command(Subjects.Vmbox.Get, DocIdCommand, reply<VmboxReply>()),
+  VmboxList: command(Subjects.Vmbox.List, ListCommand, reply<ListReply>()),
+  VmboxUpdate: command(Subjects.Vmbox.Update, UpdateDocCommand, reply<DocReply>()),
+  VmboxDelete: command(Subjects.Vmbox.Delete, DeleteVmboxCommand, reply<DocReply>()),
+  VmboxVerifyPin: command(Subjects.Vmbox.VerifyPin, VerifyPinCommand, reply<PinVerifyReply>()),
+
+  MessageCreate: command(Subjects.Message.Create, CreateMessageCommand, reply<DocReply>()),
+  MessageGet: command(Subjects.Message.Get, MessageIdCommand, reply<DocReply>()),
+  MessageList: command(Subjects.Message.List, ListMessagesCommand, reply<ListReply>()),
+  /** Folder change (reply: the message), move (reply: the message) or copy (reply: BulkResult). */
+  MessageChange: command(Subjects.Message.Change, ChangeMessageCommand, reply<DocReply | BulkResult>()),
+  MessageDelete: command(Subjects.Message.Delete, MessageIdCommand, reply<DocReply>()),
+  MessageBulkChange: command(Subjects.Message.BulkChange, BulkChangeMessagesCommand, reply<BulkResult>()),
+  MessageBulkDelete: command(Subjects.Message.BulkDelete, BulkDeleteMessagesCommand, reply<BulkResult>()),
+  MessageBeginUpload: command(Subjects.Message.BeginUpload, BeginUploadCommand, reply<MessageUploadTicket>()),
+  MessageAttachMedia: command(Subjects.Message.AttachMedia, AttachMediaCommand, reply<DocReply>()),
+  MessageAbortUpload: command(Subjects.Message.AbortUpload, AbortUploadCommand, reply<{ aborted: true }>()),
+  MessageAudio: command(Subjects.Message.Audio, MessageAudioCommand, reply<MessageAudio>()),
+  MessageArchive: command(Subjects.Message.Archive, ArchiveMessagesCommand, reply<ArchiveEntry[]>()),
+
+  MediaUploadTicket: command(Subjects.Media.UploadTicket, MediaUploadTicketCommand, reply<UploadTicket>()),
+  MediaCommit: command(Subjects.Media.Commit, MediaCommitCommand, reply<StoredMedia>()),
+  MediaAbort: command(Subjects.Media.Abort, MediaUploadCommand, reply<{ aborted: boolean }>()),
+  MediaDownloadTicket: command(Subjects.Media.DownloadTicket, MediaDownloadCommand, reply<DownloadTicket>()),
+  MediaCopy: command(Subjects.Media.Copy, MediaCopyCommand, reply<StoredMedia>()),
+} as const;
+
+export type CommandName = keyof typeof Commands;
+/** Every command, keyed by subject: `CommandMap['voxmail.cmd.message.create']` is its definition. */
+export type CommandMap = { [K in CommandName as (typeof Commands)[K]['subject']]: (typeof Commands)[K] };

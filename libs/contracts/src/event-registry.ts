@@ -1,0 +1,365 @@
+// The event registry: each event type declared once with its version, what it means, who publishes it and
+// the schema of its `data`, from which its TypeScript payload type is inferred, so the AsyncAPI document
+// (npm run asyncapi), the producers and the consumers read one definition.
+import type { EventEnvelope } from './events';
+import type { JsonObject } from './kazoo';
+
+declare const FIELD: unique symbol;
+
+export interface FieldSchema {
+  type: string | string[];
+  description?: string;
+  enum?: readonly string[];
+}
+
+/** One property of an event's `data`: its JSON schema, and its TypeScript type at compile time. */
+export interface Field<T> {
+  readonly schema: FieldSchema;
+  readonly [FIELD]?: T;
+}
+
+const field = <T>(type: string, description?: string): Field<T> => ({
+  schema: { type, ...(description ? { description } : {}) },
+});
+
+export const f = {
+  string: (description?: string) => field<string>('string', description),
+  integer: (description?: string) => field<number>('integer', description),
+  boolean: (description?: string) => field<boolean>('boolean', description),
+  object: (description?: string) => field<JsonObject>('object', description),
+  oneOf: <V extends string>(values: readonly V[], description?: string): Field<V> => ({
+    schema: { type: 'string', enum: values, ...(description ? { description } : {}) },
+  }),
+  nullable: <T>(inner: Field<T>): Field<T | null> => ({
+    schema: { ...inner.schema, type: [inner.schema.type as string, 'null'] },
+  }),
+};
+
+type Fields = Record<string, Field<unknown>>;
+type TypeOfField<F> = F extends Field<infer T> ? T : never;
+
+export interface DataSchema {
+  type: 'object';
+  description?: string;
+  properties: Record<string, FieldSchema>;
+  required?: string[];
+  additionalProperties?: boolean;
+}
+
+declare const DATA: unique symbol;
+
+/** The `data` of an event: its schema, and its TypeScript type at compile time. */
+export interface Payload<T> {
+  readonly schema: DataSchema;
+  readonly [DATA]?: T;
+}
+
+type Open<Extra extends boolean> = Extra extends true ? JsonObject : unknown;
+
+/** `data` with `required` and `optional` properties; `open` documents may carry any other keys. */
+export function payload<
+  R extends Fields,
+  O extends Fields = Record<never, never>,
+  X extends boolean = false,
+>(o: {
+  description?: string;
+  required: R;
+  optional?: O;
+  open?: X;
+}): Payload<{ [K in keyof R]: TypeOfField<R[K]> } & { [K in keyof O]?: TypeOfField<O[K]> } & Open<X>> {
+  const properties: Record<string, FieldSchema> = {};
+  for (const [k, v] of Object.entries({ ...o.required, ...o.optional })) properties[k] = v.schema;
+  return {
+    schema: {
+      type: 'object',
+      ...(o.description ? { description: o.description } : {}),
+      properties,
+      required: Object.keys(o.required),
+      ...(o.open ? { additionalProperties: true } : {}),
+    },
+  };
+}
+
+/** A Kazoo-style document as an event's data: an id, the keys worth naming, and any custom keys. */
+const doc = <O extends Fields>(description: string, optional: O) =>
+  payload({ description, required: { id: f.string('32 hex characters') }, optional, open: true });
+
+export type Producer =
+  'mailbox-service' | 'message-service' | 'media-storage-service' | 'broadcast-dialer-service';
+
+export interface EventDef<T extends string = string, D = unknown> {
+  readonly type: T;
+  readonly version: number;
+  readonly summary: string;
+  readonly producer: Producer;
+  readonly data: Payload<D>;
+}
+
+export type DataOf<E> = E extends EventDef<string, infer D> ? D : never;
+
+export function defineEvent<T extends string, D>(
+  type: T,
+  o: { version?: number; summary: string; producer: Producer; data: Payload<D> },
+): EventDef<T, D> {
+  return { type, version: o.version ?? 1, summary: o.summary, producer: o.producer, data: o.data };
+}
+
+const account = doc('The account document as the Kazoo API shows it (custom keys included).', {
+  name: f.string(),
+  realm: f.string(),
+  timezone: f.string(),
+});
+const user = doc('The user document as the Kazoo API shows it, never the password.', {
+  username: f.string(),
+  first_name: f.string(),
+  last_name: f.string(),
+  priv_level: f.string('admin or user'),
+});
+const client = doc('The API client, never its secret.', {
+  client_id: f.string(),
+  name: f.string(),
+  priv_level: f.string(),
+  owner_id: f.string(),
+});
+const box = doc('The vmbox as the Kazoo API shows it, with pin_set and never the PIN.', {
+  name: f.string(),
+  mailbox: f.string(),
+  owner_id: f.string(),
+  pin_set: f.boolean(),
+});
+const pin = payload({
+  description: 'A PIN attempt on a box.',
+  required: {
+    id: f.string('32 hex characters'),
+    mailbox: f.string('the box number'),
+    failures: f.integer('failures in a row after this attempt'),
+  },
+  optional: {
+    reason: f.oneOf(['wrong_pin', 'no_pin', 'locked'] as const, 'why a failed attempt failed (pin_failed)'),
+    locked_until: f.string('ISO time (locked)'),
+  },
+});
+const message = payload({
+  description: 'The message as the Kazoo API shows it, plus its box and audio object.',
+  required: {
+    id: f.string('YYYYMM-<32 hex>, the message id'),
+    vmbox_id: f.string(),
+    media_object_id: f.nullable(f.string()),
+  },
+  optional: {
+    media_id: f.string('YYYYMM-<32 hex>, the message id'),
+    folder: f.string('new, saved or deleted'),
+    timestamp: f.integer('Gregorian seconds'),
+    purged: f.boolean('message.deleted: whether the message is gone for good'),
+    reason: f.string('message.deleted with purged: retention or mailbox_deleted'),
+    purge_at: f.string('message.deleted without purged: when retention purges it (ISO time)'),
+    previous_folder: f.string('message.updated'),
+    from_vmbox_id: f.string('message.moved'),
+    source_message_id: f.string('message.copied'),
+    source_vmbox_id: f.string('message.copied'),
+    replaced_object_id: f.nullable(f.string('message.media_stored: the audio object it replaced')),
+    media: f.object('message.media_stored: the stored audio (format, size, duration)'),
+  },
+  open: true,
+});
+const media = payload({
+  description: 'An audio object in the store.',
+  required: {
+    object_id: f.string('32 hex characters'),
+    kind: f.string('message, greeting, prompt or broadcast'),
+    key: f.string('<tenantId>/<kind>/<objectId>'),
+    owner_id: f.nullable(f.string()),
+    content_type: f.nullable(f.string()),
+    format: f.nullable(f.string()),
+    size: f.nullable(f.integer()),
+    sha256: f.nullable(f.string()),
+    duration_ms: f.nullable(f.integer()),
+  },
+  optional: {
+    copy_of: f.string('media.stored of a copy: the object it copies'),
+    reason: f.string('media.deleted: replaced, message_deleted, upload_abandoned, unclaimed, ...'),
+  },
+});
+const mwi = payload({
+  required: { vmbox_id: f.string(), new: f.integer(), saved: f.integer() },
+});
+
+const M = 'mailbox-service';
+const MSG = 'message-service';
+const MEDIA = 'media-storage-service';
+
+export const Events = {
+  AccountCreated: defineEvent('account.created', {
+    summary: 'A tenant account was created.',
+    producer: M,
+    data: account,
+  }),
+  AccountUpdated: defineEvent('account.updated', {
+    summary: 'An account was changed.',
+    producer: M,
+    data: account,
+  }),
+  AccountDeleted: defineEvent('account.deleted', {
+    summary: 'An account was deleted; its tokens stopped working.',
+    producer: M,
+    data: account,
+  }),
+  ApiKeyRotated: defineEvent('account.api_key_rotated', {
+    summary: "An account's API key was rotated; the old key and its tokens stopped working.",
+    producer: M,
+    data: doc('The account id only; never the key.', {}),
+  }),
+  TokensRevoked: defineEvent('auth.tokens_revoked', {
+    summary:
+      'Tokens were revoked for good: every token of the subject issued at or before revoked_before is void, even if the account or user is enabled again.',
+    producer: M,
+    data: payload({
+      description: 'The revocation; never a token.',
+      required: {
+        id: f.string('the subject: an account, user or API client id (32 hex characters)'),
+        scope: f.string('account (all its tokens), api_key (tokens its API key issued), user or api_client'),
+        account_id: f.string('the account the subject belongs to'),
+        revoked_before: f.string('ISO time; tokens issued up to it are void'),
+      },
+      optional: {
+        reason: f.string(
+          'account_disabled, account_deleted, api_key_rotated, user_disabled, user_deleted or api_client_deleted',
+        ),
+      },
+    }),
+  }),
+  UserCreated: defineEvent('user.created', { summary: 'A user was created.', producer: M, data: user }),
+  UserUpdated: defineEvent('user.updated', { summary: 'A user was changed.', producer: M, data: user }),
+  UserDeleted: defineEvent('user.deleted', { summary: 'A user was deleted.', producer: M, data: user }),
+  ApiClientCreated: defineEvent('api_client.created', {
+    summary: 'An API client was created.',
+    producer: M,
+    data: client,
+  }),
+  ApiClientDeleted: defineEvent('api_client.deleted', {
+    summary: 'An API client was revoked.',
+    producer: M,
+    data: client,
+  }),
+  MailboxCreated: defineEvent('mailbox.created', {
+    summary: 'A voicemail box was created.',
+    producer: M,
+    data: box,
+  }),
+  MailboxUpdated: defineEvent('mailbox.updated', {
+    summary: 'A voicemail box was changed.',
+    producer: M,
+    data: box,
+  }),
+  MailboxDeleted: defineEvent('mailbox.deleted', {
+    summary: 'A voicemail box was deleted; message-service purges its messages, media-storage their audio.',
+    producer: M,
+    data: box,
+  }),
+  MailboxPinVerified: defineEvent('mailbox.pin_verified', {
+    summary: 'A right PIN was given for a box.',
+    producer: M,
+    data: pin,
+  }),
+  MailboxPinFailed: defineEvent('mailbox.pin_failed', {
+    summary: 'A PIN attempt on a box failed.',
+    producer: M,
+    data: pin,
+  }),
+  MailboxLocked: defineEvent('mailbox.locked', {
+    summary: 'A box was locked after repeated wrong PINs.',
+    producer: M,
+    data: pin,
+  }),
+  MessageCreated: defineEvent('message.created', {
+    summary: 'A voicemail message was deposited.',
+    producer: MSG,
+    data: message,
+  }),
+  MessageUpdated: defineEvent('message.updated', {
+    summary: "A message's folder or fields changed.",
+    producer: MSG,
+    data: message,
+  }),
+  MessageMoved: defineEvent('message.moved', {
+    summary: 'A message moved to another box of the account.',
+    producer: MSG,
+    data: message,
+  }),
+  MessageCopied: defineEvent('message.copied', {
+    summary: 'A message was copied to another box (new id, its own audio).',
+    producer: MSG,
+    data: message,
+  }),
+  MessageDeleted: defineEvent('message.deleted', {
+    summary: 'A message went to the deleted folder, or was purged (data.purged).',
+    producer: MSG,
+    data: message,
+  }),
+  MessageMediaStored: defineEvent('message.media_stored', {
+    summary: "A message's audio was stored.",
+    producer: MSG,
+    data: message,
+  }),
+  MwiUpdated: defineEvent('mwi.updated', {
+    summary: "A box's message-waiting counts after a change (the PBX's MWI lamp).",
+    producer: MSG,
+    data: mwi,
+  }),
+  MediaStored: defineEvent('media.stored', {
+    summary: 'An audio object was stored and verified.',
+    producer: MEDIA,
+    data: media,
+  }),
+  MediaDeleted: defineEvent('media.deleted', {
+    summary: 'An audio object was removed from the store.',
+    producer: MEDIA,
+    data: media,
+  }),
+} as const;
+
+export type EventName = keyof typeof Events;
+export type AnyEventDef = (typeof Events)[EventName];
+
+/** data of `mwi.updated`: the box's counts after a change; the MWI lamp and list counts. */
+export type MwiUpdatedData = DataOf<typeof Events.MwiUpdated>;
+/** data of `mailbox.pin_verified`, `mailbox.pin_failed`, `mailbox.locked`. */
+export type PinOutcomeData = DataOf<typeof Events.MailboxPinVerified>;
+/** data of every `message.*` event. */
+export type MessageEventData = DataOf<typeof Events.MessageCreated>;
+/** data of `media.stored` and `media.deleted`. */
+export type MediaEventData = DataOf<typeof Events.MediaStored>;
+
+/** What a service hands the outbox, built by `newEvent`: the envelope minus what the outbox fills in. */
+export interface NewEvent<T = unknown> {
+  type: string;
+  tenantId: string;
+  aggregateId: string;
+  data: T;
+  version?: number;
+}
+
+/** Builds an event of the registry: its type and version come from the definition, its data is typed by it. */
+export function newEvent<E extends EventDef>(
+  def: E,
+  e: { tenantId: string; aggregateId: string; data: DataOf<E> },
+): NewEvent<DataOf<E>> {
+  return {
+    type: def.type,
+    version: def.version,
+    tenantId: e.tenantId,
+    aggregateId: e.aggregateId,
+    data: e.data,
+  };
+}
+
+/**
+ * Narrows a received envelope to one event of the registry. The type says what the producer promised;
+ * a consumer still checks the fields it relies on (an old or foreign producer may break the promise).
+ */
+export function isEvent<E extends EventDef>(
+  def: E,
+  e: EventEnvelope,
+): e is EventEnvelope & { data: DataOf<E> } {
+  return e.type === def.type;
+}

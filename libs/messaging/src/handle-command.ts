@@ -1,0 +1,29 @@
+// `@HandleCommand(Commands.X)`: a service's command handler bound to the registry's subject, request class
+// and reply type; the payload is validated with the registry's class before the method runs.
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { CommandDef, ReplyOf, RequestOf, validateCommand } from '@voxmail/contracts';
+
+type Handler<C> = (request: RequestOf<C>) => ReplyOf<C> | Promise<ReplyOf<C>>;
+
+/**
+ * Wraps Nest's `@MessagePattern`: the method receives a validated instance of the command's request
+ * class, and a method whose parameter or return type does not match the registry is a compile error.
+ */
+export function HandleCommand<C extends CommandDef>(def: C) {
+  return <M extends Handler<C>>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): void => {
+    const handle = descriptor.value;
+    if (!handle) throw new Error(`@HandleCommand(${def.subject}) must decorate a method`);
+    const validated = function (this: unknown, payload: unknown) {
+      return handle.call(this, validateCommand(def.request, payload) as RequestOf<C>);
+    } as M;
+    // Nest names the handler after the method in logs and metadata; keep it
+    Object.defineProperty(validated, 'name', { value: handle.name });
+    descriptor.value = validated;
+    MessagePattern(def.subject)(target, key, descriptor);
+    Payload()(target, key, 0);
+  };
+}
