@@ -8,8 +8,11 @@ import { ApiClientEntity } from './api-clients/api-client.entity';
 import { ApiClientsService } from './api-clients/api-clients.service';
 import { AuthTokenEntity } from './auth/auth-token.entity';
 import { AuthService } from './auth/auth.service';
+import { Revocations } from './auth/revocations';
+import { TokenSigner } from './auth/token-signer';
 import { AccountsHandler, ApiClientsHandler, AuthHandler, UsersHandler } from './identity.handler';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
+import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
 import { UsersRepository } from './users/users.repository';
@@ -28,7 +31,7 @@ export const MAILBOX_ENTITIES = [
   AuthTokenEntity,
   ...VMBOX_ENTITIES,
 ];
-export const MAILBOX_MIGRATIONS = [Identity1764000000000, ...VMBOX_MIGRATIONS];
+export const MAILBOX_MIGRATIONS = [Identity1764000000000, ...VMBOX_MIGRATIONS, Revocations1764300000000];
 
 @Module({})
 export class MailboxModule {
@@ -52,6 +55,8 @@ export class MailboxModule {
         UsersService,
         ApiClientsService,
         AuthService,
+        TokenSigner,
+        Revocations,
         ...VMBOX_PROVIDERS,
       ],
     };

@@ -11,3 +11,4 @@ export * from './vmboxes';
 export * from './media';
 export * from './messages';
 export * from './event-catalogue';
+export * from './auth-tokens';

@@ -17,6 +17,7 @@ import {
   contentRevision,
   mergePatch,
   newId,
+  RevocationKeys,
   revisionOf,
   TenantCommand,
   UpdateDocCommand,
@@ -24,7 +25,8 @@ import {
   withoutReservedKeys,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
-import { assertAdmin, assertTenantVisible } from '../access';
+import { assertAdmin, assertMayEnableOrDisable, assertTenantVisible } from '../access';
+import { Revocations } from '../auth/revocations';
 import { SecretBox, newApiKey } from '../auth/secrets';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import type { MailboxConfig } from '@voxmail/config';
@@ -62,6 +64,7 @@ export class AccountsService implements OnApplicationBootstrap {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly accounts: AccountsRepository,
     @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
+    private readonly revocations: Revocations,
   ) {
     this.box = new SecretBox(config.secret);
   }
@@ -92,9 +95,7 @@ export class AccountsService implements OnApplicationBootstrap {
         existing.apiKeyHash = hash;
         existing.apiKeyEnc = this.box.encrypt(this.config.operatorApiKey);
         await this.accounts.save(m, existing);
-        await m.query(`DELETE FROM mailbox.auth_tokens WHERE account_id = $1 AND source = 'api_key'`, [
-          existing.id,
-        ]);
+        await this.revocations.revoke(m, RevocationKeys.apiKey(existing.id));
         this.log.log('operator API key changed from the environment');
       }
     });
@@ -171,10 +172,14 @@ export class AccountsService implements OnApplicationBootstrap {
       if (a.isOperator && next.enabled === false) {
         throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be disabled');
       }
+      const disabling = next.enabled === false;
+      if (disabling !== (a.doc.enabled === false)) assertMayEnableOrDisable(cmd.actor, a);
       a.doc = await this.validated(next, a.id, m);
       a.nameLower = String(a.doc.name).toLowerCase();
       a.version += 1;
       await this.accounts.save(m, a);
+      // for good: re-enabling the account later does not bring these tokens back
+      if (disabling) await this.revocations.revoke(m, RevocationKeys.account(a.id));
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.AccountUpdated, tenantId: a.id, aggregateId: a.id, data: accountView(a) },
       ]);
@@ -193,7 +198,7 @@ export class AccountsService implements OnApplicationBootstrap {
       locked.deletedAt = new Date();
       locked.version += 1;
       await this.accounts.save(m, locked);
-      await m.query('DELETE FROM mailbox.auth_tokens WHERE account_id = $1', [locked.id]);
+      await this.revocations.revoke(m, RevocationKeys.account(locked.id));
       await appendEvents(m, MAILBOX_SCHEMA, [
         {
           type: EventTypes.AccountDeleted,
@@ -236,7 +241,7 @@ export class AccountsService implements OnApplicationBootstrap {
       a.apiKeyHash = this.box.mac(apiKey);
       a.apiKeyEnc = this.box.encrypt(apiKey);
       await this.accounts.save(m, a);
-      await m.query(`DELETE FROM mailbox.auth_tokens WHERE account_id = $1 AND source = 'api_key'`, [a.id]);
+      await this.revocations.revoke(m, RevocationKeys.apiKey(a.id));
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.ApiKeyRotated, tenantId: a.id, aggregateId: a.id, data: { id: a.id } },
       ]);

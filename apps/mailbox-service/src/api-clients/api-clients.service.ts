@@ -17,9 +17,11 @@ import {
   contentRevision,
   newId,
   validateDocument,
+  RevocationKeys,
 } from '@voxmail/contracts';
 import { keysetPage } from '@voxmail/persistence';
 import { appendEvents } from '@voxmail/messaging';
+import { Revocations } from '../auth/revocations';
 import { assertAdmin } from '../access';
 import { AccountsService } from '../accounts/accounts.service';
 import { SecretBox } from '../auth/secrets';
@@ -47,6 +49,7 @@ export class ApiClientsService {
     private readonly accounts: AccountsService,
     private readonly users: UsersRepository,
     @Inject(MAILBOX_CONFIG) config: MailboxConfig,
+    private readonly revocations: Revocations,
   ) {
     this.box = new SecretBox(config.secret);
   }
@@ -133,6 +136,7 @@ export class ApiClientsService {
       });
       if (!c) throw DomainError.notFound();
       await repo.delete({ id: c.id, accountId: cmd.tenantId });
+      await this.revocations.revoke(m, RevocationKeys.client(c.id));
       await appendEvents(m, MAILBOX_SCHEMA, [
         {
           type: EventTypes.ApiClientDeleted,

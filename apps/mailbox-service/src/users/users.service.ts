@@ -24,8 +24,10 @@ import {
   UserSchema,
   validateDocument,
   withoutReservedKeys,
+  RevocationKeys,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
+import { Revocations } from '../auth/revocations';
 import { assertAdmin } from '../access';
 import { AccountsService, checkRevision } from '../accounts/accounts.service';
 import { SecretBox } from '../auth/secrets';
@@ -55,6 +57,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly accounts: AccountsService,
     @Inject(MAILBOX_CONFIG) config: MailboxConfig,
+    private readonly revocations: Revocations,
   ) {
     this.box = new SecretBox(config.secret);
   }
@@ -164,6 +167,10 @@ export class UsersService {
       const input = cmd.mode === 'merge' ? mergePatch(u.doc, cmd.doc) : cmd.doc;
       const fields = await this.prepare(cmd.actor, cmd.tenantId, input, u, m);
       const saved = await this.users.save(m, { ...u, ...fields, version: u.version + 1 });
+      if (saved.doc.enabled === false) await this.revocations.revoke(m, RevocationKeys.user(u.id));
+      // the user's existing tokens carry its new privilege at once (a demoted admin is no longer one)
+      if (saved.privLevel !== u.privLevel)
+        await this.revocations.revoke(m, RevocationKeys.role(u.id), saved.privLevel);
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.UserUpdated, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(saved) },
       ]);
@@ -179,6 +186,7 @@ export class UsersService {
       const u = await this.users.lock(cmd.tenantId, cmd.id, m);
       if (!u) throw DomainError.notFound();
       await this.users.remove(m, u);
+      await this.revocations.revoke(m, RevocationKeys.user(u.id));
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.UserDeleted, tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) },
       ]);
