@@ -737,11 +737,17 @@ describe('events', () => {
       await relay.start();
       const e = await events.waitFor((ev) => ev.type === 'user.created' && ev.aggregateId === u.body.data.id);
       expect(e.tenantId).toBe(t.accountId);
-      const after = await db.query(
-        `SELECT published_at FROM mailbox.outbox WHERE envelope->>'aggregateId' = $1`,
-        [u.body.data.id],
-      );
-      expect(after.rows[0].published_at).not.toBeNull();
+      // the relay marks the row after JetStream acknowledged it, which can be just after delivery
+      let publishedAt: Date | null = null;
+      for (let i = 0; i < 100 && !publishedAt; i++) {
+        const after = await db.query(
+          `SELECT published_at FROM mailbox.outbox WHERE envelope->>'aggregateId' = $1`,
+          [u.body.data.id],
+        );
+        publishedAt = after.rows[0].published_at;
+        if (!publishedAt) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(publishedAt).not.toBeNull();
     } finally {
       await relay.start();
     }

@@ -90,22 +90,37 @@ export class AuthService {
   /**
    * The authoritative check a gateway falls back to when it cannot confirm its own view of revocations:
    * a valid signature, no revocation of the token's principals since it was issued, the account alive and
-   * enabled, and for a user's token the user enabled, with the user's current privilege.
+   * enabled, for a user's token the user enabled, with the user's current privilege, and for an API
+   * client's token the client still there.
    */
   async verify(cmd: VerifyTokenCommand): Promise<Actor> {
     const c = await this.signer.verify(cmd.token);
-    const rows: { revoked: boolean; account_ok: boolean; priv_level: Role | null }[] = await this.ds.query(
-      `SELECT EXISTS (SELECT 1 FROM mailbox.revocations r WHERE r.key = ANY($2) AND r.before_ms >= $3) AS revoked,
-              a.id IS NOT NULL AS account_ok, u.priv_level
+    const rows: { revoked: boolean; account_ok: boolean; priv_level: Role | null; client_ok: boolean }[] =
+      await this.ds.query(
+        `SELECT EXISTS (SELECT 1 FROM mailbox.revocations r WHERE r.key = ANY($2) AND r.before_ms >= $3) AS revoked,
+              a.id IS NOT NULL AS account_ok, u.priv_level,
+              EXISTS (SELECT 1 FROM mailbox.api_clients k WHERE k.id = $5 AND k.account_id = $1) AS client_ok
          FROM (SELECT 1) one
          LEFT JOIN mailbox.accounts a ON a.id = $1 AND a.deleted_at IS NULL
               AND (a.is_operator OR a.doc->'enabled' IS DISTINCT FROM 'false'::jsonb)
          LEFT JOIN mailbox.users u ON u.id = $4 AND u.account_id = $1
               AND u.doc->'enabled' IS DISTINCT FROM 'false'::jsonb`,
-      [c.acc, refusingKeysOf(c), c.iatMs, c.src === 'user' ? (c.uid ?? null) : null],
-    );
+        [
+          c.acc,
+          refusingKeysOf(c),
+          c.iatMs,
+          c.src === 'user' ? (c.uid ?? null) : null,
+          c.src === 'api_client' ? (c.cid ?? null) : null,
+        ],
+      );
     const r = rows[0];
-    if (!r || r.revoked || !r.account_ok || (c.src === 'user' && !r.priv_level))
+    if (
+      !r ||
+      r.revoked ||
+      !r.account_ok ||
+      (c.src === 'user' && !r.priv_level) ||
+      (c.src === 'api_client' && !r.client_ok)
+    )
       throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
     return actorOfClaims(c, c.src === 'user' && r.priv_level ? r.priv_level : c.role);
   }
@@ -117,19 +132,28 @@ export class AuthService {
     userId: string | null,
     clientId: string | null,
   ): Promise<TokenGrant> {
-    const { token, expiresAt } = await this.signer.sign({
-      acc: a.id,
-      role,
-      src: source,
-      ...(userId ? { uid: userId } : {}),
-      ...(clientId ? { cid: clientId } : {}),
+    const sign = (r: Role) =>
+      this.signer.sign({
+        acc: a.id,
+        role: r,
+        src: source,
+        ...(userId ? { uid: userId } : {}),
+        ...(clientId ? { cid: clientId } : {}),
+      });
+    let { token, expiresAt } = await sign(role);
+    // What the login read may be stale by now (a user disabled or demoted while argon2 ran): a revocation
+    // committed before this token's issue time would not refuse it, so check the state once more after
+    // signing. Anything revoked later has a later time, and refuses it.
+    const now = await this.verify({ token }).catch(() => {
+      throw INVALID();
     });
+    if (now.role !== role) ({ token, expiresAt } = await sign(now.role));
     return {
       auth_token: token,
       account_id: a.id,
       ...(userId ? { owner_id: userId } : {}),
       account_name: String(a.doc.name),
-      priv_level: role,
+      priv_level: now.role,
       expires_at: expiresAt.toISOString(),
     };
   }
