@@ -7,6 +7,8 @@ import type { GatewayConfig } from '@voxmail/config';
 import { connectNats, loggerParams, NATS_CONNECTION, NatsHealth } from '@voxmail/messaging';
 import { CommandBus, GATEWAY_CONFIG } from './common/command-bus';
 import { HealthController } from './common/health.controller';
+import { RevocationView } from './auth/revocation-view';
+import { TokenVerifier } from './auth/token-verifier';
 import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
@@ -43,6 +45,8 @@ export class GatewayModule {
         NatsHealth,
         NatsCloser,
         CommandBus,
+        RevocationView,
+        TokenVerifier,
         { provide: APP_GUARD, useClass: KazooAuthGuard },
       ],
     };

@@ -10,9 +10,11 @@ import { ApiClientsService } from './api-clients/api-clients.service';
 import { AuthTokenEntity } from './auth/auth-token.entity';
 import { AuthService } from './auth/auth.service';
 import { Revocations } from './auth/revocations';
+import { TokenSigner } from './auth/token-signer';
 import { AccountsHandler, ApiClientsHandler, AuthHandler, UsersHandler } from './identity.handler';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { Tenancy1764000000002 } from './migrations/1764000000002-tenancy';
+import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
 import { UsersRepository } from './users/users.repository';
@@ -31,7 +33,12 @@ export const MAILBOX_ENTITIES = [
   AuthTokenEntity,
   ...VMBOX_ENTITIES,
 ];
-export const MAILBOX_MIGRATIONS = [Identity1764000000000, ...VMBOX_MIGRATIONS, Tenancy1764000000002];
+export const MAILBOX_MIGRATIONS = [
+  Identity1764000000000,
+  ...VMBOX_MIGRATIONS,
+  Tenancy1764000000002,
+  Revocations1764300000000,
+];
 
 @Module({})
 export class MailboxModule {
@@ -57,6 +64,7 @@ export class MailboxModule {
         ApiClientsService,
         Revocations,
         AuthService,
+        TokenSigner,
         ...VMBOX_PROVIDERS,
       ],
     };

@@ -12,14 +12,16 @@ import { MessagesRepository } from './messages/messages.repository';
 import { MessagesService } from './messages/messages.service';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Messages1764100000000 } from './migrations/1764100000000-messages';
+import { BoxProjection } from './boxes/box-projection';
+import { BoxProjection1764300000000 } from './migrations/1764300000000-box-projection';
 import { BoxDirectory, MediaLibrary, Peers } from './peers';
 import { loadMessageSettings, MESSAGE_SETTINGS, MessageSettings } from './settings';
-import { MESSAGE_SCHEMA } from './tokens';
+import { MESSAGE_SCHEMA, MESSAGE_SERVICE_CONFIG } from './tokens';
 
 export { MESSAGE_SCHEMA };
 
 export const MESSAGE_ENTITIES = [MessageEntity];
-export const MESSAGE_MIGRATIONS = [Outbox1764000000000, Messages1764100000000];
+export const MESSAGE_MIGRATIONS = [Outbox1764000000000, Messages1764100000000, BoxProjection1764300000000];
 
 @Module({})
 export class MessageModule {
@@ -37,6 +39,8 @@ export class MessageModule {
       controllers: [MessagesHandler],
       providers: [
         { provide: MESSAGE_SETTINGS, useValue: settings },
+        { provide: MESSAGE_SERVICE_CONFIG, useValue: config },
+        BoxProjection,
         Peers,
         BoxDirectory,
         MediaLibrary,

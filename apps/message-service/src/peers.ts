@@ -1,8 +1,11 @@
-// message-service's calls to other services: box authorization (mailbox-service) and audio (media-storage).
+// message-service's view of boxes (its own projection, mailbox-service on a miss) and its calls for audio.
 import { Inject, Injectable } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import {
   Actor,
+  canReach,
+  contentRevision,
+  DomainError,
   DownloadTicket,
   MediaKind,
   StoredMedia,
@@ -12,6 +15,7 @@ import {
   VmboxReply,
 } from '@voxmail/contracts';
 import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { BoxProjection } from './boxes/box-projection';
 import { MESSAGE_SETTINGS, MessageSettings } from './settings';
 
 /** The NATS client message-service uses for its own commands to other services. */
@@ -29,14 +33,78 @@ export class Peers {
   }
 }
 
-/** Who may reach which box, and the box's settings and limits: mailbox-service decides. */
+const limit = (own: unknown, dflt: unknown): number | null =>
+  typeof own === 'number' ? own : typeof dflt === 'number' ? dflt : null;
+
+/**
+ * Who may reach which box, and the box's settings and limits, answered from message-service's own
+ * projection of mailbox-service's events: one hop for every message call. The rules are mailbox-service's
+ * (`Subjects.Vmbox.Get`): another tenant's box, or one a user-level actor neither owns nor is a member of,
+ * is 404 exactly like a missing one.
+ */
 @Injectable()
 export class BoxDirectory {
-  constructor(private readonly peers: Peers) {}
+  constructor(
+    private readonly peers: Peers,
+    private readonly projection: BoxProjection,
+  ) {}
 
-  /** The box as `actor` may see it; another account's box or one the user may not see is 404. */
-  require(actor: Actor, tenantId: string, vmboxId: string): Promise<VmboxReply> {
-    return this.peers.vmbox.execute<VmboxReply>(Subjects.Vmbox.Get, { tenantId, actor, id: vmboxId });
+  /** The box as `actor` may see it; a deleted, missing, foreign or hidden box is 404. */
+  async require(actor: Actor, tenantId: string, vmboxId: string): Promise<VmboxReply> {
+    const found = await this.lookup(actor, tenantId, vmboxId);
+    if (found === 'deleted') throw DomainError.notFound();
+    return found;
+  }
+
+  /**
+   * For listing messages: a box this tenant had and deleted answers 'deleted' (Kazoo lists it as []);
+   * one it never had, or one the actor could not see, is still 404, so nothing leaks.
+   */
+  lookup(actor: Actor, tenantId: string, vmboxId: string): Promise<VmboxReply | 'deleted'> {
+    // only the operator and (reseller) admins ever reach another account: see canReach
+    if (actor.role === 'user' && actor.accountId !== tenantId) throw DomainError.notFound();
+    return this.fromProjection(actor, tenantId, vmboxId);
+  }
+
+  private async fromProjection(
+    actor: Actor,
+    tenantId: string,
+    vmboxId: string,
+  ): Promise<VmboxReply | 'deleted'> {
+    const b = await this.projection.find(tenantId, vmboxId);
+    const ownAccount = actor.role === 'operator' || actor.accountId === tenantId;
+    const treeKnown = ownAccount || !!b?.account?.tree;
+    if (!b || (!b.account && !b.deleted) || (!treeKnown && !b.deleted))
+      return this.fromMailbox(actor, tenantId, vmboxId);
+    // the tenancy rule of the platform: own account, or (an admin) an account below the actor's
+    if (!ownAccount && !canReach(actor, { id: tenantId, tree: b.account?.tree ?? [] }))
+      throw DomainError.notFound();
+    const visible =
+      actor.role !== 'user' ||
+      (!!actor.userId && (b.ownerId === actor.userId || b.members.includes(actor.userId)));
+    if (!visible || b.account?.deleted) throw DomainError.notFound();
+    if (b.deleted) return 'deleted';
+    const account = b.account!;
+    return {
+      doc: b.doc,
+      // message-service never uses a box's revision; it is the content's, not mailbox-service's
+      revision: contentRevision(b.doc),
+      limits: {
+        max_message_count: limit(b.doc.max_message_count, account.maxMessageCount),
+        max_message_length: limit(b.doc.max_message_length, account.maxMessageLength),
+      },
+    };
+  }
+
+  /** A miss (a box created a moment ago, or older than the event stream keeps): ask once, remember. */
+  private async fromMailbox(actor: Actor, tenantId: string, vmboxId: string): Promise<VmboxReply> {
+    const reply = await this.peers.vmbox.execute<VmboxReply>(Subjects.Vmbox.Get, {
+      tenantId,
+      actor,
+      id: vmboxId,
+    });
+    await this.projection.fillFromMailbox(tenantId, reply.doc);
+    return reply;
   }
 }
 

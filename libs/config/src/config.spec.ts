@@ -46,4 +46,37 @@ describe('configuration from the environment', () => {
       expect((e as Error).message).not.toContain('hunter2');
     }
   });
+
+  it('derives one auth token key from VOXMAIL_SECRET, or takes a rotation list from AUTH_TOKEN_KEYS', () => {
+    const derived = loadGatewayConfig(secrets).tokenKeys;
+    expect(derived.map((k) => k.kid)).toEqual(['v1']);
+    expect(derived[0].key).toHaveLength(32);
+    // the key is not the secret itself, and both apps derive the same one
+    expect(Buffer.from(derived[0].key).toString()).not.toContain('s'.repeat(32));
+    expect(loadMailboxConfig(secrets).tokenKeys).toEqual(derived);
+
+    const listed = loadGatewayConfig({
+      ...secrets,
+      AUTH_TOKEN_KEYS: `k2:${'n'.repeat(32)}, k1:${'o'.repeat(32)}`,
+    });
+    expect(listed.tokenKeys.map((k) => k.kid)).toEqual(['k2', 'k1']);
+    expect(Buffer.from(listed.tokenKeys[0].key)).not.toEqual(Buffer.from(listed.tokenKeys[1].key));
+  });
+
+  it.each([
+    ['k1:short'],
+    [`:${'x'.repeat(32)}`],
+    [`bad kid:${'x'.repeat(32)}`],
+    [`a:${'x'.repeat(32)},a:${'y'.repeat(32)}`],
+  ])('refuses a malformed AUTH_TOKEN_KEYS %p without echoing it', (raw) => {
+    let error: Error | undefined;
+    try {
+      loadGatewayConfig({ ...secrets, AUTH_TOKEN_KEYS: raw });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).toMatch(/AUTH_TOKEN_KEYS/);
+    expect(error!.message).not.toContain('x'.repeat(32));
+  });
 });

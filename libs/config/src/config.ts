@@ -1,4 +1,5 @@
 // Typed configuration read from the environment once at start; a bad value stops the app with one line.
+import { hkdfSync } from 'node:crypto';
 import { APPS } from '@voxmail/contracts';
 export class ConfigError extends Error {}
 
@@ -106,12 +107,23 @@ export interface GatewayConfig extends CommonConfig {
   trustProxy: boolean;
   /** Origins browsers may call from (CORS_ALLOWED_ORIGINS, comma-separated); `['*']`, any, as Kazoo. */
   corsAllowedOrigins: string[];
+  /** Keys that verify auth tokens (the first one also signs, in mailbox-service). */
+  tokenKeys: TokenKey[];
+  /** How long the revocation view may go unconfirmed before the gateway stops trusting it alone. */
+  revocationStaleMs: number;
+}
+
+/** An HMAC key for auth tokens (JWS HS256), named by the `kid` header of the tokens it signs. */
+export interface TokenKey {
+  kid: string;
+  key: Uint8Array;
 }
 
 export interface MailboxConfig extends ServiceConfig {
   secret: string;
   operatorApiKey: string;
   tokenTtlSeconds: number;
+  tokenKeys: TokenKey[];
   authFailureLimit: number;
   authFailureWindowSeconds: number;
 }
@@ -167,6 +179,35 @@ function secret(env: Env): string {
   return s;
 }
 
+/**
+ * Auth token keys: `AUTH_TOKEN_KEYS` is `kid:secret[,kid:secret...]` (each secret 32+ characters), the
+ * first signing new tokens and all verifying, so a key is rotated by putting a new one first and keeping
+ * the old one until its tokens have expired. Without it, one key is derived from VOXMAIL_SECRET (HKDF), so
+ * a plain install needs no extra secret.
+ */
+function tokenKeys(env: Env): TokenKey[] {
+  const derive = (material: string, kid: string): TokenKey => ({
+    kid,
+    key: new Uint8Array(hkdfSync('sha256', material, 'voxmail', `voxmail:auth-token:${kid}`, 32)),
+  });
+  const raw = env.AUTH_TOKEN_KEYS;
+  if (raw === undefined || raw.trim() === '') return [derive(secret(env), 'v1')];
+  const keys = raw.split(',').map((entry) => {
+    const i = entry.indexOf(':');
+    const kid = i > 0 ? entry.slice(0, i).trim() : '';
+    const material = i > 0 ? entry.slice(i + 1).trim() : '';
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid) || material.length < 32) {
+      throw new ConfigError(
+        'AUTH_TOKEN_KEYS must be kid:secret[,kid:secret...] with kids of [A-Za-z0-9_-] and secrets of 32+ characters',
+      );
+    }
+    return derive(material, kid);
+  });
+  if (new Set(keys.map((k) => k.kid)).size !== keys.length)
+    throw new ConfigError('AUTH_TOKEN_KEYS names a kid twice');
+  return keys;
+}
+
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const port = int(env, 'PORT', 8000, 0, 65535);
   return {
@@ -181,6 +222,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     secret: secret(env),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),
+    tokenKeys: tokenKeys(env),
+    revocationStaleMs: int(env, 'REVOCATION_STALE_MS', 3000, 500, 60000),
   };
 }
 
@@ -193,6 +236,7 @@ export function loadMailboxConfig(env: Env = process.env): MailboxConfig {
     secret: secret(env),
     operatorApiKey,
     tokenTtlSeconds: int(env, 'AUTH_TOKEN_TTL_SECONDS', 3600, 1, 30 * 86400),
+    tokenKeys: tokenKeys(env),
     authFailureLimit: int(env, 'AUTH_FAILURE_LIMIT', 10, 1, 100000),
     authFailureWindowSeconds: int(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86400),
   };

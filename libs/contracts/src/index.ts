@@ -15,3 +15,4 @@ export * from './messages';
 export * from './event-registry';
 export * from './event-catalogue';
 export * from './tenancy';
+export * from './auth-tokens';

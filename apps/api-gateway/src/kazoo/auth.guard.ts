@@ -1,10 +1,10 @@
-// Authenticates a Kazoo request by its X-Auth-Token (or the envelope's or query's auth_token) through
-// mailbox-service.
+// Authenticates a Kazoo request by its X-Auth-Token (or the envelope's or query's auth_token), verified in
+// the gateway.
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Actor, DomainError, ErrorCode, Subjects } from '@voxmail/contracts';
+import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
-import { CommandBus } from '../common/command-bus';
+import { TokenVerifier } from '../auth/token-verifier';
 import type { GatewayRequest } from '../common/request';
 
 export const PUBLIC_ROUTE = 'voxmail:public';
@@ -26,7 +26,7 @@ function tokenOf(req: GatewayRequest): string | undefined {
 @Injectable()
 export class KazooAuthGuard implements CanActivate {
   constructor(
-    private readonly bus: CommandBus,
+    private readonly tokens: TokenVerifier,
     private readonly reflector: Reflector,
   ) {}
 
@@ -37,9 +37,7 @@ export class KazooAuthGuard implements CanActivate {
     const token = tokenOf(req);
     if (!token) throw new DomainError(ErrorCode.Unauthenticated, 'an auth token is required (X-Auth-Token)');
     if (token.length > 512) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
-    req.actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
-      this.bus.execute<Actor>(Subjects.Auth.VerifyToken, { token }),
-    );
+    req.actor = await runWithRequestContext({ requestId: String(req.id) }, () => this.tokens.verify(token));
     req.authToken = token;
     return true;
   }

@@ -25,7 +25,7 @@ import {
   withoutReservedKeys,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
-import { assertAdmin, assertReachable, isAncestorActor } from '../access';
+import { assertAdmin, assertMayEnableOrDisable, assertReachable, isAncestorActor } from '../access';
 import { Revocations } from '../auth/revocations';
 import { SecretBox, newApiKey } from '../auth/secrets';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
@@ -96,7 +96,7 @@ export class AccountsService implements OnApplicationBootstrap {
         existing.apiKeyHash = hash;
         existing.apiKeyEnc = this.box.encrypt(this.config.operatorApiKey);
         await this.accounts.save(m, existing);
-        await this.revocations.revoke(m, 'api_key', existing.id, existing.id, 'api_key_rotated');
+        await this.revocations.revokeTokens(m, 'api_key', existing.id, existing.id, 'api_key_rotated');
         this.log.log('operator API key changed from the environment');
       }
     });
@@ -178,25 +178,21 @@ export class AccountsService implements OnApplicationBootstrap {
       const next = cmd.mode === 'merge' ? mergePatch(a.doc, withoutReservedKeys(cmd.doc)) : cmd.doc;
       this.assertOperatorOnlyKeys(cmd.actor, a.doc, next);
       const disabling = a.doc.enabled !== false && next.enabled === false;
-      if ((a.doc.enabled === false) !== (next.enabled === false)) {
-        if (a.isOperator)
-          throw new DomainError(ErrorCode.Forbidden, 'the operator account cannot be disabled');
-        // an account's own admin must not switch it off (or back on): that is for whoever is above it
-        if (!isAncestorActor(cmd.actor, a))
-          throw new DomainError(
-            ErrorCode.Forbidden,
-            'only the operator or a reseller above the account may disable or enable it',
-          );
-      }
+      if ((a.doc.enabled === false) !== (next.enabled === false)) assertMayEnableOrDisable(cmd.actor, a);
       a.doc = await this.validated(next, a.id, m);
       a.nameLower = String(a.doc.name).toLowerCase();
       a.version += 1;
       await this.accounts.save(m, a);
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.AccountUpdated, tenantId: a.id, aggregateId: a.id, data: accountView(a) },
+        {
+          type: EventTypes.AccountUpdated,
+          tenantId: a.id,
+          aggregateId: a.id,
+          data: { ...accountView(a), tree: a.tree },
+        },
       ]);
       // disabling signs everyone out for good: enabling again does not bring old tokens back
-      if (disabling) await this.revocations.revoke(m, 'account', a.id, a.id, 'account_disabled');
+      if (disabling) await this.revocations.revokeTokens(m, 'account', a.id, a.id, 'account_disabled');
       return accountReply(a);
     });
   }
@@ -233,7 +229,7 @@ export class AccountsService implements OnApplicationBootstrap {
       locked.deletedAt = new Date();
       locked.version += 1;
       await this.accounts.save(m, locked);
-      await this.revocations.revoke(m, 'account', locked.id, locked.id, 'account_deleted');
+      await this.revocations.revokeTokens(m, 'account', locked.id, locked.id, 'account_deleted');
       await appendEvents(m, MAILBOX_SCHEMA, [
         {
           type: EventTypes.AccountDeleted,
@@ -288,7 +284,7 @@ export class AccountsService implements OnApplicationBootstrap {
       a.apiKeyHash = this.box.mac(apiKey);
       a.apiKeyEnc = this.box.encrypt(apiKey);
       await this.accounts.save(m, a);
-      await this.revocations.revoke(m, 'api_key', a.id, a.id, 'api_key_rotated');
+      await this.revocations.revokeTokens(m, 'api_key', a.id, a.id, 'api_key_rotated');
       await appendEvents(m, MAILBOX_SCHEMA, [
         { type: EventTypes.ApiKeyRotated, tenantId: a.id, aggregateId: a.id, data: { id: a.id } },
       ]);

@@ -21,9 +21,9 @@ import {
   newEvent,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
+import { Revocations } from '../auth/revocations';
 import { assertAdmin } from '../access';
 import { AccountsService } from '../accounts/accounts.service';
-import { Revocations } from '../auth/revocations';
 import { SecretBox } from '../auth/secrets';
 import { UsersRepository } from '../users/users.repository';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
@@ -112,7 +112,7 @@ export class ApiClientsService {
     return this.ds.transaction(async (m) => {
       const c = await this.clients.lock(cmd.tenantId, cmd.id, m);
       if (!c) throw DomainError.notFound();
-      await this.revocations.revoke(m, 'api_client', cmd.tenantId, c.id, 'api_client_deleted');
+      await this.revocations.revokeTokens(m, 'api_client', cmd.tenantId, c.id, 'api_client_deleted');
       await this.clients.remove(m, cmd.tenantId, c.id);
       await appendEvents(m, MAILBOX_SCHEMA, [
         newEvent(Events.ApiClientDeleted, {

@@ -1,6 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { Role } from '@voxmail/contracts';
 
+/**
+ * No longer written: tokens are signed and self-describing (token-signer.ts), revoked through
+ * `mailbox.revocations`. Kept until parallel branches that still delete from the table are merged.
+ */
 @Entity({ schema: 'mailbox', name: 'auth_tokens' })
 export class AuthTokenEntity {
   /** SHA-256 of the bearer token; the token is only ever in the client's hands. */

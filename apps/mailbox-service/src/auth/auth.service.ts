@@ -6,10 +6,12 @@ import { DataSource } from 'typeorm';
 import type { MailboxConfig } from '@voxmail/config';
 import {
   Actor,
+  actorOfClaims,
   ApiClientAuthCommand,
   ApiKeyAuthCommand,
   DomainError,
   ErrorCode,
+  refusingKeysOf,
   Role,
   TokenGrant,
   UserAuthCommand,
@@ -21,8 +23,8 @@ import { ApiClientsService } from '../api-clients/api-clients.service';
 import { UsersService } from '../users/users.service';
 import { MAILBOX_CONFIG } from '../tokens';
 import { LoginLimits } from './login-limits';
-import { TOKEN_NOT_REVOKED } from './revocations';
-import { SecretBox, newBearerToken, sha256Hex } from './secrets';
+import { SecretBox, sha256Hex } from './secrets';
+import { TokenSigner } from './token-signer';
 
 /** A disabled account (`enabled: false`) can neither log in nor use its tokens; the operator's never is. */
 const isEnabled = (a: AccountEntity) => a.isOperator || a.doc.enabled !== false;
@@ -40,6 +42,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly clients: ApiClientsService,
     @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
+    private readonly signer: TokenSigner,
   ) {
     this.box = new SecretBox(config.secret);
     this.limits = new LoginLimits(ds, {
@@ -99,33 +102,41 @@ export class AuthService {
   }
 
   /**
-   * The gateway asks this on every request: the token must exist, be unexpired, and its account alive.
-   * A user's token carries the user's privilege as it is now, not as it was at login: a demoted user
-   * is no longer an admin, and a disabled user's tokens stop working at once. Revoked tokens (see
-   * revocations.ts) never work again, whatever happens to the account afterwards.
+   * The authoritative check a gateway falls back to when it cannot confirm its own view of revocations:
+   * a valid signature, no revocation of the token's principals since it was issued, the account alive and
+   * enabled, for a user's token the user enabled, with the user's current privilege, and for an API
+   * client's token the client still there.
    */
   async verify(cmd: VerifyTokenCommand): Promise<Actor> {
-    const rows: { account_id: string; user_id: string | null; client_id: string | null; role: Role }[] =
+    const c = await this.signer.verify(cmd.token);
+    const rows: { revoked: boolean; account_ok: boolean; priv_level: Role | null; client_ok: boolean }[] =
       await this.ds.query(
-        `SELECT t.account_id, t.user_id, t.client_id,
-                CASE WHEN t.source = 'user' THEN u.priv_level ELSE t.role END AS role
-           FROM mailbox.auth_tokens t
-           JOIN mailbox.accounts a ON a.id = t.account_id AND a.deleted_at IS NULL
-                AND (a.is_operator OR a.doc->'enabled' IS DISTINCT FROM 'false'::jsonb)
-           LEFT JOIN mailbox.users u ON u.id = t.user_id AND u.account_id = t.account_id
-          WHERE t.token_hash = $1 AND t.expires_at > now()
-            AND (t.source <> 'user' OR (u.id IS NOT NULL AND u.doc->'enabled' IS DISTINCT FROM 'false'::jsonb))
-            AND ${TOKEN_NOT_REVOKED}`,
-        [sha256Hex(cmd.token)],
+        `SELECT EXISTS (SELECT 1 FROM mailbox.revocations r WHERE r.key = ANY($2) AND r.before_ms >= $3) AS revoked,
+              a.id IS NOT NULL AS account_ok, u.priv_level,
+              EXISTS (SELECT 1 FROM mailbox.api_clients k WHERE k.id = $5 AND k.account_id = $1) AS client_ok
+         FROM (SELECT 1) one
+         LEFT JOIN mailbox.accounts a ON a.id = $1 AND a.deleted_at IS NULL
+              AND (a.is_operator OR a.doc->'enabled' IS DISTINCT FROM 'false'::jsonb)
+         LEFT JOIN mailbox.users u ON u.id = $4 AND u.account_id = $1
+              AND u.doc->'enabled' IS DISTINCT FROM 'false'::jsonb`,
+        [
+          c.acc,
+          refusingKeysOf(c),
+          c.iatMs,
+          c.src === 'user' ? (c.uid ?? null) : null,
+          c.src === 'api_client' ? (c.cid ?? null) : null,
+        ],
       );
-    if (!rows.length) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
     const r = rows[0];
-    return {
-      accountId: r.account_id,
-      role: r.role,
-      ...(r.user_id ? { userId: r.user_id } : {}),
-      ...(r.client_id ? { clientId: r.client_id } : {}),
-    };
+    if (
+      !r ||
+      r.revoked ||
+      !r.account_ok ||
+      (c.src === 'user' && !r.priv_level) ||
+      (c.src === 'api_client' && !r.client_ok)
+    )
+      throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
+    return actorOfClaims(c, c.src === 'user' && r.priv_level ? r.priv_level : c.role);
   }
 
   private async issue(
@@ -135,19 +146,28 @@ export class AuthService {
     userId: string | null,
     clientId: string | null,
   ): Promise<TokenGrant> {
-    const token = newBearerToken();
-    const expiresAt = new Date(Date.now() + this.config.tokenTtlSeconds * 1000);
-    await this.ds.query(
-      `INSERT INTO mailbox.auth_tokens (token_hash, account_id, user_id, client_id, role, source, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [sha256Hex(token), a.id, userId, clientId, role, source, expiresAt],
-    );
+    const sign = (r: Role) =>
+      this.signer.sign({
+        acc: a.id,
+        role: r,
+        src: source,
+        ...(userId ? { uid: userId } : {}),
+        ...(clientId ? { cid: clientId } : {}),
+      });
+    let { token, expiresAt } = await sign(role);
+    // What the login read may be stale by now (a user disabled or demoted while argon2 ran): a revocation
+    // committed before this token's issue time would not refuse it, so check the state once more after
+    // signing. Anything revoked later has a later time, and refuses it.
+    const now = await this.verify({ token }).catch(() => {
+      throw INVALID();
+    });
+    if (now.role !== role) ({ token, expiresAt } = await sign(now.role));
     return {
       auth_token: token,
       account_id: a.id,
       ...(userId ? { owner_id: userId } : {}),
       account_name: String(a.doc.name),
-      priv_level: role,
+      priv_level: now.role,
       expires_at: expiresAt.toISOString(),
       is_reseller: a.isOperator || a.doc.is_reseller === true,
     };

@@ -1,15 +1,34 @@
-// Token revocation, in one place: every "these tokens stop working for good" goes through here.
-// A revocation is a recorded fact (mailbox.token_revocations: scope, subject, revoked_before) that
-// verification checks, plus an `auth.tokens_revoked` event through the outbox, so a gateway that one day
-// verifies signed tokens locally can hold the same list. The token rows are deleted too (housekeeping).
-import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
-import { EventTypes } from '@voxmail/contracts';
-import { appendEvents } from '@voxmail/messaging';
-import { MAILBOX_SCHEMA } from '../tokens';
+// Token revocations, in one place: recorded in the transaction of the change that causes them, announced
+// with an `auth.tokens_revoked` event, then pushed to the JetStream KV bucket every gateway replica
+// watches, so a revoked token stops everywhere within milliseconds, and for good.
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { KV, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
+import type { MailboxConfig } from '@voxmail/config';
+import {
+  Events,
+  newEvent,
+  REVOCATIONS_BUCKET,
+  REVOCATIONS_HEARTBEAT_INTERVAL_MS,
+  REVOCATIONS_HEARTBEAT_KEY,
+  Revocation,
+  RevocationKeys,
+  Role,
+} from '@voxmail/contracts';
+import { appendEvents, NATS_CONNECTION } from '@voxmail/messaging';
+import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 
 /**
- * What a revocation covers: every token of an account, only the tokens its API key issued, or the
+ * Whose tokens a revocation voids: every token of an account, only those its API key issued, or the
  * tokens of one user or API client.
  */
 export type RevocationScope = 'account' | 'api_key' | 'user' | 'api_client';
@@ -22,58 +41,199 @@ export type RevocationReason =
   | 'user_deleted'
   | 'api_client_deleted';
 
-/**
- * SQL condition (on `mailbox.auth_tokens t`) that is true unless a revocation voids the token. Kept here,
- * beside the writer, so the rule has one home. Written as a row-value IN list so that each branch is a
- * primary-key lookup (BitmapOr) on every verification, however many revocations pile up.
- */
-export const TOKEN_NOT_REVOKED = `NOT EXISTS (
-  SELECT 1 FROM mailbox.token_revocations r
-   WHERE (r.scope, r.subject_id) IN (('account', t.account_id), ('api_key', t.account_id),
-                                     ('user', t.user_id), ('api_client', t.client_id))
-     AND (r.scope <> 'api_key' OR t.source = 'api_key')
-     AND t.created_at <= r.revoked_before)`;
+const KEY_OF: Record<RevocationScope, (subjectId: string) => string> = {
+  account: RevocationKeys.account,
+  api_key: RevocationKeys.apiKey,
+  user: RevocationKeys.user,
+  api_client: RevocationKeys.client,
+};
+
+/** PostgreSQL delivers a NOTIFY only when its transaction commits: the after-commit hook we need. */
+const CHANNEL = 'voxmail_revocations';
+/** A revocation older than every token it could refuse is dropped (tokens live AUTH_TOKEN_TTL_SECONDS). */
+const PRUNE_EVERY_MS = 60_000;
+
+interface Row {
+  key: string;
+  before_ms: string;
+  role: Role | null;
+}
+
+const valueOf = (r: Revocation) =>
+  JSON.stringify(r.role ? { before: r.before, role: r.role } : { before: r.before });
 
 @Injectable()
-export class Revocations {
+export class Revocations implements OnApplicationBootstrap, OnApplicationShutdown, EntitySubscriberInterface {
+  private readonly log = new Logger(Revocations.name);
+  /** Keys revoked in a transaction still open, published by the replica that commits it. */
+  private readonly pending = new WeakMap<QueryRunner, Set<string>>();
+  private kv?: KV;
+  private listener?: Client;
   /**
-   * Voids every token of the subject issued until now, inside the caller's transaction (so the change
-   * that caused it and the revocation commit together).
+   * True while every committed revocation is known to be in the bucket: the listener is connected and the
+   * full sync after its (re)connection succeeded. Heartbeats, which tell gateways their view is current,
+   * are written only then; a gap makes gateways stop trusting their view until this replica catches up.
    */
-  async revoke(
+  private inSync = false;
+  private timer?: NodeJS.Timeout;
+  private lastPrune = 0;
+  private stopped = false;
+  private reconnecting?: Promise<void>;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
+  ) {
+    // a TypeORM subscriber sees every commit, and the commit awaits it: the revocation is in the bucket
+    // before the change is answered, so the client's next request, on any replica, sees it
+    ds.subscribers.push(this);
+  }
+
+  /**
+   * Records, inside the caller's transaction, that tokens of `key` issued until now are refused (or, with
+   * `role`, carry that role). Published once the transaction commits; a rollback publishes nothing.
+   */
+  async revoke(m: EntityManager, key: string, role?: Role): Promise<number> {
+    const before = Date.now();
+    await m.query(
+      `INSERT INTO mailbox.revocations (key, before_ms, role) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO UPDATE SET
+         before_ms = GREATEST(mailbox.revocations.before_ms, EXCLUDED.before_ms),
+         role = EXCLUDED.role, updated_at = now()`,
+      [key, before, role ?? null],
+    );
+    // every replica's listener also publishes it, in case this one dies between commit and publish
+    await m.query('SELECT pg_notify($1, $2)', [CHANNEL, key]);
+    const qr = m.queryRunner;
+    if (qr) {
+      const keys = this.pending.get(qr) ?? new Set<string>();
+      keys.add(key);
+      this.pending.set(qr, keys);
+    }
+    return before;
+  }
+
+  /**
+   * Voids, for good, every token of the subject issued until now (re-enabling an account or user later
+   * does not bring them back), inside the caller's transaction, and says so with `auth.tokens_revoked`.
+   */
+  async revokeTokens(
     m: EntityManager,
     scope: RevocationScope,
     accountId: string,
     subjectId: string,
     reason: RevocationReason,
   ): Promise<void> {
-    const [row]: { revoked_before: Date }[] = await m.query(
-      `INSERT INTO mailbox.token_revocations (scope, subject_id, account_id, revoked_before, reason)
-       VALUES ($1, $2, $3, now(), $4)
-       ON CONFLICT (scope, subject_id) DO UPDATE SET revoked_before = now(), reason = $4
-       RETURNING revoked_before`,
-      [scope, subjectId, accountId, reason],
-    );
-    const column = { account: 'account_id', api_key: 'account_id', user: 'user_id', api_client: 'client_id' }[
-      scope
-    ];
-    await m.query(
-      `DELETE FROM mailbox.auth_tokens WHERE ${column} = $1${scope === 'api_key' ? ` AND source = 'api_key'` : ''}`,
-      [subjectId],
-    );
+    const before = await this.revoke(m, KEY_OF[scope](subjectId));
     await appendEvents(m, MAILBOX_SCHEMA, [
-      {
-        type: EventTypes.TokensRevoked,
+      newEvent(Events.TokensRevoked, {
         tenantId: accountId,
         aggregateId: subjectId,
         data: {
           id: subjectId,
           scope,
           account_id: accountId,
-          revoked_before: new Date(row.revoked_before).toISOString(),
+          revoked_before: new Date(before).toISOString(),
           reason,
         },
-      },
+      }),
     ]);
+  }
+
+  async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    const keys = this.pending.get(event.queryRunner);
+    if (!keys || event.queryRunner.isTransactionActive) return; // a savepoint, not the commit
+    this.pending.delete(event.queryRunner);
+    // never throws: the change is committed; a failure only stops heartbeats until a full sync
+    for (const key of keys) await this.publishKey(key);
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    if (!event.queryRunner.isTransactionActive) this.pending.delete(event.queryRunner);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.stopped = false;
+    this.kv = await this.nc.jetstream().views.kv(REVOCATIONS_BUCKET, { history: 1 });
+    await this.connectListener();
+    this.timer = setInterval(() => void this.tick(), REVOCATIONS_HEARTBEAT_INTERVAL_MS);
+    this.timer.unref();
+    await this.tick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  private async connectListener(): Promise<void> {
+    this.inSync = false;
+    const client = new Client({ connectionString: this.config.databaseUrl });
+    client.on('notification', (n) => {
+      if (n.channel === CHANNEL && n.payload) void this.publishKey(n.payload);
+    });
+    client.on('error', (e) => {
+      this.log.warn(`revocation listener lost: ${e.message}`);
+      this.inSync = false;
+      void client.end().catch(() => undefined);
+      if (this.listener === client) this.listener = undefined;
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+    // everything committed before LISTEN took effect is published by the full sync that follows
+    await this.fullSync();
+  }
+
+  /** Once a second: heartbeat when in sync, otherwise repair (reconnect the listener, resync). */
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (!this.listener) {
+        this.reconnecting ??= this.connectListener().finally(() => (this.reconnecting = undefined));
+        await this.reconnecting;
+      } else if (!this.inSync) {
+        await this.fullSync();
+      }
+      if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) await this.prune();
+      if (this.inSync) await this.kv!.put(REVOCATIONS_HEARTBEAT_KEY, String(Date.now()));
+    } catch (e) {
+      this.inSync = false;
+      this.log.warn(`revocations not in sync: ${(e as Error).message}`);
+    }
+  }
+
+  private async fullSync(): Promise<void> {
+    const rows: Row[] = await this.ds.query('SELECT key, before_ms, role FROM mailbox.revocations');
+    for (const r of rows)
+      await this.kv!.put(r.key, valueOf({ before: Number(r.before_ms), role: r.role ?? undefined }));
+    this.inSync = true;
+  }
+
+  private async publishKey(key: string): Promise<void> {
+    if (!this.kv || this.stopped) return; // not running: the full sync at (re)start publishes it
+    try {
+      const [r]: Row[] = await this.ds.query(
+        'SELECT key, before_ms, role FROM mailbox.revocations WHERE key = $1',
+        [key],
+      );
+      if (r) await this.kv!.put(r.key, valueOf({ before: Number(r.before_ms), role: r.role ?? undefined }));
+    } catch (e) {
+      // heartbeats stop until a full sync has put it there: gateways fall back to asking this service
+      this.inSync = false;
+      this.log.warn(`could not publish revocation ${key}: ${(e as Error).message}`);
+    }
+  }
+
+  private async prune(): Promise<void> {
+    this.lastPrune = Date.now();
+    const horizon = Date.now() - (this.config.tokenTtlSeconds + 60) * 1000;
+    const gone: { key: string }[] = await this.ds.query(
+      'WITH gone AS (DELETE FROM mailbox.revocations WHERE before_ms < $1 RETURNING key) SELECT key FROM gone',
+      [horizon],
+    );
+    for (const g of gone) await this.kv!.delete(g.key);
   }
 }

@@ -45,7 +45,3 @@ export function sha256Hex(value: string): string {
 export function newApiKey(): string {
   return randomBytes(32).toString('hex');
 }
-
-export function newBearerToken(): string {
-  return randomBytes(32).toString('base64url');
-}

@@ -1,11 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The account tree and token revocations.
+ * The account tree.
  * `tree` holds an account's ancestors, root first, so "may the actor reach this account" is one array
  * test on the row that is loaded anyway, and "all descendants of X" is one GIN-indexed `tree @> {X}`.
- * `token_revocations` says "tokens of this subject issued up to this time are void", for good: it is the
- * fact a gateway verifying signed tokens locally will be sent, not only a deletion of token rows.
  */
 export class Tenancy1764000000002 implements MigrationInterface {
   name = 'Tenancy1764000000002';
@@ -19,18 +17,9 @@ export class Tenancy1764000000002 implements MigrationInterface {
       )
       UPDATE mailbox.accounts a SET tree = t.tree FROM t WHERE a.id = t.id`);
     await q.query(`CREATE INDEX accounts_tree_gin ON mailbox.accounts USING gin (tree)`);
-    await q.query(`CREATE TABLE mailbox.token_revocations (
-      scope text NOT NULL,
-      subject_id char(32) NOT NULL,
-      account_id char(32) NOT NULL,
-      revoked_before timestamptz NOT NULL,
-      reason text NOT NULL,
-      PRIMARY KEY (scope, subject_id)
-    )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE IF EXISTS mailbox.token_revocations`);
     await q.query(`DROP INDEX IF EXISTS mailbox.accounts_tree_gin`);
     await q.query(`ALTER TABLE mailbox.accounts DROP COLUMN IF EXISTS tree`);
   }

@@ -25,11 +25,12 @@ import {
   validateDocument,
   withoutReservedKeys,
   newEvent,
+  RevocationKeys,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
+import { Revocations } from '../auth/revocations';
 import { assertAdmin } from '../access';
 import { AccountsService, checkRevision } from '../accounts/accounts.service';
-import { Revocations } from '../auth/revocations';
 import { SecretBox } from '../auth/secrets';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { UserEntity } from './user.entity';
@@ -167,12 +168,15 @@ export class UsersService {
       const input = cmd.mode === 'merge' ? mergePatch(u.doc, cmd.doc) : cmd.doc;
       const fields = await this.prepare(cmd.actor, cmd.tenantId, input, u, m);
       const saved = await this.users.save(m, { ...u, ...fields, version: u.version + 1 });
+      // the user's existing tokens carry its new privilege at once (a demoted admin is no longer one)
+      if (saved.privLevel !== u.privLevel)
+        await this.revocations.revoke(m, RevocationKeys.role(u.id), saved.privLevel);
       await appendEvents(m, MAILBOX_SCHEMA, [
         newEvent(Events.UserUpdated, { tenantId: cmd.tenantId, aggregateId: u.id, data: userView(saved) }),
       ]);
       // a disabled user is signed out for good; enabling it again does not bring its old tokens back
       if (u.doc.enabled !== false && saved.doc.enabled === false)
-        await this.revocations.revoke(m, 'user', cmd.tenantId, u.id, 'user_disabled');
+        await this.revocations.revokeTokens(m, 'user', cmd.tenantId, u.id, 'user_disabled');
       return userReply(saved);
     });
   }
@@ -184,7 +188,7 @@ export class UsersService {
     return this.ds.transaction(async (m) => {
       const u = await this.users.lock(cmd.tenantId, cmd.id, m);
       if (!u) throw DomainError.notFound();
-      await this.revocations.revoke(m, 'user', cmd.tenantId, u.id, 'user_deleted');
+      await this.revocations.revokeTokens(m, 'user', cmd.tenantId, u.id, 'user_deleted');
       await this.users.remove(m, u);
       await appendEvents(m, MAILBOX_SCHEMA, [
         newEvent(Events.UserDeleted, { tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) }),

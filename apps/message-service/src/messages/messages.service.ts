@@ -27,7 +27,9 @@ export class MessagesService {
 
   /** Newest first unless the box says `oldest_message_first` (an explicit order in the request wins). */
   async list(cmd: ListMessagesCommand & { explicitOrder?: boolean }): Promise<ListReply> {
-    const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
+    const box = await this.boxes.lookup(cmd.actor, cmd.tenantId, cmd.vmboxId);
+    // Kazoo lists a removed box as empty (its SDK checks exactly that); only the tenant's own boxes
+    if (box === 'deleted') return { items: [], revision: contentRevision([]) };
     const query = cmd.query;
     if (!cmd.explicitOrder && box.doc.oldest_message_first === true) query.descending = false;
     const page = await this.messages.list(cmd.tenantId, cmd.vmboxId, query, cmd.folder);
