@@ -23,7 +23,7 @@ import { ApiClientsService } from '../api-clients/api-clients.service';
 import { UsersService } from '../users/users.service';
 import { MAILBOX_CONFIG } from '../tokens';
 import { LoginLimits } from './login-limits';
-import { SecretBox, sha256Hex } from './secrets';
+import { SecretBox } from './secrets';
 import { TokenSigner } from './token-signer';
 
 /** A disabled account (`enabled: false`) can neither log in nor use its tokens; the operator's never is. */
