@@ -3,6 +3,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ApiClientAuthCommand,
+  ApiClientSecretAuthCommand,
   ApiKeyAuthCommand,
   CreateDocCommand,
   DocIdCommand,
@@ -36,6 +37,11 @@ export class AuthHandler {
   @MessagePattern(Subjects.Auth.ApiClient)
   apiClient(@Payload() p: unknown) {
     return this.auth.withApiClient(v(ApiClientAuthCommand, p));
+  }
+
+  @MessagePattern(Subjects.Auth.ApiClientSecret)
+  apiClientSecret(@Payload() p: unknown) {
+    return this.auth.withApiClientSecret(v(ApiClientSecretAuthCommand, p));
   }
 
   @MessagePattern(Subjects.Auth.VerifyToken)

@@ -1,3 +1,4 @@
+import { ApiClientSecretIndex1764200000000 } from './migrations/1764200000000-api-client-secret-index';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { MailboxConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
@@ -28,7 +29,7 @@ export const MAILBOX_ENTITIES = [
   AuthTokenEntity,
   ...VMBOX_ENTITIES,
 ];
-export const MAILBOX_MIGRATIONS = [Identity1764000000000, ...VMBOX_MIGRATIONS];
+export const MAILBOX_MIGRATIONS = [Identity1764000000000, ...VMBOX_MIGRATIONS, ApiClientSecretIndex1764200000000];
 
 @Module({})
 export class MailboxModule {

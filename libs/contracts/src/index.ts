@@ -10,4 +10,5 @@ export * from './commands';
 export * from './vmboxes';
 export * from './media';
 export * from './messages';
+export * from './voicemail-slots';
 export * from './event-catalogue';

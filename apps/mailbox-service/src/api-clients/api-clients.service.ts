@@ -153,4 +153,8 @@ export class ApiClientsService {
       .getRepository(ApiClientEntity)
       .findOne({ where: { id: clientId, secretHash: this.secretHash(secret) } });
   }
+
+  findBySecretOnly(secret: string): Promise<ApiClientEntity | null> {
+    return this.ds.getRepository(ApiClientEntity).findOne({ where: { secretHash: this.secretHash(secret) } });
+  }
 }

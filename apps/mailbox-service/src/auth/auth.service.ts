@@ -7,6 +7,7 @@ import type { MailboxConfig } from '@voxmail/config';
 import {
   Actor,
   ApiClientAuthCommand,
+  ApiClientSecretAuthCommand,
   ApiKeyAuthCommand,
   DomainError,
   ErrorCode,
@@ -84,6 +85,25 @@ export class AuthService {
   }
 
   /**
+   * The account manager face sends only the secret (`x-api-key`): found by its keyed hash, never by a
+   * comparison in clear. Answers the actor directly; that face issues no tokens.
+   */
+  async withApiClientSecret(cmd: ApiClientSecretAuthCommand): Promise<Actor> {
+    return this.guarded<Actor>(cmd.clientKey, async () => {
+      const c = await this.clients.findBySecretOnly(cmd.secret);
+      if (!c) return null;
+      const a = await this.accounts.findActive(c.accountId);
+      if (!a || !isEnabled(a)) return null;
+      return {
+        accountId: c.accountId,
+        role: c.privLevel,
+        clientId: c.id,
+        ...(c.ownerId ? { userId: c.ownerId } : {}),
+      };
+    });
+  }
+
+  /**
    * The gateway asks this on every request: the token must exist, be unexpired, and its account alive.
    * A user's token carries the user's privilege as it is now, not as it was at login: a demoted user
    * is no longer an admin, and a disabled user's tokens stop working at once.
@@ -139,7 +159,7 @@ export class AuthService {
    * Rate limits failed attempts per client address across all replicas (the counter lives in
    * PostgreSQL): past the limit within the window every attempt is refused with 429.
    */
-  private async guarded(clientKey: string, attempt: () => Promise<TokenGrant | null>): Promise<TokenGrant> {
+  private async guarded<T>(clientKey: string, attempt: () => Promise<T | null>): Promise<T> {
     const key = sha256Hex(clientKey);
     const window = this.config.authFailureWindowSeconds;
     const [row] = await this.ds.query(

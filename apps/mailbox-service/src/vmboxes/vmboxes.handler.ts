@@ -6,6 +6,7 @@ import {
   DeleteVmboxCommand,
   DocIdCommand,
   ListCommand,
+  OwnedVmboxCommand,
   Subjects,
   UpdateDocCommand,
   validateCommand as v,
@@ -25,6 +26,11 @@ export class VmboxesHandler {
   @MessagePattern(Subjects.Vmbox.Get)
   get(@Payload() p: unknown) {
     return this.vmboxes.get(v(DocIdCommand, p));
+  }
+
+  @MessagePattern(Subjects.Vmbox.OwnedBy)
+  ownedBy(@Payload() p: unknown) {
+    return this.vmboxes.ownedBy(v(OwnedVmboxCommand, p));
   }
 
   @MessagePattern(Subjects.Vmbox.List)

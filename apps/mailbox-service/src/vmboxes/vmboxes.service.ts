@@ -7,6 +7,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { MailboxConfig } from '@voxmail/config';
 import {
   Actor,
+  OwnedVmboxCommand,
+  OwnedVmboxReply,
   contentRevision,
   CreateDocCommand,
   DeleteVmboxCommand,
@@ -231,6 +233,14 @@ export class VmboxesService {
     const found = await this.vmboxes.findWithAccountDefaults(cmd.tenantId, cmd.id);
     if (!found || !canSee(cmd.actor, found.box)) throw DomainError.notFound();
     return { ...vmboxReply(found.box), limits: effectiveLimits(found.box.doc, found.defaults) };
+  }
+
+  /** For voicemail slots: the box a user of the account owns; an unknown (or foreign) user is 404. */
+  async ownedBy(cmd: OwnedVmboxCommand): Promise<OwnedVmboxReply> {
+    assertTenantVisible(cmd.actor, cmd.tenantId);
+    if (cmd.actor.role === 'user' && cmd.actor.userId !== cmd.userId) throw DomainError.notFound();
+    if ((await this.vmboxes.unknownUsers(cmd.tenantId, [cmd.userId])).length) throw DomainError.notFound();
+    return { vmboxId: await this.vmboxes.ownedBy(cmd.tenantId, cmd.userId) };
   }
 
   async list(cmd: ListCommand): Promise<ListReply> {
