@@ -12,11 +12,17 @@ import { Messages1764100000000 } from './migrations/1764100000000-messages';
 import { BoxDirectory, MediaLibrary, Peers } from './peers';
 import { loadMessageSettings, MESSAGE_SETTINGS, MessageSettings } from './settings';
 import { MESSAGE_SCHEMA } from './tokens';
+import { VoicemailSlots1764200000000 } from './migrations/1764200000000-voicemail-slots';
+import { VoicemailSlotEntity } from './voicemail-slots/voicemail-slot.entity';
+import { VoicemailSlotsHandler } from './voicemail-slots/voicemail-slots.handler';
+import { VoicemailSlotsLifecycle } from './voicemail-slots/voicemail-slots.lifecycle';
+import { VoicemailSlotsRepository } from './voicemail-slots/voicemail-slots.repository';
+import { VoicemailSlotsService } from './voicemail-slots/voicemail-slots.service';
 
 export { MESSAGE_SCHEMA };
 
-export const MESSAGE_ENTITIES = [MessageEntity];
-export const MESSAGE_MIGRATIONS = [Outbox1764000000000, Messages1764100000000];
+export const MESSAGE_ENTITIES = [MessageEntity, VoicemailSlotEntity];
+export const MESSAGE_MIGRATIONS = [Outbox1764000000000, Messages1764100000000, VoicemailSlots1764200000000];
 
 @Module({})
 export class MessageModule {
@@ -31,7 +37,7 @@ export class MessageModule {
           migrations: MESSAGE_MIGRATIONS,
         }),
       ],
-      controllers: [MessageHandler, MessagesHandler],
+      controllers: [MessageHandler, MessagesHandler, VoicemailSlotsHandler],
       providers: [
         { provide: MESSAGE_SETTINGS, useValue: settings },
         Peers,
@@ -40,6 +46,9 @@ export class MessageModule {
         MessagesRepository,
         MessagesService,
         MessagesLifecycle,
+        VoicemailSlotsRepository,
+        VoicemailSlotsService,
+        VoicemailSlotsLifecycle,
       ],
     };
   }

@@ -5,6 +5,7 @@ import {
   Actor,
   DownloadTicket,
   MediaKind,
+  OwnedVmboxReply,
   StoredMedia,
   Subjects,
   TranscodeTarget,
@@ -37,6 +38,16 @@ export class BoxDirectory {
   /** The box as `actor` may see it; another account's box or one the user may not see is 404. */
   require(actor: Actor, tenantId: string, vmboxId: string): Promise<VmboxReply> {
     return this.peers.vmbox.execute<VmboxReply>(Subjects.Vmbox.Get, { tenantId, actor, id: vmboxId });
+  }
+
+  /** The box `userId` owns (null when none); an unknown user, or one of another account, is 404. */
+  async ownedBy(actor: Actor, tenantId: string, userId: string): Promise<string | null> {
+    const r = await this.peers.vmbox.execute<OwnedVmboxReply>(Subjects.Vmbox.OwnedBy, {
+      tenantId,
+      actor,
+      userId,
+    });
+    return r.vmboxId;
   }
 }
 

@@ -135,8 +135,14 @@ export class MessagesService {
     return typeof s === 'number' && s > 0 ? s * 1000 : undefined;
   }
 
-  /** Creates a message from JSON metadata, or (multipart) from metadata plus a finished upload. */
-  async create(cmd: CreateMessageCommand): Promise<DocReply> {
+  /**
+   * Creates a message from JSON metadata, or (multipart) from metadata plus a finished upload.
+   * `alsoInTransaction` lets a voicemail slot record its filling in the same commit as the message.
+   */
+  async create(
+    cmd: CreateMessageCommand,
+    alsoInTransaction?: (m: EntityManager, e: MessageEntity) => Promise<void>,
+  ): Promise<DocReply> {
     const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
     const doc = this.metadataOf(cmd.doc);
     const ts = typeof doc.timestamp === 'number' ? doc.timestamp : toGregorian(new Date());
@@ -169,6 +175,7 @@ export class MessagesService {
         ...(stored ? [this.mediaStoredEvent(e, null)] : []),
         this.mwi(cmd.tenantId, cmd.vmboxId, after),
       ]);
+      if (alsoInTransaction) await alsoInTransaction(m, e);
       return messageReply(e);
     });
   }
@@ -482,6 +489,19 @@ export class MessagesService {
       result.failed.push(...missing.map((id) => ({ [id]: 'not_found' })));
     }
     return result;
+  }
+
+  /** Removes one message at once, whatever its folder (a voicemail slot deleted through its face). */
+  async purgeNow(m: EntityManager, tenantId: string, vmboxId: string, id: string, reason: string): Promise<void> {
+    await this.messages.lockCounts(m, tenantId, vmboxId);
+    const e = await this.messages.lock(tenantId, vmboxId, id, m);
+    if (!e) return;
+    await this.messages.remove(m, tenantId, [id]);
+    const after = await this.messages.adjustCounts(m, tenantId, vmboxId, countDelta(e.folder, null));
+    await appendEvents(m, MESSAGE_SCHEMA, [
+      this.event(EventTypes.MessageDeleted, e, { purged: true, reason }),
+      this.mwi(tenantId, vmboxId, after),
+    ]);
   }
 
   /** Purges every message of a box that mailbox-service deleted (in the consumer's transaction). */
