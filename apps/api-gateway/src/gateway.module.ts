@@ -7,6 +7,7 @@ import type { GatewayConfig } from '@voxmail/config';
 import { connectNats, loggerParams, NATS_CONNECTION, NatsHealth } from '@voxmail/messaging';
 import { CommandBus, GATEWAY_CONFIG } from './common/command-bus';
 import { HealthController } from './common/health.controller';
+import { FlexisipModule } from './faces/flexisip/flexisip.module';
 import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
@@ -27,6 +28,7 @@ export class GatewayModule {
       imports: [
         LoggerModule.forRoot(loggerParams('api-gateway', config.logLevel)),
         TerminusModule.forRoot({ logger: false }),
+        FlexisipModule,
       ],
       controllers: [
         HealthController,

@@ -29,7 +29,11 @@ export const MAILBOX_ENTITIES = [
   AuthTokenEntity,
   ...VMBOX_ENTITIES,
 ];
-export const MAILBOX_MIGRATIONS = [Identity1764000000000, ...VMBOX_MIGRATIONS, ApiClientSecretIndex1764200000000];
+export const MAILBOX_MIGRATIONS = [
+  Identity1764000000000,
+  ...VMBOX_MIGRATIONS,
+  ApiClientSecretIndex1764200000000,
+];
 
 @Module({})
 export class MailboxModule {

@@ -20,7 +20,8 @@ export function slotContentType(declared: string): SlotContentType | undefined {
 }
 
 /** `sip:` or `sips:` URI: user part optional, a host, optional port and parameters; no spaces. */
-export const SIP_URI = /^sips?:(?:[^@\s:;?]+(?::[^@\s;?]*)?@)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?:;[^\s?]*)?(?:\?[^\s]*)?$/;
+export const SIP_URI =
+  /^sips?:(?:[^@\s:;?]+(?::[^@\s;?]*)?@)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?:;[^\s?]*)?(?:\?[^\s]*)?$/;
 export const MAX_SIP_FROM = 255;
 
 export function isSipUri(v: string): boolean {

@@ -9,4 +9,6 @@ export function registerStreamingBodies(fastify: FastifyInstance): void {
   fastify.addContentTypeParser(/^audio\/[A-Za-z0-9.+-]+/i, passThrough);
   fastify.addContentTypeParser('application/octet-stream', passThrough);
   fastify.addContentTypeParser('multipart/mixed', passThrough);
+  // the account manager face's VoicemailServer uploads with form-data
+  fastify.addContentTypeParser('multipart/form-data', passThrough);
 }

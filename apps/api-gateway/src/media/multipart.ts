@@ -8,6 +8,8 @@ export interface Part {
   /** The part's declared content type (`application/json`, `audio/mpeg`, ...). */
   contentType: string;
   filename?: string;
+  /** The form-data field name (`file` for the account manager's VoicemailServer). */
+  name?: string;
   stream: Readable;
 }
 
@@ -71,20 +73,20 @@ export function eachPart(
       body.unpipe(bb);
       reject(e);
     };
-    bb.on('file', (_name, stream, info) => {
+    bb.on('file', (name, stream, info) => {
       if (failed) return stream.resume();
       chain = chain.then(() =>
         failed
           ? void stream.resume()
-          : onPart({ contentType: info.mimeType, filename: info.filename, stream }),
+          : onPart({ contentType: info.mimeType, filename: info.filename, name, stream }),
       );
       chain.catch(fail);
     });
-    bb.on('field', (_name, value, info) => {
+    bb.on('field', (name, value, info) => {
       if (failed) return;
       const stream = Readable.from([Buffer.from(value)]);
       chain = chain.then(() =>
-        failed ? undefined : onPart({ contentType: info.mimeType || 'application/json', stream }),
+        failed ? undefined : onPart({ contentType: info.mimeType || 'application/json', name, stream }),
       );
       chain.catch(fail);
     });

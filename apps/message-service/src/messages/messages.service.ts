@@ -492,7 +492,13 @@ export class MessagesService {
   }
 
   /** Removes one message at once, whatever its folder (a voicemail slot deleted through its face). */
-  async purgeNow(m: EntityManager, tenantId: string, vmboxId: string, id: string, reason: string): Promise<void> {
+  async purgeNow(
+    m: EntityManager,
+    tenantId: string,
+    vmboxId: string,
+    id: string,
+    reason: string,
+  ): Promise<void> {
     await this.messages.lockCounts(m, tenantId, vmboxId);
     const e = await this.messages.lock(tenantId, vmboxId, id, m);
     if (!e) return;

@@ -29,7 +29,10 @@ import { VoicemailSlotEntity } from './voicemail-slot.entity';
 import { VoicemailSlotsRepository } from './voicemail-slots.repository';
 
 /** The stored audio format each declared type must be (from the bytes). */
-export const FORMAT_OF_SLOT_TYPE: Record<SlotContentType, string> = { 'audio/opus': 'ogg', 'audio/wav': 'wav' };
+export const FORMAT_OF_SLOT_TYPE: Record<SlotContentType, string> = {
+  'audio/opus': 'ogg',
+  'audio/wav': 'wav',
+};
 
 export function slotView(e: VoicemailSlotEntity): VoicemailSlot {
   return {
@@ -137,7 +140,12 @@ export class VoicemailSlotsService {
       throw new DomainError(ErrorCode.Forbidden, 'The upload URL has expired.');
     const actor = ownerActor(e);
     await this.boxes.require(actor, e.tenantId, e.vmboxId);
-    const t = await this.media.uploadTicket(e.tenantId, actor, 'message', newMessageId(toGregorian(new Date())));
+    const t = await this.media.uploadTicket(
+      e.tenantId,
+      actor,
+      'message',
+      newMessageId(toGregorian(new Date())),
+    );
     await this.slots.setUpload(e.tenantId, e.id, t.uploadId);
     return { ...t, maxBytes: Math.min(t.maxBytes, e.maxBytes), contentType: e.contentType };
   }
@@ -170,9 +178,13 @@ export class VoicemailSlotsService {
         if (!e) throw notFound();
         if (e.uploadedAt) throw new DomainError(ErrorCode.Conflict, 'This upload URL was already used.');
         if (msg.media?.format !== FORMAT_OF_SLOT_TYPE[e.contentType]) {
-          throw new DomainError(ErrorCode.Unprocessable, 'The file does not match the declared content_type.', {
-            file: { mismatch: { message: `The file must be ${e.contentType} audio.` } },
-          });
+          throw new DomainError(
+            ErrorCode.Unprocessable,
+            'The file does not match the declared content_type.',
+            {
+              file: { mismatch: { message: `The file must be ${e.contentType} audio.` } },
+            },
+          );
         }
         e.uploadedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
         e.fileSize = msg.media.size;
