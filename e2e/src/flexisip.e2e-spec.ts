@@ -420,6 +420,31 @@ describe('Flexisip voicemail slots', () => {
     expect((await api('GET', `/api/accounts/me/voicemails/not-a-uuid`, w.userKey)).status).toBe(404);
   });
 
+  it('fills a slot once when two uploads race; one message, the other refused', async () => {
+    const s = await createSlot(w.userKey, 'me', 'audio/wav', 'sip:race@example.org');
+    const [a, b] = await Promise.all([
+      uploadForm(s.upload_url, wavFile(1), 'audio/wav'),
+      uploadRaw(s.upload_url, wavFile(1), 'audio/wav'),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    expect((await messagesOf(w, w.boxLow)).filter((m) => m.from === 'sip:race@example.org')).toHaveLength(1);
+  });
+
+  it('forgets a voicemail whose message was deleted through the Kazoo face', async () => {
+    const s = await createSlot(w.userKey, 'me', 'audio/wav', 'sip:kazoo-delete@example.org');
+    expect((await uploadForm(s.upload_url, wavFile(1), 'audio/wav')).status).toBe(200);
+    const msg = (await messagesOf(w, w.boxLow)).find((m) => m.from === 'sip:kazoo-delete@example.org');
+    const del = await stack.request(
+      'DELETE',
+      `/v2/accounts/${w.t.accountId}/vmboxes/${w.boxLow}/messages/${msg.media_id}`,
+      { token: w.t.token },
+    );
+    expect(del.status).toBe(200);
+    expect((await api('GET', `/api/accounts/me/voicemails/${s.id}`, w.userKey)).status).toBe(404);
+    const list = await api('GET', '/api/accounts/me/voicemails', w.userKey);
+    expect(list.body.map((v: { id: string }) => v.id)).not.toContain(s.id);
+  });
+
   it('refuses an expired upload URL and sweeps the slot that was never filled', async () => {
     process.env.FLEXISIP_UPLOAD_URL_TTL_S = '1';
     try {
