@@ -328,9 +328,10 @@ describe('Flexisip voicemail slots', () => {
       expect(s.content_type).toBe('audio/wav');
     }
     const notJson = await api('POST', '/api/accounts/me/voicemails', w.userKey, '{"sip_from":');
-    expect(notJson.status).toBeGreaterThanOrEqual(400);
-    expect(notJson.status).toBeLessThan(500);
-    expect(Object.keys(notJson.body)).toContain('message');
+    // malformed JSON fails in Fastify before any route, so the global (Kazoo) filter answers it until the
+    // gateway picks the error shape by URL prefix; the status and a `message` are right already
+    expect(notJson.status).toBe(400);
+    expect(typeof notJson.body.message).toBe('string');
   });
 
   it('authenticates by x-api-key and limits a user client to itself', async () => {
