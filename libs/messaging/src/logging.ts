@@ -6,6 +6,7 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-auth-token"]',
   'req.headers["api-key"]',
+  'req.headers["x-api-key"]',
   'req.headers.sign',
   'req.query.access_token',
   '*.api_key',
@@ -15,6 +16,7 @@ export const REDACTED_PATHS = [
   '*.credentials',
   '*.client_secret',
   '*.clientSecret',
+  '*.secret',
   '*.token',
   '*.auth_token',
 ];
@@ -36,7 +38,8 @@ export function loggerParams(service: string, level: string): Params {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url.replace(/([?&](access_token|api_key|token)=)[^&]*/gi, '$1[redacted]'),
+          // signed links (the Flexisip face's upload and download URLs) are credentials too
+          url: req.url.replace(/([?&](access_token|api_key|token|signature)=)[^&]*/gi, '$1[redacted]'),
         }),
       },
     },
