@@ -2,11 +2,17 @@
 import { IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { TenantCommand } from './commands';
 import { HEX_ID } from './kazoo';
-import type { UploadTicket } from './media';
+import type { AudioFormat, UploadTicket } from './media';
 
 /** The two audio types a slot may declare (the document's list). */
 export const SLOT_CONTENT_TYPES = ['audio/opus', 'audio/wav'] as const;
 export type SlotContentType = (typeof SLOT_CONTENT_TYPES)[number];
+
+/** The audio format (as `sniffAudio` names it) the bytes of each declared type must have. */
+export const SLOT_AUDIO_FORMAT: Record<SlotContentType, AudioFormat> = {
+  'audio/opus': 'ogg',
+  'audio/wav': 'wav',
+};
 
 /** Names the account manager also accepts for WAV; they are stored and answered as `audio/wav`. */
 export const WAV_ALIASES = ['audio/wave', 'audio/x-wav', 'audio/vnd.wave'] as const;

@@ -13,7 +13,7 @@ import {
   isMessageId,
   MessageAudio,
   newMessageId,
-  SlotContentType,
+  SLOT_AUDIO_FORMAT,
   SlotIdCommand,
   SlotUploadCommand,
   SlotUploadTicket,
@@ -27,12 +27,6 @@ import { audioFileName, MessagesService } from '../messages/messages.service';
 import { MessagesRepository } from '../messages/messages.repository';
 import { VoicemailSlotEntity } from './voicemail-slot.entity';
 import { VoicemailSlotsRepository } from './voicemail-slots.repository';
-
-/** The stored audio format each declared type must be (from the bytes). */
-export const FORMAT_OF_SLOT_TYPE: Record<SlotContentType, string> = {
-  'audio/opus': 'ogg',
-  'audio/wav': 'wav',
-};
 
 export function slotView(e: VoicemailSlotEntity): VoicemailSlot {
   return {
@@ -177,7 +171,7 @@ export class VoicemailSlotsService {
         const e = await this.slots.lock(m, seen.tenantId, seen.id);
         if (!e) throw notFound();
         if (e.uploadedAt) throw new DomainError(ErrorCode.Conflict, 'This upload URL was already used.');
-        if (msg.media?.format !== FORMAT_OF_SLOT_TYPE[e.contentType]) {
+        if (msg.media?.format !== SLOT_AUDIO_FORMAT[e.contentType]) {
           throw new DomainError(
             ErrorCode.Unprocessable,
             'The file does not match the declared content_type.',

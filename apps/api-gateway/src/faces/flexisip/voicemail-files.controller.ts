@@ -9,6 +9,7 @@ import {
   HEX_ID,
   MessageAudio,
   SlotUploadTicket,
+  SLOT_AUDIO_FORMAT,
   slotContentType,
   Subjects,
   VoicemailSlot,
@@ -25,9 +26,6 @@ import { LinkPurpose, LinkTarget } from './signed-links';
 import { storedView } from './voicemails.view';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The audio format the bytes of each declared type must have. */
-const FORMAT_OF: Record<string, string> = { 'audio/opus': 'ogg', 'audio/wav': 'wav' };
 
 const fileError = (rule: string, message: string) =>
   new DomainError(ErrorCode.ValidationFailed, message, { file: { [rule]: { message } } });
@@ -102,7 +100,7 @@ export class FlexisipVoicemailFilesController {
         if (length !== undefined && length > ticket.maxBytes) throw tooLarge(ticket.maxBytes);
         gate = await uploadThroughGate(body, ticket.url, ticket.maxBytes, length);
       }
-      if (gate.sniffed?.format !== FORMAT_OF[ticket.contentType])
+      if (gate.sniffed?.format !== SLOT_AUDIO_FORMAT[ticket.contentType])
         throw fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
       const s = await this.ctx.bus.executeMedia<VoicemailSlot>(Subjects.VoicemailSlot.CompleteUpload, {
         ...t,
