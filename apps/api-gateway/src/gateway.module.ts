@@ -9,6 +9,7 @@ import { CommandBus, GATEWAY_CONFIG } from './common/command-bus';
 import { HealthController } from './common/health.controller';
 import { RevocationView } from './auth/revocation-view';
 import { TokenVerifier } from './auth/token-verifier';
+import { FlexisipModule } from './faces/flexisip/flexisip.module';
 import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
@@ -29,6 +30,7 @@ export class GatewayModule {
       imports: [
         LoggerModule.forRoot(loggerParams('api-gateway', config.logLevel)),
         TerminusModule.forRoot({ logger: false }),
+        FlexisipModule,
       ],
       controllers: [
         HealthController,

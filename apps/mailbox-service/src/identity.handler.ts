@@ -3,6 +3,7 @@
 import { Controller } from '@nestjs/common';
 import {
   ApiClientAuthCommand,
+  ApiClientSecretAuthCommand,
   ApiKeyAuthCommand,
   Commands,
   CreateDocCommand,
@@ -36,6 +37,11 @@ export class AuthHandler {
   @HandleCommand(Commands.AuthApiClient)
   apiClient(cmd: ApiClientAuthCommand) {
     return this.auth.withApiClient(cmd);
+  }
+
+  @HandleCommand(Commands.AuthApiClientSecret)
+  apiClientSecret(cmd: ApiClientSecretAuthCommand) {
+    return this.auth.withApiClientSecret(cmd);
   }
 
   @HandleCommand(Commands.AuthVerifyToken)

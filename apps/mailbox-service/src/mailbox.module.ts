@@ -1,3 +1,4 @@
+import { ApiClientSecretIndex1764200000000 } from './migrations/1764200000000-api-client-secret-index';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { MailboxConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
@@ -37,6 +38,7 @@ export const MAILBOX_MIGRATIONS = [
   Identity1764000000000,
   ...VMBOX_MIGRATIONS,
   Tenancy1764000000002,
+  ApiClientSecretIndex1764200000000,
   Revocations1764300000000,
 ];
 

@@ -17,11 +17,22 @@ import { BoxProjection1764300000000 } from './migrations/1764300000000-box-proje
 import { BoxDirectory, MediaLibrary, Peers } from './peers';
 import { loadMessageSettings, MESSAGE_SETTINGS, MessageSettings } from './settings';
 import { MESSAGE_SCHEMA, MESSAGE_SERVICE_CONFIG } from './tokens';
+import { VoicemailSlots1764200000000 } from './migrations/1764200000000-voicemail-slots';
+import { VoicemailSlotEntity } from './voicemail-slots/voicemail-slot.entity';
+import { VoicemailSlotsHandler } from './voicemail-slots/voicemail-slots.handler';
+import { VoicemailSlotsLifecycle } from './voicemail-slots/voicemail-slots.lifecycle';
+import { VoicemailSlotsRepository } from './voicemail-slots/voicemail-slots.repository';
+import { VoicemailSlotsService } from './voicemail-slots/voicemail-slots.service';
 
 export { MESSAGE_SCHEMA };
 
-export const MESSAGE_ENTITIES = [MessageEntity];
-export const MESSAGE_MIGRATIONS = [Outbox1764000000000, Messages1764100000000, BoxProjection1764300000000];
+export const MESSAGE_ENTITIES = [MessageEntity, VoicemailSlotEntity];
+export const MESSAGE_MIGRATIONS = [
+  Outbox1764000000000,
+  Messages1764100000000,
+  VoicemailSlots1764200000000,
+  BoxProjection1764300000000,
+];
 
 @Module({})
 export class MessageModule {
@@ -36,7 +47,7 @@ export class MessageModule {
           migrations: MESSAGE_MIGRATIONS,
         }),
       ],
-      controllers: [MessagesHandler],
+      controllers: [MessagesHandler, VoicemailSlotsHandler],
       providers: [
         { provide: MESSAGE_SETTINGS, useValue: settings },
         { provide: MESSAGE_SERVICE_CONFIG, useValue: config },
@@ -51,6 +62,9 @@ export class MessageModule {
         DeletionService,
         AudioService,
         MessagesLifecycle,
+        VoicemailSlotsRepository,
+        VoicemailSlotsService,
+        VoicemailSlotsLifecycle,
       ],
     };
   }

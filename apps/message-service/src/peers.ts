@@ -8,6 +8,7 @@ import {
   DomainError,
   DownloadTicket,
   MediaKind,
+  OwnedVmboxReply,
   StoredMedia,
   Subjects,
   TranscodeTarget,
@@ -105,6 +106,16 @@ export class BoxDirectory {
     });
     await this.projection.fillFromMailbox(tenantId, reply.doc);
     return reply;
+  }
+
+  /** The box `userId` owns (null when none); an unknown user, or one of another account, is 404. */
+  async ownedBy(actor: Actor, tenantId: string, userId: string): Promise<string | null> {
+    const r = await this.peers.vmbox.execute<OwnedVmboxReply>(Subjects.Vmbox.OwnedBy, {
+      tenantId,
+      actor,
+      userId,
+    });
+    return r.vmboxId;
   }
 }
 

@@ -17,6 +17,18 @@ import {
   VerifyTokenCommand,
 } from './commands';
 import {
+  ApiClientSecretAuthCommand,
+  CompleteSlotUploadCommand,
+  CreateSlotCommand,
+  OwnedVmboxCommand,
+  OwnedVmboxReply,
+  SlotIdCommand,
+  SlotUploadCommand,
+  SlotUploadTicket,
+  UserSlotsCommand,
+  VoicemailSlot,
+} from './voicemail-slots';
+import {
   DownloadTicket,
   MediaCommitCommand,
   MediaCopyCommand,
@@ -79,6 +91,7 @@ export const Commands = {
   AuthUser: command(Subjects.Auth.User, UserAuthCommand, reply<TokenGrant>()),
   AuthApiClient: command(Subjects.Auth.ApiClient, ApiClientAuthCommand, reply<TokenGrant>()),
   /** Reply: who the token's holder is; the gateway puts it on every command it sends. */
+  AuthApiClientSecret: command(Subjects.Auth.ApiClientSecret, ApiClientSecretAuthCommand, reply<Actor>()),
   AuthVerifyToken: command(Subjects.Auth.VerifyToken, VerifyTokenCommand, reply<Actor>()),
 
   AccountCreate: command(Subjects.Account.Create, CreateDocCommand, reply<DocReply>()),
@@ -103,6 +116,7 @@ export const Commands = {
   VmboxCreate: command(Subjects.Vmbox.Create, CreateDocCommand, reply<DocReply>()),
   /** Reply: the box as the actor may see it and its limits; other services use it to authorize. */
   VmboxGet: command(Subjects.Vmbox.Get, DocIdCommand, reply<VmboxReply>()),
+  VmboxOwnedBy: command(Subjects.Vmbox.OwnedBy, OwnedVmboxCommand, reply<OwnedVmboxReply>()),
   VmboxList: command(Subjects.Vmbox.List, ListCommand, reply<ListReply>()),
   VmboxUpdate: command(Subjects.Vmbox.Update, UpdateDocCommand, reply<DocReply>()),
   VmboxDelete: command(Subjects.Vmbox.Delete, DeleteVmboxCommand, reply<DocReply>()),
@@ -121,6 +135,27 @@ export const Commands = {
   MessageAbortUpload: command(Subjects.Message.AbortUpload, AbortUploadCommand, reply<{ aborted: true }>()),
   MessageAudio: command(Subjects.Message.Audio, MessageAudioCommand, reply<MessageAudio>()),
   MessageArchive: command(Subjects.Message.Archive, ArchiveMessagesCommand, reply<ArchiveEntry[]>()),
+
+  VoicemailSlotCreate: command(Subjects.VoicemailSlot.Create, CreateSlotCommand, reply<VoicemailSlot>()),
+  VoicemailSlotGet: command(Subjects.VoicemailSlot.Get, SlotIdCommand, reply<VoicemailSlot>()),
+  VoicemailSlotList: command(Subjects.VoicemailSlot.List, UserSlotsCommand, reply<VoicemailSlot[]>()),
+  VoicemailSlotDelete: command(Subjects.VoicemailSlot.Delete, SlotIdCommand, reply<{ deleted: true }>()),
+  VoicemailSlotBeginUpload: command(
+    Subjects.VoicemailSlot.BeginUpload,
+    SlotUploadCommand,
+    reply<SlotUploadTicket>(),
+  ),
+  VoicemailSlotCompleteUpload: command(
+    Subjects.VoicemailSlot.CompleteUpload,
+    CompleteSlotUploadCommand,
+    reply<VoicemailSlot>(),
+  ),
+  VoicemailSlotAbortUpload: command(
+    Subjects.VoicemailSlot.AbortUpload,
+    CompleteSlotUploadCommand,
+    reply<{ aborted: true }>(),
+  ),
+  VoicemailSlotAudio: command(Subjects.VoicemailSlot.Audio, SlotUploadCommand, reply<MessageAudio>()),
 
   MediaUploadTicket: command(Subjects.Media.UploadTicket, MediaUploadTicketCommand, reply<UploadTicket>()),
   MediaCommit: command(Subjects.Media.Commit, MediaCommitCommand, reply<StoredMedia>()),

@@ -13,6 +13,7 @@ export * from './vmboxes';
 export * from './media';
 export * from './messages';
 export * from './event-registry';
+export * from './voicemail-slots';
 export * from './event-catalogue';
 export * from './tenancy';
 export * from './auth-tokens';

@@ -21,6 +21,8 @@ export const Subjects = {
     User: cmd('mailbox', 'auth.user'),
     VerifyToken: cmd('mailbox', 'auth.verify_token'),
     ApiClient: cmd('mailbox', 'auth.api_client'),
+    /** An API client by its secret alone (Flexisip's `x-api-key`); reply: Actor. */
+    ApiClientSecret: cmd('mailbox', 'auth.api_client_secret'),
   },
   Account: {
     Create: cmd('mailbox', 'account.create'),
@@ -52,6 +54,8 @@ export const Subjects = {
     Update: cmd('mailbox', 'vmbox.update'),
     Delete: cmd('mailbox', 'vmbox.delete'),
     VerifyPin: cmd('mailbox', 'vmbox.verify_pin'),
+    /** The box a user owns (lowest mailbox number); reply: OwnedVmboxReply. */
+    OwnedBy: cmd('mailbox', 'vmbox.owned_by'),
   },
   Message: {
     Create: cmd('message', 'create'),
@@ -71,6 +75,19 @@ export const Subjects = {
     Audio: cmd('message', 'audio'),
     /** Audio of several messages for a ZIP; reply: ArchiveEntry[]. */
     Archive: cmd('message', 'archive'),
+  },
+  VoicemailSlot: {
+    Create: cmd('message', 'voicemail_slot.create'),
+    Get: cmd('message', 'voicemail_slot.get'),
+    List: cmd('message', 'voicemail_slot.list'),
+    Delete: cmd('message', 'voicemail_slot.delete'),
+    /** Reserves the audio upload of an empty slot; reply: SlotUploadTicket. */
+    BeginUpload: cmd('message', 'voicemail_slot.begin_upload'),
+    /** Turns a finished upload into the message; reply: VoicemailSlot. */
+    CompleteUpload: cmd('message', 'voicemail_slot.complete_upload'),
+    AbortUpload: cmd('message', 'voicemail_slot.abort_upload'),
+    /** Where to read a filled slot's audio; reply: DownloadTicket. */
+    Audio: cmd('message', 'voicemail_slot.audio'),
   },
   Media: {
     UploadTicket: cmd('media', 'upload_ticket'),

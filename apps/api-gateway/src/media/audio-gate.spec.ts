@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCode } from '@voxmail/contracts';
-import { byteRange } from '../kazoo/messages.controller';
+import { byteRange } from '../application/audio-download';
 import { AudioGate } from './audio-gate';
 
 function wav(bytes: number): Buffer {

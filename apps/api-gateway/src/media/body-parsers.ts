@@ -8,6 +8,6 @@ const passThrough = (_req: unknown, payload: unknown, done: (err: Error | null, 
 export function registerStreamingBodies(fastify: FastifyInstance): void {
   fastify.addContentTypeParser(/^audio\/[A-Za-z0-9.+-]+/i, passThrough);
   fastify.addContentTypeParser('application/octet-stream', passThrough);
-  // Kazoo's clients send multipart/mixed; curl's -F without -H sends multipart/form-data
+  // Kazoo's clients send multipart/mixed; curl's -F without -H, and Flexisip's VoicemailServer, form-data
   fastify.addContentTypeParser(/^multipart\/(mixed|form-data)(\s*;|\s*$)/i, passThrough);
 }

@@ -30,6 +30,8 @@ export interface Part {
   filename?: string;
   /** Header names lowercased; the last one of a name wins. */
   headers: Record<string, string>;
+  /** The form-data field name (`file` for the account manager's VoicemailServer). */
+  name?: string;
   stream: Readable;
 }
 
@@ -172,10 +174,11 @@ export function eachPart(
       const ct = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const disposition = headers['content-disposition'];
       const filename = paramOf(disposition, 'filename');
+      const name = paramOf(disposition, 'name');
       const stream = new PartStream(wantMore);
       current = stream;
       currentFull = false;
-      const part: Part = { contentType: ct, filename, headers, stream };
+      const part: Part = { contentType: ct, filename, name, headers, stream };
       chain = chain.then(async () => {
         if (failure !== undefined) return;
         await onPart(part);

@@ -131,4 +131,8 @@ export class ApiClientsService {
   findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {
     return this.clients.findBySecretHash(clientId, this.secretHash(secret));
   }
+
+  findBySecretOnly(secret: string): Promise<ApiClientEntity | null> {
+    return this.ds.getRepository(ApiClientEntity).findOne({ where: { secretHash: this.secretHash(secret) } });
+  }
 }

@@ -8,6 +8,7 @@ import {
   Actor,
   actorOfClaims,
   ApiClientAuthCommand,
+  ApiClientSecretAuthCommand,
   ApiKeyAuthCommand,
   DomainError,
   ErrorCode,
@@ -98,6 +99,27 @@ export class AuthService {
       const a = await this.accounts.findActive(c.accountId);
       if (!a || !isEnabled(a)) return null;
       return this.issue(a, c.privLevel, 'api_client', c.ownerId, c.id);
+    });
+  }
+
+  /**
+   * The account manager face sends only the secret (`x-api-key`): found by its keyed hash, never by a
+   * comparison in clear. Answers the actor directly; that face issues no tokens. Failures count like
+   * any other login (the secret's keyed hash is the target).
+   */
+  async withApiClientSecret(cmd: ApiClientSecretAuthCommand): Promise<Actor> {
+    const target = { kind: 'api_client' as const, address: cmd.clientKey, target: this.box.mac(cmd.secret) };
+    return this.limits.guard<Actor>(target, INVALID, async () => {
+      const c = await this.clients.findBySecretOnly(cmd.secret);
+      if (!c) return null;
+      const a = await this.accounts.findActive(c.accountId);
+      if (!a || !isEnabled(a)) return null;
+      return {
+        accountId: c.accountId,
+        role: c.privLevel,
+        clientId: c.id,
+        ...(c.ownerId ? { userId: c.ownerId } : {}),
+      };
     });
   }
 

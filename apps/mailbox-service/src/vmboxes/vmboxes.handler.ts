@@ -6,6 +6,7 @@ import {
   DeleteVmboxCommand,
   DocIdCommand,
   ListCommand,
+  OwnedVmboxCommand,
   UpdateDocCommand,
   VerifyPinCommand,
 } from '@voxmail/contracts';
@@ -28,6 +29,11 @@ export class VmboxesHandler {
   @HandleCommand(Commands.VmboxGet)
   get(cmd: DocIdCommand) {
     return this.vmboxes.get(cmd);
+  }
+
+  @HandleCommand(Commands.VmboxOwnedBy)
+  ownedBy(cmd: OwnedVmboxCommand) {
+    return this.vmboxes.ownedBy(cmd);
   }
 
   @HandleCommand(Commands.VmboxList)

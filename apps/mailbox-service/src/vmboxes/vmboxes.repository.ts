@@ -143,6 +143,16 @@ export class VmboxesRepository {
     await this.repo(m).delete({ accountId: b.accountId, id: b.id });
   }
 
+  /** The box `userId` owns with the lowest mailbox number (numbers compare as numbers). */
+  async ownedBy(accountId: string, userId: string): Promise<string | null> {
+    const rows: { id: string }[] = await this.ds.query(
+      `SELECT id FROM mailbox.vmboxes WHERE account_id = $1 AND owner_id = $2
+        ORDER BY length(mailbox), mailbox, seq LIMIT 1`,
+      [accountId, userId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
   /** A page of boxes; a user-level reader gets only boxes it owns or is a member of. */
   list(accountId: string, query: ListQuery, visibleTo?: string): Promise<Page<VmboxEntity>> {
     const qb = this.repo().createQueryBuilder('b').where('b.account_id = :accountId', { accountId });

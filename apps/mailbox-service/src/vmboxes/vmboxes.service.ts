@@ -5,6 +5,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   Actor,
+  OwnedVmboxCommand,
+  OwnedVmboxReply,
   contentRevision,
   CreateDocCommand,
   DeleteVmboxCommand,
@@ -191,6 +193,14 @@ export class VmboxesService {
     )
       throw DomainError.notFound();
     return { ...vmboxReply(found.box), limits: effectiveLimits(found.box.doc, found.defaults) };
+  }
+
+  /** For voicemail slots: the box a user of the account owns; an unknown (or foreign) user is 404. */
+  async ownedBy(cmd: OwnedVmboxCommand): Promise<OwnedVmboxReply> {
+    await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
+    if (cmd.actor.role === 'user' && cmd.actor.userId !== cmd.userId) throw DomainError.notFound();
+    if ((await this.vmboxes.unknownUsers(cmd.tenantId, [cmd.userId])).length) throw DomainError.notFound();
+    return { vmboxId: await this.vmboxes.ownedBy(cmd.tenantId, cmd.userId) };
   }
 
   async list(cmd: ListCommand): Promise<ListReply> {

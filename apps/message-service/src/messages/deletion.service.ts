@@ -119,6 +119,25 @@ export class DeletionService {
     return result;
   }
 
+  /** Removes one message at once, whatever its folder (a voicemail slot deleted through its face). */
+  async purgeNow(
+    m: EntityManager,
+    tenantId: string,
+    vmboxId: string,
+    id: string,
+    reason: string,
+  ): Promise<void> {
+    await this.messages.lockCounts(m, tenantId, vmboxId);
+    const e = await this.messages.lock(tenantId, vmboxId, id, m);
+    if (!e) return;
+    await this.messages.remove(m, tenantId, [id]);
+    const after = await this.messages.adjustCounts(m, tenantId, vmboxId, countDelta(e.folder, null));
+    await appendEvents(m, MESSAGE_SCHEMA, [
+      messageEvent(Events.MessageDeleted, e, { purged: true, reason }),
+      mwiEvent(tenantId, vmboxId, after),
+    ]);
+  }
+
   /** Purges every message of a box that mailbox-service deleted (in the consumer's transaction). */
   async purgeBox(m: EntityManager, tenantId: string, vmboxId: string): Promise<number> {
     // counters first, then messages: the order every request path takes, so the two never deadlock

@@ -1,7 +1,7 @@
 // Depositing messages: from JSON metadata, or with audio (multipart create, or an upload onto a message).
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import {
   AbortUploadCommand,
   AttachMediaCommand,
@@ -21,6 +21,7 @@ import {
 import { appendEvents } from '@voxmail/messaging';
 import { BoxDirectory, MediaLibrary } from '../peers';
 import { MESSAGE_SCHEMA } from '../tokens';
+import { MessageEntity } from './message.entity';
 import { assertRoom, kazooMessageDefaults, maxDurationMs, metadataOf } from './box-rules';
 import { mediaStoredEvent, messageEvent, mwiEvent } from './message-events';
 import { messageReply, notFound } from './message-views';
@@ -35,8 +36,14 @@ export class DepositService {
     private readonly media: MediaLibrary,
   ) {}
 
-  /** Creates a message from JSON metadata, or (multipart) from metadata plus a finished upload. */
-  async create(cmd: CreateMessageCommand): Promise<DocReply> {
+  /**
+   * Creates a message from JSON metadata, or (multipart) from metadata plus a finished upload.
+   * `alsoInTransaction` lets a voicemail slot record its filling in the same commit as the message.
+   */
+  async create(
+    cmd: CreateMessageCommand,
+    alsoInTransaction?: (m: EntityManager, e: MessageEntity) => Promise<void>,
+  ): Promise<DocReply> {
     const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
     const doc = metadataOf(cmd.doc);
     const ts = typeof doc.timestamp === 'number' ? doc.timestamp : toGregorian(new Date());
@@ -76,6 +83,7 @@ export class DepositService {
         ...(stored ? [mediaStoredEvent(e, null)] : []),
         mwiEvent(cmd.tenantId, cmd.vmboxId, after),
       ]);
+      if (alsoInTransaction) await alsoInTransaction(m, e);
       return messageReply(e);
     });
   }

@@ -1,0 +1,116 @@
+// Account manager API: `/api/accounts/{id|me}/voicemails` (slots of SIP voicemail servers).
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  DomainError,
+  ErrorCode,
+  isSipUri,
+  MAX_SIP_FROM,
+  slotContentType,
+  Subjects,
+  VoicemailSlot,
+} from '@voxmail/contracts';
+import { Public } from '../../kazoo/auth.guard';
+import { FlexisipContext } from './flexisip.context';
+import { FlexisipExceptionFilter } from './flexisip.filter';
+import { FlexisipGuard, FlexisipRequest } from './flexisip.guard';
+import { createdView, storedView } from './voicemails.view';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Laravel's validation of the slot request: each field's messages, in Laravel's words. */
+export function validateSlotRequest(body: unknown): {
+  sipFrom: string;
+  contentType: 'audio/opus' | 'audio/wav';
+} {
+  const input =
+    body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const errors: Record<string, Record<string, { message: string }>> = {};
+  const sipFrom = input.sip_from;
+  if (sipFrom === undefined || sipFrom === null || sipFrom === '')
+    errors.sip_from = { required: { message: 'The sip from field is required.' } };
+  else if (typeof sipFrom !== 'string')
+    errors.sip_from = { string: { message: 'The sip from field must be a string.' } };
+  else if (sipFrom.length > MAX_SIP_FROM)
+    errors.sip_from = {
+      max: { message: `The sip from field must not be greater than ${MAX_SIP_FROM} characters.` },
+    };
+  else if (!isSipUri(sipFrom))
+    errors.sip_from = { sip: { message: 'The sip from field must be a valid SIP address.' } };
+  const declared = input.content_type;
+  const contentType = typeof declared === 'string' ? slotContentType(declared) : undefined;
+  if (declared === undefined || declared === null || declared === '')
+    errors.content_type = { required: { message: 'The content type field is required.' } };
+  else if (!contentType) errors.content_type = { in: { message: 'The selected content type is invalid.' } };
+  if (Object.keys(errors).length)
+    throw new DomainError(ErrorCode.ValidationFailed, 'The given data was invalid.', errors);
+  return { sipFrom: sipFrom as string, contentType: contentType! };
+}
+
+function slotId(v: string): string {
+  if (!UUID.test(v)) throw DomainError.notFound('Voicemail not found.');
+  return v.toLowerCase();
+}
+
+@Controller('api/accounts/:accountId/voicemails')
+@Public()
+@UseGuards(FlexisipGuard)
+@UseFilters(FlexisipExceptionFilter)
+export class FlexisipVoicemailsController {
+  constructor(private readonly ctx: FlexisipContext) {}
+
+  private who(req: FlexisipRequest) {
+    return { tenantId: req.actor!.accountId, actor: req.actor!, userId: req.flexisipUserId! };
+  }
+
+  private stored(req: FlexisipRequest, s: VoicemailSlot) {
+    return storedView(this.ctx.links, req.actor!.accountId, s, this.ctx.settings.downloadTtlSeconds * 1000);
+  }
+
+  @Get()
+  async list(@Req() req: FlexisipRequest) {
+    const slots = await this.ctx.bus.execute<VoicemailSlot[]>(Subjects.VoicemailSlot.List, this.who(req));
+    return slots.map((s) => this.stored(req, s));
+  }
+
+  @Get(':uuid')
+  async get(@Req() req: FlexisipRequest, @Param('uuid') uuid: string) {
+    const s = await this.ctx.bus.execute<VoicemailSlot>(Subjects.VoicemailSlot.Get, {
+      ...this.who(req),
+      slotId: slotId(uuid),
+    });
+    return this.stored(req, s);
+  }
+
+  @Post()
+  @HttpCode(201)
+  async create(@Req() req: FlexisipRequest, @Body() body: unknown) {
+    const input = validateSlotRequest(body);
+    const s = await this.ctx.bus.execute<VoicemailSlot>(Subjects.VoicemailSlot.Create, {
+      ...this.who(req),
+      ...input,
+      maxBytes: this.ctx.settings.maxUploadSize,
+      ttlSeconds: this.ctx.settings.uploadTtlSeconds,
+    });
+    return createdView(this.ctx.links, req.actor!.accountId, s);
+  }
+
+  /** Deletes the voicemail, its audio and the message it became; answers what was deleted. */
+  @Delete(':uuid')
+  async delete(@Req() req: FlexisipRequest, @Param('uuid') uuid: string) {
+    const cmd = { ...this.who(req), slotId: slotId(uuid) };
+    const s = await this.ctx.bus.execute<VoicemailSlot>(Subjects.VoicemailSlot.Get, cmd);
+    await this.ctx.bus.executeMedia(Subjects.VoicemailSlot.Delete, cmd);
+    return { ...this.stored(req, s), get_url: null };
+  }
+}
