@@ -19,10 +19,10 @@ import {
   MAX_URL_LENGTH,
   renderStatusError,
 } from './common/faces';
+import { registerStreamingBodies } from './application/body-parsers';
+import { FrameworkErrorFilter } from './common/faces';
+import { MAX_JSON_BODY_BYTES, registerJsonBodies } from './common/json-body';
 import { GatewayModule } from './gateway.module';
-import { MAX_JSON_BODY_BYTES, registerJsonBodies } from './kazoo/json-body';
-import { KazooExceptionFilter } from './kazoo/kazoo.filter';
-import { registerStreamingBodies } from './media/body-parsers';
 
 type TunnelledRequest = IncomingMessage & { voxmailBody?: Buffer };
 
@@ -123,11 +123,12 @@ export async function startGateway(
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(config), adapter, {
     bufferLogs: true,
     abortOnError: false,
-    // JSON and form bodies are read by kazoo/json-body.ts (bounded, empty is no data, JSON sent as a form)
+    // JSON and form bodies are read by common/json-body.ts (bounded, empty is no data, JSON sent as a form)
     bodyParser: false,
   });
   app.useLogger(app.get(PinoLogger));
-  app.useGlobalFilters(new KazooExceptionFilter());
+  // only what no face's filter catches: unknown routes, body parsing, refusals before routing
+  app.useGlobalFilters(new FrameworkErrorFilter());
   app.enableCors(corsOptions(config.corsAllowedOrigins));
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodies(fastify);

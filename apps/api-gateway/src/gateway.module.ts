@@ -1,26 +1,15 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
+// The gateway: the core (config, NATS, bus, token verification), the face-neutral flows, ops, and one
+// module per API face. Adding a face is its folder under faces/ and one line here (and its prefix in
+// common/faces.ts).
+import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { NatsConnection } from 'nats';
 import type { GatewayConfig } from '@voxmail/config';
-import { connectNats, loggerParams, NATS_CONNECTION, NatsHealth } from '@voxmail/messaging';
-import { CommandBus, GATEWAY_CONFIG } from './common/command-bus';
-import { HealthController } from './common/health.controller';
-import { RevocationView } from './auth/revocation-view';
-import { TokenVerifier } from './auth/token-verifier';
+import { loggerParams } from '@voxmail/messaging';
+import { ApplicationModule } from './application/application.module';
+import { CoreModule } from './common/core.module';
 import { FlexisipModule } from './faces/flexisip/flexisip.module';
-import { KazooAuthGuard } from './kazoo/auth.guard';
-import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
-import { VmboxesController } from './kazoo/vmboxes.controller';
-import { MessagesController, MessagesRawController } from './kazoo/messages.controller';
-
-class NatsCloser implements OnApplicationShutdown {
-  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
-  }
-}
+import { KazooModule } from './faces/kazoo/kazoo.module';
+import { OpsModule } from './ops/ops.module';
 
 @Module({})
 export class GatewayModule {
@@ -29,27 +18,11 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         LoggerModule.forRoot(loggerParams('api-gateway', config.logLevel)),
-        TerminusModule.forRoot({ logger: false }),
+        CoreModule.register(config),
+        ApplicationModule,
+        OpsModule,
+        KazooModule,
         FlexisipModule,
-      ],
-      controllers: [
-        HealthController,
-        AuthController,
-        ApiClientAuthController,
-        AccountsController,
-        VmboxesController,
-        MessagesController,
-        MessagesRawController,
-      ],
-      providers: [
-        { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: NATS_CONNECTION, useFactory: () => connectNats(config.natsUrl, 'api-gateway') },
-        NatsHealth,
-        NatsCloser,
-        CommandBus,
-        RevocationView,
-        TokenVerifier,
-        { provide: APP_GUARD, useClass: KazooAuthGuard },
       ],
     };
   }

@@ -198,9 +198,13 @@ const compiled = new Map<object, ValidateFunction>();
 
 /**
  * Validates a Kazoo document against its JSON schema, filling schema defaults in place.
- * Throws a coded validation error carrying Kazoo's details shape.
+ * Throws a coded validation error carrying Kazoo's details shape. `T` is what the schema guarantees,
+ * for callers that read its fields.
  */
-export function validateDocument(schema: object, doc: JsonObject): JsonObject {
+export function validateDocument<T extends object = JsonObject>(
+  schema: object,
+  doc: JsonObject,
+): T & JsonObject {
   const problem = documentProblem(doc, MAX_DOCUMENT_BYTES);
   if (problem) throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', problem);
   let validate = compiled.get(schema);
@@ -211,5 +215,5 @@ export function validateDocument(schema: object, doc: JsonObject): JsonObject {
   if (!validate(doc)) {
     throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', kazooDetails(validate.errors ?? []));
   }
-  return doc;
+  return doc as T & JsonObject;
 }

@@ -16,8 +16,8 @@ function verifier(o: { current?: boolean; reachable?: boolean; entries?: Record<
   } as unknown as RevocationView;
   const asked: string[] = [];
   const bus = {
-    execute: async (subject: string) => {
-      asked.push(subject);
+    send: async (command: { subject: string }) => {
+      asked.push(command.subject);
       return { accountId: acc, role: 'user' } as Actor;
     },
   } as unknown as CommandBus;

@@ -10,7 +10,7 @@ import {
   ErrorCode,
   refusingKeysOf,
   roleKeyOf,
-  Subjects,
+  Commands,
   verifyAuthToken,
 } from '@voxmail/contracts';
 import { CommandBus, GATEWAY_CONFIG } from '../common/command-bus';
@@ -50,6 +50,6 @@ export class TokenVerifier {
     if (!this.revocations.canAskMailbox()) {
       throw new DomainError(ErrorCode.ServiceUnavailable, 'authentication is unavailable; retry shortly');
     }
-    return this.bus.execute<Actor>(Subjects.Auth.VerifyToken, { token });
+    return this.bus.send(Commands.AuthVerifyToken, { token });
   }
 }

@@ -2,13 +2,22 @@
 // errors from handlers, the router (404), Fastify (malformed JSON, body limits) and Node's HTTP parser
 // (400, 414, 431), so every error of a face answers in that face's shape.
 import type { Socket } from 'node:net';
-import { DomainError } from '@voxmail/contracts';
-import { kazooError, kazooErrorEnvelope, serialize } from '../kazoo/envelope';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { flexisipError } from '../faces/flexisip/flexisip.errors';
+import { kazooError, kazooErrorEnvelope, serialize } from '../faces/kazoo/envelope';
+import { wantsPretty } from '../faces/kazoo/kazoo.interceptor';
+import { bareStatus, toDomainError } from './errors';
+import type { GatewayRequest } from './request';
 
-export type Face = 'kazoo';
+export type Face = 'kazoo' | 'flexisip';
 
 /** URL prefixes of the faces, longest first; other faces add theirs here. */
-const FACE_PREFIXES: [string, Face][] = [['/v2', 'kazoo']];
+const FACE_PREFIXES: [string, Face][] = [
+  ['/v2', 'kazoo'],
+  ['/api', 'flexisip'],
+];
 /** Paths outside every face (health, metrics, unknown prefixes) answer errors as the Kazoo face. */
 const DEFAULT_FACE: Face = 'kazoo';
 
@@ -44,6 +53,10 @@ export function renderDomainError(
       const { status, body } = kazooError(e, requestId, opts.authToken);
       return { status, body: serialize(body, !!opts.pretty) };
     }
+    case 'flexisip': {
+      const { status, body } = flexisipError(e);
+      return { status, body: JSON.stringify(body) };
+    }
   }
 }
 
@@ -57,6 +70,54 @@ export function renderStatusError(
   switch (face) {
     case 'kazoo':
       return { status, body: serialize(kazooErrorEnvelope(status, message, { message }, requestId), false) };
+    case 'flexisip':
+      return { status, body: JSON.stringify({ message }) };
+  }
+}
+
+/**
+ * Writes any error of a request of `face` in that face's shape: the one renderer behind every face's
+ * filter and the framework filter below; nothing internal reaches the client.
+ */
+export function replyWithError(
+  face: Face,
+  exception: unknown,
+  req: GatewayRequest,
+  reply: FastifyReply,
+  log: Logger,
+): void {
+  const bare = bareStatus(exception);
+  if (bare) {
+    const { status, body } = renderStatusError(face, bare.status, bare.message, String(req.id));
+    void reply.status(status).header('Content-Type', JSON_TYPE).send(body);
+    return;
+  }
+  const e = toDomainError(exception);
+  if (e.code === ErrorCode.Internal) log.error({ err: exception }, 'unhandled error');
+  const { status, body } = renderDomainError(face, e, String(req.id), {
+    authToken: req.authToken,
+    pretty: face === 'kazoo' && wantsPretty(req),
+  });
+  if (e.code === ErrorCode.ServiceUnavailable || e.code === ErrorCode.RateLimited) {
+    const after = Number(e.details?.retry_after_s ?? 1);
+    void reply.header('Retry-After', String(after));
+  }
+  void reply.status(status).header('Content-Type', JSON_TYPE).send(body);
+}
+
+/**
+ * The framework's errors, raised where no face's filter is in scope (an unknown route, a malformed or
+ * too large body, a URL refused before routing): answered in the shape of the face the URL's prefix
+ * names. Errors of a face's own routes are caught by that face's filter first.
+ */
+@Catch()
+export class FrameworkErrorFilter implements ExceptionFilter {
+  private readonly log = new Logger('Gateway');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<GatewayRequest>();
+    replyWithError(faceOf(req.url), exception, req, http.getResponse<FastifyReply>(), this.log);
   }
 }
 

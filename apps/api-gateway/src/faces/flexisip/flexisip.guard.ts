@@ -1,7 +1,7 @@
 // Authenticates the account manager face by `x-api-key` (an API client secret) and decides which user
 // of the account `{id|me}` names: an admin client any user, a user client only itself.
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Actor, DomainError, ErrorCode, HEX_ID, Subjects } from '@voxmail/contracts';
+import { Actor, Commands, DomainError, ErrorCode, HEX_ID } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
 import type { GatewayRequest } from '../../common/request';
 import { FlexisipContext } from './flexisip.context';
@@ -30,7 +30,7 @@ export class FlexisipGuard implements CanActivate {
     if (typeof key !== 'string' || !key || key.length > 256)
       throw new DomainError(ErrorCode.Unauthenticated, 'Unauthenticated.');
     const actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
-      this.ctx.bus.execute<Actor>(Subjects.Auth.ApiClientSecret, {
+      this.ctx.bus.send(Commands.AuthApiClientSecret, {
         secret: key,
         clientKey: req.ip || 'unknown',
       }),

@@ -1,9 +1,9 @@
 // Small tests of the account manager face: validation, Laravel's error shape, roles, signed links.
 import { DomainError, ErrorCode, isSipUri, slotContentType } from '@voxmail/contracts';
-import { flexisipError } from './flexisip.filter';
+import { flexisipError } from './flexisip.errors';
 import { targetUser } from './flexisip.guard';
 import { loadFlexisipSettings } from './flexisip.settings';
-import { SlotLinks } from './signed-links';
+import { SlotLinks } from './slot-links';
 import { validateSlotRequest } from './voicemails.controller';
 import { laravelTime } from './voicemails.view';
 

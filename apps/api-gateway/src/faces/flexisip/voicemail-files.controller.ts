@@ -4,25 +4,22 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Head, HttpCode, Param, Post, Put, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  Commands,
   DomainError,
   ErrorCode,
   HEX_ID,
   MessageAudio,
-  SlotUploadTicket,
   SLOT_AUDIO_FORMAT,
   slotContentType,
-  Subjects,
-  VoicemailSlot,
 } from '@voxmail/contracts';
-import { sendAudio, sendAudioHead } from '../../application/audio-download';
+import { AudioDownloads } from '../../application/audio-download';
+import { AudioGate } from '../../application/audio-gate';
+import { AudioUploads, declaredLength } from '../../application/audio-upload';
+import { isMultipart } from '../../application/multipart';
 import type { GatewayRequest } from '../../common/request';
-import { Public } from '../../kazoo/auth.guard';
-import { AudioGate, tooLarge } from '../../media/audio-gate';
-import { eachPart, isMultipart } from '../../media/multipart';
-import { uploadThroughGate } from '../../media/object-transfer';
 import { FlexisipContext } from './flexisip.context';
 import { FlexisipExceptionFilter } from './flexisip.filter';
-import { LinkPurpose, LinkTarget } from './signed-links';
+import { LinkPurpose, LinkTarget } from './slot-links';
 import { storedView } from './voicemails.view';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -31,10 +28,13 @@ const fileError = (rule: string, message: string) =>
   new DomainError(ErrorCode.ValidationFailed, message, { file: { [rule]: { message } } });
 
 @Controller('api/voicemail_files/:tenantId/:slotId')
-@Public()
 @UseFilters(FlexisipExceptionFilter)
 export class FlexisipVoicemailFilesController {
-  constructor(private readonly ctx: FlexisipContext) {}
+  constructor(
+    private readonly ctx: FlexisipContext,
+    private readonly uploads: AudioUploads,
+    private readonly downloads: AudioDownloads,
+  ) {}
 
   /** Laravel's signed-URL check: a bad or expired signature is 403 "Invalid signature.". */
   private verified(req: GatewayRequest, purpose: LinkPurpose, tenantId: string, slotId: string): LinkTarget {
@@ -83,36 +83,32 @@ export class FlexisipVoicemailFilesController {
         'required',
         shape === 'form' ? 'The file field is required.' : 'The body must be the audio file.',
       );
-    const ticket = await this.ctx.bus.executeMedia<SlotUploadTicket>(Subjects.VoicemailSlot.BeginUpload, t);
+    const upload = this.uploads.session({
+      begin: () => this.ctx.bus.sendMedia(Commands.VoicemailSlotBeginUpload, t),
+      abort: (ticket) =>
+        this.ctx.bus.send(Commands.VoicemailSlotAbortUpload, { ...t, uploadId: ticket.uploadId }),
+    });
+    const ticket = await upload.begin();
     try {
-      let gate: AudioGate | undefined;
-      if (shape === 'form') {
-        await eachPart(body, contentType!, async (part) => {
-          if (gate || part.name !== 'file') return void part.stream.resume();
-          gate = await uploadThroughGate(part.stream, ticket.url, ticket.maxBytes);
-        });
-        if (!gate) throw fileError('required', 'The file field is required.');
-      } else {
-        if (slotContentType(String(contentType ?? '').split(';')[0]) !== ticket.contentType)
+      return await this.uploads.within(reply, upload, async () => {
+        let gate: AudioGate | undefined;
+        if (shape === 'form') {
+          gate = await this.uploads.firstPart(upload, body, contentType!, (part) => part.name === 'file');
+          if (!gate) throw fileError('required', 'The file field is required.');
+        } else {
+          if (slotContentType(String(contentType ?? '').split(';')[0]) !== ticket.contentType)
+            throw fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
+          gate = await upload.send(body, declaredLength(req.headers['content-length']));
+        }
+        if (gate.sniffed?.format !== SLOT_AUDIO_FORMAT[ticket.contentType])
           throw fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
-        const h = req.headers['content-length'];
-        const length = typeof h === 'string' && /^\d+$/.test(h) ? Number(h) : undefined;
-        if (length !== undefined && length > ticket.maxBytes) throw tooLarge(ticket.maxBytes);
-        gate = await uploadThroughGate(body, ticket.url, ticket.maxBytes, length);
-      }
-      if (gate.sniffed?.format !== SLOT_AUDIO_FORMAT[ticket.contentType])
-        throw fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
-      const s = await this.ctx.bus.executeMedia<VoicemailSlot>(Subjects.VoicemailSlot.CompleteUpload, {
-        ...t,
-        uploadId: ticket.uploadId,
+        const s = await this.ctx.bus.sendMedia(Commands.VoicemailSlotCompleteUpload, {
+          ...t,
+          uploadId: ticket.uploadId,
+        });
+        return storedView(this.ctx.links, t.tenantId, s, this.ctx.settings.downloadTtlSeconds * 1000);
       });
-      return storedView(this.ctx.links, t.tenantId, s, this.ctx.settings.downloadTtlSeconds * 1000);
     } catch (e) {
-      // the rest of a refused body is not read
-      void reply.header('Connection', 'close');
-      await this.ctx.bus
-        .execute(Subjects.VoicemailSlot.AbortUpload, { ...t, uploadId: ticket.uploadId })
-        .catch(() => undefined);
       if (e instanceof DomainError && e.code === ErrorCode.PayloadTooLarge)
         throw new DomainError(
           ErrorCode.PayloadTooLarge,
@@ -123,7 +119,7 @@ export class FlexisipVoicemailFilesController {
   }
 
   private audio(t: LinkTarget): Promise<MessageAudio> {
-    return this.ctx.bus.executeMedia<MessageAudio>(Subjects.VoicemailSlot.Audio, t);
+    return this.ctx.bus.sendMedia(Commands.VoicemailSlotAudio, t);
   }
 
   @Head('download')
@@ -133,7 +129,7 @@ export class FlexisipVoicemailFilesController {
     @Param('tenantId') tenantId: string,
     @Param('slotId') slotId: string,
   ): Promise<void> {
-    await sendAudioHead(reply, await this.audio(this.verified(req, 'download', tenantId, slotId)));
+    await this.downloads.head(reply, await this.audio(this.verified(req, 'download', tenantId, slotId)));
   }
 
   @Get('download')
@@ -143,6 +139,6 @@ export class FlexisipVoicemailFilesController {
     @Param('tenantId') tenantId: string,
     @Param('slotId') slotId: string,
   ): Promise<void> {
-    await sendAudio(req, reply, await this.audio(this.verified(req, 'download', tenantId, slotId)));
+    await this.downloads.send(req, reply, await this.audio(this.verified(req, 'download', tenantId, slotId)));
   }
 }

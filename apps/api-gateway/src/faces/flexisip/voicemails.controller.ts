@@ -12,15 +12,14 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
+  Commands,
   DomainError,
   ErrorCode,
   isSipUri,
   MAX_SIP_FROM,
   slotContentType,
-  Subjects,
   VoicemailSlot,
 } from '@voxmail/contracts';
-import { Public } from '../../kazoo/auth.guard';
 import { FlexisipContext } from './flexisip.context';
 import { FlexisipExceptionFilter } from './flexisip.filter';
 import { FlexisipGuard, FlexisipRequest } from './flexisip.guard';
@@ -63,7 +62,6 @@ function slotId(v: string): string {
 }
 
 @Controller('api/accounts/:accountId/voicemails')
-@Public()
 @UseGuards(FlexisipGuard)
 @UseFilters(FlexisipExceptionFilter)
 export class FlexisipVoicemailsController {
@@ -79,13 +77,13 @@ export class FlexisipVoicemailsController {
 
   @Get()
   async list(@Req() req: FlexisipRequest) {
-    const slots = await this.ctx.bus.execute<VoicemailSlot[]>(Subjects.VoicemailSlot.List, this.who(req));
+    const slots = await this.ctx.bus.send(Commands.VoicemailSlotList, this.who(req));
     return slots.map((s) => this.stored(req, s));
   }
 
   @Get(':uuid')
   async get(@Req() req: FlexisipRequest, @Param('uuid') uuid: string) {
-    const s = await this.ctx.bus.execute<VoicemailSlot>(Subjects.VoicemailSlot.Get, {
+    const s = await this.ctx.bus.send(Commands.VoicemailSlotGet, {
       ...this.who(req),
       slotId: slotId(uuid),
     });
@@ -96,7 +94,7 @@ export class FlexisipVoicemailsController {
   @HttpCode(201)
   async create(@Req() req: FlexisipRequest, @Body() body: unknown) {
     const input = validateSlotRequest(body);
-    const s = await this.ctx.bus.execute<VoicemailSlot>(Subjects.VoicemailSlot.Create, {
+    const s = await this.ctx.bus.send(Commands.VoicemailSlotCreate, {
       ...this.who(req),
       ...input,
       maxBytes: this.ctx.settings.maxUploadSize,
@@ -109,8 +107,8 @@ export class FlexisipVoicemailsController {
   @Delete(':uuid')
   async delete(@Req() req: FlexisipRequest, @Param('uuid') uuid: string) {
     const cmd = { ...this.who(req), slotId: slotId(uuid) };
-    const s = await this.ctx.bus.execute<VoicemailSlot>(Subjects.VoicemailSlot.Get, cmd);
-    await this.ctx.bus.executeMedia(Subjects.VoicemailSlot.Delete, cmd);
+    const s = await this.ctx.bus.send(Commands.VoicemailSlotGet, cmd);
+    await this.ctx.bus.sendMedia(Commands.VoicemailSlotDelete, cmd);
     return { ...this.stored(req, s), get_url: null };
   }
 }

@@ -1,6 +1,6 @@
 // The account manager's JSON for a voicemail slot: exactly the document's fields, times as `...T12:59:32Z`.
 import type { VoicemailSlot } from '@voxmail/contracts';
-import { SlotLinks } from './signed-links';
+import { SlotLinks } from './slot-links';
 
 /** ISO 8601 UTC without milliseconds, as the document shows it. */
 export function laravelTime(iso: string | null): string | null {

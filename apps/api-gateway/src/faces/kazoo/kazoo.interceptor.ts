@@ -3,7 +3,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import type { FastifyReply } from 'fastify';
 import { Observable } from 'rxjs';
 import { runWithRequestContext } from '@voxmail/messaging';
-import type { GatewayRequest } from '../common/request';
+import type { GatewayRequest } from '../../common/request';
 import { KazooResult, kazooSuccess, serialize } from './envelope';
 
 export function wantsPretty(req: GatewayRequest): boolean {

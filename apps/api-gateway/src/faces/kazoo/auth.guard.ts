@@ -1,14 +1,10 @@
 // Authenticates a Kazoo request by its X-Auth-Token (or the envelope's or query's auth_token), verified in
-// the gateway.
-import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+// the gateway. Applied by @KazooController to the Kazoo face's routes only.
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
-import { TokenVerifier } from '../auth/token-verifier';
-import type { GatewayRequest } from '../common/request';
-
-export const PUBLIC_ROUTE = 'voxmail:public';
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+import { TokenVerifier } from '../../auth/token-verifier';
+import type { GatewayRequest } from '../../common/request';
 
 function tokenOf(req: GatewayRequest): string | undefined {
   const h = req.headers['x-auth-token'];
@@ -25,14 +21,9 @@ function tokenOf(req: GatewayRequest): string | undefined {
 
 @Injectable()
 export class KazooAuthGuard implements CanActivate {
-  constructor(
-    private readonly tokens: TokenVerifier,
-    private readonly reflector: Reflector,
-  ) {}
+  constructor(private readonly tokens: TokenVerifier) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
-      return true;
     const req = context.switchToHttp().getRequest<GatewayRequest>();
     const token = tokenOf(req);
     if (!token) throw new DomainError(ErrorCode.Unauthenticated, 'an auth token is required (X-Auth-Token)');

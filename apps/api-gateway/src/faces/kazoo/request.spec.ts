@@ -1,6 +1,9 @@
 import { DomainError } from '@voxmail/contracts';
-import type { GatewayRequest } from '../common/request';
-import { dataOf, listQueryOf, pathId } from './request';
+import type { GatewayRequest } from '../../common/request';
+import { HexIdPipe } from './params';
+import { dataOf, listQueryOf } from './request';
+
+const pathId = (v: string) => new HexIdPipe().transform(v);
 
 const req = (query: Record<string, unknown>) => ({ query, headers: {} }) as unknown as GatewayRequest;
 

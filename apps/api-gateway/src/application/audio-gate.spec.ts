@@ -1,7 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCode } from '@voxmail/contracts';
-import { byteRange } from '../application/audio-download';
 import { AudioGate } from './audio-gate';
 
 function wav(bytes: number): Buffer {
@@ -45,17 +44,5 @@ describe('AudioGate', () => {
       code: ErrorCode.PayloadTooLarge,
     });
     await expect(through([], 10000)).rejects.toMatchObject({ code: ErrorCode.UnsupportedMediaType });
-  });
-});
-
-describe('byteRange', () => {
-  it('reads the Range forms players send', () => {
-    expect(byteRange('bytes=0-99', 1000)).toEqual({ start: 0, end: 99 });
-    expect(byteRange('bytes=900-', 1000)).toEqual({ start: 900, end: 999 });
-    expect(byteRange('bytes=-10', 1000)).toEqual({ start: 990, end: 999 });
-    expect(byteRange('bytes=500-5000', 1000)).toEqual({ start: 500, end: 999 });
-    expect(byteRange('bytes=1000-', 1000)).toBe('unsatisfiable');
-    expect(byteRange(undefined, 1000)).toBeUndefined();
-    expect(byteRange('bytes=0-1,5-6', 1000)).toBeUndefined();
   });
 });

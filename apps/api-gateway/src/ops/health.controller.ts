@@ -2,10 +2,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { metricsRegistry, NatsHealth } from '@voxmail/messaging';
-import { Public } from '../kazoo/auth.guard';
 
 @Controller()
-@Public()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

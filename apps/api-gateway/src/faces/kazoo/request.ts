@@ -1,9 +1,8 @@
-// Reading Kazoo requests: the `{data: ...}` envelope, path ids, If-Match, and list query strings.
+// Reading Kazoo requests: the `{data: ...}` envelope, If-Match, and list query strings (path ids: params.ts).
 import {
   documentProblem,
   DomainError,
   ErrorCode,
-  HEX_ID,
   isPlainObject,
   JsonObject,
   ListFilter,
@@ -11,7 +10,7 @@ import {
   MAX_PAGE_SIZE,
   DEFAULT_PAGE_SIZE,
 } from '@voxmail/contracts';
-import type { GatewayRequest } from '../common/request';
+import type { GatewayRequest } from '../../common/request';
 
 const invalid = (field: string, rule: string, message: string) =>
   new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
@@ -34,16 +33,6 @@ export function dataOf(body: unknown, required = true): JsonObject {
   const problem = documentProblem(data);
   if (problem) throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', problem);
   return data;
-}
-
-/** Path ids that are not 32 hex characters can name nothing: 404, as for any unknown id. */
-export function pathId(v: string): string {
-  if (!HEX_ID.test(v))
-    throw new DomainError(ErrorCode.NotFound, 'bad identifier', {
-      cause: v.slice(0, 64),
-      message: 'bad identifier',
-    });
-  return v;
 }
 
 export function ifMatch(req: GatewayRequest): string | undefined {

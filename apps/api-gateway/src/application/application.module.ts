@@ -1,0 +1,13 @@
+// The face-neutral flows every face calls (audio upload, download with Range, ZIP archives). Global:
+// a face's controllers inject them without importing this module.
+import { Global, Module } from '@nestjs/common';
+import { AudioArchives } from './audio-archive';
+import { AudioDownloads } from './audio-download';
+import { AudioUploads } from './audio-upload';
+
+@Global()
+@Module({
+  providers: [AudioUploads, AudioDownloads, AudioArchives],
+  exports: [AudioUploads, AudioDownloads, AudioArchives],
+})
+export class ApplicationModule {}

@@ -1,0 +1,87 @@
+// Kazoo crossbar logins: api_auth, user_auth, and Voxmail's api_client_auth. They issue tokens, so they
+// take none.
+import { Body, Ip, Put } from '@nestjs/common';
+import {
+  ApiAuthSchema,
+  ApiClientAuthSchema,
+  Commands,
+  DomainError,
+  ErrorCode,
+  TokenGrant,
+  UserAuthSchema,
+  validateDocument,
+} from '@voxmail/contracts';
+import { CommandBus } from '../../common/command-bus';
+import type { KazooResult } from './envelope';
+import { KazooController } from './kazoo.controller';
+import { dataOf } from './request';
+
+function grantResult(g: TokenGrant): KazooResult {
+  return {
+    status: 201,
+    authToken: g.auth_token,
+    revision: 'automatic_auth_token',
+    data: {
+      account_id: g.account_id,
+      ...(g.owner_id ? { owner_id: g.owner_id } : {}),
+      account_name: g.account_name,
+      priv_level: g.priv_level,
+      expires_at: g.expires_at,
+      is_reseller: g.is_reseller ?? g.priv_level === 'operator',
+      apps: [],
+    },
+  };
+}
+
+/** The login limits count attempts per client address (Fastify's, behind TRUST_PROXY when set). */
+const clientKey = (ip: string | undefined) => ip || 'unknown';
+
+@KazooController('', { public: true })
+export class AuthController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Put('api_auth')
+  async apiAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
+    const data = validateDocument<{ api_key: string }>(ApiAuthSchema, dataOf(body));
+    return grantResult(
+      await this.bus.send(Commands.AuthApiKey, { apiKey: data.api_key, clientKey: clientKey(ip) }),
+    );
+  }
+
+  @Put('user_auth')
+  async userAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
+    const data = validateDocument<{ credentials: string; account_name?: string; account_realm?: string }>(
+      UserAuthSchema,
+      dataOf(body),
+    );
+    if (!data.account_name && !data.account_realm) {
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        account_name: { required: { message: 'account_name or account_realm is required' } },
+      });
+    }
+    return grantResult(
+      await this.bus.send(Commands.AuthUser, {
+        credentials: data.credentials,
+        accountName: data.account_name,
+        accountRealm: data.account_realm,
+        clientKey: clientKey(ip),
+      }),
+    );
+  }
+
+  /** Voxmail extension: an API client exchanges its id and secret for a token, as api_auth does for keys. */
+  @Put('api_client_auth')
+  async apiClientAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
+    const data = validateDocument<{ client_id: string; client_secret: string }>(
+      ApiClientAuthSchema,
+      dataOf(body),
+    );
+    return grantResult(
+      await this.bus.send(Commands.AuthApiClient, {
+        clientId: data.client_id,
+        clientSecret: data.client_secret,
+        clientKey: clientKey(ip),
+      }),
+    );
+  }
+}

@@ -1,0 +1,25 @@
+// The Kazoo 4.3 crossbar face under /v2: one controller per resource, each marked @KazooController
+// (its token guard, error envelope and success envelope at controller scope).
+import { Module } from '@nestjs/common';
+import { AccountsController } from './accounts.controller';
+import { ApiClientsController } from './api-clients.controller';
+import { KazooAuthGuard } from './auth.guard';
+import { AuthController } from './auth.controller';
+import { MessagesRawController } from './messages-raw.controller';
+import { MessagesController } from './messages.controller';
+import { UsersController } from './users.controller';
+import { VmboxesController } from './vmboxes.controller';
+
+@Module({
+  controllers: [
+    AuthController,
+    AccountsController,
+    UsersController,
+    ApiClientsController,
+    VmboxesController,
+    MessagesController,
+    MessagesRawController,
+  ],
+  providers: [KazooAuthGuard],
+})
+export class KazooModule {}

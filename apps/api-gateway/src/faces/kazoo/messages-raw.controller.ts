@@ -1,0 +1,91 @@
+// Kazoo crossbar binary answers of messages: a message's audio (with Range) and ZIP archives, streamed
+// from the object store (no JSON envelope on success; errors are still Kazoo's).
+import { Body, Get, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  Actor,
+  Commands,
+  DomainError,
+  ErrorCode,
+  formatOfMediaType,
+  TRANSCODE_TARGETS,
+  TranscodeTarget,
+} from '@voxmail/contracts';
+import { AudioArchives } from '../../application/audio-archive';
+import { AudioDownloads } from '../../application/audio-download';
+import { CommandBus } from '../../common/command-bus';
+import type { GatewayRequest } from '../../common/request';
+import { KazooController } from './kazoo.controller';
+import { AccountId, CurrentActor, MessageId, VmboxId } from './params';
+import { dataOf } from './request';
+
+const invalid = (field: string, rule: string, message: string) =>
+  new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
+
+/** The format a client asks for with `?format=` or `Accept`, when it is one we can transcode to. */
+function wantedFormat(req: GatewayRequest): TranscodeTarget | undefined {
+  const q = ((req.query ?? {}) as Record<string, unknown>).format;
+  if (typeof q === 'string') {
+    if (!(TRANSCODE_TARGETS as readonly string[]).includes(q))
+      throw invalid('format', 'enum', `format must be one of ${TRANSCODE_TARGETS.join(', ')}`);
+    return q as TranscodeTarget;
+  }
+  const accept = req.headers.accept;
+  if (typeof accept !== 'string') return undefined;
+  for (const t of accept.split(',')) {
+    const f = formatOfMediaType(t);
+    if (f && (TRANSCODE_TARGETS as readonly string[]).includes(f)) return f as TranscodeTarget;
+  }
+  return undefined;
+}
+
+@KazooController('accounts/:accountId/vmboxes/:vmboxId/messages', { envelope: false })
+export class MessagesRawController {
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly downloads: AudioDownloads,
+    private readonly archives: AudioArchives,
+  ) {}
+
+  @Get(':messageId/raw')
+  async download(
+    @Req() req: GatewayRequest,
+    @Res() reply: FastifyReply,
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @MessageId() id: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<void> {
+    const audio = await this.bus.sendMedia(Commands.MessageAudio, {
+      tenantId,
+      actor,
+      vmboxId,
+      id,
+      format: wantedFormat(req),
+    });
+    await this.downloads.send(req, reply, audio);
+  }
+
+  /** `POST .../messages/raw` with `{"data": {"messages": [...]}}`: a ZIP streamed while it is built. */
+  @Post('raw')
+  async archive(
+    @Res() reply: FastifyReply,
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @CurrentActor() actor: Actor,
+    @Body() body: unknown,
+  ): Promise<void> {
+    const data = dataOf(body);
+    if (!Array.isArray(data.messages) || !data.messages.length) {
+      throw invalid('messages', 'required', 'messages must be a non-empty list of message ids');
+    }
+    const entries = await this.bus.sendMedia(Commands.MessageArchive, {
+      tenantId,
+      actor,
+      vmboxId,
+      // a list is all the gateway checks; message-service checks each id
+      messages: data.messages as string[],
+    });
+    await this.archives.send(reply, entries, `voicemails-${vmboxId}.zip`);
+  }
+}

@@ -1,0 +1,277 @@
+// Kazoo crossbar: voicemail messages of a box (`/v2/accounts/{accountId}/vmboxes/{vmboxId}/messages`).
+import { Readable } from 'node:stream';
+import { Body, Delete, Get, Post, Put, Req, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  Actor,
+  BulkResult,
+  Commands,
+  DocReply,
+  DomainError,
+  ErrorCode,
+  JsonObject,
+  MESSAGE_FOLDERS,
+  MessageFolder,
+  MessageUploadTicket,
+} from '@voxmail/contracts';
+import { AudioUploads, declaredLength, UploadFlow } from '../../application/audio-upload';
+import { unsupportedAudio } from '../../application/audio-gate';
+import { isJsonPart, isMultipart, readJsonPart, eachPart } from '../../application/multipart';
+import { CommandBus } from '../../common/command-bus';
+import type { GatewayRequest } from '../../common/request';
+import type { KazooResult } from './envelope';
+import { KazooController } from './kazoo.controller';
+import { AccountId, CurrentActor, MessageId, VmboxId } from './params';
+import { dataOf, listQueryOf } from './request';
+
+type Box = { tenantId: string; actor: Actor; vmboxId: string };
+
+const invalid = (field: string, rule: string, message: string) =>
+  new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
+
+function queryOf(req: GatewayRequest): Record<string, unknown> {
+  return (req.query ?? {}) as Record<string, unknown>;
+}
+
+function folderOf<F extends string>(
+  req: GatewayRequest,
+  data: JsonObject,
+  allowed: readonly F[],
+): F | undefined {
+  const q = queryOf(req).folder;
+  const folder = typeof q === 'string' ? q : data.folder;
+  if (folder === undefined) return undefined;
+  if (typeof folder !== 'string' || !(allowed as readonly string[]).includes(folder)) {
+    throw invalid('folder', 'enum', `Value not found in enumerated list of values: ${allowed.join(', ')}`);
+  }
+  return folder as F;
+}
+
+const VISIBLE = ['new', 'saved'] as const;
+
+/** The message ids of a bulk body: a list is all the gateway checks; message-service checks each id. */
+const idsOf = (v: unknown) => v as string[];
+/** `source_id`: a box id (move) or a list of box ids (copy); message-service validates it. */
+const sourceOf = (v: unknown) => v as string | string[] | undefined;
+
+/** A message document as Kazoo shows it: no `id` key (its `media_id` is the id). */
+function messageResult(r: DocReply, status = 200): KazooResult {
+  const { id: _id, ...data } = r.doc;
+  return { data, revision: r.revision, status };
+}
+
+function bulkResult(r: BulkResult): KazooResult {
+  return { data: { succeeded: r.succeeded, failed: r.failed } };
+}
+
+@KazooController('accounts/:accountId/vmboxes/:vmboxId/messages')
+export class MessagesController {
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly uploads: AudioUploads,
+  ) {}
+
+  private uploadFlow(box: Box, id?: string): UploadFlow<MessageUploadTicket> & { doc?: JsonObject } {
+    const flow: UploadFlow<MessageUploadTicket> & { doc?: JsonObject } = {
+      begin: () =>
+        this.bus.sendMedia(
+          Commands.MessageBeginUpload,
+          id ? { ...box, id } : { ...box, doc: flow.doc ?? {} },
+        ),
+      abort: (t) => this.bus.send(Commands.MessageAbortUpload, { ...box, uploadId: t.uploadId }),
+    };
+    return flow;
+  }
+
+  @Get()
+  async list(
+    @Req() req: GatewayRequest,
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<KazooResult> {
+    const q = queryOf(req);
+    const folder = folderOf<MessageFolder>(req, {}, MESSAGE_FOLDERS);
+    const r = await this.bus.send(Commands.MessageList, {
+      tenantId,
+      actor,
+      vmboxId,
+      query: listQueryOf(req),
+      folder,
+      explicitOrder: q.ascending !== undefined || q.descending !== undefined,
+    });
+    // Kazoo's paginated listing (`?paginate=true`, as the document shows it) keys each message by its box
+    const items = q.paginate === 'true' ? r.items.map((m) => ({ [vmboxId]: m })) : r.items;
+    return {
+      data: items,
+      revision: r.revision,
+      page: {
+        page_size: r.items.length,
+        ...(r.startKey ? { start_key: r.startKey } : {}),
+        ...(r.nextStartKey ? { next_start_key: r.nextStartKey } : {}),
+      },
+    };
+  }
+
+  /** Create from JSON metadata, or from `multipart/mixed` with a JSON part and an audio part. */
+  @Put()
+  async create(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @CurrentActor() actor: Actor,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    const box = { tenantId, actor, vmboxId };
+    const contentType = req.headers['content-type'];
+    if (!isMultipart(contentType))
+      return messageResult(await this.bus.send(Commands.MessageCreate, { ...box, doc: dataOf(body) }), 201);
+    if (!(body instanceof Readable))
+      throw new DomainError(ErrorCode.BadRequest, 'the multipart body is empty');
+    const flow = this.uploadFlow(box);
+    const upload = this.uploads.session(flow);
+    const onePartEach = () => new DomainError(ErrorCode.BadRequest, 'send one JSON part and one audio part');
+    return this.uploads.within(reply, upload, async () => {
+      // parts in either order: with the JSON part first its metadata is checked before any audio is
+      // taken; with the audio first, when the message is created (the audio is never held to wait)
+      await eachPart(body, contentType!, async (part) => {
+        if (isJsonPart(part)) {
+          if (flow.doc !== undefined) throw onePartEach();
+          flow.doc = dataOf(await readJsonPart(part.stream));
+          return;
+        }
+        if (upload.ticket) throw onePartEach();
+        await upload.send(part.stream);
+      });
+      if (flow.doc === undefined)
+        throw invalid('data', 'required', 'The multipart body needs a JSON part with {"data": {...}}');
+      const r = await this.bus.sendMedia(Commands.MessageCreate, {
+        ...box,
+        doc: flow.doc,
+        uploadId: upload.ticket?.uploadId,
+      });
+      return messageResult(r, 201);
+    });
+  }
+
+  /** Bulk folder change, move or copy: `{"data": {"messages": [...], "folder"|"source_id"}}`. */
+  @Post()
+  async bulkChange(
+    @Req() req: GatewayRequest,
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @CurrentActor() actor: Actor,
+    @Body() body: unknown,
+  ) {
+    const data = dataOf(body);
+    if (!Array.isArray(data.messages))
+      throw invalid('messages', 'type', 'messages must be a list of message ids');
+    const r = await this.bus.send(Commands.MessageBulkChange, {
+      tenantId,
+      actor,
+      vmboxId,
+      messages: idsOf(data.messages),
+      folder: folderOf(req, data, VISIBLE),
+      sourceId: sourceOf(data.source_id),
+    });
+    return bulkResult(r);
+  }
+
+  /** Delete all messages, those of `?folder=`, or `{"data": {"messages": [...]}}`. */
+  @Delete()
+  async bulkDelete(
+    @Req() req: GatewayRequest,
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @CurrentActor() actor: Actor,
+    @Body() body: unknown,
+  ) {
+    const data = dataOf(body, false);
+    if (data.messages !== undefined && !Array.isArray(data.messages))
+      throw invalid('messages', 'type', 'messages must be a list of message ids');
+    const r = await this.bus.send(Commands.MessageBulkDelete, {
+      tenantId,
+      actor,
+      vmboxId,
+      messages: data.messages === undefined ? undefined : idsOf(data.messages),
+      folder: folderOf<MessageFolder>(req, data, MESSAGE_FOLDERS),
+    });
+    return bulkResult(r);
+  }
+
+  @Get(':messageId')
+  async get(
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @MessageId() id: string,
+    @CurrentActor() actor: Actor,
+  ) {
+    return messageResult(await this.bus.send(Commands.MessageGet, { tenantId, actor, vmboxId, id }));
+  }
+
+  /** Folder change (`?folder=` or `{"folder"}`), move (`source_id` a box id) or copy (`source_id` a list). */
+  @Post(':messageId')
+  async change(
+    @Req() req: GatewayRequest,
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @MessageId() id: string,
+    @CurrentActor() actor: Actor,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    const data = dataOf(body, false);
+    const r = await this.bus.send(Commands.MessageChange, {
+      tenantId,
+      actor,
+      vmboxId,
+      id,
+      folder: folderOf(req, data, VISIBLE),
+      sourceId: sourceOf(data.source_id),
+    });
+    return 'succeeded' in r ? bulkResult(r) : messageResult(r);
+  }
+
+  @Delete(':messageId')
+  async delete(
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @MessageId() id: string,
+    @CurrentActor() actor: Actor,
+  ) {
+    return messageResult(await this.bus.send(Commands.MessageDelete, { tenantId, actor, vmboxId, id }));
+  }
+
+  /** The audio of a message, raw (`audio/*`) or as the single audio part of a `multipart/mixed` body. */
+  @Put(':messageId/raw')
+  async upload(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @AccountId() tenantId: string,
+    @VmboxId() vmboxId: string,
+    @MessageId() id: string,
+    @CurrentActor() actor: Actor,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    const box = { tenantId, actor, vmboxId };
+    if (!(body instanceof Readable)) throw unsupportedAudio();
+    const upload = this.uploads.session(this.uploadFlow(box, id));
+    await upload.begin();
+    return this.uploads.within(reply, upload, async () => {
+      const contentType = req.headers['content-type'];
+      if (isMultipart(contentType)) {
+        const gate = await this.uploads.firstPart(upload, body, contentType!, (part) => !isJsonPart(part));
+        if (!gate) throw invalid('content', 'required', 'The multipart body needs an audio part');
+      } else {
+        await upload.send(body, declaredLength(req.headers['content-length']));
+      }
+      return messageResult(
+        await this.bus.sendMedia(Commands.MessageAttachMedia, {
+          ...box,
+          id,
+          uploadId: upload.ticket!.uploadId,
+        }),
+      );
+    });
+  }
+}

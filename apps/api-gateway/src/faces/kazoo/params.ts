@@ -1,0 +1,49 @@
+// Path parameters of Kazoo routes, checked by pipes: an id that cannot name anything is a 404, as Kazoo
+// answers for any unknown id.
+import { createParamDecorator, ExecutionContext, Injectable, Param, PipeTransform } from '@nestjs/common';
+import { DomainError, ErrorCode, HEX_ID, MESSAGE_ID } from '@voxmail/contracts';
+import type { Actor } from '@voxmail/contracts';
+import type { GatewayRequest } from '../../common/request';
+import { ifMatch, listQueryOf } from './request';
+
+const badIdentifier = (v: string) =>
+  new DomainError(ErrorCode.NotFound, 'bad identifier', { cause: v.slice(0, 64), message: 'bad identifier' });
+
+/** A 32-hex-character document id (accounts, users, boxes, api clients). */
+@Injectable()
+export class HexIdPipe implements PipeTransform<string, string> {
+  transform(v: string): string {
+    if (!HEX_ID.test(v)) throw badIdentifier(v);
+    return v;
+  }
+}
+
+/** A message id (`YYYYMM-<hex>`, Kazoo's media_id). */
+@Injectable()
+export class MessageIdPipe implements PipeTransform<string, string> {
+  transform(v: string): string {
+    if (!MESSAGE_ID.test(v)) throw badIdentifier(v);
+    return v;
+  }
+}
+
+export const AccountId = () => Param('accountId', HexIdPipe);
+export const VmboxId = () => Param('vmboxId', HexIdPipe);
+export const UserId = () => Param('userId', HexIdPipe);
+export const ClientId = () => Param('clientId', HexIdPipe);
+export const MessageId = () => Param('messageId', MessageIdPipe);
+
+/** Who the guard authenticated (set by KazooAuthGuard before any handler runs). */
+export const CurrentActor = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Actor => ctx.switchToHttp().getRequest<GatewayRequest>().actor!,
+);
+
+/** Kazoo's list query string (page_size, start_key, order, filters), checked. */
+export const KazooListQuery = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
+  listQueryOf(ctx.switchToHttp().getRequest<GatewayRequest>()),
+);
+
+/** The revision of `If-Match`, when sent. */
+export const IfMatch = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
+  ifMatch(ctx.switchToHttp().getRequest<GatewayRequest>()),
+);
