@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import * as yauzl from 'yauzl';
 // the gateway runs in this process: its store connection pool shows whether a response was left open
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { agents } from '../../apps/api-gateway/src/media/object-transfer';
+import { agents } from '../../apps/api-gateway/src/application/object-transfer';
 import { EventRecorder } from '@voxmail/testing';
 import {
   createBox,

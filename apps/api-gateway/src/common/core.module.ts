@@ -1,6 +1,7 @@
 // What every face and ops module takes from the gateway: its config, the NATS connection, the command
 // bus and token verification. Global, so a face module is mounted by importing it, nothing else.
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { NatsConnection } from 'nats';
 import type { GatewayConfig } from '@voxmail/config';
 import { connectNats, NATS_CONNECTION, NatsHealth } from '@voxmail/messaging';
@@ -21,6 +22,8 @@ export class CoreModule {
   static register(config: GatewayConfig): DynamicModule {
     return {
       module: CoreModule,
+      // NatsHealth is a Terminus indicator; ops/ reports it
+      imports: [TerminusModule.forRoot({ logger: false })],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: NATS_CONNECTION, useFactory: () => connectNats(config.natsUrl, 'api-gateway') },
@@ -30,7 +33,7 @@ export class CoreModule {
         RevocationView,
         TokenVerifier,
       ],
-      exports: [GATEWAY_CONFIG, NATS_CONNECTION, NatsHealth, CommandBus, TokenVerifier],
+      exports: [TerminusModule, GATEWAY_CONFIG, NATS_CONNECTION, NatsHealth, CommandBus, TokenVerifier],
     };
   }
 }
