@@ -15,7 +15,9 @@ import {
 } from '@voxmail/contracts';
 import { CommandClient } from '@voxmail/messaging';
 import { testEnv } from '@voxmail/testing';
+import { DataSource } from 'typeorm';
 import { startMailboxService } from '../src/bootstrap';
+import { VmboxesRepository } from '../src/vmboxes/vmboxes.repository';
 
 type Running = Awaited<ReturnType<typeof startMailboxService>>;
 
@@ -208,5 +210,33 @@ describe('PIN lockout kept in PostgreSQL', () => {
     await verify(t, b.doc.id, '0000');
     const r = await run<VmboxReply>(Subjects.Vmbox.Get, { tenantId: t.id, actor: t.admin, id: b.doc.id });
     expect(r.revision).toBe(b.revision);
+  });
+});
+
+describe('the mwi.updated projection', () => {
+  it('ignores the counts of a box deleted while they are applied (no foreign-key violation)', async () => {
+    const t = await tenant();
+    const b = await box(t);
+    const repo = service.app.get(VmboxesRepository);
+    const ds = service.app.get(DataSource);
+    const deleting = new Client({ connectionString: testEnv().DATABASE_URL });
+    await deleting.connect();
+    try {
+      await deleting.query('BEGIN');
+      await deleting.query('DELETE FROM mailbox.vmboxes WHERE id = $1', [b.doc.id]);
+      // the projection reads the box while its deletion is not yet committed
+      const applying = ds.transaction((m) =>
+        repo.applyMessageCounts(m, t.id, { vmboxId: b.doc.id, new: 1, saved: 0 }, new Date(), 'e-deleted'),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      await deleting.query('COMMIT');
+      await expect(applying).resolves.toBe(false);
+    } finally {
+      await deleting.end();
+    }
+    const { rows } = await db.query('SELECT 1 FROM mailbox.vmbox_message_counts WHERE vmbox_id = $1', [
+      b.doc.id,
+    ]);
+    expect(rows).toEqual([]);
   });
 });

@@ -182,7 +182,9 @@ export class VmboxesRepository {
 
   /**
    * Stores a box's counts from an `mwi.updated` event unless a later event was already applied, or
-   * the box is not (or no longer) in that account. Returns whether the counts changed.
+   * the box is not (or no longer) in that account. Returns whether the counts changed. The box row is
+   * locked as the foreign key would lock it: a box being deleted meanwhile is waited for and then
+   * skipped (no row), instead of failing the foreign key after the delete commits.
    */
   async applyMessageCounts(
     m: EntityManager,
@@ -194,6 +196,7 @@ export class VmboxesRepository {
     const rows: unknown[] = await m.query(
       `INSERT INTO mailbox.vmbox_message_counts AS c (vmbox_id, account_id, new_count, saved_count, last_event_at, last_event_id)
        SELECT b.id, b.account_id, $3, $4, $5, $6 FROM mailbox.vmboxes b WHERE b.account_id = $1 AND b.id = $2
+         FOR KEY SHARE
        ON CONFLICT (vmbox_id) DO UPDATE SET new_count = EXCLUDED.new_count, saved_count = EXCLUDED.saved_count,
          last_event_at = EXCLUDED.last_event_at, last_event_id = EXCLUDED.last_event_id, updated_at = now()
        WHERE c.last_event_at <= EXCLUDED.last_event_at
