@@ -1,4 +1,11 @@
-import { ConfigError, loadGatewayConfig, loadMailboxConfig, loadServiceConfig } from './config';
+import { APPS } from '@voxmail/contracts';
+import {
+  ConfigError,
+  loadAppConfig,
+  loadGatewayConfig,
+  loadMailboxConfig,
+  loadServiceConfig,
+} from './config';
 
 const secrets = { VOXMAIL_SECRET: 's'.repeat(32), VOXMAIL_OPERATOR_API_KEY: 'k'.repeat(24) };
 
@@ -78,5 +85,17 @@ describe('configuration from the environment', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.message).toMatch(/AUTH_TOKEN_KEYS/);
     expect(error!.message).not.toContain('x'.repeat(32));
+  });
+});
+
+describe('loadAppConfig', () => {
+  it('loads each app of the service registry with its own loader, by its registry name', () => {
+    const gateway = loadAppConfig('api-gateway', secrets);
+    expect(gateway).toEqual(loadGatewayConfig(secrets));
+    expect(loadAppConfig('mailbox-service', secrets)).toEqual(loadMailboxConfig(secrets));
+    expect(loadAppConfig('broadcast-dialer-service', {})).toEqual(
+      loadServiceConfig('broadcast-dialer-service', {}),
+    );
+    for (const app of APPS) expect(() => loadAppConfig(app.name, { ...secrets })).not.toThrow();
   });
 });

@@ -268,3 +268,19 @@ export function loadOrExit<T>(load: () => T): T {
     throw e;
   }
 }
+
+/**
+ * Each app's config loader, by its registry name (libs/contracts/src/services.json): an app with its own
+ * settings adds its loader here; any other service gets the common service config.
+ */
+const APP_CONFIG_LOADERS: Record<string, (env: Env) => CommonConfig> = {
+  'api-gateway': loadGatewayConfig,
+  'mailbox-service': loadMailboxConfig,
+  'media-storage-service': loadMediaConfig,
+};
+
+/** The validated config of the app the registry names `appName`. */
+export function loadAppConfig(appName: string, env: Env = process.env): CommonConfig {
+  const load = APP_CONFIG_LOADERS[appName];
+  return load ? load(env) : loadServiceConfig(appName, env);
+}
