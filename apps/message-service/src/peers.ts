@@ -3,14 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import {
   Actor,
+  Commands,
   canReach,
   contentRevision,
   DomainError,
   DownloadTicket,
   MediaKind,
-  OwnedVmboxReply,
   StoredMedia,
-  Subjects,
   TranscodeTarget,
   UploadTicket,
   VmboxReply,
@@ -40,7 +39,7 @@ const limit = (own: unknown, dflt: unknown): number | null =>
 /**
  * Who may reach which box, and the box's settings and limits, answered from message-service's own
  * projection of mailbox-service's events: one hop for every message call. The rules are mailbox-service's
- * (`Subjects.Vmbox.Get`): another tenant's box, or one a user-level actor neither owns nor is a member of,
+ * (`Commands.VmboxGet`): another tenant's box, or one a user-level actor neither owns nor is a member of,
  * is 404 exactly like a missing one.
  */
 @Injectable()
@@ -99,7 +98,7 @@ export class BoxDirectory {
 
   /** A miss (a box created a moment ago, or older than the event stream keeps): ask once, remember. */
   private async fromMailbox(actor: Actor, tenantId: string, vmboxId: string): Promise<VmboxReply> {
-    const reply = await this.peers.vmbox.execute<VmboxReply>(Subjects.Vmbox.Get, {
+    const reply = await this.peers.vmbox.send(Commands.VmboxGet, {
       tenantId,
       actor,
       id: vmboxId,
@@ -110,7 +109,7 @@ export class BoxDirectory {
 
   /** The box `userId` owns (null when none); an unknown user, or one of another account, is 404. */
   async ownedBy(actor: Actor, tenantId: string, userId: string): Promise<string | null> {
-    const r = await this.peers.vmbox.execute<OwnedVmboxReply>(Subjects.Vmbox.OwnedBy, {
+    const r = await this.peers.vmbox.send(Commands.VmboxOwnedBy, {
       tenantId,
       actor,
       userId,
@@ -125,15 +124,15 @@ export class MediaLibrary {
   constructor(private readonly peers: Peers) {}
 
   uploadTicket(tenantId: string, actor: Actor, kind: MediaKind, ownerId: string): Promise<UploadTicket> {
-    return this.peers.media.execute(Subjects.Media.UploadTicket, { tenantId, actor, kind, ownerId });
+    return this.peers.media.send(Commands.MediaUploadTicket, { tenantId, actor, kind, ownerId });
   }
 
   commit(tenantId: string, actor: Actor, uploadId: string, maxDurationMs?: number): Promise<StoredMedia> {
-    return this.peers.media.execute(Subjects.Media.Commit, { tenantId, actor, uploadId, maxDurationMs });
+    return this.peers.media.send(Commands.MediaCommit, { tenantId, actor, uploadId, maxDurationMs });
   }
 
   abort(tenantId: string, actor: Actor, uploadId: string): Promise<void> {
-    return this.peers.media.execute(Subjects.Media.Abort, { tenantId, actor, uploadId });
+    return this.peers.media.send(Commands.MediaAbort, { tenantId, actor, uploadId }).then(() => undefined);
   }
 
   download(
@@ -142,11 +141,11 @@ export class MediaLibrary {
     objectId: string,
     format?: TranscodeTarget,
   ): Promise<DownloadTicket> {
-    return this.peers.media.execute(Subjects.Media.DownloadTicket, { tenantId, actor, objectId, format });
+    return this.peers.media.send(Commands.MediaDownloadTicket, { tenantId, actor, objectId, format });
   }
 
   /** A copy of the object under a new id, so a copied message never depends on the original. */
   copy(tenantId: string, actor: Actor, objectId: string, ownerId: string): Promise<StoredMedia> {
-    return this.peers.media.execute(Subjects.Media.Copy, { tenantId, actor, objectId, ownerId });
+    return this.peers.media.send(Commands.MediaCopy, { tenantId, actor, objectId, ownerId });
   }
 }

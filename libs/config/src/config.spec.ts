@@ -96,6 +96,11 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig('broadcast-dialer-service', {})).toEqual(
       loadServiceConfig('broadcast-dialer-service', {}),
     );
-    for (const app of APPS) expect(() => loadAppConfig(app.name, { ...secrets })).not.toThrow();
+    const s3 = {
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_ACCESS_KEY: 'access',
+      S3_SECRET_KEY: 'secret-0123456789',
+    };
+    for (const app of APPS) expect(() => loadAppConfig(app.name, { ...secrets, ...s3 })).not.toThrow();
   });
 });

@@ -330,13 +330,19 @@ export type MessageEventData = DataOf<typeof Events.MessageCreated>;
 /** data of `media.stored` and `media.deleted`. */
 export type MediaEventData = DataOf<typeof Events.MediaStored>;
 
-/** What a service hands the outbox, built by `newEvent`: the envelope minus what the outbox fills in. */
+declare const BUILT_BY_REGISTRY: unique symbol;
+
+/**
+ * What a service hands the outbox: the envelope minus what the outbox fills in. Only `newEvent` makes
+ * one (the brand is compile-time only), so an event's type, version and data always come from the registry.
+ */
 export interface NewEvent<T = unknown> {
-  type: string;
-  tenantId: string;
-  aggregateId: string;
-  data: T;
-  version?: number;
+  readonly type: string;
+  readonly tenantId: string;
+  readonly aggregateId: string;
+  readonly data: T;
+  readonly version: number;
+  readonly [BUILT_BY_REGISTRY]: true;
 }
 
 /** Builds an event of the registry: its type and version come from the definition, its data is typed by it. */
@@ -350,7 +356,7 @@ export function newEvent<E extends EventDef>(
     tenantId: e.tenantId,
     aggregateId: e.aggregateId,
     data: e.data,
-  };
+  } as NewEvent<DataOf<E>>;
 }
 
 /**

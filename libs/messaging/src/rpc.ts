@@ -131,7 +131,7 @@ export class CommandClient {
     return this.execute<ReplyOf<C>>(command.subject, payload, timeoutMs);
   }
 
-  /** Untyped form of `send`, by subject. */
+  /** Untyped form of `send`, by subject: for tests of the transport itself (ad-hoc subjects); apps use `send`. */
   execute<T>(subject: string, payload: object, timeoutMs = this.timeoutMs): Promise<T> {
     const h = natsHeaders();
     const requestId = currentRequestId();

@@ -2,13 +2,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { EventEnvelope, eventSubject } from '@voxmail/contracts';
+import { defineEvent, EventEnvelope, eventSubject, newEvent, payload } from '@voxmail/contracts';
 import { createDataSource, outboxTablesUp } from '@voxmail/persistence';
 import { appendEvents, ensureEventStream, EventConsumer, OutboxRelay } from '../src';
 
 const schema = `mtest_${randomBytes(4).toString('hex')}`;
 const tenant = randomBytes(16).toString('hex');
 let ds: DataSource;
+
+/** An event of a probe type no service publishes: the transport is tested, not a domain event. */
+const probe = (type: string, aggregateId: string, data: { i?: number } = {}) =>
+  newEvent(
+    defineEvent(type, {
+      summary: 'test probe',
+      producer: 'message-service',
+      data: payload({ required: {}, open: true }),
+    }),
+    { tenantId: tenant, aggregateId, data },
+  );
 let nc: NatsConnection;
 
 async function collect(subject: string, n: number, timeoutMs = 8000): Promise<EventEnvelope[]> {
@@ -48,7 +59,7 @@ it('two relays publish every committed event exactly once, in commit order', asy
   const type = `probe${randomBytes(3).toString('hex')}.happened`;
   for (let i = 0; i < 60; i++) {
     await ds.transaction((m) =>
-      appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: `a${i}`, data: { i } }]),
+      appendEvents(m, schema, [probe(type, `a${i}`, { i })]),
     );
   }
   const a = new OutboxRelay(ds, schema, nc, { pollMs: 50, batchSize: 7 });
@@ -70,7 +81,7 @@ it('a rolled-back transaction publishes nothing', async () => {
   const type = `rollback${randomBytes(3).toString('hex')}.happened`;
   await expect(
     ds.transaction(async (m) => {
-      await appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: 'x', data: {} }]);
+      await appendEvents(m, schema, [probe(type, 'x')]);
       throw new Error('abort');
     }),
   ).rejects.toThrow('abort');
@@ -87,7 +98,7 @@ it('a rolled-back transaction publishes nothing', async () => {
 it('a re-published row (crash after publish, before marking) is dropped by JetStream as a duplicate', async () => {
   const type = `dup${randomBytes(3).toString('hex')}.happened`;
   await ds.transaction((m) =>
-    appendEvents(m, schema, [{ type, tenantId: tenant, aggregateId: 'd', data: {} }]),
+    appendEvents(m, schema, [probe(type, 'd')]),
   );
   const relay = new OutboxRelay(ds, schema, nc, { pollMs: 50 });
   expect(await relay.relayBatch()).toBe(1);

@@ -32,14 +32,4 @@ export class CommandBus {
   sendMedia<C extends CommandDef>(command: C, payload: RequestOf<C>): Promise<ReplyOf<C>> {
     return this.client.send(command, payload, this.mediaTimeoutMs);
   }
-
-  /** @deprecated untyped; use `send(Commands.X, payload)`. Kept until the controllers are migrated. */
-  execute<T>(subject: string, payload: object): Promise<T> {
-    return this.client.execute<T>(subject, payload);
-  }
-
-  /** @deprecated untyped; use `sendMedia(Commands.X, payload)`. */
-  executeMedia<T>(subject: string, payload: object): Promise<T> {
-    return this.client.execute<T>(subject, payload, this.mediaTimeoutMs);
-  }
 }

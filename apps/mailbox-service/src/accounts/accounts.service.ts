@@ -10,7 +10,8 @@ import {
   DocReply,
   DomainError,
   ErrorCode,
-  EventTypes,
+  Events,
+  newEvent,
   JsonObject,
   ListCommand,
   ListReply,
@@ -89,7 +90,7 @@ export class AccountsService implements OnApplicationBootstrap {
           apiKeyEnc: this.box.encrypt(this.config.operatorApiKey),
         });
         await appendEvents(m, MAILBOX_SCHEMA, [
-          { type: EventTypes.AccountCreated, tenantId: id, aggregateId: id, data: { id, name: 'Operator' } },
+          newEvent(Events.AccountCreated, { tenantId: id, aggregateId: id, data: { id, name: 'Operator' } }),
         ]);
         this.log.log(`operator account ${id} created`);
       } else if (existing.apiKeyHash !== hash) {
@@ -152,12 +153,11 @@ export class AccountsService implements OnApplicationBootstrap {
         apiKeyEnc: this.box.encrypt(apiKey),
       });
       await appendEvents(m, MAILBOX_SCHEMA, [
-        {
-          type: EventTypes.AccountCreated,
+        newEvent(Events.AccountCreated, {
           tenantId: id,
           aggregateId: id,
           data: { ...accountView(a), parent_id: cmd.tenantId, tree: a.tree },
-        },
+        }),
       ]);
       return accountReply(a);
     });
@@ -184,12 +184,11 @@ export class AccountsService implements OnApplicationBootstrap {
       a.version += 1;
       await this.accounts.save(m, a);
       await appendEvents(m, MAILBOX_SCHEMA, [
-        {
-          type: EventTypes.AccountUpdated,
+        newEvent(Events.AccountUpdated, {
           tenantId: a.id,
           aggregateId: a.id,
           data: { ...accountView(a), tree: a.tree },
-        },
+        }),
       ]);
       // disabling signs everyone out for good: enabling again does not bring old tokens back
       if (disabling) await this.revocations.revokeTokens(m, 'account', a.id, a.id, 'account_disabled');
@@ -231,12 +230,11 @@ export class AccountsService implements OnApplicationBootstrap {
       await this.accounts.save(m, locked);
       await this.revocations.revokeTokens(m, 'account', locked.id, locked.id, 'account_deleted');
       await appendEvents(m, MAILBOX_SCHEMA, [
-        {
-          type: EventTypes.AccountDeleted,
+        newEvent(Events.AccountDeleted, {
           tenantId: locked.id,
           aggregateId: locked.id,
           data: accountView(locked),
-        },
+        }),
       ]);
       const reply = accountReply(locked);
       return { ...reply, doc: { ...reply.doc, _read_only: { deleted: true } } };
@@ -286,7 +284,7 @@ export class AccountsService implements OnApplicationBootstrap {
       await this.accounts.save(m, a);
       await this.revocations.revokeTokens(m, 'api_key', a.id, a.id, 'api_key_rotated');
       await appendEvents(m, MAILBOX_SCHEMA, [
-        { type: EventTypes.ApiKeyRotated, tenantId: a.id, aggregateId: a.id, data: { id: a.id } },
+        newEvent(Events.ApiKeyRotated, { tenantId: a.id, aggregateId: a.id, data: { id: a.id } }),
       ]);
       return { api_key: apiKey };
     });
