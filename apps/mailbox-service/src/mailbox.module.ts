@@ -8,13 +8,13 @@ import { AccountsService } from './accounts/accounts.service';
 import { ApiClientEntity } from './api-clients/api-client.entity';
 import { ApiClientsRepository } from './api-clients/api-clients.repository';
 import { ApiClientsService } from './api-clients/api-clients.service';
-import { AuthTokenEntity } from './auth/auth-token.entity';
 import { AuthService } from './auth/auth.service';
 import { Revocations } from './auth/revocations';
 import { TokenSigner } from './auth/token-signer';
 import { AccountsHandler, ApiClientsHandler, AuthHandler, UsersHandler } from './identity.handler';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { Tenancy1764000000002 } from './migrations/1764000000002-tenancy';
+import { DropAuthTokens1764400000000 } from './migrations/1764400000000-drop-auth-tokens';
 import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
@@ -27,19 +27,14 @@ import {
   VMBOX_PROVIDERS,
 } from './vmboxes/vmboxes.providers';
 
-export const MAILBOX_ENTITIES = [
-  AccountEntity,
-  UserEntity,
-  ApiClientEntity,
-  AuthTokenEntity,
-  ...VMBOX_ENTITIES,
-];
+export const MAILBOX_ENTITIES = [AccountEntity, UserEntity, ApiClientEntity, ...VMBOX_ENTITIES];
 export const MAILBOX_MIGRATIONS = [
   Identity1764000000000,
   ...VMBOX_MIGRATIONS,
   Tenancy1764000000002,
   ApiClientSecretIndex1764200000000,
   Revocations1764300000000,
+  DropAuthTokens1764400000000,
 ];
 
 @Module({})

@@ -240,3 +240,10 @@ describe('the mwi.updated projection', () => {
     expect(rows).toEqual([]);
   });
 });
+
+describe('the mailbox schema', () => {
+  it('has no auth_tokens table: tokens are signed, nothing is stored per token', async () => {
+    const { rows } = await db.query(`SELECT to_regclass('mailbox.auth_tokens') AS t`);
+    expect(rows[0].t).toBeNull();
+  });
+});

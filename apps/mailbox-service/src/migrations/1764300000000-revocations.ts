@@ -2,8 +2,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Token revocations ("tokens of principal P issued until T are refused"). Tokens are now signed and
- * self-describing, so nothing is stored per token; `mailbox.auth_tokens` is no longer written and is left
- * in place only so code merged from parallel branches that still deletes from it keeps working.
+ * self-describing, so nothing is stored per token; `mailbox.auth_tokens` is no longer written (and is
+ * dropped by 1764400000000).
  */
 export class Revocations1764300000000 implements MigrationInterface {
   name = 'Revocations1764300000000';
