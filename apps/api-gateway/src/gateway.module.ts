@@ -10,6 +10,7 @@ import { HealthController } from './common/health.controller';
 import { RevocationView } from './auth/revocation-view';
 import { TokenVerifier } from './auth/token-verifier';
 import { FlexisipModule } from './faces/flexisip/flexisip.module';
+import { YeastarModule } from './faces/yeastar/yeastar.module';
 import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
@@ -31,6 +32,7 @@ export class GatewayModule {
         LoggerModule.forRoot(loggerParams('api-gateway', config.logLevel)),
         TerminusModule.forRoot({ logger: false }),
         FlexisipModule,
+        YeastarModule,
       ],
       controllers: [
         HealthController,

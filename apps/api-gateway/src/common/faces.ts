@@ -2,13 +2,28 @@
 // errors from handlers, the router (404), Fastify (malformed JSON, body limits) and Node's HTTP parser
 // (400, 414, 431), so every error of a face answers in that face's shape.
 import type { Socket } from 'node:net';
-import { DomainError } from '@voxmail/contracts';
+import { DomainError, ErrorCode, HTTP_STATUS_OF } from '@voxmail/contracts';
 import { kazooError, kazooErrorEnvelope, serialize } from '../kazoo/envelope';
+import { yeastarErrorBody } from '../faces/yeastar/yeastar.errors';
 
-export type Face = 'kazoo';
+/** `yeastar_link`: the Yeastar play links, which answer failures with their HTTP status as well. */
+export type Face = 'kazoo' | 'yeastar' | 'yeastar_link';
 
 /** URL prefixes of the faces, longest first; other faces add theirs here. */
-const FACE_PREFIXES: [string, Face][] = [['/v2', 'kazoo']];
+const FACE_PREFIXES: [string, Face][] = [
+  ['/openapi/v1.0', 'yeastar'],
+  ['/api/download', 'yeastar_link'],
+  ['/openapi', 'yeastar'],
+  ['/v2', 'kazoo'],
+];
+
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: ErrorCode.BadRequest,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+};
 /** Paths outside every face (health, metrics, unknown prefixes) answer errors as the Kazoo face. */
 const DEFAULT_FACE: Face = 'kazoo';
 
@@ -44,6 +59,11 @@ export function renderDomainError(
       const { status, body } = kazooError(e, requestId, opts.authToken);
       return { status, body: serialize(body, !!opts.pretty) };
     }
+    // a Yeastar PBX answers its API's failures with 200 and the code in the body (see yeastar.errors.ts)
+    case 'yeastar':
+      return { status: 200, body: yeastarErrorBody(e) };
+    case 'yeastar_link':
+      return { status: HTTP_STATUS_OF[e.code], body: yeastarErrorBody(e) };
   }
 }
 
@@ -57,6 +77,12 @@ export function renderStatusError(
   switch (face) {
     case 'kazoo':
       return { status, body: serialize(kazooErrorEnvelope(status, message, { message }, requestId), false) };
+    case 'yeastar':
+    case 'yeastar_link':
+      return {
+        status,
+        body: yeastarErrorBody(new DomainError(STATUS_CODES[status] ?? ErrorCode.BadRequest, message)),
+      };
   }
 }
 

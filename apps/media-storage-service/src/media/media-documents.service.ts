@@ -60,7 +60,8 @@ export function mediaDocumentView(d: MediaDocumentEntity, o: MediaObjectEntity |
  * anyone else finds nothing (404, so another account's ids are indistinguishable from missing ones).
  */
 function reach(actor: Actor, tenantId: string, write: boolean): void {
-  if (actor.role !== 'operator' && actor.accountId !== tenantId) throw DomainError.notFound('media not found');
+  if (actor.role !== 'operator' && actor.accountId !== tenantId)
+    throw DomainError.notFound('media not found');
   if (write && actor.role === 'user')
     throw new DomainError(ErrorCode.Forbidden, 'only an administrator may change media');
 }
@@ -181,8 +182,7 @@ export class MediaDocumentsService {
     d.uploadedAt = new Date();
     const saved = await this.docs(m).save(d);
     await this.media.claim(m, d.tenantId, objectId);
-    if (previous && previous !== objectId)
-      await this.media.deleteObject(m, d.tenantId, previous, 'replaced');
+    if (previous && previous !== objectId) await this.media.deleteObject(m, d.tenantId, previous, 'replaced');
     const v = await this.view(saved, m);
     await appendEvents(m, MEDIA_SCHEMA, [
       this.event(Events.GreetingUploaded, saved, v, previous ? { replaced: true } : {}),
