@@ -11,6 +11,7 @@ import { RevocationView } from './auth/revocation-view';
 import { TokenVerifier } from './auth/token-verifier';
 import { FlexisipModule } from './faces/flexisip/flexisip.module';
 import { YeastarModule } from './faces/yeastar/yeastar.module';
+import { MediaController } from './faces/kazoo/media.controller';
 import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
@@ -42,6 +43,7 @@ export class GatewayModule {
         VmboxesController,
         MessagesController,
         MessagesRawController,
+        MediaController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

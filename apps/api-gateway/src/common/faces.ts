@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import { DomainError, ErrorCode, HTTP_STATUS_OF } from '@voxmail/contracts';
 import { kazooError, kazooErrorEnvelope, serialize } from '../kazoo/envelope';
-import { yeastarErrorBody } from '../faces/yeastar/yeastar.errors';
+import { YeastarCode, yeastarErrorBody } from '../faces/yeastar/yeastar.errors';
 
 /** `yeastar_link`: the Yeastar play links, which answer failures with their HTTP status as well. */
 export type Face = 'kazoo' | 'yeastar' | 'yeastar_link';
@@ -60,8 +60,15 @@ export function renderDomainError(
       return { status, body: serialize(body, !!opts.pretty) };
     }
     // a Yeastar PBX answers its API's failures with 200 and the code in the body (see yeastar.errors.ts)
+    // only errors outside the face's controllers get here: a 404 is the router's, an unknown call
     case 'yeastar':
-      return { status: 200, body: yeastarErrorBody(e) };
+      return {
+        status: 200,
+        body:
+          e.code === ErrorCode.NotFound
+            ? JSON.stringify({ errcode: YeastarCode.InterfaceNotExisted, errmsg: 'FAILURE' })
+            : yeastarErrorBody(e),
+      };
     case 'yeastar_link':
       return { status: HTTP_STATUS_OF[e.code], body: yeastarErrorBody(e) };
   }
