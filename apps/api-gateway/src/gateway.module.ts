@@ -11,6 +11,7 @@ import { RevocationView } from './auth/revocation-view';
 import { TokenVerifier } from './auth/token-verifier';
 import { FlexisipModule } from './faces/flexisip/flexisip.module';
 import { YeastarModule } from './faces/yeastar/yeastar.module';
+import { GreetingsController } from './faces/kazoo/greetings.controller';
 import { MediaController } from './faces/kazoo/media.controller';
 import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
@@ -44,6 +45,7 @@ export class GatewayModule {
         MessagesController,
         MessagesRawController,
         MediaController,
+        GreetingsController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -65,6 +65,8 @@ import {
   MediaDocumentIdCommand,
   StoreBoxGreetingCommand,
   UpdateMediaDocumentCommand,
+  VmboxGreetingsReply,
+  VmboxRef,
 } from './media-documents';
 import { Subjects } from './subjects';
 import { DeleteVmboxCommand, PinVerifyReply, VerifyPinCommand, VmboxReply } from './vmboxes';
@@ -133,6 +135,12 @@ export const Commands = {
   VmboxList: command(Subjects.Vmbox.List, ListCommand, reply<ListReply>()),
   VmboxUpdate: command(Subjects.Vmbox.Update, UpdateDocCommand, reply<DocReply>()),
   VmboxDelete: command(Subjects.Vmbox.Delete, DeleteVmboxCommand, reply<DocReply>()),
+  VmboxGreetings: command(Subjects.Vmbox.Greetings, DocIdCommand, reply<VmboxGreetingsReply>()),
+  VmboxesUsingMedia: command(
+    Subjects.Vmbox.UsingMedia,
+    MediaDocumentIdCommand,
+    reply<{ vmboxes: VmboxRef[] }>(),
+  ),
   VmboxVerifyPin: command(Subjects.Vmbox.VerifyPin, VerifyPinCommand, reply<PinVerifyReply>()),
 
   MessageCreate: command(Subjects.Message.Create, CreateMessageCommand, reply<DocReply>()),

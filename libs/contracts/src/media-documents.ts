@@ -85,3 +85,28 @@ export interface MediaDocument {
   updated: number;
   uploaded_at?: string;
 }
+
+/** One greeting a box refers to, with what media-storage knows of its audio. */
+export interface BoxGreeting {
+  type: GreetingType;
+  media_id: string;
+  file: string;
+  /** The greeting callers hear for this situation: `temporary` overrides the others while it is set. */
+  active: boolean;
+  format?: AudioFormat;
+  content_type?: string;
+  size?: number;
+  duration_ms?: number;
+  uploaded_at?: string;
+}
+
+export interface VmboxGreetingsReply {
+  vmbox_id: string;
+  greetings: BoxGreeting[];
+}
+
+export interface VmboxRef {
+  id: string;
+  name: string;
+  mailbox: string;
+}

@@ -60,6 +60,10 @@ export const Subjects = {
     VerifyPin: cmd('mailbox', 'vmbox.verify_pin'),
     /** The box a user owns (lowest mailbox number); reply: OwnedVmboxReply. */
     OwnedBy: cmd('mailbox', 'vmbox.owned_by'),
+    /** The greetings (`media.*`) of a box with their audio's details; reply: VmboxGreetingsReply. */
+    Greetings: cmd('mailbox', 'vmbox.greetings'),
+    /** The boxes whose `media.*` name a media document (media-storage asks before deleting one). */
+    UsingMedia: cmd('mailbox', 'vmbox.using_media'),
   },
   Message: {
     Create: cmd('message', 'create'),

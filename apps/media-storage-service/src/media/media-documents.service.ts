@@ -1,12 +1,14 @@
 // Greetings and prompts as Kazoo media documents: their settings, the audio each points at, and the file
 // greetings of a box (the Yeastar face's names, unique per box). Every change and its event commit together.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { NatsConnection } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   Actor,
   AttachMediaDocumentCommand,
   BoxGreetingCommand,
+  Commands,
   CreateMediaDocumentCommand,
   DomainError,
   ErrorCode,
@@ -23,7 +25,7 @@ import {
   StoreBoxGreetingCommand,
   UpdateMediaDocumentCommand,
 } from '@voxmail/contracts';
-import { appendEvents } from '@voxmail/messaging';
+import { appendEvents, CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 import { MEDIA_SCHEMA } from '../tokens';
 import { MediaDocumentEntity } from './media-document.entity';
 import { MediaObjectEntity } from './media-object.entity';
@@ -68,10 +70,30 @@ function reach(actor: Actor, tenantId: string, write: boolean): void {
 
 @Injectable()
 export class MediaDocumentsService {
+  private readonly mailbox: CommandClient;
+
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly media: MediaService,
-  ) {}
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+  ) {
+    this.mailbox = new CommandClient(nc, 5000);
+  }
+
+  /** A media document a box plays (its `media.*`) is not deleted: 409 naming the boxes. */
+  private async refuseIfInUse(d: MediaDocumentEntity): Promise<void> {
+    const { vmboxes } = await this.mailbox.send(Commands.VmboxesUsingMedia, {
+      tenantId: d.tenantId,
+      actor: { accountId: d.tenantId, role: 'admin' },
+      id: d.id,
+    });
+    if (vmboxes.length)
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `the media is in use by ${vmboxes.map((b) => `${b.name || b.id} (${b.mailbox})`).join(', ')}`,
+        { vmboxes },
+      );
+  }
 
   private docs(m?: EntityManager) {
     return (m ?? this.ds.manager).getRepository(MediaDocumentEntity);
@@ -151,6 +173,7 @@ export class MediaDocumentsService {
 
   async delete(cmd: MediaDocumentIdCommand): Promise<MediaDocument> {
     reach(cmd.actor, cmd.tenantId, true);
+    await this.refuseIfInUse(await this.required(cmd.tenantId, cmd.id));
     return this.ds.transaction(async (m) => {
       const d = await this.required(cmd.tenantId, cmd.id, m, true);
       const v = await this.view(d, m);
