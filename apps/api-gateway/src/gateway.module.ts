@@ -12,7 +12,7 @@ import { TokenVerifier } from './auth/token-verifier';
 import { FlexisipModule } from './faces/flexisip/flexisip.module';
 import { YeastarModule } from './faces/yeastar/yeastar.module';
 import { GreetingsController } from './faces/kazoo/greetings.controller';
-import { MediaController } from './faces/kazoo/media.controller';
+import { MediaController, MediaRawController } from './faces/kazoo/media.controller';
 import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
@@ -45,6 +45,7 @@ export class GatewayModule {
         MessagesController,
         MessagesRawController,
         MediaController,
+        MediaRawController,
         GreetingsController,
       ],
       providers: [

@@ -204,6 +204,12 @@ export class MediaController {
       throw e;
     }
   }
+}
+
+/** The raw audio download streams itself: no Kazoo envelope interceptor on this controller. */
+@Controller('v2/accounts/:accountId/media')
+export class MediaRawController {
+  constructor(private readonly bus: CommandBus) {}
 
   @Get(':mediaId/raw')
   async download(
