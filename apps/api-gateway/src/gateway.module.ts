@@ -10,6 +10,7 @@ import { CoreModule } from './common/core.module';
 import { FlexisipModule } from './faces/flexisip/flexisip.module';
 import { KazooModule } from './faces/kazoo/kazoo.module';
 import { OpsModule } from './ops/ops.module';
+import { YeastarModule } from './faces/yeastar/yeastar.module';
 
 @Module({})
 export class GatewayModule {
@@ -23,6 +24,7 @@ export class GatewayModule {
         OpsModule,
         KazooModule,
         FlexisipModule,
+        YeastarModule,
       ],
     };
   }

@@ -44,6 +44,11 @@ export class AuthHandler {
     return this.auth.withApiClientSecret(cmd);
   }
 
+  @HandleCommand(Commands.AuthRenewApiClient)
+  renewApiClient(cmd: VerifyTokenCommand) {
+    return this.auth.renewApiClient(cmd);
+  }
+
   @HandleCommand(Commands.AuthVerifyToken)
   verify(cmd: VerifyTokenCommand) {
     return this.auth.verify(cmd);
@@ -137,6 +142,11 @@ export class ApiClientsHandler {
   @HandleCommand(Commands.ApiClientList)
   list(cmd: ListCommand) {
     return this.clients.list(cmd);
+  }
+
+  @HandleCommand(Commands.AuthRevokeApiClient)
+  revokeApiClient(cmd: TenantCommand) {
+    return this.clients.revokeOwnTokens(cmd);
   }
 
   @HandleCommand(Commands.ApiClientDelete)

@@ -1,6 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { MediaConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
+import { MediaDocumentEntity } from './media/media-document.entity';
+import { MediaDocumentsHandler } from './media/media-documents.handler';
+import { MediaDocumentsService } from './media/media-documents.service';
 import { MediaObjectEntity } from './media/media-object.entity';
 import { MediaObjectsHandler } from './media/media.handler';
 import { MediaLifecycle } from './media/media.lifecycle';
@@ -8,14 +11,15 @@ import { MediaRepository } from './media/media.repository';
 import { MediaService } from './media/media.service';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Objects1764100000000 } from './migrations/1764100000000-objects';
+import { Documents1764400000000 } from './migrations/1764400000000-documents';
 import { loadMediaSettings, MEDIA_SETTINGS, MediaSettings } from './settings';
 import { minioClientFor, ObjectStore, S3_CONFIG } from './storage/object-store';
 import { MEDIA_SCHEMA } from './tokens';
 
 export { MEDIA_SCHEMA };
 
-export const MEDIA_ENTITIES = [MediaObjectEntity];
-export const MEDIA_MIGRATIONS = [Outbox1764000000000, Objects1764100000000];
+export const MEDIA_ENTITIES = [MediaObjectEntity, MediaDocumentEntity];
+export const MEDIA_MIGRATIONS = [Outbox1764000000000, Objects1764100000000, Documents1764400000000];
 
 @Module({})
 export class MediaModule {
@@ -40,13 +44,14 @@ export class MediaModule {
           ],
         }),
       ],
-      controllers: [MediaObjectsHandler],
+      controllers: [MediaObjectsHandler, MediaDocumentsHandler],
       providers: [
         { provide: S3_CONFIG, useValue: config.s3 },
         { provide: MEDIA_SETTINGS, useValue: settings },
         ObjectStore,
         MediaRepository,
         MediaService,
+        MediaDocumentsService,
         MediaLifecycle,
       ],
       exports: [ObjectStore],

@@ -55,6 +55,19 @@ import {
   MessageIdCommand,
   MessageUploadTicket,
 } from './messages';
+import {
+  AttachMediaDocumentCommand,
+  BoxGreetingCommand,
+  CreateMediaDocumentCommand,
+  ListMediaDocumentsCommand,
+  MediaDocument,
+  MediaDocumentAudioCommand,
+  MediaDocumentIdCommand,
+  StoreBoxGreetingCommand,
+  UpdateMediaDocumentCommand,
+  VmboxGreetingsReply,
+  VmboxRef,
+} from './media-documents';
 import { Subjects } from './subjects';
 import { DeleteVmboxCommand, PinVerifyReply, VerifyPinCommand, VmboxReply } from './vmboxes';
 
@@ -93,6 +106,8 @@ export const Commands = {
   /** Reply: who the token's holder is; the gateway puts it on every command it sends. */
   AuthApiClientSecret: command(Subjects.Auth.ApiClientSecret, ApiClientSecretAuthCommand, reply<Actor>()),
   AuthVerifyToken: command(Subjects.Auth.VerifyToken, VerifyTokenCommand, reply<Actor>()),
+  AuthRenewApiClient: command(Subjects.Auth.RenewApiClient, VerifyTokenCommand, reply<TokenGrant>()),
+  AuthRevokeApiClient: command(Subjects.Auth.RevokeApiClient, TenantCommand, reply<{ revoked: true }>()),
 
   AccountCreate: command(Subjects.Account.Create, CreateDocCommand, reply<DocReply>()),
   AccountGet: command(Subjects.Account.Get, DocIdCommand, reply<DocReply>()),
@@ -120,6 +135,12 @@ export const Commands = {
   VmboxList: command(Subjects.Vmbox.List, ListCommand, reply<ListReply>()),
   VmboxUpdate: command(Subjects.Vmbox.Update, UpdateDocCommand, reply<DocReply>()),
   VmboxDelete: command(Subjects.Vmbox.Delete, DeleteVmboxCommand, reply<DocReply>()),
+  VmboxGreetings: command(Subjects.Vmbox.Greetings, DocIdCommand, reply<VmboxGreetingsReply>()),
+  VmboxesUsingMedia: command(
+    Subjects.Vmbox.UsingMedia,
+    MediaDocumentIdCommand,
+    reply<{ vmboxes: VmboxRef[] }>(),
+  ),
   VmboxVerifyPin: command(Subjects.Vmbox.VerifyPin, VerifyPinCommand, reply<PinVerifyReply>()),
 
   MessageCreate: command(Subjects.Message.Create, CreateMessageCommand, reply<DocReply>()),
@@ -162,6 +183,40 @@ export const Commands = {
   MediaAbort: command(Subjects.Media.Abort, MediaUploadCommand, reply<{ aborted: boolean }>()),
   MediaDownloadTicket: command(Subjects.Media.DownloadTicket, MediaDownloadCommand, reply<DownloadTicket>()),
   MediaCopy: command(Subjects.Media.Copy, MediaCopyCommand, reply<StoredMedia>()),
+
+  MediaDocumentCreate: command(
+    Subjects.MediaDocument.Create,
+    CreateMediaDocumentCommand,
+    reply<MediaDocument>(),
+  ),
+  MediaDocumentGet: command(Subjects.MediaDocument.Get, MediaDocumentIdCommand, reply<MediaDocument>()),
+  MediaDocumentList: command(
+    Subjects.MediaDocument.List,
+    ListMediaDocumentsCommand,
+    reply<MediaDocument[]>(),
+  ),
+  MediaDocumentUpdate: command(
+    Subjects.MediaDocument.Update,
+    UpdateMediaDocumentCommand,
+    reply<MediaDocument>(),
+  ),
+  MediaDocumentDelete: command(Subjects.MediaDocument.Delete, MediaDocumentIdCommand, reply<MediaDocument>()),
+  MediaDocumentAttach: command(
+    Subjects.MediaDocument.Attach,
+    AttachMediaDocumentCommand,
+    reply<MediaDocument>(),
+  ),
+  MediaDocumentAudio: command(Subjects.MediaDocument.Audio, MediaDocumentAudioCommand, reply<MessageAudio>()),
+  BoxGreetingFind: command(
+    Subjects.MediaDocument.FindBoxGreeting,
+    BoxGreetingCommand,
+    reply<MediaDocument | null>(),
+  ),
+  BoxGreetingStore: command(
+    Subjects.MediaDocument.StoreBoxGreeting,
+    StoreBoxGreetingCommand,
+    reply<MediaDocument>(),
+  ),
 } as const;
 
 export type CommandName = keyof typeof Commands;

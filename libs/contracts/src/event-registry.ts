@@ -180,6 +180,22 @@ const media = payload({
     reason: f.string('media.deleted: replaced, message_deleted, upload_abandoned, unclaimed, ...'),
   },
 });
+const greeting = payload({
+  description: 'A greeting or prompt (a media document) and its audio.',
+  required: {
+    media_id: f.string('32 hex characters'),
+    name: f.string(),
+    kind: f.string('greeting or prompt'),
+    vmbox_id: f.nullable(f.string('the box a file greeting belongs to')),
+    object_id: f.nullable(f.string('the audio object')),
+    content_type: f.nullable(f.string()),
+    size: f.nullable(f.integer()),
+    duration_ms: f.nullable(f.integer()),
+  },
+  optional: {
+    replaced: f.boolean('greeting.uploaded: an earlier audio of the same document was overwritten'),
+  },
+});
 const mwi = payload({
   required: { vmbox_id: f.string(), new: f.integer(), saved: f.integer() },
 });
@@ -223,7 +239,7 @@ export const Events = {
       },
       optional: {
         reason: f.string(
-          'account_disabled, account_deleted, api_key_rotated, user_disabled, user_deleted or api_client_deleted',
+          'account_disabled, account_deleted, api_key_rotated, user_disabled, user_deleted, api_client_deleted or api_client_logout',
         ),
       },
     }),
@@ -316,6 +332,31 @@ export const Events = {
     producer: MEDIA,
     data: media,
   }),
+  MediaCreated: defineEvent('media.created', {
+    summary: 'A media document (greeting or prompt) was created.',
+    producer: MEDIA,
+    data: greeting,
+  }),
+  MediaUpdated: defineEvent('media.updated', {
+    summary: "A media document's settings changed.",
+    producer: MEDIA,
+    data: greeting,
+  }),
+  MediaRemoved: defineEvent('media.removed', {
+    summary: 'A media document was deleted (its audio goes with media.deleted).',
+    producer: MEDIA,
+    data: greeting,
+  }),
+  GreetingUploaded: defineEvent('greeting.uploaded', {
+    summary: 'Audio was uploaded to a greeting or prompt (new, or overwriting the same document).',
+    producer: MEDIA,
+    data: greeting,
+  }),
+  GreetingDeleted: defineEvent('greeting.deleted', {
+    summary: 'A greeting or prompt with audio was deleted.',
+    producer: MEDIA,
+    data: greeting,
+  }),
 } as const;
 
 export type EventName = keyof typeof Events;
@@ -327,6 +368,8 @@ export type MwiUpdatedData = DataOf<typeof Events.MwiUpdated>;
 export type PinOutcomeData = DataOf<typeof Events.MailboxPinVerified>;
 /** data of every `message.*` event. */
 export type MessageEventData = DataOf<typeof Events.MessageCreated>;
+/** data of `greeting.*` and the media document events. */
+export type GreetingEventData = DataOf<typeof Events.GreetingUploaded>;
 /** data of `media.stored` and `media.deleted`. */
 export type MediaEventData = DataOf<typeof Events.MediaStored>;
 

@@ -23,6 +23,10 @@ export const Subjects = {
     ApiClient: cmd('mailbox', 'auth.api_client'),
     /** An API client by its secret alone (Flexisip's `x-api-key`); reply: Actor. */
     ApiClientSecret: cmd('mailbox', 'auth.api_client_secret'),
+    /** A fresh token for the API client a valid token belongs to (Yeastar refresh_token); reply: TokenGrant. */
+    RenewApiClient: cmd('mailbox', 'auth.renew_api_client'),
+    /** Revokes every token of the actor's API client at once (Yeastar del_token). */
+    RevokeApiClient: cmd('mailbox', 'auth.revoke_api_client'),
   },
   Account: {
     Create: cmd('mailbox', 'account.create'),
@@ -56,6 +60,10 @@ export const Subjects = {
     VerifyPin: cmd('mailbox', 'vmbox.verify_pin'),
     /** The box a user owns (lowest mailbox number); reply: OwnedVmboxReply. */
     OwnedBy: cmd('mailbox', 'vmbox.owned_by'),
+    /** The greetings (`media.*`) of a box with their audio's details; reply: VmboxGreetingsReply. */
+    Greetings: cmd('mailbox', 'vmbox.greetings'),
+    /** The boxes whose `media.*` name a media document (media-storage asks before deleting one). */
+    UsingMedia: cmd('mailbox', 'vmbox.using_media'),
   },
   Message: {
     Create: cmd('message', 'create'),
@@ -95,6 +103,21 @@ export const Subjects = {
     Abort: cmd('media', 'abort'),
     DownloadTicket: cmd('media', 'download_ticket'),
     Copy: cmd('media', 'copy'),
+  },
+  MediaDocument: {
+    Create: cmd('media', 'document.create'),
+    Get: cmd('media', 'document.get'),
+    List: cmd('media', 'document.list'),
+    Update: cmd('media', 'document.update'),
+    Delete: cmd('media', 'document.delete'),
+    /** Commits an upload ticket into a document's audio; reply: MediaDocument. */
+    Attach: cmd('media', 'document.attach'),
+    /** Where to read a document's audio; reply: MessageAudio. */
+    Audio: cmd('media', 'document.audio'),
+    /** A box's file greeting by name; reply: MediaDocument or null. */
+    FindBoxGreeting: cmd('media', 'box_greeting.find'),
+    /** Adds, or overwrites by name, a box's file greeting from an upload ticket; reply: MediaDocument. */
+    StoreBoxGreeting: cmd('media', 'box_greeting.store'),
   },
 } as const;
 

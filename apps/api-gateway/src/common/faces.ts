@@ -4,20 +4,33 @@
 import type { Socket } from 'node:net';
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { DomainError, ErrorCode, HTTP_STATUS_OF } from '@voxmail/contracts';
 import { flexisipError } from '../faces/flexisip/flexisip.errors';
 import { kazooError, kazooErrorEnvelope, serialize } from '../faces/kazoo/envelope';
 import { wantsPretty } from '../faces/kazoo/kazoo.interceptor';
+import { YeastarCode, yeastarErrorBody } from '../faces/yeastar/yeastar.errors';
 import { bareStatus, toDomainError } from './errors';
 import type { GatewayRequest } from './request';
 
-export type Face = 'kazoo' | 'flexisip';
+/** `yeastar_link`: the Yeastar play links, which answer failures with their HTTP status as well. */
+export type Face = 'kazoo' | 'flexisip' | 'yeastar' | 'yeastar_link';
 
 /** URL prefixes of the faces, longest first; other faces add theirs here. */
 const FACE_PREFIXES: [string, Face][] = [
+  ['/openapi/v1.0', 'yeastar'],
+  ['/api/download', 'yeastar_link'],
+  ['/openapi', 'yeastar'],
   ['/v2', 'kazoo'],
   ['/api', 'flexisip'],
 ];
+
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: ErrorCode.BadRequest,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+};
 /** Paths outside every face (health, metrics, unknown prefixes) answer errors as the Kazoo face. */
 const DEFAULT_FACE: Face = 'kazoo';
 
@@ -57,6 +70,18 @@ export function renderDomainError(
       const { status, body } = flexisipError(e);
       return { status, body: JSON.stringify(body) };
     }
+    // a Yeastar PBX answers its API's failures with 200 and the code in the body (see yeastar.errors.ts)
+    // only errors outside the face's controllers get here: a 404 is the router's, an unknown call
+    case 'yeastar':
+      return {
+        status: 200,
+        body:
+          e.code === ErrorCode.NotFound
+            ? JSON.stringify({ errcode: YeastarCode.InterfaceNotExisted, errmsg: 'FAILURE' })
+            : yeastarErrorBody(e),
+      };
+    case 'yeastar_link':
+      return { status: HTTP_STATUS_OF[e.code], body: yeastarErrorBody(e) };
   }
 }
 
@@ -70,6 +95,12 @@ export function renderStatusError(
   switch (face) {
     case 'kazoo':
       return { status, body: serialize(kazooErrorEnvelope(status, message, { message }, requestId), false) };
+    case 'yeastar':
+    case 'yeastar_link':
+      return {
+        status,
+        body: yeastarErrorBody(new DomainError(STATUS_CODES[status] ?? ErrorCode.BadRequest, message)),
+      };
     case 'flexisip':
       return { status, body: JSON.stringify({ message }) };
   }

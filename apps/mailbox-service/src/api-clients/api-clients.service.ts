@@ -20,6 +20,7 @@ import {
   validateDocument,
   newEvent,
 } from '@voxmail/contracts';
+import type { TenantCommand } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
 import { Revocations } from '../auth/revocations';
 import { assertAdmin } from '../access';
@@ -126,6 +127,25 @@ export class ApiClientsService {
         revision: contentRevision([c.id, 'deleted']),
       };
     });
+  }
+
+  /**
+   * Yeastar's del_token: every token the actor's API client holds stops at once (the revocation is by
+   * client, as every revocation here is by principal); the client itself stays and may log in again.
+   */
+  async revokeOwnTokens(cmd: TenantCommand): Promise<{ revoked: true }> {
+    const clientId = cmd.actor.clientId;
+    if (!clientId || cmd.actor.accountId !== cmd.tenantId) throw DomainError.notFound();
+    await this.ds.transaction(async (m) => {
+      const c = await this.clients.lock(cmd.tenantId, clientId, m);
+      if (!c) throw DomainError.notFound();
+      await this.revocations.revokeTokens(m, 'api_client', cmd.tenantId, c.id, 'api_client_logout');
+    });
+    return { revoked: true };
+  }
+
+  findById(accountId: string, id: string): Promise<ApiClientEntity | null> {
+    return this.ds.getRepository(ApiClientEntity).findOne({ where: { id, accountId } });
   }
 
   findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {

@@ -124,6 +124,20 @@ export class AuthService {
   }
 
   /**
+   * Yeastar's refresh_token: a valid, unrevoked token of an API client buys a fresh one for the same
+   * client, with the client's current privilege; nothing else (a key's or a user's token) is renewed.
+   */
+  async renewApiClient(cmd: VerifyTokenCommand): Promise<TokenGrant> {
+    const actor = await this.verify(cmd);
+    if (!actor.clientId) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
+    const c = await this.clients.findById(actor.accountId, actor.clientId);
+    const a = c ? await this.accounts.findActive(c.accountId) : null;
+    if (!c || !a || !isEnabled(a))
+      throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
+    return this.issue(a, c.privLevel, 'api_client', c.ownerId, c.id);
+  }
+
+  /**
    * The authoritative check a gateway falls back to when it cannot confirm its own view of revocations:
    * a valid signature, no revocation of the token's principals since it was issued, the account alive and
    * enabled, for a user's token the user enabled, with the user's current privilege, and for an API

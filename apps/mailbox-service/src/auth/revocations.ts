@@ -39,7 +39,8 @@ export type RevocationReason =
   | 'api_key_rotated'
   | 'user_disabled'
   | 'user_deleted'
-  | 'api_client_deleted';
+  | 'api_client_deleted'
+  | 'api_client_logout';
 
 const KEY_OF: Record<RevocationScope, (subjectId: string) => string> = {
   account: RevocationKeys.account,

@@ -6,11 +6,13 @@ import {
   DeleteVmboxCommand,
   DocIdCommand,
   ListCommand,
+  MediaDocumentIdCommand,
   OwnedVmboxCommand,
   UpdateDocCommand,
   VerifyPinCommand,
 } from '@voxmail/contracts';
 import { HandleCommand } from '@voxmail/messaging';
+import { BoxGreetings } from './box-greetings';
 import { VmboxPins } from './vmbox-pins';
 import { VmboxesService } from './vmboxes.service';
 
@@ -19,7 +21,18 @@ export class VmboxesHandler {
   constructor(
     private readonly vmboxes: VmboxesService,
     private readonly pins: VmboxPins,
+    private readonly greetings: BoxGreetings,
   ) {}
+
+  @HandleCommand(Commands.VmboxGreetings)
+  greetingsOf(cmd: DocIdCommand) {
+    return this.vmboxes.greetingsOf(cmd);
+  }
+
+  @HandleCommand(Commands.VmboxesUsingMedia)
+  usingMedia(cmd: MediaDocumentIdCommand) {
+    return this.greetings.using(cmd);
+  }
 
   @HandleCommand(Commands.VmboxCreate)
   create(cmd: CreateDocCommand) {

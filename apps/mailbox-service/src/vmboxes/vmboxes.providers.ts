@@ -1,5 +1,6 @@
 // What mailbox.module registers for voicemail boxes.
 import { loadOrExit } from '@voxmail/config';
+import { BoxGreetings } from './box-greetings';
 import { MessageCountsProjection } from './message-counts.projection';
 import { loadPinPolicy } from './pin-lock';
 import { VmboxEntity } from './vmbox.entity';
@@ -17,5 +18,6 @@ export const VMBOX_PROVIDERS = [
   VmboxesRepository,
   VmboxesService,
   VmboxPins,
+  BoxGreetings,
   MessageCountsProjection,
 ];

@@ -37,6 +37,7 @@ import { appendEvents } from '@voxmail/messaging';
 import { assertAdmin, canReach } from '../access';
 import { AccountsService, checkRevision } from '../accounts/accounts.service';
 import { MAILBOX_SCHEMA } from '../tokens';
+import { BoxGreetings } from './box-greetings';
 import { VmboxPins } from './vmbox-pins';
 import { canSee, PinChange } from './vmbox-visibility';
 import { VmboxEntity, VmboxType } from './vmbox.entity';
@@ -121,6 +122,7 @@ export class VmboxesService {
     private readonly vmboxes: VmboxesRepository,
     private readonly accounts: AccountsService,
     private readonly pins: VmboxPins,
+    private readonly greetings: BoxGreetings,
   ) {}
 
   /** Owners and members must be users of the box's account. */
@@ -157,6 +159,7 @@ export class VmboxesService {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
     const shaped = shapeBox(cmd.doc, cmd.doc.pin);
+    await this.greetings.check(cmd.tenantId, shaped.doc);
     const id = newId();
     const pinHash = await this.pins.hashFor(id, shaped.pin, null);
     return this.ds.transaction(async (m) => {
@@ -193,6 +196,12 @@ export class VmboxesService {
     )
       throw DomainError.notFound();
     return { ...vmboxReply(found.box), limits: effectiveLimits(found.box.doc, found.defaults) };
+  }
+
+  /** `GET .../vmboxes/{id}/greetings`: the box as the actor may see it, and its greetings' audio. */
+  async greetingsOf(cmd: DocIdCommand) {
+    const box = await this.get(cmd);
+    return this.greetings.of(cmd.tenantId, cmd.id, box.doc);
   }
 
   /** For voicemail slots: the box a user of the account owns; an unknown (or foreign) user is 404. */
@@ -256,6 +265,7 @@ export class VmboxesService {
       const shaped = shapeBox(input, cmd.doc.pin);
       this.assertMayEdit(cmd.actor, b, shaped.doc);
       await this.checkPeople(cmd.tenantId, shaped, m);
+      await this.greetings.check(cmd.tenantId, shaped.doc);
       const pinChanged = shaped.pin.kind !== 'keep';
       const next = Object.assign(new VmboxEntity(), b, {
         mailbox: String(shaped.doc.mailbox),

@@ -5,6 +5,8 @@ import { AccountsController } from './accounts.controller';
 import { ApiClientsController } from './api-clients.controller';
 import { KazooAuthGuard } from './auth.guard';
 import { AuthController } from './auth.controller';
+import { GreetingsController } from './greetings.controller';
+import { MediaController, MediaRawController } from './media.controller';
 import { MessagesRawController } from './messages-raw.controller';
 import { MessagesController } from './messages.controller';
 import { UsersController } from './users.controller';
@@ -19,6 +21,9 @@ import { VmboxesController } from './vmboxes.controller';
     VmboxesController,
     MessagesController,
     MessagesRawController,
+    MediaController,
+    MediaRawController,
+    GreetingsController,
   ],
   providers: [KazooAuthGuard],
 })

@@ -9,12 +9,17 @@ import { ifMatch, listQueryOf } from './request';
 const badIdentifier = (v: string) =>
   new DomainError(ErrorCode.NotFound, 'bad identifier', { cause: v.slice(0, 64), message: 'bad identifier' });
 
-/** A 32-hex-character document id (accounts, users, boxes, api clients). */
+/** A 32-hex-character document id, or the 404 Kazoo answers for an id that cannot name anything. */
+export function pathId(v: string): string {
+  if (!HEX_ID.test(v)) throw badIdentifier(v);
+  return v;
+}
+
+/** A 32-hex-character document id (accounts, users, boxes, api clients, media). */
 @Injectable()
 export class HexIdPipe implements PipeTransform<string, string> {
   transform(v: string): string {
-    if (!HEX_ID.test(v)) throw badIdentifier(v);
-    return v;
+    return pathId(v);
   }
 }
 

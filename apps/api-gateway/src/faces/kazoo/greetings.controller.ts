@@ -1,0 +1,149 @@
+// Kazoo-shaped box greetings: `GET .../vmboxes/{id}/greetings` lists what the box's `media.*` name, with
+// file name, type, format, size, duration and upload time; `PUT .../greetings/{type}` uploads one directly.
+import { Readable } from 'node:stream';
+import { Get, Param, Put, Req, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  Actor,
+  Commands,
+  contentRevision,
+  DomainError,
+  ErrorCode,
+  GREETING_TYPES,
+  GreetingType,
+  JsonObject,
+  VmboxGreetingsReply,
+} from '@voxmail/contracts';
+import { CommandBus } from '../../common/command-bus';
+import type { GatewayRequest } from '../../common/request';
+import type { KazooResult } from './envelope';
+import { KazooController } from './kazoo.controller';
+import { pathId } from './params';
+import { tooLarge, unsupportedAudio } from '../../application/audio-gate';
+import { eachPart, isJsonPart, isMultipart } from '../../application/multipart';
+import { uploadThroughGate } from '../../application/object-transfer';
+
+const actorOf = (req: GatewayRequest): Actor => req.actor!;
+
+function greetingsResult(r: VmboxGreetingsReply): KazooResult {
+  const data = r.greetings as unknown as JsonObject[];
+  return { data, revision: contentRevision(data), page: { page_size: data.length } };
+}
+
+function greetingType(type: string): GreetingType {
+  if (!(GREETING_TYPES as readonly string[]).includes(type))
+    throw new DomainError(ErrorCode.NotFound, `greeting type must be one of ${GREETING_TYPES.join(', ')}`);
+  return type as GreetingType;
+}
+
+@KazooController('accounts/:accountId/vmboxes/:vmboxId/greetings')
+export class GreetingsController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Get()
+  async list(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('vmboxId') vmboxId: string,
+  ): Promise<KazooResult> {
+    return greetingsResult(
+      await this.bus.send(Commands.VmboxGreetings, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        id: pathId(vmboxId),
+      }),
+    );
+  }
+
+  /**
+   * The audio (raw `audio/*`, or the audio part of a multipart body) becomes the box's `type` greeting:
+   * into the media document the box already names for it, or a new one the box then names.
+   */
+  @Put(':type')
+  async upload(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('accountId') accountId: string,
+    @Param('vmboxId') vmboxId: string,
+    @Param('type') typeParam: string,
+  ): Promise<KazooResult> {
+    const tenantId = pathId(accountId);
+    const id = pathId(vmboxId);
+    const type = greetingType(typeParam);
+    const actor = actorOf(req);
+    const body = req.body;
+    if (!(body instanceof Readable)) throw unsupportedAudio();
+    // the box must be visible to the caller before anything is created or read
+    const current = await this.bus.send(Commands.VmboxGreetings, { tenantId, actor, id });
+    const box = await this.bus.send(Commands.VmboxGet, { tenantId, actor, id });
+    let mediaId = current.greetings.find((g) => g.type === type)?.media_id;
+    const created = !mediaId;
+    if (!mediaId) {
+      const name = `${String(box.doc.name ?? box.doc.mailbox ?? id)} ${type}`.slice(0, 120);
+      mediaId = (
+        await this.bus.send(Commands.MediaDocumentCreate, {
+          tenantId,
+          actor,
+          doc: { name, kind: 'greeting', media_source: 'upload' },
+        })
+      ).id;
+    }
+    const ticket = await this.bus.send(Commands.MediaUploadTicket, {
+      tenantId,
+      actor,
+      kind: 'greeting',
+      ownerId: mediaId,
+    });
+    try {
+      const contentType = req.headers['content-type'];
+      if (isMultipart(contentType)) {
+        let seen = false;
+        await eachPart(body, contentType!, async (part) => {
+          if (seen || isJsonPart(part)) return void part.stream.resume();
+          seen = true;
+          await uploadThroughGate(part.stream, ticket.url, ticket.maxBytes);
+        });
+        if (!seen)
+          throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+            content: { required: { message: 'The multipart body needs an audio part' } },
+          });
+      } else {
+        const h = req.headers['content-length'];
+        const length = typeof h === 'string' && /^\d+$/.test(h) ? Number(h) : undefined;
+        if (length !== undefined && length > ticket.maxBytes) throw tooLarge(ticket.maxBytes);
+        await uploadThroughGate(body, ticket.url, ticket.maxBytes, length);
+      }
+      await this.bus.sendMedia(Commands.MediaDocumentAttach, {
+        tenantId,
+        actor,
+        id: mediaId,
+        uploadId: ticket.uploadId,
+      });
+    } catch (e) {
+      void reply.header('Connection', 'close');
+      await this.bus
+        .send(Commands.MediaAbort, { tenantId, actor, uploadId: ticket.uploadId })
+        .catch(() => undefined);
+      if (created)
+        await this.bus
+          .send(Commands.MediaDocumentDelete, { tenantId, actor, id: mediaId })
+          .catch(() => undefined);
+      throw e;
+    }
+    if (created)
+      await this.bus.send(Commands.VmboxUpdate, {
+        tenantId,
+        actor,
+        id,
+        mode: 'merge',
+        doc: { media: { [type]: mediaId } },
+      });
+    const after = await this.bus.send(Commands.VmboxGreetings, { tenantId, actor, id });
+    const g = after.greetings.find((x) => x.type === type);
+    return {
+      data: (g ?? {}) as unknown as JsonObject,
+      revision: contentRevision((g ?? {}) as unknown as JsonObject),
+      status: created ? 201 : 200,
+    };
+  }
+}

@@ -1,0 +1,219 @@
+// Kazoo crossbar media: an account's greetings and prompts (name, description, media_source, and the
+// audio's content_type, duration_ms and size), with their raw audio uploaded and downloaded under `/raw`.
+import { Readable } from 'node:stream';
+import { Body, Delete, Get, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  Actor,
+  Commands,
+  contentRevision,
+  DomainError,
+  ErrorCode,
+  JsonObject,
+  MediaDocument,
+  MediaDocumentFields,
+} from '@voxmail/contracts';
+import { AudioDownloads } from '../../application/audio-download';
+import { CommandBus } from '../../common/command-bus';
+import type { GatewayRequest } from '../../common/request';
+import type { KazooResult } from './envelope';
+import { KazooController } from './kazoo.controller';
+import { pathId } from './params';
+import { dataOf } from './request';
+import { tooLarge, unsupportedAudio } from '../../application/audio-gate';
+import { eachPart, isJsonPart, isMultipart } from '../../application/multipart';
+import { uploadThroughGate } from '../../application/object-transfer';
+
+const actorOf = (req: GatewayRequest): Actor => req.actor!;
+
+const invalid = (field: string, rule: string, message: string) =>
+  new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
+
+/** The fields of Kazoo's media document the platform keeps; the rest of a client's document is refused. */
+export function mediaFieldsOf(data: JsonObject): MediaDocumentFields {
+  const out: MediaDocumentFields = {};
+  for (const key of ['name', 'description', 'media_source'] as const) {
+    const v = data[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') throw invalid(key, 'type', `${key} must be a string`);
+    if (key === 'media_source' && v !== 'upload')
+      throw invalid(key, 'enum', 'media_source must be "upload" (text-to-speech is not served)');
+    out[key as 'name'] = v;
+  }
+  const kind = data.kind ?? (data.type === 'greeting' || data.type === 'prompt' ? data.type : undefined);
+  if (kind !== undefined) {
+    if (kind !== 'greeting' && kind !== 'prompt')
+      throw invalid('kind', 'enum', 'kind must be greeting or prompt');
+    out.kind = kind;
+  }
+  return out;
+}
+
+function mediaResult(d: MediaDocument, status = 200): KazooResult {
+  return { data: d as unknown as JsonObject, revision: contentRevision(d as unknown as JsonObject), status };
+}
+
+@KazooController('accounts/:accountId/media')
+export class MediaController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Get()
+  async list(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
+    const docs = await this.bus.send(Commands.MediaDocumentList, {
+      tenantId: pathId(accountId),
+      actor: actorOf(req),
+    });
+    return {
+      data: docs as unknown as JsonObject[],
+      revision: contentRevision(docs as unknown as JsonObject[]),
+      page: { page_size: docs.length },
+    };
+  }
+
+  @Put()
+  async create(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    const doc = mediaFieldsOf(dataOf(body));
+    if (!doc.name) throw invalid('name', 'required', 'Field is required but missing');
+    return mediaResult(
+      await this.bus.send(Commands.MediaDocumentCreate, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        doc,
+      }),
+      201,
+    );
+  }
+
+  @Get(':mediaId')
+  async get(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('mediaId') mediaId: string,
+  ): Promise<KazooResult> {
+    return mediaResult(
+      await this.bus.send(Commands.MediaDocumentGet, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        id: pathId(mediaId),
+      }),
+    );
+  }
+
+  @Post(':mediaId')
+  async update(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('mediaId') mediaId: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    return mediaResult(
+      await this.bus.send(Commands.MediaDocumentUpdate, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        id: pathId(mediaId),
+        doc: mediaFieldsOf(dataOf(body)),
+      }),
+    );
+  }
+
+  @Patch(':mediaId')
+  patch(): never {
+    throw new DomainError(ErrorCode.MethodNotAllowed, 'media documents take POST to change them');
+  }
+
+  @Delete(':mediaId')
+  async remove(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('mediaId') mediaId: string,
+  ): Promise<KazooResult> {
+    const d = await this.bus.send(Commands.MediaDocumentDelete, {
+      tenantId: pathId(accountId),
+      actor: actorOf(req),
+      id: pathId(mediaId),
+    });
+    return mediaResult({ ...d, _read_only: { deleted: true } } as MediaDocument);
+  }
+
+  /** The audio, raw (`audio/*`) or as the audio part of a multipart body; replaces any earlier audio. */
+  @Put(':mediaId/raw')
+  async upload(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('accountId') accountId: string,
+    @Param('mediaId') mediaId: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    const tenantId = pathId(accountId);
+    const id = pathId(mediaId);
+    const actor = actorOf(req);
+    if (!(body instanceof Readable)) throw unsupportedAudio();
+    // the document must exist (and be this account's) before any byte is taken
+    const doc = await this.bus.send(Commands.MediaDocumentGet, { tenantId, actor, id });
+    const ticket = await this.bus.send(Commands.MediaUploadTicket, {
+      tenantId,
+      actor,
+      kind: doc.kind,
+      ownerId: id,
+    });
+    try {
+      const contentType = req.headers['content-type'];
+      if (isMultipart(contentType)) {
+        let seen = false;
+        await eachPart(body, contentType!, async (part) => {
+          if (seen || isJsonPart(part)) return void part.stream.resume();
+          seen = true;
+          await uploadThroughGate(part.stream, ticket.url, ticket.maxBytes);
+        });
+        if (!seen) throw invalid('content', 'required', 'The multipart body needs an audio part');
+      } else {
+        const h = req.headers['content-length'];
+        const length = typeof h === 'string' && /^\d+$/.test(h) ? Number(h) : undefined;
+        if (length !== undefined && length > ticket.maxBytes) throw tooLarge(ticket.maxBytes);
+        await uploadThroughGate(body, ticket.url, ticket.maxBytes, length);
+      }
+      return mediaResult(
+        await this.bus.sendMedia(Commands.MediaDocumentAttach, {
+          tenantId,
+          actor,
+          id,
+          uploadId: ticket.uploadId,
+        }),
+      );
+    } catch (e) {
+      void reply.header('Connection', 'close');
+      await this.bus
+        .send(Commands.MediaAbort, { tenantId, actor, uploadId: ticket.uploadId })
+        .catch(() => undefined);
+      throw e;
+    }
+  }
+}
+
+/** The raw audio download streams itself: no Kazoo envelope interceptor on this controller. */
+@KazooController('accounts/:accountId/media', { envelope: false })
+export class MediaRawController {
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly downloads: AudioDownloads,
+  ) {}
+
+  @Get(':mediaId/raw')
+  async download(
+    @Req() req: GatewayRequest,
+    @Res() reply: FastifyReply,
+    @Param('accountId') accountId: string,
+    @Param('mediaId') mediaId: string,
+  ): Promise<void> {
+    const audio = await this.bus.sendMedia(Commands.MediaDocumentAudio, {
+      tenantId: pathId(accountId),
+      id: pathId(mediaId),
+      actor: actorOf(req),
+    });
+    await this.downloads.send(req, reply, audio);
+  }
+}

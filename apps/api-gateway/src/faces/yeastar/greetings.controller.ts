@@ -1,0 +1,270 @@
+// Yeastar voicemail greetings: group boxes (`vm_greeting`, by `owner`) and user boxes
+// (`extension_vm_greeting`, by `extension`): upload (multipart, ask/force), list, delete, play link.
+import { Readable } from 'node:stream';
+import { Controller, Get, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Actor, Commands, ErrorCode, JsonObject, MediaDocument, UploadTicket } from '@voxmail/contracts';
+import type { GatewayRequest } from '../../common/request';
+import { AudioGate } from '../../application/audio-gate';
+import { eachPart, isMultipart, Part } from '../../application/multipart';
+import { uploadThroughGate } from '../../application/object-transfer';
+import { greetingFileName } from './greeting-files';
+import { YeastarContext } from './yeastar.context';
+import { missingParameter, notFound, YeastarCode, YeastarError } from './yeastar.errors';
+import { YeastarExceptionFilter } from './yeastar.filter';
+import { YeastarGuard } from './yeastar.guard';
+import { greetingView, success } from './yeastar.view';
+
+/** Group greetings name the box by `owner`, extension greetings by `extension`. */
+type BoxKind = 'group' | 'extension';
+const FIELD: Record<BoxKind, 'owner' | 'extension'> = { group: 'owner', extension: 'extension' };
+
+/** A mailbox number as the PBX has them; anything else cannot name a box. */
+const NUMBER = /^[0-9A-Za-z*#+_-]{1,32}$/;
+const MAX_FIELD_BYTES = 256;
+
+const unsupportedFormat = () =>
+  new YeastarError(
+    YeastarCode.ParameterError,
+    ErrorCode.UnsupportedMediaType,
+    'only .wav, .mp3 or .gsm audio is supported',
+  );
+const invalidName = () =>
+  new YeastarError(
+    YeastarCode.ParameterSyntax,
+    ErrorCode.ValidationFailed,
+    'the file name is not acceptable',
+  );
+const fileTooLarge = (max: number) =>
+  new YeastarError(
+    YeastarCode.FileSizeExceeded,
+    ErrorCode.PayloadTooLarge,
+    `the file is larger than ${max} bytes`,
+  );
+
+/** A small form field's text; a longer one is refused without being kept. */
+async function fieldText(p: Part): Promise<string> {
+  let text = '';
+  for await (const chunk of p.stream) {
+    text += (chunk as Buffer).toString('utf8');
+    if (text.length > MAX_FIELD_BYTES)
+      throw new YeastarError(
+        YeastarCode.ParameterSyntax,
+        ErrorCode.ValidationFailed,
+        `${p.name} is too long`,
+      );
+  }
+  return text.trim();
+}
+
+function queryOf(req: GatewayRequest): Record<string, unknown> {
+  return (req.query ?? {}) as Record<string, unknown>;
+}
+
+function required(q: Record<string, unknown>, name: string): string {
+  const v = q[name];
+  if (typeof v !== 'string' || !v) throw missingParameter(name);
+  return v;
+}
+
+@Controller('openapi/v1.0')
+@UseGuards(YeastarGuard)
+@UseFilters(YeastarExceptionFilter)
+export class YeastarGreetingsController {
+  constructor(private readonly ctx: YeastarContext) {}
+
+  /** The box a number names in the caller's account: a group box for `owner`, a user box for `extension`. */
+  private async box(actor: Actor, kind: BoxKind, number: string): Promise<string> {
+    if (!NUMBER.test(number)) throw notFound(FIELD[kind]);
+    const list = await this.ctx.bus.send(Commands.VmboxList, {
+      tenantId: actor.accountId,
+      actor,
+      query: {
+        pageSize: 1,
+        descending: false,
+        paginate: true,
+        filters: [{ op: 'eq', path: ['mailbox'], value: number }],
+      },
+    });
+    const doc = list.items[0] as JsonObject | undefined;
+    if (!doc || typeof doc.id !== 'string' || (doc.type === 'group') !== (kind === 'group'))
+      throw notFound(FIELD[kind]);
+    return doc.id;
+  }
+
+  private find(actor: Actor, vmboxId: string, name: string): Promise<MediaDocument | null> {
+    return this.ctx.bus.send(Commands.BoxGreetingFind, { tenantId: actor.accountId, actor, vmboxId, name });
+  }
+
+  @Post('vm_greeting/upload')
+  @HttpCode(200)
+  uploadGroup(@Req() req: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.upload(req, reply, 'group');
+  }
+
+  @Post('extension_vm_greeting/upload')
+  @HttpCode(200)
+  uploadExtension(@Req() req: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.upload(req, reply, 'extension');
+  }
+
+  /**
+   * The document sends `file` first, then the box and `is_check`: the file is streamed through the gate
+   * (size while streaming, type from the bytes) to a pending upload ticket, and once the fields are read
+   * the ticket is attached to the box's greeting (`force`) or aborted (`ask`, or any refusal).
+   */
+  private async upload(req: GatewayRequest, reply: FastifyReply, kind: BoxKind) {
+    const actor = req.actor!;
+    const body = req.body;
+    const contentType = req.headers['content-type'];
+    if (!(body instanceof Readable) || !isMultipart(contentType)) throw missingParameter('file');
+    const max = this.ctx.settings.maxGreetingBytes;
+    const fields: Record<string, string> = {};
+    let ticket: UploadTicket | undefined;
+    let gate: AudioGate | undefined;
+    let file: ReturnType<typeof greetingFileName> | undefined;
+    try {
+      await eachPart(body, contentType!, async (part) => {
+        if (part.name === 'file' && !file) {
+          file = greetingFileName(part.filename);
+          if (!file.ok) throw file.reason === 'format' ? unsupportedFormat() : invalidName();
+          ticket = await this.ctx.bus.send(Commands.MediaUploadTicket, {
+            tenantId: actor.accountId,
+            actor,
+            kind: 'greeting',
+            ownerId: 'yeastar',
+            maxBytes: max,
+          });
+          gate = await uploadThroughGate(part.stream, ticket.url, Math.min(max, ticket.maxBytes));
+          return;
+        }
+        if (part.name && !part.filename && !(part.name in fields)) fields[part.name] = await fieldText(part);
+        else part.stream.resume();
+      });
+      if (!file || !gate || !ticket) throw missingParameter('file');
+      if (!file.ok) throw invalidName();
+      const number = fields[FIELD[kind]];
+      if (!number) throw missingParameter(FIELD[kind]);
+      const mode = fields.is_check;
+      if (mode !== 'ask' && mode !== 'force') throw missingParameter('is_check');
+      // the name says .wav/.mp3/.gsm and the bytes must be that very format
+      if (gate.sniffed?.format !== file.format) throw unsupportedFormat();
+      const vmboxId = await this.box(actor, kind, number);
+      if (mode === 'ask') {
+        await this.abort(actor, ticket);
+        if (await this.find(actor, vmboxId, file.name))
+          throw new YeastarError(
+            YeastarCode.DuplicateKey,
+            ErrorCode.Conflict,
+            'a greeting of that file name exists',
+          );
+        return success({ [FIELD[kind]]: number });
+      }
+      await this.ctx.bus.sendMedia(Commands.BoxGreetingStore, {
+        tenantId: actor.accountId,
+        actor,
+        vmboxId,
+        name: file.name,
+        uploadId: ticket.uploadId,
+      });
+      return success({ [FIELD[kind]]: number });
+    } catch (e) {
+      // the rest of a refused body is not read
+      void reply.header('Connection', 'close');
+      if (ticket) await this.abort(actor, ticket);
+      if (e instanceof YeastarError) throw e;
+      if ((e as { code?: string })?.code === ErrorCode.PayloadTooLarge) throw fileTooLarge(max);
+      if ((e as { code?: string })?.code === ErrorCode.UnsupportedMediaType) throw unsupportedFormat();
+      throw e;
+    }
+  }
+
+  private async abort(actor: Actor, ticket: UploadTicket): Promise<void> {
+    await this.ctx.bus
+      .send(Commands.MediaAbort, { tenantId: actor.accountId, actor, uploadId: ticket.uploadId })
+      .catch(() => undefined);
+  }
+
+  private async list(req: GatewayRequest, kind: BoxKind) {
+    const actor = req.actor!;
+    const vmboxId = await this.box(actor, kind, required(queryOf(req), FIELD[kind]));
+    const docs = await this.ctx.bus.send(Commands.MediaDocumentList, {
+      tenantId: actor.accountId,
+      actor,
+      vmboxId,
+    });
+    const data = docs.filter((d) => d.size !== undefined).map(greetingView);
+    return success({ total_number: data.length, data });
+  }
+
+  @Get('vm_greeting/list')
+  listGroup(@Req() req: GatewayRequest) {
+    return this.list(req, 'group');
+  }
+
+  @Get('extension_vm_greeting/list')
+  listExtension(@Req() req: GatewayRequest) {
+    return this.list(req, 'extension');
+  }
+
+  /** The greeting `file` of the box the query names; a missing one is DATA NOT FOUND. */
+  private async greeting(req: GatewayRequest, kind: BoxKind): Promise<MediaDocument> {
+    const q = queryOf(req);
+    const number = required(q, FIELD[kind]);
+    const name = greetingFileName(required(q, 'file'));
+    const vmboxId = await this.box(req.actor!, kind, number);
+    const found = name.ok ? await this.find(req.actor!, vmboxId, name.name) : null;
+    if (!found || found.size === undefined) throw notFound('file');
+    return found;
+  }
+
+  private async remove(req: GatewayRequest, kind: BoxKind) {
+    const actor = req.actor!;
+    const g = await this.greeting(req, kind);
+    await this.ctx.bus.send(Commands.MediaDocumentDelete, { tenantId: actor.accountId, actor, id: g.id });
+    return success({});
+  }
+
+  @Get('vm_greeting/delete')
+  deleteGroup(@Req() req: GatewayRequest) {
+    return this.remove(req, 'group');
+  }
+
+  @Post('vm_greeting/delete')
+  @HttpCode(200)
+  deleteGroupPost(@Req() req: GatewayRequest) {
+    return this.remove(req, 'group');
+  }
+
+  @Get('extension_vm_greeting/delete')
+  deleteExtension(@Req() req: GatewayRequest) {
+    return this.remove(req, 'extension');
+  }
+
+  @Post('extension_vm_greeting/delete')
+  @HttpCode(200)
+  deleteExtensionPost(@Req() req: GatewayRequest) {
+    return this.remove(req, 'extension');
+  }
+
+  private async play(req: GatewayRequest, kind: BoxKind) {
+    const g = await this.greeting(req, kind);
+    const ext = g.format === 'mp3' || g.format === 'gsm' ? g.format : 'wav';
+    const path = this.ctx.links.path(
+      { tenantId: req.actor!.accountId, mediaId: g.id },
+      ext,
+      this.ctx.settings.playLinkTtlSeconds,
+    );
+    return success({ file: g.name, play_resource_url: path });
+  }
+
+  @Get('extension_vm_greeting/play')
+  playExtension(@Req() req: GatewayRequest) {
+    return this.play(req, 'extension');
+  }
+
+  @Get('vm_greeting/play')
+  playGroup(@Req() req: GatewayRequest) {
+    return this.play(req, 'group');
+  }
+}

@@ -1,0 +1,94 @@
+// Yeastar OpenAPI authorization: get_token with an API client's id and secret, refresh_token, del_token.
+import { Body, Controller, Get, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Commands, DomainError, ErrorCode, HEX_ID, RevocationKeys, TokenGrant } from '@voxmail/contracts';
+import type { GatewayRequest } from '../../common/request';
+import { issuedAtMs } from './refresh-tokens';
+import { YeastarContext } from './yeastar.context';
+import { missingParameter, YeastarCode, YeastarError } from './yeastar.errors';
+import { YeastarExceptionFilter } from './yeastar.filter';
+import { YeastarGuard } from './yeastar.guard';
+import { success } from './yeastar.view';
+
+const clientKeyOf = (req: GatewayRequest) => req.ip || 'unknown';
+
+const accessDenied = () =>
+  new YeastarError(YeastarCode.AccessDenied, ErrorCode.Unauthenticated, 'invalid client credentials');
+
+function stringField(body: unknown, name: string, max = 256): string {
+  const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  if (typeof v !== 'string' || !v) throw missingParameter(name);
+  if (v.length > max) throw accessDenied();
+  return v;
+}
+
+@Controller('openapi/v1.0')
+@UseFilters(YeastarExceptionFilter)
+export class YeastarTokensController {
+  constructor(private readonly ctx: YeastarContext) {}
+
+  private async answer(access: TokenGrant, refresh: TokenGrant) {
+    const left = (g: TokenGrant) => Math.max(0, Math.floor((Date.parse(g.expires_at) - Date.now()) / 1000));
+    return success({
+      access_token_expire_time: Math.min(this.ctx.settings.accessTokenTtlSeconds, left(access)),
+      access_token: access.auth_token,
+      refresh_token_expire_time: left(refresh),
+      refresh_token: this.ctx.refresh.wrap(refresh.auth_token),
+    });
+  }
+
+  /** `{"username": <client_id>, "password": <client_secret>}`; wrong ones count as failed logins. */
+  @Post('get_token')
+  @HttpCode(200)
+  async getToken(@Req() req: GatewayRequest, @Body() body: unknown) {
+    const username = stringField(body, 'username');
+    const password = stringField(body, 'password');
+    if (!HEX_ID.test(username)) throw accessDenied();
+    const grant = () =>
+      this.ctx.bus.send(Commands.AuthApiClient, {
+        clientId: username,
+        clientSecret: password,
+        clientKey: clientKeyOf(req),
+      });
+    try {
+      const access = await grant();
+      return await this.answer(access, await grant());
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCode.Unauthenticated) throw accessDenied();
+      throw e;
+    }
+  }
+
+  /** `{"refresh_token": ...}`: a fresh pair; the refresh token is checked like any token (revocations). */
+  @Post('refresh_token')
+  @HttpCode(200)
+  async refreshToken(@Body() body: unknown) {
+    const wrapped = stringField(body, 'refresh_token', 1024);
+    const token = this.ctx.refresh.unwrap(wrapped);
+    if (!token || token.length > 512)
+      throw new YeastarError(YeastarCode.TokenExpired, ErrorCode.Unauthenticated, 'invalid refresh token');
+    try {
+      await this.ctx.tokens.verify(token);
+      const renew = () => this.ctx.bus.send(Commands.AuthRenewApiClient, { token });
+      const access = await renew();
+      return await this.answer(access, await renew());
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCode.ServiceUnavailable) throw e;
+      throw new YeastarError(YeastarCode.TokenExpired, ErrorCode.Unauthenticated, 'invalid refresh token');
+    }
+  }
+
+  /** Revokes, at once, every token of the API client (its other sessions included). */
+  @Get('del_token')
+  @UseGuards(YeastarGuard)
+  async delToken(@Req() req: GatewayRequest) {
+    const actor = req.actor!;
+    await this.ctx.bus.send(Commands.AuthRevokeApiClient, { tenantId: actor.accountId, actor });
+    // the revocation reaches every replica's view within milliseconds; this one waits for it, so the
+    // token is refused here from the moment the client reads this answer
+    const issued = issuedAtMs(req.authToken!) ?? Date.now();
+    const key = RevocationKeys.client(actor.clientId!);
+    for (let i = 0; i < 100 && !((this.ctx.revocations.get(key)?.before ?? 0) >= issued); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    return success({});
+  }
+}

@@ -1,0 +1,48 @@
+// What the face takes from the gateway around it: the command bus, the token verifier, the config, and
+// its own settings and link signers.
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { GatewayConfig } from '@voxmail/config';
+import { RevocationView } from '../../auth/revocation-view';
+import { TokenVerifier } from '../../auth/token-verifier';
+import { CommandBus, GATEWAY_CONFIG } from '../../common/command-bus';
+import { PlayLinks } from './play-links';
+import { RefreshTokens } from './refresh-tokens';
+import { loadYeastarSettings, YeastarSettings } from './yeastar.settings';
+
+/** The gateway module's providers, read lazily (non-strict) so mounting the face is one import. */
+@Injectable()
+export class YeastarContext {
+  readonly settings: YeastarSettings = loadYeastarSettings();
+  private cached?: { links: PlayLinks; refresh: RefreshTokens };
+
+  constructor(private readonly refs: ModuleRef) {}
+
+  get bus(): CommandBus {
+    return this.refs.get(CommandBus, { strict: false });
+  }
+
+  get tokens(): TokenVerifier {
+    return this.refs.get(TokenVerifier, { strict: false });
+  }
+
+  get revocations(): RevocationView {
+    return this.refs.get(RevocationView, { strict: false });
+  }
+
+  private signers() {
+    if (!this.cached) {
+      const config = this.refs.get<GatewayConfig>(GATEWAY_CONFIG, { strict: false });
+      this.cached = { links: new PlayLinks(config.secret), refresh: new RefreshTokens(config.secret) };
+    }
+    return this.cached;
+  }
+
+  get links(): PlayLinks {
+    return this.signers().links;
+  }
+
+  get refresh(): RefreshTokens {
+    return this.signers().refresh;
+  }
+}

@@ -1,0 +1,43 @@
+// Authenticates a Yeastar OpenAPI call by its `?access_token=`: a platform token of an API client, no
+// older than the face's 30 minutes, unrevoked (del_token revokes at once through the revocation view).
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { runWithRequestContext } from '@voxmail/messaging';
+import type { GatewayRequest } from '../../common/request';
+import { issuedAtMs } from './refresh-tokens';
+import { tokenExpired } from './yeastar.errors';
+import { YeastarContext } from './yeastar.context';
+
+export function accessTokenOf(req: GatewayRequest): string | undefined {
+  const q = (req.query as { access_token?: unknown } | undefined)?.access_token;
+  return typeof q === 'string' && q ? q : undefined;
+}
+
+@Injectable()
+export class YeastarGuard implements CanActivate {
+  constructor(private readonly ctx: YeastarContext) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<GatewayRequest>();
+    const token = accessTokenOf(req);
+    if (!token || token.length > 512) throw tokenExpired();
+    const actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
+      this.ctx.tokens.verify(token),
+    ).catch((e: unknown) => {
+      // authentication unavailable (NATS down) is not the client's token's fault
+      if (e instanceof DomainError && e.code === ErrorCode.ServiceUnavailable) throw e;
+      throw tokenExpired();
+    });
+    // only an API client's tokens are Yeastar access tokens, and only for the face's own lifetime
+    const iat = issuedAtMs(token);
+    if (
+      !actor.clientId ||
+      iat === undefined ||
+      Date.now() - iat > this.ctx.settings.accessTokenTtlSeconds * 1000
+    )
+      throw tokenExpired();
+    req.actor = actor;
+    req.authToken = token;
+    return true;
+  }
+}

@@ -1,0 +1,81 @@
+import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { greetingFileName } from './greeting-files';
+import { PlayLinks } from './play-links';
+import { issuedAtMs, RefreshTokens } from './refresh-tokens';
+import { YeastarCode, yeastarCodeOf, yeastarErrorBody } from './yeastar.errors';
+
+const SECRET = 'x'.repeat(40);
+const T = { tenantId: 'a'.repeat(32), mediaId: 'b'.repeat(32) };
+
+describe('greeting file names', () => {
+  it('keeps the base name of a Windows or Unix path', () => {
+    expect(greetingFileName('/D:/greeting/group_vm_welome2.wav')).toEqual({
+      ok: true,
+      name: 'group_vm_welome2.wav',
+      format: 'wav',
+    });
+    expect(greetingFileName('C:\\Users\\me\\hello.MP3')).toEqual({
+      ok: true,
+      name: 'hello.MP3',
+      format: 'mp3',
+    });
+    expect(greetingFileName('../../etc/x.gsm')).toEqual({ ok: true, name: 'x.gsm', format: 'gsm' });
+  });
+
+  it('refuses dot names, control characters, over-long names, and other formats', () => {
+    expect(greetingFileName(undefined)).toEqual({ ok: false, reason: 'missing' });
+    expect(greetingFileName('a/..')).toEqual({ ok: false, reason: 'invalid' });
+    expect(greetingFileName('dir/')).toEqual({ ok: false, reason: 'invalid' });
+    expect(greetingFileName('a\u0000.wav')).toEqual({ ok: false, reason: 'invalid' });
+    expect(greetingFileName(`${'a'.repeat(125)}.wav`)).toEqual({ ok: false, reason: 'invalid' });
+    expect(greetingFileName('x.ogg')).toEqual({ ok: false, reason: 'format' });
+    expect(greetingFileName('wav')).toEqual({ ok: false, reason: 'format' });
+  });
+});
+
+describe('play links', () => {
+  it('verifies its own link until it expires, and nothing altered', () => {
+    let now = 1_800_000_000_000;
+    const links = new PlayLinks(SECRET, () => now);
+    const path = links.path(T, 'wav', 1800);
+    expect(path).toMatch(/^\/api\/download\/VoicemailGreeting-[0-9a-f]{64}-\d+-[A-Za-z0-9_-]{43}\.wav$/);
+    const file = path.slice('/api/download/'.length);
+    expect(links.verify(file)).toEqual(T);
+    expect(links.verify(file.replace('.wav', '.mp3'))).toBe('invalid');
+    expect(links.verify(file.replace('a'.repeat(32), 'c'.repeat(32)))).toBe('invalid');
+    expect(new PlayLinks('y'.repeat(40), () => now).verify(file)).toBe('invalid');
+    expect(links.verify('x.wav')).toBe('invalid');
+    now += 1800 * 1000;
+    expect(links.verify(file)).toBe('expired');
+  });
+});
+
+describe('refresh tokens', () => {
+  it('unwraps only what it wrapped', () => {
+    const r = new RefreshTokens(SECRET);
+    const w = r.wrap('head.payload.sig');
+    expect(r.unwrap(w)).toBe('head.payload.sig');
+    expect(r.unwrap('head.payload.sig')).toBeUndefined();
+    expect(r.unwrap(`${w}x`)).toBeUndefined();
+    expect(new RefreshTokens('y'.repeat(40)).unwrap(w)).toBeUndefined();
+  });
+
+  it('reads the issue time from a token payload', () => {
+    const p = Buffer.from(JSON.stringify({ iatMs: 123 })).toString('base64url');
+    expect(issuedAtMs(`h.${p}.s`)).toBe(123);
+    expect(issuedAtMs('garbage')).toBeUndefined();
+  });
+});
+
+describe('Yeastar error codes', () => {
+  it('maps platform errors to the published codes, errmsg always FAILURE', () => {
+    expect(yeastarCodeOf(new DomainError(ErrorCode.PayloadTooLarge, 'x'))).toBe(YeastarCode.FileSizeExceeded);
+    expect(yeastarCodeOf(new DomainError(ErrorCode.Unauthenticated, 'x'))).toBe(YeastarCode.TokenExpired);
+    expect(yeastarCodeOf(new DomainError(ErrorCode.NotFound, 'x'))).toBe(YeastarCode.DataNotFound);
+    expect(yeastarCodeOf(new DomainError(ErrorCode.Internal, 'x'))).toBe(YeastarCode.InternalError);
+    expect(JSON.parse(yeastarErrorBody(new DomainError(ErrorCode.Conflict, 'secret detail')))).toEqual({
+      errcode: YeastarCode.DuplicateKey,
+      errmsg: 'FAILURE',
+    });
+  });
+});

@@ -1,0 +1,291 @@
+// Greetings and prompts as Kazoo media documents: their settings, the audio each points at, and the file
+// greetings of a box (the Yeastar face's names, unique per box). Every change and its event commit together.
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { NatsConnection } from 'nats';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  Actor,
+  AttachMediaDocumentCommand,
+  BoxGreetingCommand,
+  Commands,
+  CreateMediaDocumentCommand,
+  DomainError,
+  ErrorCode,
+  EventDef,
+  Events,
+  GreetingEventData,
+  ListMediaDocumentsCommand,
+  MediaDocument,
+  MediaDocumentAudioCommand,
+  MediaDocumentIdCommand,
+  MessageAudio,
+  newEvent,
+  newId,
+  StoreBoxGreetingCommand,
+  UpdateMediaDocumentCommand,
+} from '@voxmail/contracts';
+import { appendEvents, CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { MEDIA_SCHEMA } from '../tokens';
+import { MediaDocumentEntity } from './media-document.entity';
+import { MediaObjectEntity } from './media-object.entity';
+import { MediaService } from './media.service';
+
+const GREGORIAN_OFFSET_S = 62167219200;
+const gregorian = (d: Date) => Math.floor(d.getTime() / 1000) + GREGORIAN_OFFSET_S;
+
+/** The document as Kazoo's media API answers it, with what is known of its audio. */
+export function mediaDocumentView(d: MediaDocumentEntity, o: MediaObjectEntity | null): MediaDocument {
+  return {
+    id: d.id,
+    name: d.name,
+    ...(d.description !== null ? { description: d.description } : {}),
+    media_source: 'upload',
+    kind: d.kind,
+    ...(o
+      ? {
+          content_type: o.contentType!,
+          format: o.format!,
+          size: o.size!,
+          duration_ms: o.durationMs!,
+        }
+      : {}),
+    ...(d.vmboxId ? { vmbox_id: d.vmboxId } : {}),
+    created: gregorian(d.createdAt),
+    updated: gregorian(d.updatedAt),
+    ...(d.uploadedAt ? { uploaded_at: d.uploadedAt.toISOString() } : {}),
+  };
+}
+
+/**
+ * Media-storage has no account tree: the operator and the account's own credentials reach its media;
+ * anyone else finds nothing (404, so another account's ids are indistinguishable from missing ones).
+ */
+function reach(actor: Actor, tenantId: string, write: boolean): void {
+  if (actor.role !== 'operator' && actor.accountId !== tenantId)
+    throw DomainError.notFound('media not found');
+  if (write && actor.role === 'user')
+    throw new DomainError(ErrorCode.Forbidden, 'only an administrator may change media');
+}
+
+@Injectable()
+export class MediaDocumentsService {
+  private readonly mailbox: CommandClient;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly media: MediaService,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+  ) {
+    this.mailbox = new CommandClient(nc, 5000);
+  }
+
+  /** A media document a box plays (its `media.*`) is not deleted: 409 naming the boxes. */
+  private async refuseIfInUse(d: MediaDocumentEntity): Promise<void> {
+    const { vmboxes } = await this.mailbox.send(Commands.VmboxesUsingMedia, {
+      tenantId: d.tenantId,
+      actor: { accountId: d.tenantId, role: 'admin' },
+      id: d.id,
+    });
+    if (vmboxes.length)
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `the media is in use by ${vmboxes.map((b) => `${b.name || b.id} (${b.mailbox})`).join(', ')}`,
+        { vmboxes },
+      );
+  }
+
+  private docs(m?: EntityManager) {
+    return (m ?? this.ds.manager).getRepository(MediaDocumentEntity);
+  }
+
+  private async view(d: MediaDocumentEntity, m?: EntityManager): Promise<MediaDocument> {
+    const o = d.objectId
+      ? await (m ?? this.ds.manager)
+          .getRepository(MediaObjectEntity)
+          .findOne({ where: { tenantId: d.tenantId, id: d.objectId } })
+      : null;
+    return mediaDocumentView(d, o);
+  }
+
+  private async required(tenantId: string, id: string, m?: EntityManager, lock = false) {
+    const d = await this.docs(m).findOne({
+      where: { tenantId, id },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+    if (!d) throw DomainError.notFound('media not found');
+    return d;
+  }
+
+  async create(cmd: CreateMediaDocumentCommand): Promise<MediaDocument> {
+    reach(cmd.actor, cmd.tenantId, true);
+    if (!cmd.doc.name)
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        name: { required: { message: 'Field is required but missing' } },
+      });
+    return this.ds.transaction(async (m) => {
+      const d = await this.docs(m).save(
+        this.docs(m).create({
+          id: newId(),
+          tenantId: cmd.tenantId,
+          kind: cmd.doc.kind ?? 'prompt',
+          name: cmd.doc.name,
+          description: cmd.doc.description ?? null,
+          vmboxId: null,
+          objectId: null,
+          uploadedAt: null,
+        }),
+      );
+      const v = await this.view(d, m);
+      await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaCreated, d, v)]);
+      return v;
+    });
+  }
+
+  async get(cmd: MediaDocumentIdCommand): Promise<MediaDocument> {
+    reach(cmd.actor, cmd.tenantId, false);
+    return this.view(await this.required(cmd.tenantId, cmd.id));
+  }
+
+  async list(cmd: ListMediaDocumentsCommand): Promise<MediaDocument[]> {
+    reach(cmd.actor, cmd.tenantId, false);
+    const rows = await this.docs().find({
+      where: { tenantId: cmd.tenantId, ...(cmd.vmboxId ? { vmboxId: cmd.vmboxId } : {}) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: 1000,
+    });
+    return Promise.all(rows.map((d) => this.view(d)));
+  }
+
+  async update(cmd: UpdateMediaDocumentCommand): Promise<MediaDocument> {
+    reach(cmd.actor, cmd.tenantId, true);
+    return this.ds.transaction(async (m) => {
+      const d = await this.required(cmd.tenantId, cmd.id, m, true);
+      if (cmd.doc.name !== undefined) d.name = cmd.doc.name;
+      if (cmd.doc.description !== undefined) d.description = cmd.doc.description;
+      if (cmd.doc.kind !== undefined && !d.vmboxId) d.kind = cmd.doc.kind;
+      const saved = await this.docs(m).save(d);
+      const v = await this.view(saved, m);
+      await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaUpdated, saved, v)]);
+      return v;
+    });
+  }
+
+  async delete(cmd: MediaDocumentIdCommand): Promise<MediaDocument> {
+    reach(cmd.actor, cmd.tenantId, true);
+    await this.refuseIfInUse(await this.required(cmd.tenantId, cmd.id));
+    return this.ds.transaction(async (m) => {
+      const d = await this.required(cmd.tenantId, cmd.id, m, true);
+      const v = await this.view(d, m);
+      await this.docs(m).delete({ tenantId: d.tenantId, id: d.id });
+      const events = [this.event(Events.MediaRemoved, d, v)];
+      if (d.objectId) {
+        events.push(this.event(Events.GreetingDeleted, d, v));
+        await this.media.deleteObject(m, d.tenantId, d.objectId, 'greeting_deleted');
+      }
+      await appendEvents(m, MEDIA_SCHEMA, events);
+      return v;
+    });
+  }
+
+  /** Verifies the upload (type from the bytes, size, duration) and makes it the document's audio. */
+  async attach(cmd: AttachMediaDocumentCommand): Promise<MediaDocument> {
+    reach(cmd.actor, cmd.tenantId, true);
+    await this.required(cmd.tenantId, cmd.id);
+    await this.media.commit({ tenantId: cmd.tenantId, actor: cmd.actor, uploadId: cmd.uploadId });
+    return this.ds.transaction(async (m) => {
+      const d = await this.required(cmd.tenantId, cmd.id, m, true);
+      return this.bind(m, d, cmd.uploadId);
+    });
+  }
+
+  private async bind(m: EntityManager, d: MediaDocumentEntity, objectId: string): Promise<MediaDocument> {
+    const previous = d.objectId;
+    d.objectId = objectId;
+    d.uploadedAt = new Date();
+    const saved = await this.docs(m).save(d);
+    await this.media.claim(m, d.tenantId, objectId);
+    if (previous && previous !== objectId) await this.media.deleteObject(m, d.tenantId, previous, 'replaced');
+    const v = await this.view(saved, m);
+    await appendEvents(m, MEDIA_SCHEMA, [
+      this.event(Events.GreetingUploaded, saved, v, previous ? { replaced: true } : {}),
+    ]);
+    return v;
+  }
+
+  async findBoxGreeting(cmd: BoxGreetingCommand): Promise<MediaDocument | null> {
+    reach(cmd.actor, cmd.tenantId, false);
+    const d = await this.docs().findOne({
+      where: { tenantId: cmd.tenantId, vmboxId: cmd.vmboxId, name: cmd.name },
+    });
+    return d ? this.view(d) : null;
+  }
+
+  /** Adds the box's greeting of that name, or overwrites its audio: one greeting per name and box. */
+  async storeBoxGreeting(cmd: StoreBoxGreetingCommand): Promise<MediaDocument> {
+    reach(cmd.actor, cmd.tenantId, true);
+    await this.media.commit({ tenantId: cmd.tenantId, actor: cmd.actor, uploadId: cmd.uploadId });
+    return this.ds.transaction(async (m) => {
+      // the advisory lock serialises two first uploads of the same name (no row to lock yet)
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+        `${cmd.tenantId}:${cmd.vmboxId}:${cmd.name}`,
+      ]);
+      let d = await this.docs(m).findOne({
+        where: { tenantId: cmd.tenantId, vmboxId: cmd.vmboxId, name: cmd.name },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!d) {
+        d = await this.docs(m).save(
+          this.docs(m).create({
+            id: newId(),
+            tenantId: cmd.tenantId,
+            kind: 'greeting',
+            name: cmd.name,
+            description: null,
+            vmboxId: cmd.vmboxId,
+            objectId: null,
+            uploadedAt: null,
+          }),
+        );
+        await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaCreated, d, await this.view(d, m))]);
+      }
+      return this.bind(m, d, cmd.uploadId);
+    });
+  }
+
+  /** Where the gateway reads a document's audio (a signed play link, or an authorised raw GET). */
+  async audio(cmd: MediaDocumentAudioCommand): Promise<MessageAudio> {
+    if (cmd.actor) reach(cmd.actor, cmd.tenantId, false);
+    const d = await this.required(cmd.tenantId, cmd.id);
+    if (!d.objectId) throw DomainError.notFound('this media has no audio yet');
+    const t = await this.media.downloadTicket({
+      tenantId: d.tenantId,
+      actor: cmd.actor ?? { accountId: d.tenantId, role: 'admin' },
+      objectId: d.objectId,
+    });
+    return { url: t.url, content_type: t.content_type, size: t.size, format: t.format, name: d.name };
+  }
+
+  private event(
+    def: EventDef<string, GreetingEventData>,
+    d: MediaDocumentEntity,
+    v: MediaDocument,
+    extra: Partial<GreetingEventData> = {},
+  ) {
+    return newEvent(def, {
+      tenantId: d.tenantId,
+      aggregateId: d.id,
+      data: {
+        media_id: d.id,
+        name: d.name,
+        kind: d.kind,
+        vmbox_id: d.vmboxId,
+        object_id: d.objectId,
+        content_type: v.content_type ?? null,
+        size: v.size ?? null,
+        duration_ms: v.duration_ms ?? null,
+        ...extra,
+      },
+    });
+  }
+}

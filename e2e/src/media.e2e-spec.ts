@@ -1,0 +1,270 @@
+// Kazoo media documents (greetings and prompts) and box greetings against the whole stack: CRUD, raw
+// audio with Range, `media.*` of a box naming only the account's own media, the temporary override, the
+// 409 on deleting media in use, direct greeting uploads, tenancy and events.
+import { EventRecorder } from '@voxmail/testing';
+import {
+  createBox,
+  executableFile,
+  rawRequest,
+  Stack,
+  startMessagesStack,
+  Tenant,
+  wavFile,
+} from './messages.helpers';
+
+jest.setTimeout(60000);
+
+let stack: Stack;
+let events: EventRecorder;
+let a: Tenant;
+let b: Tenant;
+
+const media = (t: Tenant, rest = '') => `/v2/accounts/${t.accountId}/media${rest}`;
+
+async function createMedia(t: Tenant, data: Record<string, unknown> = { name: 'welcome' }) {
+  const r = await stack.request('PUT', media(t), { token: t.token, body: { data } });
+  expect(r.status).toBe(201);
+  return r.body.data;
+}
+
+async function uploadRaw(t: Tenant, id: string, audio: Buffer, type = 'audio/wav') {
+  return stack.request('PUT', media(t, `/${id}/raw`), {
+    token: t.token,
+    headers: { 'Content-Type': type },
+    raw: audio,
+  });
+}
+
+beforeAll(async () => {
+  stack = await startMessagesStack();
+  events = await EventRecorder.start();
+  a = await stack.createTenant();
+  b = await stack.createTenant();
+});
+
+afterAll(async () => {
+  await events?.stop();
+  await stack?.stop();
+});
+
+describe('media documents', () => {
+  it('creates, reads, lists and changes a prompt; media.created', async () => {
+    const d = await createMedia(a, { name: 'campaign intro', description: 'spring', media_source: 'upload' });
+    expect(d).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      name: 'campaign intro',
+      description: 'spring',
+      media_source: 'upload',
+      kind: 'prompt',
+    });
+    expect(d).not.toHaveProperty('size');
+    const got = await stack.request('GET', media(a, `/${d.id}`), { token: a.token });
+    expect(got.status).toBe(200);
+    expect(got.body.data).toEqual(d);
+    const list = await stack.request('GET', media(a), { token: a.token });
+    expect(list.body.data.map((x: any) => x.id)).toContain(d.id);
+    const changed = await stack.request('POST', media(a, `/${d.id}`), {
+      token: a.token,
+      body: { data: { name: 'campaign intro v2' } },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.data).toMatchObject({ name: 'campaign intro v2', description: 'spring' });
+    await events.waitFor((e) => e.type === 'media.created' && e.aggregateId === d.id);
+    await events.waitFor((e) => e.type === 'media.updated' && e.aggregateId === d.id);
+  });
+
+  it('stores raw audio: content_type, size, duration_ms; downloads it with Range; events', async () => {
+    const d = await createMedia(a);
+    const audio = wavFile(2);
+    const up = await uploadRaw(a, d.id, audio);
+    expect(up.status).toBe(200);
+    expect(up.body.data).toMatchObject({ content_type: 'audio/wav', size: audio.length, duration_ms: 2000 });
+    const raw = await rawRequest(stack.baseUrl, 'GET', media(a, `/${d.id}/raw`), { 'X-Auth-Token': a.token });
+    expect(raw.status).toBe(200);
+    expect(raw.body.equals(audio)).toBe(true);
+    const part = await rawRequest(stack.baseUrl, 'GET', media(a, `/${d.id}/raw`), {
+      'X-Auth-Token': a.token,
+      Range: 'bytes=10-19',
+    });
+    expect(part.status).toBe(206);
+    expect(part.body.equals(audio.subarray(10, 20))).toBe(true);
+    await events.waitFor((e) => e.type === 'greeting.uploaded' && e.aggregateId === d.id);
+    await events.waitFor((e) => e.type === 'media.stored' && e.tenantId === a.accountId);
+  });
+
+  it('refuses bad input in the Kazoo envelope, never 5xx', async () => {
+    const noName = await stack.request('PUT', media(a), { token: a.token, body: { data: {} } });
+    expect(noName.status).toBe(400);
+    expect(noName.body).toMatchObject({ status: 'error', data: { name: { required: expect.any(Object) } } });
+    const tts = await stack.request('PUT', media(a), {
+      token: a.token,
+      body: { data: { name: 'x', media_source: 'tts' } },
+    });
+    expect(tts.status).toBe(400);
+    const slash = await stack.request('PUT', media(a), { token: a.token, body: { data: { name: '../x' } } });
+    expect(slash.status).toBe(400);
+    const d = await createMedia(a);
+    const notAudio = await uploadRaw(a, d.id, executableFile(), 'audio/wav');
+    expect(notAudio.status).toBe(415);
+    expect(notAudio.body.status).toBe('error');
+    const missing = await stack.request('GET', media(a, `/${'0'.repeat(32)}`), { token: a.token });
+    expect(missing.status).toBe(404);
+    const noAudio = await stack.request('GET', media(a, `/${d.id}/raw`), { token: a.token });
+    expect(noAudio.status).toBe(404);
+  });
+
+  it("another account's media is not found, for every verb", async () => {
+    const d = await createMedia(a);
+    await uploadRaw(a, d.id, wavFile(1));
+    const missing = '0'.repeat(32);
+    for (const [method, path] of [
+      ['GET', `/${d.id}`],
+      ['POST', `/${d.id}`],
+      ['DELETE', `/${d.id}`],
+      ['GET', `/${d.id}/raw`],
+    ]) {
+      const theirs = await stack.request(method, media(b, path), {
+        token: b.token,
+        ...(method === 'POST' ? { body: { data: { name: 'mine' } } } : {}),
+      });
+      const none = await stack.request(method, media(b, path.replace(d.id, missing)), {
+        token: b.token,
+        ...(method === 'POST' ? { body: { data: { name: 'mine' } } } : {}),
+      });
+      expect([method, path, theirs.status]).toEqual([method, path, 404]);
+      expect(theirs.body.message).toBe(none.body.message);
+    }
+    // nor through A's URL with B's token
+    expect((await stack.request('GET', media(a, `/${d.id}`), { token: b.token })).status).toBe(404);
+    expect((await stack.request('GET', media(a, `/${d.id}`), { token: a.token })).body.data.name).toBe(
+      'welcome',
+    );
+  });
+});
+
+describe('box greetings', () => {
+  it("media.unavailable names the account's own media; another account's id is refused like a missing one", async () => {
+    const mine = await createMedia(b, { name: 'b greeting', kind: 'greeting' });
+    const foreign = await createMedia(a, { name: 'a greeting', kind: 'greeting' });
+    const put = (id: string) =>
+      stack.request('PUT', `/v2/accounts/${b.accountId}/vmboxes`, {
+        token: b.token,
+        body: {
+          data: {
+            name: 'x',
+            mailbox: String(5000 + Math.floor(Math.random() * 1e6)),
+            media: { unavailable: id },
+          },
+        },
+      });
+    const theirs = await put(foreign.id);
+    const none = await put('f'.repeat(32));
+    expect(theirs.status).toBe(400);
+    expect(none.status).toBe(400);
+    expect(theirs.body.data['media.unavailable'].not_found.message).toBe(
+      none.body.data['media.unavailable'].not_found.message,
+    );
+    const ok = await put(mine.id);
+    expect(ok.status).toBe(201);
+    expect(ok.body.data.media).toEqual({ unavailable: mine.id });
+  });
+
+  it('lists greetings with file, type, format, size, duration, upload time; temporary overrides while set', async () => {
+    const unavailable = await createMedia(a, { name: 'away.wav', kind: 'greeting' });
+    const temporary = await createMedia(a, { name: 'holiday.wav', kind: 'greeting' });
+    await uploadRaw(a, unavailable.id, wavFile(1));
+    await uploadRaw(a, temporary.id, wavFile(2));
+    const box = await createBox(stack, a, { media: { unavailable: unavailable.id } });
+    const greetings = (id: string) =>
+      stack.request('GET', `/v2/accounts/${a.accountId}/vmboxes/${id}/greetings`, { token: a.token });
+    const one = await greetings(box);
+    expect(one.status).toBe(200);
+    expect(one.body.data).toEqual([
+      {
+        type: 'unavailable',
+        media_id: unavailable.id,
+        file: 'away.wav',
+        active: true,
+        format: 'wav',
+        content_type: 'audio/wav',
+        size: wavFile(1).length,
+        duration_ms: 1000,
+        uploaded_at: expect.stringMatching(/^\d{4}-/),
+      },
+    ]);
+    const set = await stack.request('PATCH', `/v2/accounts/${a.accountId}/vmboxes/${box}`, {
+      token: a.token,
+      body: { data: { media: { temporary: temporary.id } } },
+    });
+    expect(set.status).toBe(200);
+    const two = (await greetings(box)).body.data;
+    expect(two.map((g: any) => [g.type, g.active])).toEqual([
+      ['unavailable', false],
+      ['temporary', true],
+    ]);
+    await stack.request('PATCH', `/v2/accounts/${a.accountId}/vmboxes/${box}`, {
+      token: a.token,
+      body: { data: { media: { temporary: null } } },
+    });
+    expect((await greetings(box)).body.data.map((g: any) => [g.type, g.active])).toEqual([
+      ['unavailable', true],
+    ]);
+    // another account cannot read this box's greetings
+    expect(
+      (await stack.request('GET', `/v2/accounts/${a.accountId}/vmboxes/${box}/greetings`, { token: b.token }))
+        .status,
+    ).toBe(404);
+  });
+
+  it('deleting media a box plays is 409 naming the box; once unset, it is deleted (greeting.deleted)', async () => {
+    const d = await createMedia(a, { name: 'in use', kind: 'greeting' });
+    await uploadRaw(a, d.id, wavFile(1));
+    const box = await createBox(stack, a, { name: 'Sales line', mailbox: '7711', media: { busy: d.id } });
+    const refused = await stack.request('DELETE', media(a, `/${d.id}`), { token: a.token });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('Sales line (7711)');
+    expect(JSON.stringify(refused.body.data)).toContain(box);
+    await stack.request('PATCH', `/v2/accounts/${a.accountId}/vmboxes/${box}`, {
+      token: a.token,
+      body: { data: { media: { busy: null } } },
+    });
+    const deleted = await stack.request('DELETE', media(a, `/${d.id}`), { token: a.token });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body.data).toMatchObject({ id: d.id, _read_only: { deleted: true } });
+    await events.waitFor((e) => e.type === 'greeting.deleted' && e.aggregateId === d.id);
+    expect((await stack.request('GET', media(a, `/${d.id}`), { token: a.token })).status).toBe(404);
+  });
+
+  it('PUT .../greetings/{type} uploads directly: the box then names it; again overwrites the same media', async () => {
+    const box = await createBox(stack, a, { name: 'Front desk' });
+    const url = `/v2/accounts/${a.accountId}/vmboxes/${box}/greetings/busy`;
+    const first = await stack.request('PUT', url, {
+      token: a.token,
+      headers: { 'Content-Type': 'audio/wav' },
+      raw: wavFile(1),
+    });
+    expect(first.status).toBe(201);
+    expect(first.body.data).toMatchObject({ type: 'busy', size: wavFile(1).length, active: true });
+    const doc = await stack.request('GET', `/v2/accounts/${a.accountId}/vmboxes/${box}`, { token: a.token });
+    expect(doc.body.data.media.busy).toBe(first.body.data.media_id);
+    const again = await stack.request('PUT', url, {
+      token: a.token,
+      headers: { 'Content-Type': 'audio/wav' },
+      raw: wavFile(3),
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.data).toMatchObject({ media_id: first.body.data.media_id, duration_ms: 3000 });
+    const bad = await stack.request('PUT', `/v2/accounts/${a.accountId}/vmboxes/${box}/greetings/lunch`, {
+      token: a.token,
+      headers: { 'Content-Type': 'audio/wav' },
+      raw: wavFile(1),
+    });
+    expect(bad.status).toBe(404);
+    const foreign = await stack.request('PUT', url, {
+      token: b.token,
+      headers: { 'Content-Type': 'audio/wav' },
+      raw: wavFile(1),
+    });
+    expect(foreign.status).toBe(404);
+  });
+});

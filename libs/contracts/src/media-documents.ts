@@ -1,0 +1,112 @@
+// Media documents (Kazoo's `media` API): named greetings and prompts of an account, each pointing at the
+// audio object media-storage-service holds; a greeting may belong to one box (the Yeastar file greetings).
+import { Type } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { Actor, TenantCommand } from './commands';
+import { HEX_ID } from './kazoo';
+import type { AudioFormat } from './media';
+
+export const MEDIA_DOCUMENT_KINDS = ['greeting', 'prompt'] as const;
+export type MediaDocumentKind = (typeof MEDIA_DOCUMENT_KINDS)[number];
+
+/** The greetings a box plays, as Kazoo's vmbox `media` keys name them. */
+export const GREETING_TYPES = ['unavailable', 'busy', 'name', 'temporary'] as const;
+export type GreetingType = (typeof GREETING_TYPES)[number];
+
+/** A stored name: the base name a client gave, at most this long. */
+export const MAX_MEDIA_NAME = 128;
+
+/** Printable, no path separators, no control characters, not `.`/`..`. */
+// control characters are exactly what the rule refuses
+// eslint-disable-next-line no-control-regex
+export const MEDIA_NAME = /^(?!\.{1,2}$)[^\x00-\x1f\x7f/\\]{1,128}$/;
+
+export class MediaDocumentFields {
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(MAX_MEDIA_NAME) @Matches(MEDIA_NAME) name?: string;
+  @IsOptional() @IsString() @MaxLength(1024) description?: string;
+  @IsOptional() @IsIn(['upload']) media_source?: 'upload';
+  @IsOptional() @IsIn(MEDIA_DOCUMENT_KINDS as unknown as string[]) kind?: MediaDocumentKind;
+}
+
+export class CreateMediaDocumentCommand extends TenantCommand {
+  @ValidateNested() @Type(() => MediaDocumentFields) doc: MediaDocumentFields;
+}
+
+export class MediaDocumentIdCommand extends TenantCommand {
+  @Matches(HEX_ID, { message: 'id must be 32 lowercase hex characters' }) id: string;
+}
+
+export class UpdateMediaDocumentCommand extends MediaDocumentIdCommand {
+  @ValidateNested() @Type(() => MediaDocumentFields) doc: MediaDocumentFields;
+}
+
+export class ListMediaDocumentsCommand extends TenantCommand {
+  /** Only the file greetings of this box (the Yeastar lists). */
+  @IsOptional() @Matches(HEX_ID) vmboxId?: string;
+}
+
+/** Binds a finished upload (a media-storage ticket) to a document; the previous audio is deleted. */
+export class AttachMediaDocumentCommand extends MediaDocumentIdCommand {
+  @Matches(HEX_ID) uploadId: string;
+}
+
+/** A named file greeting of a box (Yeastar): `find` by name, `store` adds or overwrites by name. */
+export class BoxGreetingCommand extends TenantCommand {
+  @Matches(HEX_ID) vmboxId: string;
+  @IsString() @MinLength(1) @MaxLength(MAX_MEDIA_NAME) @Matches(MEDIA_NAME) name: string;
+}
+
+export class StoreBoxGreetingCommand extends BoxGreetingCommand {
+  @Matches(HEX_ID) uploadId: string;
+}
+
+/** A signed play link names the object only: no caller credential, the signature is the authority. */
+export class MediaDocumentAudioCommand {
+  @Matches(HEX_ID) tenantId: string;
+  @Matches(HEX_ID) id: string;
+  @IsOptional() @ValidateNested() @Type(() => Actor) actor?: Actor;
+}
+
+/** A media document as Kazoo's media API answers it. */
+export interface MediaDocument {
+  id: string;
+  name: string;
+  description?: string;
+  media_source: 'upload';
+  kind: MediaDocumentKind;
+  /** Set once audio is uploaded. */
+  content_type?: string;
+  format?: AudioFormat;
+  size?: number;
+  duration_ms?: number;
+  /** The box a file greeting belongs to (Yeastar), absent otherwise. */
+  vmbox_id?: string;
+  created: number;
+  updated: number;
+  uploaded_at?: string;
+}
+
+/** One greeting a box refers to, with what media-storage knows of its audio. */
+export interface BoxGreeting {
+  type: GreetingType;
+  media_id: string;
+  file: string;
+  /** The greeting callers hear for this situation: `temporary` overrides the others while it is set. */
+  active: boolean;
+  format?: AudioFormat;
+  content_type?: string;
+  size?: number;
+  duration_ms?: number;
+  uploaded_at?: string;
+}
+
+export interface VmboxGreetingsReply {
+  vmbox_id: string;
+  greetings: BoxGreeting[];
+}
+
+export interface VmboxRef {
+  id: string;
+  name: string;
+  mailbox: string;
+}
