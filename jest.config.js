@@ -8,6 +8,7 @@ module.exports = {
     '<rootDir>/apps/message-service/jest.config.js',
     '<rootDir>/apps/media-storage-service/jest.config.js',
     '<rootDir>/apps/broadcast-dialer-service/jest.config.js',
+    '<rootDir>/apps/notification-service/jest.config.js',
     '<rootDir>/libs/config/jest.config.js',
     '<rootDir>/libs/contracts/jest.config.js',
     '<rootDir>/libs/messaging/jest.config.js',

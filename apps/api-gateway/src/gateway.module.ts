@@ -14,6 +14,9 @@ import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
 import { MessagesController, MessagesRawController } from './kazoo/messages.controller';
+import { VmboxMwiController } from './faces/kazoo/vmbox-mwi.controller';
+import { WebhooksController } from './faces/kazoo/webhooks.controller';
+import { AsyncApiController } from './ops/asyncapi.controller';
 
 class NatsCloser implements OnApplicationShutdown {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
@@ -40,6 +43,9 @@ export class GatewayModule {
         VmboxesController,
         MessagesController,
         MessagesRawController,
+        WebhooksController,
+        VmboxMwiController,
+        AsyncApiController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

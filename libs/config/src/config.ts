@@ -268,3 +268,37 @@ export function loadOrExit<T>(load: () => T): T {
     throw e;
   }
 }
+
+export interface NotificationConfig extends ServiceConfig {
+  /** Encrypts webhook signing secrets at rest (a key derived from VOXMAIL_SECRET). */
+  secret: string;
+  webhooks: {
+    /**
+     * Whether webhooks may target loopback, link-local and private addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS);
+     * off by default, so a tenant cannot make the platform call into the carrier's own network.
+     */
+    allowPrivateTargets: boolean;
+    /** Time allowed to one delivery attempt (connect and answer). */
+    timeoutMs: number;
+    /** The first retry's delay; each next one doubles it. */
+    retryBaseMs: number;
+    /** Deliveries in a row that fail every attempt before the webhook is disabled. */
+    disableAfterFailures: number;
+    /** How often the delivery worker looks for due deliveries when no event woke it. */
+    pollMs: number;
+  };
+}
+
+export function loadNotificationConfig(env: Env = process.env): NotificationConfig {
+  return {
+    ...loadServiceConfig('notification-service', env),
+    secret: secret(env),
+    webhooks: {
+      allowPrivateTargets: bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60000),
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3600000),
+      disableAfterFailures: int(env, 'WEBHOOK_DISABLE_AFTER_FAILURES', 5, 1, 1000),
+      pollMs: int(env, 'WEBHOOK_POLL_MS', 500, 10, 60000),
+    },
+  };
+}

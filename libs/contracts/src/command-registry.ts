@@ -56,6 +56,7 @@ import {
   MessageUploadTicket,
 } from './messages';
 import { Subjects } from './subjects';
+import { VmboxCommand } from './messages';
 import { DeleteVmboxCommand, PinVerifyReply, VerifyPinCommand, VmboxReply } from './vmboxes';
 
 declare const REPLY: unique symbol;
@@ -135,6 +136,7 @@ export const Commands = {
   MessageAbortUpload: command(Subjects.Message.AbortUpload, AbortUploadCommand, reply<{ aborted: true }>()),
   MessageAudio: command(Subjects.Message.Audio, MessageAudioCommand, reply<MessageAudio>()),
   MessageArchive: command(Subjects.Message.Archive, ArchiveMessagesCommand, reply<ArchiveEntry[]>()),
+  MessageMwi: command(Subjects.Message.Mwi, VmboxCommand, reply<{ new: number; saved: number }>()),
 
   VoicemailSlotCreate: command(Subjects.VoicemailSlot.Create, CreateSlotCommand, reply<VoicemailSlot>()),
   VoicemailSlotGet: command(Subjects.VoicemailSlot.Get, SlotIdCommand, reply<VoicemailSlot>()),
@@ -162,6 +164,13 @@ export const Commands = {
   MediaAbort: command(Subjects.Media.Abort, MediaUploadCommand, reply<{ aborted: boolean }>()),
   MediaDownloadTicket: command(Subjects.Media.DownloadTicket, MediaDownloadCommand, reply<DownloadTicket>()),
   MediaCopy: command(Subjects.Media.Copy, MediaCopyCommand, reply<StoredMedia>()),
+
+  WebhookCreate: command(Subjects.Webhook.Create, CreateDocCommand, reply<DocReply>()),
+  WebhookGet: command(Subjects.Webhook.Get, DocIdCommand, reply<DocReply>()),
+  WebhookList: command(Subjects.Webhook.List, ListCommand, reply<ListReply>()),
+  WebhookUpdate: command(Subjects.Webhook.Update, UpdateDocCommand, reply<DocReply>()),
+  WebhookDelete: command(Subjects.Webhook.Delete, DocIdCommand, reply<DocReply>()),
+  WebhookAttempts: command(Subjects.Webhook.Attempts, DocIdCommand, reply<ListReply>()),
 } as const;
 
 export type CommandName = keyof typeof Commands;

@@ -85,7 +85,11 @@ const doc = <O extends Fields>(description: string, optional: O) =>
   payload({ description, required: { id: f.string('32 hex characters') }, optional, open: true });
 
 export type Producer =
-  'mailbox-service' | 'message-service' | 'media-storage-service' | 'broadcast-dialer-service';
+  | 'mailbox-service'
+  | 'message-service'
+  | 'media-storage-service'
+  | 'broadcast-dialer-service'
+  | 'notification-service';
 
 export interface EventDef<T extends string = string, D = unknown> {
   readonly type: T;
@@ -315,6 +319,20 @@ export const Events = {
     summary: 'An audio object was removed from the store.',
     producer: MEDIA,
     data: media,
+  }),
+  WebhookDisabled: defineEvent('webhook.disabled', {
+    summary: 'A webhook was disabled automatically after a run of failed deliveries.',
+    producer: 'notification-service',
+    data: payload({
+      description: 'The webhook (never its secret) and why it stopped.',
+      required: {
+        id: f.string('the webhook id (32 hex characters)'),
+        name: f.string(),
+        uri: f.string(),
+        failures: f.integer('deliveries in a row that failed every attempt'),
+      },
+      optional: { last_error: f.string('the last attempt error') },
+    }),
   }),
 } as const;
 

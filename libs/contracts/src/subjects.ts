@@ -10,6 +10,7 @@ export const QUEUE_GROUPS = {
   message: serviceEntry('message').queue,
   media: serviceEntry('media').queue,
   dialer: serviceEntry('dialer').queue,
+  notification: serviceEntry('notification').queue,
 } as const;
 
 const cmd = <S extends string, A extends string>(service: S, action: A) =>
@@ -75,6 +76,8 @@ export const Subjects = {
     Audio: cmd('message', 'audio'),
     /** Audio of several messages for a ZIP; reply: ArchiveEntry[]. */
     Archive: cmd('message', 'archive'),
+    /** A box's message-waiting counts (`new`, `saved`), as `mwi.updated` carries them. */
+    Mwi: cmd('message', 'mwi'),
   },
   VoicemailSlot: {
     Create: cmd('message', 'voicemail_slot.create'),
@@ -95,6 +98,15 @@ export const Subjects = {
     Abort: cmd('media', 'abort'),
     DownloadTicket: cmd('media', 'download_ticket'),
     Copy: cmd('media', 'copy'),
+  },
+  Webhook: {
+    Create: cmd('notification', 'webhook.create'),
+    Get: cmd('notification', 'webhook.get'),
+    List: cmd('notification', 'webhook.list'),
+    Update: cmd('notification', 'webhook.update'),
+    Delete: cmd('notification', 'webhook.delete'),
+    /** Every delivery attempt of a webhook, newest first. */
+    Attempts: cmd('notification', 'webhook.attempts'),
   },
 } as const;
 

@@ -10,6 +10,8 @@ import {
   loadServiceConfig,
   MailboxConfig,
   MediaConfig,
+  loadNotificationConfig,
+  NotificationConfig,
   ServiceConfig,
 } from '@voxmail/config';
 import { APPS, EventEnvelope } from '@voxmail/contracts';
@@ -28,6 +30,7 @@ export interface StackApps {
   message?: Starter<ServiceConfig>;
   media?: Starter<MediaConfig>;
   dialer?: Starter<ServiceConfig>;
+  notification?: Starter<NotificationConfig>;
 }
 
 export type AppName = keyof StackApps;
@@ -89,6 +92,9 @@ export class Stack {
         break;
       case 'dialer':
         r = await this.apps.dialer!(loadServiceConfig('broadcast-dialer-service', env), opts);
+        break;
+      case 'notification':
+        r = await this.apps.notification!(loadNotificationConfig(env), opts);
         break;
     }
     this.running.set(name, r);
