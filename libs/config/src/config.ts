@@ -274,10 +274,11 @@ export interface NotificationConfig extends ServiceConfig {
   secret: string;
   webhooks: {
     /**
-     * Whether webhooks may target loopback, link-local and private addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS);
-     * off by default, so a tenant cannot make the platform call into the carrier's own network.
+     * Whether webhooks may target loopback, link-local and private addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS:
+     * false, `loopback` for 127/8 and ::1 only, or true); false by default, so a tenant cannot make the
+     * platform call into the carrier's own network.
      */
-    allowPrivateTargets: boolean;
+    allowPrivateTargets: boolean | 'loopback';
     /** Time allowed to one delivery attempt (connect and answer). */
     timeoutMs: number;
     /** The first retry's delay; each next one doubles it. */
@@ -294,7 +295,10 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
     ...loadServiceConfig('notification-service', env),
     secret: secret(env),
     webhooks: {
-      allowPrivateTargets: bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+      allowPrivateTargets:
+        env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'loopback'
+          ? 'loopback'
+          : bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60000),
       retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3600000),
       disableAfterFailures: int(env, 'WEBHOOK_DISABLE_AFTER_FAILURES', 5, 1, 1000),
