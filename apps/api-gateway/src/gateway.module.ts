@@ -14,6 +14,7 @@ import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
 import { MessagesController, MessagesRawController } from './kazoo/messages.controller';
+import { NotificationsController } from './faces/kazoo/notifications.controller';
 import { VmboxMwiController } from './faces/kazoo/vmbox-mwi.controller';
 import { WebhooksController } from './faces/kazoo/webhooks.controller';
 import { AsyncApiController } from './ops/asyncapi.controller';
@@ -45,6 +46,7 @@ export class GatewayModule {
         MessagesRawController,
         WebhooksController,
         VmboxMwiController,
+        NotificationsController,
         AsyncApiController,
       ],
       providers: [

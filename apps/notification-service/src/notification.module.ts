@@ -3,6 +3,11 @@ import type { NotificationConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Webhooks1764500000000 } from './migrations/1764500000000-webhooks';
+import { Email1764600000000 } from './migrations/1764600000000-email';
+import { AccountAccess } from './access';
+import { NotificationsHandler } from './email/notifications.handler';
+import { TemplatesService } from './email/templates.service';
+import { VoicemailEmail } from './email/voicemail-email';
 import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from './tokens';
 import { WebhookDelivery } from './webhooks/webhook-delivery';
 import { WebhookFanout } from './webhooks/webhook-fanout';
@@ -12,7 +17,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
 export { NOTIFICATION_SCHEMA };
 
 export const NOTIFICATION_ENTITIES = [];
-export const NOTIFICATION_MIGRATIONS = [Outbox1764000000000, Webhooks1764500000000];
+export const NOTIFICATION_MIGRATIONS = [Outbox1764000000000, Webhooks1764500000000, Email1764600000000];
 
 @Module({})
 export class NotificationModule {
@@ -27,10 +32,13 @@ export class NotificationModule {
           migrations: NOTIFICATION_MIGRATIONS,
         }),
       ],
-      controllers: [WebhooksHandler],
+      controllers: [WebhooksHandler, NotificationsHandler],
       providers: [
         { provide: NOTIFICATION_CONFIG, useValue: config },
+        AccountAccess,
         WebhooksService,
+        TemplatesService,
+        VoicemailEmail,
         WebhookFanout,
         WebhookDelivery,
       ],

@@ -288,6 +288,44 @@ export interface NotificationConfig extends ServiceConfig {
     /** How often the delivery worker looks for due deliveries when no event woke it. */
     pollMs: number;
   };
+  /** Voicemail-to-e-mail; null when SMTP_HOST is unset (no e-mail is sent). */
+  smtp: SmtpConfig | null;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** TLS from the first byte (SMTPS, usually 465); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+  /** Refuse to send without STARTTLS (SMTP_REQUIRE_TLS). */
+  requireTls: boolean;
+  /** Check the server's certificate (SMTP_TLS_REJECT_UNAUTHORIZED, on by default). */
+  rejectUnauthorized: boolean;
+  user?: string;
+  password?: string;
+  from: string;
+  timeoutMs: number;
+}
+
+function smtp(env: Env): SmtpConfig | null {
+  const host = env.SMTP_HOST;
+  if (host === undefined || host === '') return null;
+  const secure = bool(env, 'SMTP_SECURE', false);
+  const user = env.SMTP_USER || undefined;
+  const password = env.SMTP_PASSWORD || undefined;
+  if ((user === undefined) !== (password === undefined))
+    throw new ConfigError('SMTP_USER and SMTP_PASSWORD are set together or not at all');
+  return {
+    host,
+    port: int(env, 'SMTP_PORT', secure ? 465 : 587, 1, 65535),
+    secure,
+    requireTls: bool(env, 'SMTP_REQUIRE_TLS', false),
+    rejectUnauthorized: bool(env, 'SMTP_TLS_REJECT_UNAUTHORIZED', true),
+    user,
+    password,
+    from: str(env, 'SMTP_FROM', 'Voxmail <voicemail@localhost>'),
+    timeoutMs: int(env, 'SMTP_TIMEOUT_MS', 15000, 100, 300000),
+  };
 }
 
 export function loadNotificationConfig(env: Env = process.env): NotificationConfig {
@@ -304,5 +342,6 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
       disableAfterFailures: int(env, 'WEBHOOK_DISABLE_AFTER_FAILURES', 5, 1, 1000),
       pollMs: int(env, 'WEBHOOK_POLL_MS', 500, 10, 60000),
     },
+    smtp: smtp(env),
   };
 }

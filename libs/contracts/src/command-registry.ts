@@ -57,6 +57,7 @@ import {
 } from './messages';
 import { Subjects } from './subjects';
 import { VmboxCommand } from './messages';
+import { NotificationTemplateCommand } from './notifications';
 import { DeleteVmboxCommand, PinVerifyReply, VerifyPinCommand, VmboxReply } from './vmboxes';
 
 declare const REPLY: unique symbol;
@@ -171,6 +172,21 @@ export const Commands = {
   WebhookUpdate: command(Subjects.Webhook.Update, UpdateDocCommand, reply<DocReply>()),
   WebhookDelete: command(Subjects.Webhook.Delete, DocIdCommand, reply<DocReply>()),
   WebhookAttempts: command(Subjects.Webhook.Attempts, DocIdCommand, reply<ListReply>()),
+  NotificationTemplateGet: command(
+    Subjects.NotificationTemplate.Get,
+    NotificationTemplateCommand,
+    reply<DocReply>(),
+  ),
+  NotificationTemplateUpdate: command(
+    Subjects.NotificationTemplate.Update,
+    NotificationTemplateCommand,
+    reply<DocReply>(),
+  ),
+  NotificationTemplateDelete: command(
+    Subjects.NotificationTemplate.Delete,
+    NotificationTemplateCommand,
+    reply<DocReply>(),
+  ),
 } as const;
 
 export type CommandName = keyof typeof Commands;

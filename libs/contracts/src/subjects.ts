@@ -108,6 +108,13 @@ export const Subjects = {
     /** Every delivery attempt of a webhook, newest first. */
     Attempts: cmd('notification', 'webhook.attempts'),
   },
+  NotificationTemplate: {
+    /** The account's template, or the default (`_read_only.default`). */
+    Get: cmd('notification', 'template.get'),
+    Update: cmd('notification', 'template.update'),
+    /** Back to the default. */
+    Delete: cmd('notification', 'template.delete'),
+  },
 } as const;
 
 /** `voxmail.evt.<tenantId>.<aggregate>.<event>` */

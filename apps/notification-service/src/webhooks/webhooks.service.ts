@@ -2,12 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import type { NotificationConfig } from '@voxmail/config';
 import {
   Actor,
-  Commands,
   CreateDocCommand,
   DocIdCommand,
   DocReply,
@@ -24,7 +22,7 @@ import {
   UpdateDocCommand,
   HEX_ID,
 } from '@voxmail/contracts';
-import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { AccountAccess } from '../access';
 import { NOTIFICATION_CONFIG } from '../tokens';
 import { SecretSealer } from './sealing';
 import { checkWebhook, WebhookFields } from './webhook-doc';
@@ -41,26 +39,18 @@ const MAX_WEBHOOKS_PER_ACCOUNT = 100;
 
 @Injectable()
 export class WebhooksService {
-  private readonly mailbox: CommandClient;
   readonly sealer: SecretSealer;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    private readonly access: AccountAccess,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
   ) {
-    this.mailbox = new CommandClient(nc, 5000);
     this.sealer = new SecretSealer(config.secret);
   }
 
-  /**
-   * Webhooks are an admin's: a user is refused; the account must be one the actor reaches, which
-   * mailbox-service (the holder of the account tree) answers, with the same 404 for another tenant's.
-   */
-  private async authorize(actor: Actor, tenantId: string): Promise<void> {
-    if (actor.role === 'user')
-      throw new DomainError(ErrorCode.Forbidden, 'you do not have the privilege for this request');
-    await this.mailbox.send(Commands.AccountGet, { actor, tenantId, id: tenantId });
+  private authorize(actor: Actor, tenantId: string): Promise<void> {
+    return this.access.requireAdmin(actor, tenantId);
   }
 
   private view(r: WebhookRow): DocReply {
