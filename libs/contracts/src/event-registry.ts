@@ -43,7 +43,7 @@ export interface DataSchema {
   description?: string;
   properties: Record<string, FieldSchema>;
   required?: string[];
-  additionalProperties?: boolean;
+  additionalProperties: boolean;
 }
 
 declare const DATA: unique symbol;
@@ -75,7 +75,8 @@ export function payload<
       ...(o.description ? { description: o.description } : {}),
       properties,
       required: Object.keys(o.required),
-      ...(o.open ? { additionalProperties: true } : {}),
+      // a closed payload declares every key it may carry: an undeclared one fails the contract test
+      additionalProperties: o.open === true,
     },
   };
 }

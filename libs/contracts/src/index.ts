@@ -18,3 +18,4 @@ export * from './event-catalogue';
 export * from './tenancy';
 export * from './auth-tokens';
 export * from './notifications';
+export * from './event-contract';
