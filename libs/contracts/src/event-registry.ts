@@ -92,21 +92,52 @@ export type Producer =
   | 'broadcast-dialer-service'
   | 'notification-service';
 
+/**
+ * The version an event had before a breaking change, kept for one release: producers publish it next to
+ * the current one (the outbox writes both, see `withPreviousVersions`), so a consumer of the old version
+ * keeps working; a consumer of the new version reads old events still in the stream through `upcast`.
+ */
+export interface PreviousVersion<D> {
+  readonly version: number;
+  readonly data: Payload<unknown>;
+  /** The release after which the old version is no longer published. */
+  readonly until: string;
+  /** New data in the old shape (what the producer publishes for old consumers). */
+  // method syntax: a definition of any payload type stays an EventDef<string, unknown>
+  downcast(data: D): unknown;
+  /** Old data in the new shape (for events published before the change). */
+  upcast(old: Record<string, unknown>): D;
+}
+
 export interface EventDef<T extends string = string, D = unknown> {
   readonly type: T;
   readonly version: number;
   readonly summary: string;
   readonly producer: Producer;
   readonly data: Payload<D>;
+  readonly previous?: PreviousVersion<D>;
 }
 
 export type DataOf<E> = E extends EventDef<string, infer D> ? D : never;
 
 export function defineEvent<T extends string, D>(
   type: T,
-  o: { version?: number; summary: string; producer: Producer; data: Payload<D> },
+  o: {
+    version?: number;
+    summary: string;
+    producer: Producer;
+    data: Payload<D>;
+    previous?: PreviousVersion<D>;
+  },
 ): EventDef<T, D> {
-  return { type, version: o.version ?? 1, summary: o.summary, producer: o.producer, data: o.data };
+  return {
+    type,
+    version: o.version ?? 1,
+    summary: o.summary,
+    producer: o.producer,
+    data: o.data,
+    ...(o.previous ? { previous: o.previous } : {}),
+  };
 }
 
 const account = doc('The account document as the Kazoo API shows it (custom keys included).', {

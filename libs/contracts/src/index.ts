@@ -19,3 +19,4 @@ export * from './tenancy';
 export * from './auth-tokens';
 export * from './notifications';
 export * from './event-contract';
+export * from './event-versions';

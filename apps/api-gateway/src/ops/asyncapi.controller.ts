@@ -19,6 +19,7 @@ const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => `&#${c.
 
 interface Msg {
   name: string;
+  title: string;
   summary: string;
   payload: {
     properties: {
@@ -31,13 +32,9 @@ interface Msg {
 /** The catalogue as one HTML page: each event's subject, version, producer and data fields. */
 export function renderAsyncApiPage(doc: Record<string, unknown>): string {
   const info = doc.info as { title: string; version: string; description: string };
-  const channels = doc.channels as Record<
-    string,
-    { description: string; subscribe: { message: { $ref: string } } }
-  >;
   const messages = (doc.components as { messages: Record<string, Msg> }).messages;
-  const sections = Object.entries(channels).map(([subject, ch]) => {
-    const m = messages[ch.subscribe.message.$ref.split('/').pop()!];
+  // one section per event version: a deprecated previous version is shown next to the current one
+  const sections = Object.entries(messages).map(([key, m]) => {
     const data = m.payload.properties.data;
     const required = new Set(data.required ?? []);
     const rows = Object.entries(data.properties ?? {})
@@ -48,13 +45,13 @@ export function renderAsyncApiPage(doc: Record<string, unknown>): string {
           )}</td><td>${esc(p.description ?? '')}</td></tr>`,
       )
       .join('');
-    return `<section id="${esc(m.name)}"><h2>${esc(m.name)} <small>v${esc(
+    return `<section id="${esc(key)}"><h2>${esc(m.title)} <small>v${esc(
       m.payload.properties.version.const,
-    )}</small></h2><p><code>${esc(subject)}</code></p><p>${esc(ch.description)}</p>
+    )}</small></h2><p><code>voxmail.evt.{tenantId}.${esc(m.name)}</code></p><p>${esc(m.summary)}</p>
 <table><thead><tr><th>data field</th><th>type</th><th>meaning</th></tr></thead><tbody>${rows}</tbody></table></section>`;
   });
-  const toc = Object.values(messages)
-    .map((m) => `<li><a href="#${esc(m.name)}">${esc(m.name)}</a></li>`)
+  const toc = Object.entries(messages)
+    .map(([key, m]) => `<li><a href="#${esc(key)}">${esc(m.title)}</a></li>`)
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(info.title)} ${esc(
     info.version,
