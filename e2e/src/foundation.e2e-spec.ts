@@ -1,4 +1,4 @@
-// All five apps: they start, connect, report health and metrics, validate their configuration, and stop
+// All six apps: they start, connect, report health and metrics, validate their configuration, and stop
 // cleanly, finishing in-flight work.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { startDialerService } from '../../apps/broadcast-dialer-service/src/boot
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
 import { startMessageService } from '../../apps/message-service/src/bootstrap';
+import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
 
 const apps = {
   gateway: startGateway,
@@ -15,6 +16,7 @@ const apps = {
   message: startMessageService,
   media: startMediaService,
   dialer: startDialerService,
+  notification: startNotificationService,
 };
 
 let stack: Stack;
@@ -28,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('every app', () => {
-  it.each(['gateway', 'mailbox', 'message', 'media', 'dialer'] as const)(
+  it.each(['gateway', 'mailbox', 'message', 'media', 'dialer', 'notification'] as const)(
     '%s is live and ready, and serves metrics',
     async (name) => {
       const { url } = stack.get(name);
@@ -55,15 +57,21 @@ describe('every app', () => {
     try {
       const { rows } = await db.query(
         `SELECT table_schema, count(*)::int AS n FROM information_schema.tables
-          WHERE table_name = 'migrations' AND table_schema IN ('mailbox', 'message', 'media', 'dialer')
+          WHERE table_name = 'migrations' AND table_schema IN ('mailbox', 'message', 'media', 'dialer', 'notification')
           GROUP BY table_schema ORDER BY table_schema`,
       );
-      expect(rows.map((r) => r.table_schema)).toEqual(['dialer', 'mailbox', 'media', 'message']);
+      expect(rows.map((r) => r.table_schema)).toEqual([
+        'dialer',
+        'mailbox',
+        'media',
+        'message',
+        'notification',
+      ]);
       const outboxes = await db.query(
         `SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' ORDER BY table_schema`,
       );
       expect(outboxes.rows.map((r) => r.table_schema)).toEqual(
-        expect.arrayContaining(['dialer', 'mailbox', 'media', 'message']),
+        expect.arrayContaining(['dialer', 'mailbox', 'media', 'message', 'notification']),
       );
     } finally {
       await db.end();

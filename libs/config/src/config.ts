@@ -277,10 +277,88 @@ const APP_CONFIG_LOADERS: Record<string, (env: Env) => CommonConfig> = {
   'api-gateway': loadGatewayConfig,
   'mailbox-service': loadMailboxConfig,
   'media-storage-service': loadMediaConfig,
+  'notification-service': loadNotificationConfig,
 };
 
 /** The validated config of the app the registry names `appName`. */
 export function loadAppConfig(appName: string, env: Env = process.env): CommonConfig {
   const load = APP_CONFIG_LOADERS[appName];
   return load ? load(env) : loadServiceConfig(appName, env);
+}
+
+export interface NotificationConfig extends ServiceConfig {
+  /** Encrypts webhook signing secrets at rest (a key derived from VOXMAIL_SECRET). */
+  secret: string;
+  webhooks: {
+    /**
+     * Whether webhooks may target loopback, link-local and private addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS:
+     * false, `loopback` for 127/8 and ::1 only, or true); false by default, so a tenant cannot make the
+     * platform call into the carrier's own network.
+     */
+    allowPrivateTargets: boolean | 'loopback';
+    /** Time allowed to one delivery attempt (connect and answer). */
+    timeoutMs: number;
+    /** The first retry's delay; each next one doubles it. */
+    retryBaseMs: number;
+    /** Deliveries in a row that fail every attempt before the webhook is disabled. */
+    disableAfterFailures: number;
+    /** How often the delivery worker looks for due deliveries when no event woke it. */
+    pollMs: number;
+  };
+  /** Voicemail-to-e-mail; null when SMTP_HOST is unset (no e-mail is sent). */
+  smtp: SmtpConfig | null;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** TLS from the first byte (SMTPS, usually 465); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+  /** Refuse to send without STARTTLS (SMTP_REQUIRE_TLS). */
+  requireTls: boolean;
+  /** Check the server's certificate (SMTP_TLS_REJECT_UNAUTHORIZED, on by default). */
+  rejectUnauthorized: boolean;
+  user?: string;
+  password?: string;
+  from: string;
+  timeoutMs: number;
+}
+
+function smtp(env: Env): SmtpConfig | null {
+  const host = env.SMTP_HOST;
+  if (host === undefined || host === '') return null;
+  const secure = bool(env, 'SMTP_SECURE', false);
+  const user = env.SMTP_USER || undefined;
+  const password = env.SMTP_PASSWORD || undefined;
+  if ((user === undefined) !== (password === undefined))
+    throw new ConfigError('SMTP_USER and SMTP_PASSWORD are set together or not at all');
+  return {
+    host,
+    port: int(env, 'SMTP_PORT', secure ? 465 : 587, 1, 65535),
+    secure,
+    requireTls: bool(env, 'SMTP_REQUIRE_TLS', false),
+    rejectUnauthorized: bool(env, 'SMTP_TLS_REJECT_UNAUTHORIZED', true),
+    user,
+    password,
+    from: str(env, 'SMTP_FROM', 'Voxmail <voicemail@localhost>'),
+    timeoutMs: int(env, 'SMTP_TIMEOUT_MS', 15000, 100, 300000),
+  };
+}
+
+export function loadNotificationConfig(env: Env = process.env): NotificationConfig {
+  return {
+    ...loadServiceConfig('notification-service', env),
+    secret: secret(env),
+    webhooks: {
+      allowPrivateTargets:
+        env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'loopback'
+          ? 'loopback'
+          : bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60000),
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3600000),
+      disableAfterFailures: int(env, 'WEBHOOK_DISABLE_AFTER_FAILURES', 5, 1, 1000),
+      pollMs: int(env, 'WEBHOOK_POLL_MS', 500, 10, 60000),
+    },
+    smtp: smtp(env),
+  };
 }

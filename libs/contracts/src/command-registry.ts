@@ -69,6 +69,8 @@ import {
   VmboxRef,
 } from './media-documents';
 import { Subjects } from './subjects';
+import { VmboxCommand } from './messages';
+import { NotificationTemplateCommand } from './notifications';
 import { DeleteVmboxCommand, PinVerifyReply, VerifyPinCommand, VmboxReply } from './vmboxes';
 
 declare const REPLY: unique symbol;
@@ -156,6 +158,7 @@ export const Commands = {
   MessageAbortUpload: command(Subjects.Message.AbortUpload, AbortUploadCommand, reply<{ aborted: true }>()),
   MessageAudio: command(Subjects.Message.Audio, MessageAudioCommand, reply<MessageAudio>()),
   MessageArchive: command(Subjects.Message.Archive, ArchiveMessagesCommand, reply<ArchiveEntry[]>()),
+  MessageMwi: command(Subjects.Message.Mwi, VmboxCommand, reply<{ new: number; saved: number }>()),
 
   VoicemailSlotCreate: command(Subjects.VoicemailSlot.Create, CreateSlotCommand, reply<VoicemailSlot>()),
   VoicemailSlotGet: command(Subjects.VoicemailSlot.Get, SlotIdCommand, reply<VoicemailSlot>()),
@@ -216,6 +219,27 @@ export const Commands = {
     Subjects.MediaDocument.StoreBoxGreeting,
     StoreBoxGreetingCommand,
     reply<MediaDocument>(),
+  ),
+  WebhookCreate: command(Subjects.Webhook.Create, CreateDocCommand, reply<DocReply>()),
+  WebhookGet: command(Subjects.Webhook.Get, DocIdCommand, reply<DocReply>()),
+  WebhookList: command(Subjects.Webhook.List, ListCommand, reply<ListReply>()),
+  WebhookUpdate: command(Subjects.Webhook.Update, UpdateDocCommand, reply<DocReply>()),
+  WebhookDelete: command(Subjects.Webhook.Delete, DocIdCommand, reply<DocReply>()),
+  WebhookAttempts: command(Subjects.Webhook.Attempts, DocIdCommand, reply<ListReply>()),
+  NotificationTemplateGet: command(
+    Subjects.NotificationTemplate.Get,
+    NotificationTemplateCommand,
+    reply<DocReply>(),
+  ),
+  NotificationTemplateUpdate: command(
+    Subjects.NotificationTemplate.Update,
+    NotificationTemplateCommand,
+    reply<DocReply>(),
+  ),
+  NotificationTemplateDelete: command(
+    Subjects.NotificationTemplate.Delete,
+    NotificationTemplateCommand,
+    reply<DocReply>(),
   ),
 } as const;
 

@@ -43,7 +43,7 @@ export interface DataSchema {
   description?: string;
   properties: Record<string, FieldSchema>;
   required?: string[];
-  additionalProperties?: boolean;
+  additionalProperties: boolean;
 }
 
 declare const DATA: unique symbol;
@@ -75,7 +75,8 @@ export function payload<
       ...(o.description ? { description: o.description } : {}),
       properties,
       required: Object.keys(o.required),
-      ...(o.open ? { additionalProperties: true } : {}),
+      // a closed payload declares every key it may carry: an undeclared one fails the contract test
+      additionalProperties: o.open === true,
     },
   };
 }
@@ -85,7 +86,28 @@ const doc = <O extends Fields>(description: string, optional: O) =>
   payload({ description, required: { id: f.string('32 hex characters') }, optional, open: true });
 
 export type Producer =
-  'mailbox-service' | 'message-service' | 'media-storage-service' | 'broadcast-dialer-service';
+  | 'mailbox-service'
+  | 'message-service'
+  | 'media-storage-service'
+  | 'broadcast-dialer-service'
+  | 'notification-service';
+
+/**
+ * The version an event had before a breaking change, kept for one release: producers publish it next to
+ * the current one (the outbox writes both, see `withPreviousVersions`), so a consumer of the old version
+ * keeps working; a consumer of the new version reads old events still in the stream through `upcast`.
+ */
+export interface PreviousVersion<D> {
+  readonly version: number;
+  readonly data: Payload<unknown>;
+  /** The release after which the old version is no longer published. */
+  readonly until: string;
+  /** New data in the old shape (what the producer publishes for old consumers). */
+  // method syntax: a definition of any payload type stays an EventDef<string, unknown>
+  downcast(data: D): unknown;
+  /** Old data in the new shape (for events published before the change). */
+  upcast(old: Record<string, unknown>): D;
+}
 
 export interface EventDef<T extends string = string, D = unknown> {
   readonly type: T;
@@ -93,15 +115,29 @@ export interface EventDef<T extends string = string, D = unknown> {
   readonly summary: string;
   readonly producer: Producer;
   readonly data: Payload<D>;
+  readonly previous?: PreviousVersion<D>;
 }
 
 export type DataOf<E> = E extends EventDef<string, infer D> ? D : never;
 
 export function defineEvent<T extends string, D>(
   type: T,
-  o: { version?: number; summary: string; producer: Producer; data: Payload<D> },
+  o: {
+    version?: number;
+    summary: string;
+    producer: Producer;
+    data: Payload<D>;
+    previous?: PreviousVersion<D>;
+  },
 ): EventDef<T, D> {
-  return { type, version: o.version ?? 1, summary: o.summary, producer: o.producer, data: o.data };
+  return {
+    type,
+    version: o.version ?? 1,
+    summary: o.summary,
+    producer: o.producer,
+    data: o.data,
+    ...(o.previous ? { previous: o.previous } : {}),
+  };
 }
 
 const account = doc('The account document as the Kazoo API shows it (custom keys included).', {
@@ -356,6 +392,20 @@ export const Events = {
     summary: 'A greeting or prompt with audio was deleted.',
     producer: MEDIA,
     data: greeting,
+  }),
+  WebhookDisabled: defineEvent('webhook.disabled', {
+    summary: 'A webhook was disabled automatically after a run of failed deliveries.',
+    producer: 'notification-service',
+    data: payload({
+      description: 'The webhook (never its secret) and why it stopped.',
+      required: {
+        id: f.string('the webhook id (32 hex characters)'),
+        name: f.string(),
+        uri: f.string(),
+        failures: f.integer('deliveries in a row that failed every attempt'),
+      },
+      optional: { last_error: f.string('the last attempt error') },
+    }),
   }),
 } as const;
 

@@ -10,6 +10,8 @@ export interface EventEnvelope<T = Record<string, unknown>> {
   occurredAt: string;
   requestId?: string;
   traceparent?: string;
+  /** Set on the previous-version copy of an event during its deprecation release: the current event's id. */
+  legacyOf?: string;
   data: T;
 }
 

@@ -18,3 +18,6 @@ export * from './event-catalogue';
 export * from './tenancy';
 export * from './auth-tokens';
 export * from './media-documents';
+export * from './notifications';
+export * from './event-contract';
+export * from './event-versions';

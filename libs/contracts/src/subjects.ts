@@ -10,6 +10,7 @@ export const QUEUE_GROUPS = {
   message: serviceEntry('message').queue,
   media: serviceEntry('media').queue,
   dialer: serviceEntry('dialer').queue,
+  notification: serviceEntry('notification').queue,
 } as const;
 
 const cmd = <S extends string, A extends string>(service: S, action: A) =>
@@ -83,6 +84,8 @@ export const Subjects = {
     Audio: cmd('message', 'audio'),
     /** Audio of several messages for a ZIP; reply: ArchiveEntry[]. */
     Archive: cmd('message', 'archive'),
+    /** A box's message-waiting counts (`new`, `saved`), as `mwi.updated` carries them. */
+    Mwi: cmd('message', 'mwi'),
   },
   VoicemailSlot: {
     Create: cmd('message', 'voicemail_slot.create'),
@@ -118,6 +121,22 @@ export const Subjects = {
     FindBoxGreeting: cmd('media', 'box_greeting.find'),
     /** Adds, or overwrites by name, a box's file greeting from an upload ticket; reply: MediaDocument. */
     StoreBoxGreeting: cmd('media', 'box_greeting.store'),
+  },
+  Webhook: {
+    Create: cmd('notification', 'webhook.create'),
+    Get: cmd('notification', 'webhook.get'),
+    List: cmd('notification', 'webhook.list'),
+    Update: cmd('notification', 'webhook.update'),
+    Delete: cmd('notification', 'webhook.delete'),
+    /** Every delivery attempt of a webhook, newest first. */
+    Attempts: cmd('notification', 'webhook.attempts'),
+  },
+  NotificationTemplate: {
+    /** The account's template, or the default (`_read_only.default`). */
+    Get: cmd('notification', 'template.get'),
+    Update: cmd('notification', 'template.update'),
+    /** Back to the default. */
+    Delete: cmd('notification', 'template.delete'),
   },
 } as const;
 

@@ -4,7 +4,15 @@ import { Logger } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
 import type { PoolClient, Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { DataOf, EventDef, EventEnvelope, eventSubject, newEvent, NewEvent } from '@voxmail/contracts';
+import {
+  DataOf,
+  EventDef,
+  EventEnvelope,
+  eventSubject,
+  newEvent,
+  NewEvent,
+  withPreviousVersions,
+} from '@voxmail/contracts';
 import { Metrics } from './metrics';
 import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
 
@@ -21,7 +29,8 @@ export async function appendEvents(
 ): Promise<EventEnvelope[]> {
   const requestId = currentRequestId();
   const out: EventEnvelope[] = [];
-  for (const e of events) {
+  // during a deprecation release an event is also published in its previous version (event-versions.ts)
+  for (const { event: e, legacyOfIndex } of withPreviousVersions(events)) {
     const envelope: EventEnvelope = {
       id: randomUUID(),
       type: e.type,
@@ -32,6 +41,7 @@ export async function appendEvents(
       ...(requestId ? { requestId } : {}),
       // the registry types each event's data as an object; the envelope keeps it as the producer built it
       data: e.data as Record<string, unknown>,
+      ...(legacyOfIndex !== undefined ? { legacyOf: out[legacyOfIndex].id } : {}),
     };
     await manager.query(`INSERT INTO "${schema}".outbox (id, subject, envelope) VALUES ($1, $2, $3)`, [
       envelope.id,

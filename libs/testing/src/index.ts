@@ -2,3 +2,4 @@ export * from './embedded-s3';
 export * from './infra';
 export * from './stack';
 export * from './audio';
+export * from './webhook-receiver';

@@ -8,6 +8,8 @@ import {
   loadAppConfig,
   MailboxConfig,
   MediaConfig,
+  loadNotificationConfig,
+  NotificationConfig,
   ServiceConfig,
 } from '@voxmail/config';
 import { APPS, EventEnvelope } from '@voxmail/contracts';

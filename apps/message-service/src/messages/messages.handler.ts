@@ -13,6 +13,7 @@ import {
   ListMessagesCommand,
   MessageAudioCommand,
   MessageIdCommand,
+  VmboxCommand,
 } from '@voxmail/contracts';
 import { HandleCommand } from '@voxmail/messaging';
 import { AudioService } from './audio.service';
@@ -84,6 +85,11 @@ export class MessagesHandler {
   @HandleCommand(Commands.MessageAudio)
   audio(cmd: MessageAudioCommand) {
     return this.audioFiles.audio(cmd);
+  }
+
+  @HandleCommand(Commands.MessageMwi)
+  mwi(cmd: VmboxCommand) {
+    return this.messages.mwi(cmd);
   }
 
   @HandleCommand(Commands.MessageArchive)

@@ -6,10 +6,11 @@ import {
   ListMessagesCommand,
   ListReply,
   MessageIdCommand,
+  VmboxCommand,
 } from '@voxmail/contracts';
 import { BoxDirectory } from '../peers';
 import { messageReply, messageView, notFound } from './message-views';
-import { MessagesRepository } from './messages.repository';
+import { BoxCounts, MessagesRepository } from './messages.repository';
 
 @Injectable()
 export class MessagesService {
@@ -23,6 +24,12 @@ export class MessagesService {
     const e = await this.messages.find(cmd.tenantId, cmd.vmboxId, cmd.id);
     if (!e) throw notFound();
     return messageReply(e);
+  }
+
+  /** The box's counts as `mwi.updated` last carried them (a PBX polling instead of subscribing). */
+  async mwi(cmd: VmboxCommand): Promise<BoxCounts> {
+    await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
+    return this.messages.counts(cmd.tenantId, cmd.vmboxId);
   }
 
   /** Newest first unless the box says `oldest_message_first` (an explicit order in the request wins). */

@@ -9,6 +9,9 @@ import { GreetingsController } from './greetings.controller';
 import { MediaController, MediaRawController } from './media.controller';
 import { MessagesRawController } from './messages-raw.controller';
 import { MessagesController } from './messages.controller';
+import { NotificationsController } from './notifications.controller';
+import { VmboxMwiController } from './vmbox-mwi.controller';
+import { WebhooksController } from './webhooks.controller';
 import { UsersController } from './users.controller';
 import { VmboxesController } from './vmboxes.controller';
 
@@ -24,6 +27,9 @@ import { VmboxesController } from './vmboxes.controller';
     MediaController,
     MediaRawController,
     GreetingsController,
+    WebhooksController,
+    VmboxMwiController,
+    NotificationsController,
   ],
   providers: [KazooAuthGuard],
 })

@@ -1,0 +1,71 @@
+// Kazoo crossbar: an account's voicemail-to-e-mail template
+// (`/v2/accounts/{accountId}/notifications/voicemail_to_email`), served by notification-service.
+import { Body, Delete, Get, Param, Post, Req } from '@nestjs/common';
+import { Commands, DomainError, NOTIFICATION_TEMPLATE_IDS } from '@voxmail/contracts';
+import { CommandBus } from '../../common/command-bus';
+import type { GatewayRequest } from '../../common/request';
+import type { KazooResult } from './envelope';
+import { KazooController } from './kazoo.controller';
+import { pathId } from './params';
+import { dataOf } from './request';
+import { docResult } from './results';
+
+function templateId(v: string): string {
+  if (!(NOTIFICATION_TEMPLATE_IDS as readonly string[]).includes(v)) throw DomainError.notFound();
+  return v;
+}
+
+@KazooController('accounts/:accountId/notifications/:id')
+export class NotificationsController {
+  constructor(private readonly bus: CommandBus) {}
+
+  /** The account's template, or the default one (`_read_only.default: true`). */
+  @Get()
+  async get(
+    @Req() req: GatewayRequest,
+    @Param('accountId') a: string,
+    @Param('id') id: string,
+  ): Promise<KazooResult> {
+    return docResult(
+      await this.bus.send(Commands.NotificationTemplateGet, {
+        tenantId: pathId(a),
+        actor: req.actor!,
+        id: templateId(id),
+      }),
+    );
+  }
+
+  /** `{"data": {"subject": "...", "text": "..."}}` with `{{macro}}` placeholders. */
+  @Post()
+  async update(
+    @Req() req: GatewayRequest,
+    @Param('accountId') a: string,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    return docResult(
+      await this.bus.send(Commands.NotificationTemplateUpdate, {
+        tenantId: pathId(a),
+        actor: req.actor!,
+        id: templateId(id),
+        doc: dataOf(body),
+      }),
+    );
+  }
+
+  /** Back to the default template. */
+  @Delete()
+  async reset(
+    @Req() req: GatewayRequest,
+    @Param('accountId') a: string,
+    @Param('id') id: string,
+  ): Promise<KazooResult> {
+    return docResult(
+      await this.bus.send(Commands.NotificationTemplateDelete, {
+        tenantId: pathId(a),
+        actor: req.actor!,
+        id: templateId(id),
+      }),
+    );
+  }
+}

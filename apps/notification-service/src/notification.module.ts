@@ -1,0 +1,47 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { NotificationConfig } from '@voxmail/config';
+import { ServiceInfraModule } from '@voxmail/messaging';
+import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
+import { Webhooks1764500000000 } from './migrations/1764500000000-webhooks';
+import { Email1764600000000 } from './migrations/1764600000000-email';
+import { AccountAccess } from './access';
+import { NotificationsHandler } from './email/notifications.handler';
+import { TemplatesService } from './email/templates.service';
+import { VoicemailEmail } from './email/voicemail-email';
+import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from './tokens';
+import { WebhookDelivery } from './webhooks/webhook-delivery';
+import { WebhookFanout } from './webhooks/webhook-fanout';
+import { WebhooksHandler } from './webhooks/webhooks.handler';
+import { WebhooksService } from './webhooks/webhooks.service';
+
+export { NOTIFICATION_SCHEMA };
+
+export const NOTIFICATION_ENTITIES = [];
+export const NOTIFICATION_MIGRATIONS = [Outbox1764000000000, Webhooks1764500000000, Email1764600000000];
+
+@Module({})
+export class NotificationModule {
+  static register(config: NotificationConfig): DynamicModule {
+    return {
+      module: NotificationModule,
+      imports: [
+        ServiceInfraModule.forService({
+          config,
+          schema: NOTIFICATION_SCHEMA,
+          entities: NOTIFICATION_ENTITIES,
+          migrations: NOTIFICATION_MIGRATIONS,
+        }),
+      ],
+      controllers: [WebhooksHandler, NotificationsHandler],
+      providers: [
+        { provide: NOTIFICATION_CONFIG, useValue: config },
+        AccountAccess,
+        WebhooksService,
+        TemplatesService,
+        VoicemailEmail,
+        WebhookFanout,
+        WebhookDelivery,
+      ],
+    };
+  }
+}

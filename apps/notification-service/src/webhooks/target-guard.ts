@@ -1,0 +1,87 @@
+// Where a webhook may send: never into the carrier's own network (loopback, link-local such as the cloud
+// metadata address, private and other special ranges) unless the operator allows it. The name is resolved
+// once, every address checked, and the socket connects to the checked address (http's `lookup` hook), so a
+// DNS answer cannot change between the check and the connect.
+import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+
+/** `false`: public addresses only; `loopback`: also 127/8 and ::1 (tests, development); `true`: any. */
+export type PrivateTargets = boolean | 'loopback';
+
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+const special = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  special.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [
+  ['::', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['2001:db8::', 32],
+  ['64:ff9b::', 96],
+] as const)
+  special.addSubnet(net, bits, 'ipv6');
+
+/** An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) is checked as the IPv4 address it carries. */
+function unmapped(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (m) return { address: m[1], family: 'ipv4' };
+  return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
+}
+
+/** Why an address may not be reached, or null when it may. */
+export function refusedAddress(address: string, allow: PrivateTargets): string | null {
+  if (allow === true) return null;
+  const a = unmapped(address);
+  if (loopback.check(a.address, a.family)) return allow === 'loopback' ? null : 'a loopback address';
+  if (special.check(a.address, a.family)) return 'a private, link-local or reserved address';
+  return null;
+}
+
+export class TargetRefused extends Error {}
+
+type LookupFn = (
+  host: string,
+  options: { all: true },
+  cb: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+/**
+ * A `lookup` for http.request: resolves the name, refuses when any answer is not allowed (a name with one
+ * private answer is refused whole) and hands the socket the address it checked.
+ */
+export function guardedLookup(allow: PrivateTargets, resolve: LookupFn = dnsLookup as unknown as LookupFn) {
+  return (
+    host: string,
+    options: { all?: boolean },
+    cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
+    resolve(host, { all: true }, (err, addresses) => {
+      if (err) return cb(err, '', 0);
+      if (!addresses.length) return cb(new TargetRefused(`${host} has no address`), '', 0);
+      for (const a of addresses) {
+        const why = refusedAddress(a.address, allow);
+        if (why) return cb(new TargetRefused(`${host} resolves to ${why}`), '', 0);
+      }
+      if (options.all) return cb(null, addresses);
+      cb(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}

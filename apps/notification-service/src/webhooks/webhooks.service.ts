@@ -1,0 +1,172 @@
+// Webhooks of an account: Kazoo-shaped documents, one signing secret each (shown once, at creation).
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { NotificationConfig } from '@voxmail/config';
+import {
+  Actor,
+  CreateDocCommand,
+  DocIdCommand,
+  DocReply,
+  DomainError,
+  ErrorCode,
+  JsonObject,
+  ListCommand,
+  ListReply,
+  contentRevision,
+  mergePatch,
+  newId,
+  revisionOf,
+  StoredDocument,
+  UpdateDocCommand,
+  HEX_ID,
+} from '@voxmail/contracts';
+import { AccountAccess } from '../access';
+import { NOTIFICATION_CONFIG } from '../tokens';
+import { SecretSealer } from './sealing';
+import { checkWebhook, WebhookFields } from './webhook-doc';
+
+interface WebhookRow {
+  id: string;
+  doc: JsonObject;
+  enabled: boolean;
+  failures: number;
+  version: number;
+}
+
+const MAX_WEBHOOKS_PER_ACCOUNT = 100;
+
+@Injectable()
+export class WebhooksService {
+  readonly sealer: SecretSealer;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly access: AccountAccess,
+    @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
+  ) {
+    this.sealer = new SecretSealer(config.secret);
+  }
+
+  private authorize(actor: Actor, tenantId: string): Promise<void> {
+    return this.access.requireAdmin(actor, tenantId);
+  }
+
+  private view(r: WebhookRow): DocReply {
+    const doc = { ...r.doc, enabled: r.enabled, id: r.id } as StoredDocument;
+    if (!r.enabled && r.failures >= this.config.webhooks.disableAfterFailures)
+      doc.disabled_reason = 'too_many_failures';
+    return { doc, revision: revisionOf(r.id, r.version) };
+  }
+
+  private async row(tenantId: string, id: string): Promise<WebhookRow> {
+    if (!HEX_ID.test(id)) throw DomainError.notFound();
+    const rows: WebhookRow[] = await this.ds.query(
+      `SELECT id, doc, enabled, failures, version FROM notification.webhooks WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+    if (!rows[0]) throw DomainError.notFound();
+    return rows[0];
+  }
+
+  async create(cmd: CreateDocCommand): Promise<DocReply> {
+    await this.authorize(cmd.actor, cmd.tenantId);
+    const fields = checkWebhook(cmd.doc, this.config.webhooks.allowPrivateTargets);
+    const [{ n }] = await this.ds.query(
+      `SELECT count(*)::int AS n FROM notification.webhooks WHERE tenant_id = $1`,
+      [cmd.tenantId],
+    );
+    if (n >= MAX_WEBHOOKS_PER_ACCOUNT)
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `an account may have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks`,
+      );
+    const id = newId();
+    const secret = randomBytes(32).toString('base64url');
+    const doc = this.stored(cmd.doc, fields);
+    await this.ds.query(
+      `INSERT INTO notification.webhooks (tenant_id, id, doc, hook, enabled, secret_sealed)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [cmd.tenantId, id, doc, fields.hook, fields.enabled, this.sealer.seal(secret)],
+    );
+    const r = this.view({ id, doc, enabled: fields.enabled, failures: 0, version: 1 });
+    // the only time the secret leaves the service: the receiver needs it to check signatures
+    return { ...r, doc: { ...r.doc, secret } };
+  }
+
+  /** The checked fields, plus a client's other keys (Kazoo keeps custom keys), never `secret` or `id`. */
+  private stored(input: JsonObject, fields: WebhookFields): JsonObject {
+    const { id: _id, secret: _s, disabled_reason: _d, ...rest } = input;
+    return { ...rest, ...fields };
+  }
+
+  async get(cmd: DocIdCommand): Promise<DocReply> {
+    await this.authorize(cmd.actor, cmd.tenantId);
+    return this.view(await this.row(cmd.tenantId, cmd.id));
+  }
+
+  async list(cmd: ListCommand): Promise<ListReply> {
+    await this.authorize(cmd.actor, cmd.tenantId);
+    const rows: WebhookRow[] = await this.ds.query(
+      `SELECT id, doc, enabled, failures, version FROM notification.webhooks WHERE tenant_id = $1
+        ORDER BY created_at, id`,
+      [cmd.tenantId],
+    );
+    const items = rows.map((r) => {
+      const d = this.view(r).doc;
+      return { id: d.id, name: d.name, uri: d.uri, hook: d.hook, enabled: d.enabled };
+    });
+    return { items, revision: contentRevision(items) };
+  }
+
+  async update(cmd: UpdateDocCommand): Promise<DocReply> {
+    await this.authorize(cmd.actor, cmd.tenantId);
+    const current = await this.row(cmd.tenantId, cmd.id);
+    if (cmd.ifRevision && cmd.ifRevision !== revisionOf(current.id, current.version))
+      throw new DomainError(ErrorCode.RevisionConflict, 'the document changed since you read it');
+    const input =
+      cmd.mode === 'merge' ? mergePatch({ ...current.doc, enabled: current.enabled }, cmd.doc) : cmd.doc;
+    const fields = checkWebhook(input, this.config.webhooks.allowPrivateTargets);
+    const doc = this.stored(input, fields);
+    // enabling again starts a new run: the failures that disabled it no longer count
+    const [rows]: [WebhookRow[], number] = await this.ds.query(
+      `UPDATE notification.webhooks SET doc = $3, hook = $4, enabled = $5, version = version + 1,
+              failures = CASE WHEN $5 AND NOT enabled THEN 0 ELSE failures END
+        WHERE tenant_id = $1 AND id = $2 AND version = $6
+        RETURNING id, doc, enabled, failures, version`,
+      [cmd.tenantId, cmd.id, doc, fields.hook, fields.enabled, current.version],
+    );
+    if (!rows[0]) throw new DomainError(ErrorCode.RevisionConflict, 'the document changed meanwhile');
+    return this.view(rows[0]);
+  }
+
+  async delete(cmd: DocIdCommand): Promise<DocReply> {
+    await this.authorize(cmd.actor, cmd.tenantId);
+    const current = await this.row(cmd.tenantId, cmd.id);
+    await this.ds.query(`DELETE FROM notification.webhooks WHERE tenant_id = $1 AND id = $2`, [
+      cmd.tenantId,
+      cmd.id,
+    ]);
+    const r = this.view(current);
+    return { ...r, doc: { ...r.doc, _read_only: { deleted: true } } as StoredDocument };
+  }
+
+  /** Every attempt, newest first (the last 500). */
+  async attempts(cmd: DocIdCommand): Promise<ListReply> {
+    await this.authorize(cmd.actor, cmd.tenantId);
+    await this.row(cmd.tenantId, cmd.id);
+    const rows: JsonObject[] = await this.ds.query(
+      `SELECT delivery_id, event_id, event_type, attempt, to_char(at AT TIME ZONE 'UTC',
+              'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, ok, status_code, error, duration_ms
+         FROM notification.webhook_attempts WHERE tenant_id = $1 AND webhook_id = $2
+        ORDER BY seq DESC LIMIT 500`,
+      [cmd.tenantId, cmd.id],
+    );
+    const items = rows.map((r) => ({
+      ...r,
+      result: r.ok ? 'success' : 'failure',
+    }));
+    return { items, revision: contentRevision(items) };
+  }
+}

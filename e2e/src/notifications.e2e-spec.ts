@@ -1,0 +1,194 @@
+// Voicemail to e-mail against a real SMTP server the test starts (smtp-server): the box's addresses and
+// its owner get the caller, the time in the box's time zone, the duration and the audio (bytes checked);
+// then the message is moved as the box says; a per-account template replaces the default.
+import type { AddressInfo } from 'node:net';
+import { ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
+import { startGateway } from '../../apps/api-gateway/src/bootstrap';
+import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
+import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
+import { startMessageService } from '../../apps/message-service/src/bootstrap';
+import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
+import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
+
+let stack: Stack;
+let smtp: SMTPServer;
+let events: EventRecorder;
+let a: Tenant;
+const mails: { envelopeTo: string[]; mail: ParsedMail }[] = [];
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, cb) {
+      const to = session.envelope.rcptTo.map((r) => r.address);
+      simpleParser(stream)
+        .then((mail) => {
+          mails.push({ envelopeTo: to, mail });
+          cb();
+        })
+        .catch(cb);
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const port = (smtp.server.address() as AddressInfo).port;
+  stack = await startStack(
+    {
+      gateway: startGateway,
+      mailbox: startMailboxService,
+      message: startMessageService,
+      media: startMediaService,
+      notification: startNotificationService,
+    },
+    ['mailbox', 'message', 'media', 'notification', 'gateway'],
+    { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'Voicemail <vm@voxmail.test>' },
+  );
+  events = await EventRecorder.start();
+  a = await stack.createTenant();
+});
+
+afterAll(async () => {
+  await events?.stop();
+  await stack?.stop();
+  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+});
+
+async function waitForMail(
+  pred: (m: ParsedMail) => boolean,
+  timeoutMs = 15000,
+): Promise<(typeof mails)[number]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = mails.find((m) => pred(m.mail));
+    if (hit) return hit;
+    if (Date.now() > end)
+      throw new Error(`no matching e-mail within ${timeoutMs} ms (${mails.length} received)`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function deposit(box: string, audio: Buffer, data: Record<string, unknown>): Promise<string> {
+  const mp = multipartMixed([
+    {
+      contentType: 'application/json',
+      filename: 'message.json',
+      body: Buffer.from(JSON.stringify({ data })),
+    },
+    { contentType: 'audio/wav', filename: 'voice.wav', body: audio },
+  ]);
+  const r = await rawRequest(
+    stack.baseUrl,
+    'PUT',
+    `/v2/accounts/${a.accountId}/vmboxes/${box}/messages`,
+    { 'X-Auth-Token': a.token, 'Content-Type': mp.contentType },
+    mp.body,
+  );
+  expect(r.status).toBe(201);
+  return JSON.parse(r.body.toString('utf8')).data.media_id;
+}
+
+async function folderOf(box: string, id: string): Promise<string> {
+  const r = await stack.request('GET', `/v2/accounts/${a.accountId}/vmboxes/${box}/messages/${id}`, {
+    token: a.token,
+  });
+  return r.body.data.folder;
+}
+
+describe('voicemail to e-mail', () => {
+  it('mails the box’s addresses and its owner with the audio attached, then saves the message (save wins)', async () => {
+    const user = await stack.request('PUT', `/v2/accounts/${a.accountId}/users`, {
+      token: a.token,
+      body: { data: { first_name: 'Olive', last_name: 'Owner', email: 'olive@example.com' } },
+    });
+    expect(user.status).toBe(201);
+    const box = await createBox(stack, a, {
+      name: 'Sales',
+      owner_id: user.body.data.id,
+      notify_email_addresses: ['sales@example.com', 'boss@example.com'],
+      timezone: 'America/New_York',
+      include_message_on_notify: true,
+      save_after_notify: true,
+      delete_after_notify: true,
+    });
+    const audio = wavFile(2);
+    // 2026-07-01T16:00:00Z in Gregorian seconds: noon in New York (EDT)
+    const timestamp = Math.floor(Date.UTC(2026, 6, 1, 16, 0, 0) / 1000) + 62167219200;
+    const id = await deposit(box, audio, {
+      caller_id_name: 'Carla Caller',
+      caller_id_number: '+15550001111',
+      timestamp,
+      transcription: { result: 'success', text: 'please call me back' },
+    });
+    const got = await waitForMail((m) => m.headers.get('x-voxmail-message-id') === id);
+    expect(got.envelopeTo.sort()).toEqual(['boss@example.com', 'olive@example.com', 'sales@example.com']);
+    expect(got.mail.from?.text).toContain('vm@voxmail.test');
+    expect(got.mail.subject).toBe('New voicemail from Carla Caller (+15550001111)');
+    expect(got.mail.text).toContain('+15550001111');
+    expect(got.mail.text).toMatch(/12:00:00 (EDT|GMT-4)/);
+    expect(got.mail.text).toContain('Length: 0:02');
+    expect(got.mail.text).toContain('please call me back');
+    expect(got.mail.attachments).toHaveLength(1);
+    const [att] = got.mail.attachments;
+    expect(att.contentType).toMatch(/audio\/(x-)?wav/);
+    expect(Buffer.compare(att.content, audio)).toBe(0);
+    // moved after the e-mail: save_after_notify wins over delete_after_notify
+    await events.waitFor((e) => e.type === 'message.updated' && e.aggregateId === id);
+    expect(await folderOf(box, id)).toBe('saved');
+  });
+
+  it('deletes after notify, leaves the audio out and the transcription when the box says so', async () => {
+    const box = await createBox(stack, a, {
+      notify_email_addresses: ['ops@example.com'],
+      include_message_on_notify: false,
+      include_transcription_on_notify: false,
+      delete_after_notify: true,
+    });
+    const id = await deposit(box, wavFile(1), {
+      caller_id_number: '+15550002222',
+      transcription: { result: 'success', text: 'secret words' },
+    });
+    const got = await waitForMail((m) => m.headers.get('x-voxmail-message-id') === id);
+    expect(got.mail.attachments).toHaveLength(0);
+    expect(got.mail.text).not.toContain('secret words');
+    await events.waitFor((e) => e.type === 'message.deleted' && e.aggregateId === id);
+    expect(await folderOf(box, id)).toBe('deleted');
+  });
+
+  it('uses the account’s template, and the default again once it is removed', async () => {
+    const path = `/v2/accounts/${a.accountId}/notifications/voicemail_to_email`;
+    const dflt = await stack.request('GET', path, { token: a.token });
+    expect(dflt.status).toBe(200);
+    expect(dflt.body.data._read_only.default).toBe(true);
+    const bad = await stack.request('POST', path, { token: a.token, body: { data: { subject: 42 } } });
+    expect(bad.status).toBe(400);
+    const set = await stack.request('POST', path, {
+      token: a.token,
+      body: {
+        data: {
+          subject: 'VM {{mailbox}} from {{caller_id_number}}\r\nBcc: x@evil',
+          text: 'Heard: {{duration}}',
+        },
+      },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body.data._read_only.default).toBe(false);
+    const box = await createBox(stack, a, { mailbox: '4321', notify_email_addresses: ['t@example.com'] });
+    const id = await deposit(box, wavFile(1), { caller_id_number: '777' });
+    const got = await waitForMail((m) => m.headers.get('x-voxmail-message-id') === id);
+    expect(got.mail.subject).toBe('VM 4321 from 777 Bcc: x@evil');
+    expect(got.envelopeTo).toEqual(['t@example.com']);
+    expect(got.mail.text?.trim()).toBe('Heard: 0:01');
+    expect(await folderOf(box, id)).toBe('new');
+    const reset = await stack.request('DELETE', path, { token: a.token });
+    expect(reset.body.data._read_only.default).toBe(true);
+    const other = await stack.createTenant();
+    expect((await stack.request('GET', path, { token: other.token })).status).toBe(404);
+    expect(
+      (await stack.request('GET', `/v2/accounts/${a.accountId}/notifications/nope`, { token: a.token }))
+        .status,
+    ).toBe(404);
+  });
+});
