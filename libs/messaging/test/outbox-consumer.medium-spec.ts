@@ -58,9 +58,7 @@ afterAll(async () => {
 it('two relays publish every committed event exactly once, in commit order', async () => {
   const type = `probe${randomBytes(3).toString('hex')}.happened`;
   for (let i = 0; i < 60; i++) {
-    await ds.transaction((m) =>
-      appendEvents(m, schema, [probe(type, `a${i}`, { i })]),
-    );
+    await ds.transaction((m) => appendEvents(m, schema, [probe(type, `a${i}`, { i })]));
   }
   const a = new OutboxRelay(ds, schema, nc, { pollMs: 50, batchSize: 7 });
   const b = new OutboxRelay(ds, schema, nc, { pollMs: 50, batchSize: 7 });
@@ -97,9 +95,7 @@ it('a rolled-back transaction publishes nothing', async () => {
 
 it('a re-published row (crash after publish, before marking) is dropped by JetStream as a duplicate', async () => {
   const type = `dup${randomBytes(3).toString('hex')}.happened`;
-  await ds.transaction((m) =>
-    appendEvents(m, schema, [probe(type, 'd')]),
-  );
+  await ds.transaction((m) => appendEvents(m, schema, [probe(type, 'd')]));
   const relay = new OutboxRelay(ds, schema, nc, { pollMs: 50 });
   expect(await relay.relayBatch()).toBe(1);
   await ds.query(`UPDATE "${schema}".outbox SET published_at = NULL WHERE envelope->>'type' = $1`, [type]);
