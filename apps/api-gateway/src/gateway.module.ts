@@ -10,6 +10,13 @@ import { HealthController } from './common/health.controller';
 import { RevocationView } from './auth/revocation-view';
 import { TokenVerifier } from './auth/token-verifier';
 import { FlexisipModule } from './faces/flexisip/flexisip.module';
+import { OnbukaModule } from './faces/onbuka/onbuka.module';
+import {
+  BroadcastAppsController,
+  BroadcastsController,
+  DncNumbersController,
+  OnbukaKeysController,
+} from './faces/kazoo/broadcasts.controller';
 import { KazooAuthGuard } from './kazoo/auth.guard';
 import { AccountsController, ApiClientAuthController, AuthController } from './kazoo/identity.controller';
 import { VmboxesController } from './kazoo/vmboxes.controller';
@@ -31,6 +38,7 @@ export class GatewayModule {
         LoggerModule.forRoot(loggerParams('api-gateway', config.logLevel)),
         TerminusModule.forRoot({ logger: false }),
         FlexisipModule,
+        OnbukaModule,
       ],
       controllers: [
         HealthController,
@@ -40,6 +48,10 @@ export class GatewayModule {
         VmboxesController,
         MessagesController,
         MessagesRawController,
+        BroadcastAppsController,
+        BroadcastsController,
+        DncNumbersController,
+        OnbukaKeysController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

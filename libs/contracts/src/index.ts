@@ -17,3 +17,4 @@ export * from './voicemail-slots';
 export * from './event-catalogue';
 export * from './tenancy';
 export * from './auth-tokens';
+export * from './broadcasts';

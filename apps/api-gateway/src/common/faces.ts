@@ -4,11 +4,15 @@
 import type { Socket } from 'node:net';
 import { DomainError } from '@voxmail/contracts';
 import { kazooError, kazooErrorEnvelope, serialize } from '../kazoo/envelope';
+import { onbukaError, onbukaStatusError } from '../faces/onbuka/onbuka-errors';
 
-export type Face = 'kazoo';
+export type Face = 'kazoo' | 'onbuka';
 
 /** URL prefixes of the faces, longest first; other faces add theirs here. */
-const FACE_PREFIXES: [string, Face][] = [['/v2', 'kazoo']];
+const FACE_PREFIXES: [string, Face][] = [
+  ['/v2', 'kazoo'],
+  ['/v3', 'onbuka'],
+];
 /** Paths outside every face (health, metrics, unknown prefixes) answer errors as the Kazoo face. */
 const DEFAULT_FACE: Face = 'kazoo';
 
@@ -44,6 +48,10 @@ export function renderDomainError(
       const { status, body } = kazooError(e, requestId, opts.authToken);
       return { status, body: serialize(body, !!opts.pretty) };
     }
+    case 'onbuka': {
+      const { status, body } = onbukaError(e);
+      return { status, body: JSON.stringify(body) };
+    }
   }
 }
 
@@ -57,6 +65,8 @@ export function renderStatusError(
   switch (face) {
     case 'kazoo':
       return { status, body: serialize(kazooErrorEnvelope(status, message, { message }, requestId), false) };
+    case 'onbuka':
+      return onbukaStatusError(status, message);
   }
 }
 

@@ -113,12 +113,48 @@ const notJson = () =>
     body: { type: { message: 'The request body must be JSON: {"data": {...}}' } },
   });
 
+/**
+ * Removes commas that directly precede a closing `}` or `]` (whitespace between), outside strings: the
+ * Onbuka document's own example body ends its object with one. One pass, linear in the text.
+ */
+export function stripTrailingCommas(text: string): string {
+  let out = '';
+  let inString = false;
+  let pendingComma = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      out += ch;
+      if (ch === '\\') {
+        out += text[++i] ?? '';
+      } else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') {
+      pendingComma = -1;
+      inString = true;
+      out += ch;
+    } else if (ch === ',') {
+      pendingComma = out.length;
+      out += ch;
+    } else if (ch === '}' || ch === ']') {
+      if (pendingComma >= 0) out = out.slice(0, pendingComma) + out.slice(pendingComma + 1);
+      pendingComma = -1;
+      out += ch;
+    } else {
+      if (!/\s/.test(ch)) pendingComma = -1;
+      out += ch;
+    }
+  }
+  return out;
+}
+
 /** An empty body is no data (the PHP SDK sends `Content-Type: application/json` on every DELETE). */
-export function parseJsonBody(text: string): unknown {
+export function parseJsonBody(text: string, opts: { trailingCommas?: boolean } = {}): unknown {
   if (!text.trim()) return undefined;
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(opts.trailingCommas ? stripTrailingCommas(text) : text);
   } catch {
     throw notJson();
   }
@@ -135,9 +171,10 @@ type Done = (err: Error | null, body?: unknown) => void;
 export function registerJsonBodies(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser(['application/json']);
   const opts = { parseAs: 'string' as const, bodyLimit: MAX_JSON_BODY_BYTES };
-  const json = (_req: FastifyRequest, text: string | Buffer, done: Done) => {
+  const json = (req: FastifyRequest, text: string | Buffer, done: Done) => {
     try {
-      done(null, parseJsonBody(String(text)));
+      // the Onbuka face (`/v3`) takes its document's trailing comma
+      done(null, parseJsonBody(String(text), { trailingCommas: (req.url ?? '').startsWith('/v3/') }));
     } catch (e) {
       done(e as Error);
     }
