@@ -361,10 +361,13 @@ describe('native broadcasts and the dialer', () => {
       (e) =>
         e.type === 'broadcast.call.updated' &&
         e.aggregateId === first &&
+        e.tenantId === w.t.accountId &&
         (e.data as any).state === 'completed',
     );
     const states = events.events
-      .filter((e) => e.type === 'broadcast.call.updated' && e.aggregateId === first)
+      .filter(
+        (e) => e.type === 'broadcast.call.updated' && e.aggregateId === first && e.tenantId === w.t.accountId,
+      )
       .map((e) => (e.data as any).state);
     expect(states).toEqual(['dialing', 'ringing', 'answered', 'completed']);
     // another tenant learns nothing of it
@@ -547,10 +550,12 @@ describe('native broadcasts and the dialer', () => {
 
 describe('pacing across replicas', () => {
   it('holds the app CPS with 2 replicas together, dialing each call once', async () => {
-    await stack.startApp('dialer'); // no-op guard: the stack keeps one dialer; a second runs beside it
+    // a second replica beside the stack's, on the same database and broker
     const second = await dialer('replica-b')(
       (await import('@voxmail/config')).loadServiceConfig('broadcast-dialer-service', stack.env),
-      { handleSignals: false },
+      {
+        handleSignals: false,
+      },
     );
     try {
       const w = await world({ calls_per_second: 10, max_concurrent_calls: 100 });

@@ -118,35 +118,37 @@ const notJson = () =>
  * Onbuka document's own example body ends its object with one. One pass, linear in the text.
  */
 export function stripTrailingCommas(text: string): string {
-  let out = '';
+  const out: string[] = [];
   let inString = false;
   let pendingComma = -1;
+  // the last significant character outside strings: only a comma after a value trails (`{,}` stays bad)
+  let last = '';
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (inString) {
-      out += ch;
-      if (ch === '\\') {
-        out += text[++i] ?? '';
-      } else if (ch === '"') inString = false;
+      out.push(ch);
+      if (ch === '\\') out.push(text[++i] ?? '');
+      else if (ch === '"') inString = false;
       continue;
     }
     if (ch === '"') {
-      pendingComma = -1;
       inString = true;
-      out += ch;
-    } else if (ch === ',') {
-      pendingComma = out.length;
-      out += ch;
-    } else if (ch === '}' || ch === ']') {
-      if (pendingComma >= 0) out = out.slice(0, pendingComma) + out.slice(pendingComma + 1);
       pendingComma = -1;
-      out += ch;
-    } else {
-      if (!/\s/.test(ch)) pendingComma = -1;
-      out += ch;
+      last = '"';
+    } else if (ch === ',') {
+      pendingComma = last && !'{[,'.includes(last) ? out.length : -1;
+      last = ',';
+    } else if (ch === '}' || ch === ']') {
+      if (pendingComma >= 0) out[pendingComma] = '';
+      pendingComma = -1;
+      last = ch;
+    } else if (!/\s/.test(ch)) {
+      pendingComma = -1;
+      last = ch;
     }
+    out.push(ch);
   }
-  return out;
+  return out.join('');
 }
 
 /** An empty body is no data (the PHP SDK sends `Content-Type: application/json` on every DELETE). */

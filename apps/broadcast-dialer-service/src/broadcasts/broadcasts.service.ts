@@ -23,6 +23,7 @@ import { appendEvents } from '@voxmail/messaging';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { assertAdmin, assertTenant } from './access';
 import { PromptLibrary } from './prompt-library';
+import { returning } from './sql';
 
 export const DIALER_SCHEMA_NAME = 'dialer';
 
@@ -220,7 +221,8 @@ export class BroadcastsService {
         cmd.tenantId,
         b.id,
       ]);
-      const cancelled: { id: string; callee: string; attempts: number }[] = await m.query(
+      const cancelled = await returning<{ id: string; callee: string; attempts: number }>(
+        m,
         `UPDATE dialer.calls SET state = 'cancelled', updated_at = now()
           WHERE tenant_id = $1 AND broadcast_id = $2 AND state = 'queued' RETURNING id, callee, attempts`,
         [cmd.tenantId, b.id],

@@ -16,6 +16,7 @@ import { AppConfig, inWindow, parseAppDoc } from './app-doc';
 import { AppsService } from './apps.service';
 import { DIALER_SCHEMA_NAME } from './broadcasts.service';
 import { PromptLibrary } from './prompt-library';
+import { returning } from './sql';
 
 export const CARRIERS = Symbol('CARRIERS');
 export type CarrierRegistry = Record<string, CarrierAdapter>;
@@ -35,8 +36,11 @@ interface ClaimedCall {
 }
 
 const ACTIVE = `('dialing', 'ringing', 'answered')`;
-/** Tokens a bucket holds at most: a tenth of a second's worth, so bursts stay small. */
-const burstOf = (cps: number) => Math.max(1, cps / 10);
+/**
+ * Tokens a bucket holds at most: half a second's worth (at least 2), so a late tick loses no tokens and
+ * the rate holds, while a burst after an idle spell stays small.
+ */
+const burstOf = (cps: number) => Math.max(2, cps / 2);
 
 const callEvent = (
   c: { tenant_id: string; id: string; broadcast_id: string; callee: string },
@@ -111,7 +115,11 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     for (const app of due) {
       const room = this.settings.maxInFlight - this.inFlight.size;
       if (room <= 0 || this.stopping) return;
-      const claimed = await this.claim(app.tenant_id, app.app_id, room);
+      // one app's trouble (a bad document, a lock timeout) does not stop the others
+      const claimed = await this.claim(app.tenant_id, app.app_id, room).catch((e: Error) => {
+        this.log.warn(`claiming calls of app ${app.app_id} failed: ${e.message}`);
+        return [];
+      });
       for (const c of claimed) this.start(c);
     }
   }
@@ -129,15 +137,19 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
         [tenantId, appId],
       );
       // the bucket row is the app's lock: replicas claiming for one app take turns
-      const rows: { doc: JsonObject; tokens: number; elapsed: number }[] = await m.query(
-        `SELECT a.doc, p.tokens, extract(epoch FROM clock_timestamp() - p.refilled_at)::float8 AS elapsed
+      // `at` is the instant the bucket is refilled to; it is written back as is, so no time between this
+      // read and the write is lost (or counted twice)
+      const rows: { doc: JsonObject; tokens: number; elapsed: number; at: string }[] = await m.query(
+        `SELECT a.doc, p.tokens, extract(epoch FROM t.at - p.refilled_at)::float8 AS elapsed, t.at::text AS at
            FROM dialer.pacing p JOIN dialer.apps a ON a.tenant_id = p.tenant_id AND a.id = p.app_id
+          CROSS JOIN (SELECT clock_timestamp() AS at) t
           WHERE p.tenant_id = $1 AND p.app_id = $2 FOR UPDATE OF p`,
         [tenantId, appId],
       );
       if (!rows[0]) {
         // the app was deleted: its calls cannot be dialed
-        const failed: ClaimedCall[] = await m.query(
+        const failed = await returning<ClaimedCall>(
+          m,
           `UPDATE dialer.calls SET state = 'failed', reason = 'app_deleted', updated_at = now()
             WHERE tenant_id = $1 AND app_id = $2 AND state = 'queued' RETURNING *`,
           [tenantId, appId],
@@ -183,7 +195,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
           for (const c of dnc) events.push(callEvent(c, 'rejected_dnc', c.attempts));
         }
         if (go.length) {
-          dialed = await m.query(
+          dialed = await returning<ClaimedCall>(
+            m,
             `UPDATE dialer.calls c SET state = 'dialing', attempts = c.attempts + 1, lease_owner = $3,
                     lease_until = now() + ($4 || ' milliseconds')::interval, updated_at = now()
                FROM dialer.broadcasts b
@@ -199,7 +212,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
             [tenantId, dialed.map((c) => c.id), dialed.map((c) => c.attempts), this.settings.replicaId],
           );
           for (const c of dialed) events.push(callEvent(c, 'dialing', c.attempts));
-          const started: { id: string; app_id: string; total: number }[] = await m.query(
+          const started = await returning<{ id: string; app_id: string; total: number }>(
+            m,
             `UPDATE dialer.broadcasts SET state = 'running'
               WHERE tenant_id = $1 AND id = ANY($2::char(32)[]) AND state = 'queued' RETURNING id, app_id, total`,
             [tenantId, [...new Set(dialed.map((c) => c.broadcast_id))]],
@@ -219,8 +233,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       if (cfg.cps > 0) {
         const left = Math.max(0, tokens - dialed.length);
         await m.query(
-          `UPDATE dialer.pacing SET tokens = $3, refilled_at = clock_timestamp() WHERE tenant_id = $1 AND app_id = $2`,
-          [tenantId, appId, left],
+          `UPDATE dialer.pacing SET tokens = $3, refilled_at = $4::timestamptz WHERE tenant_id = $1 AND app_id = $2`,
+          [tenantId, appId, left, rows[0].at],
         );
       }
       await appendEvents(m, DIALER_SCHEMA_NAME, events);
@@ -268,7 +282,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   /** A state change of a call this replica holds (fenced by owner and attempt). */
   private async progress(call: ClaimedCall, state: CallState): Promise<void> {
     await this.ds.transaction(async (m) => {
-      const rows: unknown[] = await m.query(
+      const rows = await returning<unknown>(
+        m,
         `UPDATE dialer.calls SET state = $5, updated_at = now()
           WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND attempts = $4 AND state IN ${ACTIVE}
           RETURNING 1`,
@@ -296,7 +311,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
         cfg.retry.on.includes(outcome) &&
         call.attempts < cfg.retry.attempts;
       const state: CallState = retry ? 'queued' : outcome;
-      const rows: unknown[] = await m.query(
+      const rows = await returning<unknown>(
+        m,
         `UPDATE dialer.calls SET state = $5, reason = $6, lease_owner = NULL, lease_until = NULL, updated_at = now(),
                 next_at = now() + ($7 || ' seconds')::interval
           WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND attempts = $4 AND state IN ${ACTIVE}
@@ -334,7 +350,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       `SELECT id FROM dialer.broadcasts WHERE tenant_id = $1 AND id = ANY($2::char(32)[]) ORDER BY id FOR UPDATE`,
       [tenantId, ids],
     );
-    const done: { id: string; app_id: string; total: number }[] = await m.query(
+    const done = await returning<{ id: string; app_id: string; total: number }>(
+      m,
       `UPDATE dialer.broadcasts b SET state = 'completed'
         WHERE b.tenant_id = $1 AND b.id = ANY($2::char(32)[]) AND b.state IN ('queued', 'running')
           AND NOT EXISTS (SELECT 1 FROM dialer.calls c WHERE c.tenant_id = b.tenant_id AND c.broadcast_id = b.id

@@ -5,13 +5,11 @@ import { Injectable } from '@nestjs/common';
 
 @Injectable()
 export class PromptLibrary {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   async exists(_tenantId: string, fileId: string): Promise<boolean> {
     return fileId.length > 0;
   }
 
   /** The prompt's length in milliseconds, when known. */
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   async durationMs(_tenantId: string, _fileId: string): Promise<number | null> {
     return null;
   }
