@@ -11,6 +11,7 @@ import { FlexisipModule } from './faces/flexisip/flexisip.module';
 import { KazooModule } from './faces/kazoo/kazoo.module';
 import { OpsModule } from './ops/ops.module';
 import { YeastarModule } from './faces/yeastar/yeastar.module';
+import { OnbukaModule } from './faces/onbuka/onbuka.module';
 
 @Module({})
 export class GatewayModule {
@@ -25,6 +26,7 @@ export class GatewayModule {
         KazooModule,
         FlexisipModule,
         YeastarModule,
+        OnbukaModule,
       ],
     };
   }

@@ -68,6 +68,21 @@ import {
   VmboxGreetingsReply,
   VmboxRef,
 } from './media-documents';
+import {
+  AcceptedCall,
+  AppIdCommand,
+  BroadcastCallsCommand,
+  BroadcastIdCommand,
+  BroadcastReply,
+  CallReply,
+  CreateBroadcastCommand,
+  DncCommand,
+  ImportOnbukaKeyCommand,
+  OnbukaAuthCommand,
+  PutAppCommand,
+  TenantOnlyCommand,
+} from './broadcasts';
+import type { JsonObject } from './kazoo';
 import { Subjects } from './subjects';
 import { VmboxCommand } from './messages';
 import { NotificationTemplateCommand } from './notifications';
@@ -185,6 +200,33 @@ export const Commands = {
   MediaCommit: command(Subjects.Media.Commit, MediaCommitCommand, reply<StoredMedia>()),
   MediaAbort: command(Subjects.Media.Abort, MediaUploadCommand, reply<{ aborted: boolean }>()),
   MediaDownloadTicket: command(Subjects.Media.DownloadTicket, MediaDownloadCommand, reply<DownloadTicket>()),
+
+  OnbukaAuth: command(Subjects.Broadcast.OnbukaAuth, OnbukaAuthCommand, reply<Actor>()),
+  OnbukaImportKey: command(
+    Subjects.Broadcast.OnbukaImportKey,
+    ImportOnbukaKeyCommand,
+    reply<{ api_key: string; account_id: string }>(),
+  ),
+  BroadcastCreate: command(
+    Subjects.Broadcast.Create,
+    CreateBroadcastCommand,
+    reply<{ id: string; calls: AcceptedCall[] }>(),
+  ),
+  BroadcastList: command(Subjects.Broadcast.List, TenantOnlyCommand, reply<BroadcastReply[]>()),
+  BroadcastGet: command(Subjects.Broadcast.Get, BroadcastIdCommand, reply<BroadcastReply>()),
+  BroadcastCalls: command(
+    Subjects.Broadcast.Calls,
+    BroadcastCallsCommand,
+    reply<{ calls: CallReply[]; next_start_key?: string }>(),
+  ),
+  BroadcastCancel: command(Subjects.Broadcast.Cancel, BroadcastIdCommand, reply<BroadcastReply>()),
+  BroadcastAppPut: command(Subjects.Broadcast.AppPut, PutAppCommand, reply<JsonObject>()),
+  BroadcastAppGet: command(Subjects.Broadcast.AppGet, AppIdCommand, reply<JsonObject>()),
+  BroadcastAppList: command(Subjects.Broadcast.AppList, TenantOnlyCommand, reply<JsonObject[]>()),
+  BroadcastAppDelete: command(Subjects.Broadcast.AppDelete, AppIdCommand, reply<JsonObject>()),
+  DncAdd: command(Subjects.Broadcast.DncAdd, DncCommand, reply<{ numbers: string[] }>()),
+  DncList: command(Subjects.Broadcast.DncList, TenantOnlyCommand, reply<{ numbers: string[] }>()),
+  DncRemove: command(Subjects.Broadcast.DncRemove, DncCommand, reply<{ numbers: string[] }>()),
   MediaCopy: command(Subjects.Media.Copy, MediaCopyCommand, reply<StoredMedia>()),
 
   MediaDocumentCreate: command(

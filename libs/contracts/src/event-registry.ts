@@ -236,7 +236,41 @@ const mwi = payload({
   required: { vmbox_id: f.string(), new: f.integer(), saved: f.integer() },
 });
 
+const broadcast = payload({
+  description: 'A voice broadcast (campaign) and its counts.',
+  required: {
+    id: f.string('32 hex characters'),
+    app_id: f.string(),
+    state: f.oneOf(['queued', 'running', 'completed', 'cancelled'] as const),
+    total: f.integer('calls in the campaign'),
+  },
+  optional: { file_id: f.string('the prompt'), source: f.string('onbuka or native') },
+});
+const call = payload({
+  description: 'One call of a broadcast after a change of state.',
+  required: {
+    id: f.string('the voiceId'),
+    broadcast_id: f.string(),
+    callee: f.string(),
+    state: f.oneOf([
+      'queued',
+      'dialing',
+      'ringing',
+      'answered',
+      'completed',
+      'busy',
+      'no_answer',
+      'failed',
+      'cancelled',
+      'rejected_dnc',
+    ] as const),
+    attempt: f.integer('the attempt this state belongs to (0 before the first dial)'),
+  },
+  optional: { reason: f.string('why a call failed or was retried') },
+});
+
 const M = 'mailbox-service';
+const DIALER = 'broadcast-dialer-service';
 const MSG = 'message-service';
 const MEDIA = 'media-storage-service';
 
@@ -406,6 +440,31 @@ export const Events = {
       },
       optional: { last_error: f.string('the last attempt error') },
     }),
+  }),
+  BroadcastCreated: defineEvent('broadcast.created', {
+    summary: 'A broadcast was accepted; its calls are queued.',
+    producer: DIALER,
+    data: broadcast,
+  }),
+  BroadcastStarted: defineEvent('broadcast.started', {
+    summary: 'The first call of a broadcast was dialed.',
+    producer: DIALER,
+    data: broadcast,
+  }),
+  BroadcastCompleted: defineEvent('broadcast.completed', {
+    summary: 'Every call of a broadcast reached a final state.',
+    producer: DIALER,
+    data: broadcast,
+  }),
+  BroadcastCancelled: defineEvent('broadcast.cancelled', {
+    summary: 'A broadcast was cancelled: its queued calls were cancelled, calls in progress finish.',
+    producer: DIALER,
+    data: broadcast,
+  }),
+  BroadcastCallUpdated: defineEvent('broadcast.call.updated', {
+    summary: 'A call of a broadcast changed state.',
+    producer: DIALER,
+    data: call,
   }),
 } as const;
 

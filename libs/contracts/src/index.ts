@@ -21,3 +21,4 @@ export * from './media-documents';
 export * from './notifications';
 export * from './event-contract';
 export * from './event-versions';
+export * from './broadcasts';

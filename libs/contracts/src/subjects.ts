@@ -138,6 +138,24 @@ export const Subjects = {
     /** Back to the default. */
     Delete: cmd('notification', 'template.delete'),
   },
+  Broadcast: {
+    /** Verifies an Onbuka Api-Key/Timestamp/Sign and records it against replay; reply: Actor. */
+    OnbukaAuth: cmd('dialer', 'onbuka.auth'),
+    /** Operator only: imports an existing Onbuka key pair for a tenant. */
+    OnbukaImportKey: cmd('dialer', 'onbuka.import_key'),
+    Create: cmd('dialer', 'broadcast.create'),
+    List: cmd('dialer', 'broadcast.list'),
+    Get: cmd('dialer', 'broadcast.get'),
+    Calls: cmd('dialer', 'broadcast.calls'),
+    Cancel: cmd('dialer', 'broadcast.cancel'),
+    AppPut: cmd('dialer', 'app.put'),
+    AppGet: cmd('dialer', 'app.get'),
+    AppList: cmd('dialer', 'app.list'),
+    AppDelete: cmd('dialer', 'app.delete'),
+    DncAdd: cmd('dialer', 'dnc.add'),
+    DncList: cmd('dialer', 'dnc.list'),
+    DncRemove: cmd('dialer', 'dnc.remove'),
+  },
 } as const;
 
 /** `voxmail.evt.<tenantId>.<aggregate>.<event>` */

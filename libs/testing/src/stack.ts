@@ -8,7 +8,6 @@ import {
   loadAppConfig,
   MailboxConfig,
   MediaConfig,
-  loadNotificationConfig,
   NotificationConfig,
   ServiceConfig,
 } from '@voxmail/config';
@@ -29,6 +28,7 @@ type Starter<C> = (config: C, opts: { handleSignals?: boolean }) => Promise<Runn
 export type StackApps = { gateway: Starter<GatewayConfig> } & {
   mailbox?: Starter<MailboxConfig>;
   media?: Starter<MediaConfig>;
+  notification?: Starter<NotificationConfig>;
 } & { [key: string]: Starter<ServiceConfig> | undefined };
 
 export type AppName = string;

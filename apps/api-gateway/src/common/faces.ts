@@ -8,12 +8,13 @@ import { DomainError, ErrorCode, HTTP_STATUS_OF } from '@voxmail/contracts';
 import { flexisipError } from '../faces/flexisip/flexisip.errors';
 import { kazooError, kazooErrorEnvelope, serialize } from '../faces/kazoo/envelope';
 import { wantsPretty } from '../faces/kazoo/kazoo.interceptor';
+import { onbukaError, onbukaStatusError } from '../faces/onbuka/onbuka-errors';
 import { YeastarCode, yeastarErrorBody } from '../faces/yeastar/yeastar.errors';
 import { bareStatus, toDomainError } from './errors';
 import type { GatewayRequest } from './request';
 
 /** `yeastar_link`: the Yeastar play links, which answer failures with their HTTP status as well. */
-export type Face = 'kazoo' | 'flexisip' | 'yeastar' | 'yeastar_link';
+export type Face = 'kazoo' | 'flexisip' | 'yeastar' | 'yeastar_link' | 'onbuka';
 
 /** URL prefixes of the faces, longest first; other faces add theirs here. */
 const FACE_PREFIXES: [string, Face][] = [
@@ -21,6 +22,7 @@ const FACE_PREFIXES: [string, Face][] = [
   ['/api/download', 'yeastar_link'],
   ['/openapi', 'yeastar'],
   ['/v2', 'kazoo'],
+  ['/v3', 'onbuka'],
   ['/api', 'flexisip'],
 ];
 
@@ -82,6 +84,10 @@ export function renderDomainError(
       };
     case 'yeastar_link':
       return { status: HTTP_STATUS_OF[e.code], body: yeastarErrorBody(e) };
+    case 'onbuka': {
+      const { status, body } = onbukaError(e);
+      return { status, body: JSON.stringify(body) };
+    }
   }
 }
 
@@ -95,6 +101,8 @@ export function renderStatusError(
   switch (face) {
     case 'kazoo':
       return { status, body: serialize(kazooErrorEnvelope(status, message, { message }, requestId), false) };
+    case 'onbuka':
+      return onbukaStatusError(status, message);
     case 'yeastar':
     case 'yeastar_link':
       return {

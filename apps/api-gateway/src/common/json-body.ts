@@ -113,12 +113,50 @@ const notJson = () =>
     body: { type: { message: 'The request body must be JSON: {"data": {...}}' } },
   });
 
+/**
+ * Removes commas that directly precede a closing `}` or `]` (whitespace between), outside strings: the
+ * Onbuka document's own example body ends its object with one. One pass, linear in the text.
+ */
+export function stripTrailingCommas(text: string): string {
+  const out: string[] = [];
+  let inString = false;
+  let pendingComma = -1;
+  // the last significant character outside strings: only a comma after a value trails (`{,}` stays bad)
+  let last = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      out.push(ch);
+      if (ch === '\\') out.push(text[++i] ?? '');
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') {
+      inString = true;
+      pendingComma = -1;
+      last = '"';
+    } else if (ch === ',') {
+      pendingComma = last && !'{[,'.includes(last) ? out.length : -1;
+      last = ',';
+    } else if (ch === '}' || ch === ']') {
+      if (pendingComma >= 0) out[pendingComma] = '';
+      pendingComma = -1;
+      last = ch;
+    } else if (!/\s/.test(ch)) {
+      pendingComma = -1;
+      last = ch;
+    }
+    out.push(ch);
+  }
+  return out.join('');
+}
+
 /** An empty body is no data (the PHP SDK sends `Content-Type: application/json` on every DELETE). */
-export function parseJsonBody(text: string): unknown {
+export function parseJsonBody(text: string, opts: { trailingCommas?: boolean } = {}): unknown {
   if (!text.trim()) return undefined;
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(opts.trailingCommas ? stripTrailingCommas(text) : text);
   } catch {
     throw notJson();
   }
@@ -135,9 +173,10 @@ type Done = (err: Error | null, body?: unknown) => void;
 export function registerJsonBodies(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser(['application/json']);
   const opts = { parseAs: 'string' as const, bodyLimit: MAX_JSON_BODY_BYTES };
-  const json = (_req: FastifyRequest, text: string | Buffer, done: Done) => {
+  const json = (req: FastifyRequest, text: string | Buffer, done: Done) => {
     try {
-      done(null, parseJsonBody(String(text)));
+      // the Onbuka face (`/v3`) takes its document's trailing comma
+      done(null, parseJsonBody(String(text), { trailingCommas: (req.url ?? '').startsWith('/v3/') }));
     } catch (e) {
       done(e as Error);
     }

@@ -5,6 +5,12 @@ import { AccountsController } from './accounts.controller';
 import { ApiClientsController } from './api-clients.controller';
 import { KazooAuthGuard } from './auth.guard';
 import { AuthController } from './auth.controller';
+import {
+  BroadcastAppsController,
+  BroadcastsController,
+  DncNumbersController,
+  OnbukaKeysController,
+} from './broadcasts.controller';
 import { GreetingsController } from './greetings.controller';
 import { MediaController, MediaRawController } from './media.controller';
 import { MessagesRawController } from './messages-raw.controller';
@@ -30,6 +36,10 @@ import { VmboxesController } from './vmboxes.controller';
     WebhooksController,
     VmboxMwiController,
     NotificationsController,
+    BroadcastAppsController,
+    BroadcastsController,
+    DncNumbersController,
+    OnbukaKeysController,
   ],
   providers: [KazooAuthGuard],
 })

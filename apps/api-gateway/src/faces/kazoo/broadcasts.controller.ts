@@ -1,0 +1,276 @@
+// Kazoo-style native routes of voice broadcasts: apps (`broadcast_apps`), campaigns (`broadcasts`) and the
+// do-not-call list (`dnc_numbers`) of an account.
+import { Body, Delete, Get, Param, Post, Put, Query, Req } from '@nestjs/common';
+import { Actor, APP_ID, CALL_STATES, CallState, Commands, DomainError, ErrorCode } from '@voxmail/contracts';
+import { CommandBus } from '../../common/command-bus';
+import type { GatewayRequest } from '../../common/request';
+import type { KazooResult } from './envelope';
+import { KazooController } from './kazoo.controller';
+import { pathId } from './params';
+import { dataOf } from './request';
+
+const actorOf = (req: GatewayRequest): Actor => req.actor!;
+
+function appId(v: string): string {
+  if (!APP_ID.test(v)) throw DomainError.notFound('bad identifier');
+  return v;
+}
+
+function numbersOf(body: unknown): string[] {
+  const data = dataOf(body);
+  const numbers = data.numbers;
+  if (
+    !Array.isArray(numbers) ||
+    numbers.length > 1000 ||
+    numbers.some((n) => typeof n !== 'string' || !/^\d{7,15}$/.test(n))
+  )
+    throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+      numbers: { type: { message: 'numbers must be a list of at most 1000 numbers of 7-15 digits' } },
+    });
+  return numbers as string[];
+}
+
+@KazooController('accounts/:accountId/broadcast_apps')
+export class BroadcastAppsController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Get()
+  async list(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.BroadcastAppList, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+      }),
+    };
+  }
+
+  /** PUT on the collection creates with the id in the data (`data.id`), as the issue's route list says. */
+  @Put()
+  async create(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    const doc = dataOf(body);
+    if (typeof doc.id !== 'string' || !APP_ID.test(doc.id))
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        id: { pattern: { message: 'id must be 1-64 of A-Z, a-z, 0-9, _ and -' } },
+      });
+    const data = await this.bus.send(Commands.BroadcastAppPut, {
+      tenantId: pathId(accountId),
+      actor: actorOf(req),
+      appId: doc.id,
+      doc,
+    });
+    return { data, status: 201 };
+  }
+
+  @Get(':appId')
+  async get(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('appId') id: string,
+  ): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.BroadcastAppGet, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        appId: appId(id),
+      }),
+    };
+  }
+
+  @Post(':appId')
+  async update(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('appId') id: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.BroadcastAppPut, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        appId: appId(id),
+        doc: dataOf(body),
+      }),
+    };
+  }
+
+  @Delete(':appId')
+  async remove(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('appId') id: string,
+  ): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.BroadcastAppDelete, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        appId: appId(id),
+      }),
+    };
+  }
+}
+
+@KazooController('accounts/:accountId/broadcasts')
+export class BroadcastsController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Get()
+  async list(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.BroadcastList, { tenantId: pathId(accountId), actor: actorOf(req) }),
+    };
+  }
+
+  @Get(':id')
+  async get(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('id') id: string,
+  ): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.BroadcastGet, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        broadcastId: pathId(id),
+      }),
+    };
+  }
+
+  @Get(':id/calls')
+  async calls(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('id') id: string,
+    @Query() q: Record<string, unknown>,
+  ): Promise<KazooResult> {
+    const state = q.state;
+    if (state !== undefined && (typeof state !== 'string' || !CALL_STATES.includes(state as CallState)))
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid query', {
+        state: { enum: { message: `state must be one of ${CALL_STATES.join(', ')}` } },
+      });
+    const size = q.page_size === undefined ? 100 : Number(q.page_size);
+    if (!Number.isInteger(size) || size < 1 || size > 1000)
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid query', {
+        page_size: { range: { message: 'page_size must be 1 to 1000' } },
+      });
+    const start = q.start_key;
+    if (start !== undefined && (typeof start !== 'string' || !/^\d{1,9}$/.test(start)))
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid query', {
+        start_key: { type: { message: 'start_key must be one a previous page gave' } },
+      });
+    const r = await this.bus.send(Commands.BroadcastCalls, {
+      tenantId: pathId(accountId),
+      actor: actorOf(req),
+      broadcastId: pathId(id),
+      pageSize: size,
+      ...(state !== undefined ? { state: state as CallState } : {}),
+      ...(start !== undefined ? { startKey: start } : {}),
+    });
+    return {
+      data: r.calls,
+      page: {
+        page_size: r.calls.length,
+        ...(start !== undefined ? { start_key: start } : {}),
+        ...(r.next_start_key ? { next_start_key: r.next_start_key } : {}),
+      },
+    };
+  }
+
+  @Post(':id/cancel')
+  async cancel(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Param('id') id: string,
+  ): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.BroadcastCancel, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        broadcastId: pathId(id),
+      }),
+    };
+  }
+}
+
+@KazooController('accounts/:accountId/dnc_numbers')
+export class DncNumbersController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Get()
+  async list(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.DncList, { tenantId: pathId(accountId), actor: actorOf(req) }),
+    };
+  }
+
+  @Put()
+  async add(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.DncAdd, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        numbers: numbersOf(body),
+      }),
+    };
+  }
+
+  @Delete()
+  async remove(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    return {
+      data: await this.bus.send(Commands.DncRemove, {
+        tenantId: pathId(accountId),
+        actor: actorOf(req),
+        numbers: numbersOf(body),
+      }),
+    };
+  }
+}
+
+/** Operator only: import an existing Onbuka key pair for an account (`{"data": {"api_key", "api_secret"}}`). */
+@KazooController('accounts/:accountId/onbuka_keys')
+export class OnbukaKeysController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Put()
+  async import(
+    @Req() req: GatewayRequest,
+    @Param('accountId') accountId: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    const data = dataOf(body);
+    const apiKey = data.api_key;
+    const apiSecret = data.api_secret;
+    if (
+      typeof apiKey !== 'string' ||
+      !/^[A-Za-z0-9_-]{4,128}$/.test(apiKey) ||
+      typeof apiSecret !== 'string' ||
+      !/^[\x21-\x7e]{4,256}$/.test(apiSecret)
+    )
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        api_key: {
+          pattern: {
+            message:
+              'api_key (4-128 of A-Z, a-z, 0-9, _ -) and api_secret (4-256 printable characters) are required',
+          },
+        },
+      });
+    const r = await this.bus.send(Commands.OnbukaImportKey, {
+      tenantId: pathId(accountId),
+      actor: actorOf(req),
+      apiKey,
+      apiSecret,
+    });
+    return { data: r, status: 201 };
+  }
+}

@@ -1,0 +1,421 @@
+// The dialer loop of one replica. Work is the `dialer.calls` table: a replica claims due calls with
+// FOR UPDATE SKIP LOCKED under a lease, after taking tokens from the app's bucket row (locked FOR UPDATE,
+// so every replica draws from one bucket: 2 replicas at 10 CPS dial 10 CPS) and counting the app's calls
+// in progress against its max. Each claim writes a dial_log row keyed by (call, attempt): a call is
+// dialed at most once per attempt. A replica renews its leases while its calls run; a lease that lapses
+// (the replica died) is swept by any replica and the call failed or retried per the app's policy.
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { CallState, Events, JsonObject, newEvent, NewEvent } from '@voxmail/contracts';
+import { appendEvents } from '@voxmail/messaging';
+import { CarrierAdapter, DialOutcome, DialResult } from '../carriers/carrier';
+import { SimulatedCarrier } from '../carriers/simulated.carrier';
+import { DIALER_SETTINGS, DialerSettings } from '../settings';
+import { AppConfig, inWindow, parseAppDoc } from './app-doc';
+import { AppsService } from './apps.service';
+import { DIALER_SCHEMA_NAME } from './broadcasts.service';
+import { PromptLibrary } from './prompt-library';
+import { returning } from './sql';
+
+export const CARRIERS = Symbol('CARRIERS');
+export type CarrierRegistry = Record<string, CarrierAdapter>;
+
+interface ClaimedCall {
+  tenant_id: string;
+  id: string;
+  broadcast_id: string;
+  app_id: string;
+  callee: string;
+  attempts: number;
+  file_id: string;
+  display_num: string | null;
+  max_duration: number | null;
+  max_ringing_time: number;
+  loop_count: number;
+}
+
+const ACTIVE = `('dialing', 'ringing', 'answered')`;
+/**
+ * Tokens a bucket holds at most: half a second's worth (at least 2), so a late tick loses no tokens and
+ * the rate holds, while a burst after an idle spell stays small.
+ */
+const burstOf = (cps: number) => Math.max(2, cps / 2);
+
+const callEvent = (
+  c: { tenant_id: string; id: string; broadcast_id: string; callee: string },
+  state: CallState,
+  attempt: number,
+  reason?: string,
+) =>
+  newEvent(Events.BroadcastCallUpdated, {
+    tenantId: c.tenant_id,
+    aggregateId: c.id,
+    data: {
+      id: c.id,
+      broadcast_id: c.broadcast_id,
+      callee: c.callee,
+      state,
+      attempt,
+      ...(reason ? { reason } : {}),
+    },
+  });
+
+@Injectable()
+export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(DialerWorker.name);
+  private timer?: NodeJS.Timeout;
+  private leaseTimer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private stopping = false;
+  /** Calls this replica is dialing now: key `tenant/id`, value its attempt. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private lastSweep = 0;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
+    @Inject(CARRIERS) private readonly carriers: CarrierRegistry,
+    private readonly apps: AppsService,
+    private readonly prompts: PromptLibrary,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.settings.tickMs);
+    this.timer.unref();
+    this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(50, this.settings.leaseMs / 3));
+    this.leaseTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking?.catch(() => undefined);
+    // calls in progress finish (their leases are renewed until then)
+    await Promise.allSettled([...this.inFlight.values()]);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+  }
+
+  tick(): Promise<void> {
+    if (this.ticking || this.stopping) return this.ticking ?? Promise.resolve();
+    this.ticking = this.run()
+      .catch((e: Error) => this.log.warn(`dialer tick failed: ${e.message}`))
+      .finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async run(): Promise<void> {
+    if (Date.now() - this.lastSweep > Math.max(100, this.settings.leaseMs / 4)) {
+      this.lastSweep = Date.now();
+      await this.sweepLapsed();
+    }
+    const due: { tenant_id: string; app_id: string }[] = await this.ds.query(
+      `SELECT DISTINCT tenant_id, app_id FROM dialer.calls WHERE state = 'queued' AND next_at <= now() LIMIT 200`,
+    );
+    for (const app of due) {
+      const room = this.settings.maxInFlight - this.inFlight.size;
+      if (room <= 0 || this.stopping) return;
+      // one app's trouble (a bad document, a lock timeout) does not stop the others
+      const claimed = await this.claim(app.tenant_id, app.app_id, room).catch((e: Error) => {
+        this.log.warn(`claiming calls of app ${app.app_id} failed: ${e.message}`);
+        return [];
+      });
+      for (const c of claimed) this.start(c);
+    }
+  }
+
+  private async claim(
+    tenantId: string,
+    appId: string,
+    room: number,
+  ): Promise<{ call: ClaimedCall; cfg: AppConfig }[]> {
+    const events: NewEvent[] = [];
+    const out = await this.ds.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO dialer.pacing (tenant_id, app_id, tokens, refilled_at) VALUES ($1, $2, 0, now())
+         ON CONFLICT DO NOTHING`,
+        [tenantId, appId],
+      );
+      // the bucket row is the app's lock: replicas claiming for one app take turns
+      // `at` is the instant the bucket is refilled to; it is written back as is, so no time between this
+      // read and the write is lost (or counted twice)
+      const rows: { doc: JsonObject; tokens: number; elapsed: number; at: string }[] = await m.query(
+        `SELECT a.doc, p.tokens, extract(epoch FROM t.at - p.refilled_at)::float8 AS elapsed, t.at::text AS at
+           FROM dialer.pacing p JOIN dialer.apps a ON a.tenant_id = p.tenant_id AND a.id = p.app_id
+          CROSS JOIN (SELECT clock_timestamp() AS at) t
+          WHERE p.tenant_id = $1 AND p.app_id = $2 FOR UPDATE OF p`,
+        [tenantId, appId],
+      );
+      if (!rows[0]) {
+        // the app was deleted: its calls cannot be dialed
+        const failed = await returning<ClaimedCall>(
+          m,
+          `UPDATE dialer.calls SET state = 'failed', reason = 'app_deleted', updated_at = now()
+            WHERE tenant_id = $1 AND app_id = $2 AND state = 'queued' RETURNING *`,
+          [tenantId, appId],
+        );
+        for (const c of failed) events.push(callEvent(c, 'failed', c.attempts, 'app_deleted'));
+        await this.completeBroadcasts(m, tenantId, [...new Set(failed.map((c) => c.broadcast_id))], events);
+        return [];
+      }
+      const cfg = parseAppDoc(rows[0].doc);
+      if (!inWindow(cfg.window, new Date(this.settings.clock()))) {
+        // outside the calling window: look again in a minute
+        await m.query(
+          `UPDATE dialer.calls SET next_at = now() + interval '60 seconds'
+            WHERE tenant_id = $1 AND app_id = $2 AND state = 'queued' AND next_at <= now()`,
+          [tenantId, appId],
+        );
+        return [];
+      }
+      let tokens = Infinity;
+      if (cfg.cps > 0) tokens = Math.min(burstOf(cfg.cps), rows[0].tokens + rows[0].elapsed * cfg.cps);
+      const [{ n: active }]: { n: number }[] = await m.query(
+        `SELECT count(*)::int AS n FROM dialer.calls WHERE tenant_id = $1 AND app_id = $2 AND state IN ${ACTIVE}`,
+        [tenantId, appId],
+      );
+      const k = Math.min(Math.floor(tokens), cfg.maxConcurrent - active, room, 200);
+      let dialed: ClaimedCall[] = [];
+      if (k > 0) {
+        const picked: (ClaimedCall & { dnc: boolean })[] = await m.query(
+          `SELECT c.tenant_id, c.id, c.broadcast_id, c.app_id, c.callee, c.attempts,
+                  EXISTS (SELECT 1 FROM dialer.dnc_numbers d WHERE d.tenant_id = c.tenant_id AND d.number = c.callee) AS dnc
+             FROM dialer.calls c
+            WHERE c.tenant_id = $1 AND c.app_id = $2 AND c.state = 'queued' AND c.next_at <= now()
+            ORDER BY c.next_at, c.seq LIMIT $3 FOR UPDATE OF c SKIP LOCKED`,
+          [tenantId, appId, k],
+        );
+        const dnc = picked.filter((c) => c.dnc);
+        const go = picked.filter((c) => !c.dnc);
+        if (dnc.length) {
+          await m.query(
+            `UPDATE dialer.calls SET state = 'rejected_dnc', updated_at = now() WHERE tenant_id = $1 AND id = ANY($2::text[])`,
+            [tenantId, dnc.map((c) => c.id)],
+          );
+          for (const c of dnc) events.push(callEvent(c, 'rejected_dnc', c.attempts));
+        }
+        if (go.length) {
+          dialed = await returning<ClaimedCall>(
+            m,
+            `UPDATE dialer.calls c SET state = 'dialing', attempts = c.attempts + 1, lease_owner = $3,
+                    lease_until = now() + ($4 || ' milliseconds')::interval, updated_at = now()
+               FROM dialer.broadcasts b
+              WHERE c.tenant_id = $1 AND c.id = ANY($2::text[]) AND b.tenant_id = c.tenant_id AND b.id = c.broadcast_id
+              RETURNING c.tenant_id, c.id, c.broadcast_id, c.app_id, c.callee, c.attempts, b.file_id, b.display_num,
+                        b.max_duration, b.max_ringing_time, b.loop_count`,
+            [tenantId, go.map((c) => c.id), this.settings.replicaId, String(this.settings.leaseMs)],
+          );
+          // at most once per attempt: a second claim of the same attempt would break this key
+          await m.query(
+            `INSERT INTO dialer.dial_log (tenant_id, call_id, attempt, replica)
+             SELECT $1, unnest($2::text[]), unnest($3::int[]), $4`,
+            [tenantId, dialed.map((c) => c.id), dialed.map((c) => c.attempts), this.settings.replicaId],
+          );
+          for (const c of dialed) events.push(callEvent(c, 'dialing', c.attempts));
+          const started = await returning<{ id: string; app_id: string; total: number }>(
+            m,
+            `UPDATE dialer.broadcasts SET state = 'running'
+              WHERE tenant_id = $1 AND id = ANY($2::char(32)[]) AND state = 'queued' RETURNING id, app_id, total`,
+            [tenantId, [...new Set(dialed.map((c) => c.broadcast_id))]],
+          );
+          for (const b of started)
+            events.push(
+              newEvent(Events.BroadcastStarted, {
+                tenantId,
+                aggregateId: b.id,
+                data: { id: b.id, app_id: b.app_id, state: 'running', total: b.total },
+              }),
+            );
+        }
+        if (dnc.length)
+          await this.completeBroadcasts(m, tenantId, [...new Set(dnc.map((c) => c.broadcast_id))], events);
+      }
+      if (cfg.cps > 0) {
+        const left = Math.max(0, tokens - dialed.length);
+        await m.query(
+          `UPDATE dialer.pacing SET tokens = $3, refilled_at = $4::timestamptz WHERE tenant_id = $1 AND app_id = $2`,
+          [tenantId, appId, left, rows[0].at],
+        );
+      }
+      await appendEvents(m, DIALER_SCHEMA_NAME, events);
+      return dialed.map((call) => ({ call, cfg }));
+    });
+    return out;
+  }
+
+  private start({ call, cfg }: { call: ClaimedCall; cfg: AppConfig }): void {
+    const key = `${call.tenant_id}/${call.id}`;
+    const p = this.dial(call, cfg)
+      .catch((e: Error) => this.log.warn(`call ${call.id} failed in the dialer: ${e.message}`))
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, p);
+  }
+
+  private async dial(call: ClaimedCall, cfg: AppConfig): Promise<void> {
+    const carrier = this.carriers[cfg.carrier] ?? new SimulatedCarrier();
+    const password =
+      cfg.carrier === 'sip' ? await this.apps.password(call.tenant_id, call.app_id) : undefined;
+    let result: DialResult;
+    try {
+      result = await carrier.dial(
+        {
+          callId: call.id,
+          callee: call.callee,
+          callerId: call.display_num ?? cfg.callerId,
+          maxRingingMs: call.max_ringing_time * 1000,
+          maxDurationMs: call.max_duration !== null ? call.max_duration * 1000 : null,
+          loopCount: call.loop_count,
+          promptMs: await this.prompts.durationMs(call.tenant_id, call.file_id),
+          settings: { ...cfg.settings, ...(password !== undefined ? { password } : {}) },
+        },
+        {
+          ringing: () => this.progress(call, 'ringing'),
+          answered: () => this.progress(call, 'answered'),
+        },
+      );
+    } catch (e) {
+      result = { outcome: 'failed', reason: (e as Error).message.slice(0, 200) };
+    }
+    await this.finish(call, cfg, result.outcome, result.reason);
+  }
+
+  /** A state change of a call this replica holds (fenced by owner and attempt). */
+  private async progress(call: ClaimedCall, state: CallState): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      const rows = await returning<unknown>(
+        m,
+        `UPDATE dialer.calls SET state = $5, updated_at = now()
+          WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND attempts = $4 AND state IN ${ACTIVE}
+          RETURNING 1`,
+        [call.tenant_id, call.id, this.settings.replicaId, call.attempts, state],
+      );
+      if (rows.length) await appendEvents(m, DIALER_SCHEMA_NAME, [callEvent(call, state, call.attempts)]);
+    });
+  }
+
+  private async finish(
+    call: ClaimedCall,
+    cfg: AppConfig,
+    outcome: DialOutcome,
+    reason?: string,
+  ): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      // the broadcast row first: finishes of one broadcast take turns, so the last one sees it complete
+      const [b]: { state: string }[] = await m.query(
+        `SELECT state FROM dialer.broadcasts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [call.tenant_id, call.broadcast_id],
+      );
+      const retry =
+        b?.state !== 'cancelled' &&
+        outcome !== 'completed' &&
+        cfg.retry.on.includes(outcome) &&
+        call.attempts < cfg.retry.attempts;
+      const state: CallState = retry ? 'queued' : outcome;
+      const rows = await returning<unknown>(
+        m,
+        `UPDATE dialer.calls SET state = $5, reason = $6, lease_owner = NULL, lease_until = NULL, updated_at = now(),
+                next_at = now() + ($7 || ' seconds')::interval
+          WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND attempts = $4 AND state IN ${ACTIVE}
+          RETURNING 1`,
+        [
+          call.tenant_id,
+          call.id,
+          this.settings.replicaId,
+          call.attempts,
+          state,
+          reason ?? (retry ? outcome : null),
+          String(retry ? cfg.retry.intervalS : 0),
+        ],
+      );
+      // the lease was lost (swept): the sweeper already decided this attempt
+      if (!rows.length) return;
+      const events: NewEvent[] = [
+        callEvent(call, state, call.attempts, retry ? `retry after ${outcome}` : reason),
+      ];
+      if (!retry) await this.completeBroadcasts(m, call.tenant_id, [call.broadcast_id], events);
+      await appendEvents(m, DIALER_SCHEMA_NAME, events);
+    });
+  }
+
+  /** Broadcasts of `ids` whose calls are all final become completed (a cancelled one stays cancelled). */
+  private async completeBroadcasts(
+    m: EntityManager,
+    tenantId: string,
+    ids: string[],
+    events: NewEvent[],
+  ): Promise<void> {
+    if (!ids.length) return;
+    // lock first, then look: the next statement's snapshot sees every finish committed before the lock
+    await m.query(
+      `SELECT id FROM dialer.broadcasts WHERE tenant_id = $1 AND id = ANY($2::char(32)[]) ORDER BY id FOR UPDATE`,
+      [tenantId, ids],
+    );
+    const done = await returning<{ id: string; app_id: string; total: number }>(
+      m,
+      `UPDATE dialer.broadcasts b SET state = 'completed'
+        WHERE b.tenant_id = $1 AND b.id = ANY($2::char(32)[]) AND b.state IN ('queued', 'running')
+          AND NOT EXISTS (SELECT 1 FROM dialer.calls c WHERE c.tenant_id = b.tenant_id AND c.broadcast_id = b.id
+                           AND c.state IN ('queued', 'dialing', 'ringing', 'answered'))
+        RETURNING b.id, b.app_id, b.total`,
+      [tenantId, ids],
+    );
+    for (const b of done)
+      events.push(
+        newEvent(Events.BroadcastCompleted, {
+          tenantId,
+          aggregateId: b.id,
+          data: { id: b.id, app_id: b.app_id, state: 'completed', total: b.total },
+        }),
+      );
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (!this.inFlight.size) return;
+    await this.ds
+      .query(
+        `UPDATE dialer.calls SET lease_until = now() + ($2 || ' milliseconds')::interval
+          WHERE lease_owner = $1 AND state IN ${ACTIVE}`,
+        [this.settings.replicaId, String(this.settings.leaseMs)],
+      )
+      .catch((e: Error) => this.log.warn(`lease renewal failed: ${e.message}`));
+  }
+
+  /**
+   * Calls whose lease lapsed: their replica died (or lost the database) mid-call. The attempt may have
+   * been dialed, so it is never dialed again: failed, or queued as the next attempt per the retry policy.
+   */
+  async sweepLapsed(): Promise<number> {
+    return this.ds.transaction(async (m) => {
+      const lapsed: (ClaimedCall & { doc: JsonObject | null; bstate: string })[] = await m.query(
+        `SELECT c.tenant_id, c.id, c.broadcast_id, c.app_id, c.callee, c.attempts, a.doc, b.state AS bstate
+           FROM dialer.calls c
+           JOIN dialer.broadcasts b ON b.tenant_id = c.tenant_id AND b.id = c.broadcast_id
+           LEFT JOIN dialer.apps a ON a.tenant_id = c.tenant_id AND a.id = c.app_id
+          WHERE c.state IN ${ACTIVE} AND c.lease_until < now()
+          LIMIT 200 FOR UPDATE OF c SKIP LOCKED`,
+      );
+      const events: NewEvent[] = [];
+      const byTenant = new Map<string, Set<string>>();
+      for (const c of lapsed) {
+        const retry = c.doc ? parseAppDoc(c.doc).retry : null;
+        const again =
+          !!retry && c.bstate !== 'cancelled' && retry.on.includes('failed') && c.attempts < retry.attempts;
+        await m.query(
+          `UPDATE dialer.calls SET state = $3, reason = 'lease_expired', lease_owner = NULL, lease_until = NULL,
+                  updated_at = now(), next_at = now() + ($4 || ' seconds')::interval
+            WHERE tenant_id = $1 AND id = $2`,
+          [c.tenant_id, c.id, again ? 'queued' : 'failed', String(again ? retry.intervalS : 0)],
+        );
+        events.push(callEvent(c, again ? 'queued' : 'failed', c.attempts, 'lease_expired'));
+        if (!again) {
+          const s = byTenant.get(c.tenant_id) ?? new Set<string>();
+          s.add(c.broadcast_id);
+          byTenant.set(c.tenant_id, s);
+        }
+      }
+      for (const [t, ids] of byTenant) await this.completeBroadcasts(m, t, [...ids], events);
+      await appendEvents(m, DIALER_SCHEMA_NAME, events);
+      return lapsed.length;
+    });
+  }
+}

@@ -1,0 +1,92 @@
+// Onbuka key pairs: `Sign = md5(Api-Key + ApiSecret + Timestamp)` needs the secret in clear, so it is kept
+// encrypted (never hashed) and compared in constant time; a timestamp off by more than the skew is -16,
+// a wrong sign -1, and a triple seen before (any replica: a unique row) is refused as a replay.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  Actor,
+  DomainError,
+  ErrorCode,
+  ImportOnbukaKeyCommand,
+  OnbukaAuthCommand,
+  OnbukaCode,
+} from '@voxmail/contracts';
+import { SecretBox } from '../secret-box';
+import { DIALER_SETTINGS, DialerSettings } from '../settings';
+
+export function onbukaSign(apiKey: string, secret: string, timestamp: string): string {
+  return createHash('md5')
+    .update(apiKey + secret + timestamp)
+    .digest('hex');
+}
+
+const refused = (code: string, reason: string) =>
+  new DomainError(ErrorCode.Unauthenticated, reason, { onbuka_status: code });
+
+@Injectable()
+export class OnbukaKeysService {
+  private readonly log = new Logger(OnbukaKeysService.name);
+  private readonly box: SecretBox;
+  private lastPurge = 0;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
+  ) {
+    this.box = new SecretBox(settings.secret);
+  }
+
+  async importKey(cmd: ImportOnbukaKeyCommand): Promise<{ api_key: string; account_id: string }> {
+    if (cmd.actor.role !== 'operator')
+      throw new DomainError(ErrorCode.Forbidden, 'only the operator may import Onbuka key pairs');
+    const rows: { tenant_id: string }[] = await this.ds.query(
+      `INSERT INTO dialer.onbuka_keys (api_key, tenant_id, secret_enc) VALUES ($1, $2, $3)
+       ON CONFLICT (api_key) DO UPDATE SET secret_enc = EXCLUDED.secret_enc
+         WHERE dialer.onbuka_keys.tenant_id = EXCLUDED.tenant_id
+       RETURNING tenant_id`,
+      [cmd.apiKey, cmd.tenantId, this.box.encrypt(cmd.apiSecret)],
+    );
+    // an Api-Key already bound to another tenant is not moved (nor is its existence confirmed)
+    if (!rows.length) throw new DomainError(ErrorCode.Conflict, 'this Api-Key cannot be imported');
+    return { api_key: cmd.apiKey, account_id: cmd.tenantId };
+  }
+
+  async authenticate(cmd: OnbukaAuthCommand): Promise<Actor> {
+    const nowS = Math.floor(this.settings.clock() / 1000);
+    const ts = Number(cmd.timestamp);
+    if (!Number.isSafeInteger(ts) || Math.abs(nowS - ts) > this.settings.skewSeconds)
+      throw refused(OnbukaCode.TimestampExpired, 'timestamp expired');
+    const rows: { tenant_id: string; secret_enc: string }[] = await this.ds.query(
+      `SELECT tenant_id, secret_enc FROM dialer.onbuka_keys WHERE api_key = $1`,
+      [cmd.apiKey],
+    );
+    // an unknown key costs the same md5 as a known one, so timing does not tell them apart
+    const secret = rows[0] ? this.box.decrypt(rows[0].secret_enc) : 'unknown-key-placeholder';
+    const expected = Buffer.from(onbukaSign(cmd.apiKey, secret, cmd.timestamp), 'hex');
+    const given = Buffer.from(cmd.sign.toLowerCase(), 'hex');
+    if (!rows[0] || given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw refused(OnbukaCode.AuthError, 'authentication error');
+    const seen: unknown[] = await this.ds.query(
+      `INSERT INTO dialer.onbuka_seen (api_key, ts, sign, seen_at) VALUES ($1, $2, $3, to_timestamp($4))
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [cmd.apiKey, ts, cmd.sign.toLowerCase(), this.settings.clock() / 1000],
+    );
+    if (!seen.length) throw refused(OnbukaCode.AuthError, 'authentication error: request replayed');
+    void this.purgeSeen();
+    return { accountId: rows[0].tenant_id, role: 'admin' };
+  }
+
+  /** Triples older than the skew window can no longer pass the timestamp check: forget them. */
+  private async purgeSeen(): Promise<void> {
+    const now = this.settings.clock();
+    if (now - this.lastPurge < 60_000) return;
+    this.lastPurge = now;
+    await this.ds
+      .query(`DELETE FROM dialer.onbuka_seen WHERE ts < $1`, [
+        Math.floor(now / 1000) - 2 * this.settings.skewSeconds,
+      ])
+      .catch((e: Error) => this.log.warn(`purge of seen Onbuka signs failed: ${e.message}`));
+  }
+}

@@ -1,0 +1,585 @@
+// Voice broadcast: the Onbuka sendGroup face, the native broadcast routes and the dialer behind them,
+// against the whole stack (real PostgreSQL, NATS), with the simulated carrier. The dialer's clock stands
+// at the Onbuka document's own Timestamp so its example Sign is accepted.
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
+import { startGateway } from '../../apps/api-gateway/src/bootstrap';
+import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
+import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
+
+jest.setTimeout(60000);
+
+const DOC_TS = 1630468800;
+const NOW_MS = (DOC_TS + 30) * 1000;
+const DOC_ID_TIME = Date.UTC(2022, 2, 3, 11, 34, 1);
+
+let stack: Stack;
+let events: EventRecorder;
+let db: Client;
+let op: { token: string; accountId: string };
+
+const dialer =
+  (replicaId: string) =>
+  (config: Parameters<typeof startDialerService>[0], o?: { handleSignals?: boolean }) =>
+    startDialerService(config, {
+      ...o,
+      settings: { clock: () => NOW_MS, idClock: () => DOC_ID_TIME, tickMs: 20, leaseMs: 1000, replicaId },
+    });
+
+beforeAll(async () => {
+  events = await EventRecorder.start();
+  stack = await startStack(
+    { gateway: startGateway, mailbox: startMailboxService, dialer: dialer('replica-a') },
+    ['mailbox', 'dialer', 'gateway'],
+  );
+  db = new Client({ connectionString: stack.env.DATABASE_URL });
+  await db.connect();
+  op = await stack.operatorLogin();
+});
+
+afterAll(async () => {
+  await db?.end();
+  await stack?.stop();
+  await events?.stop();
+});
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+let tsCounter = 0;
+
+/** A fresh tenant with an imported Onbuka key pair and an app. */
+async function world(app: Record<string, unknown> = {}, key = `k${Math.random().toString(36).slice(2, 10)}`) {
+  const t = await stack.createTenant();
+  const secret = `s${Math.random().toString(36).slice(2, 12)}`;
+  const imported = await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
+    token: op.token,
+    body: { data: { api_key: key, api_secret: secret } },
+  });
+  expect(imported.status).toBe(201);
+  const a = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+    token: t.token,
+    body: {
+      data: {
+        id: 'app1',
+        carrier: 'simulated',
+        calls_per_second: 0,
+        settings: { ring_ms: 5, talk_ms: 5 },
+        ...app,
+      },
+    },
+  });
+  expect(a.status).toBe(201);
+  return { t, key, secret };
+}
+
+async function sendGroup(
+  w: { key: string; secret: string },
+  body: unknown,
+  o: { ts?: number; sign?: string } = {},
+): Promise<{ status: number; text: string; body: any }> {
+  // each request its own timestamp near the clock, so none is a replay of another
+  const ts = String(o.ts ?? DOC_TS + 30 - (++tsCounter % 200));
+  const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json;charset=UTF-8',
+      'Api-Key': w.key,
+      Timestamp: ts,
+      Sign: o.sign ?? md5(w.key + w.secret + ts),
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, text, body: JSON.parse(text) };
+}
+
+const base = { fileId: 'prompt.mp3', appId: 'app1' };
+
+async function waitFor<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 15000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (ok(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Onbuka sendGroup', () => {
+  it("answers the document's request with the document's response, byte for byte", async () => {
+    const t = await stack.createTenant();
+    expect(
+      (
+        await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
+          token: op.token,
+          body: { data: { api_key: 'bDqJFiq9', api_secret: '7bz1lzh9' } },
+        })
+      ).status,
+    ).toBe(201);
+    await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+      token: t.token,
+      body: { data: { id: '4luaKsL2', carrier: 'simulated', settings: { ring_ms: 5, talk_ms: 5 } } },
+    });
+    const body = `{
+"callee": "932111111111,932111111112",
+"displayNum": "1008122211",
+"fileId": "12022022570cc2484c59d4f8b9745d34226285b1e.mp3",
+"appId": "4luaKsL2",
+"maxDuration": 50,
+"maxRingingTime": 60,
+"loopCount": 2,
+"calledInfo": "calledInfo",
+}`;
+    const send = () =>
+      fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json;charset=UTF-8',
+          Sign: '05d7a50893e22a5c4bb3216ae3396c7c',
+          Timestamp: '1630468800',
+          'Api-Key': 'bDqJFiq9',
+        },
+        body,
+      });
+    const res = await send();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const expected = {
+      status: '0',
+      reason: 'success',
+      data: [
+        {
+          voiceId: '2203031134011000001',
+          callee: '932111111111',
+          terminationCode: '0',
+          terminationReason: 'success',
+        },
+        {
+          voiceId: '2203031134011000002',
+          callee: '932111111112',
+          terminationCode: '0',
+          terminationReason: 'success',
+        },
+      ],
+    };
+    expect(await res.text()).toBe(JSON.stringify(expected));
+    // the same (Api-Key, Timestamp, Sign) again is a replay
+    const again = await send();
+    expect(JSON.parse(await again.text())).toEqual({
+      status: '-1',
+      reason: 'authentication error: request replayed',
+    });
+    // the campaign is durable and keeps the document's fields
+    const rows = await db.query(
+      `SELECT display_num, max_duration, max_ringing_time, loop_count, called_info, file_id FROM dialer.broadcasts WHERE tenant_id = $1`,
+      [t.accountId],
+    );
+    expect(rows.rows).toEqual([
+      {
+        display_num: '1008122211',
+        max_duration: 50,
+        max_ringing_time: 60,
+        loop_count: 2,
+        called_info: 'calledInfo',
+        file_id: '12022022570cc2484c59d4f8b9745d34226285b1e.mp3',
+      },
+    ]);
+  });
+
+  it('refuses a wrong sign (-1), accepts its upper-case hex, and refuses a timestamp more than 5 minutes off (-16)', async () => {
+    const w = await world();
+    const ok = { ...base, callee: '4915112345678' };
+    expect((await sendGroup(w, ok, { sign: 'f'.repeat(32) })).body).toEqual({
+      status: '-1',
+      reason: 'authentication error',
+    });
+    const ts = DOC_TS + 1;
+    expect((await sendGroup(w, ok, { ts, sign: md5(w.key + w.secret + ts).toUpperCase() })).body.status).toBe(
+      '0',
+    );
+    for (const off of [301, -301, -100000])
+      expect((await sendGroup(w, ok, { ts: DOC_TS + 30 + off })).body).toEqual({
+        status: '-16',
+        reason: 'timestamp expired',
+      });
+    // 300 s off is still inside the window
+    expect((await sendGroup(w, ok, { ts: DOC_TS + 30 - 300 })).body.status).toBe('0');
+    // an unknown key and missing headers are the same -1
+    expect((await sendGroup({ key: 'nobody', secret: 'x' }, ok)).body.status).toBe('-1');
+    const bare = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(await bare.json()).toEqual({ status: '-1', reason: 'authentication error' });
+  });
+
+  it.each([
+    [{ callee: '' }, '-8'],
+    [{ callee: null }, '-8'],
+    [{ callee: 123 }, '-22'],
+    [{ callee: Array(1001).fill('4915112345678').join(',') }, '-22'],
+    [{ displayNum: '123456' }, '-22'],
+    [{ displayNum: '1234567890123456' }, '-22'],
+    [{ displayNum: '1234567' }, '0'],
+    [{ displayNum: '123456789012345' }, '0'],
+    [{ displayNum: null }, '0'],
+    [{ fileId: '' }, '-22'],
+    [{ fileId: undefined }, '-22'],
+    [{ appId: undefined }, '-22'],
+    [{ appId: 'nosuchapp' }, '-24'],
+    [{ maxDuration: 0 }, '-22'],
+    [{ maxDuration: 121 }, '-22'],
+    [{ maxDuration: 1 }, '0'],
+    [{ maxDuration: 120 }, '0'],
+    [{ maxDuration: null }, '0'],
+    [{ maxDuration: 1.5 }, '-22'],
+    [{ maxRingingTime: 19 }, '-22'],
+    [{ maxRingingTime: 121 }, '-22'],
+    [{ maxRingingTime: 20 }, '0'],
+    [{ maxRingingTime: 120 }, '0'],
+    [{ loopCount: 0 }, '-22'],
+    [{ loopCount: 4 }, '-22'],
+    [{ loopCount: 3 }, '0'],
+    [{ loopCount: null }, '0'],
+    [{ calledInfo: 'x'.repeat(1000) }, '0'],
+    [{ calledInfo: 'x'.repeat(1001) }, '-22'],
+    [{ calledInfo: '' }, '0'],
+    [{ calledInfo: 5 }, '-22'],
+  ])('field rule %j gives status %s', async (patch, status) => {
+    const w = await world();
+    const r = await sendGroup(w, { ...base, callee: '4915112345678', ...patch });
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe(status);
+    if (status !== '0') expect(typeof r.body.reason).toBe('string');
+  });
+
+  it('applies the defaults: maxRingingTime 60, loopCount 1', async () => {
+    const w = await world();
+    expect((await sendGroup(w, { ...base, callee: '4915112345678' })).body.status).toBe('0');
+    const rows = await db.query(
+      `SELECT max_ringing_time, loop_count, max_duration FROM dialer.broadcasts WHERE tenant_id = $1`,
+      [w.t.accountId],
+    );
+    expect(rows.rows).toEqual([{ max_ringing_time: 60, loop_count: 1, max_duration: null }]);
+  });
+
+  it('accepts 1000 callees, one entry each in request order; a bad number fails only its own entry (-9)', async () => {
+    const w = await world();
+    const callees = Array.from({ length: 1000 }, (_, i) => `49151${String(i).padStart(7, '0')}`);
+    callees[10] = '123';
+    callees[500] = '12345678901234567';
+    callees[999] = '49abc5112345';
+    const r = await sendGroup(w, { ...base, callee: callees.join(',') });
+    expect(r.body.status).toBe('0');
+    expect(r.body.data).toHaveLength(1000);
+    expect(r.body.data.map((d: any) => d.callee)).toEqual(callees);
+    for (const i of [10, 500, 999])
+      expect(r.body.data[i]).toEqual({
+        voiceId: '',
+        callee: callees[i],
+        terminationCode: '-9',
+        terminationReason: 'number abnormal',
+      });
+    const ok = r.body.data.filter((d: any) => d.terminationCode === '0');
+    expect(ok).toHaveLength(997);
+    expect(new Set(ok.map((d: any) => d.voiceId)).size).toBe(997);
+    for (const d of r.body.data) for (const v of Object.values(d)) expect(typeof v).toBe('string');
+    const n = await db.query(`SELECT count(*)::int AS n FROM dialer.calls WHERE tenant_id = $1`, [
+      w.t.accountId,
+    ]);
+    expect(n.rows[0].n).toBe(997);
+  });
+
+  it('answers a malformed body in its own shape', async () => {
+    const w = await world();
+    const r = await sendGroup(w, '{"callee": ');
+    expect(r.body.status).toBe('-22');
+    expect(r.body).not.toHaveProperty('data');
+  });
+});
+
+describe('native broadcasts and the dialer', () => {
+  async function campaign(w: Awaited<ReturnType<typeof world>>, callees: string[]) {
+    const r = await sendGroup(w, { ...base, callee: callees.join(',') });
+    expect(r.body.status).toBe('0');
+    const b = await db.query(
+      `SELECT id FROM dialer.broadcasts WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1`,
+      [w.t.accountId],
+    );
+    return { id: b.rows[0].id as string, voiceIds: r.body.data.map((d: any) => d.voiceId) as string[] };
+  }
+  const getB = (t: Tenant, id: string) =>
+    stack.request('GET', `/v2/accounts/${t.accountId}/broadcasts/${id}`, { token: t.token });
+
+  it('dials every call to completed, with counts by state, calls by state and every event', async () => {
+    const w = await world({
+      settings: {
+        ring_ms: 5,
+        talk_ms: 5,
+        rules: [
+          { pattern: '^4930', outcome: 'busy' },
+          { pattern: '^4940', outcome: 'no_answer' },
+        ],
+      },
+    });
+    const c = await campaign(w, ['4915100000001', '4915100000002', '4930100000003', '4940100000004']);
+    const done = await waitFor(
+      () => getB(w.t, c.id),
+      (r) => r.body.data.state === 'completed',
+    );
+    expect(done.status).toBe(200);
+    expect(done.body.data).toMatchObject({
+      id: c.id,
+      app_id: 'app1',
+      total: 4,
+      counts: { completed: 2, busy: 1, no_answer: 1 },
+    });
+    const busy = await stack.request(
+      'GET',
+      `/v2/accounts/${w.t.accountId}/broadcasts/${c.id}/calls?state=busy`,
+      { token: w.t.token },
+    );
+    expect(busy.body.data.map((x: any) => x.callee)).toEqual(['4930100000003']);
+    const page = await stack.request(
+      'GET',
+      `/v2/accounts/${w.t.accountId}/broadcasts/${c.id}/calls?page_size=3`,
+      { token: w.t.token },
+    );
+    expect(page.body.data).toHaveLength(3);
+    const next = await stack.request(
+      'GET',
+      `/v2/accounts/${w.t.accountId}/broadcasts/${c.id}/calls?page_size=3&start_key=${page.body.next_start_key}`,
+      { token: w.t.token },
+    );
+    expect(next.body.data.map((x: any) => x.id)).toEqual([c.voiceIds[3]]);
+    const list = await stack.request('GET', `/v2/accounts/${w.t.accountId}/broadcasts`, { token: w.t.token });
+    expect(list.body.data.map((b: any) => b.id)).toEqual([c.id]);
+    for (const type of ['broadcast.created', 'broadcast.started', 'broadcast.completed'])
+      await events.waitFor((e) => e.type === type && e.aggregateId === c.id);
+    const first = c.voiceIds[0];
+    await events.waitFor(
+      (e) =>
+        e.type === 'broadcast.call.updated' &&
+        e.aggregateId === first &&
+        e.tenantId === w.t.accountId &&
+        (e.data as any).state === 'completed',
+    );
+    const states = events.events
+      .filter(
+        (e) => e.type === 'broadcast.call.updated' && e.aggregateId === first && e.tenantId === w.t.accountId,
+      )
+      .map((e) => (e.data as any).state);
+    expect(states).toEqual(['dialing', 'ringing', 'answered', 'completed']);
+    // another tenant learns nothing of it
+    const other = await stack.createTenant();
+    expect((await getB(other, c.id)).status).toBe(404);
+    expect(
+      (await stack.request('GET', `/v2/accounts/${w.t.accountId}/broadcasts/${c.id}`, { token: other.token }))
+        .status,
+    ).toBe(404);
+  });
+
+  it('checks the do-not-call list before every dial', async () => {
+    const w = await world();
+    const put = await stack.request('PUT', `/v2/accounts/${w.t.accountId}/dnc_numbers`, {
+      token: w.t.token,
+      body: { data: { numbers: ['4915100000009'] } },
+    });
+    expect(put.body.data).toEqual({ numbers: ['4915100000009'] });
+    const c = await campaign(w, ['4915100000009', '4915100000010']);
+    const done = await waitFor(
+      () => getB(w.t, c.id),
+      (r) => r.body.data.state === 'completed',
+    );
+    expect(done.body.data.counts).toEqual({ rejected_dnc: 1, completed: 1 });
+    const log = await db.query(`SELECT call_id FROM dialer.dial_log WHERE tenant_id = $1`, [w.t.accountId]);
+    expect(log.rows.map((r) => r.call_id)).toEqual([c.voiceIds[1]]);
+    const bad = await stack.request('PUT', `/v2/accounts/${w.t.accountId}/dnc_numbers`, {
+      token: w.t.token,
+      body: { data: { numbers: ['12'] } },
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('retries per the app policy', async () => {
+    const w = await world({
+      settings: { ring_ms: 5, talk_ms: 5, rules: [{ pattern: '^4930', outcome: 'busy' }] },
+      retry: { attempts: 3, interval_s: 0, on: ['busy'] },
+    });
+    const c = await campaign(w, ['4930100000001']);
+    const done = await waitFor(
+      () => getB(w.t, c.id),
+      (r) => r.body.data.state === 'completed',
+    );
+    expect(done.body.data.counts).toEqual({ busy: 1 });
+    const log = await db.query(`SELECT attempt FROM dialer.dial_log WHERE tenant_id = $1 ORDER BY attempt`, [
+      w.t.accountId,
+    ]);
+    expect(log.rows.map((r) => r.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('dials nothing outside the calling window', async () => {
+    // the dialer's clock stands at 04:00:30 UTC
+    const w = await world({ calling_window: { timezone: 'UTC', start: '10:00', end: '11:00' } });
+    const c = await campaign(w, ['4915100000001']);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await getB(w.t, c.id)).body.data).toMatchObject({ state: 'queued', counts: { queued: 1 } });
+    const open = await world({ calling_window: { timezone: 'Asia/Tokyo', start: '12:00', end: '14:00' } });
+    const c2 = await campaign(open, ['4915100000001']);
+    expect(
+      (
+        await waitFor(
+          () => getB(open.t, c2.id),
+          (r) => r.body.data.state === 'completed',
+        )
+      ).body.data.state,
+    ).toBe('completed');
+  });
+
+  it('cancels: queued calls are cancelled, calls in progress finish', async () => {
+    const w = await world({ max_concurrent_calls: 1, settings: { ring_ms: 300, talk_ms: 5 } });
+    const c = await campaign(w, ['4915100000001', '4915100000002', '4915100000003']);
+    await waitFor(
+      () => getB(w.t, c.id),
+      (r) => r.body.data.state === 'running',
+    );
+    const cancelled = await stack.request('POST', `/v2/accounts/${w.t.accountId}/broadcasts/${c.id}/cancel`, {
+      token: w.t.token,
+    });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.data.state).toBe('cancelled');
+    const after = await waitFor(
+      () => getB(w.t, c.id),
+      (r) => !r.body.data.counts.dialing && !r.body.data.counts.ringing && !r.body.data.counts.answered,
+    );
+    expect(after.body.data).toMatchObject({ state: 'cancelled', counts: { completed: 1, cancelled: 2 } });
+    await events.waitFor((e) => e.type === 'broadcast.cancelled' && e.aggregateId === c.id);
+  });
+
+  it('fails or retries a call whose replica lost its lease, never dialing that attempt again', async () => {
+    const w = await world({
+      calling_window: { timezone: 'UTC', start: '10:00', end: '11:00' },
+      retry: { attempts: 2, interval_s: 3600, on: ['failed'] },
+    });
+    const c = await campaign(w, ['4915100000001', '4915100000002']);
+    // a replica that died mid-call: its lease lapsed
+    await db.query(
+      `UPDATE dialer.calls SET state = 'answered', attempts = attempts + 1, lease_owner = 'ghost', lease_until = now() - interval '1 second'
+        WHERE tenant_id = $1`,
+      [w.t.accountId],
+    );
+    await db.query(`UPDATE dialer.calls SET attempts = 2 WHERE tenant_id = $1 AND id = $2`, [
+      w.t.accountId,
+      c.voiceIds[1],
+    ]);
+    const swept = await waitFor(
+      () =>
+        db.query(`SELECT id, state, reason, attempts FROM dialer.calls WHERE tenant_id = $1 ORDER BY seq`, [
+          w.t.accountId,
+        ]),
+      (r) => r.rows.every((x) => x.state !== 'answered'),
+    );
+    expect(swept.rows).toEqual([
+      { id: c.voiceIds[0], state: 'queued', reason: 'lease_expired', attempts: 1 },
+      { id: c.voiceIds[1], state: 'failed', reason: 'lease_expired', attempts: 2 },
+    ]);
+  });
+
+  it('validates app documents and keeps trunk passwords out of replies', async () => {
+    const t = await stack.createTenant();
+    const bad = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+      token: t.token,
+      body: {
+        data: {
+          id: 'x',
+          carrier: 'fax',
+          calls_per_second: -1,
+          retry: { attempts: 9 },
+          calling_window: { timezone: 'Mars/Base', start: '25:00', end: '10:00' },
+        },
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.data).sort()).toEqual(
+      [
+        'calling_window.start',
+        'calling_window.timezone',
+        'calls_per_second',
+        'carrier',
+        'retry.attempts',
+      ].sort(),
+    );
+    const sip = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+      token: t.token,
+      body: {
+        data: {
+          id: 'trunk',
+          carrier: 'sip',
+          settings: { trunk_uri: 'sip:127.0.0.1:5070', username: 'u', password: 'hunter22' },
+        },
+      },
+    });
+    expect(sip.status).toBe(201);
+    expect(sip.text).not.toContain('hunter22');
+    expect(sip.body.data).toMatchObject({
+      id: 'trunk',
+      password_set: true,
+      settings: { trunk_uri: 'sip:127.0.0.1:5070', username: 'u' },
+    });
+    const stored = await db.query(
+      `SELECT doc::text AS doc, credentials_enc FROM dialer.apps WHERE tenant_id = $1`,
+      [t.accountId],
+    );
+    expect(stored.rows[0].doc).not.toContain('hunter22');
+    expect(stored.rows[0].credentials_enc).not.toContain('hunter22');
+    const other = await stack.createTenant();
+    expect(
+      (await stack.request('GET', `/v2/accounts/${t.accountId}/broadcast_apps/trunk`, { token: other.token }))
+        .status,
+    ).toBe(404);
+    // only the operator imports Onbuka keys
+    const imp = await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
+      token: t.token,
+      body: { data: { api_key: 'abcdefgh', api_secret: 'secret12' } },
+    });
+    expect(imp.status).toBe(403);
+    const secrets = await db.query(`SELECT secret_enc FROM dialer.onbuka_keys`);
+    for (const r of secrets.rows) expect(r.secret_enc).not.toContain('7bz1lzh9');
+  });
+});
+
+describe('pacing across replicas', () => {
+  it('holds the app CPS with 2 replicas together, dialing each call once', async () => {
+    // a second replica beside the stack's, on the same database and broker
+    const second = await dialer('replica-b')(
+      (await import('@voxmail/config')).loadServiceConfig('broadcast-dialer-service', stack.env),
+      {
+        handleSignals: false,
+      },
+    );
+    try {
+      const w = await world({ calls_per_second: 10, max_concurrent_calls: 100 });
+      const callees = Array.from({ length: 31 }, (_, i) => `49151${String(i).padStart(7, '0')}`);
+      const r = await sendGroup(w, { ...base, callee: callees.join(',') });
+      expect(r.body.status).toBe('0');
+      const log = await waitFor(
+        () =>
+          db.query(
+            `SELECT call_id, attempt, replica, dialed_at FROM dialer.dial_log WHERE tenant_id = $1 ORDER BY dialed_at`,
+            [w.t.accountId],
+          ),
+        (x) => x.rows.length === 31,
+      );
+      expect(log.rows).toHaveLength(31);
+      expect(new Set(log.rows.map((x) => x.call_id)).size).toBe(31);
+      expect(new Set(log.rows.map((x) => x.replica))).toEqual(new Set(['replica-a', 'replica-b']));
+      // 30 intervals at 10 CPS: 3 s; the first call may use the bucket's burst
+      const span = (log.rows[30].dialed_at.getTime() - log.rows[1].dialed_at.getTime()) / 1000;
+      const cps = 29 / span;
+      expect(cps).toBeGreaterThan(9);
+      expect(cps).toBeLessThan(11);
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,137 @@
+// Commands and shapes of voice broadcasts (broadcast-dialer-service): campaigns of prompt calls to many
+// numbers, the apps (carrier and pacing) they run on, the do-not-call list and the Onbuka key pairs.
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { TenantCommand } from './commands';
+import { HEX_ID, JsonObject } from './kazoo';
+
+export const CALL_STATES = [
+  'queued',
+  'dialing',
+  'ringing',
+  'answered',
+  'completed',
+  'busy',
+  'no_answer',
+  'failed',
+  'cancelled',
+  'rejected_dnc',
+] as const;
+export type CallState = (typeof CALL_STATES)[number];
+/** States a call never leaves. */
+export const FINAL_CALL_STATES: readonly CallState[] = [
+  'completed',
+  'busy',
+  'no_answer',
+  'failed',
+  'cancelled',
+  'rejected_dnc',
+];
+/** Outcomes a retry policy may name. */
+export const RETRYABLE_OUTCOMES = ['busy', 'no_answer', 'failed'] as const;
+export type RetryableOutcome = (typeof RETRYABLE_OUTCOMES)[number];
+
+export const BROADCAST_STATES = ['queued', 'running', 'completed', 'cancelled'] as const;
+export type BroadcastState = (typeof BROADCAST_STATES)[number];
+
+/** A callee: 7-15 digits, national code first (the Onbuka document's rule). */
+export const CALLEE = /^\d{7,15}$/;
+/** An app id: Onbuka's are 8 letters and digits; ours 1-64 of [A-Za-z0-9_-]. */
+export const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const MAX_CALLEES = 1000;
+
+/** Onbuka's published status codes, as the face answers them. */
+export const OnbukaCode = {
+  Success: '0',
+  AuthError: '-1',
+  NumberAbnormal: '-9',
+  NumbersEmpty: '-8',
+  TimestampExpired: '-16',
+  ParameterError: '-22',
+  DataNotExist: '-24',
+} as const;
+
+export class OnbukaAuthCommand {
+  @IsString() @MaxLength(128) apiKey: string;
+  @IsString() @Matches(/^\d{1,13}$/) timestamp: string;
+  @IsString() @Matches(/^[0-9A-Fa-f]{32}$/) sign: string;
+}
+
+export class ImportOnbukaKeyCommand extends TenantCommand {
+  @IsString() @Matches(/^[A-Za-z0-9_-]{4,128}$/) apiKey: string;
+  @IsString() @Matches(/^[\x21-\x7e]{4,256}$/) apiSecret: string;
+}
+
+/** A campaign as accepted: the face checked its shape; the dialer checks the app, prompt and DNC. */
+export class CreateBroadcastCommand extends TenantCommand {
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_CALLEES) @Matches(CALLEE, { each: true }) callees: string[];
+  @IsOptional() @Matches(CALLEE) displayNum?: string | null;
+  @IsString() @MaxLength(256) fileId: string;
+  @Matches(APP_ID) appId: string;
+  @IsOptional() @IsInt() @Min(1) @Max(120) maxDuration?: number | null;
+  @IsInt() @Min(20) @Max(120) maxRingingTime: number;
+  @IsInt() @Min(1) @Max(3) loopCount: number;
+  @IsString() @MaxLength(1000) calledInfo: string;
+  /** Where the campaign came from (`onbuka`, `native`). */
+  @IsIn(['onbuka', 'native']) source: 'onbuka' | 'native';
+}
+
+export interface AcceptedCall {
+  voiceId: string;
+  callee: string;
+}
+
+export interface BroadcastReply {
+  id: string;
+  app_id: string;
+  file_id: string;
+  state: BroadcastState;
+  created_at: string;
+  counts: Partial<Record<CallState, number>>;
+  total: number;
+}
+
+export interface CallReply {
+  id: string;
+  broadcast_id: string;
+  callee: string;
+  state: CallState;
+  attempts: number;
+  updated_at: string;
+}
+
+export class BroadcastIdCommand extends TenantCommand {
+  @Matches(HEX_ID) broadcastId: string;
+}
+
+export class BroadcastCallsCommand extends BroadcastIdCommand {
+  @IsOptional() @IsIn(CALL_STATES as unknown as string[]) state?: CallState;
+  @IsOptional() @IsString() @MaxLength(64) startKey?: string;
+  @IsInt() @Min(1) @Max(1000) pageSize: number;
+}
+
+export class AppIdCommand extends TenantCommand {
+  @Matches(APP_ID) appId: string;
+}
+
+export class PutAppCommand extends AppIdCommand {
+  @IsObject() doc: JsonObject;
+}
+
+export class DncCommand extends TenantCommand {
+  @IsArray() @ArrayMaxSize(MAX_CALLEES) @Matches(CALLEE, { each: true }) numbers: string[];
+}
+
+export class TenantOnlyCommand extends TenantCommand {}
