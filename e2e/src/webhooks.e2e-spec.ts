@@ -209,18 +209,22 @@ describe('delivery', () => {
     await createBox(stack, a);
     await receiver.waitUntil(() => receiver.on('/flaky').some((r) => r.status === 200));
     const got = receiver.on('/flaky');
-    expect(got.map((r) => r.status)).toEqual([500, 500, 200]);
+    // at least once: a redelivery after the 200 may happen (a receiver dedupes by delivery id), but the
+    // attempts up to the first success are exactly these
+    expect(got.slice(0, 3).map((r) => r.status)).toEqual([500, 500, 200]);
     // one delivery: the same id on every attempt; the second wait is about twice the first
     expect(new Set(got.map((r) => r.headers['x-voxmail-delivery'])).size).toBe(1);
     expect(got[2].at - got[1].at).toBeGreaterThanOrEqual(150);
     const attempts = await stack.request('GET', `${hooks(a)}/${h.id}/attempts`, { token: a.token });
     expect(attempts.status).toBe(200);
     expect(
-      attempts.body.data.map((x: { attempt: number; result: string; status_code: number }) => [
-        x.attempt,
-        x.result,
-        x.status_code,
-      ]),
+      attempts.body.data
+        .map((x: { attempt: number; result: string; status_code: number }) => [
+          x.attempt,
+          x.result,
+          x.status_code,
+        ])
+        .slice(-3), // newest first: the three oldest are the attempts up to the first success
     ).toEqual([
       [3, 'success', 200],
       [2, 'failure', 500],
