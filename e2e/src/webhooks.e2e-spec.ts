@@ -30,9 +30,9 @@ beforeAll(async () => {
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback',
       WEBHOOK_RETRY_BASE_MS: '100',
       WEBHOOK_POLL_MS: '50',
-      // generous: on a loaded CI machine a loopback answer can take over a second, and a timed-out
-      // attempt is retried (at least once), which would add a delivery these tests count exactly
-      WEBHOOK_TIMEOUT_MS: '5000',
+      // short, so the lease of a delivery the stopped instance held (2 × timeout + 1 s) runs out within
+      // the restart test; an answer slower than this is retried, which the tests allow (at least once)
+      WEBHOOK_TIMEOUT_MS: '1000',
       WEBHOOK_DISABLE_AFTER_FAILURES: '2',
     },
   );
