@@ -9,6 +9,8 @@ import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
 import { startMessageService } from '../../apps/message-service/src/bootstrap';
 import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
+import { EMAIL_DURABLE } from '../../apps/notification-service/src/email/voicemail-email';
+import { WEBHOOK_FANOUT_DURABLE } from '../../apps/notification-service/src/webhooks/webhook-fanout';
 import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
 
 let stack: Stack;
@@ -26,8 +28,10 @@ beforeAll(async () => {
     ['mailbox', 'message', 'media', 'notification', 'gateway'],
     { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback', WEBHOOK_POLL_MS: '50', WEBHOOK_DISABLE_AFTER_FAILURES: '1' },
   );
+  // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
+  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 60000);
   receiver = await WebhookReceiver.start();
-});
+}, 90000);
 
 afterAll(async () => {
   await receiver?.stop();

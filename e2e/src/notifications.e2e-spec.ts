@@ -10,6 +10,8 @@ import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
 import { startMessageService } from '../../apps/message-service/src/bootstrap';
 import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
+import { EMAIL_DURABLE } from '../../apps/notification-service/src/email/voicemail-email';
+import { WEBHOOK_FANOUT_DURABLE } from '../../apps/notification-service/src/webhooks/webhook-fanout';
 import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
 
 let stack: Stack;
@@ -46,9 +48,11 @@ beforeAll(async () => {
     ['mailbox', 'message', 'media', 'notification', 'gateway'],
     { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'Voicemail <vm@voxmail.test>' },
   );
+  // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
+  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 60000);
   events = await EventRecorder.start();
   a = await stack.createTenant();
-});
+}, 90000);
 
 afterAll(async () => {
   await events?.stop();

@@ -8,6 +8,8 @@ import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
 import { startMessageService } from '../../apps/message-service/src/bootstrap';
 import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
+import { EMAIL_DURABLE } from '../../apps/notification-service/src/email/voicemail-email';
+import { WEBHOOK_FANOUT_DURABLE } from '../../apps/notification-service/src/webhooks/webhook-fanout';
 import { createBox } from './messages.helpers';
 
 let stack: Stack;
@@ -36,11 +38,13 @@ beforeAll(async () => {
       WEBHOOK_DISABLE_AFTER_FAILURES: '2',
     },
   );
+  // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
+  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 60000);
   receiver = await WebhookReceiver.start();
   events = await EventRecorder.start();
   a = await stack.createTenant();
   b = await stack.createTenant();
-});
+}, 90000);
 
 afterAll(async () => {
   await events?.stop();

@@ -11,7 +11,7 @@ import {
   NotificationConfig,
   ServiceConfig,
 } from '@voxmail/config';
-import { APPS, EventEnvelope } from '@voxmail/contracts';
+import { APPS, EventEnvelope, STREAM_NAME } from '@voxmail/contracts';
 
 export interface RunningApp {
   app: { get<T>(token: unknown): T; close(): Promise<void> };
@@ -130,6 +130,32 @@ export class Stack {
       /* not JSON */
     }
     return { status: res.status, body: parsed as T, headers: res.headers, text };
+  }
+
+  /**
+   * Waits until the named durable consumers have nothing pending or unacknowledged. A service started in
+   * the middle of a run resumes its durable consumers where an earlier suite's instance left them, so it
+   * first works through every event published since then; a test counting deliveries waits for that.
+   */
+  async waitForConsumersCaughtUp(durables: string[], timeoutMs = 25000): Promise<void> {
+    const nc = await connect({ servers: this.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const infos = await Promise.all(durables.map((d) => jsm.consumers.info(STREAM_NAME, d)));
+        if (infos.every((i) => i.num_pending === 0 && i.num_ack_pending === 0)) return;
+        if (Date.now() > end)
+          throw new Error(
+            `consumers not caught up within ${timeoutMs} ms: ${infos
+              .map((i) => `${i.name} pending ${i.num_pending}, unacked ${i.num_ack_pending}`)
+              .join('; ')}`,
+          );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await nc.close();
+    }
   }
 
   async operatorLogin(): Promise<{ token: string; accountId: string }> {
