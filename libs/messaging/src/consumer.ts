@@ -8,6 +8,20 @@ import { Metrics } from './metrics';
 import { runWithRequestContext, sanitizeRequestId } from './request-context';
 
 /** NATS subject matching: `*` one token, `>` the rest. */
+/**
+ * A durable consumer's name for one deployment: `<base>-<database name>`, so replicas of a service
+ * share it while two deployments (or test runs) on one NATS server with their own databases do not.
+ */
+export function perDatabaseDurable(base: string, databaseUrl: string): string {
+  let db = 'default';
+  try {
+    db = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, '')) || db;
+  } catch {
+    /* keep the default */
+  }
+  return `${base}-${db.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64);
+}
+
 export function subjectMatches(filter: string, subject: string): boolean {
   const f = filter.split('.');
   const s = subject.split('.');

@@ -7,7 +7,7 @@ import { NatsConnection } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
 import type { MailboxConfig } from '@voxmail/config';
 import { EventEnvelope, eventSubject, EventTypes, isHexId, MwiUpdatedData } from '@voxmail/contracts';
-import { EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
+import { EventConsumer, MessagingLifecycle, NATS_CONNECTION, perDatabaseDurable } from '@voxmail/messaging';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { VmboxesRepository } from './vmboxes.repository';
 
@@ -16,13 +16,7 @@ import { VmboxesRepository } from './vmboxes.repository';
  * deployment share it, while another deployment (or a test database) on the same NATS gets its own.
  */
 export function mwiDurableName(databaseUrl: string): string {
-  let db = 'default';
-  try {
-    db = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, '')) || db;
-  } catch {
-    /* keep the default */
-  }
-  return `mailbox-mwi-${db.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64);
+  return perDatabaseDurable('mailbox-mwi', databaseUrl);
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;

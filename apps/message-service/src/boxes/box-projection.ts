@@ -14,7 +14,7 @@ import {
   JsonObject,
   StoredDocument,
 } from '@voxmail/contracts';
-import { EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
+import { EventConsumer, MessagingLifecycle, NATS_CONNECTION, perDatabaseDurable } from '@voxmail/messaging';
 import { MESSAGE_SCHEMA, MESSAGE_SERVICE_CONFIG } from '../tokens';
 
 /** A box as the projection knows it, with its account's limit defaults. */
@@ -35,13 +35,7 @@ export interface ProjectedBox {
 
 /** One durable consumer per database, like the other projections: replicas share it. */
 export function boxProjectionDurable(databaseUrl: string): string {
-  let db = 'default';
-  try {
-    db = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, '')) || db;
-  } catch {
-    /* keep the default */
-  }
-  return `message-boxes-${db.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64);
+  return perDatabaseDurable('message-boxes', databaseUrl);
 }
 
 const BOX_EVENTS: string[] = [
