@@ -1,28 +1,10 @@
-// Test audio for the benchmarks: a WAV of any length and the Kazoo multipart/mixed deposit body.
+// Test audio for the benchmarks: a WAV of any length (libs/testing's) and the Kazoo multipart/mixed body.
 'use strict';
 const { randomBytes } = require('node:crypto');
+const { testingLib } = require('../scripts/lib/workspace');
 
-/** PCM 16-bit mono WAV of `seconds` at 8 kHz (a quiet square wave). */
-function wavFile(seconds, sampleRate = 8000) {
-  const samples = Math.round(seconds * sampleRate);
-  const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) data.writeInt16LE(((i >> 4) & 1) === 0 ? 300 : -300, i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVE', 8, 'latin1');
-  h.write('fmt ', 12, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
+/** The same WAV the tests use (libs/testing's, read when called: the bench builds it first). */
+const wavFile = (seconds, sampleRate) => testingLib().wavFile(seconds, sampleRate);
 
 function multipartMixed(json, audio) {
   const boundary = `----voxmailbench${randomBytes(8).toString('hex')}`;
