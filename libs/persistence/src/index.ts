@@ -2,3 +2,4 @@ export * from './data-source';
 export * from './outbox-tables';
 export * from './list-sql';
 export * from './plain-rows';
+export * from './sealed-secrets';

@@ -1,29 +1,23 @@
 // Webhook signing secrets must be read back to sign, so they are sealed (AES-256-GCM under a key derived
 // from VOXMAIL_SECRET) rather than hashed; a database dump alone does not reveal them.
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
+import { SealedSecrets } from '@voxmail/persistence';
 
 export class SecretSealer {
-  private readonly key: Buffer;
+  private readonly sealed: SealedSecrets;
 
   constructor(masterSecret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', masterSecret, 'voxmail', 'voxmail:webhook-secret', 32));
+    const key = Buffer.from(hkdfSync('sha256', masterSecret, 'voxmail', 'voxmail:webhook-secret', 32));
+    // base64 parts: the form stored since webhooks were first sealed
+    this.sealed = new SealedSecrets(key, 'base64');
   }
 
   seal(plain: string): string {
-    const iv = randomBytes(12);
-    const c = createCipheriv('aes-256-gcm', this.key, iv);
-    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-    return ['v1', iv.toString('base64'), c.getAuthTag().toString('base64'), body.toString('base64')].join(
-      '.',
-    );
+    return this.sealed.seal(plain);
   }
 
   open(sealed: string): string {
-    const [v, iv, tag, body] = sealed.split('.');
-    if (v !== 'v1') throw new Error('unknown sealed secret version');
-    const d = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
-    d.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([d.update(Buffer.from(body, 'base64')), d.final()]).toString('utf8');
+    return this.sealed.open(sealed);
   }
 }
 
