@@ -19,15 +19,12 @@ import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
 import { pathId } from './params';
-import { dataOf } from './request';
+import { dataOf, invalid } from './request';
 import { tooLarge, unsupportedAudio } from '../../application/audio-gate';
 import { eachPart, isJsonPart, isMultipart } from '../../application/multipart';
 import { uploadThroughGate } from '../../application/object-transfer';
 
 const actorOf = (req: GatewayRequest): Actor => req.actor!;
-
-const invalid = (field: string, rule: string, message: string) =>
-  new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
 
 /** The fields of Kazoo's media document the platform keeps; the rest of a client's document is refused. */
 export function mediaFieldsOf(data: JsonObject): MediaDocumentFields {

@@ -2,25 +2,14 @@
 // from the object store (no JSON envelope on success; errors are still Kazoo's).
 import { Body, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import {
-  Actor,
-  Commands,
-  DomainError,
-  ErrorCode,
-  formatOfMediaType,
-  TRANSCODE_TARGETS,
-  TranscodeTarget,
-} from '@voxmail/contracts';
+import { Actor, Commands, formatOfMediaType, TRANSCODE_TARGETS, TranscodeTarget } from '@voxmail/contracts';
 import { AudioArchives } from '../../application/audio-archive';
 import { AudioDownloads } from '../../application/audio-download';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import { KazooController } from './kazoo.controller';
 import { AccountId, CurrentActor, MessageId, VmboxId } from './params';
-import { dataOf } from './request';
-
-const invalid = (field: string, rule: string, message: string) =>
-  new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
+import { dataOf, invalid } from './request';
 
 /** The format a client asks for with `?format=` or `Accept`, when it is one we can transcode to. */
 function wantedFormat(req: GatewayRequest): TranscodeTarget | undefined {

@@ -22,12 +22,9 @@ import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
 import { AccountId, CurrentActor, MessageId, VmboxId } from './params';
-import { dataOf, listQueryOf } from './request';
+import { dataOf, invalid, listQueryOf } from './request';
 
 type Box = { tenantId: string; actor: Actor; vmboxId: string };
-
-const invalid = (field: string, rule: string, message: string) =>
-  new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
 
 function queryOf(req: GatewayRequest): Record<string, unknown> {
   return (req.query ?? {}) as Record<string, unknown>;

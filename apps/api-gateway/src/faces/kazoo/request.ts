@@ -12,7 +12,8 @@ import {
 } from '@voxmail/contracts';
 import type { GatewayRequest } from '../../common/request';
 
-const invalid = (field: string, rule: string, message: string) =>
+/** Kazoo's validation failure naming one field and rule (`{"data": {field: {rule: {message}}}}`). */
+export const invalid = (field: string, rule: string, message: string) =>
   new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
 
 /** The request envelope's `data` object; a missing or non-object `data` is a 400 naming it. */
