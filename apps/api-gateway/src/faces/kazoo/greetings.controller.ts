@@ -14,14 +14,14 @@ import {
   JsonObject,
   VmboxGreetingsReply,
 } from '@voxmail/contracts';
+import { AudioUploads } from '../../application/audio-upload';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
+import { uploadMediaAudio } from './media-audio';
 import { pathId } from './params';
-import { tooLarge, unsupportedAudio } from '../../application/audio-gate';
-import { eachPart, isJsonPart, isMultipart } from '../../application/multipart';
-import { uploadThroughGate } from '../../application/object-transfer';
+import { unsupportedAudio } from '../../application/audio-gate';
 
 const actorOf = (req: GatewayRequest): Actor => req.actor!;
 
@@ -38,7 +38,10 @@ function greetingType(type: string): GreetingType {
 
 @KazooController('accounts/:accountId/vmboxes/:vmboxId/greetings')
 export class GreetingsController {
-  constructor(private readonly bus: CommandBus) {}
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly uploads: AudioUploads,
+  ) {}
 
   @Get()
   async list(
@@ -88,42 +91,15 @@ export class GreetingsController {
         })
       ).id;
     }
-    const ticket = await this.bus.send(Commands.MediaUploadTicket, {
-      tenantId,
-      actor,
-      kind: 'greeting',
-      ownerId: mediaId,
-    });
     try {
-      const contentType = req.headers['content-type'];
-      if (isMultipart(contentType)) {
-        let seen = false;
-        await eachPart(body, contentType!, async (part) => {
-          if (seen || isJsonPart(part)) return void part.stream.resume();
-          seen = true;
-          await uploadThroughGate(part.stream, ticket.url, ticket.maxBytes);
-        });
-        if (!seen)
-          throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
-            content: { required: { message: 'The multipart body needs an audio part' } },
-          });
-      } else {
-        const h = req.headers['content-length'];
-        const length = typeof h === 'string' && /^\d+$/.test(h) ? Number(h) : undefined;
-        if (length !== undefined && length > ticket.maxBytes) throw tooLarge(ticket.maxBytes);
-        await uploadThroughGate(body, ticket.url, ticket.maxBytes, length);
-      }
-      await this.bus.sendMedia(Commands.MediaDocumentAttach, {
+      await uploadMediaAudio(this.uploads, this.bus, req, reply, body, {
         tenantId,
         actor,
         id: mediaId,
-        uploadId: ticket.uploadId,
+        kind: 'greeting',
       });
     } catch (e) {
-      void reply.header('Connection', 'close');
-      await this.bus
-        .send(Commands.MediaAbort, { tenantId, actor, uploadId: ticket.uploadId })
-        .catch(() => undefined);
+      // a document made for this upload goes with it
       if (created)
         await this.bus
           .send(Commands.MediaDocumentDelete, { tenantId, actor, id: mediaId })

@@ -14,15 +14,15 @@ import {
   MediaDocumentFields,
 } from '@voxmail/contracts';
 import { AudioDownloads } from '../../application/audio-download';
+import { AudioUploads } from '../../application/audio-upload';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
+import { uploadMediaAudio } from './media-audio';
 import { pathId } from './params';
 import { dataOf, invalid } from './request';
-import { tooLarge, unsupportedAudio } from '../../application/audio-gate';
-import { eachPart, isJsonPart, isMultipart } from '../../application/multipart';
-import { uploadThroughGate } from '../../application/object-transfer';
+import { unsupportedAudio } from '../../application/audio-gate';
 
 const actorOf = (req: GatewayRequest): Actor => req.actor!;
 
@@ -52,7 +52,10 @@ function mediaResult(d: MediaDocument, status = 200): KazooResult {
 
 @KazooController('accounts/:accountId/media')
 export class MediaController {
-  constructor(private readonly bus: CommandBus) {}
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly uploads: AudioUploads,
+  ) {}
 
   @Get()
   async list(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
@@ -151,43 +154,14 @@ export class MediaController {
     if (!(body instanceof Readable)) throw unsupportedAudio();
     // the document must exist (and be this account's) before any byte is taken
     const doc = await this.bus.send(Commands.MediaDocumentGet, { tenantId, actor, id });
-    const ticket = await this.bus.send(Commands.MediaUploadTicket, {
-      tenantId,
-      actor,
-      kind: doc.kind,
-      ownerId: id,
-    });
-    try {
-      const contentType = req.headers['content-type'];
-      if (isMultipart(contentType)) {
-        let seen = false;
-        await eachPart(body, contentType!, async (part) => {
-          if (seen || isJsonPart(part)) return void part.stream.resume();
-          seen = true;
-          await uploadThroughGate(part.stream, ticket.url, ticket.maxBytes);
-        });
-        if (!seen) throw invalid('content', 'required', 'The multipart body needs an audio part');
-      } else {
-        const h = req.headers['content-length'];
-        const length = typeof h === 'string' && /^\d+$/.test(h) ? Number(h) : undefined;
-        if (length !== undefined && length > ticket.maxBytes) throw tooLarge(ticket.maxBytes);
-        await uploadThroughGate(body, ticket.url, ticket.maxBytes, length);
-      }
-      return mediaResult(
-        await this.bus.sendMedia(Commands.MediaDocumentAttach, {
-          tenantId,
-          actor,
-          id,
-          uploadId: ticket.uploadId,
-        }),
-      );
-    } catch (e) {
-      void reply.header('Connection', 'close');
-      await this.bus
-        .send(Commands.MediaAbort, { tenantId, actor, uploadId: ticket.uploadId })
-        .catch(() => undefined);
-      throw e;
-    }
+    return mediaResult(
+      await uploadMediaAudio(this.uploads, this.bus, req, reply, body, {
+        tenantId,
+        actor,
+        id,
+        kind: doc.kind,
+      }),
+    );
   }
 }
 
