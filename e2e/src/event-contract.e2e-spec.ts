@@ -8,9 +8,11 @@ import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
 import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
-import { EMAIL_DURABLE } from '../../apps/notification-service/src/email/voicemail-email';
-import { WEBHOOK_FANOUT_DURABLE } from '../../apps/notification-service/src/webhooks/webhook-fanout';
+import {
+  EMAIL_DURABLE,
+  startNotificationService,
+  WEBHOOK_FANOUT_DURABLE,
+} from '../../apps/notification-service/src/bootstrap';
 import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
 
 let stack: Stack;

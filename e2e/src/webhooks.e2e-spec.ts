@@ -7,9 +7,11 @@ import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
 import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
-import { EMAIL_DURABLE } from '../../apps/notification-service/src/email/voicemail-email';
-import { WEBHOOK_FANOUT_DURABLE } from '../../apps/notification-service/src/webhooks/webhook-fanout';
+import {
+  EMAIL_DURABLE,
+  startNotificationService,
+  WEBHOOK_FANOUT_DURABLE,
+} from '../../apps/notification-service/src/bootstrap';
 import { createBox } from './messages.helpers';
 
 let stack: Stack;
@@ -278,10 +280,12 @@ describe('delivery', () => {
       if (i === 10) await stack.stopApp('notification');
     }
     await stack.startApp('notification');
+    // events the stopped instance had pulled but not acknowledged come back after the consumer's ack
+    // wait (30 s): the restarted instance gets them then
     await receiver.waitUntil(
       (r) =>
         new Set(r.filter((x) => x.path === '/burst').map((x) => x.headers['x-voxmail-delivery'])).size >= 30,
-      20000,
+      50000,
     );
     await new Promise((r) => setTimeout(r, 500));
     const got = receiver.on('/burst');
@@ -296,7 +300,7 @@ describe('delivery', () => {
     expect(byDelivery.size).toBe(30);
     const boxesSeen = got.map((r) => JSON.parse(r.body.toString('utf8')).aggregateId);
     expect(new Set(boxesSeen)).toEqual(new Set(boxes));
-  });
+  }, 80000);
 });
 
 describe('MWI for a PBX that polls', () => {

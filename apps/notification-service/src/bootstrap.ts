@@ -14,3 +14,7 @@ export function startNotificationService(
     opts,
   );
 }
+
+/** The durable consumers notification-service reads the event stream with (tests wait for them). */
+export { EMAIL_DURABLE } from './email/voicemail-email';
+export { WEBHOOK_FANOUT_DURABLE } from './webhooks/webhook-fanout';
