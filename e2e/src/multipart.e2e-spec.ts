@@ -87,6 +87,17 @@ describe('a truncated multipart body (issue 8 item 1)', () => {
     await expectAlive();
   });
 
+  it('a JSON part with text PostgreSQL cannot store (NUL, a lone surrogate) answers 400 naming the field', async () => {
+    // found by `npm run test:fuzz` (seed 20261202): the JSON part skipped the JSON body's checks, and 500
+    const box = await createBox(stack, a);
+    for (const text of ['{"data":{"caller_id_name":"a\\u0000b"}}', '{"data":{"caller_id_name":"\\ud800"}}']) {
+      const body = Buffer.from(`--BND\r\nContent-Type: application/json\r\n\r\n${text}\r\n--BND--\r\n`);
+      const r = await put(messagesOf(box), 'multipart/mixed; boundary=BND', body);
+      expect([r.status, json(r.body).data]).toEqual([400, { caller_id_name: { type: expect.any(Object) } }]);
+    }
+    await expectAlive();
+  });
+
   it('an empty or boundary-less multipart body answers 400', async () => {
     const box = await createBox(stack, a);
     for (const [ct, b] of [

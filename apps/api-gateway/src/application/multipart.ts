@@ -8,6 +8,7 @@
 // The boundary search is streamsearch (busboy's own Boyer-Moore-Horspool search).
 import { Readable } from 'node:stream';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { checkJsonBounds } from '../common/json-body';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const StreamSearch = require('streamsearch') as StreamSearchCtor;
 
@@ -316,9 +317,13 @@ export async function readJsonPart(stream: Readable): Promise<unknown> {
       throw new DomainError(ErrorCode.PayloadTooLarge, `the JSON part is larger than ${MAX_JSON_PART} bytes`);
     chunks.push(c as Buffer);
   }
+  let doc: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
     throw new DomainError(ErrorCode.BadRequest, 'the JSON part is not valid JSON');
   }
+  // the same bounds as a JSON body (keys, depth, lone surrogates, NUL): PostgreSQL refuses the last two
+  checkJsonBounds(doc);
+  return doc;
 }
