@@ -12,7 +12,7 @@ import { MediaService } from './media/media.service';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Objects1764100000000 } from './migrations/1764100000000-objects';
 import { Documents1764400000000 } from './migrations/1764400000000-documents';
-import { loadMediaSettings, MEDIA_SETTINGS, MediaSettings } from './settings';
+import { MEDIA_SETTINGS } from './settings';
 import { minioClientFor, ObjectStore, S3_CONFIG } from './storage/object-store';
 import { MEDIA_SCHEMA } from './tokens';
 
@@ -23,7 +23,7 @@ export const MEDIA_MIGRATIONS = [Outbox1764000000000, Objects1764100000000, Docu
 
 @Module({})
 export class MediaModule {
-  static register(config: MediaConfig, settings: MediaSettings = loadMediaSettings()): DynamicModule {
+  static register(config: MediaConfig): DynamicModule {
     const probe = minioClientFor(config.s3);
     return {
       module: MediaModule,
@@ -47,7 +47,7 @@ export class MediaModule {
       controllers: [MediaObjectsHandler, MediaDocumentsHandler],
       providers: [
         { provide: S3_CONFIG, useValue: config.s3 },
-        { provide: MEDIA_SETTINGS, useValue: settings },
+        { provide: MEDIA_SETTINGS, useValue: config.media },
         ObjectStore,
         MediaRepository,
         MediaService,

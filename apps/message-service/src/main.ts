@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadOrExit, loadServiceConfig } from '@voxmail/config';
+import { loadMessageConfig, loadOrExit } from '@voxmail/config';
 import { startMessageService } from './bootstrap';
 
-void startMessageService(loadOrExit(() => loadServiceConfig('message-service')));
+void startMessageService(loadOrExit(() => loadMessageConfig()));

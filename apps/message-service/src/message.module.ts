@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { ServiceConfig } from '@voxmail/config';
+import type { MessageConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
 import { MessageEntity } from './messages/message.entity';
 import { AudioService } from './messages/audio.service';
@@ -15,7 +15,7 @@ import { Messages1764100000000 } from './migrations/1764100000000-messages';
 import { BoxProjection } from './boxes/box-projection';
 import { BoxProjection1764300000000 } from './migrations/1764300000000-box-projection';
 import { BoxDirectory, MediaLibrary, Peers } from './peers';
-import { loadMessageSettings, MESSAGE_SETTINGS, MessageSettings } from './settings';
+import { MESSAGE_SETTINGS } from './settings';
 import { MESSAGE_SCHEMA, MESSAGE_SERVICE_CONFIG } from './tokens';
 import { VoicemailSlots1764200000000 } from './migrations/1764200000000-voicemail-slots';
 import { VoicemailSlotEntity } from './voicemail-slots/voicemail-slot.entity';
@@ -36,7 +36,7 @@ export const MESSAGE_MIGRATIONS = [
 
 @Module({})
 export class MessageModule {
-  static register(config: ServiceConfig, settings: MessageSettings = loadMessageSettings()): DynamicModule {
+  static register(config: MessageConfig): DynamicModule {
     return {
       module: MessageModule,
       imports: [
@@ -49,7 +49,7 @@ export class MessageModule {
       ],
       controllers: [MessagesHandler, VoicemailSlotsHandler],
       providers: [
-        { provide: MESSAGE_SETTINGS, useValue: settings },
+        { provide: MESSAGE_SETTINGS, useValue: config.message },
         { provide: MESSAGE_SERVICE_CONFIG, useValue: config },
         BoxProjection,
         Peers,

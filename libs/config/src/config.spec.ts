@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { APPS } from '@voxmail/contracts';
 import {
   ConfigError,
   loadAppConfig,
+  loadDialerSettings,
   loadGatewayConfig,
   loadMailboxConfig,
+  loadMediaConfig,
+  loadMessageConfig,
   loadServiceConfig,
 } from './config';
 
@@ -102,5 +107,66 @@ describe('loadAppConfig', () => {
       S3_SECRET_KEY: 'secret-0123456789',
     };
     for (const app of APPS) expect(() => loadAppConfig(app.name, { ...secrets, ...s3 })).not.toThrow();
+    expect(loadAppConfig('message-service', {})).toEqual(loadMessageConfig({}));
+    expect(loadAppConfig('media-storage-service', s3)).toEqual(loadMediaConfig(s3));
+  });
+});
+
+describe("each app's own settings, validated at start with the shared configuration", () => {
+  const s3 = { S3_ENDPOINT: 'http://127.0.0.1:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' };
+
+  it('keeps the defaults the apps had', () => {
+    expect(loadGatewayConfig(secrets).yeastar).toEqual({
+      accessTokenTtlSeconds: 1800,
+      playLinkTtlSeconds: 1800,
+      maxGreetingBytes: 8 * 1024 * 1024,
+    });
+    expect(loadGatewayConfig(secrets).flexisip).toEqual({
+      maxUploadSize: 3000000,
+      uploadTtlSeconds: 3600,
+      downloadTtlSeconds: 3600,
+    });
+    expect(loadMailboxConfig(secrets).pinLockSeconds).toBe(300);
+    expect(loadMessageConfig({}).message).toEqual({
+      deletedRetentionDays: 30,
+      sweepIntervalMs: 60000,
+      vmboxTimeoutMs: 5000,
+      mediaTimeoutMs: 60000,
+    });
+    expect(loadMediaConfig(s3).media).toEqual({
+      maxBytes: { message: 16 << 20, greeting: 8 << 20, prompt: 8 << 20, broadcast: 16 << 20 },
+      presignTtlS: 900,
+      unclaimedTtlS: 86400,
+      sweepIntervalMs: 60000,
+      ffmpegPath: 'ffmpeg',
+    });
+    expect(loadDialerSettings(secrets)).toEqual(
+      expect.objectContaining({ tickMs: 50, leaseMs: 15000, maxInFlight: 500, skewSeconds: 300 }),
+    );
+  });
+
+  it.each([
+    ['api-gateway', 'YEASTAR_PLAY_LINK_TTL_S', '0'],
+    ['api-gateway', 'FLEXISIP_UPLOAD_URL_TTL_S', 'soon'],
+    ['mailbox-service', 'PIN_LOCK_SECONDS', '86401'],
+    ['message-service', 'MESSAGE_SWEEP_INTERVAL_MS', '10'],
+    ['media-storage-service', 'MEDIA_MAX_MESSAGE_BYTES', '1k'],
+  ])('%s refuses a bad %s at start with a message naming it', (app, name, value) => {
+    expect(() => loadAppConfig(app, { ...secrets, ...s3, [name]: value })).toThrow(ConfigError);
+    expect(() => loadAppConfig(app, { ...secrets, ...s3, [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+
+  it('reads every variable it validates from the README configuration section', () => {
+    const source = readFileSync(join(__dirname, 'config.ts'), 'utf8');
+    const read = new Set(
+      [...source.matchAll(/\(env, '([A-Z][A-Z0-9_]+)'|\benv\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1] ?? m[2]),
+    );
+    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Configuration'),
+      readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
+    );
+    expect(read.size).toBeGreaterThan(40);
+    expect([...read].filter((v) => !section.includes('`' + v + '`'))).toEqual([]);
   });
 });

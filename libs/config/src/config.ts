@@ -1,6 +1,6 @@
 // Typed configuration read from the environment once at start; a bad value stops the app with one line.
-import { hkdfSync } from 'node:crypto';
-import { APPS } from '@voxmail/contracts';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { APPS, type MediaKind } from '@voxmail/contracts';
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
@@ -111,6 +111,28 @@ export interface GatewayConfig extends CommonConfig {
   tokenKeys: TokenKey[];
   /** How long the revocation view may go unconfirmed before the gateway stops trusting it alone. */
   revocationStaleMs: number;
+  /** The Yeastar OpenAPI face's own settings. */
+  yeastar: YeastarSettings;
+  /** The Flexisip account manager face's own settings. */
+  flexisip: FlexisipSettings;
+}
+
+export interface YeastarSettings {
+  /** `access_token_expire_time`: the face refuses its tokens after this long (Yeastar: 30 minutes). */
+  accessTokenTtlSeconds: number;
+  /** How long a `play_resource_url` stays valid (the document: 30 minutes). */
+  playLinkTtlSeconds: number;
+  /** Largest greeting file (the document: 8 MB). */
+  maxGreetingBytes: number;
+}
+
+export interface FlexisipSettings {
+  /** `max_upload_size` of new slots, in bytes (the document's example: 3 MB). */
+  maxUploadSize: number;
+  /** How long an upload URL (and its empty slot) lives. */
+  uploadTtlSeconds: number;
+  /** How long a `get_url`/`download_url` stays valid after it is handed out. */
+  downloadTtlSeconds: number;
 }
 
 /** An HMAC key for auth tokens (JWS HS256), named by the `kid` header of the tokens it signs. */
@@ -126,6 +148,8 @@ export interface MailboxConfig extends ServiceConfig {
   tokenKeys: TokenKey[];
   authFailureLimit: number;
   authFailureWindowSeconds: number;
+  /** How long a box stays locked after too many wrong PINs (PIN_LOCK_SECONDS). */
+  pinLockSeconds: number;
 }
 
 export interface S3Config {
@@ -138,6 +162,58 @@ export interface S3Config {
 
 export interface MediaConfig extends ServiceConfig {
   s3: S3Config;
+  media: MediaSettings;
+}
+
+/** media-storage-service settings beyond the object store. */
+export interface MediaSettings {
+  /** Largest object accepted per kind, in bytes (8 MB greetings as the Yeastar face says). */
+  maxBytes: Record<MediaKind, number>;
+  /** Lifetime of presigned URLs handed to the gateway. */
+  presignTtlS: number;
+  /** A message object no message claimed (through its event) within this time is an orphan. */
+  unclaimedTtlS: number;
+  sweepIntervalMs: number;
+  /** The ffmpeg binary used to transcode on download. */
+  ffmpegPath: string;
+}
+
+export interface MessageConfig extends ServiceConfig {
+  message: MessageSettings;
+}
+
+/** message-service settings beyond the common ones. */
+export interface MessageSettings {
+  /** Days a soft-deleted message stays in the `deleted` folder when neither box nor account says. */
+  deletedRetentionDays: number;
+  /** How often the sweeper purges expired deleted messages. */
+  sweepIntervalMs: number;
+  /** Time allowed to mailbox-service (box lookups). */
+  vmboxTimeoutMs: number;
+  /** Time allowed to media-storage (reading an upload back, transcoding). */
+  mediaTimeoutMs: number;
+}
+
+/** Milliseconds since the epoch; injectable so tests can stand at the Onbuka document's own time. */
+export type Clock = () => number;
+
+/** broadcast-dialer-service settings beyond the common ones. */
+export interface DialerSettings {
+  /** Encrypts stored secrets (Onbuka API secrets, trunk credentials): VOXMAIL_SECRET. */
+  secret: string;
+  /** How often a replica looks for calls to dial. */
+  tickMs: number;
+  /** How long a claimed call stays this replica's without a renewal; a lapsed lease is swept. */
+  leaseMs: number;
+  /** Calls one replica keeps in progress at most, whatever the apps allow. */
+  maxInFlight: number;
+  /** The Onbuka face's allowed clock skew, and how long a seen (Api-Key, Timestamp, Sign) is kept. */
+  skewSeconds: number;
+  /** This replica's name in leases. */
+  replicaId: string;
+  clock: Clock;
+  /** The clock voiceIds are stamped with (defaults to `clock`). */
+  idClock?: Clock;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -224,6 +300,24 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),
     tokenKeys: tokenKeys(env),
     revocationStaleMs: int(env, 'REVOCATION_STALE_MS', 3000, 500, 60000),
+    yeastar: loadYeastarSettings(env),
+    flexisip: loadFlexisipSettings(env),
+  };
+}
+
+export function loadYeastarSettings(env: Env): YeastarSettings {
+  return {
+    accessTokenTtlSeconds: num(env, 'YEASTAR_ACCESS_TOKEN_TTL_S', 1800, 1, 86400),
+    playLinkTtlSeconds: num(env, 'YEASTAR_PLAY_LINK_TTL_S', 1800, 1, 86400),
+    maxGreetingBytes: num(env, 'YEASTAR_MAX_GREETING_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  };
+}
+
+export function loadFlexisipSettings(env: Env): FlexisipSettings {
+  return {
+    maxUploadSize: num(env, 'FLEXISIP_MAX_UPLOAD_SIZE', 3000000, 1, 1024 * 1024 * 1024),
+    uploadTtlSeconds: num(env, 'FLEXISIP_UPLOAD_URL_TTL_S', 3600, 1, 7 * 86400),
+    downloadTtlSeconds: num(env, 'FLEXISIP_DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86400),
   };
 }
 
@@ -239,6 +333,7 @@ export function loadMailboxConfig(env: Env = process.env): MailboxConfig {
     tokenKeys: tokenKeys(env),
     authFailureLimit: int(env, 'AUTH_FAILURE_LIMIT', 10, 1, 100000),
     authFailureWindowSeconds: int(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86400),
+    pinLockSeconds: int(env, 'PIN_LOCK_SECONDS', 300, 1, 86400),
   };
 }
 
@@ -253,7 +348,53 @@ export function loadS3Config(env: Env = process.env): S3Config {
 }
 
 export function loadMediaConfig(env: Env = process.env): MediaConfig {
-  return { ...loadServiceConfig('media-storage-service', env), s3: loadS3Config(env) };
+  return {
+    ...loadServiceConfig('media-storage-service', env),
+    s3: loadS3Config(env),
+    media: loadMediaSettings(env),
+  };
+}
+
+const MB = 1024 * 1024;
+
+export function loadMediaSettings(env: Env): MediaSettings {
+  return {
+    maxBytes: {
+      message: int(env, 'MEDIA_MAX_MESSAGE_BYTES', 16 * MB, 1024, 1024 * MB),
+      greeting: int(env, 'MEDIA_MAX_GREETING_BYTES', 8 * MB, 1024, 1024 * MB),
+      prompt: int(env, 'MEDIA_MAX_PROMPT_BYTES', 8 * MB, 1024, 1024 * MB),
+      broadcast: int(env, 'MEDIA_MAX_BROADCAST_BYTES', 16 * MB, 1024, 1024 * MB),
+    },
+    presignTtlS: int(env, 'MEDIA_PRESIGN_TTL_S', 900, 10, 7 * 86400),
+    unclaimedTtlS: int(env, 'MEDIA_UNCLAIMED_TTL_S', 86400, 1, 30 * 86400),
+    sweepIntervalMs: int(env, 'MEDIA_SWEEP_INTERVAL_MS', 60000, 50, 86400000),
+    ffmpegPath: env.FFMPEG_PATH || 'ffmpeg',
+  };
+}
+
+export function loadMessageConfig(env: Env = process.env): MessageConfig {
+  return { ...loadServiceConfig('message-service', env), message: loadMessageSettings(env) };
+}
+
+export function loadMessageSettings(env: Env): MessageSettings {
+  return {
+    deletedRetentionDays: num(env, 'MESSAGE_DELETED_RETENTION_DAYS', 30, 0, 3650),
+    sweepIntervalMs: num(env, 'MESSAGE_SWEEP_INTERVAL_MS', 60000, 50, 86400000),
+    vmboxTimeoutMs: num(env, 'VMBOX_COMMAND_TIMEOUT_MS', 5000, 100, 120000),
+    mediaTimeoutMs: num(env, 'MEDIA_COMMAND_TIMEOUT_MS', 60000, 100, 600000),
+  };
+}
+
+export function loadDialerSettings(env: Env = process.env): DialerSettings {
+  return {
+    secret: secret(env),
+    tickMs: num(env, 'DIALER_TICK_MS', 50, 5, 10000),
+    leaseMs: num(env, 'DIALER_LEASE_MS', 15000, 200, 600000),
+    maxInFlight: num(env, 'DIALER_MAX_IN_FLIGHT', 500, 1, 100000),
+    skewSeconds: 300,
+    replicaId: env.DIALER_REPLICA_ID || `dialer-${process.pid}-${randomBytes(3).toString('hex')}`,
+    clock: Date.now,
+  };
 }
 
 /** Loads configuration or exits the process with one clear line naming the variable. */
@@ -277,6 +418,7 @@ const APP_CONFIG_LOADERS: Record<string, (env: Env) => CommonConfig> = {
   'api-gateway': loadGatewayConfig,
   'mailbox-service': loadMailboxConfig,
   'media-storage-service': loadMediaConfig,
+  'message-service': loadMessageConfig,
   'notification-service': loadNotificationConfig,
 };
 

@@ -8,6 +8,7 @@ import {
   loadAppConfig,
   MailboxConfig,
   MediaConfig,
+  MessageConfig,
   NotificationConfig,
   ServiceConfig,
 } from '@voxmail/config';
@@ -28,6 +29,7 @@ type Starter<C> = (config: C, opts: { handleSignals?: boolean }) => Promise<Runn
 export type StackApps = { gateway: Starter<GatewayConfig> } & {
   mailbox?: Starter<MailboxConfig>;
   media?: Starter<MediaConfig>;
+  message?: Starter<MessageConfig>;
   notification?: Starter<NotificationConfig>;
 } & { [key: string]: Starter<ServiceConfig> | undefined };
 
@@ -67,8 +69,16 @@ export class Stack {
 
   constructor(
     private readonly apps: StackApps,
-    readonly env: Record<string, string | undefined>,
+    private readonly envOverrides: Record<string, string> = {},
   ) {}
+
+  /**
+   * The environment the apps start with: the test values over the process environment as it is now, so a
+   * test that changes a variable and restarts an app sees it applied.
+   */
+  get env(): Record<string, string | undefined> {
+    return testEnv(this.envOverrides);
+  }
 
   async startApp(name: AppName): Promise<RunningApp> {
     const env = this.env;
@@ -193,7 +203,7 @@ export async function startStack(
   which: AppName[] = ALL_APPS,
   envOverrides: Record<string, string> = {},
 ): Promise<Stack> {
-  const stack = new Stack(apps, testEnv(envOverrides));
+  const stack = new Stack(apps, envOverrides);
   try {
     for (const name of which) await stack.startApp(name);
   } catch (e) {

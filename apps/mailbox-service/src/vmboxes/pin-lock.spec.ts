@@ -1,5 +1,5 @@
-import { ConfigError } from '@voxmail/config';
-import { attemptPin, DEFAULT_PIN_POLICY, isLocked, loadPinPolicy, PinLockState } from './pin-lock';
+import { ConfigError, loadMailboxConfig } from '@voxmail/config';
+import { attemptPin, DEFAULT_PIN_POLICY, isLocked, PinLockState } from './pin-lock';
 
 const policy = { maxFailures: 5, lockSeconds: 300 };
 const t0 = new Date('2030-01-01T00:00:00Z');
@@ -46,21 +46,24 @@ describe('PIN lockout', () => {
   });
 });
 
-describe('PIN_LOCK_SECONDS', () => {
+describe('PIN_LOCK_SECONDS (MailboxConfig.pinLockSeconds)', () => {
+  const secrets = { VOXMAIL_SECRET: 's'.repeat(32), VOXMAIL_OPERATOR_API_KEY: 'k'.repeat(24) };
+  const lock = (v?: string) =>
+    loadMailboxConfig(v === undefined ? secrets : { ...secrets, PIN_LOCK_SECONDS: v }).pinLockSeconds;
+
   it('defaults to 300 seconds and 5 failures', () => {
-    expect(loadPinPolicy({})).toEqual({ maxFailures: 5, lockSeconds: 300 });
-    expect(loadPinPolicy({ PIN_LOCK_SECONDS: '' })).toEqual(DEFAULT_PIN_POLICY);
+    expect(DEFAULT_PIN_POLICY).toEqual({ maxFailures: 5, lockSeconds: 300 });
+    expect(lock()).toBe(300);
+    expect(lock('')).toBe(DEFAULT_PIN_POLICY.lockSeconds);
   });
 
   it('takes a whole number of seconds from 1 to 86400', () => {
-    expect(loadPinPolicy({ PIN_LOCK_SECONDS: '1' }).lockSeconds).toBe(1);
-    expect(loadPinPolicy({ PIN_LOCK_SECONDS: '86400' }).lockSeconds).toBe(86400);
+    expect(lock('1')).toBe(1);
+    expect(lock('86400')).toBe(86400);
   });
 
   it.each(['0', '86401', '-5', '2.5', '5m', 'abc'])('refuses %p with a message naming the variable', (v) => {
-    expect(() => loadPinPolicy({ PIN_LOCK_SECONDS: v })).toThrow(ConfigError);
-    expect(() => loadPinPolicy({ PIN_LOCK_SECONDS: v })).toThrow(
-      /PIN_LOCK_SECONDS must be an integer.* between 1 and 86400/,
-    );
+    expect(() => lock(v)).toThrow(ConfigError);
+    expect(() => lock(v)).toThrow(/PIN_LOCK_SECONDS must be an integer.* between 1 and 86400/);
   });
 });

@@ -1,7 +1,5 @@
 // PIN lockout rules, kept pure so they can be tested without a database: N wrong PINs in a row lock
 // the box for a while; a right PIN resets the count; attempts during a lock are refused unchecked.
-import { envInt } from '@voxmail/config';
-
 export interface PinPolicy {
   /** Wrong PINs in a row that lock the box. */
   maxFailures: number;
@@ -43,12 +41,4 @@ export async function attemptPin(
     return { kind: 'failed', state: { failures: 0, lockedUntil: until }, lockedNow: until };
   }
   return { kind: 'failed', state: { failures, lockedUntil: null }, lockedNow: null };
-}
-
-/** PIN_LOCK_SECONDS (default 300, 1..86400) from the environment; a bad value stops the service. */
-export function loadPinPolicy(env: Record<string, string | undefined> = process.env): PinPolicy {
-  return {
-    ...DEFAULT_PIN_POLICY,
-    lockSeconds: envInt(env, 'PIN_LOCK_SECONDS', DEFAULT_PIN_POLICY.lockSeconds, 1, 86400),
-  };
 }

@@ -1,8 +1,9 @@
 // What mailbox.module registers for voicemail boxes.
-import { loadOrExit } from '@voxmail/config';
+import type { MailboxConfig } from '@voxmail/config';
+import { MAILBOX_CONFIG } from '../tokens';
 import { BoxGreetings } from './box-greetings';
 import { MessageCountsProjection } from './message-counts.projection';
-import { loadPinPolicy } from './pin-lock';
+import { DEFAULT_PIN_POLICY, PinPolicy } from './pin-lock';
 import { VmboxEntity } from './vmbox.entity';
 import { VmboxesHandler } from './vmboxes.handler';
 import { VmboxesRepository } from './vmboxes.repository';
@@ -14,7 +15,11 @@ export const VMBOX_ENTITIES = [VmboxEntity];
 export const VMBOX_MIGRATIONS = [Vmboxes1764000000001];
 export const VMBOX_HANDLERS = [VmboxesHandler];
 export const VMBOX_PROVIDERS = [
-  { provide: PIN_POLICY, useFactory: () => loadOrExit(() => loadPinPolicy()) },
+  {
+    provide: PIN_POLICY,
+    useFactory: (c: MailboxConfig): PinPolicy => ({ ...DEFAULT_PIN_POLICY, lockSeconds: c.pinLockSeconds }),
+    inject: [MAILBOX_CONFIG],
+  },
   VmboxesRepository,
   VmboxesService,
   VmboxPins,

@@ -2,7 +2,7 @@
 import { DomainError, ErrorCode, isSipUri, slotContentType } from '@voxmail/contracts';
 import { flexisipError } from './flexisip.errors';
 import { targetUser } from './flexisip.guard';
-import { loadFlexisipSettings } from './flexisip.settings';
+import { loadFlexisipSettings } from '@voxmail/config';
 import { SlotLinks } from './slot-links';
 import { validateSlotRequest } from './voicemails.controller';
 import { laravelTime } from './voicemails.view';

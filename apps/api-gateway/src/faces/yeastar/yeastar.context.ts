@@ -2,18 +2,16 @@
 // its own settings and link signers.
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { GatewayConfig } from '@voxmail/config';
+import type { GatewayConfig, YeastarSettings } from '@voxmail/config';
 import { RevocationView } from '../../auth/revocation-view';
 import { TokenVerifier } from '../../auth/token-verifier';
 import { CommandBus, GATEWAY_CONFIG } from '../../common/command-bus';
 import { PlayLinks } from './play-links';
 import { RefreshTokens } from './refresh-tokens';
-import { loadYeastarSettings, YeastarSettings } from './yeastar.settings';
 
 /** The gateway module's providers, read lazily (non-strict) so mounting the face is one import. */
 @Injectable()
 export class YeastarContext {
-  readonly settings: YeastarSettings = loadYeastarSettings();
   private cached?: { links: PlayLinks; refresh: RefreshTokens };
 
   constructor(private readonly refs: ModuleRef) {}
@@ -30,9 +28,18 @@ export class YeastarContext {
     return this.refs.get(RevocationView, { strict: false });
   }
 
+  private get config(): GatewayConfig {
+    return this.refs.get<GatewayConfig>(GATEWAY_CONFIG, { strict: false });
+  }
+
+  /** The face's own settings (GatewayConfig.yeastar, validated at start in libs/config). */
+  get settings(): YeastarSettings {
+    return this.config.yeastar;
+  }
+
   private signers() {
     if (!this.cached) {
-      const config = this.refs.get<GatewayConfig>(GATEWAY_CONFIG, { strict: false });
+      const config = this.config;
       this.cached = { links: new PlayLinks(config.secret), refresh: new RefreshTokens(config.secret) };
     }
     return this.cached;
