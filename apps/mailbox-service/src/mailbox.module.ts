@@ -9,7 +9,10 @@ import { ApiClientEntity } from './api-clients/api-client.entity';
 import { ApiClientsRepository } from './api-clients/api-clients.repository';
 import { ApiClientsService } from './api-clients/api-clients.service';
 import { AuthService } from './auth/auth.service';
+import { AuthFailuresRepository } from './auth/auth-failures.repository';
 import { Revocations } from './auth/revocations';
+import { RevocationsRepository } from './auth/revocations.repository';
+import { TokenStandingRepository } from './auth/token-standing.repository';
 import { TokenSigner } from './auth/token-signer';
 import { AccountsHandler, ApiClientsHandler, AuthHandler, UsersHandler } from './identity.handler';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
@@ -59,7 +62,10 @@ export class MailboxModule {
         UsersService,
         ApiClientsRepository,
         ApiClientsService,
+        RevocationsRepository,
         Revocations,
+        AuthFailuresRepository,
+        TokenStandingRepository,
         AuthService,
         TokenSigner,
         ...VMBOX_PROVIDERS,

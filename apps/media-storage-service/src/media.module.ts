@@ -3,6 +3,7 @@ import type { MediaConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
 import { MediaDocumentEntity } from './media/media-document.entity';
 import { MediaDocumentsHandler } from './media/media-documents.handler';
+import { MediaDocumentsRepository } from './media/media-documents.repository';
 import { MediaDocumentsService } from './media/media-documents.service';
 import { MediaObjectEntity } from './media/media-object.entity';
 import { MediaObjectsHandler } from './media/media.handler';
@@ -51,6 +52,7 @@ export class MediaModule {
         ObjectStore,
         MediaRepository,
         MediaService,
+        MediaDocumentsRepository,
         MediaDocumentsService,
         MediaLifecycle,
       ],

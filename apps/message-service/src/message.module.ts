@@ -13,6 +13,7 @@ import { MessagesService } from './messages/messages.service';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Messages1764100000000 } from './migrations/1764100000000-messages';
 import { BoxProjection } from './boxes/box-projection';
+import { BoxProjectionRepository } from './boxes/box-projection.repository';
 import { BoxProjection1764300000000 } from './migrations/1764300000000-box-projection';
 import { BoxDirectory, MediaLibrary, Peers } from './peers';
 import { MESSAGE_SETTINGS } from './settings';
@@ -51,6 +52,7 @@ export class MessageModule {
       providers: [
         { provide: MESSAGE_SETTINGS, useValue: config.message },
         { provide: MESSAGE_SERVICE_CONFIG, useValue: config },
+        BoxProjectionRepository,
         BoxProjection,
         Peers,
         BoxDirectory,

@@ -3,3 +3,4 @@ export * from './outbox-tables';
 export * from './list-sql';
 export * from './plain-rows';
 export * from './sealed-secrets';
+export * from './locks';

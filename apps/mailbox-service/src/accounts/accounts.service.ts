@@ -26,6 +26,7 @@ import {
   withoutReservedKeys,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
+import { advisoryXactLock } from '@voxmail/persistence';
 import { assertAdmin, assertMayEnableOrDisable, assertReachable, isAncestorActor } from '../access';
 import { Revocations } from '../auth/revocations';
 import { SecretBox, newApiKey } from '../auth/secrets';
@@ -73,7 +74,7 @@ export class AccountsService implements OnApplicationBootstrap {
   /** The operator (root) account exists from the first start; its key follows VOXMAIL_OPERATOR_API_KEY. */
   async onApplicationBootstrap(): Promise<void> {
     await this.ds.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['voxmail-operator-account']);
+      await advisoryXactLock(m, 'voxmail-operator-account');
       const hash = this.box.mac(this.config.operatorApiKey);
       const existing = await this.accounts.findOperator(m);
       if (!existing) {
@@ -137,7 +138,7 @@ export class AccountsService implements OnApplicationBootstrap {
     await this.assertMayCreateAccounts(cmd.actor);
     this.assertOperatorOnlyKeys(cmd.actor, {}, withoutReservedKeys(cmd.doc));
     return this.ds.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['voxmail-account-realms']);
+      await advisoryXactLock(m, 'voxmail-account-realms');
       const doc = await this.validated(cmd.doc, null, m);
       const id = newId();
       const apiKey = newApiKey();
@@ -171,7 +172,7 @@ export class AccountsService implements OnApplicationBootstrap {
     await this.requireVisible(cmd.actor, cmd.id);
     assertAdmin(cmd.actor);
     return this.ds.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['voxmail-account-realms']);
+      await advisoryXactLock(m, 'voxmail-account-realms');
       const a = await this.accounts.lockActive(cmd.id, m);
       if (!a) throw DomainError.notFound();
       checkRevision(a.id, a.version, cmd.ifRevision);

@@ -48,6 +48,14 @@ export class ApiClientsRepository {
     );
   }
 
+  find(accountId: string, id: string): Promise<ApiClientEntity | null> {
+    return this.repo().findOne({ where: { id, accountId } });
+  }
+
+  findByOnlySecretHash(secretHash: string): Promise<ApiClientEntity | null> {
+    return this.repo().findOne({ where: { secretHash } });
+  }
+
   findBySecretHash(id: string, secretHash: string): Promise<ApiClientEntity | null> {
     return this.repo().findOne({ where: { id, secretHash } });
   }

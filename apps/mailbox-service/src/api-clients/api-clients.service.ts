@@ -145,7 +145,7 @@ export class ApiClientsService {
   }
 
   findById(accountId: string, id: string): Promise<ApiClientEntity | null> {
-    return this.ds.getRepository(ApiClientEntity).findOne({ where: { id, accountId } });
+    return this.clients.find(accountId, id);
   }
 
   findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {
@@ -153,6 +153,6 @@ export class ApiClientsService {
   }
 
   findBySecretOnly(secret: string): Promise<ApiClientEntity | null> {
-    return this.ds.getRepository(ApiClientEntity).findOne({ where: { secretHash: this.secretHash(secret) } });
+    return this.clients.findByOnlySecretHash(this.secretHash(secret));
   }
 }

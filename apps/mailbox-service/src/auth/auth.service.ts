@@ -1,8 +1,6 @@
 // Authentication: API keys, user credentials and API clients exchange for expiring bearer tokens.
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
-import { DataSource } from 'typeorm';
 import type { MailboxConfig } from '@voxmail/config';
 import {
   Actor,
@@ -23,9 +21,11 @@ import { AccountEntity } from '../accounts/account.entity';
 import { ApiClientsService } from '../api-clients/api-clients.service';
 import { UsersService } from '../users/users.service';
 import { MAILBOX_CONFIG } from '../tokens';
+import { AuthFailuresRepository } from './auth-failures.repository';
 import { LoginLimits } from './login-limits';
 import { SecretBox } from './secrets';
 import { TokenSigner } from './token-signer';
+import { TokenStandingRepository } from './token-standing.repository';
 
 /** A disabled account (`enabled: false`) can neither log in nor use its tokens; the operator's never is. */
 const isEnabled = (a: AccountEntity) => a.isOperator || a.doc.enabled !== false;
@@ -38,7 +38,8 @@ export class AuthService {
   private readonly limits: LoginLimits;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    failures: AuthFailuresRepository,
+    private readonly standing: TokenStandingRepository,
     private readonly accounts: AccountsRepository,
     private readonly users: UsersService,
     private readonly clients: ApiClientsService,
@@ -46,7 +47,7 @@ export class AuthService {
     private readonly signer: TokenSigner,
   ) {
     this.box = new SecretBox(config.secret);
-    this.limits = new LoginLimits(ds, {
+    this.limits = new LoginLimits(failures, {
       limit: config.authFailureLimit,
       windowSeconds: config.authFailureWindowSeconds,
     });
@@ -145,25 +146,13 @@ export class AuthService {
    */
   async verify(cmd: VerifyTokenCommand): Promise<Actor> {
     const c = await this.signer.verify(cmd.token);
-    const rows: { revoked: boolean; account_ok: boolean; priv_level: Role | null; client_ok: boolean }[] =
-      await this.ds.query(
-        `SELECT EXISTS (SELECT 1 FROM mailbox.revocations r WHERE r.key = ANY($2) AND r.before_ms >= $3) AS revoked,
-              a.id IS NOT NULL AS account_ok, u.priv_level,
-              EXISTS (SELECT 1 FROM mailbox.api_clients k WHERE k.id = $5 AND k.account_id = $1) AS client_ok
-         FROM (SELECT 1) one
-         LEFT JOIN mailbox.accounts a ON a.id = $1 AND a.deleted_at IS NULL
-              AND (a.is_operator OR a.doc->'enabled' IS DISTINCT FROM 'false'::jsonb)
-         LEFT JOIN mailbox.users u ON u.id = $4 AND u.account_id = $1
-              AND u.doc->'enabled' IS DISTINCT FROM 'false'::jsonb`,
-        [
-          c.acc,
-          refusingKeysOf(c),
-          c.iatMs,
-          c.src === 'user' ? (c.uid ?? null) : null,
-          c.src === 'api_client' ? (c.cid ?? null) : null,
-        ],
-      );
-    const r = rows[0];
+    const r = await this.standing.standing({
+      accountId: c.acc,
+      refusingKeys: refusingKeysOf(c),
+      issuedAtMs: c.iatMs,
+      userId: c.src === 'user' ? (c.uid ?? null) : null,
+      clientId: c.src === 'api_client' ? (c.cid ?? null) : null,
+    });
     if (
       !r ||
       r.revoked ||

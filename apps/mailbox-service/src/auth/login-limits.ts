@@ -10,8 +10,8 @@
 // Behind a shared NAT or proxy many clients share an address: an address over its limit is refused
 // before checking only for user_auth (guessable passwords, argon2 work); an API key or client secret
 // (256 random bits, not guessable) is still checked, and only a wrong one gets 429.
-import { DataSource } from 'typeorm';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { AuthFailuresRepository, CounterRow } from './auth-failures.repository';
 import { sha256Hex } from './secrets';
 
 export const TARGET_FACTOR = 5;
@@ -25,12 +25,6 @@ export interface LoginAttempt {
   address: string;
   /** What the credential names (see above); already free of secrets, but hashed anyway before storing. */
   target: string;
-}
-
-interface CounterRow {
-  client_key: string;
-  failures: number;
-  retry_after_s: number;
 }
 
 export interface LimitSettings {
@@ -54,7 +48,7 @@ export const addressBlocksBeforeCheck = (kind: LoginKind) => kind === 'user';
 
 export class LoginLimits {
   constructor(
-    private readonly ds: DataSource,
+    private readonly failures: AuthFailuresRepository,
     private readonly settings: LimitSettings,
   ) {}
 
@@ -110,48 +104,19 @@ export class LoginLimits {
 
   /** Counts one failure on each key (a fresh window when the old one is over); the new values. */
   private async count(keys: string[]): Promise<CounterRow[]> {
-    // one statement for the counters; sorted keys keep concurrent upserts in one lock order
-    const rows: CounterRow[] = await this.ds.query(
-      `INSERT INTO mailbox.auth_failures AS f (client_key, window_start, failures)
-       SELECT k, now(), 1 FROM unnest($1::text[]) AS k ORDER BY k
-       ON CONFLICT (client_key) DO UPDATE SET
-         failures = CASE WHEN f.window_start > now() - ($2 || ' seconds')::interval
-                         THEN f.failures + 1 ELSE 1 END,
-         window_start = CASE WHEN f.window_start > now() - ($2 || ' seconds')::interval
-                         THEN f.window_start ELSE now() END
-       RETURNING client_key, failures,
-         GREATEST(1, CEIL(EXTRACT(EPOCH FROM window_start + ($2 || ' seconds')::interval - now())))::int
-           AS retry_after_s`,
-      [[...keys].sort(), String(this.settings.windowSeconds)],
-    );
+    const rows = await this.failures.count(keys, this.settings.windowSeconds);
     // expired counters are dead weight; pruning now and then keeps the table to the active attacks
-    if (Math.random() < 0.02) {
-      await this.ds.query(
-        `DELETE FROM mailbox.auth_failures WHERE window_start < now() - ($1 || ' seconds')::interval`,
-        [String(this.settings.windowSeconds)],
-      );
-    }
+    if (Math.random() < 0.02) await this.failures.prune(this.settings.windowSeconds);
     return rows;
   }
 
-  /** Takes back one count of this attempt (locking rows in the same order as `count`). */
-  private async undo(keys: string[]): Promise<void> {
-    await this.ds.query(
-      `UPDATE mailbox.auth_failures f SET failures = f.failures - 1
-         FROM (SELECT client_key FROM mailbox.auth_failures
-                WHERE client_key = ANY($1) ORDER BY client_key FOR UPDATE) s
-        WHERE f.client_key = s.client_key AND f.failures > 0`,
-      [keys],
-    );
+  /** Takes back one count of this attempt. */
+  private undo(keys: string[]): Promise<void> {
+    return this.failures.undo(keys);
   }
 
-  private async clear(keys: string[]): Promise<void> {
-    await this.ds.query(
-      `DELETE FROM mailbox.auth_failures WHERE client_key IN (
-         SELECT client_key FROM mailbox.auth_failures
-          WHERE client_key = ANY($1) ORDER BY client_key FOR UPDATE)`,
-      [keys],
-    );
+  private clear(keys: string[]): Promise<void> {
+    return this.failures.clear(keys);
   }
 }
 

@@ -26,6 +26,7 @@ import {
 } from '@voxmail/contracts';
 import { appendEvents, NATS_CONNECTION } from '@voxmail/messaging';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
+import { RevocationsRepository } from './revocations.repository';
 
 /**
  * Whose tokens a revocation voids: every token of an account, only those its API key issued, or the
@@ -54,12 +55,6 @@ const CHANNEL = 'voxmail_revocations';
 /** A revocation older than every token it could refuse is dropped (tokens live AUTH_TOKEN_TTL_SECONDS). */
 const PRUNE_EVERY_MS = 60_000;
 
-interface Row {
-  key: string;
-  before_ms: string;
-  role: Role | null;
-}
-
 const valueOf = (r: Revocation) =>
   JSON.stringify(r.role ? { before: r.before, role: r.role } : { before: r.before });
 
@@ -82,7 +77,8 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
   private reconnecting?: Promise<void>;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource() ds: DataSource,
+    private readonly rows: RevocationsRepository,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
   ) {
@@ -97,15 +93,9 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
    */
   async revoke(m: EntityManager, key: string, role?: Role): Promise<number> {
     const before = Date.now();
-    await m.query(
-      `INSERT INTO mailbox.revocations (key, before_ms, role) VALUES ($1, $2, $3)
-       ON CONFLICT (key) DO UPDATE SET
-         before_ms = GREATEST(mailbox.revocations.before_ms, EXCLUDED.before_ms),
-         role = EXCLUDED.role, updated_at = now()`,
-      [key, before, role ?? null],
-    );
+    await this.rows.record(m, key, before, role ?? null);
     // every replica's listener also publishes it, in case this one dies between commit and publish
-    await m.query('SELECT pg_notify($1, $2)', [CHANNEL, key]);
+    await this.rows.notify(m, CHANNEL, key);
     const qr = m.queryRunner;
     if (qr) {
       const keys = this.pending.get(qr) ?? new Set<string>();
@@ -207,8 +197,7 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async fullSync(): Promise<void> {
-    const rows: Row[] = await this.ds.query('SELECT key, before_ms, role FROM mailbox.revocations');
-    for (const r of rows)
+    for (const r of await this.rows.all())
       await this.kv!.put(r.key, valueOf({ before: Number(r.before_ms), role: r.role ?? undefined }));
     this.inSync = true;
   }
@@ -216,10 +205,7 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
   private async publishKey(key: string): Promise<void> {
     if (!this.kv || this.stopped) return; // not running: the full sync at (re)start publishes it
     try {
-      const [r]: Row[] = await this.ds.query(
-        'SELECT key, before_ms, role FROM mailbox.revocations WHERE key = $1',
-        [key],
-      );
+      const r = await this.rows.one(key);
       if (r) await this.kv!.put(r.key, valueOf({ before: Number(r.before_ms), role: r.role ?? undefined }));
     } catch (e) {
       // heartbeats stop until a full sync has put it there: gateways fall back to asking this service
@@ -231,10 +217,6 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
   private async prune(): Promise<void> {
     this.lastPrune = Date.now();
     const horizon = Date.now() - (this.config.tokenTtlSeconds + 60) * 1000;
-    const gone: { key: string }[] = await this.ds.query(
-      'WITH gone AS (DELETE FROM mailbox.revocations WHERE before_ms < $1 RETURNING key) SELECT key FROM gone',
-      [horizon],
-    );
-    for (const g of gone) await this.kv!.delete(g.key);
+    for (const key of await this.rows.pruneBefore(horizon)) await this.kv!.delete(key);
   }
 }

@@ -28,6 +28,7 @@ import {
   RevocationKeys,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
+import { advisoryXactLock } from '@voxmail/persistence';
 import { Revocations } from '../auth/revocations';
 import { assertAdmin } from '../access';
 import { AccountsService, checkRevision } from '../accounts/accounts.service';
@@ -119,7 +120,7 @@ export class UsersService {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
     return this.ds.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`voxmail-users:${cmd.tenantId}`]);
+      await advisoryXactLock(m, `voxmail-users:${cmd.tenantId}`);
       const fields = await this.prepare(cmd.actor, cmd.tenantId, cmd.doc, null, m);
       const u = await this.users.save(m, { ...fields, id: newId(), accountId: cmd.tenantId, version: 1 });
       await appendEvents(m, MAILBOX_SCHEMA, [
@@ -161,7 +162,7 @@ export class UsersService {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     this.assertSelfOrAdmin(cmd.actor, cmd.id);
     return this.ds.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`voxmail-users:${cmd.tenantId}`]);
+      await advisoryXactLock(m, `voxmail-users:${cmd.tenantId}`);
       const u = await this.users.lock(cmd.tenantId, cmd.id, m);
       if (!u) throw DomainError.notFound();
       checkRevision(u.id, u.version, cmd.ifRevision);

@@ -1,9 +1,7 @@
 // The greetings of a box (`media.unavailable|busy|name|temporary`): each names a media document of the
 // box's own account, checked with media-storage-service over NATS (never by reading its tables).
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { NatsConnection } from 'nats';
-import { DataSource } from 'typeorm';
 import {
   Actor,
   BoxGreeting,
@@ -19,6 +17,7 @@ import {
   VmboxRef,
 } from '@voxmail/contracts';
 import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { VmboxesRepository } from './vmboxes.repository';
 
 const MEDIA_TIMEOUT_MS = 5000;
 
@@ -54,7 +53,7 @@ export class BoxGreetings {
 
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly boxes: VmboxesRepository,
   ) {
     this.media = new CommandClient(nc, MEDIA_TIMEOUT_MS);
   }
@@ -122,14 +121,7 @@ export class BoxGreetings {
 
   /** The boxes of the account whose greetings name `cmd.id`. */
   async using(cmd: MediaDocumentIdCommand): Promise<{ vmboxes: VmboxRef[] }> {
-    const rows: { id: string; name: string | null; mailbox: string }[] = await this.ds.query(
-      `SELECT id, doc->>'name' AS name, mailbox FROM mailbox.vmboxes
-        WHERE account_id = $1 AND doc->'media' IS NOT NULL
-          AND ($2 = doc->'media'->>'unavailable' OR $2 = doc->'media'->>'busy'
-               OR $2 = doc->'media'->>'name' OR $2 = doc->'media'->>'temporary')
-        ORDER BY mailbox LIMIT 100`,
-      [cmd.tenantId, cmd.id],
-    );
+    const rows = await this.boxes.usingGreeting(cmd.tenantId, cmd.id);
     return { vmboxes: rows.map((r) => ({ id: r.id, name: r.name ?? '', mailbox: r.mailbox })) };
   }
 }

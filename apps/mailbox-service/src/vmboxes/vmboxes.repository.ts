@@ -216,4 +216,19 @@ export class VmboxesRepository {
     const found = new Set(rows.map((r) => r.id));
     return ids.filter((id) => !found.has(id));
   }
+
+  /** The account's boxes (at most 100, by number) whose greetings name the media document `mediaId`. */
+  usingGreeting(
+    accountId: string,
+    mediaId: string,
+  ): Promise<{ id: string; name: string | null; mailbox: string }[]> {
+    return this.ds.query(
+      `SELECT id, doc->>'name' AS name, mailbox FROM mailbox.vmboxes
+        WHERE account_id = $1 AND doc->'media' IS NOT NULL
+          AND ($2 = doc->'media'->>'unavailable' OR $2 = doc->'media'->>'busy'
+               OR $2 = doc->'media'->>'name' OR $2 = doc->'media'->>'temporary')
+        ORDER BY mailbox LIMIT 100`,
+      [accountId, mediaId],
+    );
+  }
 }

@@ -28,7 +28,9 @@ import {
 import { appendEvents, CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 import { MEDIA_SCHEMA } from '../tokens';
 import { MediaDocumentEntity } from './media-document.entity';
+import { MediaDocumentsRepository } from './media-documents.repository';
 import { MediaObjectEntity } from './media-object.entity';
+import { MediaRepository } from './media.repository';
 import { MediaService } from './media.service';
 
 const GREGORIAN_OFFSET_S = 62167219200;
@@ -74,6 +76,8 @@ export class MediaDocumentsService {
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
+    private readonly docs: MediaDocumentsRepository,
+    private readonly objects: MediaRepository,
     private readonly media: MediaService,
     @Inject(NATS_CONNECTION) nc: NatsConnection,
   ) {
@@ -95,24 +99,13 @@ export class MediaDocumentsService {
       );
   }
 
-  private docs(m?: EntityManager) {
-    return (m ?? this.ds.manager).getRepository(MediaDocumentEntity);
-  }
-
   private async view(d: MediaDocumentEntity, m?: EntityManager): Promise<MediaDocument> {
-    const o = d.objectId
-      ? await (m ?? this.ds.manager)
-          .getRepository(MediaObjectEntity)
-          .findOne({ where: { tenantId: d.tenantId, id: d.objectId } })
-      : null;
+    const o = d.objectId ? await this.objects.find(d.tenantId, d.objectId, m) : null;
     return mediaDocumentView(d, o);
   }
 
   private async required(tenantId: string, id: string, m?: EntityManager, lock = false) {
-    const d = await this.docs(m).findOne({
-      where: { tenantId, id },
-      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-    });
+    const d = await this.docs.find(tenantId, id, m, lock);
     if (!d) throw DomainError.notFound('media not found');
     return d;
   }
@@ -124,18 +117,16 @@ export class MediaDocumentsService {
         name: { required: { message: 'Field is required but missing' } },
       });
     return this.ds.transaction(async (m) => {
-      const d = await this.docs(m).save(
-        this.docs(m).create({
-          id: newId(),
-          tenantId: cmd.tenantId,
-          kind: cmd.doc.kind ?? 'prompt',
-          name: cmd.doc.name,
-          description: cmd.doc.description ?? null,
-          vmboxId: null,
-          objectId: null,
-          uploadedAt: null,
-        }),
-      );
+      const d = await this.docs.insert(m, {
+        id: newId(),
+        tenantId: cmd.tenantId,
+        kind: cmd.doc.kind ?? 'prompt',
+        name: cmd.doc.name,
+        description: cmd.doc.description ?? null,
+        vmboxId: null,
+        objectId: null,
+        uploadedAt: null,
+      });
       const v = await this.view(d, m);
       await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaCreated, d, v)]);
       return v;
@@ -149,11 +140,7 @@ export class MediaDocumentsService {
 
   async list(cmd: ListMediaDocumentsCommand): Promise<MediaDocument[]> {
     reach(cmd.actor, cmd.tenantId, false);
-    const rows = await this.docs().find({
-      where: { tenantId: cmd.tenantId, ...(cmd.vmboxId ? { vmboxId: cmd.vmboxId } : {}) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: 1000,
-    });
+    const rows = await this.docs.list(cmd.tenantId, cmd.vmboxId);
     return Promise.all(rows.map((d) => this.view(d)));
   }
 
@@ -164,7 +151,7 @@ export class MediaDocumentsService {
       if (cmd.doc.name !== undefined) d.name = cmd.doc.name;
       if (cmd.doc.description !== undefined) d.description = cmd.doc.description;
       if (cmd.doc.kind !== undefined && !d.vmboxId) d.kind = cmd.doc.kind;
-      const saved = await this.docs(m).save(d);
+      const saved = await this.docs.save(m, d);
       const v = await this.view(saved, m);
       await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaUpdated, saved, v)]);
       return v;
@@ -177,7 +164,7 @@ export class MediaDocumentsService {
     return this.ds.transaction(async (m) => {
       const d = await this.required(cmd.tenantId, cmd.id, m, true);
       const v = await this.view(d, m);
-      await this.docs(m).delete({ tenantId: d.tenantId, id: d.id });
+      await this.docs.remove(m, d.tenantId, d.id);
       const events = [this.event(Events.MediaRemoved, d, v)];
       if (d.objectId) {
         events.push(this.event(Events.GreetingDeleted, d, v));
@@ -203,7 +190,7 @@ export class MediaDocumentsService {
     const previous = d.objectId;
     d.objectId = objectId;
     d.uploadedAt = new Date();
-    const saved = await this.docs(m).save(d);
+    const saved = await this.docs.save(m, d);
     await this.media.claim(m, d.tenantId, objectId);
     if (previous && previous !== objectId) await this.media.deleteObject(m, d.tenantId, previous, 'replaced');
     const v = await this.view(saved, m);
@@ -215,9 +202,7 @@ export class MediaDocumentsService {
 
   async findBoxGreeting(cmd: BoxGreetingCommand): Promise<MediaDocument | null> {
     reach(cmd.actor, cmd.tenantId, false);
-    const d = await this.docs().findOne({
-      where: { tenantId: cmd.tenantId, vmboxId: cmd.vmboxId, name: cmd.name },
-    });
+    const d = await this.docs.findBoxGreeting(cmd.tenantId, cmd.vmboxId, cmd.name);
     return d ? this.view(d) : null;
   }
 
@@ -227,26 +212,19 @@ export class MediaDocumentsService {
     await this.media.commit({ tenantId: cmd.tenantId, actor: cmd.actor, uploadId: cmd.uploadId });
     return this.ds.transaction(async (m) => {
       // the advisory lock serialises two first uploads of the same name (no row to lock yet)
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-        `${cmd.tenantId}:${cmd.vmboxId}:${cmd.name}`,
-      ]);
-      let d = await this.docs(m).findOne({
-        where: { tenantId: cmd.tenantId, vmboxId: cmd.vmboxId, name: cmd.name },
-        lock: { mode: 'pessimistic_write' },
-      });
+      await this.docs.lockBoxGreetingName(m, cmd.tenantId, cmd.vmboxId, cmd.name);
+      let d = await this.docs.findBoxGreeting(cmd.tenantId, cmd.vmboxId, cmd.name, m);
       if (!d) {
-        d = await this.docs(m).save(
-          this.docs(m).create({
-            id: newId(),
-            tenantId: cmd.tenantId,
-            kind: 'greeting',
-            name: cmd.name,
-            description: null,
-            vmboxId: cmd.vmboxId,
-            objectId: null,
-            uploadedAt: null,
-          }),
-        );
+        d = await this.docs.insert(m, {
+          id: newId(),
+          tenantId: cmd.tenantId,
+          kind: 'greeting',
+          name: cmd.name,
+          description: null,
+          vmboxId: cmd.vmboxId,
+          objectId: null,
+          uploadedAt: null,
+        });
         await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaCreated, d, await this.view(d, m))]);
       }
       return this.bind(m, d, cmd.uploadId);

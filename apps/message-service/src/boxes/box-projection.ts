@@ -16,6 +16,7 @@ import {
 } from '@voxmail/contracts';
 import { EventConsumer, MessagingLifecycle, NATS_CONNECTION, perDatabaseDurable } from '@voxmail/messaging';
 import { MESSAGE_SCHEMA, MESSAGE_SERVICE_CONFIG } from '../tokens';
+import { BoxProjectionRepository } from './box-projection.repository';
 
 /** A box as the projection knows it, with its account's limit defaults. */
 export interface ProjectedBox {
@@ -59,6 +60,7 @@ function peopleOf(doc: JsonObject): { ownerId: string | null; members: string[] 
 export class BoxProjection implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
+    private readonly rows: BoxProjectionRepository,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly lifecycle: MessagingLifecycle,
     @Inject(MESSAGE_SERVICE_CONFIG) private readonly config: ServiceConfig,
@@ -89,71 +91,30 @@ export class BoxProjection implements OnApplicationBootstrap {
       if (!isHexId(id)) throw new Error(`malformed ${e.type} event: no box id`);
       if (e.type === EventTypes.MailboxDeleted) return this.tombstone(m, e.tenantId, id, at);
       const { ownerId, members } = peopleOf(data);
-      // a tombstone is final: box ids are never reused, so no later event brings a box back
-      await m.query(
-        `INSERT INTO message.box_projection (tenant_id, id, doc, owner_id, members, changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (tenant_id, id) DO UPDATE SET doc = EXCLUDED.doc, owner_id = EXCLUDED.owner_id,
-           members = EXCLUDED.members, changed_at = EXCLUDED.changed_at
-         WHERE NOT message.box_projection.deleted AND message.box_projection.changed_at <= EXCLUDED.changed_at`,
-        [e.tenantId, id, { ...data, id }, ownerId, members, at],
-      );
+      await this.rows.upsertBox(m, { tenantId: e.tenantId, id, doc: { ...data, id }, ownerId, members, at });
       return;
     }
     if (ACCOUNT_EVENTS.includes(e.type)) {
       const deleted = e.type === EventTypes.AccountDeleted;
-      await m.query(
-        `INSERT INTO message.account_projection
-           (tenant_id, max_message_count, max_message_length, tree, deleted, changed_at)
-         VALUES ($1, $2, $3, $6, $4, $5)
-         ON CONFLICT (tenant_id) DO UPDATE SET max_message_count = EXCLUDED.max_message_count,
-           max_message_length = EXCLUDED.max_message_length, deleted = EXCLUDED.deleted,
-           tree = COALESCE(EXCLUDED.tree, message.account_projection.tree),
-           changed_at = EXCLUDED.changed_at
-         WHERE NOT message.account_projection.deleted AND message.account_projection.changed_at <= EXCLUDED.changed_at`,
-        [
-          e.tenantId,
-          JSON.stringify(data.max_message_count ?? null),
-          JSON.stringify(data.max_message_length ?? null),
-          deleted,
-          at,
-          // an account's place in the tree never changes; events that carry it fill it in
-          Array.isArray(data.tree) && data.tree.every(isHexId) ? data.tree : null,
-        ],
-      );
+      await this.rows.upsertAccount(m, {
+        tenantId: e.tenantId,
+        maxMessageCount: JSON.stringify(data.max_message_count ?? null),
+        maxMessageLength: JSON.stringify(data.max_message_length ?? null),
+        deleted,
+        at,
+        // an account's place in the tree never changes; events that carry it fill it in
+        tree: Array.isArray(data.tree) && data.tree.every(isHexId) ? data.tree : null,
+      });
     }
   }
 
   /** Marks a box deleted (also called in the transaction that purges its messages). */
   async tombstone(m: EntityManager, tenantId: string, vmboxId: string, at = new Date()): Promise<void> {
-    await m.query(
-      `INSERT INTO message.box_projection (tenant_id, id, doc, owner_id, members, deleted, changed_at)
-       VALUES ($1, $2, $3, NULL, '{}', true, $4)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET deleted = true`,
-      [tenantId, vmboxId, { id: vmboxId }, at],
-    );
+    await this.rows.tombstone(m, tenantId, vmboxId, at);
   }
 
   async find(tenantId: string, vmboxId: string): Promise<ProjectedBox | null> {
-    const rows: {
-      doc: StoredDocument;
-      owner_id: string | null;
-      members: string[];
-      deleted: boolean;
-      account_known: boolean;
-      account_deleted: boolean | null;
-      max_message_count: unknown;
-      max_message_length: unknown;
-      tree: string[] | null;
-    }[] = await this.ds.query(
-      `SELECT b.doc, b.owner_id, b.members, b.deleted, a.tenant_id IS NOT NULL AS account_known,
-              a.deleted AS account_deleted, a.max_message_count, a.max_message_length, a.tree
-         FROM message.box_projection b
-         LEFT JOIN message.account_projection a ON a.tenant_id = b.tenant_id
-        WHERE b.tenant_id = $1 AND b.id = $2`,
-      [tenantId, vmboxId],
-    );
-    const r = rows[0];
+    const r = await this.rows.find(tenantId, vmboxId);
     if (!r) return null;
     return {
       doc: r.doc,
@@ -177,10 +138,6 @@ export class BoxProjection implements OnApplicationBootstrap {
    */
   async fillFromMailbox(tenantId: string, doc: StoredDocument): Promise<void> {
     const { ownerId, members } = peopleOf(doc);
-    await this.ds.query(
-      `INSERT INTO message.box_projection (tenant_id, id, doc, owner_id, members, changed_at)
-       VALUES ($1, $2, $3, $4, $5, to_timestamp(0)) ON CONFLICT DO NOTHING`,
-      [tenantId, doc.id, doc, ownerId, members],
-    );
+    await this.rows.insertIfMissing(tenantId, doc, ownerId, members);
   }
 }
