@@ -10,95 +10,113 @@ function secretsOf(app) {
   return [...app.secrets, ...(app.objectStore ? ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] : [])];
 }
 
+/** What differs between the gateway's manifest and a service's; everything else is shared. */
+const KINDS = {
+  gateway: {
+    component: 'gateway',
+    portName: 'http',
+    portEnv: 'PORT',
+    serviceComment: (
+      app,
+    ) => `# The gateway's Service: port 80 -> the gateway's PORT (${app.port}). Put an Ingress or a
+# LoadBalancer in front of it; PUBLIC_BASE_URL in voxmail-config must be the URL clients use.`,
+    serviceSpec: 'type: ClusterIP',
+    servicePort: () => ({ name: 'http', port: 80, targetPort: 'http' }),
+  },
+  service: {
+    component: 'service',
+    portName: 'health',
+    portEnv: 'HEALTH_PORT',
+    serviceComment:
+      () => `# Headless Service: commands reach the service over NATS (queue group), not through this Service.
+# It exists so Prometheus (kubernetes service-endpoints discovery) scrapes /metrics on every pod.`,
+    serviceSpec: 'clusterIP: None',
+    servicePort: (app) => ({ name: 'health', port: app.port, targetPort: 'health' }),
+  },
+};
+
+/** `text`'s lines indented by `n` spaces (the first one too). */
+const indent = (n, text) =>
+  text
+    .split('\n')
+    .map((l) => (l ? ' '.repeat(n) + l : l))
+    .join('\n');
+
+const selectorLabels = (app) => `app.kubernetes.io/name: ${app.name}\napp.kubernetes.io/part-of: voxmail`;
+const labels = (app, component) =>
+  `app.kubernetes.io/name: ${app.name}\napp.kubernetes.io/component: ${component}\napp.kubernetes.io/part-of: voxmail`;
+
+/** The metadata every object of an app's manifest carries. */
+const metadata = (app, component, extra = '') => `metadata:
+  name: ${app.name}
+  namespace: voxmail
+  labels:
+${indent(4, labels(app, component))}
+${extra}`;
+
+const secretRef = (k) =>
+  `- name: ${k}\n  valueFrom:\n    secretKeyRef:\n      name: voxmail-secrets\n      key: ${k}\n`;
+
+const PROBES = [
+  ['startupProbe', '/health/live', 5, 60],
+  ['readinessProbe', '/health/ready', 10, 3],
+  ['livenessProbe', '/health/live', 15, 3],
+];
+
+function probes(portName) {
+  return PROBES.map(
+    ([name, path, period, failures]) => `${name}:
+  httpGet:
+    path: ${path}
+    port: ${portName}
+  periodSeconds: ${period}
+  timeoutSeconds: 3
+  failureThreshold: ${failures}
+`,
+  ).join('');
+}
+
 function k8sServiceSection(app) {
-  if (app.kind === 'gateway') {
-    return `# The gateway's Service: port 80 -> the gateway's PORT (${app.port}). Put an Ingress or a
-# LoadBalancer in front of it; PUBLIC_BASE_URL in voxmail-config must be the URL clients use.
+  const k = KINDS[app.kind === 'gateway' ? 'gateway' : 'service'];
+  const port = k.servicePort(app);
+  return `${k.serviceComment(app)}
 apiVersion: v1
 kind: Service
-metadata:
-  name: ${app.name}
-  namespace: voxmail
-  labels:
-    app.kubernetes.io/name: ${app.name}
-    app.kubernetes.io/component: gateway
-    app.kubernetes.io/part-of: voxmail
-  annotations:
+${metadata(
+  app,
+  k.component,
+  `  annotations:
     prometheus.io/scrape: 'true'
     prometheus.io/port: '${app.port}'
     prometheus.io/path: /metrics
-spec:
-  type: ClusterIP
+`,
+)}spec:
+  ${k.serviceSpec}
   selector:
-    app.kubernetes.io/name: ${app.name}
-    app.kubernetes.io/part-of: voxmail
+${indent(4, selectorLabels(app))}
   ports:
-    - name: http
-      port: 80
-      targetPort: http
-      protocol: TCP
-`;
-  }
-  return `# Headless Service: commands reach the service over NATS (queue group), not through this Service.
-# It exists so Prometheus (kubernetes service-endpoints discovery) scrapes /metrics on every pod.
-apiVersion: v1
-kind: Service
-metadata:
-  name: ${app.name}
-  namespace: voxmail
-  labels:
-    app.kubernetes.io/name: ${app.name}
-    app.kubernetes.io/component: service
-    app.kubernetes.io/part-of: voxmail
-  annotations:
-    prometheus.io/scrape: 'true'
-    prometheus.io/port: '${app.port}'
-    prometheus.io/path: /metrics
-spec:
-  clusterIP: None
-  selector:
-    app.kubernetes.io/name: ${app.name}
-    app.kubernetes.io/part-of: voxmail
-  ports:
-    - name: health
-      port: ${app.port}
-      targetPort: health
+    - name: ${port.name}
+      port: ${port.port}
+      targetPort: ${port.targetPort}
       protocol: TCP
 `;
 }
 
 /** deploy/k8s/<app>.yaml: Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget. */
 function k8sManifest(app) {
-  const gateway = app.kind === 'gateway';
-  const component = gateway ? 'gateway' : 'service';
-  const portName = gateway ? 'http' : 'health';
-  const portEnv = gateway ? 'PORT' : 'HEALTH_PORT';
-  const secretEnv = secretsOf(app)
-    .map(
-      (k) =>
-        `            - name: ${k}\n              valueFrom:\n                secretKeyRef:\n                  name: voxmail-secrets\n                  key: ${k}\n`,
-    )
-    .join('');
-  const serviceSection = k8sServiceSection(app);
+  const { component, portName, portEnv } = KINDS[app.kind === 'gateway' ? 'gateway' : 'service'];
+  const secretEnv = indent(12, secretsOf(app).map(secretRef).join(''));
   return `# ${app.name}: ${app.summary}
 # Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget.
 apiVersion: apps/v1
 kind: Deployment
-metadata:
-  name: ${app.name}
-  namespace: voxmail
-  labels:
-    app.kubernetes.io/name: ${app.name}
-    app.kubernetes.io/component: ${component}
-    app.kubernetes.io/part-of: voxmail
-spec:
+${metadata(app, component)}spec:
   # Starting size; the HorizontalPodAutoscaler below owns the replica count from then on.
   replicas: 2
   revisionHistoryLimit: 5
   selector:
     matchLabels:
-      app.kubernetes.io/name: ${app.name}
-      app.kubernetes.io/part-of: voxmail
+${indent(6, selectorLabels(app))}
   strategy:
     type: RollingUpdate
     rollingUpdate:
@@ -107,9 +125,7 @@ spec:
   template:
     metadata:
       labels:
-        app.kubernetes.io/name: ${app.name}
-        app.kubernetes.io/component: ${component}
-        app.kubernetes.io/part-of: voxmail
+${indent(8, labels(app, component))}
     spec:
       automountServiceAccountToken: false
       enableServiceLinks: false
@@ -128,8 +144,7 @@ spec:
           whenUnsatisfiable: ScheduleAnyway
           labelSelector:
             matchLabels:
-              app.kubernetes.io/name: ${app.name}
-              app.kubernetes.io/part-of: voxmail
+${indent(14, selectorLabels(app))}
       containers:
         - name: ${app.name}
           image: voxmail/${app.name}:0.1.0
@@ -145,12 +160,7 @@ spec:
             - name: ${portEnv}
               value: '${app.port}'
             # Only the secret keys this app needs.
-            - name: DATABASE_URL
-              valueFrom:
-                secretKeyRef:
-                  name: voxmail-secrets
-                  key: DATABASE_URL
-${secretEnv}          resources:
+${indent(12, secretRef('DATABASE_URL'))}${secretEnv}          resources:
             requests:
               cpu: 100m
               memory: 256Mi
@@ -159,28 +169,7 @@ ${secretEnv}          resources:
               memory: 512Mi
           # Generous: migrations run before the server listens, and a replica may wait for the
           # migration advisory lock held by another one (up to 5 minutes here).
-          startupProbe:
-            httpGet:
-              path: /health/live
-              port: ${portName}
-            periodSeconds: 5
-            timeoutSeconds: 3
-            failureThreshold: 60
-          readinessProbe:
-            httpGet:
-              path: /health/ready
-              port: ${portName}
-            periodSeconds: 10
-            timeoutSeconds: 3
-            failureThreshold: 3
-          livenessProbe:
-            httpGet:
-              path: /health/live
-              port: ${portName}
-            periodSeconds: 15
-            timeoutSeconds: 3
-            failureThreshold: 3
-          lifecycle:
+${indent(10, probes(portName))}          lifecycle:
             # Let endpoints and load balancers forget the pod before SIGTERM starts the drain.
             preStop:
               exec:
@@ -198,17 +187,10 @@ ${secretEnv}          resources:
           emptyDir:
             sizeLimit: ${app.tmpSize}
 ---
-${serviceSection}---
+${k8sServiceSection(app)}---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
-metadata:
-  name: ${app.name}
-  namespace: voxmail
-  labels:
-    app.kubernetes.io/name: ${app.name}
-    app.kubernetes.io/component: ${component}
-    app.kubernetes.io/part-of: voxmail
-spec:
+${metadata(app, component)}spec:
   scaleTargetRef:
     apiVersion: apps/v1
     kind: Deployment
@@ -228,19 +210,11 @@ spec:
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
-metadata:
-  name: ${app.name}
-  namespace: voxmail
-  labels:
-    app.kubernetes.io/name: ${app.name}
-    app.kubernetes.io/component: ${component}
-    app.kubernetes.io/part-of: voxmail
-spec:
+${metadata(app, component)}spec:
   minAvailable: 1
   selector:
     matchLabels:
-      app.kubernetes.io/name: ${app.name}
-      app.kubernetes.io/part-of: voxmail
+${indent(6, selectorLabels(app))}
 `;
 }
 
