@@ -3,6 +3,7 @@ import { DomainError, ErrorCode, isSipUri, slotContentType } from '@voxmail/cont
 import { flexisipError } from './flexisip.errors';
 import { targetUser } from './flexisip.guard';
 import { loadFlexisipSettings } from '@voxmail/config';
+import { SlotUuidPipe } from './params';
 import { SlotLinks } from './slot-links';
 import { validateSlotRequest } from './voicemails.controller';
 import { laravelTime } from './voicemails.view';
@@ -141,5 +142,23 @@ describe('face settings and times', () => {
   it('shows times as 2025-10-09T12:59:32Z', () => {
     expect(laravelTime('2025-10-09T12:59:32.000Z')).toBe('2025-10-09T12:59:32Z');
     expect(laravelTime(null)).toBeNull();
+  });
+});
+
+describe('SlotUuidPipe', () => {
+  const pipe = new SlotUuidPipe();
+  it('takes a slot UUID in either case and answers it lower-cased', () => {
+    expect(pipe.transform(SLOT)).toBe(SLOT);
+    expect(pipe.transform(SLOT.toUpperCase())).toBe(SLOT);
+  });
+  it.each(['not-a-uuid', SLOT + '0', A, '../' + SLOT])("refuses %p with the face's 404", (v) => {
+    let error: unknown;
+    try {
+      pipe.transform(v);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ code: ErrorCode.NotFound, message: 'Voicemail not found.' });
   });
 });

@@ -1,16 +1,5 @@
 // Account manager API: `/api/accounts/{id|me}/voicemails` (slots of SIP voicemail servers).
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Req,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import {
   Commands,
   DomainError,
@@ -23,9 +12,8 @@ import {
 import { FlexisipContext } from './flexisip.context';
 import { FlexisipExceptionFilter } from './flexisip.filter';
 import { FlexisipGuard, FlexisipRequest } from './flexisip.guard';
+import { SlotUuid } from './params';
 import { createdView, storedView } from './voicemails.view';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Laravel's validation of the slot request: each field's messages, in Laravel's words. */
 export function validateSlotRequest(body: unknown): {
@@ -56,11 +44,6 @@ export function validateSlotRequest(body: unknown): {
   return { sipFrom: sipFrom as string, contentType: contentType! };
 }
 
-function slotId(v: string): string {
-  if (!UUID.test(v)) throw DomainError.notFound('Voicemail not found.');
-  return v.toLowerCase();
-}
-
 @Controller('api/accounts/:accountId/voicemails')
 @UseGuards(FlexisipGuard)
 @UseFilters(FlexisipExceptionFilter)
@@ -82,10 +65,10 @@ export class FlexisipVoicemailsController {
   }
 
   @Get(':uuid')
-  async get(@Req() req: FlexisipRequest, @Param('uuid') uuid: string) {
+  async get(@Req() req: FlexisipRequest, @SlotUuid() uuid: string) {
     const s = await this.ctx.bus.send(Commands.VoicemailSlotGet, {
       ...this.who(req),
-      slotId: slotId(uuid),
+      slotId: uuid,
     });
     return this.stored(req, s);
   }
@@ -105,8 +88,8 @@ export class FlexisipVoicemailsController {
 
   /** Deletes the voicemail, its audio and the message it became; answers what was deleted. */
   @Delete(':uuid')
-  async delete(@Req() req: FlexisipRequest, @Param('uuid') uuid: string) {
-    const cmd = { ...this.who(req), slotId: slotId(uuid) };
+  async delete(@Req() req: FlexisipRequest, @SlotUuid() uuid: string) {
+    const cmd = { ...this.who(req), slotId: uuid };
     const s = await this.ctx.bus.send(Commands.VoicemailSlotGet, cmd);
     await this.ctx.bus.sendMedia(Commands.VoicemailSlotDelete, cmd);
     return { ...this.stored(req, s), get_url: null };

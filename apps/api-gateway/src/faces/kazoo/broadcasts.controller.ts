@@ -6,7 +6,7 @@ import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
-import { pathId } from './params';
+import { AccountId, BroadcastId } from './params';
 import { dataOf } from './request';
 
 const actorOf = (req: GatewayRequest): Actor => req.actor!;
@@ -35,10 +35,10 @@ export class BroadcastAppsController {
   constructor(private readonly bus: CommandBus) {}
 
   @Get()
-  async list(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
+  async list(@Req() req: GatewayRequest, @AccountId() accountId: string): Promise<KazooResult> {
     return {
       data: await this.bus.send(Commands.BroadcastAppList, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
       }),
     };
@@ -48,7 +48,7 @@ export class BroadcastAppsController {
   @Put()
   async create(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
+    @AccountId() accountId: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     const doc = dataOf(body);
@@ -57,7 +57,7 @@ export class BroadcastAppsController {
         id: { pattern: { message: 'id must be 1-64 of A-Z, a-z, 0-9, _ and -' } },
       });
     const data = await this.bus.send(Commands.BroadcastAppPut, {
-      tenantId: pathId(accountId),
+      tenantId: accountId,
       actor: actorOf(req),
       appId: doc.id,
       doc,
@@ -68,12 +68,12 @@ export class BroadcastAppsController {
   @Get(':appId')
   async get(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
+    @AccountId() accountId: string,
     @Param('appId') id: string,
   ): Promise<KazooResult> {
     return {
       data: await this.bus.send(Commands.BroadcastAppGet, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
         appId: appId(id),
       }),
@@ -83,13 +83,13 @@ export class BroadcastAppsController {
   @Post(':appId')
   async update(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
+    @AccountId() accountId: string,
     @Param('appId') id: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     return {
       data: await this.bus.send(Commands.BroadcastAppPut, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
         appId: appId(id),
         doc: dataOf(body),
@@ -100,12 +100,12 @@ export class BroadcastAppsController {
   @Delete(':appId')
   async remove(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
+    @AccountId() accountId: string,
     @Param('appId') id: string,
   ): Promise<KazooResult> {
     return {
       data: await this.bus.send(Commands.BroadcastAppDelete, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
         appId: appId(id),
       }),
@@ -118,23 +118,23 @@ export class BroadcastsController {
   constructor(private readonly bus: CommandBus) {}
 
   @Get()
-  async list(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
+  async list(@Req() req: GatewayRequest, @AccountId() accountId: string): Promise<KazooResult> {
     return {
-      data: await this.bus.send(Commands.BroadcastList, { tenantId: pathId(accountId), actor: actorOf(req) }),
+      data: await this.bus.send(Commands.BroadcastList, { tenantId: accountId, actor: actorOf(req) }),
     };
   }
 
   @Get(':id')
   async get(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
-    @Param('id') id: string,
+    @AccountId() accountId: string,
+    @BroadcastId() id: string,
   ): Promise<KazooResult> {
     return {
       data: await this.bus.send(Commands.BroadcastGet, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
-        broadcastId: pathId(id),
+        broadcastId: id,
       }),
     };
   }
@@ -142,8 +142,8 @@ export class BroadcastsController {
   @Get(':id/calls')
   async calls(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
-    @Param('id') id: string,
+    @AccountId() accountId: string,
+    @BroadcastId() id: string,
     @Query() q: Record<string, unknown>,
   ): Promise<KazooResult> {
     const state = q.state;
@@ -162,9 +162,9 @@ export class BroadcastsController {
         start_key: { type: { message: 'start_key must be one a previous page gave' } },
       });
     const r = await this.bus.send(Commands.BroadcastCalls, {
-      tenantId: pathId(accountId),
+      tenantId: accountId,
       actor: actorOf(req),
-      broadcastId: pathId(id),
+      broadcastId: id,
       pageSize: size,
       ...(state !== undefined ? { state: state as CallState } : {}),
       ...(start !== undefined ? { startKey: start } : {}),
@@ -182,14 +182,14 @@ export class BroadcastsController {
   @Post(':id/cancel')
   async cancel(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
-    @Param('id') id: string,
+    @AccountId() accountId: string,
+    @BroadcastId() id: string,
   ): Promise<KazooResult> {
     return {
       data: await this.bus.send(Commands.BroadcastCancel, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
-        broadcastId: pathId(id),
+        broadcastId: id,
       }),
     };
   }
@@ -200,21 +200,21 @@ export class DncNumbersController {
   constructor(private readonly bus: CommandBus) {}
 
   @Get()
-  async list(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
+  async list(@Req() req: GatewayRequest, @AccountId() accountId: string): Promise<KazooResult> {
     return {
-      data: await this.bus.send(Commands.DncList, { tenantId: pathId(accountId), actor: actorOf(req) }),
+      data: await this.bus.send(Commands.DncList, { tenantId: accountId, actor: actorOf(req) }),
     };
   }
 
   @Put()
   async add(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
+    @AccountId() accountId: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     return {
       data: await this.bus.send(Commands.DncAdd, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
         numbers: numbersOf(body),
       }),
@@ -224,12 +224,12 @@ export class DncNumbersController {
   @Delete()
   async remove(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
+    @AccountId() accountId: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     return {
       data: await this.bus.send(Commands.DncRemove, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
         numbers: numbersOf(body),
       }),
@@ -245,7 +245,7 @@ export class OnbukaKeysController {
   @Put()
   async import(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
+    @AccountId() accountId: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     const data = dataOf(body);
@@ -266,7 +266,7 @@ export class OnbukaKeysController {
         },
       });
     const r = await this.bus.send(Commands.OnbukaImportKey, {
-      tenantId: pathId(accountId),
+      tenantId: accountId,
       actor: actorOf(req),
       apiKey,
       apiSecret,

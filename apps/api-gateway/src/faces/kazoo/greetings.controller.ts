@@ -20,7 +20,7 @@ import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
 import { uploadMediaAudio } from './media-audio';
-import { pathId } from './params';
+import { AccountId, VmboxId } from './params';
 import { unsupportedAudio } from '../../application/audio-gate';
 
 const actorOf = (req: GatewayRequest): Actor => req.actor!;
@@ -46,14 +46,14 @@ export class GreetingsController {
   @Get()
   async list(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
-    @Param('vmboxId') vmboxId: string,
+    @AccountId() accountId: string,
+    @VmboxId() vmboxId: string,
   ): Promise<KazooResult> {
     return greetingsResult(
       await this.bus.send(Commands.VmboxGreetings, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
-        id: pathId(vmboxId),
+        id: vmboxId,
       }),
     );
   }
@@ -66,12 +66,12 @@ export class GreetingsController {
   async upload(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Param('accountId') accountId: string,
-    @Param('vmboxId') vmboxId: string,
+    @AccountId() accountId: string,
+    @VmboxId() vmboxId: string,
     @Param('type') typeParam: string,
   ): Promise<KazooResult> {
-    const tenantId = pathId(accountId);
-    const id = pathId(vmboxId);
+    const tenantId = accountId;
+    const id = vmboxId;
     const type = greetingType(typeParam);
     const actor = actorOf(req);
     const body = req.body;

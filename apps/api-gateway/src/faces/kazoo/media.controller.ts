@@ -1,7 +1,7 @@
 // Kazoo crossbar media: an account's greetings and prompts (name, description, media_source, and the
 // audio's content_type, duration_ms and size), with their raw audio uploaded and downloaded under `/raw`.
 import { Readable } from 'node:stream';
-import { Body, Delete, Get, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Delete, Get, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   Actor,
@@ -20,7 +20,7 @@ import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
 import { uploadMediaAudio } from './media-audio';
-import { pathId } from './params';
+import { AccountId, MediaId } from './params';
 import { dataOf, invalid } from './request';
 import { unsupportedAudio } from '../../application/audio-gate';
 
@@ -58,9 +58,9 @@ export class MediaController {
   ) {}
 
   @Get()
-  async list(@Req() req: GatewayRequest, @Param('accountId') accountId: string): Promise<KazooResult> {
+  async list(@Req() req: GatewayRequest, @AccountId() accountId: string): Promise<KazooResult> {
     const docs = await this.bus.send(Commands.MediaDocumentList, {
-      tenantId: pathId(accountId),
+      tenantId: accountId,
       actor: actorOf(req),
     });
     return {
@@ -73,14 +73,14 @@ export class MediaController {
   @Put()
   async create(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
+    @AccountId() accountId: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     const doc = mediaFieldsOf(dataOf(body));
     if (!doc.name) throw invalid('name', 'required', 'Field is required but missing');
     return mediaResult(
       await this.bus.send(Commands.MediaDocumentCreate, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
         doc,
       }),
@@ -91,14 +91,14 @@ export class MediaController {
   @Get(':mediaId')
   async get(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
-    @Param('mediaId') mediaId: string,
+    @AccountId() accountId: string,
+    @MediaId() mediaId: string,
   ): Promise<KazooResult> {
     return mediaResult(
       await this.bus.send(Commands.MediaDocumentGet, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
-        id: pathId(mediaId),
+        id: mediaId,
       }),
     );
   }
@@ -106,15 +106,15 @@ export class MediaController {
   @Post(':mediaId')
   async update(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
-    @Param('mediaId') mediaId: string,
+    @AccountId() accountId: string,
+    @MediaId() mediaId: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     return mediaResult(
       await this.bus.send(Commands.MediaDocumentUpdate, {
-        tenantId: pathId(accountId),
+        tenantId: accountId,
         actor: actorOf(req),
-        id: pathId(mediaId),
+        id: mediaId,
         doc: mediaFieldsOf(dataOf(body)),
       }),
     );
@@ -128,13 +128,13 @@ export class MediaController {
   @Delete(':mediaId')
   async remove(
     @Req() req: GatewayRequest,
-    @Param('accountId') accountId: string,
-    @Param('mediaId') mediaId: string,
+    @AccountId() accountId: string,
+    @MediaId() mediaId: string,
   ): Promise<KazooResult> {
     const d = await this.bus.send(Commands.MediaDocumentDelete, {
-      tenantId: pathId(accountId),
+      tenantId: accountId,
       actor: actorOf(req),
-      id: pathId(mediaId),
+      id: mediaId,
     });
     return mediaResult({ ...d, _read_only: { deleted: true } } as MediaDocument);
   }
@@ -144,12 +144,12 @@ export class MediaController {
   async upload(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Param('accountId') accountId: string,
-    @Param('mediaId') mediaId: string,
+    @AccountId() accountId: string,
+    @MediaId() mediaId: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
-    const tenantId = pathId(accountId);
-    const id = pathId(mediaId);
+    const tenantId = accountId;
+    const id = mediaId;
     const actor = actorOf(req);
     if (!(body instanceof Readable)) throw unsupportedAudio();
     // the document must exist (and be this account's) before any byte is taken
@@ -177,12 +177,12 @@ export class MediaRawController {
   async download(
     @Req() req: GatewayRequest,
     @Res() reply: FastifyReply,
-    @Param('accountId') accountId: string,
-    @Param('mediaId') mediaId: string,
+    @AccountId() accountId: string,
+    @MediaId() mediaId: string,
   ): Promise<void> {
     const audio = await this.bus.sendMedia(Commands.MediaDocumentAudio, {
-      tenantId: pathId(accountId),
-      id: pathId(mediaId),
+      tenantId: accountId,
+      id: mediaId,
       actor: actorOf(req),
     });
     await this.downloads.send(req, reply, audio);

@@ -6,7 +6,7 @@ import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
-import { pathId } from './params';
+import { AccountId } from './params';
 import { dataOf } from './request';
 import { docResult } from './results';
 
@@ -23,12 +23,12 @@ export class NotificationsController {
   @Get()
   async get(
     @Req() req: GatewayRequest,
-    @Param('accountId') a: string,
+    @AccountId() a: string,
     @Param('id') id: string,
   ): Promise<KazooResult> {
     return docResult(
       await this.bus.send(Commands.NotificationTemplateGet, {
-        tenantId: pathId(a),
+        tenantId: a,
         actor: req.actor!,
         id: templateId(id),
       }),
@@ -39,13 +39,13 @@ export class NotificationsController {
   @Post()
   async update(
     @Req() req: GatewayRequest,
-    @Param('accountId') a: string,
+    @AccountId() a: string,
     @Param('id') id: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     return docResult(
       await this.bus.send(Commands.NotificationTemplateUpdate, {
-        tenantId: pathId(a),
+        tenantId: a,
         actor: req.actor!,
         id: templateId(id),
         doc: dataOf(body),
@@ -57,12 +57,12 @@ export class NotificationsController {
   @Delete()
   async reset(
     @Req() req: GatewayRequest,
-    @Param('accountId') a: string,
+    @AccountId() a: string,
     @Param('id') id: string,
   ): Promise<KazooResult> {
     return docResult(
       await this.bus.send(Commands.NotificationTemplateDelete, {
-        tenantId: pathId(a),
+        tenantId: a,
         actor: req.actor!,
         id: templateId(id),
       }),

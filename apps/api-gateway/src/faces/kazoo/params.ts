@@ -37,6 +37,9 @@ export const VmboxId = () => Param('vmboxId', HexIdPipe);
 export const UserId = () => Param('userId', HexIdPipe);
 export const ClientId = () => Param('clientId', HexIdPipe);
 export const MessageId = () => Param('messageId', MessageIdPipe);
+export const MediaId = () => Param('mediaId', HexIdPipe);
+export const WebhookId = () => Param('webhookId', HexIdPipe);
+export const BroadcastId = () => Param('id', HexIdPipe);
 
 /** Who the guard authenticated (set by KazooAuthGuard before any handler runs). */
 export const CurrentActor = createParamDecorator(

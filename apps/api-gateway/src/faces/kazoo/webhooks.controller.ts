@@ -6,7 +6,7 @@ import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
 import { dataOf, ifMatch, listQueryOf } from './request';
-import { pathId } from './params';
+import { AccountId, WebhookId } from './params';
 import { docResult, listResult } from './results';
 
 const actorOf = (req: GatewayRequest): Actor => req.actor!;
@@ -18,10 +18,10 @@ export class WebhooksController {
   constructor(private readonly bus: CommandBus) {}
 
   @Get()
-  async list(@Req() req: GatewayRequest, @Param('accountId') a: string): Promise<KazooResult> {
+  async list(@Req() req: GatewayRequest, @AccountId() a: string): Promise<KazooResult> {
     return listResult(
       await this.bus.send(Commands.WebhookList, {
-        tenantId: pathId(a),
+        tenantId: a,
         actor: actorOf(req),
         query: listQueryOf(req),
       }),
@@ -32,11 +32,11 @@ export class WebhooksController {
   @Put()
   async create(
     @Req() req: GatewayRequest,
-    @Param('accountId') a: string,
+    @AccountId() a: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     const r = await this.bus.send(Commands.WebhookCreate, {
-      tenantId: pathId(a),
+      tenantId: a,
       actor: actorOf(req),
       doc: dataOf(body),
     });
@@ -61,26 +61,24 @@ export class WebhooksController {
   @Get(':webhookId')
   async get(
     @Req() req: GatewayRequest,
-    @Param('accountId') a: string,
-    @Param('webhookId') id: string,
+    @AccountId() a: string,
+    @WebhookId() id: string,
   ): Promise<KazooResult> {
-    return docResult(
-      await this.bus.send(Commands.WebhookGet, { tenantId: pathId(a), actor: actorOf(req), id: pathId(id) }),
-    );
+    return docResult(await this.bus.send(Commands.WebhookGet, { tenantId: a, actor: actorOf(req), id: id }));
   }
 
   /** Every delivery attempt, newest first. */
   @Get(':webhookId/attempts')
   async attempts(
     @Req() req: GatewayRequest,
-    @Param('accountId') a: string,
-    @Param('webhookId') id: string,
+    @AccountId() a: string,
+    @WebhookId() id: string,
   ): Promise<KazooResult> {
     return listResult(
       await this.bus.send(Commands.WebhookAttempts, {
-        tenantId: pathId(a),
+        tenantId: a,
         actor: actorOf(req),
-        id: pathId(id),
+        id: id,
       }),
     );
   }
@@ -96,12 +94,7 @@ export class WebhooksController {
   }
 
   @Patch(':webhookId')
-  patch(
-    @Req() req: GatewayRequest,
-    @Param('accountId') a: string,
-    @Param('webhookId') id: string,
-    @Body() body: unknown,
-  ) {
+  patch(@Req() req: GatewayRequest, @AccountId() a: string, @WebhookId() id: string, @Body() body: unknown) {
     return this.update(req, a, id, body, 'merge');
   }
 
@@ -113,9 +106,9 @@ export class WebhooksController {
     mode: 'replace' | 'merge',
   ): Promise<KazooResult> {
     const r = await this.bus.send(Commands.WebhookUpdate, {
-      tenantId: pathId(a),
+      tenantId: a,
       actor: actorOf(req),
-      id: pathId(id),
+      id: id,
       mode,
       doc: dataOf(body),
       ifRevision: ifMatch(req),
@@ -126,14 +119,14 @@ export class WebhooksController {
   @Delete(':webhookId')
   async delete(
     @Req() req: GatewayRequest,
-    @Param('accountId') a: string,
-    @Param('webhookId') id: string,
+    @AccountId() a: string,
+    @WebhookId() id: string,
   ): Promise<KazooResult> {
     return docResult(
       await this.bus.send(Commands.WebhookDelete, {
-        tenantId: pathId(a),
+        tenantId: a,
         actor: actorOf(req),
-        id: pathId(id),
+        id: id,
       }),
     );
   }
