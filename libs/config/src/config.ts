@@ -34,10 +34,6 @@ function num(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
-/** For a service's own settings: the same parsing and one-line errors as the shared configuration. */
-export const envInt = int;
-export const envNumber = num;
-
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -29,7 +29,7 @@ interface Msg {
 }
 
 /** The catalogue as one HTML page: each event's subject, version, producer and data fields. */
-export function renderAsyncApiPage(doc: Record<string, unknown>): string {
+function renderAsyncApiPage(doc: Record<string, unknown>): string {
   const info = doc.info as { title: string; version: string; description: string };
   const messages = (doc.components as { messages: Record<string, Msg> }).messages;
   // one section per event version: a deprecated previous version is shown next to the current one

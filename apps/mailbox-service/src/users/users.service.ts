@@ -46,7 +46,7 @@ function userReply(u: UserEntity): DocReply {
 }
 
 /** Kazoo's user credentials: md5("username:password"). */
-export function kazooCredentials(username: string, password: string): string {
+function kazooCredentials(username: string, password: string): string {
   return createHash('md5').update(`${username}:${password}`).digest('hex');
 }
 

@@ -138,7 +138,7 @@ export class VmboxPins {
   }
 }
 
-export function pinLockedError(lockedUntil: Date, now = new Date()): DomainError {
+function pinLockedError(lockedUntil: Date, now = new Date()): DomainError {
   const retryAfter = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
   return new DomainError(
     ErrorCode.Locked,

@@ -37,7 +37,7 @@ const GREGORIAN_OFFSET_S = 62167219200;
 const gregorian = (d: Date) => Math.floor(d.getTime() / 1000) + GREGORIAN_OFFSET_S;
 
 /** The document as Kazoo's media API answers it, with what is known of its audio. */
-export function mediaDocumentView(d: MediaDocumentEntity, o: MediaObjectEntity | null): MediaDocument {
+function mediaDocumentView(d: MediaDocumentEntity, o: MediaObjectEntity | null): MediaDocument {
   return {
     id: d.id,
     name: d.name,

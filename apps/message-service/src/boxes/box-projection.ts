@@ -35,7 +35,7 @@ export interface ProjectedBox {
 }
 
 /** One durable consumer per database, like the other projections: replicas share it. */
-export function boxProjectionDurable(databaseUrl: string): string {
+function boxProjectionDurable(databaseUrl: string): string {
   return perDatabaseDurable('message-boxes', databaseUrl);
 }
 

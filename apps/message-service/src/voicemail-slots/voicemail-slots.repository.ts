@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { VoicemailSlotEntity } from './voicemail-slot.entity';
 
-export const MAX_LISTED_SLOTS = 1000;
+const MAX_LISTED_SLOTS = 1000;
 
 @Injectable()
 export class VoicemailSlotsRepository {

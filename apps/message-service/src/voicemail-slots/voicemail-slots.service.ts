@@ -30,7 +30,7 @@ import { MessagesRepository } from '../messages/messages.repository';
 import { VoicemailSlotEntity } from './voicemail-slot.entity';
 import { VoicemailSlotsRepository } from './voicemail-slots.repository';
 
-export function slotView(e: VoicemailSlotEntity): VoicemailSlot {
+function slotView(e: VoicemailSlotEntity): VoicemailSlot {
   return {
     id: e.id,
     user_id: e.userId,

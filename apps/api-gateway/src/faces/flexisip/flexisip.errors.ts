@@ -9,7 +9,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
 };
 
 /** `{field: {rule: {message}}}` (the DomainError details convention) as Laravel's `{field: [message]}`. */
-export function laravelErrors(details: Record<string, unknown> | undefined): Record<string, string[]> {
+function laravelErrors(details: Record<string, unknown> | undefined): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [field, rules] of Object.entries(details ?? {})) {
     if (!rules || typeof rules !== 'object') continue;
@@ -22,7 +22,7 @@ export function laravelErrors(details: Record<string, unknown> | undefined): Rec
 }
 
 /** Laravel's summary: the first message, and how many more there are. */
-export function laravelMessage(errors: Record<string, string[]>, fallback: string): string {
+function laravelMessage(errors: Record<string, string[]>, fallback: string): string {
   const all = Object.values(errors).flat();
   if (!all.length) return fallback;
   const more = all.length - 1;

@@ -27,7 +27,7 @@ import { unsupportedAudio } from '../../application/audio-gate';
 const actorOf = (req: GatewayRequest): Actor => req.actor!;
 
 /** The fields of Kazoo's media document the platform keeps; the rest of a client's document is refused. */
-export function mediaFieldsOf(data: JsonObject): MediaDocumentFields {
+function mediaFieldsOf(data: JsonObject): MediaDocumentFields {
   const out: MediaDocumentFields = {};
   for (const key of ['name', 'description', 'media_source'] as const) {
     const v = data[key];

@@ -22,7 +22,7 @@ import { yeastarErrorBody } from './yeastar.errors';
 
 /** A link is a browser's or player's URL: its failures carry the HTTP status (403, 404, 416) too. */
 @Catch()
-export class YeastarDownloadFilter implements ExceptionFilter {
+class YeastarDownloadFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const e = toDomainError(exception);

@@ -3,7 +3,7 @@
 import { AudioFormat, MAX_MEDIA_NAME, MEDIA_NAME } from '@voxmail/contracts';
 
 /** The document's formats: ".wav", ".mp3" or ".gsm" only. */
-export const GREETING_EXTENSIONS: Record<string, AudioFormat> = { wav: 'wav', mp3: 'mp3', gsm: 'gsm' };
+const GREETING_EXTENSIONS: Record<string, AudioFormat> = { wav: 'wav', mp3: 'mp3', gsm: 'gsm' };
 
 export type FileNameCheck =
   { ok: true; name: string; format: AudioFormat } | { ok: false; reason: 'missing' | 'invalid' | 'format' };

@@ -8,7 +8,7 @@ import { issuedAtMs } from './refresh-tokens';
 import { tokenExpired } from './yeastar.errors';
 import { YeastarContext } from './yeastar.context';
 
-export function accessTokenOf(req: GatewayRequest): string | undefined {
+function accessTokenOf(req: GatewayRequest): string | undefined {
   const q = (req.query as { access_token?: unknown } | undefined)?.access_token;
   return typeof q === 'string' && q ? q : undefined;
 }
