@@ -331,18 +331,19 @@ describe('event catalogue', () => {
     const json = await fetch(`${stack.baseUrl}/asyncapi.json`);
     expect(json.status).toBe(200);
     const doc = await json.json();
-    expect(doc.asyncapi).toBeDefined();
-    expect(Object.keys(doc.channels)).toEqual(
+    expect(doc.asyncapi).toBe('3.0.0');
+    expect(Object.values(doc.channels).map((c: any) => c.address)).toEqual(
       expect.arrayContaining([
         'voxmail.evt.{tenantId}.message.created',
         'voxmail.evt.{tenantId}.webhook.disabled',
       ]),
     );
+    expect(doc.operations.send_message_created.action).toBe('send');
     const page = await fetch(`${stack.baseUrl}/asyncapi`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
     const html = await page.text();
-    expect(html).toContain('message.created');
+    expect(html).toContain('<code>voxmail.evt.{tenantId}.message.created</code>');
     expect(html).not.toMatch(/<script|https?:\/\/cdn/i);
   });
 });
