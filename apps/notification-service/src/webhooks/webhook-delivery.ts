@@ -67,7 +67,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
    * safety net for retries, expired leases and another instance's rows). A tick in progress runs again.
    */
   wakeNow(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.config.webhooks.wakeOnCommit) return;
     if (this.running) this.again = true;
     else this.schedule(0);
   }
