@@ -70,6 +70,8 @@ async function main() {
       def.env.LOG_LEVEL = logLevel;
       // the benchmark measures the request path, not the login rate limiter
       def.env.AUTH_FAILURE_LIMIT = '100000';
+      // events.bench.js delivers webhooks to a receiver in this process
+      if (def.name === 'notification-service') def.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = 'loopback';
       if (profileDir && PROFILED.includes(def.name)) {
         def.env.BENCH_CPU_PROFILE = profileDir;
         def.env.BENCH_APP_NAME = def.name;
@@ -103,6 +105,16 @@ async function main() {
         baseUrl: app.name.startsWith('api-gateway') ? `http://127.0.0.1:${app.def.port}` : undefined,
         stop: () => app.stop(15000),
       }));
+    };
+    /** Stops an app and starts it again with `env` added (restored by calling it again with `{}`). */
+    const restartApp = async (name, env) => {
+      const i = apps.findIndex((a) => a.name === name);
+      if (i < 0) throw new Error(`no app ${name}`);
+      await apps[i].stop(15000);
+      const base = defs.find((d) => d.name === name);
+      const app = spawnApp({ ...base, env: { ...base.env, ...env } });
+      apps[i] = app;
+      await app.waitReady(Date.now() + 60000);
     };
     const deadline = Date.now() + 60000;
     await Promise.all(apps.map((a) => a.waitReady(deadline)));
@@ -171,6 +183,8 @@ async function main() {
       load,
       figure,
       startReplicas,
+      restartApp,
+      natsUrl: infra.natsUrl,
       log,
     };
     const profiled = apps.filter((a) => profileDir && PROFILED.includes(a.name));

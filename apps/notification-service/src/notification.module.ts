@@ -4,6 +4,7 @@ import { ServiceInfraModule } from '@voxmail/messaging';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Webhooks1764500000000 } from './migrations/1764500000000-webhooks';
 import { Email1764600000000 } from './migrations/1764600000000-email';
+import { WebhookStart1764700000000 } from './migrations/1764700000000-webhook-start';
 import { AccountAccess } from './access';
 import { NotificationsHandler } from './email/notifications.handler';
 import { TemplatesService } from './email/templates.service';
@@ -17,7 +18,12 @@ import { WebhooksService } from './webhooks/webhooks.service';
 export { NOTIFICATION_SCHEMA };
 
 export const NOTIFICATION_ENTITIES = [];
-export const NOTIFICATION_MIGRATIONS = [Outbox1764000000000, Webhooks1764500000000, Email1764600000000];
+export const NOTIFICATION_MIGRATIONS = [
+  Outbox1764000000000,
+  Webhooks1764500000000,
+  Email1764600000000,
+  WebhookStart1764700000000,
+];
 
 @Module({})
 export class NotificationModule {

@@ -34,66 +34,87 @@ export const EVENT_CATALOGUE = Object.fromEntries(
   ]),
 ) as Record<EventType, CatalogueEntry>;
 
-/** The AsyncAPI 2.6 document of the event stream, built from the catalogue. */
+const ENVELOPE_HEADERS = {
+  type: 'object',
+  properties: {
+    'Nats-Msg-Id': { type: 'string', description: 'the event id; JetStream drops a re-published one' },
+    'x-request-id': { type: 'string', description: 'the HTTP request that caused it' },
+  },
+};
+
+/** The envelope of one version of an event: every event is this object with its own `data`. */
+function envelopeSchema(type: string, version: number, data: DataSchema): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['id', 'type', 'version', 'tenantId', 'aggregateId', 'occurredAt', 'data'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      type: { type: 'string', const: type },
+      version: { type: 'integer', const: version },
+      tenantId: { type: 'string', description: 'the account (32 hex)' },
+      aggregateId: { type: 'string' },
+      occurredAt: { type: 'string', format: 'date-time' },
+      requestId: { type: 'string' },
+      traceparent: { type: 'string' },
+      legacyOf: {
+        type: 'string',
+        description: "on a previous version's copy: the id of the current version's event",
+      },
+      data,
+    },
+  };
+}
+
+/** The key of an event version in the document: `message_created`, `message_created_v1` for an old one. */
+export const asyncApiKey = (type: string, version?: number): string =>
+  type.replace(/\./g, '_') + (version === undefined ? '' : `_v${version}`);
+
+/**
+ * The AsyncAPI 3.0.0 document of the event stream, built from the registry: one channel per event type
+ * (its address the NATS subject), one `send` operation per channel, and one message per published
+ * version under components (a previous version, still published for one release, is marked deprecated).
+ */
 export function asyncApiDocument(version: string): Record<string, unknown> {
   const channels: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
   const messages: Record<string, unknown> = {};
   const message = (type: string, summary: string, v: number, data: DataSchema, until?: string) => ({
     name: type,
-    title: until ? `${type} v${v} (deprecated)` : type,
+    title: until ? `${type} v${v} (deprecated)` : `${type} v${v}`,
     summary: until ? `${summary} Version ${v}, published until release ${until}.` : summary,
     ...(until ? { deprecated: true } : {}),
     contentType: 'application/json',
-    headers: {
-      type: 'object',
-      properties: {
-        'Nats-Msg-Id': { type: 'string', description: 'the event id; JetStream drops a re-published one' },
-        'x-request-id': { type: 'string', description: 'the HTTP request that caused it' },
-      },
-    },
-    payload: {
-      type: 'object',
-      required: ['id', 'type', 'version', 'tenantId', 'aggregateId', 'occurredAt', 'data'],
-      properties: {
-        id: { type: 'string', format: 'uuid' },
-        type: { type: 'string', const: type },
-        version: { type: 'integer', const: v },
-        tenantId: { type: 'string', description: 'the account (32 hex)' },
-        aggregateId: { type: 'string' },
-        occurredAt: { type: 'string', format: 'date-time' },
-        requestId: { type: 'string' },
-        traceparent: { type: 'string' },
-        legacyOf: {
-          type: 'string',
-          description: "on a previous version's copy: the id of the current version's event",
-        },
-        data,
-      },
-    },
+    headers: ENVELOPE_HEADERS,
+    payload: envelopeSchema(type, v, data),
   });
   for (const [type, entry] of Object.entries(EVENT_CATALOGUE) as [string, CatalogueEntry][]) {
-    const name = type.replace('.', '_');
-    messages[name] = message(type, entry.summary, entry.version, entry.data);
-    const refs = [{ $ref: `#/components/messages/${name}` }];
+    const key = asyncApiKey(type);
+    const versions: [string, Record<string, unknown>][] = [
+      [key, message(type, entry.summary, entry.version, entry.data)],
+    ];
     if (entry.previous) {
-      const old = `${name}_v${entry.previous.version}`;
-      messages[old] = message(
-        type,
-        entry.summary,
-        entry.previous.version,
-        entry.previous.data,
-        entry.previous.until,
-      );
-      refs.push({ $ref: `#/components/messages/${old}` });
+      const p = entry.previous;
+      versions.push([asyncApiKey(type, p.version), message(type, entry.summary, p.version, p.data, p.until)]);
     }
-    channels[`voxmail.evt.{tenantId}.${type}`] = {
-      description: `${entry.summary} Published by ${entry.producer} through its outbox onto the JetStream stream VOXMAIL_EVENTS.`,
+    for (const [k, m] of versions) messages[k] = m;
+    channels[key] = {
+      address: `voxmail.evt.{tenantId}.${type}`,
+      title: type,
+      summary: entry.summary,
+      description: `Published by ${entry.producer} through its outbox onto the JetStream stream VOXMAIL_EVENTS.`,
       parameters: { tenantId: { $ref: '#/components/parameters/tenantId' } },
-      subscribe: { operationId: `on_${name}`, message: refs.length === 1 ? refs[0] : { oneOf: refs } },
+      messages: Object.fromEntries(versions.map(([k]) => [k, { $ref: `#/components/messages/${k}` }])),
+      'x-producer': entry.producer,
+    };
+    operations[`send_${key}`] = {
+      action: 'send',
+      channel: { $ref: `#/channels/${key}` },
+      summary: `${entry.producer} publishes ${type}.`,
+      messages: versions.map(([k]) => ({ $ref: `#/channels/${key}/messages/${k}` })),
     };
   }
   return {
-    asyncapi: '2.6.0',
+    asyncapi: '3.0.0',
     info: {
       title: 'Voxmail events',
       version,
@@ -102,14 +123,14 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
         'Generated from libs/contracts/src/event-registry.ts by `npm run asyncapi`.',
     },
     defaultContentType: 'application/json',
-    servers: { nats: { url: 'nats://127.0.0.1:4222', protocol: 'nats', description: 'NATS with JetStream' } },
+    servers: {
+      nats: { host: '127.0.0.1:4222', protocol: 'nats', description: 'NATS with JetStream' },
+    },
     channels,
+    operations,
     components: {
       parameters: {
-        tenantId: {
-          description: 'the account id (32 hex)',
-          schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
-        },
+        tenantId: { description: 'the account id (32 lowercase hex characters)' },
       },
       messages,
     },

@@ -32,7 +32,23 @@ export function subjectMatches(filter: string, subject: string): boolean {
   return f.length === s.length;
 }
 
-export type EventHandler = (event: EventEnvelope, manager: EntityManager) => Promise<void>;
+/** How long an event released at stop waits before it is redelivered. */
+const STOP_RELEASE_DELAY_MS = 1000;
+
+/** What a handler may return: work to do once its transaction committed (e.g. wake a worker). */
+export type AfterCommit = () => void;
+
+/** Where the event sits in the stream: its sequence, and whether it was delivered before. */
+export interface EventMeta {
+  streamSequence: number;
+  redelivered: boolean;
+}
+
+export type EventHandler = (
+  event: EventEnvelope,
+  manager: EntityManager,
+  meta: EventMeta,
+) => Promise<void | AfterCommit>;
 
 export interface ConsumerOptions {
   durable: string;
@@ -46,6 +62,7 @@ export class EventConsumer {
   private readonly log: Logger;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
+  private stopping = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -85,11 +102,19 @@ export class EventConsumer {
     const consumer = await this.nc.jetstream().consumers.get(STREAM_NAME, this.o.durable);
     this.messages = await consumer.consume({ max_messages: 64 });
     this.loop = (async () => {
-      for await (const m of this.messages!) await this.handle(m);
+      for await (const m of this.messages!) {
+        // stopping: what was pulled but not handled goes back (no ack wait) for the next instance. Not at
+        // once: redelivered at once, the server may hand it to this instance's pull request while it
+        // still counts it waiting (the unsubscribe and the nak race), where it would wait a full ack wait
+        if (this.stopping) m.nak(STOP_RELEASE_DELAY_MS);
+        else await this.handle(m);
+      }
     })().catch((e) => this.log.error(`consumer loop ended: ${(e as Error).message}`));
   }
 
+  /** Stops pulling; the event in hand finishes, the rest of the pulled batch is released (nak). */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.messages?.close();
     await this.loop;
   }
@@ -113,17 +138,25 @@ export class EventConsumer {
       return;
     }
     try {
-      await runWithRequestContext({ requestId: sanitizeRequestId(event.requestId) }, () =>
+      const meta: EventMeta = { streamSequence: m.seq, redelivered: m.redelivered };
+      const after = await runWithRequestContext({ requestId: sanitizeRequestId(event.requestId) }, () =>
         this.ds.transaction(async (manager) => {
           const inserted: unknown[] = await manager.query(
             `INSERT INTO "${this.schema}".inbox (consumer, event_id) VALUES ($1, $2)
              ON CONFLICT DO NOTHING RETURNING event_id`,
             [this.o.durable, event.id],
           );
-          if (inserted.length) await this.handler(event, manager);
+          return inserted.length ? await this.handler(event, manager, meta) : undefined;
         }),
       );
       m.ack();
+      if (typeof after === 'function') {
+        try {
+          after();
+        } catch (e) {
+          this.log.warn(`after-commit work of ${event.type} ${event.id} failed: ${(e as Error).message}`);
+        }
+      }
       Metrics.eventsHandled.inc({ consumer: this.o.durable });
     } catch (e) {
       const error = (e as Error).message;

@@ -255,3 +255,96 @@ describe('EventConsumer and malformed envelopes', () => {
     }
   });
 });
+
+describe('EventConsumer stop and after-commit work', () => {
+  const publish = async (type: string) => {
+    const env: EventEnvelope = {
+      id: randomUUID(),
+      type,
+      version: 1,
+      tenantId: tenant,
+      aggregateId: 'c',
+      occurredAt: new Date().toISOString(),
+      data: {},
+    };
+    await nc.jetstream().publish(eventSubject(tenant, type), JSON.stringify(env));
+    return env;
+  };
+
+  it('on stop releases what it pulled but did not handle, so the next instance gets it at once', async () => {
+    const type = `stop${randomBytes(3).toString('hex')}.happened`;
+    const durable = `test_stop_${randomBytes(3).toString('hex')}`;
+    const handledBy: Record<string, string> = {};
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let first!: () => void;
+    const firstStarted = new Promise<void>((r) => (first = r));
+    // a long ack wait: an event the stopped instance kept would not come back within this test
+    const options = { durable, filterSubjects: [`voxmail.evt.*.${type}`], ackWaitMs: 120000 };
+    const a = new EventConsumer(nc, ds, schema, options, async (e) => {
+      handledBy[e.id] = 'a';
+      first();
+      await held; // the burst sits in a's pulled batch while it handles the first
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await publish(type)).id);
+    await a.start();
+    const b = new EventConsumer(nc, ds, schema, options, async (e) => {
+      handledBy[e.id] ??= 'b';
+    });
+    try {
+      await firstStarted;
+      const stopped = a.stop();
+      release();
+      await stopped;
+      // a handled only the event in hand: the other nine went back to the stream, none waits an ack wait
+      expect(Object.values(handledBy)).toEqual(['a']);
+      await b.start();
+      const end = Date.now() + 20000;
+      while (Date.now() < end && Object.keys(handledBy).length < 10)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(Object.keys(handledBy).sort()).toEqual([...ids].sort());
+      expect(Object.values(handledBy).filter((x) => x === 'b')).toHaveLength(9);
+    } finally {
+      await b.stop();
+      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+    }
+  });
+
+  it("runs a handler's after-commit work once the transaction committed", async () => {
+    const type = `after${randomBytes(3).toString('hex')}.happened`;
+    const durable = `test_after_${randomBytes(3).toString('hex')}`;
+    let visible: number | undefined;
+    let seq: number | undefined;
+    let done!: () => void;
+    const ran = new Promise<void>((r) => (done = r));
+    const c = new EventConsumer(
+      nc,
+      ds,
+      schema,
+      { durable, filterSubjects: [`voxmail.evt.*.${type}`] },
+      async (e, m, meta) => {
+        seq = meta.streamSequence;
+        await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
+        // outside the transaction: sees the row only if it runs after the commit
+        return () =>
+          void ds
+            .query(`SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`, [e.id])
+            .then((r: { n: number }[]) => {
+              visible = r[0].n;
+              done();
+            });
+      },
+    );
+    await c.start();
+    try {
+      await publish(type);
+      await ran;
+      expect(visible).toBe(1);
+      expect(seq).toBeGreaterThan(0);
+    } finally {
+      await c.stop();
+      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+    }
+  });
+});

@@ -62,11 +62,14 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
     await this.running;
   }
 
-  /** New deliveries were queued: run soon rather than at the next poll. */
-  wakeSoon(): void {
-    if (this.stopped) return;
+  /**
+   * New deliveries were committed: claim them now rather than at the next poll (the poll stays as the
+   * safety net for retries, expired leases and another instance's rows). A tick in progress runs again.
+   */
+  wakeNow(): void {
+    if (this.stopped || !this.config.webhooks.wakeOnCommit) return;
     if (this.running) this.again = true;
-    else this.schedule(5);
+    else this.schedule(0);
   }
 
   private schedule(ms: number): void {
@@ -240,18 +243,20 @@ export function postOnce(
         agent: false,
       },
       (res) => {
+        // the status line is the receiver's answer: the attempt is decided here, the body only drained
+        // (waiting for its end let a timeout that fired meanwhile turn an answered 200 into a failure,
+        // and the retry then delivered the same delivery id again after the receiver had accepted it)
         const code = res.statusCode ?? 0;
+        done(code >= 200 && code < 300, code, code >= 200 && code < 300 ? null : `HTTP ${code}`);
+        res.on('error', () => undefined);
         res.resume();
-        res.on('end', () =>
-          done(code >= 200 && code < 300, code, code >= 200 && code < 300 ? null : `HTTP ${code}`),
-        );
-        res.on('error', (e) => done(false, code, e.message));
       },
     );
-    const deadline = setTimeout(() => {
-      req.destroy(new Error(`timed out after ${o.timeoutMs} ms`));
-    }, o.timeoutMs);
-    req.on('timeout', () => req.destroy(new Error(`timed out after ${o.timeoutMs} ms`)));
+    // a timer that fires in the same turn as the answer arrives (a busy event loop) yields to it: the
+    // destroy waits for the I/O callbacks of this turn (after an answer it only cuts a body that drags)
+    const timeOut = () => setImmediate(() => req.destroy(new Error(`timed out after ${o.timeoutMs} ms`)));
+    const deadline = setTimeout(timeOut, o.timeoutMs);
+    req.on('timeout', timeOut);
     req.on('error', (e) => done(false, null, e.message));
     req.on('close', () => clearTimeout(deadline));
     req.end(body);

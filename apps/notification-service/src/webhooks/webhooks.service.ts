@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import type { NotificationConfig } from '@voxmail/config';
 import {
@@ -21,7 +22,9 @@ import {
   StoredDocument,
   UpdateDocCommand,
   HEX_ID,
+  STREAM_NAME,
 } from '@voxmail/contracts';
+import { NATS_CONNECTION } from '@voxmail/messaging';
 import { AccountAccess } from '../access';
 import { NOTIFICATION_CONFIG } from '../tokens';
 import { SecretSealer } from './sealing';
@@ -45,8 +48,15 @@ export class WebhooksService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly access: AccountAccess,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
   ) {
     this.sealer = new SecretSealer(config.secret);
+  }
+
+  /** The stream's last sequence now: every event up to it was published before the webhook existed. */
+  private async streamPosition(): Promise<number> {
+    const jsm = await this.nc.jetstreamManager();
+    return (await jsm.streams.info(STREAM_NAME)).state.last_seq;
   }
 
   private authorize(actor: Actor, tenantId: string): Promise<void> {
@@ -85,10 +95,13 @@ export class WebhooksService {
     const id = newId();
     const secret = randomBytes(32).toString('base64url');
     const doc = this.stored(cmd.doc, fields);
+    // it starts now: the fan-out skips events at or before this stream position, and events that occurred
+    // before its creation time (published later, e.g. from an outbox that was behind)
+    const startSeq = await this.streamPosition();
     await this.ds.query(
-      `INSERT INTO notification.webhooks (tenant_id, id, doc, hook, enabled, secret_sealed)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [cmd.tenantId, id, doc, fields.hook, fields.enabled, this.sealer.seal(secret)],
+      `INSERT INTO notification.webhooks (tenant_id, id, doc, hook, enabled, secret_sealed, start_seq, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())`,
+      [cmd.tenantId, id, doc, fields.hook, fields.enabled, this.sealer.seal(secret), startSeq],
     );
     const r = this.view({ id, doc, enabled: fields.enabled, failures: 0, version: 1 });
     // the only time the secret leaves the service: the receiver needs it to check signatures
