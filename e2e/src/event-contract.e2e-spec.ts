@@ -31,9 +31,11 @@ beforeAll(async () => {
     { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback', WEBHOOK_POLL_MS: '50', WEBHOOK_DISABLE_AFTER_FAILURES: '1' },
   );
   // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
-  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 60000);
+  // (in a full run thousands of events from the suites without notification-service; a loaded 2-core
+  // machine handles some 50 a second with every app in this process)
+  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 240000);
   receiver = await WebhookReceiver.start();
-}, 90000);
+}, 300000);
 
 afterAll(async () => {
   await receiver?.stop();

@@ -51,10 +51,12 @@ beforeAll(async () => {
     { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'Voicemail <vm@voxmail.test>' },
   );
   // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
-  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 60000);
+  // (in a full run thousands of events from the suites without notification-service; a loaded 2-core
+  // machine handles some 50 a second with every app in this process)
+  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 240000);
   events = await EventRecorder.start();
   a = await stack.createTenant();
-}, 90000);
+}, 300000);
 
 afterAll(async () => {
   await events?.stop();

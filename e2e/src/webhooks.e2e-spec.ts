@@ -42,12 +42,14 @@ beforeAll(async () => {
     },
   );
   // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
-  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 60000);
+  // (in a full run thousands of events from the suites without notification-service; a loaded 2-core
+  // machine handles some 50 a second with every app in this process)
+  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 240000);
   receiver = await WebhookReceiver.start();
   events = await EventRecorder.start();
   a = await stack.createTenant();
   b = await stack.createTenant();
-}, 90000);
+}, 300000);
 
 afterAll(async () => {
   await events?.stop();
@@ -267,7 +269,7 @@ describe('delivery', () => {
     await receiver.waitUntil(() =>
       receiver.on('/fresh').some((r) => JSON.parse(r.body.toString('utf8')).aggregateId === after),
     );
-    await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE]);
+    await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE], 60000);
     await new Promise((r) => setTimeout(r, 500));
     const seen = receiver.on('/fresh').map((r) => JSON.parse(r.body.toString('utf8')));
     const boxes = new Set(seen.map((e) => e.aggregateId));

@@ -7,12 +7,16 @@ import { Email1764600000000 } from './migrations/1764600000000-email';
 import { WebhookStart1764700000000 } from './migrations/1764700000000-webhook-start';
 import { AccountAccess } from './access';
 import { NotificationsHandler } from './email/notifications.handler';
+import { ProjectionsRepository } from './email/projections.repository';
+import { TemplatesRepository } from './email/templates.repository';
 import { TemplatesService } from './email/templates.service';
 import { VoicemailEmail } from './email/voicemail-email';
 import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from './tokens';
+import { WebhookDeliveriesRepository } from './webhooks/webhook-deliveries.repository';
 import { WebhookDelivery } from './webhooks/webhook-delivery';
 import { WebhookFanout } from './webhooks/webhook-fanout';
 import { WebhooksHandler } from './webhooks/webhooks.handler';
+import { WebhooksRepository } from './webhooks/webhooks.repository';
 import { WebhooksService } from './webhooks/webhooks.service';
 
 export { NOTIFICATION_SCHEMA };
@@ -42,6 +46,10 @@ export class NotificationModule {
       providers: [
         { provide: NOTIFICATION_CONFIG, useValue: config },
         AccountAccess,
+        WebhooksRepository,
+        WebhookDeliveriesRepository,
+        TemplatesRepository,
+        ProjectionsRepository,
         WebhooksService,
         TemplatesService,
         VoicemailEmail,

@@ -1,8 +1,6 @@
 // Per-account notification templates, Kazoo's `/v2/accounts/{id}/notifications/voicemail_to_email`: an
 // account's own subject and text, or the platform's default when it has none.
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import {
   DocReply,
   DomainError,
@@ -13,6 +11,7 @@ import {
 } from '@voxmail/contracts';
 import { AccountAccess } from '../access';
 import { DEFAULT_TEMPLATE, EmailTemplate, MACROS } from './template';
+import { TemplatesRepository } from './templates.repository';
 
 const invalid = (field: string, message: string) =>
   new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { type: { message } } });
@@ -20,17 +19,13 @@ const invalid = (field: string, message: string) =>
 @Injectable()
 export class TemplatesService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly templates: TemplatesRepository,
     private readonly access: AccountAccess,
   ) {}
 
   /** The template e-mails of the account use. */
   async effective(tenantId: string, id: string): Promise<EmailTemplate> {
-    const rows: { doc: EmailTemplate }[] = await this.ds.query(
-      `SELECT doc FROM notification.templates WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id],
-    );
-    return rows[0]?.doc ?? DEFAULT_TEMPLATE;
+    return (await this.templates.find(tenantId, id))?.doc ?? DEFAULT_TEMPLATE;
   }
 
   private reply(id: string, doc: EmailTemplate, version: number | null): DocReply {
@@ -48,13 +43,8 @@ export class TemplatesService {
 
   async get(cmd: NotificationTemplateCommand): Promise<DocReply> {
     await this.access.requireAdmin(cmd.actor, cmd.tenantId);
-    const rows: { doc: EmailTemplate; version: number }[] = await this.ds.query(
-      `SELECT doc, version FROM notification.templates WHERE tenant_id = $1 AND id = $2`,
-      [cmd.tenantId, cmd.id],
-    );
-    return rows[0]
-      ? this.reply(cmd.id, rows[0].doc, rows[0].version)
-      : this.reply(cmd.id, DEFAULT_TEMPLATE, null);
+    const row = await this.templates.find(cmd.tenantId, cmd.id);
+    return row ? this.reply(cmd.id, row.doc, row.version) : this.reply(cmd.id, DEFAULT_TEMPLATE, null);
   }
 
   async update(cmd: NotificationTemplateCommand): Promise<DocReply> {
@@ -67,21 +57,12 @@ export class TemplatesService {
     if (typeof text !== 'string' || !text.trim() || text.length > 65536)
       throw invalid('text', 'Value must be a string of 1 to 65536 characters');
     const doc: EmailTemplate = { subject, text };
-    const [row]: { version: number }[] = await this.ds.query(
-      `INSERT INTO notification.templates (tenant_id, id, doc) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET doc = EXCLUDED.doc, version = notification.templates.version + 1
-       RETURNING version`,
-      [cmd.tenantId, cmd.id, doc],
-    );
-    return this.reply(cmd.id, doc, row.version);
+    return this.reply(cmd.id, doc, await this.templates.upsert(cmd.tenantId, cmd.id, doc));
   }
 
   async delete(cmd: NotificationTemplateCommand): Promise<DocReply> {
     await this.access.requireAdmin(cmd.actor, cmd.tenantId);
-    await this.ds.query(`DELETE FROM notification.templates WHERE tenant_id = $1 AND id = $2`, [
-      cmd.tenantId,
-      cmd.id,
-    ]);
+    await this.templates.delete(cmd.tenantId, cmd.id);
     return this.reply(cmd.id, DEFAULT_TEMPLATE, null);
   }
 }

@@ -23,6 +23,7 @@ import {
 } from '@voxmail/contracts';
 import { CommandClient, EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
 import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from '../tokens';
+import { ProjectionsRepository } from './projections.repository';
 import { duration, localTime, oneLine, render, VOICEMAIL_TO_EMAIL } from './template';
 import { TemplatesService } from './templates.service';
 
@@ -54,6 +55,7 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly lifecycle: MessagingLifecycle,
     private readonly templates: TemplatesService,
+    private readonly projections: ProjectionsRepository,
     @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
   ) {
     this.smtp = config.smtp;
@@ -94,34 +96,32 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
     const data = isPlainObject(e.data) ? e.data : {};
     const at = new Date(e.occurredAt);
     if (BOX_EVENTS.includes(e.type) && isHexId(data.id)) {
-      await m.query(
-        `INSERT INTO notification.box_projection (tenant_id, id, doc, deleted, changed_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (tenant_id, id) DO UPDATE SET doc = EXCLUDED.doc, deleted = EXCLUDED.deleted,
-           changed_at = EXCLUDED.changed_at
-         WHERE NOT notification.box_projection.deleted AND notification.box_projection.changed_at <= EXCLUDED.changed_at`,
-        [e.tenantId, data.id, data, e.type === EventTypes.MailboxDeleted, at],
-      );
+      await this.projections.upsertBox(m, {
+        tenantId: e.tenantId,
+        id: data.id,
+        doc: data,
+        deleted: e.type === EventTypes.MailboxDeleted,
+        at,
+      });
       return;
     }
     if (USER_EVENTS.includes(e.type) && isHexId(data.id)) {
       const email = typeof data.email === 'string' && EMAIL.test(data.email) ? data.email : null;
-      await m.query(
-        `INSERT INTO notification.user_projection (tenant_id, id, email, deleted, changed_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (tenant_id, id) DO UPDATE SET email = EXCLUDED.email, deleted = EXCLUDED.deleted,
-           changed_at = EXCLUDED.changed_at
-         WHERE NOT notification.user_projection.deleted AND notification.user_projection.changed_at <= EXCLUDED.changed_at`,
-        [e.tenantId, data.id, email, e.type === EventTypes.UserDeleted, at],
-      );
+      await this.projections.upsertUser(m, {
+        tenantId: e.tenantId,
+        id: data.id,
+        email,
+        deleted: e.type === EventTypes.UserDeleted,
+        at,
+      });
       return;
     }
     if (ACCOUNT_EVENTS.includes(e.type)) {
-      await m.query(
-        `INSERT INTO notification.account_projection (tenant_id, timezone, changed_at) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET timezone = EXCLUDED.timezone, changed_at = EXCLUDED.changed_at
-         WHERE notification.account_projection.changed_at <= EXCLUDED.changed_at`,
-        [e.tenantId, typeof data.timezone === 'string' ? data.timezone : null, at],
+      await this.projections.upsertAccount(
+        m,
+        e.tenantId,
+        typeof data.timezone === 'string' ? data.timezone : null,
+        at,
       );
       return;
     }
@@ -134,28 +134,21 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
     const vmboxId = msg.vmbox_id;
     const messageId = msg.id;
     if (!isHexId(vmboxId) || typeof messageId !== 'string') return;
-    const [box]: { doc: JsonObject; deleted: boolean; timezone: string | null }[] = await m.query(
-      `SELECT b.doc, b.deleted, a.timezone FROM notification.box_projection b
-         LEFT JOIN notification.account_projection a ON a.tenant_id = b.tenant_id
-        WHERE b.tenant_id = $1 AND b.id = $2`,
-      [tenantId, vmboxId],
-    );
+    const box = await this.projections.box(m, tenantId, vmboxId);
     if (!box || box.deleted) return;
     const recipients = new Set(emailsOf(box.doc.notify_email_addresses));
     if (isHexId(box.doc.owner_id)) {
-      const [owner]: { email: string | null }[] = await m.query(
-        `SELECT email FROM notification.user_projection WHERE tenant_id = $1 AND id = $2 AND NOT deleted`,
-        [tenantId, box.doc.owner_id],
-      );
-      if (owner?.email) recipients.add(owner.email);
+      const email = await this.projections.userEmail(m, tenantId, box.doc.owner_id);
+      if (email) recipients.add(email);
     }
     if (!recipients.size || !this.transport || !this.smtp) return;
-    const claimed: unknown[] = await m.query(
-      `INSERT INTO notification.emails_sent (tenant_id, message_id, vmbox_id, recipients) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING message_id`,
-      [tenantId, messageId, vmboxId, recipients.size],
-    );
-    if (!claimed.length) return;
+    const claimed = await this.projections.claimEmail(m, {
+      tenantId,
+      messageId,
+      vmboxId,
+      recipients: recipients.size,
+    });
+    if (!claimed) return;
 
     // message-service and media-storage act for the box's own account
     const actor: Actor = { accountId: tenantId, role: 'admin' };

@@ -8,24 +8,14 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { NotificationConfig } from '@voxmail/config';
-import { EventEnvelope, Events, JsonObject } from '@voxmail/contracts';
+import { Events } from '@voxmail/contracts';
 import { appendEvent } from '@voxmail/messaging';
 import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from '../tokens';
 import { retryDelayMs, SecretSealer, signBody } from './sealing';
 import { guardedLookup } from './target-guard';
+import { DueDelivery as Due, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhooksRepository } from './webhooks.repository';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER } from './webhook-doc';
-
-interface Due {
-  id: string;
-  tenant_id: string;
-  webhook_id: string;
-  event_id: string;
-  event_type: string;
-  envelope: EventEnvelope;
-  attempts: number;
-  doc: JsonObject;
-  secret_sealed: string;
-}
 
 export interface AttemptResult {
   ok: boolean;
@@ -48,6 +38,8 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
+    private readonly webhooks: WebhooksRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
   ) {
     this.sealer = new SecretSealer(config.secret);
   }
@@ -97,22 +89,8 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Claims due deliveries for longer than an attempt may take; a crash lets the lease run out. */
-  private async claim(): Promise<Due[]> {
-    const leaseMs = this.config.webhooks.timeoutMs * 2 + 1000;
-    return this.ds
-      .query(
-        `WITH due AS (
-         SELECT d.id FROM notification.webhook_deliveries d
-          WHERE d.status = 'pending' AND d.next_at <= now()
-          ORDER BY d.next_at, d.created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-       UPDATE notification.webhook_deliveries d SET next_at = now() + ($1::int * interval '1 millisecond')
-         FROM due, notification.webhooks w
-        WHERE d.id = due.id AND w.tenant_id = d.tenant_id AND w.id = d.webhook_id
-        RETURNING d.id, d.tenant_id, d.webhook_id, d.event_id, d.event_type, d.envelope, d.attempts,
-                  w.doc, w.secret_sealed`,
-        [leaseMs],
-      )
-      .then((r: [Due[], number]) => r[0]);
+  private claim(): Promise<Due[]> {
+    return this.deliveries.claim(BATCH, this.config.webhooks.timeoutMs * 2 + 1000);
   }
 
   private async deliver(d: Due): Promise<void> {
@@ -138,63 +116,37 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
     const attempt = d.attempts + 1;
     const retries = typeof d.doc.retries === 'number' ? d.doc.retries : 0;
     await this.ds.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO notification.webhook_attempts (tenant_id, webhook_id, delivery_id, event_id, event_type,
-           attempt, ok, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          d.tenant_id,
-          d.webhook_id,
-          d.id,
-          d.event_id,
-          d.event_type,
-          attempt,
-          r.ok,
-          r.statusCode,
-          r.error,
-          r.durationMs,
-        ],
-      );
+      await this.deliveries.recordAttempt(m, {
+        tenantId: d.tenant_id,
+        webhookId: d.webhook_id,
+        deliveryId: d.id,
+        eventId: d.event_id,
+        eventType: d.event_type,
+        attempt,
+        ok: r.ok,
+        statusCode: r.statusCode,
+        error: r.error,
+        durationMs: r.durationMs,
+      });
       if (r.ok) {
-        await m.query(
-          `UPDATE notification.webhook_deliveries SET status = 'delivered', attempts = $2 WHERE id = $1`,
-          [d.id, attempt],
-        );
-        await m.query(
-          `UPDATE notification.webhooks SET failures = 0 WHERE tenant_id = $1 AND id = $2 AND failures > 0`,
-          [d.tenant_id, d.webhook_id],
-        );
+        await this.deliveries.delivered(m, d.id, attempt);
+        await this.webhooks.resetFailures(m, d.tenant_id, d.webhook_id);
         return;
       }
       if (attempt <= retries) {
-        const delay = retryDelayMs(this.config.webhooks.retryBaseMs, attempt);
-        await m.query(
-          `UPDATE notification.webhook_deliveries SET attempts = $2,
-                  next_at = now() + ($3::int * interval '1 millisecond') WHERE id = $1`,
-          [d.id, attempt, delay],
+        await this.deliveries.retryIn(
+          m,
+          d.id,
+          attempt,
+          retryDelayMs(this.config.webhooks.retryBaseMs, attempt),
         );
         return;
       }
-      await m.query(
-        `UPDATE notification.webhook_deliveries SET status = 'failed', attempts = $2 WHERE id = $1`,
-        [d.id, attempt],
-      );
-      // an UPDATE answers [rows, count]
-      const [[row]]: [{ failures: number; enabled: boolean; doc: JsonObject }[], number] = await m.query(
-        `UPDATE notification.webhooks SET failures = failures + 1 WHERE tenant_id = $1 AND id = $2
-         RETURNING failures, enabled, doc`,
-        [d.tenant_id, d.webhook_id],
-      );
+      await this.deliveries.failed(m, d.id, attempt);
+      const row = await this.webhooks.addFailure(m, d.tenant_id, d.webhook_id);
       if (row && row.enabled && row.failures >= this.config.webhooks.disableAfterFailures) {
-        await m.query(
-          `UPDATE notification.webhooks SET enabled = false, version = version + 1 WHERE tenant_id = $1 AND id = $2`,
-          [d.tenant_id, d.webhook_id],
-        );
-        // what is still queued for it stops too: a disabled webhook is not called
-        await m.query(
-          `UPDATE notification.webhook_deliveries SET status = 'cancelled'
-            WHERE webhook_id = $1 AND status = 'pending'`,
-          [d.webhook_id],
-        );
+        await this.webhooks.disable(m, d.tenant_id, d.webhook_id);
+        await this.deliveries.cancelPending(m, d.webhook_id);
         await appendEvent(m, NOTIFICATION_SCHEMA, Events.WebhookDisabled, {
           tenantId: d.tenant_id,
           aggregateId: d.webhook_id,

@@ -9,13 +9,14 @@
 // "new" would lose the events published while no instance was running.
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { NatsConnection } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
 import { EVENT_SUBJECT_PREFIX, EventEnvelope, isHexId } from '@voxmail/contracts';
 import { EventConsumer, EventMeta, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
 import { NOTIFICATION_SCHEMA } from '../tokens';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDelivery } from './webhook-delivery';
+import { WebhooksRepository } from './webhooks.repository';
 
 export const WEBHOOK_FANOUT_DURABLE = 'notification-webhooks';
 
@@ -26,6 +27,8 @@ export class WebhookFanout implements OnApplicationBootstrap {
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly lifecycle: MessagingLifecycle,
     private readonly delivery: WebhookDelivery,
+    private readonly webhooks: WebhooksRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -46,20 +49,13 @@ export class WebhookFanout implements OnApplicationBootstrap {
     if (!isHexId(e.tenantId) || typeof e.type !== 'string') return false;
     const occurred = typeof e.occurredAt === 'string' ? new Date(e.occurredAt) : null;
     const occurredAt = occurred && !Number.isNaN(occurred.getTime()) ? occurred.toISOString() : null;
-    const hooks: { id: string }[] = await m.query(
-      `SELECT id FROM notification.webhooks
-        WHERE tenant_id = $1 AND enabled AND (hook = $2 OR hook = 'all')
-          AND (start_seq IS NULL OR $3::bigint IS NULL OR start_seq < $3::bigint)
-          AND ($4::timestamptz IS NULL OR created_at <= $4::timestamptz)`,
-      [e.tenantId, e.type, meta?.streamSequence ?? null, occurredAt],
-    );
-    for (const h of hooks) {
-      await m.query(
-        `INSERT INTO notification.webhook_deliveries (id, tenant_id, webhook_id, event_id, event_type, envelope)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (webhook_id, event_id) DO NOTHING`,
-        [randomUUID(), e.tenantId, h.id, e.id, e.type, e],
-      );
-    }
+    const hooks = await this.webhooks.matching(m, {
+      tenantId: e.tenantId,
+      type: e.type,
+      streamSequence: meta?.streamSequence ?? null,
+      occurredAt,
+    });
+    for (const h of hooks) await this.deliveries.queue(m, h.id, e);
     return hooks.length > 0;
   }
 }

@@ -1,9 +1,7 @@
 // Webhooks of an account: Kazoo-shaped documents, one signing secret each (shown once, at creation).
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { NatsConnection } from 'nats';
-import { DataSource } from 'typeorm';
 import type { NotificationConfig } from '@voxmail/config';
 import {
   Actor,
@@ -28,15 +26,9 @@ import { NATS_CONNECTION } from '@voxmail/messaging';
 import { AccountAccess } from '../access';
 import { NOTIFICATION_CONFIG } from '../tokens';
 import { SecretSealer } from './sealing';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { checkWebhook, WebhookFields } from './webhook-doc';
-
-interface WebhookRow {
-  id: string;
-  doc: JsonObject;
-  enabled: boolean;
-  failures: number;
-  version: number;
-}
+import { WebhookRow, WebhooksRepository } from './webhooks.repository';
 
 const MAX_WEBHOOKS_PER_ACCOUNT = 100;
 
@@ -45,7 +37,8 @@ export class WebhooksService {
   readonly sealer: SecretSealer;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly webhooks: WebhooksRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
     private readonly access: AccountAccess,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -72,22 +65,15 @@ export class WebhooksService {
 
   private async row(tenantId: string, id: string): Promise<WebhookRow> {
     if (!HEX_ID.test(id)) throw DomainError.notFound();
-    const rows: WebhookRow[] = await this.ds.query(
-      `SELECT id, doc, enabled, failures, version FROM notification.webhooks WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id],
-    );
-    if (!rows[0]) throw DomainError.notFound();
-    return rows[0];
+    const row = await this.webhooks.find(tenantId, id);
+    if (!row) throw DomainError.notFound();
+    return row;
   }
 
   async create(cmd: CreateDocCommand): Promise<DocReply> {
     await this.authorize(cmd.actor, cmd.tenantId);
     const fields = checkWebhook(cmd.doc, this.config.webhooks.allowPrivateTargets);
-    const [{ n }] = await this.ds.query(
-      `SELECT count(*)::int AS n FROM notification.webhooks WHERE tenant_id = $1`,
-      [cmd.tenantId],
-    );
-    if (n >= MAX_WEBHOOKS_PER_ACCOUNT)
+    if ((await this.webhooks.count(cmd.tenantId)) >= MAX_WEBHOOKS_PER_ACCOUNT)
       throw new DomainError(
         ErrorCode.Conflict,
         `an account may have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks`,
@@ -98,11 +84,15 @@ export class WebhooksService {
     // it starts now: the fan-out skips events at or before this stream position, and events that occurred
     // before its creation time (published later, e.g. from an outbox that was behind)
     const startSeq = await this.streamPosition();
-    await this.ds.query(
-      `INSERT INTO notification.webhooks (tenant_id, id, doc, hook, enabled, secret_sealed, start_seq, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())`,
-      [cmd.tenantId, id, doc, fields.hook, fields.enabled, this.sealer.seal(secret), startSeq],
-    );
+    await this.webhooks.insert({
+      tenantId: cmd.tenantId,
+      id,
+      doc,
+      hook: fields.hook,
+      enabled: fields.enabled,
+      secretSealed: this.sealer.seal(secret),
+      startSeq,
+    });
     const r = this.view({ id, doc, enabled: fields.enabled, failures: 0, version: 1 });
     // the only time the secret leaves the service: the receiver needs it to check signatures
     return { ...r, doc: { ...r.doc, secret } };
@@ -121,11 +111,7 @@ export class WebhooksService {
 
   async list(cmd: ListCommand): Promise<ListReply> {
     await this.authorize(cmd.actor, cmd.tenantId);
-    const rows: WebhookRow[] = await this.ds.query(
-      `SELECT id, doc, enabled, failures, version FROM notification.webhooks WHERE tenant_id = $1
-        ORDER BY created_at, id`,
-      [cmd.tenantId],
-    );
+    const rows = await this.webhooks.list(cmd.tenantId);
     const items = rows.map((r) => {
       const d = this.view(r).doc;
       return { id: d.id, name: d.name, uri: d.uri, hook: d.hook, enabled: d.enabled };
@@ -143,24 +129,22 @@ export class WebhooksService {
     const fields = checkWebhook(input, this.config.webhooks.allowPrivateTargets);
     const doc = this.stored(input, fields);
     // enabling again starts a new run: the failures that disabled it no longer count
-    const [rows]: [WebhookRow[], number] = await this.ds.query(
-      `UPDATE notification.webhooks SET doc = $3, hook = $4, enabled = $5, version = version + 1,
-              failures = CASE WHEN $5 AND NOT enabled THEN 0 ELSE failures END
-        WHERE tenant_id = $1 AND id = $2 AND version = $6
-        RETURNING id, doc, enabled, failures, version`,
-      [cmd.tenantId, cmd.id, doc, fields.hook, fields.enabled, current.version],
-    );
-    if (!rows[0]) throw new DomainError(ErrorCode.RevisionConflict, 'the document changed meanwhile');
-    return this.view(rows[0]);
+    const row = await this.webhooks.update({
+      tenantId: cmd.tenantId,
+      id: cmd.id,
+      doc,
+      hook: fields.hook,
+      enabled: fields.enabled,
+      version: current.version,
+    });
+    if (!row) throw new DomainError(ErrorCode.RevisionConflict, 'the document changed meanwhile');
+    return this.view(row);
   }
 
   async delete(cmd: DocIdCommand): Promise<DocReply> {
     await this.authorize(cmd.actor, cmd.tenantId);
     const current = await this.row(cmd.tenantId, cmd.id);
-    await this.ds.query(`DELETE FROM notification.webhooks WHERE tenant_id = $1 AND id = $2`, [
-      cmd.tenantId,
-      cmd.id,
-    ]);
+    await this.webhooks.delete(cmd.tenantId, cmd.id);
     const r = this.view(current);
     return { ...r, doc: { ...r.doc, _read_only: { deleted: true } } as StoredDocument };
   }
@@ -169,13 +153,7 @@ export class WebhooksService {
   async attempts(cmd: DocIdCommand): Promise<ListReply> {
     await this.authorize(cmd.actor, cmd.tenantId);
     await this.row(cmd.tenantId, cmd.id);
-    const rows: JsonObject[] = await this.ds.query(
-      `SELECT delivery_id, event_id, event_type, attempt, to_char(at AT TIME ZONE 'UTC',
-              'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, ok, status_code, error, duration_ms
-         FROM notification.webhook_attempts WHERE tenant_id = $1 AND webhook_id = $2
-        ORDER BY seq DESC LIMIT 500`,
-      [cmd.tenantId, cmd.id],
-    );
+    const rows = await this.deliveries.attempts(cmd.tenantId, cmd.id);
     const items = rows.map((r) => ({
       ...r,
       result: r.ok ? 'success' : 'failure',
