@@ -2,17 +2,14 @@
 // exponential backoff up to the webhook's `retries`; a webhook whose deliveries keep failing is disabled
 // (with a `webhook.disabled` event). A delivery is claimed with a lease, so one that a crash interrupted
 // is sent again (at least once; the receiver dedupes by the delivery id header).
-import http from 'node:http';
-import https from 'node:https';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { NotificationConfig } from '@voxmail/config';
 import { EventEnvelope, Events, JsonObject } from '@voxmail/contracts';
-import { appendEvent } from '@voxmail/messaging';
+import { appendEvent, AttemptResult, postOnce } from '@voxmail/messaging';
 import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from '../tokens';
 import { retryDelayMs, SecretSealer, signBody } from './sealing';
-import { guardedLookup } from './target-guard';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER } from './webhook-doc';
 
 interface Due {
@@ -25,13 +22,6 @@ interface Due {
   attempts: number;
   doc: JsonObject;
   secret_sealed: string;
-}
-
-export interface AttemptResult {
-  ok: boolean;
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number;
 }
 
 const BATCH = 32;
@@ -206,54 +196,4 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
       }
     });
   }
-}
-
-/** One POST: no redirect followed (a 3xx is a failure), a bounded time, only allowed addresses. */
-export function postOnce(
-  uri: string,
-  headers: Record<string, string>,
-  body: Buffer,
-  o: { timeoutMs: number; allowPrivate: NotificationConfig['webhooks']['allowPrivateTargets'] },
-): Promise<AttemptResult> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (ok: boolean, statusCode: number | null, error: string | null) => {
-      if (settled) return;
-      settled = true;
-      resolve({ ok, statusCode, error: error?.slice(0, 500) ?? null, durationMs: Date.now() - started });
-    };
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      return done(false, null, 'bad uri');
-    }
-    const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(
-      url,
-      {
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(body.length) },
-        lookup: guardedLookup(o.allowPrivate) as never,
-        timeout: o.timeoutMs,
-        agent: false,
-      },
-      (res) => {
-        const code = res.statusCode ?? 0;
-        res.resume();
-        res.on('end', () =>
-          done(code >= 200 && code < 300, code, code >= 200 && code < 300 ? null : `HTTP ${code}`),
-        );
-        res.on('error', (e) => done(false, code, e.message));
-      },
-    );
-    const deadline = setTimeout(() => {
-      req.destroy(new Error(`timed out after ${o.timeoutMs} ms`));
-    }, o.timeoutMs);
-    req.on('timeout', () => req.destroy(new Error(`timed out after ${o.timeoutMs} ms`)));
-    req.on('error', (e) => done(false, null, e.message));
-    req.on('close', () => clearTimeout(deadline));
-    req.end(body);
-  });
 }
