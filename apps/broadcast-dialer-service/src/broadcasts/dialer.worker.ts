@@ -60,6 +60,34 @@ const callEvent = (
     },
   });
 
+/**
+ * Bounds how many of this replica's calls write to the database at once. Hundreds of calls in flight
+ * (pacing off, short calls) would otherwise all wait on the connection pool, time out there, and starve
+ * the claims, lease renewals and the outbox relay that share it; queued here, they wait without a timeout.
+ */
+class WriteGate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(f: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    try {
+      return await f();
+    } finally {
+      const next = this.waiting.shift();
+      // the slot passes to the next waiter as is; only when none waits is it freed
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/** Connections of the pool (libs/persistence: 10) the calls' own writes may hold; the rest serve the loop. */
+const CALL_WRITE_CONNECTIONS = 6;
+
 @Injectable()
 export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(DialerWorker.name);
@@ -70,6 +98,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   /** Calls this replica is dialing now: key `tenant/id`, value its attempt. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private lastSweep = 0;
+  private readonly writes = new WriteGate(CALL_WRITE_CONNECTIONS);
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -280,6 +309,10 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** A state change of a call this replica holds (fenced by owner and attempt). */
   private async progress(call: ClaimedCall, state: CallState): Promise<void> {
+    await this.writes.run(() => this.progressNow(call, state));
+  }
+
+  private async progressNow(call: ClaimedCall, state: CallState): Promise<void> {
     await this.ds.transaction(async (m) => {
       const rows = await returning<unknown>(
         m,
@@ -295,6 +328,15 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async finish(
+    call: ClaimedCall,
+    cfg: AppConfig,
+    outcome: DialOutcome,
+    reason?: string,
+  ): Promise<void> {
+    await this.writes.run(() => this.finishNow(call, cfg, outcome, reason));
+  }
+
+  private async finishNow(
     call: ClaimedCall,
     cfg: AppConfig,
     outcome: DialOutcome,
