@@ -8,6 +8,8 @@ import { Stack, startStack } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
+import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
+import { uploadPrompt } from './broadcast.helpers';
 
 jest.setTimeout(90000);
 
@@ -19,11 +21,15 @@ const inProcessDialer = (config: Parameters<typeof startDialerService>[0], o?: {
   startDialerService(config, { ...o, settings: { tickMs: 20, leaseMs: 1000, replicaId: 'in-process' } });
 
 beforeAll(async () => {
-  stack = await startStack({ gateway: startGateway, mailbox: startMailboxService, dialer: inProcessDialer }, [
-    'mailbox',
-    'dialer',
-    'gateway',
-  ]);
+  stack = await startStack(
+    {
+      gateway: startGateway,
+      mailbox: startMailboxService,
+      media: startMediaService,
+      dialer: inProcessDialer,
+    },
+    ['mailbox', 'media', 'dialer', 'gateway'],
+  );
   db = new Client({ connectionString: stack.env.DATABASE_URL });
   await db.connect();
 });
@@ -51,6 +57,7 @@ it('retries the calls of a replica killed mid-call, dialing no attempt twice', a
   const op = await stack.operatorLogin();
   const key = 'failoverKey';
   const secret = 'failoverSecret';
+  await uploadPrompt(stack, t, 'p.mp3');
   expect(
     (
       await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {

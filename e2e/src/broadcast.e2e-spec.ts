@@ -3,10 +3,12 @@
 // at the Onbuka document's own Timestamp so its example Sign is accepted.
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
+import { EventRecorder, Stack, startStack, Tenant, WebhookReceiver } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
+import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
+import { uploadPrompt } from './broadcast.helpers';
 
 jest.setTimeout(60000);
 
@@ -18,20 +20,41 @@ let stack: Stack;
 let events: EventRecorder;
 let db: Client;
 let op: { token: string; accountId: string };
+let receiver: WebhookReceiver;
 
 const dialer =
   (replicaId: string) =>
   (config: Parameters<typeof startDialerService>[0], o?: { handleSignals?: boolean }) =>
     startDialerService(config, {
       ...o,
-      settings: { clock: () => NOW_MS, idClock: () => DOC_ID_TIME, tickMs: 20, leaseMs: 1000, replicaId },
+      settings: {
+        clock: () => NOW_MS,
+        idClock: () => DOC_ID_TIME,
+        tickMs: 20,
+        leaseMs: 1000,
+        replicaId,
+        // the test's webhook receiver listens on loopback
+        webhooks: {
+          allowPrivateTargets: 'loopback',
+          timeoutMs: 2000,
+          attempts: 5,
+          retryBaseMs: 100,
+          pollMs: 50,
+        },
+      },
     });
 
 beforeAll(async () => {
   events = await EventRecorder.start();
+  receiver = await WebhookReceiver.start();
   stack = await startStack(
-    { gateway: startGateway, mailbox: startMailboxService, dialer: dialer('replica-a') },
-    ['mailbox', 'dialer', 'gateway'],
+    {
+      gateway: startGateway,
+      mailbox: startMailboxService,
+      media: startMediaService,
+      dialer: dialer('replica-a'),
+    },
+    ['mailbox', 'media', 'dialer', 'gateway'],
   );
   db = new Client({ connectionString: stack.env.DATABASE_URL });
   await db.connect();
@@ -42,14 +65,16 @@ afterAll(async () => {
   await db?.end();
   await stack?.stop();
   await events?.stop();
+  await receiver?.stop();
 });
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 let tsCounter = 0;
 
-/** A fresh tenant with an imported Onbuka key pair and an app. */
+/** A fresh tenant with an imported Onbuka key pair, an app and a prompt named `prompt.mp3`. */
 async function world(app: Record<string, unknown> = {}, key = `k${Math.random().toString(36).slice(2, 10)}`) {
   const t = await stack.createTenant();
+  const promptId = await uploadPrompt(stack, t, 'prompt.mp3');
   const secret = `s${Math.random().toString(36).slice(2, 12)}`;
   const imported = await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
     token: op.token,
@@ -69,7 +94,7 @@ async function world(app: Record<string, unknown> = {}, key = `k${Math.random().
     },
   });
   expect(a.status).toBe(201);
-  return { t, key, secret };
+  return { t, key, secret, promptId };
 }
 
 async function sendGroup(
@@ -119,6 +144,8 @@ describe('Onbuka sendGroup', () => {
       token: t.token,
       body: { data: { id: '4luaKsL2', carrier: 'simulated', settings: { ring_ms: 5, talk_ms: 5 } } },
     });
+    // the prompt a migrating customer uploaded, named by its Onbuka fileId
+    await uploadPrompt(stack, t, '12022022570cc2484c59d4f8b9745d34226285b1e.mp3');
     const body = `{
 "callee": "932111111111,932111111112",
 "displayNum": "1008122211",
@@ -227,6 +254,7 @@ describe('Onbuka sendGroup', () => {
     [{ fileId: undefined }, '-22'],
     [{ appId: undefined }, '-22'],
     [{ appId: 'nosuchapp' }, '-24'],
+    [{ fileId: 'nosuchfile.mp3' }, '-24'],
     [{ maxDuration: 0 }, '-22'],
     [{ maxDuration: 121 }, '-22'],
     [{ maxDuration: 1 }, '0'],
@@ -545,6 +573,278 @@ describe('native broadcasts and the dialer', () => {
     expect(imp.status).toBe(403);
     const secrets = await db.query(`SELECT secret_enc FROM dialer.onbuka_keys`);
     for (const r of secrets.rows) expect(r.secret_enc).not.toContain('7bz1lzh9');
+  });
+});
+
+describe('prompts, API-client keys and tenants', () => {
+  it('takes a fileId that is a prompt of the account, by media id or name; anything else is -24 for the batch', async () => {
+    const w = await world();
+    const byId = await sendGroup(w, { ...base, fileId: w.promptId, callee: '4915112345678' });
+    expect(byId.body.status).toBe('0');
+    const stored = await db.query(`SELECT prompt_id, prompt_ms FROM dialer.broadcasts WHERE tenant_id = $1`, [
+      w.t.accountId,
+    ]);
+    expect(stored.rows).toEqual([{ prompt_id: w.promptId, prompt_ms: 1000 }]);
+    // a document without audio is no prompt to play; nor is a missing name or id
+    const empty = await stack.request('PUT', `/v2/accounts/${w.t.accountId}/media`, {
+      token: w.t.token,
+      body: { data: { name: 'empty.mp3', kind: 'prompt' } },
+    });
+    for (const fileId of ['empty.mp3', empty.body.data.id, 'f'.repeat(32), 'nosuch.mp3'])
+      expect((await sendGroup(w, { ...base, fileId, callee: '4915112345678,4915112345679' })).body).toEqual({
+        status: '-24',
+        reason: 'the file does not exist',
+      });
+    const n = await db.query(`SELECT count(*)::int AS n FROM dialer.calls WHERE tenant_id = $1`, [
+      w.t.accountId,
+    ]);
+    expect(n.rows[0].n).toBe(1);
+  });
+
+  it("refuses another tenant's fileId and appId, with an imported key and with an API client key", async () => {
+    const a = await world();
+    const b = await world();
+    const client = await stack.request('PUT', `/v2/accounts/${a.t.accountId}/api_clients`, {
+      token: a.t.token,
+      body: { data: { name: 'onbuka scripts', priv_level: 'admin', onbuka: true } },
+    });
+    const clientKey = { key: client.body.data.client_id, secret: client.body.data.client_secret };
+    for (const k of [a, clientKey]) {
+      expect((await sendGroup(k, { ...base, callee: '4915112345678' })).body.status).toBe('0');
+      expect((await sendGroup(k, { ...base, fileId: b.promptId, callee: '4915112345678' })).body).toEqual({
+        status: '-24',
+        reason: 'the file does not exist',
+      });
+      // app1 exists in both tenants: b's own app id is what a's key must not reach
+      await stack.request('PUT', `/v2/accounts/${b.t.accountId}/broadcast_apps`, {
+        token: b.t.token,
+        body: { data: { id: 'onlyInB', carrier: 'simulated' } },
+      });
+      expect((await sendGroup(k, { ...base, appId: 'onlyInB', callee: '4915112345678' })).body.status).toBe(
+        '-24',
+      );
+    }
+    const inB = await db.query(`SELECT count(*)::int AS n FROM dialer.broadcasts WHERE tenant_id = $1`, [
+      b.t.accountId,
+    ]);
+    expect(inB.rows[0].n).toBe(0);
+  });
+
+  it('accepts an API client created for Onbuka as Api-Key/secret; others, deleted ones and replays are -1', async () => {
+    const w = await world();
+    const mk = async (data: Record<string, unknown>) =>
+      (
+        await stack.request('PUT', `/v2/accounts/${w.t.accountId}/api_clients`, {
+          token: w.t.token,
+          body: { data: { name: 'c', priv_level: 'admin', ...data } },
+        })
+      ).body.data;
+    const onbuka = await mk({ onbuka: true });
+    expect(onbuka.onbuka).toBe(true);
+    const k = { key: onbuka.client_id as string, secret: onbuka.client_secret as string };
+    const ts = DOC_TS + 7;
+    // the client's pair signs as that client, not as the tenant's imported key
+    const r = await sendGroup(
+      w,
+      { ...base, callee: '4915112345678' },
+      { ts, sign: md5(k.key + k.secret + ts) },
+    );
+    expect(r.body.status).toBe('-1');
+    const ok = await sendGroup(k, { ...base, callee: '4915112345678' }, { ts });
+    expect(ok.body.status).toBe('0');
+    const rows = await db.query(`SELECT count(*)::int AS n FROM dialer.broadcasts WHERE tenant_id = $1`, [
+      w.t.accountId,
+    ]);
+    expect(rows.rows[0].n).toBe(1);
+    expect((await sendGroup(k, { ...base, callee: '4915112345678' }, { ts })).body).toEqual({
+      status: '-1',
+      reason: 'authentication error: request replayed',
+    });
+    expect(
+      (await sendGroup({ key: k.key, secret: 'wrong' }, { ...base, callee: '4915112345678' })).body,
+    ).toEqual({ status: '-1', reason: 'authentication error' });
+    // a client not made for Onbuka signs nothing: its secret is only hashed
+    const plain = await mk({});
+    expect(plain.onbuka).toBeUndefined();
+    expect(
+      (
+        await sendGroup(
+          { key: plain.client_id, secret: plain.client_secret },
+          { ...base, callee: '4915112345678' },
+        )
+      ).body.status,
+    ).toBe('-1');
+    // a user-level client may not start broadcasts
+    const user = await mk({ onbuka: true, priv_level: 'user' });
+    expect(
+      (
+        await sendGroup(
+          { key: user.client_id, secret: user.client_secret },
+          { ...base, callee: '4915112345678' },
+        )
+      ).body.status,
+    ).toBe('-1');
+    // the secret is kept sealed, never in clear
+    const sealed = await db.query(`SELECT onbuka_secret_sealed FROM mailbox.api_clients WHERE id = $1`, [
+      k.key,
+    ]);
+    expect(sealed.rows[0].onbuka_secret_sealed).toBeTruthy();
+    expect(sealed.rows[0].onbuka_secret_sealed).not.toContain(k.secret);
+    // a deleted client stops at once
+    await stack.request('DELETE', `/v2/accounts/${w.t.accountId}/api_clients/${k.key}`, { token: w.t.token });
+    expect((await sendGroup(k, { ...base, callee: '4915112345678' })).body.status).toBe('-1');
+    // an imported key may not take the shape of an API client id
+    const imp = await stack.request('PUT', `/v2/accounts/${w.t.accountId}/onbuka_keys`, {
+      token: op.token,
+      body: { data: { api_key: 'a'.repeat(32), api_secret: 'secret12' } },
+    });
+    expect(imp.status).toBe(400);
+  });
+});
+
+describe('Onbuka call records (recordGroup)', () => {
+  const record = async (w: { key: string; secret: string }, voiceId: string) => {
+    const ts = String(DOC_TS + 30 - (++tsCounter % 200));
+    const res = await fetch(`${stack.baseUrl}/v3/voice/recordGroup/${voiceId}`, {
+      headers: { 'Api-Key': w.key, Timestamp: ts, Sign: md5(w.key + w.secret + ts) },
+    });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it("reports each voiceId in Onbuka's fields and order; another account's voiceId is -24", async () => {
+    const w = await world({
+      settings: { ring_ms: 5, talk_ms: 1200, rules: [{ pattern: '^4930', outcome: 'busy' }] },
+    });
+    const r = await sendGroup(w, {
+      ...base,
+      callee: '4915100000001,4930100000002',
+      displayNum: '1008122211',
+      calledInfo: 'info',
+    });
+    const [done, busy] = r.body.data.map((d: any) => d.voiceId);
+    await waitFor(
+      () =>
+        db.query(`SELECT state FROM dialer.calls WHERE tenant_id = $1 AND state IN ('completed', 'busy')`, [
+          w.t.accountId,
+        ]),
+      (x) => x.rows.length === 2,
+    );
+    const got = await record(w, done);
+    expect(got.status).toBe(200);
+    const body = JSON.parse(got.text);
+    expect(Object.keys(body)).toEqual(['status', 'reason', 'data']);
+    expect(Object.keys(body.data)).toEqual([
+      'voiceId',
+      'callee',
+      'displayNum',
+      'code',
+      'submitTime',
+      'callTime',
+      'ringingTime',
+      'answerTime',
+      'hangupTime',
+      'callDuration',
+      'chargedDuration',
+      'terminationCode',
+      'terminationReason',
+      'costEur',
+      'billPeriod',
+      'rate',
+      'baseCost',
+      'voiceFileId',
+      'feedbackValue',
+      'calledInfo',
+    ]);
+    expect(body.data).toMatchObject({
+      voiceId: done,
+      callee: '4915100000001',
+      displayNum: '1008122211',
+      terminationCode: '200',
+      terminationReason: 'success',
+      voiceFileId: 'prompt.mp3',
+      calledInfo: 'info',
+      feedbackValue: '-1',
+    });
+    for (const f of ['submitTime', 'callTime', 'ringingTime', 'answerTime', 'hangupTime'])
+      expect(body.data[f]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
+    expect(body.data.callDuration).toBeGreaterThanOrEqual(1);
+    expect(body.data.chargedDuration).toBe(body.data.callDuration);
+    const b = JSON.parse((await record(w, busy)).text).data;
+    expect(b).toMatchObject({
+      terminationCode: '486',
+      terminationReason: 'busy',
+      answerTime: '',
+      callDuration: 0,
+    });
+    const other = await world();
+    expect(JSON.parse((await record(other, done)).text)).toEqual({
+      status: '-24',
+      reason: 'the voiceId does not exist',
+    });
+    expect(JSON.parse((await record(w, '12')).text).status).toBe('-24');
+    expect(JSON.parse((await record({ key: w.key, secret: 'bad' }, done)).text).status).toBe('-1');
+  });
+});
+
+describe("broadcast apps' webhooks", () => {
+  it('posts every call state change and the batch events to the app webhook, retrying a failure', async () => {
+    const path = `/app-${Math.random().toString(36).slice(2)}`;
+    receiver.respond = (p, nth) => (p === path && nth === 1 ? 500 : 200);
+    const w = await world({ webhook_url: receiver.url(path) });
+    const r = await sendGroup(w, { ...base, callee: '4915100000001,4915100000002' });
+    expect(r.body.status).toBe('0');
+    const ids = r.body.data.map((d: any) => d.voiceId);
+    const ok = () => receiver.on(path).filter((h) => h.status === 200);
+    await receiver.waitUntil(
+      () => ok().some((h) => h.headers['x-voxmail-event'] === 'broadcast.completed'),
+      20000,
+    );
+    const bodies = ok().map((h) => JSON.parse(h.body.toString()));
+    for (const b of bodies) expect(b.tenantId).toBe(w.t.accountId);
+    const types = bodies.map((b) => b.type);
+    for (const t of ['broadcast.created', 'broadcast.started', 'broadcast.completed'])
+      expect(types).toContain(t);
+    for (const id of ids)
+      expect(
+        bodies
+          .filter((b) => b.type === 'broadcast.call.updated' && b.data.id === id)
+          .map((b) => b.data.state),
+      ).toEqual(['dialing', 'ringing', 'answered', 'completed']);
+    // the first POST failed and was sent again later: same delivery id
+    const first = receiver.on(path)[0];
+    expect(first.status).toBe(500);
+    expect(
+      receiver
+        .on(path)
+        .filter((h) => h.headers['x-voxmail-delivery'] === first.headers['x-voxmail-delivery'])
+        .map((h) => h.status),
+    ).toEqual([500, 200]);
+    // an app without a webhook posts nothing; another tenant's calls never reach this one
+    expect(receiver.on(path).every((h) => JSON.parse(h.body.toString()).tenantId === w.t.accountId)).toBe(
+      true,
+    );
+  });
+
+  it('refuses a webhook_url that names a private or link-local address; loopback only by policy', async () => {
+    const t = await stack.createTenant();
+    for (const url of [
+      'http://10.0.0.1/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[fc00::1]/x',
+    ]) {
+      const r = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+        token: t.token,
+        body: { data: { id: 'hooked', webhook_url: url } },
+      });
+      expect(r.status).toBe(400);
+      expect(Object.keys(r.body.data)).toEqual(['webhook_url']);
+    }
+    // the loopback receiver is allowed only because this stack's dialer allows `loopback`
+    const ok = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+      token: t.token,
+      body: { data: { id: 'hooked', webhook_url: receiver.url('/fine') } },
+    });
+    expect(ok.status).toBe(201);
   });
 });
 

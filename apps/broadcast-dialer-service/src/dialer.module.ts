@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceConfig } from '@voxmail/config';
 import { serviceEntry } from '@voxmail/contracts';
 import { ServiceInfraModule } from '@voxmail/messaging';
+import { AppWebhookDelivery } from './broadcasts/app-webhooks';
 import { AppsService } from './broadcasts/apps.service';
 import { BroadcastsHandler } from './broadcasts/broadcasts.handler';
 import { BroadcastsService } from './broadcasts/broadcasts.service';
@@ -10,13 +11,18 @@ import { PromptLibrary } from './broadcasts/prompt-library';
 import { SimulatedCarrier } from './carriers/simulated.carrier';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Broadcasts1764400000000 } from './migrations/1764400000000-broadcasts';
+import { PromptsRecordsWebhooks1764700000000 } from './migrations/1764700000000-prompts-records-webhooks';
 import { OnbukaKeysService } from './onbuka/onbuka-keys.service';
 import { DIALER_SETTINGS, DialerSettings, loadDialerSettings } from './settings';
 
 export const DIALER_SCHEMA = serviceEntry('dialer').schema;
 
 export const DIALER_ENTITIES = [];
-export const DIALER_MIGRATIONS = [Outbox1764000000000, Broadcasts1764400000000];
+export const DIALER_MIGRATIONS = [
+  Outbox1764000000000,
+  Broadcasts1764400000000,
+  PromptsRecordsWebhooks1764700000000,
+];
 
 @Module({})
 export class DialerModule {
@@ -44,6 +50,7 @@ export class DialerModule {
         BroadcastsService,
         OnbukaKeysService,
         DialerWorker,
+        AppWebhookDelivery,
       ],
     };
   }

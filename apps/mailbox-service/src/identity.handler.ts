@@ -9,6 +9,7 @@ import {
   CreateDocCommand,
   DocIdCommand,
   ListCommand,
+  OnbukaSignCommand,
   TenantCommand,
   UpdateDocCommand,
   UserAuthCommand,
@@ -42,6 +43,11 @@ export class AuthHandler {
   @HandleCommand(Commands.AuthApiClientSecret)
   apiClientSecret(cmd: ApiClientSecretAuthCommand) {
     return this.auth.withApiClientSecret(cmd);
+  }
+
+  @HandleCommand(Commands.AuthOnbukaSign)
+  onbukaSign(cmd: OnbukaSignCommand) {
+    return this.auth.withOnbukaSign(cmd);
   }
 
   @HandleCommand(Commands.AuthRenewApiClient)

@@ -18,6 +18,7 @@ import { AccountsHandler, ApiClientsHandler, AuthHandler, UsersHandler } from '.
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { Tenancy1764000000002 } from './migrations/1764000000002-tenancy';
 import { DropAuthTokens1764400000000 } from './migrations/1764400000000-drop-auth-tokens';
+import { ApiClientOnbuka1764700000000 } from './migrations/1764700000000-api-client-onbuka';
 import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
@@ -38,6 +39,7 @@ export const MAILBOX_MIGRATIONS = [
   ApiClientSecretIndex1764200000000,
   Revocations1764300000000,
   DropAuthTokens1764400000000,
+  ApiClientOnbuka1764700000000,
 ];
 
 @Module({})

@@ -208,6 +208,17 @@ export interface DialerSettings {
   /** This replica's name in leases. */
   replicaId: string;
   clock: Clock;
+  /** Broadcast apps' webhooks (`webhook_url`). */
+  webhooks: {
+    /** As notification-service's WEBHOOK_ALLOW_PRIVATE_TARGETS: false, `loopback`, or true. */
+    allowPrivateTargets: boolean | 'loopback';
+    /** One POST's time (DIALER_WEBHOOK_TIMEOUT_MS). */
+    timeoutMs: number;
+    /** Attempts in all before a delivery is given up (DIALER_WEBHOOK_ATTEMPTS); each retry waits twice the last. */
+    attempts: number;
+    retryBaseMs: number;
+    pollMs: number;
+  };
   /** The clock voiceIds are stamped with (defaults to `clock`). */
   idClock?: Clock;
 }
@@ -390,6 +401,16 @@ export function loadDialerSettings(env: Env = process.env): DialerSettings {
     skewSeconds: 300,
     replicaId: env.DIALER_REPLICA_ID || `dialer-${process.pid}-${randomBytes(3).toString('hex')}`,
     clock: Date.now,
+    webhooks: {
+      allowPrivateTargets:
+        env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'loopback'
+          ? 'loopback'
+          : bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+      timeoutMs: num(env, 'DIALER_WEBHOOK_TIMEOUT_MS', 5000, 100, 60000),
+      attempts: num(env, 'DIALER_WEBHOOK_ATTEMPTS', 5, 1, 20),
+      retryBaseMs: num(env, 'DIALER_WEBHOOK_RETRY_BASE_MS', 1000, 10, 3600000),
+      pollMs: num(env, 'DIALER_WEBHOOK_POLL_MS', 200, 10, 60000),
+    },
   };
 }
 

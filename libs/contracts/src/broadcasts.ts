@@ -63,6 +63,13 @@ export const OnbukaCode = {
   DataNotExist: '-24',
 } as const;
 
+/** An Onbuka Sign checked by the holder of the secret (mailbox-service for API clients). */
+export class OnbukaSignCommand {
+  @Matches(HEX_ID) apiKey: string;
+  @IsString() @Matches(/^\d{1,13}$/) timestamp: string;
+  @IsString() @Matches(/^[0-9A-Fa-f]{32}$/) sign: string;
+}
+
 export class OnbukaAuthCommand {
   @IsString() @MaxLength(128) apiKey: string;
   @IsString() @Matches(/^\d{1,13}$/) timestamp: string;
@@ -110,6 +117,37 @@ export interface CallReply {
   state: CallState;
   attempts: number;
   updated_at: string;
+}
+
+/** A voiceId: Onbuka's 19 digits (`yyMMddHHmmss` and a counter). */
+export const VOICE_ID = /^\d{19}$/;
+
+export class CallRecordCommand extends TenantCommand {
+  @Matches(VOICE_ID) voiceId: string;
+}
+
+/** One call as Onbuka's `GET /v3/voice/recordGroup/{voiceId}` answers it (keys in the document's order). */
+export interface CallRecord {
+  voiceId: string;
+  callee: string;
+  displayNum: string;
+  code: string;
+  submitTime: string;
+  callTime: string;
+  ringingTime: string;
+  answerTime: string;
+  hangupTime: string;
+  callDuration: number;
+  chargedDuration: number;
+  terminationCode: string;
+  terminationReason: string;
+  costEur: string;
+  billPeriod: string;
+  rate: string;
+  baseCost: string;
+  voiceFileId: string;
+  feedbackValue: string;
+  calledInfo: string;
 }
 
 export class BroadcastIdCommand extends TenantCommand {

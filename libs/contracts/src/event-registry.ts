@@ -156,6 +156,7 @@ const client = doc('The API client, never its secret.', {
   name: f.string(),
   priv_level: f.string(),
   owner_id: f.string(),
+  onbuka: f.boolean('true when the client also signs Onbuka requests'),
 });
 const box = doc('The vmbox as the Kazoo API shows it, with pin_set and never the PIN.', {
   name: f.string(),

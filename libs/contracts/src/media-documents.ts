@@ -50,6 +50,11 @@ export class AttachMediaDocumentCommand extends MediaDocumentIdCommand {
   @Matches(HEX_ID) uploadId: string;
 }
 
+/** A prompt named by a client: its media id, or its name (an Onbuka `fileId` such as `1202...e.mp3`). */
+export class ResolvePromptCommand extends TenantCommand {
+  @IsString() @MinLength(1) @MaxLength(256) fileId: string;
+}
+
 /** A named file greeting of a box (Yeastar): `find` by name, `store` adds or overwrites by name. */
 export class BoxGreetingCommand extends TenantCommand {
   @Matches(HEX_ID) vmboxId: string;

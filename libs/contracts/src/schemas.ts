@@ -44,6 +44,8 @@ export const ApiClientSchema = {
     name: str(1, 128),
     priv_level: { type: 'string', enum: PRIV_LEVELS },
     owner_id: hexId,
+    /** Also usable as an Onbuka Api-Key (client_id) and ApiSecret (client_secret): its secret is kept sealed. */
+    onbuka: { type: 'boolean', default: false },
   },
   additionalProperties: false,
 } as const;

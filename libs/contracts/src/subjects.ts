@@ -28,6 +28,8 @@ export const Subjects = {
     RenewApiClient: cmd('mailbox', 'auth.renew_api_client'),
     /** Revokes every token of the actor's API client at once (Yeastar del_token). */
     RevokeApiClient: cmd('mailbox', 'auth.revoke_api_client'),
+    /** An Onbuka Sign made with an API client's id and secret (clients created with `onbuka: true`); reply: Actor. */
+    OnbukaSign: cmd('mailbox', 'auth.onbuka_sign'),
   },
   Account: {
     Create: cmd('mailbox', 'account.create'),
@@ -121,6 +123,8 @@ export const Subjects = {
     FindBoxGreeting: cmd('media', 'box_greeting.find'),
     /** Adds, or overwrites by name, a box's file greeting from an upload ticket; reply: MediaDocument. */
     StoreBoxGreeting: cmd('media', 'box_greeting.store'),
+    /** A prompt of the account with audio, by media id or by name (an Onbuka `fileId`); reply: MediaDocument. */
+    ResolvePrompt: cmd('media', 'prompt.resolve'),
   },
   Webhook: {
     Create: cmd('notification', 'webhook.create'),
@@ -148,6 +152,8 @@ export const Subjects = {
     Get: cmd('dialer', 'broadcast.get'),
     Calls: cmd('dialer', 'broadcast.calls'),
     Cancel: cmd('dialer', 'broadcast.cancel'),
+    /** One call by its voiceId, as Onbuka's `recordGroup/{voiceId}` reports it; reply: CallRecord. */
+    CallRecord: cmd('dialer', 'call.record'),
     AppPut: cmd('dialer', 'app.put'),
     AppGet: cmd('dialer', 'app.get'),
     AppList: cmd('dialer', 'app.list'),

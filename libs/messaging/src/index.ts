@@ -7,3 +7,4 @@ export * from './consumer';
 export * from './rpc';
 export * from './handle-command';
 export * from './service-kit';
+export * from './outbound-http';

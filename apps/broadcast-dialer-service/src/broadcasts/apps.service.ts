@@ -6,10 +6,13 @@ import {
   AppIdCommand,
   DncCommand,
   DomainError,
+  ErrorCode,
   JsonObject,
   PutAppCommand,
   TenantCommand,
 } from '@voxmail/contracts';
+import { isIP } from 'node:net';
+import { refusedAddress } from '@voxmail/messaging';
 import { SecretBox } from '../secret-box';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { assertAdmin, assertTenant } from './access';
@@ -21,7 +24,7 @@ export class AppsService {
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    @Inject(DIALER_SETTINGS) settings: DialerSettings,
+    @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
   ) {
     this.box = new SecretBox(settings.secret);
   }
@@ -35,9 +38,31 @@ export class AppsService {
     return rows[0]?.credentials_enc ? this.box.decrypt(rows[0].credentials_enc) : undefined;
   }
 
+  /**
+   * A webhook URL naming a refused address outright (loopback, private, link-local) is refused when the
+   * app is stored; a name is checked when each delivery resolves it (libs/messaging guardedLookup).
+   */
+  private checkWebhookTarget(url: string | null): void {
+    if (!url) return;
+    let host: string;
+    try {
+      host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+    } catch {
+      host = '';
+    }
+    const why = host && isIP(host) ? refusedAddress(host, this.settings.webhooks.allowPrivateTargets) : null;
+    if (!host || why)
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        webhook_url: {
+          forbidden: { message: host ? `webhook_url names ${why}` : 'webhook_url is not a URL' },
+        },
+      });
+  }
+
   async put(cmd: PutAppCommand): Promise<JsonObject> {
     assertAdmin(cmd.actor, cmd.tenantId);
     const cfg = parseAppDoc(cmd.doc);
+    this.checkWebhookTarget(cfg.webhookUrl);
     const { id: _id, password_set: _p, ...rest } = cmd.doc;
     void _id;
     void _p;

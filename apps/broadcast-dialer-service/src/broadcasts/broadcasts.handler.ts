@@ -4,6 +4,7 @@ import {
   AppIdCommand,
   BroadcastCallsCommand,
   BroadcastIdCommand,
+  CallRecordCommand,
   Commands,
   CreateBroadcastCommand,
   DncCommand,
@@ -53,6 +54,11 @@ export class BroadcastsHandler {
   @HandleCommand(Commands.BroadcastCalls)
   calls(cmd: BroadcastCallsCommand) {
     return this.broadcasts.calls(cmd);
+  }
+
+  @HandleCommand(Commands.BroadcastCallRecord)
+  record(cmd: CallRecordCommand) {
+    return this.broadcasts.record(cmd);
   }
 
   @HandleCommand(Commands.BroadcastCancel)

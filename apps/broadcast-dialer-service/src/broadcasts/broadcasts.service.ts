@@ -10,6 +10,8 @@ import {
   BroadcastIdCommand,
   BroadcastReply,
   BroadcastState,
+  CallRecord,
+  CallRecordCommand,
   CallReply,
   CallState,
   CreateBroadcastCommand,
@@ -19,9 +21,9 @@ import {
   newEvent,
   TenantCommand,
 } from '@voxmail/contracts';
-import { appendEvents } from '@voxmail/messaging';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { assertAdmin, assertTenant } from './access';
+import { publishEvents } from './app-webhooks';
 import { PromptLibrary } from './prompt-library';
 import { returning } from './sql';
 
@@ -47,6 +49,25 @@ export function voiceIds(stamp: string, last: number, count: number): string[] {
   for (let n = last - count + 1; n <= last; n++) out.push(stamp + String(1_000_000 + (n % 1_000_000)));
   return out;
 }
+
+/** ISO 8601 to the second with its offset, as Onbuka writes times (`2022-02-18T14:42:40+08:00`); '' if not yet. */
+export function onbukaTime(d: Date | null): string {
+  return d ? new Date(d).toISOString().replace(/\.\d{3}Z$/, '+00:00') : '';
+}
+
+/** A call's state as Onbuka's record reports it: the SIP code the call ended with, and its description. */
+const TERMINATION: Record<CallState, [string, string]> = {
+  queued: ['', 'queued'],
+  dialing: ['', 'dialing'],
+  ringing: ['180', 'ringing'],
+  answered: ['200', 'answered'],
+  completed: ['200', 'success'],
+  busy: ['486', 'busy'],
+  no_answer: ['480', 'no answer'],
+  failed: ['500', 'failed'],
+  cancelled: ['487', 'cancelled'],
+  rejected_dnc: ['603', 'do not call'],
+};
 
 interface BroadcastRow {
   id: string;
@@ -75,7 +96,9 @@ export class BroadcastsService {
       throw new DomainError(ErrorCode.NotFound, 'the app does not exist', {
         appId: { exists: { message: 'no such app' } },
       });
-    if (!(await this.prompts.exists(cmd.tenantId, cmd.fileId)))
+    // a prompt of this account with its audio uploaded (another account's answers as a missing one)
+    const prompt = await this.prompts.resolve(cmd.actor, cmd.tenantId, cmd.fileId);
+    if (!prompt)
       throw new DomainError(ErrorCode.NotFound, 'the file does not exist', {
         fileId: { exists: { message: 'no such prompt' } },
       });
@@ -90,8 +113,8 @@ export class BroadcastsService {
       const ids = voiceIds(stamp, Number(n), cmd.callees.length);
       await m.query(
         `INSERT INTO dialer.broadcasts (tenant_id, id, app_id, file_id, display_num, max_duration,
-           max_ringing_time, loop_count, called_info, source, state, total)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11)`,
+           max_ringing_time, loop_count, called_info, source, state, total, prompt_id, prompt_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $12, $13)`,
         [
           cmd.tenantId,
           id,
@@ -104,6 +127,8 @@ export class BroadcastsService {
           cmd.calledInfo,
           cmd.source,
           cmd.callees.length,
+          prompt.id,
+          prompt.durationMs,
         ],
       );
       // one statement for the whole batch: 1000 calls are one round trip
@@ -113,7 +138,7 @@ export class BroadcastsService {
            FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS v(id, callee, seq)`,
         [cmd.tenantId, id, cmd.appId, ids, cmd.callees],
       );
-      await appendEvents(m, DIALER_SCHEMA_NAME, [
+      await publishEvents(m, [
         newEvent(Events.BroadcastCreated, {
           tenantId: cmd.tenantId,
           aggregateId: id,
@@ -211,6 +236,58 @@ export class BroadcastsService {
     };
   }
 
+  /** One call as Onbuka's `recordGroup/{voiceId}` reports it; another account's voiceId is not found. */
+  async record(cmd: CallRecordCommand): Promise<CallRecord> {
+    assertTenant(cmd.actor, cmd.tenantId);
+    const rows: {
+      callee: string;
+      state: CallState;
+      display_num: string | null;
+      file_id: string;
+      called_info: string;
+      submitted: Date;
+      called_at: Date | null;
+      ringing_at: Date | null;
+      answered_at: Date | null;
+      ended_at: Date | null;
+    }[] = await this.ds.query(
+      `SELECT c.callee, c.state, b.display_num, b.file_id, b.called_info, b.created_at AS submitted,
+              c.called_at, c.ringing_at, c.answered_at, c.ended_at
+         FROM dialer.calls c JOIN dialer.broadcasts b ON b.tenant_id = c.tenant_id AND b.id = c.broadcast_id
+        WHERE c.tenant_id = $1 AND c.id = $2`,
+      [cmd.tenantId, cmd.voiceId],
+    );
+    const c = rows[0];
+    if (!c) throw DomainError.notFound('the voiceId does not exist');
+    const talkS =
+      c.answered_at && c.ended_at
+        ? Math.max(0, Math.round((c.ended_at.getTime() - c.answered_at.getTime()) / 1000))
+        : 0;
+    const [terminationCode, terminationReason] = TERMINATION[c.state];
+    return {
+      voiceId: cmd.voiceId,
+      callee: c.callee,
+      displayNum: c.display_num ?? '',
+      code: '',
+      submitTime: onbukaTime(c.submitted),
+      callTime: onbukaTime(c.called_at),
+      ringingTime: onbukaTime(c.ringing_at),
+      answerTime: onbukaTime(c.answered_at),
+      hangupTime: onbukaTime(c.ended_at),
+      callDuration: talkS,
+      chargedDuration: talkS,
+      terminationCode,
+      terminationReason,
+      costEur: '0',
+      billPeriod: '',
+      rate: '0',
+      baseCost: '0',
+      voiceFileId: c.file_id,
+      feedbackValue: '-1',
+      calledInfo: c.called_info,
+    };
+  }
+
   /** Queued calls are cancelled at once; calls in progress finish and are not retried. */
   async cancel(cmd: BroadcastIdCommand): Promise<BroadcastReply> {
     assertAdmin(cmd.actor, cmd.tenantId);
@@ -227,7 +304,7 @@ export class BroadcastsService {
           WHERE tenant_id = $1 AND broadcast_id = $2 AND state = 'queued' RETURNING id, callee, attempts`,
         [cmd.tenantId, b.id],
       );
-      await appendEvents(m, DIALER_SCHEMA_NAME, [
+      await publishEvents(m, [
         ...cancelled.map((c) =>
           newEvent(Events.BroadcastCallUpdated, {
             tenantId: cmd.tenantId,

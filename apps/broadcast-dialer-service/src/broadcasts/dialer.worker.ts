@@ -8,14 +8,12 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CallState, Events, JsonObject, newEvent, NewEvent } from '@voxmail/contracts';
-import { appendEvents } from '@voxmail/messaging';
 import { CarrierAdapter, DialOutcome, DialResult } from '../carriers/carrier';
 import { SimulatedCarrier } from '../carriers/simulated.carrier';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { AppConfig, inWindow, parseAppDoc } from './app-doc';
+import { publishEvents } from './app-webhooks';
 import { AppsService } from './apps.service';
-import { DIALER_SCHEMA_NAME } from './broadcasts.service';
-import { PromptLibrary } from './prompt-library';
 import { returning } from './sql';
 
 export const CARRIERS = Symbol('CARRIERS');
@@ -33,6 +31,7 @@ interface ClaimedCall {
   max_duration: number | null;
   max_ringing_time: number;
   loop_count: number;
+  prompt_ms: number | null;
 }
 
 const ACTIVE = `('dialing', 'ringing', 'answered')`;
@@ -61,6 +60,34 @@ const callEvent = (
     },
   });
 
+/**
+ * Bounds how many of this replica's calls write to the database at once. Hundreds of calls in flight
+ * (pacing off, short calls) would otherwise all wait on the connection pool, time out there, and starve
+ * the claims, lease renewals and the outbox relay that share it; queued here, they wait without a timeout.
+ */
+class WriteGate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(f: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    try {
+      return await f();
+    } finally {
+      const next = this.waiting.shift();
+      // the slot passes to the next waiter as is; only when none waits is it freed
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/** Connections of the pool (libs/persistence: 10) the calls' own writes may hold; the rest serve the loop. */
+const CALL_WRITE_CONNECTIONS = 6;
+
 @Injectable()
 export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(DialerWorker.name);
@@ -71,13 +98,13 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   /** Calls this replica is dialing now: key `tenant/id`, value its attempt. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private lastSweep = 0;
+  private readonly writes = new WriteGate(CALL_WRITE_CONNECTIONS);
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
     @Inject(CARRIERS) private readonly carriers: CarrierRegistry,
     private readonly apps: AppsService,
-    private readonly prompts: PromptLibrary,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -198,11 +225,12 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
           dialed = await returning<ClaimedCall>(
             m,
             `UPDATE dialer.calls c SET state = 'dialing', attempts = c.attempts + 1, lease_owner = $3,
-                    lease_until = now() + ($4 || ' milliseconds')::interval, updated_at = now()
+                    lease_until = now() + ($4 || ' milliseconds')::interval, updated_at = now(),
+                    called_at = now(), ringing_at = NULL, answered_at = NULL, ended_at = NULL
                FROM dialer.broadcasts b
               WHERE c.tenant_id = $1 AND c.id = ANY($2::text[]) AND b.tenant_id = c.tenant_id AND b.id = c.broadcast_id
               RETURNING c.tenant_id, c.id, c.broadcast_id, c.app_id, c.callee, c.attempts, b.file_id, b.display_num,
-                        b.max_duration, b.max_ringing_time, b.loop_count`,
+                        b.max_duration, b.max_ringing_time, b.loop_count, b.prompt_ms`,
             [tenantId, go.map((c) => c.id), this.settings.replicaId, String(this.settings.leaseMs)],
           );
           // at most once per attempt: a second claim of the same attempt would break this key
@@ -237,7 +265,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
           [tenantId, appId, left, rows[0].at],
         );
       }
-      await appendEvents(m, DIALER_SCHEMA_NAME, events);
+      await publishEvents(m, events);
       return dialed.map((call) => ({ call, cfg }));
     });
     return out;
@@ -265,7 +293,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
           maxRingingMs: call.max_ringing_time * 1000,
           maxDurationMs: call.max_duration !== null ? call.max_duration * 1000 : null,
           loopCount: call.loop_count,
-          promptMs: await this.prompts.durationMs(call.tenant_id, call.file_id),
+          promptMs: call.prompt_ms,
           settings: { ...cfg.settings, ...(password !== undefined ? { password } : {}) },
         },
         {
@@ -281,19 +309,34 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** A state change of a call this replica holds (fenced by owner and attempt). */
   private async progress(call: ClaimedCall, state: CallState): Promise<void> {
+    await this.writes.run(() => this.progressNow(call, state));
+  }
+
+  private async progressNow(call: ClaimedCall, state: CallState): Promise<void> {
     await this.ds.transaction(async (m) => {
       const rows = await returning<unknown>(
         m,
-        `UPDATE dialer.calls SET state = $5, updated_at = now()
+        `UPDATE dialer.calls SET state = $5, updated_at = now(),
+                ringing_at = CASE WHEN $5 = 'ringing' THEN now() ELSE ringing_at END,
+                answered_at = CASE WHEN $5 = 'answered' THEN now() ELSE answered_at END
           WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND attempts = $4 AND state IN ${ACTIVE}
           RETURNING 1`,
         [call.tenant_id, call.id, this.settings.replicaId, call.attempts, state],
       );
-      if (rows.length) await appendEvents(m, DIALER_SCHEMA_NAME, [callEvent(call, state, call.attempts)]);
+      if (rows.length) await publishEvents(m, [callEvent(call, state, call.attempts)]);
     });
   }
 
   private async finish(
+    call: ClaimedCall,
+    cfg: AppConfig,
+    outcome: DialOutcome,
+    reason?: string,
+  ): Promise<void> {
+    await this.writes.run(() => this.finishNow(call, cfg, outcome, reason));
+  }
+
+  private async finishNow(
     call: ClaimedCall,
     cfg: AppConfig,
     outcome: DialOutcome,
@@ -314,7 +357,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       const rows = await returning<unknown>(
         m,
         `UPDATE dialer.calls SET state = $5, reason = $6, lease_owner = NULL, lease_until = NULL, updated_at = now(),
-                next_at = now() + ($7 || ' seconds')::interval
+                ended_at = CASE WHEN $5 = 'queued' THEN NULL ELSE now() END, next_at = now() + ($7 || ' seconds')::interval
           WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND attempts = $4 AND state IN ${ACTIVE}
           RETURNING 1`,
         [
@@ -333,7 +376,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
         callEvent(call, state, call.attempts, retry ? `retry after ${outcome}` : reason),
       ];
       if (!retry) await this.completeBroadcasts(m, call.tenant_id, [call.broadcast_id], events);
-      await appendEvents(m, DIALER_SCHEMA_NAME, events);
+      await publishEvents(m, events);
     });
   }
 
@@ -402,7 +445,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
           !!retry && c.bstate !== 'cancelled' && retry.on.includes('failed') && c.attempts < retry.attempts;
         await m.query(
           `UPDATE dialer.calls SET state = $3, reason = 'lease_expired', lease_owner = NULL, lease_until = NULL,
-                  updated_at = now(), next_at = now() + ($4 || ' seconds')::interval
+                  updated_at = now(), ended_at = CASE WHEN $3 = 'queued' THEN NULL ELSE now() END, next_at = now() + ($4 || ' seconds')::interval
             WHERE tenant_id = $1 AND id = $2`,
           [c.tenant_id, c.id, again ? 'queued' : 'failed', String(again ? retry.intervalS : 0)],
         );
@@ -414,7 +457,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
         }
       }
       for (const [t, ids] of byTenant) await this.completeBroadcasts(m, t, [...ids], events);
-      await appendEvents(m, DIALER_SCHEMA_NAME, events);
+      await publishEvents(m, events);
       return lapsed.length;
     });
   }

@@ -1,16 +1,33 @@
-// Where a broadcast's prompt (the Onbuka `fileId`) comes from: the one place to switch to the Kazoo media
-// API when it lands. Today the dialer knows no prompt store, so every file id is taken as given and its
-// length as unknown (the simulated carrier then plays its configured talk time).
-import { Injectable } from '@nestjs/common';
+// Where a broadcast's prompt (the Onbuka `fileId`) comes from: media-storage-service, asked through the
+// command registry (never its tables). A prompt of another account answers as a missing one.
+import { Inject, Injectable } from '@nestjs/common';
+import { NatsConnection } from 'nats';
+import { Actor, Commands, DomainError, ErrorCode } from '@voxmail/contracts';
+import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+
+export interface ResolvedPrompt {
+  /** The media document's id. */
+  id: string;
+  /** The prompt's length in milliseconds, when media-storage knows it. */
+  durationMs: number | null;
+}
 
 @Injectable()
 export class PromptLibrary {
-  async exists(_tenantId: string, fileId: string): Promise<boolean> {
-    return fileId.length > 0;
+  private readonly media: CommandClient;
+
+  constructor(@Inject(NATS_CONNECTION) nc: NatsConnection) {
+    this.media = new CommandClient(nc, 5000);
   }
 
-  /** The prompt's length in milliseconds, when known. */
-  async durationMs(_tenantId: string, _fileId: string): Promise<number | null> {
-    return null;
+  /** The prompt `fileId` names for this account, or null when it has none by that id or name. */
+  async resolve(actor: Actor, tenantId: string, fileId: string): Promise<ResolvedPrompt | null> {
+    try {
+      const d = await this.media.send(Commands.MediaResolvePrompt, { tenantId, actor, fileId });
+      return { id: d.id, durationMs: d.duration_ms ?? null };
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCode.NotFound) return null;
+      throw e;
+    }
   }
 }

@@ -1,18 +1,25 @@
 // Onbuka key pairs: `Sign = md5(Api-Key + ApiSecret + Timestamp)` needs the secret in clear, so it is kept
 // encrypted (never hashed) and compared in constant time; a timestamp off by more than the skew is -16,
-// a wrong sign -1, and a triple seen before (any replica: a unique row) is refused as a replay.
+// a wrong sign -1, and a triple seen before (any replica: a unique row) is refused as a replay. A key is
+// either an imported Onbuka pair (held here) or an API client of the account created with `onbuka: true`
+// (its client_id as Api-Key, its client_secret as ApiSecret): mailbox-service holds that secret and
+// checks its Sign; the clock and the replay are checked here for both.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import {
   Actor,
+  Commands,
   DomainError,
   ErrorCode,
   ImportOnbukaKeyCommand,
   OnbukaAuthCommand,
   OnbukaCode,
+  isHexId,
 } from '@voxmail/contracts';
+import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 import { SecretBox } from '../secret-box';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 
@@ -30,17 +37,25 @@ export class OnbukaKeysService {
   private readonly log = new Logger(OnbukaKeysService.name);
   private readonly box: SecretBox;
   private lastPurge = 0;
+  private readonly mailbox: CommandClient;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
   ) {
     this.box = new SecretBox(settings.secret);
+    this.mailbox = new CommandClient(nc, 5000);
   }
 
   async importKey(cmd: ImportOnbukaKeyCommand): Promise<{ api_key: string; account_id: string }> {
     if (cmd.actor.role !== 'operator')
       throw new DomainError(ErrorCode.Forbidden, 'only the operator may import Onbuka key pairs');
+    // 32 lowercase hex characters are an API client's id: the two kinds of key never collide
+    if (isHexId(cmd.apiKey))
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        api_key: { pattern: { message: 'api_key must not look like an API client id (32 hex characters)' } },
+      });
     const rows: { tenant_id: string }[] = await this.ds.query(
       `INSERT INTO dialer.onbuka_keys (api_key, tenant_id, secret_enc) VALUES ($1, $2, $3)
        ON CONFLICT (api_key) DO UPDATE SET secret_enc = EXCLUDED.secret_enc
@@ -58,16 +73,7 @@ export class OnbukaKeysService {
     const ts = Number(cmd.timestamp);
     if (!Number.isSafeInteger(ts) || Math.abs(nowS - ts) > this.settings.skewSeconds)
       throw refused(OnbukaCode.TimestampExpired, 'timestamp expired');
-    const rows: { tenant_id: string; secret_enc: string }[] = await this.ds.query(
-      `SELECT tenant_id, secret_enc FROM dialer.onbuka_keys WHERE api_key = $1`,
-      [cmd.apiKey],
-    );
-    // an unknown key costs the same md5 as a known one, so timing does not tell them apart
-    const secret = rows[0] ? this.box.decrypt(rows[0].secret_enc) : 'unknown-key-placeholder';
-    const expected = Buffer.from(onbukaSign(cmd.apiKey, secret, cmd.timestamp), 'hex');
-    const given = Buffer.from(cmd.sign.toLowerCase(), 'hex');
-    if (!rows[0] || given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw refused(OnbukaCode.AuthError, 'authentication error');
+    const actor = await this.verifySign(cmd);
     const seen: unknown[] = await this.ds.query(
       `INSERT INTO dialer.onbuka_seen (api_key, ts, sign, seen_at) VALUES ($1, $2, $3, to_timestamp($4))
        ON CONFLICT DO NOTHING RETURNING 1`,
@@ -75,6 +81,29 @@ export class OnbukaKeysService {
     );
     if (!seen.length) throw refused(OnbukaCode.AuthError, 'authentication error: request replayed');
     void this.purgeSeen();
+    return actor;
+  }
+
+  /** Whose key this is, if the Sign is right: an imported pair here, else an API client in mailbox-service. */
+  private async verifySign(cmd: OnbukaAuthCommand): Promise<Actor> {
+    const rows: { tenant_id: string; secret_enc: string }[] = await this.ds.query(
+      `SELECT tenant_id, secret_enc FROM dialer.onbuka_keys WHERE api_key = $1`,
+      [cmd.apiKey],
+    );
+    if (!rows[0] && isHexId(cmd.apiKey))
+      return this.mailbox
+        .send(Commands.AuthOnbukaSign, { apiKey: cmd.apiKey, timestamp: cmd.timestamp, sign: cmd.sign })
+        .catch((e: unknown) => {
+          if (e instanceof DomainError && e.code === ErrorCode.Unauthenticated)
+            throw refused(OnbukaCode.AuthError, 'authentication error');
+          throw e;
+        });
+    // an unknown key costs the same md5 as a known one, so timing does not tell them apart
+    const secret = rows[0] ? this.box.decrypt(rows[0].secret_enc) : 'unknown-key-placeholder';
+    const expected = Buffer.from(onbukaSign(cmd.apiKey, secret, cmd.timestamp), 'hex');
+    const given = Buffer.from(cmd.sign.toLowerCase(), 'hex');
+    if (!rows[0] || given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw refused(OnbukaCode.AuthError, 'authentication error');
     return { accountId: rows[0].tenant_id, role: 'admin' };
   }
 

@@ -10,6 +10,8 @@ export class ApiClientEntity {
   @Column({ name: 'owner_id', type: 'char', length: 32, nullable: true }) ownerId: string | null;
   /** HMAC-SHA256 of the random secret (high entropy, so a keyed fast hash is the right tool). */
   @Column({ name: 'secret_hash', type: 'text' }) secretHash: string;
+  /** The secret itself, sealed, for clients that also sign Onbuka requests (md5 needs it); else null. */
+  @Column({ name: 'onbuka_secret_sealed', type: 'text', nullable: true }) onbukaSecretSealed: string | null;
   @Column({ type: 'bigint', insert: false, update: false }) seq: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -38,6 +38,7 @@ export function apiClientView(c: ApiClientEntity): StoredDocument {
     name: c.name,
     priv_level: c.privLevel,
     ...(c.ownerId ? { owner_id: c.ownerId } : {}),
+    ...(c.onbukaSecretSealed ? { onbuka: true } : {}),
     created: Math.floor(c.createdAt.getTime() / 1000) + 62167219200,
   };
 }
@@ -80,6 +81,7 @@ export class ApiClientsService {
         privLevel: doc.priv_level as ApiClientEntity['privLevel'],
         ownerId,
         secretHash: this.secretHash(secret),
+        onbukaSecretSealed: doc.onbuka === true ? this.box.encrypt(`onbuka:${secret}`) : null,
       });
       await appendEvents(m, MAILBOX_SCHEMA, [
         newEvent(Events.ApiClientCreated, {
@@ -150,6 +152,14 @@ export class ApiClientsService {
 
   findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {
     return this.clients.findBySecretHash(clientId, this.secretHash(secret));
+  }
+
+  /** The client and its secret in clear, when it was created for Onbuka (`onbuka: true`). */
+  async onbukaSecret(clientId: string): Promise<{ client: ApiClientEntity; secret: string } | null> {
+    const c = await this.ds.getRepository(ApiClientEntity).findOne({ where: { id: clientId } });
+    if (!c?.onbukaSecretSealed) return null;
+    const opened = this.box.decrypt(c.onbukaSecretSealed);
+    return opened.startsWith('onbuka:') ? { client: c, secret: opened.slice('onbuka:'.length) } : null;
   }
 
   findBySecretOnly(secret: string): Promise<ApiClientEntity | null> {

@@ -1,4 +1,5 @@
 // Authentication: API keys, user credentials and API clients exchange for expiring bearer tokens.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import type { MailboxConfig } from '@voxmail/config';
@@ -10,6 +11,7 @@ import {
   ApiKeyAuthCommand,
   DomainError,
   ErrorCode,
+  OnbukaSignCommand,
   refusingKeysOf,
   Role,
   TokenGrant,
@@ -101,6 +103,35 @@ export class AuthService {
       if (!a || !isEnabled(a)) return null;
       return this.issue(a, c.privLevel, 'api_client', c.ownerId, c.id);
     });
+  }
+
+  /**
+   * An Onbuka request signed with an API client: `Sign = md5(client_id + client_secret + Timestamp)`,
+   * compared in constant time. The dialer has checked the timestamp and records the triple against replay.
+   */
+  async withOnbukaSign(cmd: OnbukaSignCommand): Promise<Actor> {
+    const found = await this.clients.onbukaSecret(cmd.apiKey);
+    // an unknown client costs the same md5 as a known one
+    const expected = createHash('md5')
+      .update(cmd.apiKey + (found?.secret ?? 'unknown-client-placeholder') + cmd.timestamp)
+      .digest();
+    const given = Buffer.from(cmd.sign.toLowerCase(), 'hex');
+    const a = found ? await this.accounts.findActive(found.client.accountId) : null;
+    if (
+      !found ||
+      !a ||
+      !isEnabled(a) ||
+      given.length !== expected.length ||
+      !timingSafeEqual(given, expected)
+    )
+      throw new DomainError(ErrorCode.Unauthenticated, 'authentication error');
+    const c = found.client;
+    return {
+      accountId: c.accountId,
+      role: c.privLevel,
+      clientId: c.id,
+      ...(c.ownerId ? { userId: c.ownerId } : {}),
+    };
   }
 
   /**

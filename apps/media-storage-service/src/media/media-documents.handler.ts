@@ -8,6 +8,7 @@ import {
   ListMediaDocumentsCommand,
   MediaDocumentAudioCommand,
   MediaDocumentIdCommand,
+  ResolvePromptCommand,
   StoreBoxGreetingCommand,
   UpdateMediaDocumentCommand,
 } from '@voxmail/contracts';
@@ -31,6 +32,11 @@ export class MediaDocumentsHandler {
   @HandleCommand(Commands.MediaDocumentList)
   list(cmd: ListMediaDocumentsCommand) {
     return this.docs.list(cmd);
+  }
+
+  @HandleCommand(Commands.MediaResolvePrompt)
+  resolvePrompt(cmd: ResolvePromptCommand) {
+    return this.docs.resolvePrompt(cmd);
   }
 
   @HandleCommand(Commands.MediaDocumentUpdate)

@@ -22,6 +22,8 @@ import {
   MessageAudio,
   newEvent,
   newId,
+  isHexId,
+  ResolvePromptCommand,
   StoreBoxGreetingCommand,
   UpdateMediaDocumentCommand,
 } from '@voxmail/contracts';
@@ -142,6 +144,24 @@ export class MediaDocumentsService {
     reach(cmd.actor, cmd.tenantId, false);
     const rows = await this.docs.list(cmd.tenantId, cmd.vmboxId);
     return Promise.all(rows.map((d) => this.view(d)));
+  }
+
+  /**
+   * The prompt a broadcast plays: a prompt document of this account whose audio is uploaded, named by its
+   * media id or by its name (a migrating Onbuka customer names its prompts by their Onbuka `fileId`; of
+   * several with one name the latest upload wins). Another account's prompt is not found, as a missing one.
+   */
+  async resolvePrompt(cmd: ResolvePromptCommand): Promise<MediaDocument> {
+    reach(cmd.actor, cmd.tenantId, false);
+    const rows: { id: string }[] = await this.ds.query(
+      `SELECT id FROM media.documents
+        WHERE tenant_id = $1 AND kind = 'prompt' AND object_id IS NOT NULL AND (id = $2 OR name = $3)
+        ORDER BY id = $2 DESC, uploaded_at DESC, id LIMIT 1`,
+      [cmd.tenantId, isHexId(cmd.fileId) ? cmd.fileId : '', cmd.fileId],
+    );
+    const d = rows[0] ? await this.required(cmd.tenantId, rows[0].id) : null;
+    if (!d) throw DomainError.notFound('the file does not exist');
+    return this.view(d);
   }
 
   async update(cmd: UpdateMediaDocumentCommand): Promise<MediaDocument> {

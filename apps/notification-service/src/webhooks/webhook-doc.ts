@@ -1,7 +1,7 @@
 // A webhook as the Kazoo API shows it: checked field by field, with Kazoo's validation error shape.
 import { isIP } from 'node:net';
 import { DomainError, ErrorCode, EventTypes, isPlainObject, JsonObject } from '@voxmail/contracts';
-import { PrivateTargets, refusedAddress } from './target-guard';
+import { PrivateTargets, refusedAddress } from '@voxmail/messaging';
 
 export const SIGNATURE_HEADER = 'x-voxmail-signature';
 export const DELIVERY_HEADER = 'x-voxmail-delivery';

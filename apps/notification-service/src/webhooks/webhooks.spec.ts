@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
 import { DomainError } from '@voxmail/contracts';
 import { retryDelayMs, SecretSealer, signBody } from './sealing';
-import { guardedLookup, refusedAddress, TargetRefused } from './target-guard';
+import { guardedLookup, refusedAddress, TargetRefused } from '@voxmail/messaging';
 import { checkWebhook } from './webhook-doc';
 
 describe('refusedAddress', () => {

@@ -1,8 +1,11 @@
-// Where a webhook may send: never into the carrier's own network (loopback, link-local such as the cloud
-// metadata address, private and other special ranges) unless the operator allows it. The name is resolved
-// once, every address checked, and the socket connects to the checked address (http's `lookup` hook), so a
-// DNS answer cannot change between the check and the connect.
+// Outbound HTTP to addresses a tenant chose (webhooks of notification-service, broadcast apps' webhooks):
+// never into the carrier's own network (loopback, link-local such as the cloud metadata address, private and
+// other special ranges) unless the operator allows it. The name is resolved once, every address checked,
+// and the socket connects to the checked address (http's `lookup` hook), so a DNS answer cannot change
+// between the check and the connect.
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
 import { BlockList, isIP } from 'node:net';
 
 /** `false`: public addresses only; `loopback`: also 127/8 and ::1 (tests, development); `true`: any. */
@@ -84,4 +87,63 @@ export function guardedLookup(allow: PrivateTargets, resolve: LookupFn = dnsLook
       cb(null, addresses[0].address, addresses[0].family);
     });
   };
+}
+
+export interface AttemptResult {
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+/** One POST: no redirect followed (a 3xx is a failure), a bounded time, only allowed addresses. */
+export function postOnce(
+  uri: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  o: { timeoutMs: number; allowPrivate: PrivateTargets },
+): Promise<AttemptResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (ok: boolean, statusCode: number | null, error: string | null) => {
+      if (settled) return;
+      settled = true;
+      resolve({ ok, statusCode, error: error?.slice(0, 500) ?? null, durationMs: Date.now() - started });
+    };
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      return done(false, null, 'bad uri');
+    }
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(body.length) },
+        lookup: guardedLookup(o.allowPrivate) as never,
+        timeout: o.timeoutMs,
+        agent: false,
+      },
+      (res) => {
+        // the status line is the receiver's answer: the attempt is decided here, the body only drained
+        // (waiting for its end let a timeout that fired meanwhile turn an answered 200 into a failure,
+        // and the retry then delivered the same delivery id again after the receiver had accepted it)
+        const code = res.statusCode ?? 0;
+        done(code >= 200 && code < 300, code, code >= 200 && code < 300 ? null : `HTTP ${code}`);
+        res.on('error', () => undefined);
+        res.resume();
+      },
+    );
+    // a timer that fires in the same turn as the answer arrives (a busy event loop) yields to it: the
+    // destroy waits for the I/O callbacks of this turn (after an answer it only cuts a body that drags)
+    const timeOut = () => setImmediate(() => req.destroy(new Error(`timed out after ${o.timeoutMs} ms`)));
+    const deadline = setTimeout(timeOut, o.timeoutMs);
+    req.on('timeout', timeOut);
+    req.on('error', (e) => done(false, null, e.message));
+    req.on('close', () => clearTimeout(deadline));
+    req.end(body);
+  });
 }

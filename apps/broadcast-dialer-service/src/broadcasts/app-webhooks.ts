@@ -1,0 +1,143 @@
+// A broadcast app's optional `webhook_url`: every event of its broadcasts (broadcast.created|started|
+// completed|cancelled, broadcast.call.updated) is POSTed to it, the event envelope as body. A delivery row
+// is written in the transaction of the event itself (nothing announced that did not commit, nothing lost
+// in a crash), then sent by any replica (FOR UPDATE SKIP LOCKED under a lease) through the same SSRF guard
+// as notification-service's webhooks (libs/messaging postOnce), retried with backoff. Within one URL a
+// replica sends in event order; across replicas and retries order is not promised: the envelope's
+// `occurredAt` and the call's `attempt` and state tell a receiver what came last.
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { EventEnvelope, NewEvent } from '@voxmail/contracts';
+import { appendEvents, postOnce } from '@voxmail/messaging';
+import { DIALER_SETTINGS, DialerSettings } from '../settings';
+
+export const DIALER_EVENTS_SCHEMA = 'dialer';
+export const DELIVERY_HEADER = 'x-voxmail-delivery';
+export const EVENT_HEADER = 'x-voxmail-event';
+const BATCH = 32;
+
+/** The broadcast an event of the dialer belongs to. */
+function broadcastOf(e: EventEnvelope): string | null {
+  const id = e.type === 'broadcast.call.updated' ? e.data.broadcast_id : e.data.id;
+  return typeof id === 'string' ? id : null;
+}
+
+/** Appends the dialer's events to its outbox and queues them for their apps' webhooks, in `m`'s transaction. */
+export async function publishEvents(m: EntityManager, events: NewEvent[]): Promise<void> {
+  if (!events.length) return;
+  // previous-version copies (a deprecation release) go to the stream only; a webhook gets the current one
+  const envelopes = (await appendEvents(m, DIALER_EVENTS_SCHEMA, events)).filter((e) => !e.legacyOf);
+  const rows = envelopes.map((e) => ({ e, b: broadcastOf(e) })).filter((x) => x.b !== null);
+  if (!rows.length) return;
+  await m.query(
+    `INSERT INTO dialer.webhook_deliveries (id, tenant_id, app_id, url, event_type, envelope)
+     SELECT v.id, v.tenant_id, a.id, a.doc->>'webhook_url', v.type, v.envelope
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY
+            AS v(id, tenant_id, broadcast_id, type, envelope, n)
+       JOIN dialer.broadcasts b ON b.tenant_id = v.tenant_id AND b.id = v.broadcast_id
+       JOIN dialer.apps a ON a.tenant_id = b.tenant_id AND a.id = b.app_id
+      WHERE a.doc->>'webhook_url' IS NOT NULL
+      ORDER BY v.n`,
+    [
+      rows.map((x) => x.e.id),
+      rows.map((x) => x.e.tenantId),
+      rows.map((x) => x.b),
+      rows.map((x) => x.e.type),
+      rows.map((x) => JSON.stringify(x.e)),
+    ],
+  );
+}
+
+interface Due {
+  id: string;
+  url: string;
+  event_type: string;
+  envelope: EventEnvelope;
+  attempts: number;
+}
+
+@Injectable()
+export class AppWebhookDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(AppWebhookDelivery.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopping = false;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.settings.webhooks.pollMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  tick(): Promise<void> {
+    if (this.running || this.stopping) return this.running ?? Promise.resolve();
+    this.running = this.sendDue()
+      .catch((e: Error) => this.log.warn(`app webhook delivery failed: ${e.message}`))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sendDue(): Promise<void> {
+    // the lease: a claimed delivery is due again only after a full attempt's time (a crash mid-POST)
+    const [due]: [Due[], number] = await this.ds.query(
+      `WITH due AS (
+         SELECT id FROM dialer.webhook_deliveries WHERE status = 'pending' AND next_at <= now()
+          ORDER BY seq LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+       UPDATE dialer.webhook_deliveries d SET next_at = now() + ($1::int * interval '1 millisecond')
+         FROM due WHERE d.id = due.id
+       RETURNING d.id, d.url, d.event_type, d.envelope, d.attempts, d.seq`,
+      [2 * this.settings.webhooks.timeoutMs + 1000],
+    );
+    if (!due.length) return;
+    const byUrl = new Map<string, (Due & { seq: string })[]>();
+    for (const d of due as (Due & { seq: string })[]) byUrl.set(d.url, [...(byUrl.get(d.url) ?? []), d]);
+    // one slow receiver does not hold the others up; one receiver's events go in order
+    await Promise.all(
+      [...byUrl.values()].map(async (list) => {
+        list.sort((a, b) => Number(a.seq) - Number(b.seq));
+        for (const d of list) await this.deliver(d);
+      }),
+    );
+  }
+
+  private async deliver(d: Due): Promise<void> {
+    const w = this.settings.webhooks;
+    const r = await postOnce(
+      d.url,
+      {
+        'content-type': 'application/json',
+        'user-agent': 'voxmail-broadcast-webhooks/1',
+        [DELIVERY_HEADER]: d.id,
+        [EVENT_HEADER]: d.event_type,
+      },
+      Buffer.from(JSON.stringify(d.envelope)),
+      { timeoutMs: w.timeoutMs, allowPrivate: w.allowPrivateTargets },
+    );
+    const attempt = d.attempts + 1;
+    const give = !r.ok && attempt >= w.attempts;
+    await this.ds
+      .query(
+        `UPDATE dialer.webhook_deliveries SET attempts = $2, status = $3, last_error = $4,
+                next_at = now() + ($5::int * interval '1 millisecond') WHERE id = $1`,
+        [
+          d.id,
+          attempt,
+          r.ok ? 'delivered' : give ? 'failed' : 'pending',
+          r.error,
+          r.ok || give ? 0 : Math.min(w.retryBaseMs * 2 ** (attempt - 1), 3_600_000),
+        ],
+      )
+      .catch((e: Error) => this.log.error(`could not record app webhook delivery ${d.id}: ${e.message}`));
+  }
+}
