@@ -94,6 +94,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     // calls in progress finish (their leases are renewed until then)
     await Promise.allSettled([...this.inFlight.values()]);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await Promise.allSettled(Object.values(this.carriers).map((c) => c.close?.()));
   }
 
   tick(): Promise<void> {
@@ -259,12 +260,14 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       result = await carrier.dial(
         {
+          tenantId: call.tenant_id,
           callId: call.id,
           callee: call.callee,
           callerId: call.display_num ?? cfg.callerId,
           maxRingingMs: call.max_ringing_time * 1000,
           maxDurationMs: call.max_duration !== null ? call.max_duration * 1000 : null,
           loopCount: call.loop_count,
+          fileId: call.file_id,
           promptMs: await this.prompts.durationMs(call.tenant_id, call.file_id),
           settings: { ...cfg.settings, ...(password !== undefined ? { password } : {}) },
         },
