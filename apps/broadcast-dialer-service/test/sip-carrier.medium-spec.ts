@@ -4,10 +4,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { wavFile } from '@voxmail/testing';
+import { RtpListener, SIPP_HOST, sippPath, startSipp, stopAllSipp, wavFile } from '@voxmail/testing';
 import type { DialRequest } from '../src/carriers/carrier';
 import { SipCarrier, transcodeToG711 } from '../src/carriers/sip';
-import { RtpListener, SIPP_HOST, sippPath, startSipp, stopAllSipp } from './sipp/sipp';
 
 jest.setTimeout(60000);
 

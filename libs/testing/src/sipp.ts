@@ -1,8 +1,17 @@
 // SIPp (Debian package sip-tester) as a SIP trunk on loopback for the sip carrier's tests: one process per
-// scenario (uas-*.xml beside this file) on free ports, and a UDP listener that counts the RTP it receives.
+// scenario (the dialer's apps/broadcast-dialer-service/test/sipp/uas-*.xml) on free ports, and a UDP
+// listener that records the RTP it receives.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+
+/** The dialer's SIPp scenarios (found from libs/testing/src, or from its build in dist/libs/testing/src). */
+export const SIPP_SCENARIOS = ((): string => {
+  const rel = ['apps', 'broadcast-dialer-service', 'test', 'sipp'];
+  const fromSource = join(__dirname, '..', '..', '..', ...rel);
+  return existsSync(fromSource) ? fromSource : join(__dirname, '..', '..', '..', '..', ...rel);
+})();
 
 /** The sipp binary, or undefined (npm test installs it: libs/testing infra `needSipp`). */
 export function sippPath(): string | undefined {
@@ -34,12 +43,13 @@ export interface Sipp {
 
 const running = new Set<ChildProcess>();
 
+/** Starts SIPp on `scenario` (a file name in SIPP_SCENARIOS) for one call; `keys` become its -key values. */
 export async function startSipp(scenario: string, keys: Record<string, string | number>): Promise<Sipp> {
   const port = await freeUdpPort(SIPP_HOST);
   const mediaPort = await freeUdpPort(SIPP_HOST);
   const args = [
     '-sf',
-    join(__dirname, scenario),
+    join(SIPP_SCENARIOS, scenario),
     '-i',
     SIPP_HOST,
     '-p',
