@@ -1,13 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceConfig } from '@voxmail/config';
 import { serviceEntry } from '@voxmail/contracts';
-import { ServiceInfraModule } from '@voxmail/messaging';
+import type { NatsConnection } from 'nats';
+import { NATS_CONNECTION, ServiceInfraModule } from '@voxmail/messaging';
 import { AppWebhookDelivery } from './broadcasts/app-webhooks';
 import { AppsService } from './broadcasts/apps.service';
 import { BroadcastsHandler } from './broadcasts/broadcasts.handler';
 import { BroadcastsService } from './broadcasts/broadcasts.service';
 import { CARRIERS, CarrierRegistry, DialerWorker } from './broadcasts/dialer.worker';
 import { PromptLibrary } from './broadcasts/prompt-library';
+import { sipCarrier } from './carriers/sip';
 import { SimulatedCarrier } from './carriers/simulated.carrier';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Broadcasts1764400000000 } from './migrations/1764400000000-broadcasts';
@@ -29,7 +31,7 @@ export class DialerModule {
   static register(
     config: ServiceConfig,
     settings: DialerSettings = loadDialerSettings(),
-    carriers: CarrierRegistry = { simulated: new SimulatedCarrier() },
+    carriers?: CarrierRegistry,
   ): DynamicModule {
     return {
       module: DialerModule,
@@ -44,7 +46,13 @@ export class DialerModule {
       controllers: [BroadcastsHandler],
       providers: [
         { provide: DIALER_SETTINGS, useValue: settings },
-        { provide: CARRIERS, useValue: carriers },
+        {
+          provide: CARRIERS,
+          inject: [NATS_CONNECTION],
+          // the adapters an app's `carrier` names; the sip one asks media-storage for prompts over NATS
+          useFactory: (nc: NatsConnection): CarrierRegistry =>
+            carriers ?? { simulated: new SimulatedCarrier(), sip: sipCarrier(nc, settings.sip) },
+        },
         PromptLibrary,
         AppsService,
         BroadcastsService,

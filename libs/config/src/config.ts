@@ -1,5 +1,6 @@
 // Typed configuration read from the environment once at start; a bad value stops the app with one line.
 import { hkdfSync, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { APPS, type MediaKind } from '@voxmail/contracts';
 export class ConfigError extends Error {}
 
@@ -208,6 +209,15 @@ export interface DialerSettings {
   /** This replica's name in leases. */
   replicaId: string;
   clock: Clock;
+  /** The sip carrier's user agent. */
+  sip: {
+    /** DIALER_SIP_ADDRESS: the address it listens on and announces in Via, Contact and SDP (default 127.0.0.1: set it to one the trunk reaches). */
+    address: string;
+    /** DIALER_SIP_PORT: its UDP port (0: a free one). */
+    port: number;
+    /** FFMPEG_PATH: the ffmpeg that transcodes prompts to G.711. */
+    ffmpegPath: string;
+  };
   /** Broadcast apps' webhooks (`webhook_url`). */
   webhooks: {
     /** As notification-service's WEBHOOK_ALLOW_PRIVATE_TARGETS: false, `loopback`, or true. */
@@ -392,6 +402,12 @@ export function loadMessageSettings(env: Env): MessageSettings {
   };
 }
 
+function sipAddress(env: Env): string {
+  const address = env.DIALER_SIP_ADDRESS || '127.0.0.1';
+  if (!isIP(address)) throw new ConfigError('DIALER_SIP_ADDRESS must be an IP address');
+  return address;
+}
+
 export function loadDialerSettings(env: Env = process.env): DialerSettings {
   return {
     secret: secret(env),
@@ -401,6 +417,11 @@ export function loadDialerSettings(env: Env = process.env): DialerSettings {
     skewSeconds: 300,
     replicaId: env.DIALER_REPLICA_ID || `dialer-${process.pid}-${randomBytes(3).toString('hex')}`,
     clock: Date.now,
+    sip: {
+      address: sipAddress(env),
+      port: num(env, 'DIALER_SIP_PORT', 0, 0, 65535),
+      ffmpegPath: env.FFMPEG_PATH || 'ffmpeg',
+    },
     webhooks: {
       allowPrivateTargets:
         env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'loopback'

@@ -3,3 +3,4 @@ export * from './infra';
 export * from './stack';
 export * from './audio';
 export * from './webhook-receiver';
+export * from './sipp';

@@ -50,6 +50,12 @@ export interface InfrastructureOptions {
    * running as root. Without it only transcoding is unavailable, so a failed install is a warning.
    */
   needFfmpeg?: boolean;
+  /**
+   * Make sure `sipp` (SIPp, the SIP trunk the dialer's sip carrier tests call) is on PATH, installing
+   * Debian's package sip-tester when missing and running as root. Without it those tests are skipped
+   * (they say so), so a failed install is a warning.
+   */
+  needSipp?: boolean;
 }
 
 export interface Infrastructure {
@@ -86,6 +92,7 @@ export async function ensureInfrastructure(o: InfrastructureOptions): Promise<In
     const databaseUrl = await ensurePostgres(env.DATABASE_URL || DEFAULT_DATABASE_URL, o, stoppers);
     const s3 = o.needS3 ? await ensureS3(env, o, stoppers) : undefined;
     if (o.needFfmpeg) ensureFfmpeg(env, o.log);
+    if (o.needSipp) ensureSipp(o.log);
     return { databaseUrl, natsUrl, s3, started: stoppers.map((s) => s.name), stop };
   } catch (e) {
     await stop();
@@ -237,6 +244,15 @@ function ensureFfmpeg(env: Record<string, string | undefined>, log: (l: string) 
     aptInstall('ffmpeg', 'ffmpeg (audio transcoding) is not installed', log);
   } catch (e) {
     log(`WARNING: ${(e as Error).message}; audio transcoding will answer 503 until ffmpeg is installed`);
+  }
+}
+
+function ensureSipp(log: (l: string) => void): void {
+  if (which('sipp')) return;
+  try {
+    aptInstall('sip-tester', 'SIPp (the SIP trunk of the sip carrier tests) is not installed', log);
+  } catch (e) {
+    log(`WARNING: ${(e as Error).message}; the sip carrier tests will be skipped`);
   }
 }
 

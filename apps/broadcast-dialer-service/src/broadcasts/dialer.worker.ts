@@ -32,6 +32,7 @@ interface ClaimedCall {
   max_ringing_time: number;
   loop_count: number;
   prompt_ms: number | null;
+  prompt_id: string | null;
 }
 
 const ACTIVE = `('dialing', 'ringing', 'answered')`;
@@ -121,6 +122,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     // calls in progress finish (their leases are renewed until then)
     await Promise.allSettled([...this.inFlight.values()]);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await Promise.allSettled(Object.values(this.carriers).map((c) => c.close?.()));
   }
 
   tick(): Promise<void> {
@@ -230,7 +232,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
                FROM dialer.broadcasts b
               WHERE c.tenant_id = $1 AND c.id = ANY($2::text[]) AND b.tenant_id = c.tenant_id AND b.id = c.broadcast_id
               RETURNING c.tenant_id, c.id, c.broadcast_id, c.app_id, c.callee, c.attempts, b.file_id, b.display_num,
-                        b.max_duration, b.max_ringing_time, b.loop_count, b.prompt_ms`,
+                        b.max_duration, b.max_ringing_time, b.loop_count, b.prompt_ms, b.prompt_id`,
             [tenantId, go.map((c) => c.id), this.settings.replicaId, String(this.settings.leaseMs)],
           );
           // at most once per attempt: a second claim of the same attempt would break this key
@@ -287,12 +289,15 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       result = await carrier.dial(
         {
+          tenantId: call.tenant_id,
           callId: call.id,
           callee: call.callee,
           callerId: call.display_num ?? cfg.callerId,
           maxRingingMs: call.max_ringing_time * 1000,
           maxDurationMs: call.max_duration !== null ? call.max_duration * 1000 : null,
           loopCount: call.loop_count,
+          // the media document the campaign resolved fileId to (by id or name) is what the carrier plays
+          fileId: call.prompt_id ?? call.file_id,
           promptMs: call.prompt_ms,
           settings: { ...cfg.settings, ...(password !== undefined ? { password } : {}) },
         },

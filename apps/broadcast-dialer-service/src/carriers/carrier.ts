@@ -3,6 +3,7 @@
 import type { JsonObject } from '@voxmail/contracts';
 
 export interface DialRequest {
+  tenantId: string;
   callId: string;
   callee: string;
   callerId: string | null;
@@ -11,6 +12,8 @@ export interface DialRequest {
   /** An answered call is hung up after this (maxDuration), or when the prompt has played. */
   maxDurationMs: number | null;
   loopCount: number;
+  /** The prompt (the broadcast's `fileId`); the sip carrier plays its audio. */
+  fileId: string;
   /** The prompt's length, when known. */
   promptMs: number | null;
   /** The app's adapter settings (credentials already decrypted). */
@@ -31,4 +34,6 @@ export interface DialResult {
 
 export interface CarrierAdapter {
   dial(req: DialRequest, hooks: DialHooks): Promise<DialResult>;
+  /** Releases what the adapter holds (sockets), once the replica's calls are over. */
+  close?(): Promise<void>;
 }

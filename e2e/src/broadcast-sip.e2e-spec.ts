@@ -1,0 +1,214 @@
+// Real SIP calls end to end: a prompt uploaded through the Kazoo media API, an app whose carrier is `sip`
+// with its trunk at SIPp on loopback (digest credentials stored encrypted), a campaign sent through the
+// Onbuka face, and the dialer placing the call: SIPp challenges, answers, and its SDP answer points at a
+// UDP listener here that counts the RTP: prompt length x loopCount in 20 ms packets.
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+import {
+  EventRecorder,
+  RtpListener,
+  SIPP_HOST,
+  sippPath,
+  Stack,
+  startSipp,
+  startStack,
+  stopAllSipp,
+  Tenant,
+  wavFile,
+} from '@voxmail/testing';
+import { startGateway } from '../../apps/api-gateway/src/bootstrap';
+import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
+import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
+import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
+
+jest.setTimeout(60000);
+
+const SIPP = sippPath();
+if (!SIPP) console.warn('sipp (Debian package sip-tester) is not installed: the SIP e2e tests are skipped');
+const describeSip = SIPP ? describe : describe.skip;
+
+let stack: Stack;
+let events: EventRecorder;
+let db: Client;
+let op: { token: string; accountId: string };
+let rtp: RtpListener;
+
+beforeAll(async () => {
+  if (!SIPP) return;
+  process.env.DIALER_SIP_ADDRESS = '127.0.0.1';
+  events = await EventRecorder.start();
+  stack = await startStack(
+    {
+      gateway: startGateway,
+      mailbox: startMailboxService,
+      media: startMediaService,
+      dialer: (config, o) => startDialerService(config, { ...o, settings: { tickMs: 20, leaseMs: 5000 } }),
+    },
+    ['mailbox', 'media', 'dialer', 'gateway'],
+  );
+  db = new Client({ connectionString: stack.env.DATABASE_URL });
+  await db.connect();
+  op = await stack.operatorLogin();
+  rtp = await RtpListener.start();
+});
+
+afterAll(async () => {
+  await stopAllSipp();
+  await db?.end();
+  await stack?.stop();
+  await events?.stop();
+  await rtp?.close();
+});
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+async function waitFor<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 30000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (ok(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A tenant with an imported Onbuka key pair and a 1 s prompt (a 16 kHz WAV) as a media document. */
+async function world(): Promise<{ t: Tenant; key: string; secret: string; promptId: string }> {
+  const t = await stack.createTenant();
+  const key = `k${Math.random().toString(36).slice(2, 10)}`;
+  const secret = `s${Math.random().toString(36).slice(2, 12)}`;
+  const imported = await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
+    token: op.token,
+    body: { data: { api_key: key, api_secret: secret } },
+  });
+  expect(imported.status).toBe(201);
+  const doc = await stack.request('PUT', `/v2/accounts/${t.accountId}/media`, {
+    token: t.token,
+    body: { data: { name: 'broadcast prompt', kind: 'prompt' } },
+  });
+  expect(doc.status).toBe(201);
+  const raw = await stack.request('PUT', `/v2/accounts/${t.accountId}/media/${doc.body.data.id}/raw`, {
+    token: t.token,
+    headers: { 'Content-Type': 'audio/wav' },
+    raw: wavFile(1, 16000),
+  });
+  expect(raw.status).toBeLessThan(300);
+  return { t, key, secret, promptId: doc.body.data.id };
+}
+
+async function sendGroup(w: { key: string; secret: string }, body: unknown) {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json;charset=UTF-8',
+      'Api-Key': w.key,
+      Timestamp: ts,
+      Sign: md5(w.key + w.secret + ts),
+    },
+    body: JSON.stringify(body),
+  });
+  return (await res.json()) as any;
+}
+
+describeSip('sip carrier end to end (SIPp trunk)', () => {
+  it('places a real call: digest auth, answer, RTP = prompt length x loopCount, BYE; states and events', async () => {
+    const w = await world();
+    const sipp = await startSipp('uas-digest.xml', { rtp_port: rtp.port, codec_pt: 0, codec_name: 'PCMU' });
+    const app = await stack.request('PUT', `/v2/accounts/${w.t.accountId}/broadcast_apps`, {
+      token: w.t.token,
+      body: {
+        data: {
+          id: 'sipapp',
+          carrier: 'sip',
+          calls_per_second: 0,
+          settings: {
+            trunk_uri: `sip:${SIPP_HOST}:${sipp.port}`,
+            username: 'trunkuser',
+            password: 'trunk-secret',
+          },
+        },
+      },
+    });
+    expect(app.status).toBe(201);
+    // the password is stored sealed and never answered
+    const got = await stack.request('GET', `/v2/accounts/${w.t.accountId}/broadcast_apps/sipapp`, {
+      token: w.t.token,
+    });
+    expect(JSON.stringify(got.body)).not.toContain('trunk-secret');
+    const stored = await db.query(`SELECT * FROM dialer.apps WHERE tenant_id = $1`, [w.t.accountId]);
+    expect(JSON.stringify(stored.rows)).not.toContain('trunk-secret');
+
+    const before = rtp.packets.length;
+    const r = await sendGroup(w, {
+      callee: '4915112345678',
+      fileId: w.promptId,
+      appId: 'sipapp',
+      loopCount: 2,
+      maxRingingTime: 20,
+    });
+    expect(r.status).toBe('0');
+    const voiceId = r.data[0].voiceId as string;
+    const b = await db.query(`SELECT id FROM dialer.broadcasts WHERE tenant_id = $1`, [w.t.accountId]);
+    const bid = b.rows[0].id as string;
+    const done = await waitFor(
+      () => stack.request('GET', `/v2/accounts/${w.t.accountId}/broadcasts/${bid}`, { token: w.t.token }),
+      (x) => x.body.data?.state === 'completed',
+    );
+    expect(done.body.data).toMatchObject({ state: 'completed', counts: { completed: 1 } });
+    expect(await sipp.exited).toBe(0);
+    // 1 s x 2 loops = 100 packets of 160 bytes, PCMU, consecutive seq and timestamps
+    const ps = rtp.packets.slice(before);
+    expect(Math.abs(ps.length - 100)).toBeLessThanOrEqual(2);
+    expect(ps.every((p) => p.pt === 0 && p.payload === 160)).toBe(true);
+    for (let i = 1; i < ps.length; i++) {
+      expect(ps[i].seq).toBe((ps[0].seq + i) & 0xffff);
+      expect(ps[i].timestamp).toBe((ps[0].timestamp + 160 * i) >>> 0);
+    }
+    await events.waitFor(
+      (e) =>
+        e.type === 'broadcast.call.updated' &&
+        e.aggregateId === voiceId &&
+        (e.data as any).state === 'completed',
+    );
+    const states = events.events
+      .filter(
+        (e) =>
+          e.type === 'broadcast.call.updated' && e.aggregateId === voiceId && e.tenantId === w.t.accountId,
+      )
+      .map((e) => (e.data as any).state);
+    expect(states).toEqual(['dialing', 'ringing', 'answered', 'completed']);
+  });
+
+  it('a busy trunk makes the call busy; a prompt of another account fails the call, and no INVITE is sent', async () => {
+    const w = await world();
+    const other = await world();
+    const sipp = await startSipp('uas-busy.xml', { rtp_port: rtp.port, codec_pt: 0, codec_name: 'PCMU' });
+    await stack.request('PUT', `/v2/accounts/${w.t.accountId}/broadcast_apps`, {
+      token: w.t.token,
+      body: {
+        data: { id: 'sipapp', carrier: 'sip', settings: { trunk_uri: `sip:${SIPP_HOST}:${sipp.port}` } },
+      },
+    });
+    const call = async (fileId: string) => {
+      const r = await sendGroup(w, { callee: '4915112345678', fileId, appId: 'sipapp' });
+      expect(r.status).toBe('0');
+      const voiceId = r.data[0].voiceId as string;
+      return waitFor(
+        async () =>
+          (
+            await db.query(`SELECT state, reason FROM dialer.calls WHERE tenant_id = $1 AND id = $2`, [
+              w.t.accountId,
+              voiceId,
+            ])
+          ).rows[0],
+        (row) => ['busy', 'failed', 'completed', 'no_answer'].includes(row?.state),
+      );
+    };
+    expect(await call(w.promptId)).toMatchObject({ state: 'busy', reason: 'sip 486 Busy Here' });
+    expect(await sipp.exited).toBe(0);
+    // another tenant's prompt id is not found for this tenant: failed before dialing
+    const foreign = await call(other.promptId);
+    expect(foreign.state).toBe('failed');
+    expect(foreign.reason).toMatch(/prompt unavailable/);
+  });
+});
