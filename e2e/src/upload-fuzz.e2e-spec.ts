@@ -300,7 +300,19 @@ const formPart = fc.record({
   }),
 });
 
+/** The document's three parts, well formed (file first), so the accepting path is fuzzed too. */
+const formBase = fc.option(
+  fc.record({
+    filename: fc.nat({ max: 4 }),
+    audio: audioKind,
+    owner: fc.constantFrom('6300', '3200', '9999'),
+    isCheck: fc.constantFrom('ask', 'force'),
+  }),
+  { freq: 2 },
+);
+
 const formBody = fc.record({
+  base: formBase,
   boundary: fc.constantFrom('----WebKitFormBoundary7MA4YWxkTrZu0gW', 'BND', 'a b:c'),
   contentType: fc.constantFrom('ok', 'ok', 'ok', 'ok', 'no-boundary', 'mixed', 'json', 'none'),
   parts: fc.array(formPart, { maxLength: 6 }),
@@ -323,6 +335,20 @@ function buildForm(b: FormBody): { contentType: string; bytes: Buffer } {
     none: '',
   }[b.contentType];
   const chunks: Buffer[] = [];
+  if (b.base) {
+    const field = (name: string, value: string) =>
+      Buffer.from(`--${b.boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+    chunks.push(
+      Buffer.from(
+        `--${b.boundary}\r\nContent-Disposition: form-data; name="file"; filename="${FILE_NAMES[b.base.filename]}"\r\nContent-Type: audio/wav\r\n\r\n`,
+      ),
+      AUDIO[b.base.audio],
+      Buffer.from('\r\n'),
+      field('owner', b.base.owner),
+      field('extension', b.base.owner),
+      field('is_check', b.base.isCheck),
+    );
+  }
   for (const p of b.parts) {
     const file = p.filename !== null;
     const headers = [
@@ -338,6 +364,8 @@ function buildForm(b: FormBody): { contentType: string; bytes: Buffer } {
   }
   chunks.push(Buffer.from(`--${b.boundary}${b.close}`));
   let bytes = Buffer.concat(chunks);
+  // a well-formed base is sent whole, so its upload is accepted (or refused for what it says)
+  if (b.base) return { contentType, bytes };
   if (b.cut !== null) bytes = bytes.subarray(0, Math.floor(b.cut * bytes.length));
   if (b.noise) {
     const at = Math.floor(b.noise.at * bytes.length);
