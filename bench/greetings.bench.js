@@ -114,11 +114,13 @@ module.exports = {
     clearInterval(sampler);
     peak = Math.max(peak, rssMb(ctx.gatewayPid));
     const failed = results.filter((r) => r.status === 'rejected').length;
+    const firstError = results.find((r) => r.status === 'rejected')?.reason?.message;
     figures.push({
       figure: 'gateway_rss_32x8mb_yeastar_greeting_uploads',
       clients: 32,
       bytes_each: big.length,
       failed,
+      ...(firstError ? { first_error: String(firstError).slice(0, 300) } : {}),
       seconds: round(seconds),
       mb_per_s: round((32 * big.length) / 2 ** 20 / seconds),
       rss_baseline_mb: round(baseline),

@@ -2,7 +2,7 @@
 // `npm run bench`: builds, brings up a private stack (own NATS, own database `voxmail_bench`, embedded S3
 // unless S3_ENDPOINT), runs every bench/*.bench.js and prints one JSON document: each figure beside the
 // floor it is compared with, measured in the same run. `npm run bench -- hotpath` runs one file.
-// BENCH_CPU_PROFILE=<dir> also writes a V8 CPU profile of the gateway, mailbox-service and
+// BENCH_CPU_PROFILE=<dir> also writes a V8 CPU profile of the gateway, mailbox-service, media-storage and
 // message-service taken while the benchmarks run (bench/profile-summary.js turns them into tables).
 'use strict';
 const fs = require('node:fs');
@@ -19,7 +19,7 @@ const { measure, load, figure } = require('./lib');
 
 // the apps log as deployed (one access line per request at info) unless BENCH_LOG_LEVEL says otherwise
 const logLevel = process.env.BENCH_LOG_LEVEL || 'info';
-const PROFILED = ['api-gateway', 'mailbox-service', 'message-service'];
+const PROFILED = ['api-gateway', 'mailbox-service', 'message-service', 'media-storage-service'];
 const profileDir = process.env.BENCH_CPU_PROFILE && path.resolve(process.env.BENCH_CPU_PROFILE);
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);

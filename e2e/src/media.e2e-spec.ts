@@ -268,3 +268,105 @@ describe('box greetings', () => {
     expect(foreign.status).toBe(404);
   });
 });
+
+describe('reseller access (the one tenancy rule, canReach, applied to media)', () => {
+  const unique = (p: string) => `${p}-${Math.random().toString(16).slice(2, 10)}`;
+
+  /** An account created by `token` under `parentId`, with its own admin token. */
+  async function childOf(parentId: string, token: string, data: Record<string, unknown> = {}) {
+    const r = await stack.request('PUT', `/v2/accounts/${parentId}`, {
+      token,
+      body: { data: { name: unique('media-child'), ...data } },
+    });
+    expect(r.status).toBe(201);
+    const accountId: string = r.body.data.id;
+    const key = await stack.request('GET', `/v2/accounts/${accountId}/api_key`, { token });
+    const auth = await stack.request('PUT', '/v2/api_auth', {
+      body: { data: { api_key: key.body.data.api_key } },
+    });
+    expect(auth.status).toBe(201);
+    return { accountId, name: r.body.data.name, apiKey: key.body.data.api_key, token: auth.body.auth_token };
+  }
+
+  let reseller: Tenant;
+  let child: Tenant;
+  let sibling: Tenant;
+
+  beforeAll(async () => {
+    const op = await stack.operatorLogin();
+    reseller = await childOf(op.accountId, op.token, { is_reseller: true });
+    child = await childOf(reseller.accountId, reseller.token);
+    sibling = await childOf(reseller.accountId, reseller.token);
+  });
+
+  it("a reseller creates, uploads, reads, lists and deletes a child account's media and box greetings", async () => {
+    const d = await createMedia(child, { name: 'from above' });
+    const got = await stack.request('GET', media(child, `/${d.id}`), { token: reseller.token });
+    expect(got.status).toBe(200);
+    expect(got.body.data.name).toBe('from above');
+    const mine = await createMedia(child, { name: 'made by the reseller' });
+    const put = await stack.request('PUT', media(child, `/${mine.id}/raw`), {
+      token: reseller.token,
+      headers: { 'Content-Type': 'audio/wav' },
+      raw: wavFile(1),
+    });
+    expect(put.status).toBe(200);
+    const raw = await rawRequest(stack.baseUrl, 'GET', media(child, `/${mine.id}/raw`), {
+      'X-Auth-Token': reseller.token,
+    });
+    expect(raw.status).toBe(200);
+    expect(raw.body.equals(wavFile(1))).toBe(true);
+    const list = await stack.request('GET', media(child), { token: reseller.token });
+    expect(list.body.data.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining([d.id, mine.id]));
+    const box = await createBox(stack, child, { name: 'Child desk' });
+    const greeting = await stack.request(
+      'PUT',
+      `/v2/accounts/${child.accountId}/vmboxes/${box}/greetings/unavailable`,
+      { token: reseller.token, headers: { 'Content-Type': 'audio/wav' }, raw: wavFile(1) },
+    );
+    expect(greeting.status).toBe(201);
+    const del = await stack.request('DELETE', media(child, `/${d.id}`), { token: reseller.token });
+    expect(del.status).toBe(200);
+    // the child's events, whoever acted: media.removed (not tested elsewhere) for the deleted document
+    const removed = await events.waitFor((e) => e.type === 'media.removed' && e.aggregateId === d.id);
+    expect(removed.tenantId).toBe(child.accountId);
+    expect(removed.data).toMatchObject({ media_id: d.id, name: 'from above' });
+    const uploaded = await events.waitFor(
+      (e) => e.type === 'greeting.uploaded' && e.aggregateId === greeting.body.data.media_id,
+    );
+    expect(uploaded.tenantId).toBe(child.accountId);
+  });
+
+  it("a child reaches neither its parent's nor its sibling's media; an unrelated tenant gets the missing id's 404", async () => {
+    const parents = await createMedia(reseller, { name: 'parent prompt' });
+    const siblings = await createMedia(sibling, { name: 'sibling prompt' });
+    const childs = await createMedia(child, { name: 'child prompt' });
+    const missing = '0'.repeat(32);
+    for (const [owner, id, who] of [
+      [reseller, parents.id, child],
+      [sibling, siblings.id, child],
+      [child, childs.id, a],
+      [child, childs.id, sibling],
+    ] as const) {
+      for (const path of [`/${id}`, `/${id}/raw`]) {
+        const theirs = await stack.request('GET', media(owner, path), { token: who.token });
+        const none = await stack.request('GET', media(owner, path.replace(id, missing)), {
+          token: who.token,
+        });
+        expect(theirs.status).toBe(404);
+        expect(none.status).toBe(404);
+        expect({ ...theirs.body, request_id: 'x' }).toEqual({ ...none.body, request_id: 'x' });
+      }
+      const post = await stack.request('POST', media(owner, `/${id}`), {
+        token: who.token,
+        body: { data: { name: 'taken' } },
+      });
+      expect(post.status).toBe(404);
+      const del = await stack.request('DELETE', media(owner, `/${id}`), { token: who.token });
+      expect(del.status).toBe(404);
+    }
+    // what was refused is unchanged
+    const still = await stack.request('GET', media(reseller, `/${parents.id}`), { token: reseller.token });
+    expect(still.body.data.name).toBe('parent prompt');
+  });
+});

@@ -1,6 +1,6 @@
 // media-storage-service with its real PostgreSQL schema, NATS and S3: tickets, commits, the sweeper.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { loadMediaConfig } from '@voxmail/config';
@@ -138,3 +138,70 @@ const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
     expect(text).not.toMatch(/X-Amz-(Credential|Signature)/i);
   },
 );
+
+describe("commit with the gateway's facts (measured while streaming)", () => {
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const factsOf = (b: Buffer, durationMs?: number) => ({
+    format: 'wav' as const,
+    size: b.length,
+    sha256: sha(b),
+    durationMs,
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('records them after a size check and a ranged read of the head, without reading the object back', async () => {
+    const t = await media.uploadTicket({ tenantId, actor, kind: 'greeting', ownerId: 'f1' });
+    const wav = wavFile(3);
+    await upload(t.url, wav);
+    const read = jest.spyOn(store, 'read');
+    const head = jest.spyOn(store, 'readHead');
+    const stored = await media.commit({ tenantId, actor, uploadId: t.uploadId, facts: factsOf(wav, 3000) });
+    expect(stored).toMatchObject({ format: 'wav', size: wav.length, sha256: sha(wav), duration_ms: 3000 });
+    expect(read).not.toHaveBeenCalled();
+    expect(head).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads the whole object when the size or the format disagrees, and refuses what is not audio', async () => {
+    const t = await media.uploadTicket({ tenantId, actor, kind: 'greeting', ownerId: 'f2' });
+    const wav = wavFile(2);
+    await upload(t.url, wav);
+    const read = jest.spyOn(store, 'read');
+    const lying = { ...factsOf(wav, 99), size: wav.length + 1, sha256: 'a'.repeat(64) };
+    const stored = await media.commit({ tenantId, actor, uploadId: t.uploadId, facts: lying });
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(stored).toMatchObject({ sha256: sha(wav), duration_ms: 2000 });
+
+    const x = await media.uploadTicket({ tenantId, actor, kind: 'greeting', ownerId: 'f3' });
+    const exe = executableFile(5000);
+    await upload(x.url, exe);
+    await expect(
+      media.commit({ tenantId, actor, uploadId: x.uploadId, facts: factsOf(exe, 1000) }),
+    ).rejects.toMatchObject({ code: ErrorCode.UnsupportedMediaType });
+    expect(await keysOf()).not.toContain(`${tenantId}/greeting/${x.uploadId}`);
+  });
+
+  it('keeps the refusals: no playable audio, longer than allowed; nothing is left of either', async () => {
+    for (const [durationMs, maxDurationMs, code] of [
+      [undefined, undefined, ErrorCode.UnsupportedMediaType],
+      [0, undefined, ErrorCode.UnsupportedMediaType],
+      [5000, 4000, ErrorCode.ValidationFailed],
+    ] as const) {
+      const t = await media.uploadTicket({ tenantId, actor, kind: 'greeting', ownerId: 'f4' });
+      const wav = wavFile(1);
+      await upload(t.url, wav);
+      await expect(
+        media.commit({
+          tenantId,
+          actor,
+          uploadId: t.uploadId,
+          maxDurationMs,
+          facts: factsOf(wav, durationMs),
+        }),
+      ).rejects.toMatchObject({ code });
+      expect(await keysOf()).not.toContain(`${tenantId}/greeting/${t.uploadId}`);
+      const rows = await ds.query(`SELECT 1 FROM media.objects WHERE id = $1`, [t.uploadId]);
+      expect(rows).toHaveLength(0);
+    }
+  });
+});

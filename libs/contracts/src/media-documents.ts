@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { Actor, TenantCommand } from './commands';
 import { HEX_ID } from './kazoo';
-import type { AudioFormat } from './media';
+import { AudioFacts, type AudioFormat } from './media';
 
 export const MEDIA_DOCUMENT_KINDS = ['greeting', 'prompt'] as const;
 export type MediaDocumentKind = (typeof MEDIA_DOCUMENT_KINDS)[number];
@@ -48,6 +48,8 @@ export class ListMediaDocumentsCommand extends TenantCommand {
 /** Binds a finished upload (a media-storage ticket) to a document; the previous audio is deleted. */
 export class AttachMediaDocumentCommand extends MediaDocumentIdCommand {
   @Matches(HEX_ID) uploadId: string;
+  /** What the gateway measured of the upload (media-storage then verifies it cheaply). */
+  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
 }
 
 /** A prompt named by a client: its media id, or its name (an Onbuka `fileId` such as `1202...e.mp3`). */
@@ -63,6 +65,7 @@ export class BoxGreetingCommand extends TenantCommand {
 
 export class StoreBoxGreetingCommand extends BoxGreetingCommand {
   @Matches(HEX_ID) uploadId: string;
+  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
 }
 
 /** A signed play link names the object only: no caller credential, the signature is the authority. */

@@ -1,5 +1,16 @@
 // Media objects: kinds, audio formats recognised from their first bytes, and the media-storage commands.
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { HEX_ID } from './kazoo';
 import { TenantCommand } from './commands';
 
@@ -145,9 +156,23 @@ export class MediaUploadCommand extends TenantCommand {
   @Matches(HEX_ID) uploadId: string;
 }
 
+/**
+ * What the gateway measured while streaming an upload through its gate: with these, media-storage's
+ * commit checks the object cheaply (its size, and its first bytes re-sniffed from a ranged read)
+ * instead of reading the whole object back. A mismatch falls back to the full read.
+ */
+export class AudioFacts {
+  @IsIn(AUDIO_FORMATS as unknown as string[]) format: AudioFormat;
+  @IsInt() @Min(0) @Max(1024 * 1024 * 1024) size: number;
+  @Matches(/^[0-9a-f]{64}$/) sha256: string;
+  /** Undefined when no playable audio could be measured (the commit then refuses it). */
+  @IsOptional() @IsInt() @Min(0) durationMs?: number;
+}
+
 export class MediaCommitCommand extends MediaUploadCommand {
   /** Longer audio is refused and its object removed (the box's max_message_length). */
   @IsOptional() @IsInt() @Min(1) maxDurationMs?: number;
+  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
 }
 
 export class MediaObjectCommand extends TenantCommand {

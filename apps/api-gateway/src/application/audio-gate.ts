@@ -1,6 +1,7 @@
 // The gateway's checks on audio passing through it: type from the first bytes, size while streaming.
 import { Transform, TransformCallback } from 'node:stream';
 import {
+  AudioFacts,
   DomainError,
   ErrorCode,
   SNIFF_BYTES,
@@ -8,6 +9,7 @@ import {
   SniffResult,
   UNSUPPORTED_AUDIO_MESSAGE,
 } from '@voxmail/contracts';
+import { AudioMeter } from './audio-meter';
 
 export function tooLarge(maxBytes: number): DomainError {
   return new DomainError(
@@ -24,16 +26,37 @@ export function unsupportedAudio(): DomainError {
 /**
  * Passes audio through unchanged, holding back only the first bytes until their format is known:
  * anything that is not audio fails with 415 before a byte goes on, and the stream fails with 413 as
- * soon as it passes `maxBytes`.
+ * soon as it passes `maxBytes`. With `measure`, it also measures what passes (sha256, size, length):
+ * `facts` once the stream has ended, which the commit verifies cheaply instead of reading it all back.
  */
 export class AudioGate extends Transform {
   private head: Buffer[] = [];
   private headLen = 0;
   private bytes = 0;
+  private readonly meter?: AudioMeter;
   sniffed?: SniffResult;
+  facts?: AudioFacts;
 
-  constructor(private readonly maxBytes: number) {
+  constructor(
+    private readonly maxBytes: number,
+    measure?: { knownSize?: number },
+  ) {
     super();
+    if (measure) this.meter = new AudioMeter(measure.knownSize);
+  }
+
+  /** Passes `chunk` on once the meter (if any) has taken it. */
+  private pass(chunk: Buffer, cb: TransformCallback, first = false): void {
+    if (!this.meter) return cb(null, chunk);
+    if (first) this.meter.start(this.sniffed!.format, chunk);
+    const behind = this.meter.write(chunk);
+    if (!behind) return cb(null, chunk);
+    void behind.then(() => cb(null, chunk));
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    this.meter?.destroy();
+    cb(error);
   }
 
   get size(): number {
@@ -43,7 +66,7 @@ export class AudioGate extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.maxBytes) return cb(tooLarge(this.maxBytes));
-    if (this.sniffed) return cb(null, chunk);
+    if (this.sniffed) return this.pass(chunk, cb);
     this.head.push(chunk);
     this.headLen += chunk.length;
     const head = Buffer.concat(this.head);
@@ -52,15 +75,28 @@ export class AudioGate extends Transform {
     if (!r || r === 'need_more') return cb(unsupportedAudio());
     this.sniffed = r;
     this.head = [];
-    cb(null, head);
+    this.pass(head, cb, true);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.sniffed) return cb();
-    const head = Buffer.concat(this.head);
-    const r = sniffAudio(head, true);
-    if (!r || r === 'need_more') return cb(unsupportedAudio());
-    this.sniffed = r;
-    cb(null, head);
+    if (!this.sniffed) {
+      const head = Buffer.concat(this.head);
+      const r = sniffAudio(head, true);
+      if (!r || r === 'need_more') return cb(unsupportedAudio());
+      this.sniffed = r;
+      if (this.meter) {
+        this.meter.start(r.format, head);
+        void this.meter.write(head);
+      }
+      this.push(head);
+    }
+    if (!this.meter) return cb();
+    this.meter.finish().then(
+      (facts) => {
+        this.facts = facts;
+        cb();
+      },
+      (e: Error) => cb(e),
+    );
   }
 }

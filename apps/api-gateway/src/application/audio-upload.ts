@@ -19,6 +19,8 @@ export interface UploadFlow<T extends AudioTicket> {
   begin(): Promise<T>;
   /** Releases it (the store object and the reservation); errors are ignored, it is best effort. */
   abort(ticket: T): Promise<unknown>;
+  /** Measure the audio while it streams (its gate's `facts`), for a commit that need not read it back. */
+  measure?: boolean;
 }
 
 /** One upload in progress: begun at most once, when the first audio byte is about to go out. */
@@ -36,7 +38,7 @@ export class UploadSession<T extends AudioTicket> {
   async send(source: Readable, contentLength?: number): Promise<AudioGate> {
     const t = await this.begin();
     if (contentLength !== undefined && contentLength > t.maxBytes) throw tooLarge(t.maxBytes);
-    return uploadThroughGate(source, t.url, t.maxBytes, contentLength);
+    return uploadThroughGate(source, t.url, t.maxBytes, contentLength, this.flow.measure);
   }
 
   async abort(): Promise<void> {

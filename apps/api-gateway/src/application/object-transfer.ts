@@ -23,20 +23,22 @@ const storeFailed = (what: string) =>
 
 /**
  * Streams `source` through an AudioGate to a presigned PUT URL. Rejects with the gate's 413/415 as soon
- * as it trips (the store request is then aborted, so it keeps nothing).
+ * as it trips (the store request is then aborted, so it keeps nothing). With `measure`, the answered
+ * gate carries the upload's `facts` (sha256, size, format, length) for a cheap commit.
  */
 export async function uploadThroughGate(
   source: Readable,
   url: string,
   maxBytes: number,
   contentLength?: number,
+  measure = false,
 ): Promise<AudioGate> {
   // a source that failed while its handler awaited a service would never end: fail now
   if (source.destroyed || source.errored)
     throw source.errored instanceof DomainError
       ? source.errored
       : new DomainError(ErrorCode.BadRequest, 'the request body was cut off');
-  const gate = new AudioGate(maxBytes);
+  const gate = new AudioGate(maxBytes, measure ? { knownSize: contentLength } : undefined);
   const u = new URL(url);
   let gateError: unknown;
   gate.on('error', (e) => (gateError ??= e));
@@ -61,7 +63,11 @@ export async function uploadThroughGate(
   answered.catch(() => undefined);
   // the client's stream is piped, not put in the pipeline: a refusal must not destroy the request
   // (and its socket) before the 413/415 answer is written
-  const fromClient = (e: Error) => gate.destroy(e);
+  let clientError: unknown;
+  const fromClient = (e: Error) => {
+    clientError = e;
+    gate.destroy(e);
+  };
   source.once('error', fromClient);
   source.pipe(gate);
   try {
@@ -70,7 +76,13 @@ export async function uploadThroughGate(
   } catch (e) {
     source.unpipe(gate);
     req.destroy();
-    if (gateError) throw gateError;
+    // the gate's own refusal (413/415), then the client's failure; a store connection that failed also
+    // destroys the gate (the pipeline does), which is the store's failure, not the client's
+    if (gateError instanceof DomainError) throw gateError;
+    if (clientError !== undefined)
+      throw clientError instanceof DomainError
+        ? clientError
+        : new DomainError(ErrorCode.BadRequest, 'the request body was cut off');
     if (e instanceof DomainError) throw e;
     throw storeFailed('upload');
   }

@@ -29,6 +29,20 @@ export class MediaDocumentsRepository {
     });
   }
 
+  /**
+   * The prompt with audio named by id or by name (of several with one name, the latest upload), or null.
+   * `id` is '' when the caller's fileId is not an id.
+   */
+  async findPromptId(tenantId: string, id: string, name: string): Promise<string | null> {
+    const rows: { id: string }[] = await this.ds.query(
+      `SELECT id FROM media.documents
+        WHERE tenant_id = $1 AND kind = 'prompt' AND object_id IS NOT NULL AND (id = $2 OR name = $3)
+        ORDER BY id = $2 DESC, uploaded_at DESC, id LIMIT 1`,
+      [tenantId, id, name],
+    );
+    return rows[0]?.id ?? null;
+  }
+
   /** The box's greeting of that name; with `m`, locked for the transaction. */
   findBoxGreeting(
     tenantId: string,

@@ -61,13 +61,23 @@ function mediaDocumentView(d: MediaDocumentEntity, o: MediaObjectEntity | null):
   };
 }
 
+const mediaNotFound = () => DomainError.notFound('media not found');
+
 /**
- * Media-storage has no account tree: the operator and the account's own credentials reach its media;
- * anyone else finds nothing (404, so another account's ids are indistinguishable from missing ones).
+ * The one tenancy rule (`canReach`, libs/contracts/tenancy) for media: the operator and the account's own
+ * credentials reach its media at once; an admin of another account (a reseller above it) is asked of
+ * mailbox-service, which holds the account tree and answers its Account.Get only for a reachable
+ * account. Anyone else finds nothing: 404, exactly as for a missing id.
  */
-function reach(actor: Actor, tenantId: string, write: boolean): void {
-  if (actor.role !== 'operator' && actor.accountId !== tenantId)
-    throw DomainError.notFound('media not found');
+export async function reachMedia(
+  actor: Actor,
+  tenantId: string,
+  write: boolean,
+  askTree: (actor: Actor, tenantId: string) => Promise<boolean>,
+): Promise<void> {
+  if (actor.role !== 'operator' && actor.accountId !== tenantId) {
+    if (actor.role !== 'admin' || !(await askTree(actor, tenantId))) throw mediaNotFound();
+  }
   if (write && actor.role === 'user')
     throw new DomainError(ErrorCode.Forbidden, 'only an administrator may change media');
 }
@@ -84,6 +94,18 @@ export class MediaDocumentsService {
     @Inject(NATS_CONNECTION) nc: NatsConnection,
   ) {
     this.mailbox = new CommandClient(nc, 5000);
+  }
+
+  private reach(actor: Actor, tenantId: string, write: boolean): Promise<void> {
+    return reachMedia(actor, tenantId, write, async (a, id) => {
+      try {
+        await this.mailbox.send(Commands.AccountGet, { tenantId: id, actor: a, id });
+        return true;
+      } catch (e) {
+        if (e instanceof DomainError && e.code === ErrorCode.NotFound) return false;
+        throw e;
+      }
+    });
   }
 
   /** A media document a box plays (its `media.*`) is not deleted: 409 naming the boxes. */
@@ -108,12 +130,12 @@ export class MediaDocumentsService {
 
   private async required(tenantId: string, id: string, m?: EntityManager, lock = false) {
     const d = await this.docs.find(tenantId, id, m, lock);
-    if (!d) throw DomainError.notFound('media not found');
+    if (!d) throw mediaNotFound();
     return d;
   }
 
   async create(cmd: CreateMediaDocumentCommand): Promise<MediaDocument> {
-    reach(cmd.actor, cmd.tenantId, true);
+    await this.reach(cmd.actor, cmd.tenantId, true);
     if (!cmd.doc.name)
       throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
         name: { required: { message: 'Field is required but missing' } },
@@ -136,12 +158,12 @@ export class MediaDocumentsService {
   }
 
   async get(cmd: MediaDocumentIdCommand): Promise<MediaDocument> {
-    reach(cmd.actor, cmd.tenantId, false);
+    await this.reach(cmd.actor, cmd.tenantId, false);
     return this.view(await this.required(cmd.tenantId, cmd.id));
   }
 
   async list(cmd: ListMediaDocumentsCommand): Promise<MediaDocument[]> {
-    reach(cmd.actor, cmd.tenantId, false);
+    await this.reach(cmd.actor, cmd.tenantId, false);
     const rows = await this.docs.list(cmd.tenantId, cmd.vmboxId);
     return Promise.all(rows.map((d) => this.view(d)));
   }
@@ -152,20 +174,15 @@ export class MediaDocumentsService {
    * several with one name the latest upload wins). Another account's prompt is not found, as a missing one.
    */
   async resolvePrompt(cmd: ResolvePromptCommand): Promise<MediaDocument> {
-    reach(cmd.actor, cmd.tenantId, false);
-    const rows: { id: string }[] = await this.ds.query(
-      `SELECT id FROM media.documents
-        WHERE tenant_id = $1 AND kind = 'prompt' AND object_id IS NOT NULL AND (id = $2 OR name = $3)
-        ORDER BY id = $2 DESC, uploaded_at DESC, id LIMIT 1`,
-      [cmd.tenantId, isHexId(cmd.fileId) ? cmd.fileId : '', cmd.fileId],
-    );
-    const d = rows[0] ? await this.required(cmd.tenantId, rows[0].id) : null;
+    await this.reach(cmd.actor, cmd.tenantId, false);
+    const id = await this.docs.findPromptId(cmd.tenantId, isHexId(cmd.fileId) ? cmd.fileId : '', cmd.fileId);
+    const d = id ? await this.docs.find(cmd.tenantId, id) : null;
     if (!d) throw DomainError.notFound('the file does not exist');
     return this.view(d);
   }
 
   async update(cmd: UpdateMediaDocumentCommand): Promise<MediaDocument> {
-    reach(cmd.actor, cmd.tenantId, true);
+    await this.reach(cmd.actor, cmd.tenantId, true);
     return this.ds.transaction(async (m) => {
       const d = await this.required(cmd.tenantId, cmd.id, m, true);
       if (cmd.doc.name !== undefined) d.name = cmd.doc.name;
@@ -179,7 +196,7 @@ export class MediaDocumentsService {
   }
 
   async delete(cmd: MediaDocumentIdCommand): Promise<MediaDocument> {
-    reach(cmd.actor, cmd.tenantId, true);
+    await this.reach(cmd.actor, cmd.tenantId, true);
     await this.refuseIfInUse(await this.required(cmd.tenantId, cmd.id));
     return this.ds.transaction(async (m) => {
       const d = await this.required(cmd.tenantId, cmd.id, m, true);
@@ -197,9 +214,14 @@ export class MediaDocumentsService {
 
   /** Verifies the upload (type from the bytes, size, duration) and makes it the document's audio. */
   async attach(cmd: AttachMediaDocumentCommand): Promise<MediaDocument> {
-    reach(cmd.actor, cmd.tenantId, true);
+    await this.reach(cmd.actor, cmd.tenantId, true);
     await this.required(cmd.tenantId, cmd.id);
-    await this.media.commit({ tenantId: cmd.tenantId, actor: cmd.actor, uploadId: cmd.uploadId });
+    await this.media.commit({
+      tenantId: cmd.tenantId,
+      actor: cmd.actor,
+      uploadId: cmd.uploadId,
+      facts: cmd.facts,
+    });
     return this.ds.transaction(async (m) => {
       const d = await this.required(cmd.tenantId, cmd.id, m, true);
       return this.bind(m, d, cmd.uploadId);
@@ -221,15 +243,20 @@ export class MediaDocumentsService {
   }
 
   async findBoxGreeting(cmd: BoxGreetingCommand): Promise<MediaDocument | null> {
-    reach(cmd.actor, cmd.tenantId, false);
+    await this.reach(cmd.actor, cmd.tenantId, false);
     const d = await this.docs.findBoxGreeting(cmd.tenantId, cmd.vmboxId, cmd.name);
     return d ? this.view(d) : null;
   }
 
   /** Adds the box's greeting of that name, or overwrites its audio: one greeting per name and box. */
   async storeBoxGreeting(cmd: StoreBoxGreetingCommand): Promise<MediaDocument> {
-    reach(cmd.actor, cmd.tenantId, true);
-    await this.media.commit({ tenantId: cmd.tenantId, actor: cmd.actor, uploadId: cmd.uploadId });
+    await this.reach(cmd.actor, cmd.tenantId, true);
+    await this.media.commit({
+      tenantId: cmd.tenantId,
+      actor: cmd.actor,
+      uploadId: cmd.uploadId,
+      facts: cmd.facts,
+    });
     return this.ds.transaction(async (m) => {
       // the advisory lock serialises two first uploads of the same name (no row to lock yet)
       await this.docs.lockBoxGreetingName(m, cmd.tenantId, cmd.vmboxId, cmd.name);
@@ -253,7 +280,7 @@ export class MediaDocumentsService {
 
   /** Where the gateway reads a document's audio (a signed play link, or an authorised raw GET). */
   async audio(cmd: MediaDocumentAudioCommand): Promise<MessageAudio> {
-    if (cmd.actor) reach(cmd.actor, cmd.tenantId, false);
+    if (cmd.actor) await this.reach(cmd.actor, cmd.tenantId, false);
     const d = await this.required(cmd.tenantId, cmd.id);
     if (!d.objectId) throw DomainError.notFound('this media has no audio yet');
     const t = await this.media.downloadTicket({

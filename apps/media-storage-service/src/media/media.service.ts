@@ -8,6 +8,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import {
+  AudioFacts,
   CONTENT_TYPE_OF,
   DomainError,
   DownloadTicket,
@@ -23,6 +24,8 @@ import {
   MediaUploadTicketCommand,
   newId,
   NewEvent,
+  SNIFF_BYTES,
+  sniffAudio,
   StoredMedia,
   TranscodeTarget,
   UNSUPPORTED_AUDIO_MESSAGE,
@@ -32,7 +35,7 @@ import { appendEvents } from '@voxmail/messaging';
 import { MEDIA_SETTINGS, MediaSettings } from '../settings';
 import { ObjectStore } from '../storage/object-store';
 import { MEDIA_SCHEMA } from '../tokens';
-import { inspectAudio } from './audio-inspection';
+import { AudioInspection, inspectAudio } from './audio-inspection';
 import { MediaObjectEntity } from './media-object.entity';
 import { MediaRepository } from './media.repository';
 
@@ -112,9 +115,11 @@ export class MediaService {
   }
 
   /**
-   * Verifies what was uploaded under a ticket, reading it back once: audio of a supported format (from
-   * its first bytes), within the size limit and the caller's length limit; records size, sha256, content
-   * type and duration. Committing again answers the same record.
+   * Verifies what was uploaded under a ticket: audio of a supported format (from its first bytes), within
+   * the size limit and the caller's length limit; records size, sha256, content type and duration. With
+   * the gateway's `facts` (measured while streaming) only the size and the first bytes are read back;
+   * without them (or when they disagree) the whole object is read once. Committing again answers the
+   * same record.
    */
   async commit(cmd: MediaCommitCommand): Promise<StoredMedia> {
     const o = await this.objects.find(cmd.tenantId, cmd.uploadId);
@@ -130,7 +135,9 @@ export class MediaService {
         }),
       );
     }
-    const found = await inspectAudio(await this.store.read(o.key), stat.size);
+    const found =
+      (cmd.facts && (await this.verifyFacts(o.key, stat.size, cmd.facts))) ||
+      (await inspectAudio(await this.store.read(o.key), stat.size));
     if (!found.format)
       return this.refuse(o, new DomainError(ErrorCode.UnsupportedMediaType, UNSUPPORTED_AUDIO_MESSAGE));
     if (!found.durationMs || found.durationMs <= 0) {
@@ -173,6 +180,34 @@ export class MediaService {
       await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaStored, saved)]);
       return storedMedia(saved);
     });
+  }
+
+  /**
+   * The gateway's measurement of an upload, checked without reading the object: the store's size must be
+   * the measured one and the first bytes (one ranged read) must sniff as the measured format. Undefined
+   * when they do not agree: the caller then reads the whole object as without facts.
+   */
+  private async verifyFacts(
+    key: string,
+    size: number,
+    facts: AudioFacts,
+  ): Promise<AudioInspection | undefined> {
+    if (facts.size !== size) return undefined;
+    let head: Buffer;
+    try {
+      head = await this.store.readHead(key, SNIFF_BYTES);
+    } catch {
+      return undefined;
+    }
+    const sniffed = sniffAudio(head, head.length >= size);
+    if (!sniffed || sniffed === 'need_more' || sniffed.format !== facts.format) return undefined;
+    return {
+      format: sniffed.format,
+      contentType: sniffed.contentType,
+      sha256: facts.sha256,
+      size,
+      durationMs: facts.durationMs,
+    };
   }
 
   /** A presigned GET of a stored object, or of its rendition in another format (made once, on demand). */

@@ -74,6 +74,14 @@ export class ObjectStore implements OnModuleInit {
     return this.client.getObject(this.bucket, key);
   }
 
+  /** The first `length` bytes of an object (fewer when it is shorter): one ranged GET. */
+  async readHead(key: string, length: number): Promise<Buffer> {
+    const s = await this.client.getPartialObject(this.bucket, key, 0, length);
+    const parts: Buffer[] = [];
+    for await (const c of s) parts.push(c as Buffer);
+    return Buffer.concat(parts);
+  }
+
   /** Removes an object; a missing one is already what we want. */
   async remove(key: string): Promise<void> {
     try {

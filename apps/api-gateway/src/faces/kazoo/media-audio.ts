@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { Actor, Commands, MediaDocument, MediaKind } from '@voxmail/contracts';
+import type { AudioGate } from '../../application/audio-gate';
 import { AudioUploads, declaredLength } from '../../application/audio-upload';
 import { isJsonPart, isMultipart } from '../../application/multipart';
 import { CommandBus } from '../../common/command-bus';
@@ -36,20 +37,23 @@ export function uploadMediaAudio(
       }),
     abort: (ticket) =>
       bus.send(Commands.MediaAbort, { tenantId: t.tenantId, actor: t.actor, uploadId: ticket.uploadId }),
+    measure: true,
   });
   return uploads.within(reply, session, async () => {
     const contentType = req.headers['content-type'];
+    let gate: AudioGate | undefined;
     if (isMultipart(contentType)) {
-      const gate = await uploads.firstPart(session, body, contentType!, (part) => !isJsonPart(part));
+      gate = await uploads.firstPart(session, body, contentType!, (part) => !isJsonPart(part));
       if (!gate) throw invalid('content', 'required', 'The multipart body needs an audio part');
     } else {
-      await session.send(body, declaredLength(req.headers['content-length']));
+      gate = await session.send(body, declaredLength(req.headers['content-length']));
     }
     return bus.sendMedia(Commands.MediaDocumentAttach, {
       tenantId: t.tenantId,
       actor: t.actor,
       id: t.id,
       uploadId: session.ticket!.uploadId,
+      facts: gate.facts,
     });
   });
 }

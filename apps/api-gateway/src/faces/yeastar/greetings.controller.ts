@@ -135,7 +135,13 @@ export class YeastarGreetingsController {
             ownerId: 'yeastar',
             maxBytes: max,
           });
-          gate = await uploadThroughGate(part.stream, ticket.url, Math.min(max, ticket.maxBytes));
+          gate = await uploadThroughGate(
+            part.stream,
+            ticket.url,
+            Math.min(max, ticket.maxBytes),
+            undefined,
+            true,
+          );
           return;
         }
         if (part.name && !part.filename && !(part.name in fields)) fields[part.name] = await fieldText(part);
@@ -166,6 +172,7 @@ export class YeastarGreetingsController {
         vmboxId,
         name: file.name,
         uploadId: ticket.uploadId,
+        facts: gate.facts,
       });
       return success({ [FIELD[kind]]: number });
     } catch (e) {
