@@ -179,7 +179,7 @@ describeSip('sip carrier end to end (SIPp trunk)', () => {
     expect(states).toEqual(['dialing', 'ringing', 'answered', 'completed']);
   });
 
-  it('a busy trunk makes the call busy; a prompt of another account fails the call, and no INVITE is sent', async () => {
+  it('a busy trunk makes the call busy; a prompt of another account is refused before any call exists', async () => {
     const w = await world();
     const other = await world();
     const sipp = await startSipp('uas-busy.xml', { rtp_port: rtp.port, codec_pt: 0, codec_name: 'PCMU' });
@@ -206,9 +206,12 @@ describeSip('sip carrier end to end (SIPp trunk)', () => {
     };
     expect(await call(w.promptId)).toMatchObject({ state: 'busy', reason: 'sip 486 Busy Here' });
     expect(await sipp.exited).toBe(0);
-    // another tenant's prompt id is not found for this tenant: failed before dialing
-    const foreign = await call(other.promptId);
-    expect(foreign.state).toBe('failed');
-    expect(foreign.reason).toMatch(/prompt unavailable/);
+    // another tenant's prompt id is not found for this tenant: the batch is refused (-24), nothing is dialed
+    const foreign = await sendGroup(w, { callee: '4915112345678', fileId: other.promptId, appId: 'sipapp' });
+    expect(foreign.status).toBe('-24');
+    const calls = await db.query(`SELECT count(*)::int AS n FROM dialer.calls WHERE tenant_id = $1`, [
+      w.t.accountId,
+    ]);
+    expect(calls.rows[0].n).toBe(1);
   });
 });
