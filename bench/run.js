@@ -40,6 +40,8 @@ async function main() {
     .filter((f) => !only.length || only.some((o) => f.startsWith(o)))
     .sort((a, b) => (a.startsWith('hotpath') ? -1 : b.startsWith('hotpath') ? 1 : a.localeCompare(b)));
 
+  // the object store runs in a process of its own (as MinIO would), not in this one that drives the load
+  const s3Server = process.env.S3_ENDPOINT ? null : await startS3Process(path.join(DATA_DIR, 'bench', 's3'));
   const infra = await ensureInfrastructure({
     dataDir: path.join(DATA_DIR, 'bench'),
     needS3: true,
@@ -229,7 +231,35 @@ async function main() {
     await pg?.end().catch(() => undefined);
     await Promise.all(apps.map((a) => a.stop(15000)));
     await infra.stop();
+    s3Server?.stop();
   }
+}
+
+/** Starts bench/s3-server.js and points this process's S3_* settings at it. */
+async function startS3Process(dataDir) {
+  const { spawn } = require('node:child_process');
+  const child = spawn(process.execPath, [path.join(__dirname, 's3-server.js'), dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('the bench S3 server did not start in 30 s')), 30000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the bench S3 server exited (${code})`)));
+  });
+  const s3 = JSON.parse(line);
+  process.env.S3_ENDPOINT = s3.endpoint;
+  process.env.S3_ACCESS_KEY = s3.accessKey;
+  process.env.S3_SECRET_KEY = s3.secretKey;
+  log(`S3: embedded S3 server in its own process (pid ${child.pid}) at ${s3.endpoint}`);
+  return { stop: () => child.kill('SIGTERM') };
 }
 
 main().then(

@@ -1,7 +1,7 @@
 // Moves audio between a client and the object store through presigned URLs, streaming both ways.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Readable } from 'node:stream';
+import { Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { AudioGate } from './audio-gate';
@@ -20,6 +20,31 @@ const storeFailed = (what: string) =>
   new DomainError(ErrorCode.ServiceUnavailable, `the media store did not accept the ${what}; retry later`, {
     retry_after_s: 1,
   });
+
+/** Bytes gathered before one write to the store: a multipart body arrives in many small slices. */
+const STORE_WRITE_BYTES = 256 * 1024;
+
+/**
+ * Gathers small chunks into writes of about STORE_WRITE_BYTES: each write to a chunked PUT is one HTTP
+ * chunk the store parses, so thousands of small ones cost the store (and the gateway) more than the bytes.
+ */
+class Coalesce extends Transform {
+  private parts: Buffer[] = [];
+  private len = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.parts.push(chunk);
+    this.len += chunk.length;
+    if (this.len < STORE_WRITE_BYTES) return cb();
+    const out = Buffer.concat(this.parts, this.len);
+    this.parts = [];
+    this.len = 0;
+    cb(null, out);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.len) this.push(Buffer.concat(this.parts, this.len));
+    cb();
+  }
+}
 
 /**
  * Streams `source` through an AudioGate to a presigned PUT URL. Rejects with the gate's 413/415 as soon
@@ -71,7 +96,7 @@ export async function uploadThroughGate(
   source.once('error', fromClient);
   source.pipe(gate);
   try {
-    await pipeline(gate, req);
+    await pipeline(gate, new Coalesce(), req);
     await answered;
   } catch (e) {
     source.unpipe(gate);
