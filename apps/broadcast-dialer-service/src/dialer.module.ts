@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { ServiceConfig } from '@voxmail/config';
 import { serviceEntry } from '@voxmail/contracts';
 import type { NatsConnection } from 'nats';
 import { NATS_CONNECTION, ServiceInfraModule } from '@voxmail/messaging';
@@ -22,7 +21,7 @@ import { Broadcasts1764400000000 } from './migrations/1764400000000-broadcasts';
 import { PromptsRecordsWebhooks1764700000000 } from './migrations/1764700000000-prompts-records-webhooks';
 import { OnbukaKeysRepository } from './onbuka/onbuka-keys.repository';
 import { OnbukaKeysService } from './onbuka/onbuka-keys.service';
-import { DIALER_SETTINGS, DialerSettings, loadDialerSettings } from './settings';
+import { DIALER_SETTINGS, DialerConfig } from './settings';
 
 export const DIALER_SCHEMA = serviceEntry('dialer').schema;
 
@@ -35,11 +34,8 @@ export const DIALER_MIGRATIONS = [
 
 @Module({})
 export class DialerModule {
-  static register(
-    config: ServiceConfig,
-    settings: DialerSettings = loadDialerSettings(),
-    carriers?: CarrierRegistry,
-  ): DynamicModule {
+  static register(config: DialerConfig, carriers?: CarrierRegistry): DynamicModule {
+    const settings = config.dialer;
     return {
       module: DialerModule,
       imports: [
