@@ -851,12 +851,9 @@ describe("broadcast apps' webhooks", () => {
 describe('pacing across replicas', () => {
   it('holds the app CPS with 2 replicas together, dialing each call once', async () => {
     // a second replica beside the stack's, on the same database and broker
-    const second = await dialer('replica-b')(
-      (await import('@voxmail/config')).loadServiceConfig('broadcast-dialer-service', stack.env),
-      {
-        handleSignals: false,
-      },
-    );
+    const second = await dialer('replica-b')((await import('@voxmail/config')).loadDialerConfig(stack.env), {
+      handleSignals: false,
+    });
     try {
       const w = await world({ calls_per_second: 10, max_concurrent_calls: 100 });
       const callees = Array.from({ length: 31 }, (_, i) => `49151${String(i).padStart(7, '0')}`);

@@ -1,21 +1,27 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { ServiceConfig } from '@voxmail/config';
 import { serviceEntry } from '@voxmail/contracts';
 import type { NatsConnection } from 'nats';
 import { NATS_CONNECTION, ServiceInfraModule } from '@voxmail/messaging';
-import { AppWebhookDelivery } from './broadcasts/app-webhooks';
+import { AppWebhookDelivery, DialerEvents } from './broadcasts/app-webhooks';
+import { AppsRepository } from './broadcasts/apps.repository';
 import { AppsService } from './broadcasts/apps.service';
+import { BroadcastsRepository } from './broadcasts/broadcasts.repository';
 import { BroadcastsHandler } from './broadcasts/broadcasts.handler';
 import { BroadcastsService } from './broadcasts/broadcasts.service';
+import { CallsRepository } from './broadcasts/calls.repository';
 import { CARRIERS, CarrierRegistry, DialerWorker } from './broadcasts/dialer.worker';
+import { DncRepository } from './broadcasts/dnc.repository';
+import { PacingRepository } from './broadcasts/pacing.repository';
 import { PromptLibrary } from './broadcasts/prompt-library';
+import { WebhookDeliveriesRepository } from './broadcasts/webhook-deliveries.repository';
 import { sipCarrier } from './carriers/sip';
 import { SimulatedCarrier } from './carriers/simulated.carrier';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Broadcasts1764400000000 } from './migrations/1764400000000-broadcasts';
 import { PromptsRecordsWebhooks1764700000000 } from './migrations/1764700000000-prompts-records-webhooks';
+import { OnbukaKeysRepository } from './onbuka/onbuka-keys.repository';
 import { OnbukaKeysService } from './onbuka/onbuka-keys.service';
-import { DIALER_SETTINGS, DialerSettings, loadDialerSettings } from './settings';
+import { DIALER_SETTINGS, DialerConfig } from './settings';
 
 export const DIALER_SCHEMA = serviceEntry('dialer').schema;
 
@@ -28,11 +34,8 @@ export const DIALER_MIGRATIONS = [
 
 @Module({})
 export class DialerModule {
-  static register(
-    config: ServiceConfig,
-    settings: DialerSettings = loadDialerSettings(),
-    carriers?: CarrierRegistry,
-  ): DynamicModule {
+  static register(config: DialerConfig, carriers?: CarrierRegistry): DynamicModule {
+    const settings = config.dialer;
     return {
       module: DialerModule,
       imports: [
@@ -53,6 +56,14 @@ export class DialerModule {
           useFactory: (nc: NatsConnection): CarrierRegistry =>
             carriers ?? { simulated: new SimulatedCarrier(), sip: sipCarrier(nc, settings.sip) },
         },
+        AppsRepository,
+        DncRepository,
+        BroadcastsRepository,
+        CallsRepository,
+        PacingRepository,
+        WebhookDeliveriesRepository,
+        OnbukaKeysRepository,
+        DialerEvents,
         PromptLibrary,
         AppsService,
         BroadcastsService,

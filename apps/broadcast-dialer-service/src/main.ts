@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadOrExit, loadServiceConfig } from '@voxmail/config';
+import { loadDialerConfig, loadOrExit } from '@voxmail/config';
 import { startDialerService } from './bootstrap';
 
-void startDialerService(loadOrExit(() => loadServiceConfig('broadcast-dialer-service')));
+void startDialerService(loadOrExit(() => loadDialerConfig()));

@@ -4,6 +4,7 @@ import { APPS } from '@voxmail/contracts';
 import {
   ConfigError,
   loadAppConfig,
+  loadDialerConfig,
   loadDialerSettings,
   loadGatewayConfig,
   loadMailboxConfig,
@@ -98,9 +99,8 @@ describe('loadAppConfig', () => {
     const gateway = loadAppConfig('api-gateway', secrets);
     expect(gateway).toEqual(loadGatewayConfig(secrets));
     expect(loadAppConfig('mailbox-service', secrets)).toEqual(loadMailboxConfig(secrets));
-    expect(loadAppConfig('broadcast-dialer-service', {})).toEqual(
-      loadServiceConfig('broadcast-dialer-service', {}),
-    );
+    const dialerEnv = { ...secrets, DIALER_REPLICA_ID: 'dialer-a' };
+    expect(loadAppConfig('broadcast-dialer-service', dialerEnv)).toEqual(loadDialerConfig(dialerEnv));
     const s3 = {
       S3_ENDPOINT: 'http://127.0.0.1:9000',
       S3_ACCESS_KEY: 'access',
@@ -151,6 +151,8 @@ describe("each app's own settings, validated at start with the shared configurat
     ['mailbox-service', 'PIN_LOCK_SECONDS', '86401'],
     ['message-service', 'MESSAGE_SWEEP_INTERVAL_MS', '10'],
     ['media-storage-service', 'MEDIA_MAX_MESSAGE_BYTES', '1k'],
+    ['broadcast-dialer-service', 'DIALER_TICK_MS', '1'],
+    ['broadcast-dialer-service', 'DIALER_SIP_ADDRESS', 'localhost'],
   ])('%s refuses a bad %s at start with a message naming it', (app, name, value) => {
     expect(() => loadAppConfig(app, { ...secrets, ...s3, [name]: value })).toThrow(ConfigError);
     expect(() => loadAppConfig(app, { ...secrets, ...s3, [name]: value })).toThrow(new RegExp(`^${name} `));

@@ -233,6 +233,11 @@ export interface DialerSettings {
   idClock?: Clock;
 }
 
+/** broadcast-dialer-service: the common service config and its own settings. */
+export interface DialerConfig extends ServiceConfig {
+  dialer: DialerSettings;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function common(env: Env, serviceName: string): CommonConfig {
@@ -435,6 +440,10 @@ export function loadDialerSettings(env: Env = process.env): DialerSettings {
   };
 }
 
+export function loadDialerConfig(env: Env = process.env): DialerConfig {
+  return { ...loadServiceConfig('broadcast-dialer-service', env), dialer: loadDialerSettings(env) };
+}
+
 /** Loads configuration or exits the process with one clear line naming the variable. */
 export function loadOrExit<T>(load: () => T): T {
   try {
@@ -454,6 +463,7 @@ export function loadOrExit<T>(load: () => T): T {
  */
 const APP_CONFIG_LOADERS: Record<string, (env: Env) => CommonConfig> = {
   'api-gateway': loadGatewayConfig,
+  'broadcast-dialer-service': loadDialerConfig,
   'mailbox-service': loadMailboxConfig,
   'media-storage-service': loadMediaConfig,
   'message-service': loadMessageConfig,

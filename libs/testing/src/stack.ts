@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, NatsConnection, Subscription } from 'nats';
 import {
   CommonConfig,
+  DialerConfig,
   GatewayConfig,
   loadAppConfig,
   MailboxConfig,
@@ -27,6 +28,7 @@ type Starter<C> = (config: C, opts: { handleSignals?: boolean }) => Promise<Runn
  * it runs. Keys are the registry's `key`s; a new app needs no line here unless its config type is its own.
  */
 export type StackApps = { gateway: Starter<GatewayConfig> } & {
+  dialer?: Starter<DialerConfig>;
   mailbox?: Starter<MailboxConfig>;
   media?: Starter<MediaConfig>;
   message?: Starter<MessageConfig>;

@@ -6,11 +6,11 @@
 // replica sends in event order; across replicas and retries order is not promised: the envelope's
 // `occurredAt` and the call's `attempt` and state tell a receiver what came last.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { EventEnvelope, NewEvent } from '@voxmail/contracts';
 import { appendEvents, postOnce } from '@voxmail/messaging';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
+import { DueDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 
 export const DIALER_EVENTS_SCHEMA = 'dialer';
 export const DELIVERY_HEADER = 'x-voxmail-delivery';
@@ -23,38 +23,21 @@ function broadcastOf(e: EventEnvelope): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/** Appends the dialer's events to its outbox and queues them for their apps' webhooks, in `m`'s transaction. */
-export async function publishEvents(m: EntityManager, events: NewEvent[]): Promise<void> {
-  if (!events.length) return;
-  // previous-version copies (a deprecation release) go to the stream only; a webhook gets the current one
-  const envelopes = (await appendEvents(m, DIALER_EVENTS_SCHEMA, events)).filter((e) => !e.legacyOf);
-  const rows = envelopes.map((e) => ({ e, b: broadcastOf(e) })).filter((x) => x.b !== null);
-  if (!rows.length) return;
-  await m.query(
-    `INSERT INTO dialer.webhook_deliveries (id, tenant_id, app_id, url, event_type, envelope)
-     SELECT v.id, v.tenant_id, a.id, a.doc->>'webhook_url', v.type, v.envelope
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY
-            AS v(id, tenant_id, broadcast_id, type, envelope, n)
-       JOIN dialer.broadcasts b ON b.tenant_id = v.tenant_id AND b.id = v.broadcast_id
-       JOIN dialer.apps a ON a.tenant_id = b.tenant_id AND a.id = b.app_id
-      WHERE a.doc->>'webhook_url' IS NOT NULL
-      ORDER BY v.n`,
-    [
-      rows.map((x) => x.e.id),
-      rows.map((x) => x.e.tenantId),
-      rows.map((x) => x.b),
-      rows.map((x) => x.e.type),
-      rows.map((x) => JSON.stringify(x.e)),
-    ],
-  );
-}
+@Injectable()
+export class DialerEvents {
+  constructor(private readonly deliveries: WebhookDeliveriesRepository) {}
 
-interface Due {
-  id: string;
-  url: string;
-  event_type: string;
-  envelope: EventEnvelope;
-  attempts: number;
+  /** Appends the dialer's events to its outbox and queues them for their apps' webhooks, in `m`'s transaction. */
+  async publish(m: EntityManager, events: NewEvent[]): Promise<void> {
+    if (!events.length) return;
+    // previous-version copies (a deprecation release) go to the stream only; a webhook gets the current one
+    const envelopes = (await appendEvents(m, DIALER_EVENTS_SCHEMA, events)).filter((e) => !e.legacyOf);
+    const rows = envelopes
+      .map((e) => ({ e, broadcastId: broadcastOf(e) }))
+      .filter((x): x is { e: EventEnvelope; broadcastId: string } => x.broadcastId !== null);
+    if (!rows.length) return;
+    await this.deliveries.queue(m, rows);
+  }
 }
 
 @Injectable()
@@ -65,7 +48,7 @@ export class AppWebhookDelivery implements OnApplicationBootstrap, OnApplication
   private stopping = false;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly deliveries: WebhookDeliveriesRepository,
     @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
   ) {}
 
@@ -90,18 +73,10 @@ export class AppWebhookDelivery implements OnApplicationBootstrap, OnApplication
 
   private async sendDue(): Promise<void> {
     // the lease: a claimed delivery is due again only after a full attempt's time (a crash mid-POST)
-    const [due]: [Due[], number] = await this.ds.query(
-      `WITH due AS (
-         SELECT id FROM dialer.webhook_deliveries WHERE status = 'pending' AND next_at <= now()
-          ORDER BY seq LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-       UPDATE dialer.webhook_deliveries d SET next_at = now() + ($1::int * interval '1 millisecond')
-         FROM due WHERE d.id = due.id
-       RETURNING d.id, d.url, d.event_type, d.envelope, d.attempts, d.seq`,
-      [2 * this.settings.webhooks.timeoutMs + 1000],
-    );
+    const due = await this.deliveries.claim(BATCH, 2 * this.settings.webhooks.timeoutMs + 1000);
     if (!due.length) return;
-    const byUrl = new Map<string, (Due & { seq: string })[]>();
-    for (const d of due as (Due & { seq: string })[]) byUrl.set(d.url, [...(byUrl.get(d.url) ?? []), d]);
+    const byUrl = new Map<string, DueDelivery[]>();
+    for (const d of due) byUrl.set(d.url, [...(byUrl.get(d.url) ?? []), d]);
     // one slow receiver does not hold the others up; one receiver's events go in order
     await Promise.all(
       [...byUrl.values()].map(async (list) => {
@@ -111,7 +86,7 @@ export class AppWebhookDelivery implements OnApplicationBootstrap, OnApplication
     );
   }
 
-  private async deliver(d: Due): Promise<void> {
+  private async deliver(d: DueDelivery): Promise<void> {
     const w = this.settings.webhooks;
     const r = await postOnce(
       d.url,
@@ -126,17 +101,13 @@ export class AppWebhookDelivery implements OnApplicationBootstrap, OnApplication
     );
     const attempt = d.attempts + 1;
     const give = !r.ok && attempt >= w.attempts;
-    await this.ds
-      .query(
-        `UPDATE dialer.webhook_deliveries SET attempts = $2, status = $3, last_error = $4,
-                next_at = now() + ($5::int * interval '1 millisecond') WHERE id = $1`,
-        [
-          d.id,
-          attempt,
-          r.ok ? 'delivered' : give ? 'failed' : 'pending',
-          r.error,
-          r.ok || give ? 0 : Math.min(w.retryBaseMs * 2 ** (attempt - 1), 3_600_000),
-        ],
+    await this.deliveries
+      .record(
+        d.id,
+        attempt,
+        r.ok ? 'delivered' : give ? 'failed' : 'pending',
+        r.error,
+        r.ok || give ? 0 : Math.min(w.retryBaseMs * 2 ** (attempt - 1), 3_600_000),
       )
       .catch((e: Error) => this.log.error(`could not record app webhook delivery ${d.id}: ${e.message}`));
   }

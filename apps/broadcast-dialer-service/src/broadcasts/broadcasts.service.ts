@@ -9,7 +9,6 @@ import {
   BroadcastCallsCommand,
   BroadcastIdCommand,
   BroadcastReply,
-  BroadcastState,
   CallRecord,
   CallRecordCommand,
   CallReply,
@@ -23,9 +22,11 @@ import {
 } from '@voxmail/contracts';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { assertAdmin, assertTenant } from './access';
-import { publishEvents } from './app-webhooks';
+import { DialerEvents } from './app-webhooks';
+import { AppsRepository } from './apps.repository';
+import { BroadcastRow, BroadcastsRepository } from './broadcasts.repository';
+import { CallsRepository } from './calls.repository';
 import { PromptLibrary } from './prompt-library';
-import { returning } from './sql';
 
 export const DIALER_SCHEMA_NAME = 'dialer';
 
@@ -69,30 +70,21 @@ const TERMINATION: Record<CallState, [string, string]> = {
   rejected_dnc: ['603', 'do not call'],
 };
 
-interface BroadcastRow {
-  id: string;
-  app_id: string;
-  file_id: string;
-  state: BroadcastState;
-  total: number;
-  created_at: Date;
-}
-
 @Injectable()
 export class BroadcastsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
     private readonly prompts: PromptLibrary,
+    private readonly apps: AppsRepository,
+    private readonly broadcasts: BroadcastsRepository,
+    private readonly callRows: CallsRepository,
+    private readonly events: DialerEvents,
   ) {}
 
   async create(cmd: CreateBroadcastCommand): Promise<{ id: string; calls: AcceptedCall[] }> {
     assertAdmin(cmd.actor, cmd.tenantId);
-    const app: unknown[] = await this.ds.query(`SELECT 1 FROM dialer.apps WHERE tenant_id = $1 AND id = $2`, [
-      cmd.tenantId,
-      cmd.appId,
-    ]);
-    if (!app.length)
+    if (!(await this.apps.exists(cmd.tenantId, cmd.appId)))
       throw new DomainError(ErrorCode.NotFound, 'the app does not exist', {
         appId: { exists: { message: 'no such app' } },
       });
@@ -105,40 +97,26 @@ export class BroadcastsService {
     const id = randomBytes(16).toString('hex');
     const stamp = idStamp((this.settings.idClock ?? this.settings.clock)());
     return this.ds.transaction(async (m) => {
-      const [{ n }]: { n: string }[] = await m.query(
-        `INSERT INTO dialer.voice_counters (tenant_id, n) VALUES ($1, $2)
-         ON CONFLICT (tenant_id) DO UPDATE SET n = dialer.voice_counters.n + EXCLUDED.n RETURNING n`,
-        [cmd.tenantId, cmd.callees.length],
-      );
-      const ids = voiceIds(stamp, Number(n), cmd.callees.length);
-      await m.query(
-        `INSERT INTO dialer.broadcasts (tenant_id, id, app_id, file_id, display_num, max_duration,
-           max_ringing_time, loop_count, called_info, source, state, total, prompt_id, prompt_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $12, $13)`,
-        [
-          cmd.tenantId,
-          id,
-          cmd.appId,
-          cmd.fileId,
-          cmd.displayNum ?? null,
-          cmd.maxDuration ?? null,
-          cmd.maxRingingTime,
-          cmd.loopCount,
-          cmd.calledInfo,
-          cmd.source,
-          cmd.callees.length,
-          prompt.id,
-          prompt.durationMs,
-        ],
-      );
+      const n = await this.broadcasts.takeVoiceNumbers(m, cmd.tenantId, cmd.callees.length);
+      const ids = voiceIds(stamp, n, cmd.callees.length);
+      await this.broadcasts.insert(m, {
+        tenantId: cmd.tenantId,
+        id,
+        appId: cmd.appId,
+        fileId: cmd.fileId,
+        displayNum: cmd.displayNum ?? null,
+        maxDuration: cmd.maxDuration ?? null,
+        maxRingingTime: cmd.maxRingingTime,
+        loopCount: cmd.loopCount,
+        calledInfo: cmd.calledInfo,
+        source: cmd.source,
+        total: cmd.callees.length,
+        promptId: prompt.id,
+        promptMs: prompt.durationMs,
+      });
       // one statement for the whole batch: 1000 calls are one round trip
-      await m.query(
-        `INSERT INTO dialer.calls (tenant_id, id, broadcast_id, app_id, seq, callee, state)
-         SELECT $1, v.id, $2, $3, v.seq, v.callee, 'queued'
-           FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS v(id, callee, seq)`,
-        [cmd.tenantId, id, cmd.appId, ids, cmd.callees],
-      );
-      await publishEvents(m, [
+      await this.callRows.insertQueued(m, cmd.tenantId, id, cmd.appId, ids, cmd.callees);
+      await this.events.publish(m, [
         newEvent(Events.BroadcastCreated, {
           tenantId: cmd.tenantId,
           aggregateId: id,
@@ -161,10 +139,7 @@ export class BroadcastsService {
     tenantId: string,
     b: BroadcastRow,
   ): Promise<BroadcastReply> {
-    const counts: { state: CallState; n: string }[] = await m.query(
-      `SELECT state, count(*) AS n FROM dialer.calls WHERE tenant_id = $1 AND broadcast_id = $2 GROUP BY state`,
-      [tenantId, b.id],
-    );
+    const counts = await this.callRows.countsByState(m, tenantId, b.id);
     return {
       id: b.id,
       app_id: b.app_id,
@@ -177,22 +152,14 @@ export class BroadcastsService {
   }
 
   private async row(m: EntityManager | DataSource, tenantId: string, id: string, lock = false) {
-    const rows: BroadcastRow[] = await m.query(
-      `SELECT id, app_id, file_id, state, total, created_at FROM dialer.broadcasts
-        WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`,
-      [tenantId, id],
-    );
-    if (!rows[0]) throw DomainError.notFound('broadcast not found');
-    return rows[0];
+    const row = await this.broadcasts.find(m, tenantId, id, lock);
+    if (!row) throw DomainError.notFound('broadcast not found');
+    return row;
   }
 
   async list(cmd: TenantCommand): Promise<BroadcastReply[]> {
     assertTenant(cmd.actor, cmd.tenantId);
-    const rows: BroadcastRow[] = await this.ds.query(
-      `SELECT id, app_id, file_id, state, total, created_at FROM dialer.broadcasts
-        WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT 1000`,
-      [cmd.tenantId],
-    );
+    const rows = await this.broadcasts.list(cmd.tenantId);
     return Promise.all(rows.map((b) => this.view(this.ds, cmd.tenantId, b)));
   }
 
@@ -209,18 +176,12 @@ export class BroadcastsService {
       throw new DomainError(ErrorCode.ValidationFailed, 'invalid start_key', {
         start_key: { type: { message: 'start_key must be one a previous page gave' } },
       });
-    const rows: {
-      id: string;
-      callee: string;
-      state: CallState;
-      attempts: number;
-      updated_at: Date;
-      seq: number;
-    }[] = await this.ds.query(
-      `SELECT id, callee, state, attempts, updated_at, seq FROM dialer.calls
-          WHERE tenant_id = $1 AND broadcast_id = $2 AND seq > $3 AND ($4::text IS NULL OR state = $4)
-          ORDER BY seq LIMIT $5`,
-      [cmd.tenantId, cmd.broadcastId, after, cmd.state ?? null, cmd.pageSize + 1],
+    const rows = await this.callRows.page(
+      cmd.tenantId,
+      cmd.broadcastId,
+      after,
+      cmd.state ?? null,
+      cmd.pageSize + 1,
     );
     const page = rows.slice(0, cmd.pageSize);
     return {
@@ -239,25 +200,7 @@ export class BroadcastsService {
   /** One call as Onbuka's `recordGroup/{voiceId}` reports it; another account's voiceId is not found. */
   async record(cmd: CallRecordCommand): Promise<CallRecord> {
     assertTenant(cmd.actor, cmd.tenantId);
-    const rows: {
-      callee: string;
-      state: CallState;
-      display_num: string | null;
-      file_id: string;
-      called_info: string;
-      submitted: Date;
-      called_at: Date | null;
-      ringing_at: Date | null;
-      answered_at: Date | null;
-      ended_at: Date | null;
-    }[] = await this.ds.query(
-      `SELECT c.callee, c.state, b.display_num, b.file_id, b.called_info, b.created_at AS submitted,
-              c.called_at, c.ringing_at, c.answered_at, c.ended_at
-         FROM dialer.calls c JOIN dialer.broadcasts b ON b.tenant_id = c.tenant_id AND b.id = c.broadcast_id
-        WHERE c.tenant_id = $1 AND c.id = $2`,
-      [cmd.tenantId, cmd.voiceId],
-    );
-    const c = rows[0];
+    const c = await this.callRows.record(cmd.tenantId, cmd.voiceId);
     if (!c) throw DomainError.notFound('the voiceId does not exist');
     const talkS =
       c.answered_at && c.ended_at
@@ -294,17 +237,9 @@ export class BroadcastsService {
     return this.ds.transaction(async (m) => {
       const b = await this.row(m, cmd.tenantId, cmd.broadcastId, true);
       if (b.state === 'completed' || b.state === 'cancelled') return this.view(m, cmd.tenantId, b);
-      await m.query(`UPDATE dialer.broadcasts SET state = 'cancelled' WHERE tenant_id = $1 AND id = $2`, [
-        cmd.tenantId,
-        b.id,
-      ]);
-      const cancelled = await returning<{ id: string; callee: string; attempts: number }>(
-        m,
-        `UPDATE dialer.calls SET state = 'cancelled', updated_at = now()
-          WHERE tenant_id = $1 AND broadcast_id = $2 AND state = 'queued' RETURNING id, callee, attempts`,
-        [cmd.tenantId, b.id],
-      );
-      await publishEvents(m, [
+      await this.broadcasts.setCancelled(m, cmd.tenantId, b.id);
+      const cancelled = await this.callRows.cancelQueued(m, cmd.tenantId, b.id);
+      await this.events.publish(m, [
         ...cancelled.map((c) =>
           newEvent(Events.BroadcastCallUpdated, {
             tenantId: cmd.tenantId,

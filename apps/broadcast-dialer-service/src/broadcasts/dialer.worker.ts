@@ -7,35 +7,20 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { CallState, Events, JsonObject, newEvent, NewEvent } from '@voxmail/contracts';
+import { CallState, Events, newEvent, NewEvent } from '@voxmail/contracts';
 import { CarrierAdapter, DialOutcome, DialResult } from '../carriers/carrier';
 import { SimulatedCarrier } from '../carriers/simulated.carrier';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { AppConfig, inWindow, parseAppDoc } from './app-doc';
-import { publishEvents } from './app-webhooks';
+import { DialerEvents } from './app-webhooks';
 import { AppsService } from './apps.service';
-import { returning } from './sql';
+import { BroadcastsRepository } from './broadcasts.repository';
+import { CallsRepository, ClaimedCall } from './calls.repository';
+import { PacingRepository } from './pacing.repository';
 
 export const CARRIERS = Symbol('CARRIERS');
 export type CarrierRegistry = Record<string, CarrierAdapter>;
 
-interface ClaimedCall {
-  tenant_id: string;
-  id: string;
-  broadcast_id: string;
-  app_id: string;
-  callee: string;
-  attempts: number;
-  file_id: string;
-  display_num: string | null;
-  max_duration: number | null;
-  max_ringing_time: number;
-  loop_count: number;
-  prompt_ms: number | null;
-  prompt_id: string | null;
-}
-
-const ACTIVE = `('dialing', 'ringing', 'answered')`;
 /**
  * Tokens a bucket holds at most: half a second's worth (at least 2), so a late tick loses no tokens and
  * the rate holds, while a burst after an idle spell stays small.
@@ -106,6 +91,10 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
     @Inject(CARRIERS) private readonly carriers: CarrierRegistry,
     private readonly apps: AppsService,
+    private readonly calls: CallsRepository,
+    private readonly broadcasts: BroadcastsRepository,
+    private readonly pacing: PacingRepository,
+    private readonly events: DialerEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -138,9 +127,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       this.lastSweep = Date.now();
       await this.sweepLapsed();
     }
-    const due: { tenant_id: string; app_id: string }[] = await this.ds.query(
-      `SELECT DISTINCT tenant_id, app_id FROM dialer.calls WHERE state = 'queued' AND next_at <= now() LIMIT 200`,
-    );
+    const due = await this.calls.dueApps();
     for (const app of due) {
       const room = this.settings.maxInFlight - this.inFlight.size;
       if (room <= 0 || this.stopping) return;
@@ -160,94 +147,52 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   ): Promise<{ call: ClaimedCall; cfg: AppConfig }[]> {
     const events: NewEvent[] = [];
     const out = await this.ds.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO dialer.pacing (tenant_id, app_id, tokens, refilled_at) VALUES ($1, $2, 0, now())
-         ON CONFLICT DO NOTHING`,
-        [tenantId, appId],
-      );
       // the bucket row is the app's lock: replicas claiming for one app take turns
-      // `at` is the instant the bucket is refilled to; it is written back as is, so no time between this
-      // read and the write is lost (or counted twice)
-      const rows: { doc: JsonObject; tokens: number; elapsed: number; at: string }[] = await m.query(
-        `SELECT a.doc, p.tokens, extract(epoch FROM t.at - p.refilled_at)::float8 AS elapsed, t.at::text AS at
-           FROM dialer.pacing p JOIN dialer.apps a ON a.tenant_id = p.tenant_id AND a.id = p.app_id
-          CROSS JOIN (SELECT clock_timestamp() AS at) t
-          WHERE p.tenant_id = $1 AND p.app_id = $2 FOR UPDATE OF p`,
-        [tenantId, appId],
-      );
-      if (!rows[0]) {
+      const bucket = await this.pacing.lock(m, tenantId, appId);
+      if (!bucket) {
         // the app was deleted: its calls cannot be dialed
-        const failed = await returning<ClaimedCall>(
-          m,
-          `UPDATE dialer.calls SET state = 'failed', reason = 'app_deleted', updated_at = now()
-            WHERE tenant_id = $1 AND app_id = $2 AND state = 'queued' RETURNING *`,
-          [tenantId, appId],
-        );
+        const failed = await this.calls.failQueuedOfApp(m, tenantId, appId);
         for (const c of failed) events.push(callEvent(c, 'failed', c.attempts, 'app_deleted'));
         await this.completeBroadcasts(m, tenantId, [...new Set(failed.map((c) => c.broadcast_id))], events);
         return [];
       }
-      const cfg = parseAppDoc(rows[0].doc);
+      const cfg = parseAppDoc(bucket.doc);
       if (!inWindow(cfg.window, new Date(this.settings.clock()))) {
         // outside the calling window: look again in a minute
-        await m.query(
-          `UPDATE dialer.calls SET next_at = now() + interval '60 seconds'
-            WHERE tenant_id = $1 AND app_id = $2 AND state = 'queued' AND next_at <= now()`,
-          [tenantId, appId],
-        );
+        await this.calls.deferDue(m, tenantId, appId);
         return [];
       }
       let tokens = Infinity;
-      if (cfg.cps > 0) tokens = Math.min(burstOf(cfg.cps), rows[0].tokens + rows[0].elapsed * cfg.cps);
-      const [{ n: active }]: { n: number }[] = await m.query(
-        `SELECT count(*)::int AS n FROM dialer.calls WHERE tenant_id = $1 AND app_id = $2 AND state IN ${ACTIVE}`,
-        [tenantId, appId],
-      );
+      if (cfg.cps > 0) tokens = Math.min(burstOf(cfg.cps), bucket.tokens + bucket.elapsed * cfg.cps);
+      const active = await this.calls.countActive(m, tenantId, appId);
       const k = Math.min(Math.floor(tokens), cfg.maxConcurrent - active, room, 200);
       let dialed: ClaimedCall[] = [];
       if (k > 0) {
-        const picked: (ClaimedCall & { dnc: boolean })[] = await m.query(
-          `SELECT c.tenant_id, c.id, c.broadcast_id, c.app_id, c.callee, c.attempts,
-                  EXISTS (SELECT 1 FROM dialer.dnc_numbers d WHERE d.tenant_id = c.tenant_id AND d.number = c.callee) AS dnc
-             FROM dialer.calls c
-            WHERE c.tenant_id = $1 AND c.app_id = $2 AND c.state = 'queued' AND c.next_at <= now()
-            ORDER BY c.next_at, c.seq LIMIT $3 FOR UPDATE OF c SKIP LOCKED`,
-          [tenantId, appId, k],
-        );
+        const picked = await this.calls.pickDue(m, tenantId, appId, k);
         const dnc = picked.filter((c) => c.dnc);
         const go = picked.filter((c) => !c.dnc);
         if (dnc.length) {
-          await m.query(
-            `UPDATE dialer.calls SET state = 'rejected_dnc', updated_at = now() WHERE tenant_id = $1 AND id = ANY($2::text[])`,
-            [tenantId, dnc.map((c) => c.id)],
+          await this.calls.rejectDnc(
+            m,
+            tenantId,
+            dnc.map((c) => c.id),
           );
           for (const c of dnc) events.push(callEvent(c, 'rejected_dnc', c.attempts));
         }
         if (go.length) {
-          dialed = await returning<ClaimedCall>(
+          dialed = await this.calls.startDialing(
             m,
-            `UPDATE dialer.calls c SET state = 'dialing', attempts = c.attempts + 1, lease_owner = $3,
-                    lease_until = now() + ($4 || ' milliseconds')::interval, updated_at = now(),
-                    called_at = now(), ringing_at = NULL, answered_at = NULL, ended_at = NULL
-               FROM dialer.broadcasts b
-              WHERE c.tenant_id = $1 AND c.id = ANY($2::text[]) AND b.tenant_id = c.tenant_id AND b.id = c.broadcast_id
-              RETURNING c.tenant_id, c.id, c.broadcast_id, c.app_id, c.callee, c.attempts, b.file_id, b.display_num,
-                        b.max_duration, b.max_ringing_time, b.loop_count, b.prompt_ms, b.prompt_id`,
-            [tenantId, go.map((c) => c.id), this.settings.replicaId, String(this.settings.leaseMs)],
+            tenantId,
+            go.map((c) => c.id),
+            this.settings.replicaId,
+            this.settings.leaseMs,
           );
           // at most once per attempt: a second claim of the same attempt would break this key
-          await m.query(
-            `INSERT INTO dialer.dial_log (tenant_id, call_id, attempt, replica)
-             SELECT $1, unnest($2::text[]), unnest($3::int[]), $4`,
-            [tenantId, dialed.map((c) => c.id), dialed.map((c) => c.attempts), this.settings.replicaId],
-          );
+          await this.calls.logDials(m, tenantId, dialed, this.settings.replicaId);
           for (const c of dialed) events.push(callEvent(c, 'dialing', c.attempts));
-          const started = await returning<{ id: string; app_id: string; total: number }>(
-            m,
-            `UPDATE dialer.broadcasts SET state = 'running'
-              WHERE tenant_id = $1 AND id = ANY($2::char(32)[]) AND state = 'queued' RETURNING id, app_id, total`,
-            [tenantId, [...new Set(dialed.map((c) => c.broadcast_id))]],
-          );
+          const started = await this.broadcasts.markRunning(m, tenantId, [
+            ...new Set(dialed.map((c) => c.broadcast_id)),
+          ]);
           for (const b of started)
             events.push(
               newEvent(Events.BroadcastStarted, {
@@ -262,12 +207,9 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       }
       if (cfg.cps > 0) {
         const left = Math.max(0, tokens - dialed.length);
-        await m.query(
-          `UPDATE dialer.pacing SET tokens = $3, refilled_at = $4::timestamptz WHERE tenant_id = $1 AND app_id = $2`,
-          [tenantId, appId, left, rows[0].at],
-        );
+        await this.pacing.refill(m, tenantId, appId, left, bucket.at);
       }
-      await publishEvents(m, events);
+      await this.events.publish(m, events);
       return dialed.map((call) => ({ call, cfg }));
     });
     return out;
@@ -319,16 +261,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async progressNow(call: ClaimedCall, state: CallState): Promise<void> {
     await this.ds.transaction(async (m) => {
-      const rows = await returning<unknown>(
-        m,
-        `UPDATE dialer.calls SET state = $5, updated_at = now(),
-                ringing_at = CASE WHEN $5 = 'ringing' THEN now() ELSE ringing_at END,
-                answered_at = CASE WHEN $5 = 'answered' THEN now() ELSE answered_at END
-          WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND attempts = $4 AND state IN ${ACTIVE}
-          RETURNING 1`,
-        [call.tenant_id, call.id, this.settings.replicaId, call.attempts, state],
-      );
-      if (rows.length) await publishEvents(m, [callEvent(call, state, call.attempts)]);
+      const applied = await this.calls.progress(m, call, this.settings.replicaId, state);
+      if (applied) await this.events.publish(m, [callEvent(call, state, call.attempts)]);
     });
   }
 
@@ -349,39 +283,28 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   ): Promise<void> {
     await this.ds.transaction(async (m) => {
       // the broadcast row first: finishes of one broadcast take turns, so the last one sees it complete
-      const [b]: { state: string }[] = await m.query(
-        `SELECT state FROM dialer.broadcasts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-        [call.tenant_id, call.broadcast_id],
-      );
+      const bstate = await this.broadcasts.lockState(m, call.tenant_id, call.broadcast_id);
       const retry =
-        b?.state !== 'cancelled' &&
+        bstate !== 'cancelled' &&
         outcome !== 'completed' &&
         cfg.retry.on.includes(outcome) &&
         call.attempts < cfg.retry.attempts;
       const state: CallState = retry ? 'queued' : outcome;
-      const rows = await returning<unknown>(
+      const applied = await this.calls.finish(
         m,
-        `UPDATE dialer.calls SET state = $5, reason = $6, lease_owner = NULL, lease_until = NULL, updated_at = now(),
-                ended_at = CASE WHEN $5 = 'queued' THEN NULL ELSE now() END, next_at = now() + ($7 || ' seconds')::interval
-          WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 AND attempts = $4 AND state IN ${ACTIVE}
-          RETURNING 1`,
-        [
-          call.tenant_id,
-          call.id,
-          this.settings.replicaId,
-          call.attempts,
-          state,
-          reason ?? (retry ? outcome : null),
-          String(retry ? cfg.retry.intervalS : 0),
-        ],
+        call,
+        this.settings.replicaId,
+        state,
+        reason ?? (retry ? outcome : null),
+        retry ? cfg.retry.intervalS : 0,
       );
       // the lease was lost (swept): the sweeper already decided this attempt
-      if (!rows.length) return;
+      if (!applied) return;
       const events: NewEvent[] = [
         callEvent(call, state, call.attempts, retry ? `retry after ${outcome}` : reason),
       ];
       if (!retry) await this.completeBroadcasts(m, call.tenant_id, [call.broadcast_id], events);
-      await publishEvents(m, events);
+      await this.events.publish(m, events);
     });
   }
 
@@ -393,20 +316,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     events: NewEvent[],
   ): Promise<void> {
     if (!ids.length) return;
-    // lock first, then look: the next statement's snapshot sees every finish committed before the lock
-    await m.query(
-      `SELECT id FROM dialer.broadcasts WHERE tenant_id = $1 AND id = ANY($2::char(32)[]) ORDER BY id FOR UPDATE`,
-      [tenantId, ids],
-    );
-    const done = await returning<{ id: string; app_id: string; total: number }>(
-      m,
-      `UPDATE dialer.broadcasts b SET state = 'completed'
-        WHERE b.tenant_id = $1 AND b.id = ANY($2::char(32)[]) AND b.state IN ('queued', 'running')
-          AND NOT EXISTS (SELECT 1 FROM dialer.calls c WHERE c.tenant_id = b.tenant_id AND c.broadcast_id = b.id
-                           AND c.state IN ('queued', 'dialing', 'ringing', 'answered'))
-        RETURNING b.id, b.app_id, b.total`,
-      [tenantId, ids],
-    );
+    // lock first, then look: the update's snapshot sees every finish committed before the lock
+    const done = await this.broadcasts.completeIfDone(m, tenantId, ids);
     for (const b of done)
       events.push(
         newEvent(Events.BroadcastCompleted, {
@@ -419,12 +330,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async renewLeases(): Promise<void> {
     if (!this.inFlight.size) return;
-    await this.ds
-      .query(
-        `UPDATE dialer.calls SET lease_until = now() + ($2 || ' milliseconds')::interval
-          WHERE lease_owner = $1 AND state IN ${ACTIVE}`,
-        [this.settings.replicaId, String(this.settings.leaseMs)],
-      )
+    await this.calls
+      .renewLeases(this.settings.replicaId, this.settings.leaseMs)
       .catch((e: Error) => this.log.warn(`lease renewal failed: ${e.message}`));
   }
 
@@ -434,26 +341,14 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
    */
   async sweepLapsed(): Promise<number> {
     return this.ds.transaction(async (m) => {
-      const lapsed: (ClaimedCall & { doc: JsonObject | null; bstate: string })[] = await m.query(
-        `SELECT c.tenant_id, c.id, c.broadcast_id, c.app_id, c.callee, c.attempts, a.doc, b.state AS bstate
-           FROM dialer.calls c
-           JOIN dialer.broadcasts b ON b.tenant_id = c.tenant_id AND b.id = c.broadcast_id
-           LEFT JOIN dialer.apps a ON a.tenant_id = c.tenant_id AND a.id = c.app_id
-          WHERE c.state IN ${ACTIVE} AND c.lease_until < now()
-          LIMIT 200 FOR UPDATE OF c SKIP LOCKED`,
-      );
+      const lapsed = await this.calls.lockLapsed(m);
       const events: NewEvent[] = [];
       const byTenant = new Map<string, Set<string>>();
       for (const c of lapsed) {
         const retry = c.doc ? parseAppDoc(c.doc).retry : null;
         const again =
           !!retry && c.bstate !== 'cancelled' && retry.on.includes('failed') && c.attempts < retry.attempts;
-        await m.query(
-          `UPDATE dialer.calls SET state = $3, reason = 'lease_expired', lease_owner = NULL, lease_until = NULL,
-                  updated_at = now(), ended_at = CASE WHEN $3 = 'queued' THEN NULL ELSE now() END, next_at = now() + ($4 || ' seconds')::interval
-            WHERE tenant_id = $1 AND id = $2`,
-          [c.tenant_id, c.id, again ? 'queued' : 'failed', String(again ? retry.intervalS : 0)],
-        );
+        await this.calls.expireLease(m, c.tenant_id, c.id, again, retry?.intervalS ?? 0);
         events.push(callEvent(c, again ? 'queued' : 'failed', c.attempts, 'lease_expired'));
         if (!again) {
           const s = byTenant.get(c.tenant_id) ?? new Set<string>();
@@ -462,7 +357,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
         }
       }
       for (const [t, ids] of byTenant) await this.completeBroadcasts(m, t, [...ids], events);
-      await publishEvents(m, events);
+      await this.events.publish(m, events);
       return lapsed.length;
     });
   }

@@ -6,9 +6,7 @@
 // checks its Sign; the clock and the replay are checked here for both.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { NatsConnection } from 'nats';
-import { DataSource } from 'typeorm';
 import {
   Actor,
   Commands,
@@ -22,6 +20,7 @@ import {
 import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 import { SecretBox } from '../secret-box';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
+import { OnbukaKeysRepository } from './onbuka-keys.repository';
 
 export function onbukaSign(apiKey: string, secret: string, timestamp: string): string {
   return createHash('md5')
@@ -40,7 +39,7 @@ export class OnbukaKeysService {
   private readonly mailbox: CommandClient;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly keys: OnbukaKeysRepository,
     @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
     @Inject(NATS_CONNECTION) nc: NatsConnection,
   ) {
@@ -56,15 +55,9 @@ export class OnbukaKeysService {
       throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
         api_key: { pattern: { message: 'api_key must not look like an API client id (32 hex characters)' } },
       });
-    const rows: { tenant_id: string }[] = await this.ds.query(
-      `INSERT INTO dialer.onbuka_keys (api_key, tenant_id, secret_enc) VALUES ($1, $2, $3)
-       ON CONFLICT (api_key) DO UPDATE SET secret_enc = EXCLUDED.secret_enc
-         WHERE dialer.onbuka_keys.tenant_id = EXCLUDED.tenant_id
-       RETURNING tenant_id`,
-      [cmd.apiKey, cmd.tenantId, this.box.encrypt(cmd.apiSecret)],
-    );
+    const stored = await this.keys.put(cmd.apiKey, cmd.tenantId, this.box.encrypt(cmd.apiSecret));
     // an Api-Key already bound to another tenant is not moved (nor is its existence confirmed)
-    if (!rows.length) throw new DomainError(ErrorCode.Conflict, 'this Api-Key cannot be imported');
+    if (!stored) throw new DomainError(ErrorCode.Conflict, 'this Api-Key cannot be imported');
     return { api_key: cmd.apiKey, account_id: cmd.tenantId };
   }
 
@@ -74,23 +67,21 @@ export class OnbukaKeysService {
     if (!Number.isSafeInteger(ts) || Math.abs(nowS - ts) > this.settings.skewSeconds)
       throw refused(OnbukaCode.TimestampExpired, 'timestamp expired');
     const actor = await this.verifySign(cmd);
-    const seen: unknown[] = await this.ds.query(
-      `INSERT INTO dialer.onbuka_seen (api_key, ts, sign, seen_at) VALUES ($1, $2, $3, to_timestamp($4))
-       ON CONFLICT DO NOTHING RETURNING 1`,
-      [cmd.apiKey, ts, cmd.sign.toLowerCase(), this.settings.clock() / 1000],
+    const fresh = await this.keys.markSeen(
+      cmd.apiKey,
+      ts,
+      cmd.sign.toLowerCase(),
+      this.settings.clock() / 1000,
     );
-    if (!seen.length) throw refused(OnbukaCode.AuthError, 'authentication error: request replayed');
+    if (!fresh) throw refused(OnbukaCode.AuthError, 'authentication error: request replayed');
     void this.purgeSeen();
     return actor;
   }
 
   /** Whose key this is, if the Sign is right: an imported pair here, else an API client in mailbox-service. */
   private async verifySign(cmd: OnbukaAuthCommand): Promise<Actor> {
-    const rows: { tenant_id: string; secret_enc: string }[] = await this.ds.query(
-      `SELECT tenant_id, secret_enc FROM dialer.onbuka_keys WHERE api_key = $1`,
-      [cmd.apiKey],
-    );
-    if (!rows[0] && isHexId(cmd.apiKey))
+    const key = await this.keys.find(cmd.apiKey);
+    if (!key && isHexId(cmd.apiKey))
       return this.mailbox
         .send(Commands.AuthOnbukaSign, { apiKey: cmd.apiKey, timestamp: cmd.timestamp, sign: cmd.sign })
         .catch((e: unknown) => {
@@ -99,12 +90,12 @@ export class OnbukaKeysService {
           throw e;
         });
     // an unknown key costs the same md5 as a known one, so timing does not tell them apart
-    const secret = rows[0] ? this.box.decrypt(rows[0].secret_enc) : 'unknown-key-placeholder';
+    const secret = key ? this.box.decrypt(key.secret_enc) : 'unknown-key-placeholder';
     const expected = Buffer.from(onbukaSign(cmd.apiKey, secret, cmd.timestamp), 'hex');
     const given = Buffer.from(cmd.sign.toLowerCase(), 'hex');
-    if (!rows[0] || given.length !== expected.length || !timingSafeEqual(given, expected))
+    if (!key || given.length !== expected.length || !timingSafeEqual(given, expected))
       throw refused(OnbukaCode.AuthError, 'authentication error');
-    return { accountId: rows[0].tenant_id, role: 'admin' };
+    return { accountId: key.tenant_id, role: 'admin' };
   }
 
   /** Triples older than the skew window can no longer pass the timestamp check: forget them. */
@@ -112,10 +103,8 @@ export class OnbukaKeysService {
     const now = this.settings.clock();
     if (now - this.lastPurge < 60_000) return;
     this.lastPurge = now;
-    await this.ds
-      .query(`DELETE FROM dialer.onbuka_seen WHERE ts < $1`, [
-        Math.floor(now / 1000) - 2 * this.settings.skewSeconds,
-      ])
+    await this.keys
+      .purgeSeen(Math.floor(now / 1000) - 2 * this.settings.skewSeconds)
       .catch((e: Error) => this.log.warn(`purge of seen Onbuka signs failed: ${e.message}`));
   }
 }

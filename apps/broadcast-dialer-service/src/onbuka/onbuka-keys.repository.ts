@@ -1,0 +1,48 @@
+// dialer.onbuka_keys (imported Onbuka key pairs, the secret encrypted) and dialer.onbuka_seen (each
+// (Api-Key, Timestamp, Sign) accepted, a unique row shared by every replica: a replay is refused).
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+@Injectable()
+export class OnbukaKeysRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /**
+   * Stores a key pair for the tenant (a new secret replaces the old one); false when the Api-Key is
+   * bound to another tenant (it is not moved).
+   */
+  async put(apiKey: string, tenantId: string, secretEnc: string): Promise<boolean> {
+    const rows: { tenant_id: string }[] = await this.ds.query(
+      `INSERT INTO dialer.onbuka_keys (api_key, tenant_id, secret_enc) VALUES ($1, $2, $3)
+       ON CONFLICT (api_key) DO UPDATE SET secret_enc = EXCLUDED.secret_enc
+         WHERE dialer.onbuka_keys.tenant_id = EXCLUDED.tenant_id
+       RETURNING tenant_id`,
+      [apiKey, tenantId, secretEnc],
+    );
+    return rows.length > 0;
+  }
+
+  async find(apiKey: string): Promise<{ tenant_id: string; secret_enc: string } | undefined> {
+    const rows: { tenant_id: string; secret_enc: string }[] = await this.ds.query(
+      `SELECT tenant_id, secret_enc FROM dialer.onbuka_keys WHERE api_key = $1`,
+      [apiKey],
+    );
+    return rows[0];
+  }
+
+  /** Records a (key, timestamp, sign) triple seen at `seenAtS`; false when it was seen before. */
+  async markSeen(apiKey: string, ts: number, sign: string, seenAtS: number): Promise<boolean> {
+    const seen: unknown[] = await this.ds.query(
+      `INSERT INTO dialer.onbuka_seen (api_key, ts, sign, seen_at) VALUES ($1, $2, $3, to_timestamp($4))
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [apiKey, ts, sign, seenAtS],
+    );
+    return seen.length > 0;
+  }
+
+  /** Forgets the triples whose timestamp is before `beforeTs`. */
+  async purgeSeen(beforeTs: number): Promise<void> {
+    await this.ds.query(`DELETE FROM dialer.onbuka_seen WHERE ts < $1`, [beforeTs]);
+  }
+}
