@@ -57,6 +57,12 @@ function lint() {
   record('lint', runNode([bin('eslint'), '--max-warnings=0', '.']) === 0);
 }
 
+/** The tests themselves are TypeScript too: ts-jest only transpiles them, so their types are checked here. */
+function typecheckTests() {
+  heading('TypeScript (tests: tsc -p tsconfig.spec.json)');
+  record('typecheck of the tests', runNode([bin('typescript', 'tsc'), '-p', 'tsconfig.spec.json']) === 0);
+}
+
 function format() {
   heading('Prettier');
   record('format (prettier --check)', runNode([bin('prettier'), '--check', '--log-level=warn', '.']) === 0);
@@ -177,6 +183,7 @@ async function main() {
   try {
     const databaseUrl = await createTestDatabase(infra.databaseUrl, TEST_DB);
     say(`[infra] PostgreSQL: fresh database ${TEST_DB}`);
+    typecheckTests();
     lint();
     format();
     await jest({

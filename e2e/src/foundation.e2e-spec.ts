@@ -38,7 +38,7 @@ describe('every app', () => {
       expect(live.status).toBe(200);
       const ready = await fetch(`${url}/health/ready`);
       expect(ready.status).toBe(200);
-      const body = await ready.json();
+      const body = (await ready.json()) as { status: string; info: Record<string, { status: string }> };
       expect(body.status).toBe('ok');
       expect(body.info.nats.status).toBe('up');
       if (name !== 'gateway') expect(body.info.database.status).toBe('up');

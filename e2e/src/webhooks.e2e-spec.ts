@@ -371,7 +371,11 @@ describe('event catalogue', () => {
   it('is served as AsyncAPI at /asyncapi.json and as a readable page at /asyncapi, without a login', async () => {
     const json = await fetch(`${stack.baseUrl}/asyncapi.json`);
     expect(json.status).toBe(200);
-    const doc = await json.json();
+    const doc = (await json.json()) as {
+      asyncapi: string;
+      channels: Record<string, { address: string }>;
+      operations: Record<string, { action: string }>;
+    };
     expect(doc.asyncapi).toBe('3.0.0');
     expect(Object.values(doc.channels).map((c: any) => c.address)).toEqual(
       expect.arrayContaining([

@@ -33,7 +33,7 @@ export type StackApps = { gateway: Starter<GatewayConfig> } & {
   media?: Starter<MediaConfig>;
   message?: Starter<MessageConfig>;
   notification?: Starter<NotificationConfig>;
-} & { [key: string]: Starter<ServiceConfig> | undefined };
+} & { [key: string]: Starter<never> | undefined };
 
 export type AppName = string;
 

@@ -19,6 +19,8 @@ describe('voiceIds', () => {
 describe('simulated carrier plan', () => {
   const req = {
     callId: 'c',
+    tenantId: 't',
+    fileId: 'f',
     callerId: null,
     maxRingingMs: 20000,
     maxDurationMs: 3000,
