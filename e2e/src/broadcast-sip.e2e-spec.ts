@@ -95,8 +95,16 @@ async function world(): Promise<{ t: Tenant; key: string; secret: string; prompt
   return { t, key, secret, promptId: doc.body.data.id };
 }
 
+let lastTs = '';
 async function sendGroup(w: { key: string; secret: string }, body: unknown) {
-  const ts = String(Math.floor(Date.now() / 1000));
+  // (Api-Key, Timestamp, Sign) is single-use (replay guard) and Sign covers no body: one request per
+  // second and key, as an Onbuka client must
+  let ts = String(Math.floor(Date.now() / 1000));
+  while (ts === lastTs) {
+    await new Promise((r) => setTimeout(r, 50));
+    ts = String(Math.floor(Date.now() / 1000));
+  }
+  lastTs = ts;
   const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
     method: 'POST',
     headers: {

@@ -11,7 +11,6 @@ import {
   MediaConfig,
   MessageConfig,
   NotificationConfig,
-  ServiceConfig,
 } from '@voxmail/config';
 import { APPS, EventEnvelope, STREAM_NAME } from '@voxmail/contracts';
 
