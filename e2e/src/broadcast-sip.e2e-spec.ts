@@ -2,7 +2,6 @@
 // with its trunk at SIPp on loopback (digest credentials stored encrypted), a campaign sent through the
 // Onbuka face, and the dialer placing the call: SIPp challenges, answers, and its SDP answer points at a
 // UDP listener here that counts the RTP: prompt length x loopCount in 20 ms packets.
-import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import {
   EventRecorder,
@@ -14,12 +13,12 @@ import {
   startStack,
   stopAllSipp,
   Tenant,
-  wavFile,
 } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
+import { md5, uploadPrompt, waitFor } from './broadcast.helpers';
 
 jest.setTimeout(60000);
 
@@ -60,17 +59,6 @@ afterAll(async () => {
   await rtp?.close();
 });
 
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-
-async function waitFor<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 30000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** A tenant with an imported Onbuka key pair and a 1 s prompt (a 16 kHz WAV) as a media document. */
 async function world(): Promise<{ t: Tenant; key: string; secret: string; promptId: string }> {
   const t = await stack.createTenant();
@@ -81,18 +69,8 @@ async function world(): Promise<{ t: Tenant; key: string; secret: string; prompt
     body: { data: { api_key: key, api_secret: secret } },
   });
   expect(imported.status).toBe(201);
-  const doc = await stack.request('PUT', `/v2/accounts/${t.accountId}/media`, {
-    token: t.token,
-    body: { data: { name: 'broadcast prompt', kind: 'prompt' } },
-  });
-  expect(doc.status).toBe(201);
-  const raw = await stack.request('PUT', `/v2/accounts/${t.accountId}/media/${doc.body.data.id}/raw`, {
-    token: t.token,
-    headers: { 'Content-Type': 'audio/wav' },
-    raw: wavFile(1, 16000),
-  });
-  expect(raw.status).toBeLessThan(300);
-  return { t, key, secret, promptId: doc.body.data.id };
+  const promptId = await uploadPrompt(stack, t, 'broadcast prompt', 1, 16000);
+  return { t, key, secret, promptId };
 }
 
 let lastTs = '';
@@ -161,6 +139,7 @@ describeSip('sip carrier end to end (SIPp trunk)', () => {
     const done = await waitFor(
       () => stack.request('GET', `/v2/accounts/${w.t.accountId}/broadcasts/${bid}`, { token: w.t.token }),
       (x) => x.body.data?.state === 'completed',
+      30000,
     );
     expect(done.body.data).toMatchObject({ state: 'completed', counts: { completed: 1 } });
     expect(await sipp.exited).toBe(0);
@@ -210,6 +189,7 @@ describeSip('sip carrier end to end (SIPp trunk)', () => {
             ])
           ).rows[0],
         (row) => ['busy', 'failed', 'completed', 'no_answer'].includes(row?.state),
+        30000,
       );
     };
     expect(await call(w.promptId)).toMatchObject({ state: 'busy', reason: 'sip 486 Busy Here' });

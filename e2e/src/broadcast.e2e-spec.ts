@@ -1,14 +1,13 @@
 // Voice broadcast: the Onbuka sendGroup face, the native broadcast routes and the dialer behind them,
 // against the whole stack (real PostgreSQL, NATS), with the simulated carrier. The dialer's clock stands
 // at the Onbuka document's own Timestamp so its example Sign is accepted.
-import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { EventRecorder, Stack, startStack, Tenant, WebhookReceiver } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { uploadPrompt } from './broadcast.helpers';
+import { md5, uploadPrompt, waitFor } from './broadcast.helpers';
 
 jest.setTimeout(60000);
 
@@ -68,7 +67,6 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 let tsCounter = 0;
 
 /** A fresh tenant with an imported Onbuka key pair, an app and a prompt named `prompt.mp3`. */
@@ -119,15 +117,6 @@ async function sendGroup(
 }
 
 const base = { fileId: 'prompt.mp3', appId: 'app1' };
-
-async function waitFor<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 15000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Onbuka sendGroup', () => {
   it("answers the document's request with the document's response, byte for byte", async () => {
