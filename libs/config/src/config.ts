@@ -390,7 +390,7 @@ export function loadMediaSettings(env: Env): MediaSettings {
     presignTtlS: int(env, 'MEDIA_PRESIGN_TTL_S', 900, 10, 7 * 86400),
     unclaimedTtlS: int(env, 'MEDIA_UNCLAIMED_TTL_S', 86400, 1, 30 * 86400),
     sweepIntervalMs: int(env, 'MEDIA_SWEEP_INTERVAL_MS', 60000, 50, 86400000),
-    ffmpegPath: env.FFMPEG_PATH || 'ffmpeg',
+    ffmpegPath: ffmpegPath(env),
   };
 }
 
@@ -405,6 +405,18 @@ export function loadMessageSettings(env: Env): MessageSettings {
     vmboxTimeoutMs: num(env, 'VMBOX_COMMAND_TIMEOUT_MS', 5000, 100, 120000),
     mediaTimeoutMs: num(env, 'MEDIA_COMMAND_TIMEOUT_MS', 60000, 100, 600000),
   };
+}
+
+/** WEBHOOK_ALLOW_PRIVATE_TARGETS (notification-service's webhooks, broadcast apps' webhooks): false, `loopback` or true. */
+function privateTargets(env: Env): boolean | 'loopback' {
+  return env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'loopback'
+    ? 'loopback'
+    : bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false);
+}
+
+/** FFMPEG_PATH: the ffmpeg media-storage transcodes with, and the dialer turns prompts into G.711 with. */
+function ffmpegPath(env: Env): string {
+  return env.FFMPEG_PATH || 'ffmpeg';
 }
 
 function sipAddress(env: Env): string {
@@ -425,13 +437,10 @@ export function loadDialerSettings(env: Env = process.env): DialerSettings {
     sip: {
       address: sipAddress(env),
       port: num(env, 'DIALER_SIP_PORT', 0, 0, 65535),
-      ffmpegPath: env.FFMPEG_PATH || 'ffmpeg',
+      ffmpegPath: ffmpegPath(env),
     },
     webhooks: {
-      allowPrivateTargets:
-        env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'loopback'
-          ? 'loopback'
-          : bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+      allowPrivateTargets: privateTargets(env),
       timeoutMs: num(env, 'DIALER_WEBHOOK_TIMEOUT_MS', 5000, 100, 60000),
       attempts: num(env, 'DIALER_WEBHOOK_ATTEMPTS', 5, 1, 20),
       retryBaseMs: num(env, 'DIALER_WEBHOOK_RETRY_BASE_MS', 1000, 10, 3600000),
@@ -545,10 +554,7 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
     ...loadServiceConfig('notification-service', env),
     secret: secret(env),
     webhooks: {
-      allowPrivateTargets:
-        env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'loopback'
-          ? 'loopback'
-          : bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+      allowPrivateTargets: privateTargets(env),
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60000),
       retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3600000),
       disableAfterFailures: int(env, 'WEBHOOK_DISABLE_AFTER_FAILURES', 5, 1, 1000),

@@ -14,6 +14,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { TenantCommand } from './commands';
 import { HEX_ID, JsonObject } from './kazoo';
 
@@ -173,3 +174,26 @@ export class DncCommand extends TenantCommand {
 }
 
 export class TenantOnlyCommand extends TenantCommand {}
+
+/** Onbuka's published signature: hex `md5(Api-Key + ApiSecret + Timestamp)`. */
+export function onbukaSign(apiKey: string, secret: string, timestamp: string): string {
+  return createHash('md5')
+    .update(apiKey + secret + timestamp)
+    .digest('hex');
+}
+
+/**
+ * Whether `sign` (any case) is the Onbuka signature of the key, secret and timestamp, compared in
+ * constant time. With no secret (an unknown key) a placeholder is hashed all the same, so the time
+ * taken does not tell known keys from unknown ones; the answer is then false.
+ */
+export function onbukaSignMatches(
+  apiKey: string,
+  secret: string | undefined,
+  timestamp: string,
+  sign: string,
+): boolean {
+  const expected = Buffer.from(onbukaSign(apiKey, secret ?? 'unknown-key-placeholder', timestamp), 'hex');
+  const given = Buffer.from(sign.toLowerCase(), 'hex');
+  return secret !== undefined && given.length === expected.length && timingSafeEqual(given, expected);
+}

@@ -66,7 +66,7 @@ function envelopeSchema(type: string, version: number, data: DataSchema): Record
 }
 
 /** The key of an event version in the document: `message_created`, `message_created_v1` for an old one. */
-export const asyncApiKey = (type: string, version?: number): string =>
+const asyncApiKey = (type: string, version?: number): string =>
   type.replace(/\./g, '_') + (version === undefined ? '' : `_v${version}`);
 
 /**

@@ -38,10 +38,9 @@ const STOP_RELEASE_DELAY_MS = 1000;
 /** What a handler may return: work to do once its transaction committed (e.g. wake a worker). */
 export type AfterCommit = () => void;
 
-/** Where the event sits in the stream: its sequence, and whether it was delivered before. */
+/** Where the event sits in the stream. */
 export interface EventMeta {
   streamSequence: number;
-  redelivered: boolean;
 }
 
 export type EventHandler = (
@@ -138,7 +137,7 @@ export class EventConsumer {
       return;
     }
     try {
-      const meta: EventMeta = { streamSequence: m.seq, redelivered: m.redelivered };
+      const meta: EventMeta = { streamSequence: m.seq };
       const after = await runWithRequestContext({ requestId: sanitizeRequestId(event.requestId) }, () =>
         this.ds.transaction(async (manager) => {
           const inserted: unknown[] = await manager.query(

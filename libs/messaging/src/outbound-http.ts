@@ -89,6 +89,11 @@ export function guardedLookup(allow: PrivateTargets, resolve: LookupFn = dnsLook
   };
 }
 
+/** Exponential backoff of outbound deliveries: base, 2*base, 4*base ... capped at an hour. */
+export function retryDelayMs(baseMs: number, attemptsSoFar: number): number {
+  return Math.min(3600000, baseMs * 2 ** Math.max(0, attemptsSoFar - 1));
+}
+
 export interface AttemptResult {
   ok: boolean;
   statusCode: number | null;

@@ -201,7 +201,7 @@ async function waitFor(
 // ---------------------------------------------------------------------------------------------------
 // processes
 
-function which(cmd: string, extraDirs: string[] = []): string | undefined {
+export function which(cmd: string, extraDirs: string[] = []): string | undefined {
   const dirs = [
     ...(process.env.PATH ?? '').split(':'),
     '/usr/sbin',

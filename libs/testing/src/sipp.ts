@@ -1,10 +1,11 @@
 // SIPp (Debian package sip-tester) as a SIP trunk on loopback for the sip carrier's tests: one process per
 // scenario (the dialer's apps/broadcast-dialer-service/test/sipp/uas-*.xml) on free ports, and a UDP
 // listener that records the RTP it receives.
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createSocket, Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { which } from './infra';
 
 /** The dialer's SIPp scenarios (found from libs/testing/src, or from its build in dist/libs/testing/src). */
 export const SIPP_SCENARIOS = ((): string => {
@@ -15,8 +16,7 @@ export const SIPP_SCENARIOS = ((): string => {
 
 /** The sipp binary, or undefined (npm test installs it: libs/testing infra `needSipp`). */
 export function sippPath(): string | undefined {
-  const r = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+  return which('sipp');
 }
 
 /**

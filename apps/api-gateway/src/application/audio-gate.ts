@@ -79,17 +79,24 @@ export class AudioGate extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    if (!this.sniffed) {
-      const head = Buffer.concat(this.head);
-      const r = sniffAudio(head, true);
-      if (!r || r === 'need_more') return cb(unsupportedAudio());
-      this.sniffed = r;
-      if (this.meter) {
-        this.meter.start(r.format, head);
-        void this.meter.write(head);
-      }
-      this.push(head);
-    }
+    if (this.sniffed) return this.finishMeter(cb);
+    const head = Buffer.concat(this.head);
+    const r = sniffAudio(head, true);
+    if (!r || r === 'need_more') return cb(unsupportedAudio());
+    this.sniffed = r;
+    // a body shorter than the sniff window goes on (and is measured) like a first chunk
+    this.pass(
+      head,
+      (e, data) => {
+        if (e) return cb(e);
+        this.push(data);
+        this.finishMeter(cb);
+      },
+      true,
+    );
+  }
+
+  private finishMeter(cb: TransformCallback): void {
     if (!this.meter) return cb();
     this.meter.finish().then(
       (facts) => {

@@ -8,7 +8,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { EventEnvelope, NewEvent } from '@voxmail/contracts';
-import { appendEvents, postOnce } from '@voxmail/messaging';
+import { appendEvents, postOnce, retryDelayMs } from '@voxmail/messaging';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { DueDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 
@@ -107,7 +107,7 @@ export class AppWebhookDelivery implements OnApplicationBootstrap, OnApplication
         attempt,
         r.ok ? 'delivered' : give ? 'failed' : 'pending',
         r.error,
-        r.ok || give ? 0 : Math.min(w.retryBaseMs * 2 ** (attempt - 1), 3_600_000),
+        r.ok || give ? 0 : retryDelayMs(w.retryBaseMs, attempt),
       )
       .catch((e: Error) => this.log.error(`could not record app webhook delivery ${d.id}: ${e.message}`));
   }

@@ -28,8 +28,6 @@ import { BroadcastRow, BroadcastsRepository } from './broadcasts.repository';
 import { CallsRepository } from './calls.repository';
 import { PromptLibrary } from './prompt-library';
 
-export const DIALER_SCHEMA_NAME = 'dialer';
-
 /** `yyMMddHHmmss` of `ms` in UTC, as Onbuka's voiceIds begin. */
 export function idStamp(ms: number): string {
   const d = new Date(ms);

@@ -1,5 +1,5 @@
 import { planOf } from '../carriers/simulated.carrier';
-import { onbukaSign } from '../onbuka/onbuka-keys.service';
+import { onbukaSign } from '@voxmail/contracts';
 import { inWindow, parseAppDoc } from './app-doc';
 import { idStamp, voiceIds } from './broadcasts.service';
 

@@ -4,7 +4,6 @@
 // either an imported Onbuka pair (held here) or an API client of the account created with `onbuka: true`
 // (its client_id as Api-Key, its client_secret as ApiSecret): mailbox-service holds that secret and
 // checks its Sign; the clock and the replay are checked here for both.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import {
@@ -15,18 +14,13 @@ import {
   ImportOnbukaKeyCommand,
   OnbukaAuthCommand,
   OnbukaCode,
+  onbukaSignMatches,
   isHexId,
 } from '@voxmail/contracts';
 import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 import { SecretBox } from '../secret-box';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { OnbukaKeysRepository } from './onbuka-keys.repository';
-
-export function onbukaSign(apiKey: string, secret: string, timestamp: string): string {
-  return createHash('md5')
-    .update(apiKey + secret + timestamp)
-    .digest('hex');
-}
 
 const refused = (code: string, reason: string) =>
   new DomainError(ErrorCode.Unauthenticated, reason, { onbuka_status: code });
@@ -90,10 +84,8 @@ export class OnbukaKeysService {
           throw e;
         });
     // an unknown key costs the same md5 as a known one, so timing does not tell them apart
-    const secret = key ? this.box.decrypt(key.secret_enc) : 'unknown-key-placeholder';
-    const expected = Buffer.from(onbukaSign(cmd.apiKey, secret, cmd.timestamp), 'hex');
-    const given = Buffer.from(cmd.sign.toLowerCase(), 'hex');
-    if (!key || given.length !== expected.length || !timingSafeEqual(given, expected))
+    const secret = key ? this.box.decrypt(key.secret_enc) : undefined;
+    if (!key || !onbukaSignMatches(cmd.apiKey, secret, cmd.timestamp, cmd.sign))
       throw refused(OnbukaCode.AuthError, 'authentication error');
     return { accountId: key.tenant_id, role: 'admin' };
   }

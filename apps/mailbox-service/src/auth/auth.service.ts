@@ -1,5 +1,4 @@
 // Authentication: API keys, user credentials and API clients exchange for expiring bearer tokens.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import type { MailboxConfig } from '@voxmail/config';
@@ -12,6 +11,7 @@ import {
   DomainError,
   ErrorCode,
   OnbukaSignCommand,
+  onbukaSignMatches,
   refusingKeysOf,
   Role,
   TokenGrant,
@@ -112,18 +112,9 @@ export class AuthService {
   async withOnbukaSign(cmd: OnbukaSignCommand): Promise<Actor> {
     const found = await this.clients.onbukaSecret(cmd.apiKey);
     // an unknown client costs the same md5 as a known one
-    const expected = createHash('md5')
-      .update(cmd.apiKey + (found?.secret ?? 'unknown-client-placeholder') + cmd.timestamp)
-      .digest();
-    const given = Buffer.from(cmd.sign.toLowerCase(), 'hex');
+    const signed = onbukaSignMatches(cmd.apiKey, found?.secret, cmd.timestamp, cmd.sign);
     const a = found ? await this.accounts.findActive(found.client.accountId) : null;
-    if (
-      !found ||
-      !a ||
-      !isEnabled(a) ||
-      given.length !== expected.length ||
-      !timingSafeEqual(given, expected)
-    )
+    if (!found || !a || !isEnabled(a) || !signed)
       throw new DomainError(ErrorCode.Unauthenticated, 'authentication error');
     const c = found.client;
     return {

@@ -25,8 +25,3 @@ export class SecretSealer {
 export function signBody(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
-
-/** Exponential backoff: base, 2*base, 4*base ... capped at an hour. */
-export function retryDelayMs(baseMs: number, attemptsSoFar: number): number {
-  return Math.min(3600000, baseMs * 2 ** Math.max(0, attemptsSoFar - 1));
-}

@@ -5,6 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventEnvelope, JsonObject } from '@voxmail/contracts';
+import type { AttemptResult } from '@voxmail/messaging';
 
 /** A claimed delivery with what sending it needs from its webhook. */
 export interface DueDelivery {
@@ -19,17 +20,14 @@ export interface DueDelivery {
   secret_sealed: string;
 }
 
-export interface AttemptRow {
+/** One attempt as recorded: what the POST answered, and which delivery it was. */
+export interface AttemptRow extends AttemptResult {
   tenantId: string;
   webhookId: string;
   deliveryId: string;
   eventId: string;
   eventType: string;
   attempt: number;
-  ok: boolean;
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number;
 }
 
 @Injectable()

@@ -7,9 +7,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { NotificationConfig } from '@voxmail/config';
 import { Events } from '@voxmail/contracts';
-import { appendEvent, AttemptResult, postOnce } from '@voxmail/messaging';
+import { appendEvent, AttemptResult, postOnce, retryDelayMs } from '@voxmail/messaging';
 import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from '../tokens';
-import { retryDelayMs, SecretSealer, signBody } from './sealing';
+import { SecretSealer, signBody } from './sealing';
 import { DueDelivery as Due, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhooksRepository } from './webhooks.repository';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER } from './webhook-doc';
@@ -113,10 +113,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
         eventId: d.event_id,
         eventType: d.event_type,
         attempt,
-        ok: r.ok,
-        statusCode: r.statusCode,
-        error: r.error,
-        durationMs: r.durationMs,
+        ...r,
       });
       if (r.ok) {
         await this.deliveries.delivered(m, d.id, attempt);

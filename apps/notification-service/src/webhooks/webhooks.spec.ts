@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
 import { DomainError } from '@voxmail/contracts';
-import { retryDelayMs, SecretSealer, signBody } from './sealing';
+import { retryDelayMs } from '@voxmail/messaging';
+import { SecretSealer, signBody } from './sealing';
 import { guardedLookup, refusedAddress, TargetRefused } from '@voxmail/messaging';
 import { checkWebhook } from './webhook-doc';
 
