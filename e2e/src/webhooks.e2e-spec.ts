@@ -3,6 +3,7 @@
 // followed, and a restart of notification-service mid-burst that loses and duplicates nothing.
 import { createHmac, randomUUID } from 'node:crypto';
 import { connect } from 'nats';
+import { Client } from 'pg';
 import { EventRecorder, Stack, startStack, Tenant, WebhookReceiver } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
@@ -309,6 +310,50 @@ describe('delivery', () => {
     await createBox(stack, a);
     await new Promise((r) => setTimeout(r, 500));
     expect(receiver.on('/down')).toHaveLength(before);
+  });
+
+  it('refuses a header value HTTP cannot carry (400 naming it); an old such row fails its deliveries and is disabled', async () => {
+    const refused = await stack.request('PUT', hooks(a), {
+      token: a.token,
+      body: {
+        data: {
+          name: 'bad',
+          uri: receiver.url('/bad-header'),
+          hook: 'mailbox.created',
+          headers: { 'X-Bad': 'café\u0001' },
+        },
+      },
+    });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body.data)).toContain('X-Bad');
+    // a row stored before the check, as an old bad row would be: written directly in the database
+    const h = await createHook(a, { uri: receiver.url('/bad-header'), hook: 'mailbox.created', retries: 0 });
+    const db = new Client({ connectionString: stack.env.DATABASE_URL });
+    await db.connect();
+    try {
+      const updated = await db.query(
+        `UPDATE notification.webhooks SET doc = jsonb_set(doc, '{headers}', $1::jsonb) WHERE id = $2`,
+        [JSON.stringify({ 'X-Bad': 'café\u0001' }), h.id],
+      );
+      expect(updated.rowCount).toBe(1);
+    } finally {
+      await db.end();
+    }
+    await createBox(stack, a);
+    await createBox(stack, a);
+    // each delivery that could not be sent is a failed attempt: recorded, counted, and the hook disabled
+    const disabled = await events.waitFor(
+      (e) => e.type === 'webhook.disabled' && e.aggregateId === h.id,
+      20000,
+    );
+    expect(disabled.data).toMatchObject({ id: h.id, failures: 2 });
+    expect(String((disabled.data as { last_error?: string }).last_error)).toContain('X-Bad');
+    const attempts = await stack.request('GET', `${hooks(a)}/${h.id}/attempts`, { token: a.token });
+    expect(attempts.body.data).toHaveLength(2);
+    for (const at of attempts.body.data) expect(at).toMatchObject({ result: 'failure' });
+    const got = await stack.request('GET', `${hooks(a)}/${h.id}`, { token: a.token });
+    expect(got.body.data).toMatchObject({ enabled: false, disabled_reason: 'too_many_failures' });
+    expect(receiver.on('/bad-header')).toHaveLength(0);
   });
 
   it('a restart of notification-service mid-burst loses and duplicates nothing (by delivery id)', async () => {

@@ -123,25 +123,31 @@ export function postOnce(
       return done(false, null, 'bad uri');
     }
     const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(
-      url,
-      {
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(body.length) },
-        lookup: guardedLookup(o.allowPrivate) as never,
-        timeout: o.timeoutMs,
-        agent: false,
-      },
-      (res) => {
-        // the status line is the receiver's answer: the attempt is decided here, the body only drained
-        // (waiting for its end let a timeout that fired meanwhile turn an answered 200 into a failure,
-        // and the retry then delivered the same delivery id again after the receiver had accepted it)
-        const code = res.statusCode ?? 0;
-        done(code >= 200 && code < 300, code, code >= 200 && code < 300 ? null : `HTTP ${code}`);
-        res.on('error', () => undefined);
-        res.resume();
-      },
-    );
+    let req: http.ClientRequest;
+    try {
+      req = lib.request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(body.length) },
+          lookup: guardedLookup(o.allowPrivate) as never,
+          timeout: o.timeoutMs,
+          agent: false,
+        },
+        (res) => {
+          // the status line is the receiver's answer: the attempt is decided here, the body only drained
+          // (waiting for its end let a timeout that fired meanwhile turn an answered 200 into a failure,
+          // and the retry then delivered the same delivery id again after the receiver had accepted it)
+          const code = res.statusCode ?? 0;
+          done(code >= 200 && code < 300, code, code >= 200 && code < 300 ? null : `HTTP ${code}`);
+          res.on('error', () => undefined);
+          res.resume();
+        },
+      );
+    } catch (e) {
+      // refused before anything is sent (a header value Node will not write): a failed attempt
+      return done(false, null, `not sent: ${(e as Error).message}`);
+    }
     // a timer that fires in the same turn as the answer arrives (a busy event loop) yields to it: the
     // destroy waits for the I/O callbacks of this turn (after an answer it only cuts a body that drags)
     const timeOut = () => setImmediate(() => req.destroy(new Error(`timed out after ${o.timeoutMs} ms`)));

@@ -12,7 +12,7 @@ import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from '../tokens';
 import { SecretSealer, signBody } from './sealing';
 import { DueDelivery as Due, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhooksRepository } from './webhooks.repository';
-import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER } from './webhook-doc';
+import { DELIVERY_HEADER, EVENT_HEADER, isSendableHeader, SIGNATURE_HEADER } from './webhook-doc';
 
 const BATCH = 32;
 
@@ -83,20 +83,37 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
     return this.deliveries.claim(BATCH, this.config.webhooks.timeoutMs * 2 + 1000);
   }
 
-  private async deliver(d: Due): Promise<void> {
-    const body = Buffer.from(JSON.stringify(d.envelope));
-    const headers: Record<string, string> = {
-      ...((d.doc.headers as Record<string, string>) ?? {}),
+  /** The delivery's request: its custom headers (each one checked: a row stored before the check may
+   * hold a value no HTTP client can send) and the platform's. */
+  private request(d: Due, body: Buffer): Record<string, string> {
+    const custom = (d.doc.headers ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(custom))
+      if (!isSendableHeader(k, v)) throw new Error(`the custom header ${k.slice(0, 64)} cannot be sent`);
+    return {
+      ...(custom as Record<string, string>),
       'content-type': 'application/json',
       'user-agent': 'voxmail-webhooks/1',
       [SIGNATURE_HEADER]: signBody(this.sealer.open(d.secret_sealed), body),
       [DELIVERY_HEADER]: d.id,
       [EVENT_HEADER]: d.event_type,
     };
-    const result = await postOnce(String(d.doc.uri), headers, body, {
-      timeoutMs: this.config.webhooks.timeoutMs,
-      allowPrivate: this.config.webhooks.allowPrivateTargets,
-    });
+  }
+
+  private async deliver(d: Due): Promise<void> {
+    const started = Date.now();
+    let result: AttemptResult;
+    try {
+      const body = Buffer.from(JSON.stringify(d.envelope));
+      result = await postOnce(String(d.doc.uri), this.request(d, body), body, {
+        timeoutMs: this.config.webhooks.timeoutMs,
+        allowPrivate: this.config.webhooks.allowPrivateTargets,
+      });
+    } catch (e) {
+      // a delivery that cannot even be sent is a failed attempt like any other: recorded, retried,
+      // counted toward auto-disable (it used to throw out of the tick, unrecorded, for ever)
+      const error = `not sent: ${(e as Error).message}`.slice(0, 500);
+      result = { ok: false, statusCode: null, error, durationMs: Date.now() - started };
+    }
     await this.record(d, result).catch((e) =>
       this.log.error(`could not record delivery ${d.id}: ${(e as Error).message}`),
     );

@@ -19,7 +19,18 @@ const RESERVED_HEADERS = new Set([
   'connection',
 ]);
 const MAX_HEADERS = 20;
+/** RFC 9110 `token` (a field name), at most 64 characters. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+/**
+ * RFC 9110 `field-value`: visible ASCII and obs-text (Latin-1 0x80-0xFF) with spaces and tabs inside,
+ * none at either end; no control character (NUL, CR, LF, \u0001...) and nothing beyond Latin-1 (an
+ * HTTP/1.1 header is bytes: Node refuses to send such a value at all).
+ */
+const FIELD_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+
+/** Whether a header could be sent as it is: a token name and a field-value (old rows may hold others). */
+export const isSendableHeader = (name: string, value: unknown): boolean =>
+  HEADER_NAME.test(name) && typeof value === 'string' && FIELD_VALUE.test(value);
 
 /** The keys a client writes; everything else but `custom_data`-like extras is ignored. */
 export interface WebhookFields {
@@ -77,8 +88,15 @@ export function checkWebhook(input: JsonObject, allow: PrivateTargets): WebhookF
     if (!HEADER_NAME.test(k)) throw invalid('headers', 'format', `"${k.slice(0, 64)}" is not a header name`);
     if (RESERVED_HEADERS.has(k.toLowerCase()))
       throw invalid('headers', 'forbidden', `The ${k} header is set by the platform`);
-    if (typeof v !== 'string' || v.length > 1024 || /[\r\n\0]/.test(v))
+    if (typeof v !== 'string' || v.length > 1024)
       throw invalid('headers', 'format', `The ${k} header must be a string of at most 1024 characters`);
+    if (!FIELD_VALUE.test(v))
+      throw invalid(
+        'headers',
+        'format',
+        `The ${k} header value may hold only visible characters, with spaces or tabs between them ` +
+          '(RFC 9110 field-value: no control character, nothing beyond Latin-1)',
+      );
     out[k] = v;
   }
   return { name: name.trim(), uri, http_verb: 'post', hook, retries, enabled, headers: out };

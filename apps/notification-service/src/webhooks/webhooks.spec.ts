@@ -105,4 +105,23 @@ describe('checkWebhook', () => {
       'http://localhost:9/x',
     );
   });
+
+  it('refuses header names and values HTTP cannot carry (RFC 9110 token and field-value), naming the header', () => {
+    const headersOf = (headers: Record<string, unknown>) => () => checkWebhook({ ...base, headers }, false);
+    for (const bad of ['café\u0001', 'a\r\nInjected: 1', 'x\u0000', 'naïve \u20ac', ' padded', 'tab\t']) {
+      let err: unknown;
+      try {
+        headersOf({ 'X-Bad': bad })();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(DomainError);
+      expect((err as DomainError).code).toBe('validation_failed');
+      expect(JSON.stringify((err as DomainError).details)).toContain('X-Bad');
+    }
+    expect(headersOf({ 'Bad Name': 'x' })).toThrow(DomainError);
+    expect(headersOf({ 'X-Ok': 'café Bearer\tabc', 'X-Empty': '' })()).toMatchObject({
+      headers: { 'X-Ok': 'café Bearer\tabc', 'X-Empty': '' },
+    });
+  });
 });
