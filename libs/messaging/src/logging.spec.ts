@@ -83,4 +83,21 @@ describe('log redaction', () => {
     debug.log.error({ err: new Error('boom') }, 'x');
     expect(debug.lines.join('')).toContain('logging.spec');
   });
+
+  it('redacts the signature of every signed link: play links in the path, signed queries anywhere', () => {
+    const hmac = 'Zq3_9xWm-8Kd1LpQ7rT2vB5nYc0sHjEaUf4gIoXw6yA';
+    const play = `/api/download/VoicemailGreeting-${'a'.repeat(32)}${'b'.repeat(32)}-1765000000-${hmac}.wav`;
+    const upload = '/api/accounts/me/voicemails/1/file?expires=1765000000&signature=SIGUP123';
+    const download = 'https://vox.example/api/files/x.wav?expires=1765000000&signature=SIGDOWN456';
+    expect(redactUrl(play)).toBe(play.replace(hmac, '[redacted]'));
+    const { log, lines } = capture();
+    log.info({ req: { id: '1', method: 'GET', url: play } }, 'request');
+    log.info({ body: { play_resource_url: play, upload_url: upload }, note: `fetch ${download}` }, 'links');
+    log.info(`a message naming ${play} and ${download}`);
+    log.error({ err: new Error(`failed on ${upload}`) }, 'x');
+    const text = lines.join('');
+    for (const secret of [hmac, 'SIGUP123', 'SIGDOWN456']) expect(text).not.toContain(secret);
+    expect(text).toContain('VoicemailGreeting-');
+    expect(text).toContain('expires=1765000000');
+  });
 });

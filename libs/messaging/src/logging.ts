@@ -45,8 +45,35 @@ const CENSOR = '[redacted]';
 
 export const isSecretName = (name: string): boolean => SECRET.has(name.toLowerCase().replace(/[-_]/g, ''));
 
-/** A URL with the value of every secret-named query parameter replaced. */
+/**
+ * Signed links whose signature sits in the path, not in a query parameter: Yeastar play links
+ * `/api/download/VoicemailGreeting-<ids>-<expires>-<hmac>.<ext>`. The signature alone downloads.
+ */
+const SIGNED_PATH = /(VoicemailGreeting-[0-9A-Za-z]*-\d{1,12}-)[A-Za-z0-9_-]{16,}/g;
+/** `name=value` pairs after `?` or `&` anywhere in a string (a URL inside a message or a field). */
+const QUERY_PAIR = /([?&])([^=&#?\s"'<>]{1,64})=([^&#\s"'<>]*)/g;
+
+/**
+ * A string with the signature of every signed link it carries replaced: path signatures (play links)
+ * and the values of secret-named query parameters (`signature=`, `access_token=`...) wherever a URL
+ * appears in it, not only in a field named `url`.
+ */
+export function redactSignedLinks(text: string): string {
+  if (!text.includes('=') && !text.includes('VoicemailGreeting-')) return text;
+  return text.replace(SIGNED_PATH, `$1${CENSOR}`).replace(QUERY_PAIR, (pair, sep: string, raw: string) => {
+    let name = raw;
+    try {
+      name = decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      /* a malformed escape: judge the name as written */
+    }
+    return isSecretName(name) ? `${sep}${raw}=${CENSOR}` : pair;
+  });
+}
+
+/** A URL with the value of every secret-named query parameter and any path signature replaced. */
 export function redactUrl(url: string): string {
+  url = url.replace(SIGNED_PATH, `$1${CENSOR}`);
   const q = url.indexOf('?');
   if (q < 0) return url;
   const query = url
@@ -85,6 +112,7 @@ export function redactSecrets(v: unknown, depth = 0, withStack = false): unknown
   // an error under any key but `err` (which has its serializer) would print its enumerable fields:
   // a QueryFailedError's are its query and parameters
   if (v instanceof Error) return serializeError(v, withStack);
+  if (typeof v === 'string') return redactSignedLinks(v);
   if (!isPlain(v)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
@@ -108,13 +136,16 @@ export function serializeError(e: unknown, withStack = false, depth = 0): unknow
   const err = e as Error & Record<string, unknown>;
   const driver = isObject(err.driverError) ? err.driverError : undefined;
   const isDb = !!driver || 'parameters' in err || 'query' in err;
-  const out: Record<string, unknown> = { type: err.constructor?.name ?? 'Error', message: err.message };
+  const out: Record<string, unknown> = {
+    type: err.constructor?.name ?? 'Error',
+    message: redactSignedLinks(err.message),
+  };
   for (const f of DB_FIELDS) {
     const v = driver?.[f] ?? err[f];
     if (typeof v === 'string' || typeof v === 'number') out[f] = v;
   }
   if (!isDb && typeof err.subject === 'string') out.subject = err.subject;
-  if (withStack && !isDb && err.stack) out.stack = err.stack;
+  if (withStack && !isDb && err.stack) out.stack = redactSignedLinks(err.stack);
   if (err.cause !== undefined && depth < 3) out.cause = serializeError(err.cause, withStack, depth + 1);
   return out;
 }
@@ -152,6 +183,15 @@ export function loggerParams(service: string, level: string): Params {
     mixin: () => {
       const requestId = currentRequestId();
       return requestId ? { requestId } : {};
+    },
+    // the message text too: a link named in a message is as good as one in a field
+    hooks: {
+      logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? redactSignedLinks(a) : a)),
+        );
+      },
     },
     formatters: {
       log: (obj: Record<string, unknown>) => redactSecrets(obj, 0, withStack) as Record<string, unknown>,
