@@ -3,6 +3,7 @@
 // parsers) that must answer in the Kazoo envelope like any other error.
 import { createHash } from 'node:crypto';
 import { Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { Writable } from 'node:stream';
 import { Stack, startStack, Tenant } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
@@ -339,6 +340,35 @@ describe('8.8 errors below the handlers answer in the Kazoo envelope', () => {
       expect(r.status).toBe(status);
       expect(r.headers['content-type']).toBe('application/json');
       expectEnvelope(status, r.body.toString());
+    }
+  });
+});
+
+describe('25.10 service ports listen on the configured address only', () => {
+  /** Whether a TCP connection to host:port is accepted. */
+  const accepts = (host: string, port: number) =>
+    new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      socket.setTimeout(3000);
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('timeout', () => (socket.destroy(), resolve(false)));
+      socket.once('error', () => resolve(false));
+      socket.connect(port, host);
+    });
+
+  it("health and /metrics of every service answer on loopback, not on the machine's other addresses", async () => {
+    const others = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i && !i.internal && i.family === 'IPv4')
+      .map((i) => i!.address);
+    for (const name of ['mailbox', 'message', 'media'] as const) {
+      const url = new URL(stack.get(name).url);
+      expect([name, url.hostname]).toEqual([name, '127.0.0.1']);
+      const port = Number(url.port);
+      expect((await fetch(`${url.origin}/health/live`)).status).toBe(200);
+      expect((await fetch(`${url.origin}/metrics`)).status).toBe(200);
+      for (const address of others)
+        expect([name, address, await accepts(address, port)]).toEqual([name, address, false]);
     }
   });
 });

@@ -35,6 +35,16 @@ const KINDS = {
   },
 };
 
+/**
+ * A service's health and /metrics take no credentials: they listen on the pod's own IP (the kubelet's
+ * probes and Prometheus reach it there), never on every interface (HEALTH_HOST, default loopback).
+ */
+const HEALTH_HOST_ENV = `            - name: HEALTH_HOST
+              valueFrom:
+                fieldRef:
+                  fieldPath: status.podIP
+`;
+
 /** `text`'s lines indented by `n` spaces (the first one too). */
 const indent = (n, text) =>
   text
@@ -159,7 +169,7 @@ ${indent(14, selectorLabels(app))}
           env:
             - name: ${portEnv}
               value: '${app.port}'
-            # Only the secret keys this app needs.
+${component === 'service' ? HEALTH_HOST_ENV : ''}            # Only the secret keys this app needs.
 ${indent(12, secretRef('DATABASE_URL'))}${secretEnv}          resources:
             requests:
               cpu: 100m

@@ -23,9 +23,14 @@ describe('configuration from the environment', () => {
         databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
         natsUrl: 'nats://127.0.0.1:4222',
         healthPort: 8102,
+        // health and /metrics take no credentials: loopback unless HEALTH_HOST names another address
+        healthHost: '127.0.0.1',
         migrationsRun: true,
       }),
     );
+    expect(loadServiceConfig('message-service', { HEALTH_HOST: '10.1.2.3' }).healthHost).toBe('10.1.2.3');
+    expect(loadServiceConfig('message-service', { HOST: '0.0.0.0' }).healthHost).toBe('127.0.0.1');
+    expect(() => loadServiceConfig('message-service', { HEALTH_HOST: 'pod.local' })).toThrow(/^HEALTH_HOST /);
     expect(loadGatewayConfig(secrets).publicBaseUrl).toBe('http://127.0.0.1:8000');
     expect(loadGatewayConfig(secrets).corsAllowedOrigins).toEqual(['*']);
     expect(

@@ -91,7 +91,12 @@ export interface CommonConfig {
 
 export interface ServiceConfig extends CommonConfig {
   healthPort: number;
-  host: string;
+  /**
+   * The address health and /metrics listen on (`HEALTH_HOST`): loopback unless the operator names
+   * another (the pod IP in Kubernetes, for the kubelet's probes and Prometheus). They take no
+   * credentials, so they are never on every interface by default.
+   */
+  healthHost: string;
 }
 
 export interface GatewayConfig extends CommonConfig {
@@ -267,8 +272,16 @@ export function loadServiceConfig(serviceName: string, env: Env = process.env): 
   return {
     ...common(env, serviceName),
     healthPort: int(env, 'HEALTH_PORT', DEFAULT_HEALTH_PORTS[serviceName] ?? 0, 0, 65535),
-    host: str(env, 'HOST', '0.0.0.0'),
+    healthHost: ipAddress(env, 'HEALTH_HOST', '127.0.0.1'),
   };
+}
+
+/** An IP address literal (v4 or v6), no name: what a socket binds to, decided by the operator. */
+function ipAddress(env: Env, name: string, fallback: string): string {
+  const v = str(env, name, fallback).replace(/^\[|\]$/g, '');
+  if (!isIP(v))
+    throw new ConfigError(`${name} must be an IP address (e.g. 127.0.0.1 or the pod IP), got "${v}"`);
+  return v;
 }
 
 function secret(env: Env): string {

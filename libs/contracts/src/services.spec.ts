@@ -59,6 +59,14 @@ describe('the service registry', () => {
     expect(env['message-service'].HEALTH_PORT).toBe(String(serviceEntry('message').port));
   });
 
+  it("a service's health and /metrics listen on the pod IP in Kubernetes, never on every interface", () => {
+    for (const app of APPS) {
+      const manifest = readFileSync(join(ROOT, `deploy/k8s/${app.name}.yaml`), 'utf8');
+      const podIp = /- name: HEALTH_HOST\n\s+valueFrom:\n\s+fieldRef:\n\s+fieldPath: status\.podIP\n/;
+      expect([app.name, podIp.test(manifest)]).toEqual([app.name, app.kind === 'service']);
+    }
+  });
+
   it('docker-compose.yml and deploy/k8s are what it generates (run npm run deploy:generate after a change)', () => {
     const files = generatedFiles();
     expect(Object.keys(files)).toEqual(

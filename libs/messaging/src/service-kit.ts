@@ -235,8 +235,12 @@ export async function bootstrapService(
   );
   if (opts.handleSignals !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.startAllMicroservices();
-  await app.listen(config.healthPort, config.host);
+  // health and /metrics take no credentials: only on the configured address (loopback by default)
+  await app.listen(config.healthPort, config.healthHost);
   const addr = app.getHttpServer().address();
   const port = typeof addr === 'object' && addr ? addr.port : config.healthPort;
-  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const host = config.healthHost;
+  const reach =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return { app, url: `http://${reach}:${port}`, close: () => app.close() };
 }
