@@ -1,6 +1,7 @@
 // Request shapes of the Kazoo clients people already run (Kazoo's test client, the PHP SDK, Monster UI's
 // jquery.kazoosdk, curl as in Kazoo's examples): token in the query, CORS, trailing slashes, empty JSON
 // bodies, JSON sent as a form, the exact JSON content type, and no `"revision": "undefined"`.
+import { createHash, randomBytes } from 'node:crypto';
 import { Stack, Tenant } from '@voxmail/testing';
 import { createBox, rawRequest, startMessagesStack, wavFile } from './messages.helpers';
 
@@ -249,5 +250,98 @@ describe('10.10 a revision is a real value or absent', () => {
     }
     const login = await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: a.apiKey } } });
     noUndefined(login.text);
+  });
+});
+
+describe('10.11 the PHP SDK logs in with username, password and SIP realm (Kazoo\\AuthToken\\User)', () => {
+  const REALM = 'sdkphp2.clients.test';
+  const md5 = (x: string) => createHash('md5').update(x).digest('hex');
+  let accountId: string;
+  let accountName: string;
+
+  beforeAll(async () => {
+    const op = await stack.operatorLogin();
+    accountName = `sdkphp2-${randomBytes(3).toString('hex')}`;
+    const acct = await stack.request('PUT', `/v2/accounts/${op.accountId}`, {
+      token: op.token,
+      body: { data: { name: accountName, realm: REALM } },
+    });
+    expect(acct.status).toBe(201);
+    accountId = acct.body.data.id;
+    const user = await stack.request('PUT', `/v2/accounts/${accountId}/users`, {
+      token: op.token,
+      body: {
+        data: {
+          username: 'sdkuser',
+          password: 'sdk pass 2',
+          first_name: 'S',
+          last_name: 'DK',
+          priv_level: 'admin',
+        },
+      },
+    });
+    expect(user.status).toBe(201);
+  });
+
+  /** Kazoo's answer when no account matches: the system error `invalid_credentials`. */
+  const invalidCredentials = {
+    data: { message: 'invalid credentials' },
+    error: '401',
+    message: 'invalid_credentials',
+    status: 'error',
+  };
+
+  it("replays the SDK's request: PUT /v2/user_auth {credentials, realm}, then uses the token", async () => {
+    // what AuthToken\User::requestToken() sends: PUT {base}/v2/user_auth with the SDK's User-Agent and
+    // JSON headers, the body json_encode of {"data":{"credentials":md5("user:pass"),"realm":<sipRealm>}}
+    const body = JSON.stringify({ data: { credentials: md5('sdkuser:sdk pass 2'), realm: REALM } });
+    const r = await send(
+      'PUT',
+      '/v2/user_auth',
+      {
+        'User-Agent': 'kazoo-php-sdk (http://github.com/2600hz/kazoo-php-sdk)',
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+      },
+      body,
+    );
+    expect(r.status).toBe(201);
+    const login = JSON.parse(r.body.toString('utf8'));
+    expect(login).toMatchObject({ status: 'success', data: { account_id: accountId } });
+    expect(typeof login.auth_token).toBe('string');
+    // the SDK then sends X-Auth-Token on every request
+    const me = await stack.request('GET', `/v2/accounts/${accountId}`, { token: login.auth_token });
+    expect(me.status).toBe(200);
+  });
+
+  it('takes the first defined of account_realm and realm, then account_name, as cb_user_auth does', async () => {
+    const creds = md5('sdkuser:sdk pass 2');
+    const login = (data: Record<string, unknown>) =>
+      stack.request('PUT', '/v2/user_auth', { body: { data: { credentials: creds, ...data } } });
+    expect((await login({ account_realm: REALM, realm: 'other.clients.test' })).status).toBe(201);
+    expect((await login({ account_realm: REALM.toUpperCase() })).status).toBe(201);
+    // an unknown realm falls back to the account name
+    expect((await login({ realm: 'unknown.clients.test', account_name: accountName })).status).toBe(201);
+    // account_realm is the first defined: a realm beside it is not looked at
+    const first = await login({ account_realm: 'unknown.clients.test', realm: REALM });
+    expect(first.status).toBe(401);
+    expect(first.body).toMatchObject(invalidCredentials);
+  });
+
+  it("answers Kazoo's invalid_credentials when nothing names an account or nothing matches", async () => {
+    const creds = md5('sdkuser:sdk pass 2');
+    for (const data of [
+      {},
+      { phone_number: '+15555550123' },
+      { realm: 'nowhere.clients.test' },
+      { account_name: 'no such account' },
+      { realm: REALM, credentials: md5('sdkuser:wrong') },
+    ]) {
+      const r = await stack.request('PUT', '/v2/user_auth', {
+        body: { data: { credentials: creds, ...data } },
+      });
+      expect([JSON.stringify(data), r.status]).toEqual([JSON.stringify(data), 401]);
+      expect(r.body).toMatchObject(invalidCredentials);
+    }
   });
 });

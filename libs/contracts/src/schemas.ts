@@ -63,6 +63,9 @@ export const UserAuthSchema = {
     credentials: { type: 'string', pattern: '^[0-9a-f]{32}$' },
     account_name: str(1, 128),
     account_realm: str(1, 253),
+    // Kazoo's cb_user_auth also takes `realm` (the PHP SDK sends it) and `phone_number`
+    realm: str(1, 253),
+    phone_number: str(1, 64),
   },
 } as const;
 

@@ -73,9 +73,11 @@ export class AuthService {
     ]);
     return this.limits.guard({ kind: 'user', address: cmd.clientKey, target }, INVALID, async () => {
       if (!cmd.accountName && !cmd.accountRealm) return null;
-      const candidates = (await this.accounts.findByNameOrRealm(cmd.accountName, cmd.accountRealm)).filter(
-        isEnabled,
-      );
+      // as Kazoo's cb_user_auth: the realm when one is given and known, else the account name
+      let found = cmd.accountRealm ? await this.accounts.findByNameOrRealm(undefined, cmd.accountRealm) : [];
+      if (!found.length && cmd.accountName)
+        found = await this.accounts.findByNameOrRealm(cmd.accountName, undefined);
+      const candidates = found.filter(isEnabled);
       const users = await this.users.findForAuth(
         candidates.map((a) => a.id),
         cmd.credentials,

@@ -50,23 +50,33 @@ export class AuthController {
 
   @Put('user_auth')
   async userAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
-    const data = validateDocument<{ credentials: string; account_name?: string; account_realm?: string }>(
-      UserAuthSchema,
-      dataOf(body),
-    );
-    if (!data.account_name && !data.account_realm) {
-      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
-        account_name: { required: { message: 'account_name or account_realm is required' } },
-      });
+    const data = validateDocument<{
+      credentials: string;
+      account_name?: string;
+      account_realm?: string;
+      realm?: string;
+      phone_number?: string;
+    }>(UserAuthSchema, dataOf(body));
+    // Kazoo's cb_user_auth: the first defined of `account_realm` and `realm`, then `account_name`
+    // (Voxmail keeps no phone number inventory: a `phone_number` alone finds no account, as an unknown
+    // number does in Kazoo). Nothing that names an account is a failed login like wrong credentials.
+    try {
+      return grantResult(
+        await this.bus.send(Commands.AuthUser, {
+          credentials: data.credentials,
+          accountName: data.account_name,
+          accountRealm: data.account_realm ?? data.realm,
+          clientKey: clientKey(ip),
+        }),
+      );
+    } catch (e) {
+      // Kazoo's system error `invalid_credentials`: message the error's name, data its text
+      if (e instanceof DomainError && e.code === ErrorCode.Unauthenticated)
+        throw new DomainError(ErrorCode.Unauthenticated, 'invalid_credentials', {
+          message: 'invalid credentials',
+        });
+      throw e;
     }
-    return grantResult(
-      await this.bus.send(Commands.AuthUser, {
-        credentials: data.credentials,
-        accountName: data.account_name,
-        accountRealm: data.account_realm,
-        clientKey: clientKey(ip),
-      }),
-    );
   }
 
   /** Voxmail extension: an API client exchanges its id and secret for a token, as api_auth does for keys. */
