@@ -1,5 +1,6 @@
 // The Yeastar P-Series OpenAPI face against the whole stack (real PostgreSQL, NATS, S3): the two documents'
 // request examples replayed byte for byte, then ask/force, every refusal, play links, tenancy and events.
+import { Writable } from 'node:stream';
 import { EventRecorder } from '@voxmail/testing';
 import {
   createBox,
@@ -59,6 +60,15 @@ interface World {
 }
 
 const json = (r: RawResponse) => JSON.parse(r.body.toString('utf8'));
+
+/** Yeastar P-Series' published errmsg of each code ("Error Code and Error Message"). */
+const PUBLISHED: Record<number, string> = {
+  40001: 'PARAMETER SYNTAX ERROR',
+  40002: 'PARAMETER ERROR',
+  40003: 'DUPLICATE KEY VALUE',
+  40004: 'FILE SIZE EXCEEDED',
+  60001: 'DATA NOT FOUND',
+};
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const r = await rawRequest(
@@ -127,7 +137,21 @@ async function list(w: World, kind: 'vm_greeting' | 'extension_vm_greeting', q: 
   return r.body;
 }
 
+/** Every log line the apps of this suite write, at info level (request logs included). */
+const logLines: string[] = [];
+const logLevelBefore = process.env.LOG_LEVEL;
+
 beforeAll(async () => {
+  const { setLogDestination } = await import('@voxmail/messaging');
+  setLogDestination(
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        logLines.push(chunk.toString());
+        cb();
+      },
+    }),
+  );
+  process.env.LOG_LEVEL = 'info';
   stack = await startMessagesStack();
   events = await EventRecorder.start();
 });
@@ -135,6 +159,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await events?.stop();
   await stack?.stop();
+  (await import('@voxmail/messaging')).setLogDestination(undefined);
+  if (logLevelBefore === undefined) delete process.env.LOG_LEVEL;
+  else process.env.LOG_LEVEL = logLevelBefore;
 });
 
 describe('Yeastar tokens', () => {
@@ -153,13 +180,23 @@ describe('Yeastar tokens', () => {
     expect(tok.refresh_token).not.toBe(tok.access_token);
   });
 
-  it('refuses wrong credentials (10005) and missing ones (40001), never 5xx', async () => {
+  it('refuses wrong credentials (-1 with invalid_param_list) and missing ones (40001), never 5xx', async () => {
     const t = await stack.createTenant();
     const c = await apiClient(t);
     const wrong = await call('POST', '/openapi/v1.0/get_token', { username: c.id, password: 'nope' });
-    expect(wrong).toMatchObject({ status: 200, body: { errcode: 10005, errmsg: 'FAILURE' } });
+    // as the published "Response Result" page shows a wrong username or password
+    expect(wrong).toEqual(
+      expect.objectContaining({
+        status: 200,
+        body: {
+          errcode: -1,
+          errmsg: 'FAILURE',
+          invalid_param_list: [{ field: 'username or password', value: 'error' }],
+        },
+      }),
+    );
     const missing = await call('POST', '/openapi/v1.0/get_token', { username: c.id });
-    expect(missing.body).toEqual({ errcode: 40001, errmsg: 'FAILURE' });
+    expect(missing.body).toEqual({ errcode: 40001, errmsg: 'PARAMETER SYNTAX ERROR' });
     const notJson = await rawRequest(
       stack.baseUrl,
       'POST',
@@ -167,7 +204,7 @@ describe('Yeastar tokens', () => {
       { 'Content-Type': 'application/json' },
       Buffer.from('{'),
     );
-    expect(json(notJson)).toMatchObject({ errcode: expect.any(Number), errmsg: 'FAILURE' });
+    expect(json(notJson)).toEqual({ errcode: 40001, errmsg: 'PARAMETER SYNTAX ERROR' });
     expect(notJson.status).toBeLessThan(500);
   });
 
@@ -182,9 +219,9 @@ describe('Yeastar tokens', () => {
     const asRefresh = await call('POST', '/openapi/v1.0/refresh_token', {
       refresh_token: first.access_token,
     });
-    expect(asRefresh.body).toEqual({ errcode: 10004, errmsg: 'FAILURE' });
+    expect(asRefresh.body).toEqual({ errcode: 10004, errmsg: 'TOKEN EXPIRED' });
     const asAccess = await list({ ...w, token: first.refresh_token }, 'vm_greeting', 'owner=6300');
-    expect(asAccess).toEqual({ errcode: 10004, errmsg: 'FAILURE' });
+    expect(asAccess).toEqual({ errcode: 10004, errmsg: 'TOKEN EXPIRED' });
   });
 
   it('del_token revokes at once: the token is refused on the next call', async () => {
@@ -194,7 +231,7 @@ describe('Yeastar tokens', () => {
       'User-Agent': 'OpenAPI',
     });
     expect(del.body).toEqual({ errcode: 0, errmsg: 'SUCCESS' });
-    expect(await list(w, 'vm_greeting', 'owner=6300')).toEqual({ errcode: 10004, errmsg: 'FAILURE' });
+    expect(await list(w, 'vm_greeting', 'owner=6300')).toEqual({ errcode: 10004, errmsg: 'TOKEN EXPIRED' });
     // the client may log in again
     const again = await getToken(w.clientId, w.secret);
     expect((await list({ ...w, token: again.access_token }, 'vm_greeting', 'owner=6300')).errcode).toBe(0);
@@ -204,16 +241,16 @@ describe('Yeastar tokens', () => {
     const w = await world();
     expect(await list({ ...w, token: '' }, 'vm_greeting', 'owner=6300')).toEqual({
       errcode: 10004,
-      errmsg: 'FAILURE',
+      errmsg: 'TOKEN EXPIRED',
     });
     expect(
       await list({ ...w, token: 'L3LDr0HRuT190YmccVIaXj6OxkLzUHfo' }, 'vm_greeting', 'owner=6300'),
     ).toEqual({
       errcode: 10004,
-      errmsg: 'FAILURE',
+      errmsg: 'TOKEN EXPIRED',
     });
     const unknown = await call('GET', `/openapi/v1.0/no_such_call?access_token=${w.token}`);
-    expect(unknown.body).toMatchObject({ errcode: 10001, errmsg: 'FAILURE' });
+    expect(unknown.body).toMatchObject({ errcode: 10001, errmsg: 'INTERFACE NOT EXISTED' });
   });
 });
 
@@ -278,7 +315,7 @@ describe('group voicemail greeting upload (document 000)', () => {
         ['is_check', 'ask'],
       ]),
     );
-    expect(json(ask)).toEqual({ errcode: 40003, errmsg: 'FAILURE' });
+    expect(json(ask)).toEqual({ errcode: 40003, errmsg: 'DUPLICATE KEY VALUE' });
     const bigger = wavFile(2);
     const force = await upload(
       w,
@@ -443,7 +480,7 @@ describe('group voicemail greeting upload (document 000)', () => {
     ];
     for (const [what, body, code] of cases) {
       const r = await upload(w, 'vm_greeting', body);
-      expect([what, r.status, json(r)]).toEqual([what, 200, { errcode: code, errmsg: 'FAILURE' }]);
+      expect([what, r.status, json(r)]).toEqual([what, 200, { errcode: code, errmsg: PUBLISHED[code] }]);
     }
     const none = await rawRequest(
       stack.baseUrl,
@@ -454,7 +491,7 @@ describe('group voicemail greeting upload (document 000)', () => {
       },
       Buffer.from('{}'),
     );
-    expect(json(none)).toEqual({ errcode: 40001, errmsg: 'FAILURE' });
+    expect(json(none)).toEqual({ errcode: 40001, errmsg: 'PARAMETER SYNTAX ERROR' });
     expect((await objectKeys(stack, `${w.t.accountId}/`)).length).toBe(before);
   });
 
@@ -474,7 +511,7 @@ describe('group voicemail greeting upload (document 000)', () => {
       { 'Content-Type': FORM_TYPE },
       chunks(),
     );
-    expect(json(r)).toEqual({ errcode: 40004, errmsg: 'FAILURE' });
+    expect(json(r)).toEqual({ errcode: 40004, errmsg: 'FILE SIZE EXCEEDED' });
     // cut at 8 MB: what was sent beyond is what the sockets' buffers took meanwhile
     expect(r.sent).toBeLessThan(16 * 1024 * 1024);
     expect((await list(w, 'vm_greeting', 'owner=6300')).data.map((d: any) => d.file)).not.toContain(
@@ -499,9 +536,9 @@ describe('group voicemail greeting upload (document 000)', () => {
       'GET',
       `/openapi/v1.0/vm_greeting/delete?access_token=${w.token}&owner=6300&file=intro.gsm`,
     );
-    expect(again.body).toEqual({ errcode: 60001, errmsg: 'FAILURE' });
+    expect(again.body).toEqual({ errcode: 60001, errmsg: 'DATA NOT FOUND' });
     const missing = await call('GET', `/openapi/v1.0/vm_greeting/list?access_token=${w.token}`);
-    expect(missing.body).toEqual({ errcode: 40001, errmsg: 'FAILURE' });
+    expect(missing.body).toEqual({ errcode: 40001, errmsg: 'PARAMETER SYNTAX ERROR' });
   });
 });
 
@@ -562,6 +599,17 @@ describe('extension voicemail greeting play (document 001)', () => {
     expect(outside.status).toBe(416);
   });
 
+  it("never writes a play link's signature to the log, though the request is logged", async () => {
+    const url: string = (await play()).body.play_resource_url;
+    const hmac = /-([A-Za-z0-9_-]{43})\.wav$/.exec(url)![1];
+    expect((await rawRequest(stack.baseUrl, 'GET', url, {})).status).toBe(200);
+    const fileName = url.slice('/api/download/'.length, url.length - hmac.length - '.wav'.length);
+    const logged = () => logLines.join('');
+    for (let i = 0; i < 50 && !logged().includes(fileName); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(logged()).toContain(fileName);
+    expect(logged()).not.toContain(hmac);
+  });
+
   it('refuses a tampered link (403) and an expired one', async () => {
     const url: string = (await play()).body.play_resource_url;
     const flip = url.replace(
@@ -571,7 +619,7 @@ describe('extension voicemail greeting play (document 001)', () => {
     expect(flip).not.toBe(url);
     const tampered = await rawRequest(stack.baseUrl, 'GET', flip, {});
     expect(tampered.status).toBe(403);
-    expect(json(tampered)).toMatchObject({ errmsg: 'FAILURE' });
+    expect(json(tampered)).toEqual({ errcode: 10005, errmsg: 'ACCESS DENIED' });
     const otherExt = await rawRequest(stack.baseUrl, 'GET', url.replace(/\.wav$/, '.mp3'), {});
     expect(otherExt.status).toBe(403);
     // the link names its expiry: PLAY_TTL_S in this run (30 minutes by default)
@@ -585,29 +633,176 @@ describe('extension voicemail greeting play (document 001)', () => {
   it('an unknown extension or file is DATA NOT FOUND; a missing parameter 40001', async () => {
     expect((await play(w.token, 'extension=3299&file=vm_welcome.wav')).body).toEqual({
       errcode: 60001,
-      errmsg: 'FAILURE',
+      errmsg: 'DATA NOT FOUND',
     });
     expect((await play(w.token, 'extension=3200&file=nope.wav')).body).toEqual({
       errcode: 60001,
-      errmsg: 'FAILURE',
+      errmsg: 'DATA NOT FOUND',
     });
-    expect((await play(w.token, 'extension=3200')).body).toEqual({ errcode: 40001, errmsg: 'FAILURE' });
+    expect((await play(w.token, 'extension=3200')).body).toEqual({
+      errcode: 40001,
+      errmsg: 'PARAMETER SYNTAX ERROR',
+    });
     // a group box is no extension
     expect((await play(w.token, 'extension=6300&file=vm_welcome.wav')).body).toEqual({
       errcode: 60001,
-      errmsg: 'FAILURE',
+      errmsg: 'DATA NOT FOUND',
     });
   });
 
   it('another tenant sees nothing of it, even with the same numbers', async () => {
     const other = await world();
-    expect((await play(other.token)).body).toEqual({ errcode: 60001, errmsg: 'FAILURE' });
+    expect((await play(other.token)).body).toEqual({ errcode: 60001, errmsg: 'DATA NOT FOUND' });
     expect((await list(other, 'extension_vm_greeting', 'extension=3200')).data).toEqual([]);
     const del = await call(
       'GET',
       `/openapi/v1.0/extension_vm_greeting/delete?access_token=${other.token}&extension=3200&file=vm_welcome.wav`,
     );
-    expect(del.body).toEqual({ errcode: 60001, errmsg: 'FAILURE' });
+    expect(del.body).toEqual({ errcode: 60001, errmsg: 'DATA NOT FOUND' });
     expect((await play()).body.errcode).toBe(0);
+  });
+});
+
+describe('Yeastar clients act on errmsg', () => {
+  it('a client that logs in again only on errmsg "TOKEN EXPIRED" recovers from an ended token', async () => {
+    const w = await world();
+    let token = w.token;
+    let logins = 0;
+    // as Yeastar's clients do: call, and on errmsg TOKEN EXPIRED (nothing else) get a token and call again
+    const client = async (path: string) => {
+      for (;;) {
+        const r = await call('GET', `${path}&access_token=${token}`, undefined, { 'User-Agent': 'OpenAPI' });
+        if (r.body.errmsg !== 'TOKEN EXPIRED' || logins > 3) return r.body;
+        token = (await getToken(w.clientId, w.secret)).access_token;
+        logins++;
+      }
+    };
+    expect(await client('/openapi/v1.0/vm_greeting/list?owner=6300')).toMatchObject({ errcode: 0 });
+    expect(logins).toBe(0);
+    // the token ends (another session of the same client revokes them all)
+    await call('GET', `/openapi/v1.0/del_token?access_token=${token}`);
+    expect(await client('/openapi/v1.0/vm_greeting/list?owner=6300')).toMatchObject({
+      errcode: 0,
+      errmsg: 'SUCCESS',
+    });
+    expect(logins).toBe(1);
+    // another failure is not a token expiry: no new login
+    expect(await client('/openapi/v1.0/vm_greeting/list?owner=6399')).toEqual({
+      errcode: 60001,
+      errmsg: 'DATA NOT FOUND',
+    });
+    expect(logins).toBe(1);
+  });
+});
+
+describe('one platform: a greeting set through one face shows through the others', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world();
+  });
+
+  const kazoo = (path: string) => `/v2/accounts/${w.t.accountId}${path}`;
+
+  it('a Kazoo box greeting (PUT .../greetings/unavailable) is listed and playable through Yeastar under its media name', async () => {
+    const audio = wavFile(1);
+    const put = await rawRequest(
+      stack.baseUrl,
+      'PUT',
+      kazoo(`/vmboxes/${w.userBox}/greetings/unavailable`),
+      { 'X-Auth-Token': w.t.token, 'Content-Type': 'audio/wav' },
+      audio,
+    );
+    expect(put.status).toBe(201);
+    const name: string = json(put).data.file;
+    expect((await list(w, 'extension_vm_greeting', 'extension=3200')).data).toEqual([
+      expect.objectContaining({ file: name, format: 'wav', size: audio.length }),
+    ]);
+    const played = await call(
+      'GET',
+      `/openapi/v1.0/extension_vm_greeting/play?access_token=${w.token}&extension=3200&file=${encodeURIComponent(name)}`,
+    );
+    expect(played.body).toEqual({
+      errcode: 0,
+      errmsg: 'SUCCESS',
+      file: name,
+      play_resource_url: expect.stringMatching(/^\/api\/download\/[A-Za-z0-9_-]+\.wav$/),
+    });
+    const got = await rawRequest(stack.baseUrl, 'GET', played.body.play_resource_url, {});
+    expect(got.status).toBe(200);
+    expect(got.body.equals(audio)).toBe(true);
+    // Yeastar deletes its own greeting files only: the box's media greeting is changed through Kazoo
+    const del = await call(
+      'GET',
+      `/openapi/v1.0/extension_vm_greeting/delete?access_token=${w.token}&extension=3200&file=${encodeURIComponent(name)}`,
+    );
+    expect(del.body).toEqual({ errcode: 60001, errmsg: 'DATA NOT FOUND' });
+  });
+
+  it("a media document named by a group box's media.unavailable is listed and playable through Yeastar", async () => {
+    const audio = wavFile(2);
+    const media = await stack.request('PUT', kazoo('/media'), {
+      token: w.t.token,
+      body: { data: { name: 'Sales welcome', kind: 'greeting' } },
+    });
+    expect(media.status).toBe(201);
+    const raw = await rawRequest(
+      stack.baseUrl,
+      'PUT',
+      kazoo(`/media/${media.body.data.id}/raw`),
+      { 'X-Auth-Token': w.t.token, 'Content-Type': 'audio/wav' },
+      audio,
+    );
+    expect(raw.status).toBeLessThan(300);
+    const patched = await stack.request('PATCH', kazoo(`/vmboxes/${w.groupBox}`), {
+      token: w.t.token,
+      body: { data: { media: { unavailable: media.body.data.id } } },
+    });
+    expect(patched.status).toBe(200);
+    expect((await list(w, 'vm_greeting', 'owner=6300')).data).toEqual([
+      expect.objectContaining({ file: 'Sales welcome', size: audio.length }),
+    ]);
+    const played = await call(
+      'GET',
+      `/openapi/v1.0/vm_greeting/play?access_token=${w.token}&owner=6300&file=Sales%20welcome`,
+    );
+    expect(played.body).toMatchObject({ errcode: 0, file: 'Sales welcome' });
+    const got = await rawRequest(stack.baseUrl, 'GET', played.body.play_resource_url, {});
+    expect(got.body.equals(audio)).toBe(true);
+  });
+
+  it("a greeting uploaded through Yeastar appears in the box's Kazoo greetings", async () => {
+    const audio = wavFile(1);
+    const r = await upload(
+      w,
+      'extension_vm_greeting',
+      documentBody(
+        audio,
+        [
+          ['extension', '3200'],
+          ['is_check', 'force'],
+        ],
+        'from_yeastar.wav',
+      ),
+    );
+    expect(json(r)).toEqual({ errcode: 0, errmsg: 'SUCCESS', extension: '3200' });
+    const greetings = await stack.request('GET', kazoo(`/vmboxes/${w.userBox}/greetings`), {
+      token: w.t.token,
+    });
+    expect(greetings.status).toBe(200);
+    expect(greetings.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'unavailable', active: true }),
+        expect.objectContaining({
+          type: 'file',
+          file: 'from_yeastar.wav',
+          size: audio.length,
+          active: false,
+        }),
+      ]),
+    );
+    // and the Yeastar list shows both, each once
+    const files = (await list(w, 'extension_vm_greeting', 'extension=3200')).data.map((d: any) => d.file);
+    expect(files.filter((f: string) => f === 'from_yeastar.wav')).toHaveLength(1);
+    expect(files).toHaveLength(2);
   });
 });

@@ -96,7 +96,11 @@ export interface MediaDocument {
 
 /** One greeting a box refers to, with what media-storage knows of its audio. */
 export interface BoxGreeting {
-  type: GreetingType;
+  /**
+   * The situation the box plays it in (`media.*`), or `file`: a greeting file of the box uploaded through
+   * the Yeastar face, listed so every face shows the box's greetings (played only once `media.*` names it).
+   */
+  type: GreetingType | 'file';
   media_id: string;
   file: string;
   /** The greeting callers hear for this situation: `temporary` overrides the others while it is set. */

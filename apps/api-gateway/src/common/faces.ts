@@ -9,7 +9,7 @@ import { flexisipError } from '../faces/flexisip/flexisip.errors';
 import { kazooError, kazooErrorEnvelope, serialize } from '../faces/kazoo/envelope';
 import { wantsPretty } from '../faces/kazoo/kazoo.interceptor';
 import { onbukaError, onbukaStatusError } from '../faces/onbuka/onbuka-errors';
-import { YeastarCode, yeastarErrorBody } from '../faces/yeastar/yeastar.errors';
+import { YeastarCode, yeastarErrorBody, yeastarErrorObject } from '../faces/yeastar/yeastar.errors';
 import { bareStatus, toDomainError } from './errors';
 import type { GatewayRequest } from './request';
 
@@ -79,7 +79,7 @@ export function renderDomainError(
         status: 200,
         body:
           e.code === ErrorCode.NotFound
-            ? JSON.stringify({ errcode: YeastarCode.InterfaceNotExisted, errmsg: 'FAILURE' })
+            ? JSON.stringify(yeastarErrorObject(YeastarCode.InterfaceNotExisted))
             : yeastarErrorBody(e),
       };
     case 'yeastar_link':

@@ -89,7 +89,20 @@ export class BoxGreetings {
     }
   }
 
-  /** The box's greetings with their audio details; a greeting whose media is gone is left out. */
+  /** The file greetings bound to the box (uploaded through the Yeastar face). */
+  private files(tenantId: string, vmboxId: string): Promise<MediaDocument[]> {
+    return this.media.send(Commands.MediaDocumentList, {
+      tenantId,
+      actor: this.asAccount(tenantId),
+      vmboxId,
+    });
+  }
+
+  /**
+   * The box's greetings with their audio details, then its file greetings that no `media.*` names (type
+   * `file`, not active: one platform, so a greeting uploaded through one face shows through the others);
+   * a greeting whose media is gone is left out.
+   */
   async of(
     tenantId: string,
     vmboxId: string,
@@ -114,8 +127,25 @@ export class BoxGreetings {
         ...(d.uploaded_at ? { uploaded_at: d.uploaded_at } : {}),
       });
     }
-    const active = activeGreetings(found.filter((g) => g.size !== undefined).map((g) => g.type));
-    for (const g of found) g.active = active.includes(g.type);
+    const active = activeGreetings(
+      found.filter((g) => g.size !== undefined).map((g) => g.type as GreetingType),
+    );
+    for (const g of found) g.active = active.includes(g.type as GreetingType);
+    const named = new Set(found.map((g) => g.media_id));
+    for (const d of await this.files(tenantId, vmboxId)) {
+      if (named.has(d.id) || d.size === undefined) continue;
+      found.push({
+        type: 'file',
+        media_id: d.id,
+        file: d.name,
+        active: false,
+        ...(d.format ? { format: d.format } : {}),
+        ...(d.content_type ? { content_type: d.content_type } : {}),
+        size: d.size,
+        ...(d.duration_ms !== undefined ? { duration_ms: d.duration_ms } : {}),
+        ...(d.uploaded_at ? { uploaded_at: d.uploaded_at } : {}),
+      });
+    }
     return { vmbox_id: vmboxId, greetings: found };
   }
 

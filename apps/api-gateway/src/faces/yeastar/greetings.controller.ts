@@ -3,7 +3,15 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Actor, Commands, ErrorCode, JsonObject, MediaDocument, UploadTicket } from '@voxmail/contracts';
+import {
+  Actor,
+  BoxGreeting,
+  Commands,
+  ErrorCode,
+  JsonObject,
+  MediaDocument,
+  UploadTicket,
+} from '@voxmail/contracts';
 import type { GatewayRequest } from '../../common/request';
 import { AudioGate } from '../../application/audio-gate';
 import { eachPart, isMultipart, Part } from '../../application/multipart';
@@ -13,7 +21,7 @@ import { YeastarContext } from './yeastar.context';
 import { missingParameter, notFound, YeastarCode, YeastarError } from './yeastar.errors';
 import { YeastarExceptionFilter } from './yeastar.filter';
 import { YeastarGuard } from './yeastar.guard';
-import { greetingView, success } from './yeastar.view';
+import { boxGreetingView, success } from './yeastar.view';
 
 /** Group greetings name the box by `owner`, extension greetings by `extension`. */
 type BoxKind = 'group' | 'extension';
@@ -192,15 +200,24 @@ export class YeastarGreetingsController {
       .catch(() => undefined);
   }
 
+  /**
+   * Every greeting of the box with audio, whichever face set it: the box's `media.*` greetings (set through
+   * Kazoo, listed under their media name) and its greeting files, each once.
+   */
+  private async boxGreetings(actor: Actor, vmboxId: string): Promise<BoxGreeting[]> {
+    const r = await this.ctx.bus.send(Commands.VmboxGreetings, {
+      tenantId: actor.accountId,
+      actor,
+      id: vmboxId,
+    });
+    const seen = new Set<string>();
+    return r.greetings.filter((g) => g.size !== undefined && !seen.has(g.media_id) && seen.add(g.media_id));
+  }
+
   private async list(req: GatewayRequest, kind: BoxKind) {
     const actor = req.actor!;
     const vmboxId = await this.box(actor, kind, required(queryOf(req), FIELD[kind]));
-    const docs = await this.ctx.bus.send(Commands.MediaDocumentList, {
-      tenantId: actor.accountId,
-      actor,
-      vmboxId,
-    });
-    const data = docs.filter((d) => d.size !== undefined).map(greetingView);
+    const data = (await this.boxGreetings(actor, vmboxId)).map(boxGreetingView);
     return success({ total_number: data.length, data });
   }
 
@@ -214,17 +231,30 @@ export class YeastarGreetingsController {
     return this.list(req, 'extension');
   }
 
-  /** The greeting `file` of the box the query names; a missing one is DATA NOT FOUND. */
-  private async greeting(req: GatewayRequest, kind: BoxKind): Promise<MediaDocument> {
+  /**
+   * The greeting `file` of the box the query names: a greeting file of that name, or (`withBoxGreetings`)
+   * a greeting the box's `media.*` names, by its media name; a missing one is DATA NOT FOUND.
+   */
+  private async greeting(
+    req: GatewayRequest,
+    kind: BoxKind,
+    withBoxGreetings = false,
+  ): Promise<{ id: string; name: string; format?: string }> {
     const q = queryOf(req);
     const number = required(q, FIELD[kind]);
-    const name = greetingFileName(required(q, 'file'));
+    const file = required(q, 'file');
+    const name = greetingFileName(file);
     const vmboxId = await this.box(req.actor!, kind, number);
     const found = name.ok ? await this.find(req.actor!, vmboxId, name.name) : null;
-    if (!found || found.size === undefined) throw notFound('file');
-    return found;
+    if (found && found.size !== undefined) return found;
+    if (withBoxGreetings) {
+      const g = (await this.boxGreetings(req.actor!, vmboxId)).find((x) => x.file === file);
+      if (g) return { id: g.media_id, name: g.file, format: g.format };
+    }
+    throw notFound('file');
   }
 
+  /** Deletes greeting files only: a greeting the box's `media.*` names is changed through Kazoo. */
   private async remove(req: GatewayRequest, kind: BoxKind) {
     const actor = req.actor!;
     const g = await this.greeting(req, kind);
@@ -255,7 +285,7 @@ export class YeastarGreetingsController {
   }
 
   private async play(req: GatewayRequest, kind: BoxKind) {
-    const g = await this.greeting(req, kind);
+    const g = await this.greeting(req, kind, true);
     const ext = g.format === 'mp3' || g.format === 'gsm' ? g.format : 'wav';
     const path = this.ctx.links.path(
       { tenantId: req.actor!.accountId, mediaId: g.id },

@@ -4,15 +4,14 @@ import { Commands, DomainError, ErrorCode, HEX_ID, RevocationKeys, TokenGrant } 
 import type { GatewayRequest } from '../../common/request';
 import { issuedAtMs } from './refresh-tokens';
 import { YeastarContext } from './yeastar.context';
-import { missingParameter, YeastarCode, YeastarError } from './yeastar.errors';
+import { missingParameter, wrongClientCredentials, YeastarCode, YeastarError } from './yeastar.errors';
 import { YeastarExceptionFilter } from './yeastar.filter';
 import { YeastarGuard } from './yeastar.guard';
 import { success } from './yeastar.view';
 
 const clientKeyOf = (req: GatewayRequest) => req.ip || 'unknown';
 
-const accessDenied = () =>
-  new YeastarError(YeastarCode.AccessDenied, ErrorCode.Unauthenticated, 'invalid client credentials');
+const accessDenied = wrongClientCredentials;
 
 function stringField(body: unknown, name: string, max = 256): string {
   const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;

@@ -2,7 +2,7 @@ import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { greetingFileName } from './greeting-files';
 import { PlayLinks } from './play-links';
 import { issuedAtMs, RefreshTokens } from './refresh-tokens';
-import { YeastarCode, yeastarCodeOf, yeastarErrorBody } from './yeastar.errors';
+import { wrongClientCredentials, YeastarCode, yeastarCodeOf, yeastarErrorBody } from './yeastar.errors';
 
 const SECRET = 'x'.repeat(40);
 const T = { tenantId: 'a'.repeat(32), mediaId: 'b'.repeat(32) };
@@ -68,14 +68,30 @@ describe('refresh tokens', () => {
 });
 
 describe('Yeastar error codes', () => {
-  it('maps platform errors to the published codes, errmsg always FAILURE', () => {
+  it('maps platform errors to the published codes, each with its published errmsg', () => {
     expect(yeastarCodeOf(new DomainError(ErrorCode.PayloadTooLarge, 'x'))).toBe(YeastarCode.FileSizeExceeded);
     expect(yeastarCodeOf(new DomainError(ErrorCode.Unauthenticated, 'x'))).toBe(YeastarCode.TokenExpired);
     expect(yeastarCodeOf(new DomainError(ErrorCode.NotFound, 'x'))).toBe(YeastarCode.DataNotFound);
     expect(yeastarCodeOf(new DomainError(ErrorCode.Internal, 'x'))).toBe(YeastarCode.InternalError);
     expect(JSON.parse(yeastarErrorBody(new DomainError(ErrorCode.Conflict, 'secret detail')))).toEqual({
       errcode: YeastarCode.DuplicateKey,
+      errmsg: 'DUPLICATE KEY VALUE',
+    });
+    const body = (code: ErrorCode) => JSON.parse(yeastarErrorBody(new DomainError(code, 'x')));
+    expect(body(ErrorCode.Unauthenticated)).toEqual({ errcode: 10004, errmsg: 'TOKEN EXPIRED' });
+    expect(body(ErrorCode.UnsupportedMediaType)).toEqual({ errcode: 40002, errmsg: 'PARAMETER ERROR' });
+    expect(body(ErrorCode.ValidationFailed)).toEqual({ errcode: 40001, errmsg: 'PARAMETER SYNTAX ERROR' });
+    expect(body(ErrorCode.NotFound)).toEqual({ errcode: 60001, errmsg: 'DATA NOT FOUND' });
+    expect(body(ErrorCode.Forbidden)).toEqual({ errcode: 10005, errmsg: 'ACCESS DENIED' });
+    expect(body(ErrorCode.PayloadTooLarge)).toEqual({ errcode: 40004, errmsg: 'FILE SIZE EXCEEDED' });
+    expect(body(ErrorCode.Internal)).toEqual({ errcode: -2, errmsg: 'INTERNAL SERVER ERROR' });
+    expect(body(ErrorCode.ServiceUnavailable)).toEqual({ errcode: -1, errmsg: 'FAILURE' });
+    expect(body(ErrorCode.RateLimited)).toEqual({ errcode: 70004, errmsg: 'ACCOUNT IP BLOCKED' });
+    // a wrong get_token password, as the published "Response Result" page shows it
+    expect(JSON.parse(yeastarErrorBody(wrongClientCredentials()))).toEqual({
+      errcode: -1,
       errmsg: 'FAILURE',
+      invalid_param_list: [{ field: 'username or password', value: 'error' }],
     });
   });
 });

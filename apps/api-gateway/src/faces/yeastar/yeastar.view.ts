@@ -1,15 +1,15 @@
 // The Yeastar OpenAPI success shape: `{errcode: 0, errmsg: "SUCCESS", ...}`.
-import type { MediaDocument } from '@voxmail/contracts';
+import type { BoxGreeting } from '@voxmail/contracts';
 
 export const success = <T extends object>(fields: T) => ({ errcode: 0, errmsg: 'SUCCESS', ...fields });
 
-/** One greeting file in a list. */
-export function greetingView(d: MediaDocument) {
+/** One greeting of a box in a list, whichever face set it: a media greeting under its media name. */
+export function boxGreetingView(g: BoxGreeting) {
   return {
-    file: d.name,
-    format: d.format ?? null,
-    size: d.size ?? 0,
-    duration: d.duration_ms !== undefined ? Math.round(d.duration_ms / 1000) : 0,
-    upload_time: d.uploaded_at ?? null,
+    file: g.file,
+    format: g.format ?? null,
+    size: g.size ?? 0,
+    duration: g.duration_ms !== undefined ? Math.round(g.duration_ms / 1000) : 0,
+    upload_time: g.uploaded_at ?? null,
   };
 }
