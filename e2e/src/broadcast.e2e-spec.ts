@@ -563,6 +563,31 @@ describe('native broadcasts and the dialer', () => {
     const secrets = await db.query(`SELECT secret_enc FROM dialer.onbuka_keys`);
     for (const r of secrets.rows) expect(r.secret_enc).not.toContain('7bz1lzh9');
   });
+
+  it('PUT broadcast_apps without an id creates one with a generated id; a client-chosen id stays accepted', async () => {
+    const t = await stack.createTenant();
+    const apps = `/v2/accounts/${t.accountId}/broadcast_apps`;
+    const put = (data: Record<string, unknown>) =>
+      stack.request('PUT', apps, { token: t.token, body: { data } });
+    const first = await put({ carrier: 'simulated', settings: { ring_ms: 5, talk_ms: 5 } });
+    expect(first.status).toBe(201);
+    expect(first.body.data.id).toMatch(/^[0-9a-f]{32}$/);
+    const second = await put({ carrier: 'simulated' });
+    expect(second.status).toBe(201);
+    expect(second.body.data.id).not.toBe(first.body.data.id);
+    const got = await stack.request('GET', `${apps}/${first.body.data.id}`, { token: t.token });
+    expect(got.status).toBe(200);
+    expect(got.body.data).toMatchObject({ id: first.body.data.id, carrier: 'simulated' });
+    const chosen = await put({ id: 'onbuka-app_1', carrier: 'simulated' });
+    expect(chosen.status).toBe(201);
+    expect(chosen.body.data.id).toBe('onbuka-app_1');
+    const listed = await stack.request('GET', apps, { token: t.token });
+    expect(listed.body.data.map((a: any) => a.id).sort()).toEqual(
+      [first.body.data.id, second.body.data.id, 'onbuka-app_1'].sort(),
+    );
+    expect((await put({ id: 'not an id', carrier: 'simulated' })).status).toBe(400);
+    expect((await put({ id: 7, carrier: 'simulated' })).status).toBe(400);
+  });
 });
 
 describe('prompts, API-client keys and tenants', () => {
@@ -772,6 +797,86 @@ describe('Onbuka call records (recordGroup)', () => {
     });
     expect(JSON.parse((await record(w, '12')).text).status).toBe('-24');
     expect(JSON.parse((await record({ key: w.key, secret: 'bad' }, done)).text).status).toBe('-1');
+  });
+
+  it("answers recordGroupQuery as Onbuka documents it: the account's records of the window, a page at a time", async () => {
+    const w = await world();
+    const r = await sendGroup(w, {
+      ...base,
+      callee: '4915100000011,4915100000012,4915100000013',
+      calledInfo: 'batch',
+    });
+    const ids: string[] = r.body.data.map((d: any) => d.voiceId);
+    await waitFor(
+      () =>
+        db.query(`SELECT state FROM dialer.calls WHERE tenant_id = $1 AND state = 'completed'`, [
+          w.t.accountId,
+        ]),
+      (x) => x.rows.length === 3,
+    );
+    const submitted = (
+      await db.query(`SELECT created_at FROM dialer.broadcasts WHERE tenant_id = $1`, [w.t.accountId])
+    ).rows[0].created_at as Date;
+    // the document's form: ISO 8601 with a +08:00 offset
+    const at8 = (ms: number) => `${new Date(ms + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`;
+    const window = {
+      strTime: at8(submitted.getTime() - 3600_000),
+      endTime: at8(submitted.getTime() + 3600_000),
+    };
+    const query = async (who: { key: string; secret: string }, body: unknown) => {
+      const ts = String(DOC_TS + 30 - (++tsCounter % 200));
+      const res = await fetch(`${stack.baseUrl}/v3/voice/recordGroupQuery`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json;charset=UTF-8',
+          'Api-Key': who.key,
+          Timestamp: ts,
+          Sign: md5(who.key + who.secret + ts),
+        },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+      return JSON.parse(await res.text());
+    };
+    const first = await query(w, { current: 1, size: 2, params: window });
+    expect(Object.keys(first)).toEqual(['status', 'reason', 'data']);
+    expect(first.status).toBe('0');
+    expect(Object.keys(first.data)).toEqual(['total', 'size', 'current', 'pages', 'searchCount', 'records']);
+    expect(first.data).toMatchObject({ total: 3, size: 2, current: 1, pages: 2, searchCount: true });
+    expect(first.data.records.map((x: any) => x.voiceId)).toEqual(ids.slice(0, 2));
+    // each record is exactly what recordGroup/{voiceId} answers
+    expect(first.data.records[0]).toEqual(JSON.parse((await record(w, ids[0])).text).data);
+    expect(first.data.records[1]).toMatchObject({ callee: '4915100000012', calledInfo: 'batch' });
+    const second = await query(w, { current: 2, size: 2, params: window });
+    expect(second.data.records.map((x: any) => x.voiceId)).toEqual([ids[2]]);
+    // current and size left out: 1 and 25
+    expect((await query(w, { params: window })).data).toMatchObject({
+      total: 3,
+      size: 25,
+      current: 1,
+      pages: 1,
+    });
+    expect((await query(w, { current: 3, size: 2, params: window })).data.records).toEqual([]);
+    // a window before the batch, and another account, see nothing
+    const before = {
+      strTime: at8(submitted.getTime() - 7200_000),
+      endTime: at8(submitted.getTime() - 3600_000),
+    };
+    expect((await query(w, { params: before })).data).toMatchObject({ total: 0, records: [] });
+    const other = await world();
+    expect((await query(other, { params: window })).data).toMatchObject({ total: 0, records: [] });
+    // refusals in Onbuka's shape
+    for (const bad of [
+      {},
+      { params: { strTime: window.strTime } },
+      { params: { strTime: window.endTime, endTime: window.strTime } },
+      { params: { strTime: '2022-01-01T00:00:00+08:00', endTime: '2022-02-02T00:00:00+08:00' } },
+      { params: { strTime: 'yesterday', endTime: window.endTime } },
+      { size: 0, params: window },
+      { size: 101, params: window },
+      { current: '', params: window },
+    ])
+      expect([JSON.stringify(bad), (await query(w, bad)).status]).toEqual([JSON.stringify(bad), '-22']);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -149,6 +150,25 @@ export interface CallRecord {
   voiceFileId: string;
   feedbackValue: string;
   calledInfo: string;
+}
+
+/** Onbuka's `recordGroupQuery`: the calls submitted in a time window, a page at a time. */
+export class CallRecordQueryCommand extends TenantCommand {
+  /** The window's start and end (ISO 8601 instants), at most 31 days apart. */
+  @IsISO8601({ strict: true }) from: string;
+  @IsISO8601({ strict: true }) to: string;
+  @IsInt() @Min(1) @Max(100000) current: number;
+  @IsInt() @Min(1) @Max(100) size: number;
+}
+
+/** A page of call records as Onbuka's `recordGroupQuery` answers it (keys in the document's order). */
+export interface CallRecordPage {
+  total: number;
+  size: number;
+  current: number;
+  pages: number;
+  searchCount: boolean;
+  records: CallRecord[];
 }
 
 export class BroadcastIdCommand extends TenantCommand {

@@ -75,6 +75,8 @@ import {
   BroadcastCallsCommand,
   CallRecord,
   CallRecordCommand,
+  CallRecordPage,
+  CallRecordQueryCommand,
   BroadcastIdCommand,
   BroadcastReply,
   CallReply,
@@ -225,6 +227,11 @@ export const Commands = {
   ),
   BroadcastCancel: command(Subjects.Broadcast.Cancel, BroadcastIdCommand, reply<BroadcastReply>()),
   BroadcastCallRecord: command(Subjects.Broadcast.CallRecord, CallRecordCommand, reply<CallRecord>()),
+  BroadcastCallRecordQuery: command(
+    Subjects.Broadcast.CallRecordQuery,
+    CallRecordQueryCommand,
+    reply<CallRecordPage>(),
+  ),
   AuthOnbukaSign: command(Subjects.Auth.OnbukaSign, OnbukaSignCommand, reply<Actor>()),
   MediaResolvePrompt: command(
     Subjects.MediaDocument.ResolvePrompt,

@@ -154,6 +154,8 @@ export const Subjects = {
     Cancel: cmd('dialer', 'broadcast.cancel'),
     /** One call by its voiceId, as Onbuka's `recordGroup/{voiceId}` reports it; reply: CallRecord. */
     CallRecord: cmd('dialer', 'call.record'),
+    /** The calls submitted in a time window, a page at a time (Onbuka's `recordGroupQuery`); reply: CallRecordPage. */
+    CallRecordQuery: cmd('dialer', 'call.record_query'),
     AppPut: cmd('dialer', 'app.put'),
     AppGet: cmd('dialer', 'app.get'),
     AppList: cmd('dialer', 'app.list'),

@@ -5,6 +5,7 @@ import {
   BroadcastCallsCommand,
   BroadcastIdCommand,
   CallRecordCommand,
+  CallRecordQueryCommand,
   Commands,
   CreateBroadcastCommand,
   DncCommand,
@@ -59,6 +60,11 @@ export class BroadcastsHandler {
   @HandleCommand(Commands.BroadcastCallRecord)
   record(cmd: CallRecordCommand) {
     return this.broadcasts.record(cmd);
+  }
+
+  @HandleCommand(Commands.BroadcastCallRecordQuery)
+  recordQuery(cmd: CallRecordQueryCommand) {
+    return this.broadcasts.recordQuery(cmd);
   }
 
   @HandleCommand(Commands.BroadcastCancel)

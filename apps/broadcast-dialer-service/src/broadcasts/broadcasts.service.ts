@@ -11,6 +11,8 @@ import {
   BroadcastReply,
   CallRecord,
   CallRecordCommand,
+  CallRecordPage,
+  CallRecordQueryCommand,
   CallReply,
   CallState,
   CreateBroadcastCommand,
@@ -25,7 +27,7 @@ import { assertAdmin, assertTenant } from './access';
 import { DialerEvents } from './app-webhooks';
 import { AppsRepository } from './apps.repository';
 import { BroadcastRow, BroadcastsRepository } from './broadcasts.repository';
-import { CallsRepository } from './calls.repository';
+import { CallRecordRow, CallsRepository } from './calls.repository';
 import { PromptLibrary } from './prompt-library';
 
 /** `yyMMddHHmmss` of `ms` in UTC, as Onbuka's voiceIds begin. */
@@ -200,32 +202,35 @@ export class BroadcastsService {
     assertTenant(cmd.actor, cmd.tenantId);
     const c = await this.callRows.record(cmd.tenantId, cmd.voiceId);
     if (!c) throw DomainError.notFound('the voiceId does not exist');
-    const talkS =
-      c.answered_at && c.ended_at
-        ? Math.max(0, Math.round((c.ended_at.getTime() - c.answered_at.getTime()) / 1000))
-        : 0;
-    const [terminationCode, terminationReason] = TERMINATION[c.state];
+    return callRecord(cmd.voiceId, c);
+  }
+
+  /**
+   * Onbuka's `recordGroupQuery`: the account's calls submitted in the window, a page at a time, each as
+   * `recordGroup/{voiceId}` reports it. At most 31 days; pages end 100,000 records in (a deeper page is
+   * empty, as one past the last).
+   */
+  async recordQuery(cmd: CallRecordQueryCommand): Promise<CallRecordPage> {
+    assertTenant(cmd.actor, cmd.tenantId);
+    const from = new Date(cmd.from);
+    const to = new Date(cmd.to);
+    if (!(to.getTime() >= from.getTime()) || to.getTime() - from.getTime() > MAX_RECORD_WINDOW_MS)
+      throw new DomainError(
+        ErrorCode.ValidationFailed,
+        'the window must end after it starts, at most 31 days later',
+      );
+    const offset = (cmd.current - 1) * cmd.size;
+    const { total, rows } =
+      offset < MAX_RECORD_OFFSET
+        ? await this.callRows.recordsBetween(cmd.tenantId, from, to, cmd.size, offset)
+        : { total: 0, rows: [] };
     return {
-      voiceId: cmd.voiceId,
-      callee: c.callee,
-      displayNum: c.display_num ?? '',
-      code: '',
-      submitTime: onbukaTime(c.submitted),
-      callTime: onbukaTime(c.called_at),
-      ringingTime: onbukaTime(c.ringing_at),
-      answerTime: onbukaTime(c.answered_at),
-      hangupTime: onbukaTime(c.ended_at),
-      callDuration: talkS,
-      chargedDuration: talkS,
-      terminationCode,
-      terminationReason,
-      costEur: '0',
-      billPeriod: '',
-      rate: '0',
-      baseCost: '0',
-      voiceFileId: c.file_id,
-      feedbackValue: '-1',
-      calledInfo: c.called_info,
+      total,
+      size: cmd.size,
+      current: cmd.current,
+      pages: Math.ceil(total / cmd.size),
+      searchCount: true,
+      records: rows.map((r) => callRecord(r.voice_id, r)),
     };
   }
 
@@ -254,4 +259,38 @@ export class BroadcastsService {
       return this.view(m, cmd.tenantId, { ...b, state: 'cancelled' });
     });
   }
+}
+
+const MAX_RECORD_WINDOW_MS = 31 * 24 * 3600 * 1000;
+const MAX_RECORD_OFFSET = 100_000;
+
+/** A call as Onbuka's records report it, keys in the document's order. */
+function callRecord(voiceId: string, c: CallRecordRow): CallRecord {
+  const talkS =
+    c.answered_at && c.ended_at
+      ? Math.max(0, Math.round((c.ended_at.getTime() - c.answered_at.getTime()) / 1000))
+      : 0;
+  const [terminationCode, terminationReason] = TERMINATION[c.state];
+  return {
+    voiceId,
+    callee: c.callee,
+    displayNum: c.display_num ?? '',
+    code: '',
+    submitTime: onbukaTime(c.submitted),
+    callTime: onbukaTime(c.called_at),
+    ringingTime: onbukaTime(c.ringing_at),
+    answerTime: onbukaTime(c.answered_at),
+    hangupTime: onbukaTime(c.ended_at),
+    callDuration: talkS,
+    chargedDuration: talkS,
+    terminationCode,
+    terminationReason,
+    costEur: '0',
+    billPeriod: '',
+    rate: '0',
+    baseCost: '0',
+    voiceFileId: c.file_id,
+    feedbackValue: '-1',
+    calledInfo: c.called_info,
+  };
 }

@@ -123,6 +123,37 @@ export class CallsRepository {
     return rows[0];
   }
 
+  /**
+   * The calls of the tenant's broadcasts submitted in [from, to], in submission order, a page at a time
+   * (the broadcasts' (tenant, created_at) index, then each one's calls by seq), with their count.
+   */
+  async recordsBetween(
+    tenantId: string,
+    from: Date,
+    to: Date,
+    limit: number,
+    offset: number,
+  ): Promise<{ total: number; rows: (CallRecordRow & { voice_id: string })[] }> {
+    const counted: { n: string }[] = await this.ds.query(
+      `SELECT count(*) AS n
+         FROM dialer.broadcasts b JOIN dialer.calls c ON c.tenant_id = b.tenant_id AND c.broadcast_id = b.id
+        WHERE b.tenant_id = $1 AND b.created_at >= $2 AND b.created_at <= $3`,
+      [tenantId, from, to],
+    );
+    const total = Number(counted[0]?.n ?? 0);
+    if (offset >= total) return { total, rows: [] };
+    const rows: (CallRecordRow & { voice_id: string })[] = await this.ds.query(
+      `SELECT c.id AS voice_id, c.callee, c.state, b.display_num, b.file_id, b.called_info,
+              b.created_at AS submitted, c.called_at, c.ringing_at, c.answered_at, c.ended_at
+         FROM dialer.broadcasts b JOIN dialer.calls c ON c.tenant_id = b.tenant_id AND c.broadcast_id = b.id
+        WHERE b.tenant_id = $1 AND b.created_at >= $2 AND b.created_at <= $3
+        ORDER BY b.created_at, b.id, c.seq
+        LIMIT $4 OFFSET $5`,
+      [tenantId, from, to, limit, offset],
+    );
+    return { total, rows };
+  }
+
   /** Cancels a broadcast's queued calls; the cancelled ones. */
   cancelQueued(
     m: EntityManager,

@@ -1,5 +1,6 @@
 // Kazoo-style native routes of voice broadcasts: apps (`broadcast_apps`), campaigns (`broadcasts`) and the
 // do-not-call list (`dnc_numbers`) of an account.
+import { randomBytes } from 'node:crypto';
 import { Body, Delete, Get, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { Actor, APP_ID, CALL_STATES, CallState, Commands, DomainError, ErrorCode } from '@voxmail/contracts';
 import { CommandBus } from '../../common/command-bus';
@@ -44,14 +45,18 @@ export class BroadcastAppsController {
     };
   }
 
-  /** PUT on the collection creates with the id in the data (`data.id`), as the issue's route list says. */
+  /**
+   * PUT on the collection creates: with the client's id in the data (`data.id`, Onbuka-style app ids), or,
+   * as any Kazoo collection PUT, without one: a generated 32-hex id, answered in the document.
+   */
   @Put()
   async create(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
-    const doc = dataOf(body);
+    const given = dataOf(body);
+    const doc = given.id === undefined ? { ...given, id: randomBytes(16).toString('hex') } : given;
     if (typeof doc.id !== 'string' || !APP_ID.test(doc.id))
       throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
         id: { pattern: { message: 'id must be 1-64 of A-Z, a-z, 0-9, _ and -' } },
