@@ -247,9 +247,22 @@ function expectYeastarAnswer(r: RawResponse | undefined): void {
   }
   if (typeof env.errcode !== 'number' || env.errcode < 0)
     throw new Error(`not a Yeastar answer, or a server error: ${what}`);
-  if (env.errmsg !== (env.errcode === 0 ? 'SUCCESS' : 'FAILURE'))
-    throw new Error(`not a Yeastar answer: ${what}`);
+  if (env.errmsg !== YEASTAR_ERRMSG[env.errcode]) throw new Error(`not a Yeastar answer: ${what}`);
 }
+
+/** Yeastar P-Series' published message of each code ("Error Code and Error Message"). */
+const YEASTAR_ERRMSG: Record<number, string> = {
+  0: 'SUCCESS',
+  10001: 'INTERFACE NOT EXISTED',
+  10004: 'TOKEN EXPIRED',
+  10005: 'ACCESS DENIED',
+  40001: 'PARAMETER SYNTAX ERROR',
+  40002: 'PARAMETER ERROR',
+  40003: 'DUPLICATE KEY VALUE',
+  40004: 'FILE SIZE EXCEEDED',
+  60001: 'DATA NOT FOUND',
+  70004: 'ACCOUNT IP BLOCKED',
+};
 
 /** The Flexisip account manager answers Laravel's `{message}` (422 adds `errors`). */
 function expectFlexisipAnswer(r: RawResponse | undefined): void {
