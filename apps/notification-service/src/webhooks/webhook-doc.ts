@@ -28,9 +28,15 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
  */
 const FIELD_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
 
-/** Whether a header could be sent as it is: a token name and a field-value (old rows may hold others). */
+/** What an HTTP/1.1 client can write at all: tabs, visible ASCII, spaces and Latin-1 (Node's own check). */
+const SENDABLE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Whether a stored header can be sent (old rows may hold values from before the check): lenient on what
+ * is merely untidy (a space at an end), so a webhook that delivered before keeps delivering.
+ */
 export const isSendableHeader = (name: string, value: unknown): boolean =>
-  HEADER_NAME.test(name) && typeof value === 'string' && FIELD_VALUE.test(value);
+  HEADER_NAME.test(name) && typeof value === 'string' && SENDABLE_VALUE.test(value);
 
 /** The keys a client writes; everything else but `custom_data`-like extras is ignored. */
 export interface WebhookFields {

@@ -4,7 +4,7 @@ import { DomainError } from '@voxmail/contracts';
 import { retryDelayMs } from '@voxmail/messaging';
 import { SecretSealer, signBody } from './sealing';
 import { guardedLookup, refusedAddress, TargetRefused } from '@voxmail/messaging';
-import { checkWebhook } from './webhook-doc';
+import { checkWebhook, isSendableHeader } from './webhook-doc';
 
 describe('refusedAddress', () => {
   it.each([
@@ -123,5 +123,14 @@ describe('checkWebhook', () => {
     expect(headersOf({ 'X-Ok': 'café Bearer\tabc', 'X-Empty': '' })()).toMatchObject({
       headers: { 'X-Ok': 'café Bearer\tabc', 'X-Empty': '' },
     });
+  });
+
+  it('judges a stored header sendable as Node would: control and non-Latin-1 characters are not', () => {
+    expect(isSendableHeader('X-Bad', 'café\u0001')).toBe(false);
+    expect(isSendableHeader('X-Bad', 'price \u20ac')).toBe(false);
+    expect(isSendableHeader('Bad Name', 'x')).toBe(false);
+    expect(isSendableHeader('X-Bad', 42)).toBe(false);
+    // untidy but sendable: an old row that delivered keeps delivering
+    expect(isSendableHeader('X-Old', ' padded café ')).toBe(true);
   });
 });
