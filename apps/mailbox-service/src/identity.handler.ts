@@ -18,6 +18,7 @@ import {
 import { HandleCommand } from '@voxmail/messaging';
 import { AccountsService } from './accounts/accounts.service';
 import { LimitsService } from './accounts/limits.service';
+import { UsageProjection } from './accounts/usage.projection';
 import { ApiClientsService } from './api-clients/api-clients.service';
 import { AuthService } from './auth/auth.service';
 import { UsersService } from './users/users.service';
@@ -67,6 +68,7 @@ export class AccountsHandler {
   constructor(
     private readonly accounts: AccountsService,
     private readonly limits: LimitsService,
+    private readonly usage: UsageProjection,
   ) {}
 
   @HandleCommand(Commands.AccountCreate)
@@ -117,6 +119,11 @@ export class AccountsHandler {
   @HandleCommand(Commands.AccountSetLimits)
   setLimits(cmd: CreateDocCommand) {
     return this.limits.set(cmd);
+  }
+
+  @HandleCommand(Commands.AccountGetUsage)
+  getUsage(cmd: TenantCommand) {
+    return this.usage.usage(cmd);
   }
 }
 

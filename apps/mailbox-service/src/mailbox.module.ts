@@ -6,6 +6,8 @@ import { AccountEntity } from './accounts/account.entity';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AccountsService } from './accounts/accounts.service';
 import { LimitsService } from './accounts/limits.service';
+import { Quotas } from './accounts/quotas';
+import { UsageProjection } from './accounts/usage.projection';
 import { ApiClientEntity } from './api-clients/api-client.entity';
 import { ApiClientsRepository } from './api-clients/api-clients.repository';
 import { ApiClientsService } from './api-clients/api-clients.service';
@@ -64,6 +66,8 @@ export class MailboxModule {
         AccountsRepository,
         AccountsService,
         LimitsService,
+        Quotas,
+        UsageProjection,
         UsersRepository,
         UsersService,
         ApiClientsRepository,

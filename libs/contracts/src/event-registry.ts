@@ -347,7 +347,8 @@ export const Events = {
     data: limitsDoc,
   }),
   QuotaExceeded: defineEvent('quota.exceeded', {
-    summary: 'A request was refused whole: it would have taken the account over one of its limits.',
+    summary:
+      'A request was refused whole: it would have taken the account over one of its limits (published by the service enforcing it: the dialer for calls, mailbox-service for boxes and users).',
     producer: DIALER,
     data: quota,
   }),

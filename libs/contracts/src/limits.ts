@@ -62,6 +62,13 @@ export function parseLimits(doc: JsonObject): AccountLimits {
 /** An account's usage (`GET /v2/accounts/{id}/usage`). */
 export interface AccountUsage {
   account_id: string;
+  bytes_stored: number;
+  objects: number;
+  messages: number;
   vmboxes: number;
   users: number;
+  /** The current month (UTC), `YYYY-MM`. */
+  month: string;
+  calls_placed: number;
+  call_minutes: number;
 }

@@ -87,9 +87,8 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly inFlight = new Map<string, Promise<void>>();
   private lastSweep = 0;
   private readonly writes = new WriteGate(CALL_WRITE_CONNECTIONS);
-  /** Slots each account holds on this replica now (fair sharing), and its last known plan weight. */
+  /** Slots each account holds on this replica now (fair sharing). */
   private readonly held = new Map<string, number>();
-  private readonly weights = new Map<string, number>();
   /** Rotates the claiming order among accounts (and apps) that hold alike. */
   private turn = 0;
 
@@ -138,19 +137,17 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const due = await this.calls.dueApps();
     // dialer capacity is shared among accounts, never first-come by campaign (see fair-share.ts)
     const appsOf = new Map<string, string[]>();
+    const weights = new Map<string, number>();
     for (const d of due) {
       appsOf.set(d.tenant_id, [...(appsOf.get(d.tenant_id) ?? []), d.app_id]);
-      this.weights.set(d.tenant_id, Math.max(1, d.weight));
+      weights.set(d.tenant_id, Math.max(1, d.weight));
     }
-    const weightOf = (t: string) => this.weights.get(t) ?? 1;
     const contenders: Contender[] = [...appsOf.keys()].map((t) => ({
       tenantId: t,
       held: this.held.get(t) ?? 0,
-      weight: weightOf(t),
+      weight: weights.get(t) ?? 1,
     }));
     const dueWeight = contenders.reduce((a, c) => a + c.weight, 0);
-    let activeWeight = dueWeight;
-    for (const t of this.held.keys()) if (!appsOf.has(t)) activeWeight += weightOf(t);
     const max = this.settings.maxInFlight;
     const reserved = Math.min(this.settings.accounts.reservedSlots, Math.floor(max / 2));
     const turn = this.turn++;
@@ -158,10 +155,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       if (this.stopping) return;
       const free = max - this.inFlight.size;
       if (free <= 0) return;
-      let k = allowance(
-        { ...c, held: this.held.get(c.tenantId) ?? 0 },
-        { free, reserved, dueWeight, activeWeight },
-      );
+      let k = allowance({ ...c, held: this.held.get(c.tenantId) ?? 0 }, { free, reserved, dueWeight });
       const apps = appsOf.get(c.tenantId) ?? [];
       for (let i = 0; i < apps.length && k > 0; i++) {
         const appId = apps[(i + turn) % apps.length];

@@ -2,8 +2,8 @@
 // accounts are served in order of the slots they hold per unit of weight (the account's plan share),
 // fewest first, ties rotating from tick to tick (weighted round-robin by account, never first-come by
 // campaign); each gets at most its weighted share of the free slots per round; and the last
-// DIALER_RESERVED_SLOTS free slots go only to accounts holding less than their share of that reserve,
-// so a newcomer's call starts at the next tick even while another account's long calls hold the rest.
+// DIALER_RESERVED_SLOTS free slots go only to accounts holding few (at most a quarter of the reserve in
+// all), so a newcomer's call starts at the next tick even while another account's long calls hold the rest.
 
 export interface Contender {
   tenantId: string;
@@ -29,15 +29,19 @@ export interface SlotState {
   reserved: number;
   /** Sum of the weights of the accounts due now. */
   dueWeight: number;
-  /** Sum of the weights of the accounts due now or holding slots here. */
-  activeWeight: number;
 }
 
-/** Slots `c` may claim now. */
+/** Slots of the reserve one account may hold: a quarter of it, so four newcomers at once find room. */
+export const reserveShareOf = (reserved: number) => (reserved > 0 ? Math.max(1, Math.ceil(reserved / 4)) : 0);
+
+/**
+ * Slots `c` may claim now: its weighted share of the free slots, out of those beyond the reserve, plus
+ * reserve slots only while the account would still hold no more than a reserve share in all.
+ */
 export function allowance(c: Contender, s: SlotState): number {
   if (s.free <= 0) return 0;
-  const reserveShare = s.reserved > 0 ? Math.max(1, Math.floor((s.reserved * c.weight) / s.activeWeight)) : 0;
-  const usable = c.held < reserveShare ? s.free : s.free - s.reserved;
+  const open = Math.max(0, s.free - s.reserved);
+  const fromReserve = Math.max(0, Math.min(s.free - open, reserveShareOf(s.reserved) - c.held - open));
   const quantum = Math.ceil((s.free * c.weight) / Math.max(c.weight, s.dueWeight));
-  return Math.max(0, Math.min(usable, quantum));
+  return Math.max(0, Math.min(open + fromReserve, quantum));
 }

@@ -97,6 +97,12 @@ export class AccountsController {
     return { data: await this.bus.send(Commands.AccountGetLimits, { tenantId, actor }) };
   }
 
+  /** The account's usage (projected from the events): to its holders, a reseller above it, the operator. */
+  @Get('usage')
+  async usage(@AccountId() tenantId: string, @CurrentActor() actor: Actor): Promise<KazooResult> {
+    return { data: await this.bus.send(Commands.AccountGetUsage, { tenantId, actor }) };
+  }
+
   @Post('limits')
   async setLimits(
     @AccountId() tenantId: string,
