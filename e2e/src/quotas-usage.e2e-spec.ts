@@ -1,10 +1,12 @@
 // Quotas and usage (issue 24): boxes and users are counted against the account's limits at write time,
 // race-free (parallel creates never pass the limit) and deletes give room back; `GET .../usage` answers
 // what the events say the account holds, to the account, a reseller above it and the operator only.
-import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
+import { Client } from 'pg';
+import { EventRecorder, Stack, startStack, Tenant, wavFile } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
+import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
 import { uploadPrompt, waitFor } from './broadcast.helpers';
 
 jest.setTimeout(120000);
@@ -12,19 +14,29 @@ jest.setTimeout(120000);
 let stack: Stack;
 let events: EventRecorder;
 let op: { token: string; accountId: string };
+let db: Client;
 let n = 0;
 const mailbox = () => String(7000 + n++);
 
 beforeAll(async () => {
   events = await EventRecorder.start();
   stack = await startStack(
-    { gateway: startGateway, mailbox: startMailboxService, media: startMediaService },
-    ['mailbox', 'media', 'gateway'],
+    {
+      gateway: startGateway,
+      mailbox: startMailboxService,
+      media: startMediaService,
+      notification: startNotificationService,
+    },
+    ['mailbox', 'media', 'notification', 'gateway'],
+    { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback' },
   );
   op = await stack.operatorLogin();
+  db = new Client({ connectionString: stack.env.DATABASE_URL });
+  await db.connect();
 });
 
 afterAll(async () => {
+  await db?.end();
   await stack?.stop();
   await events?.stop();
 });
@@ -81,6 +93,7 @@ describe('quotas', () => {
     const u = await waitFor(
       () => usage(t),
       (r) => r.body.data?.vmboxes === 3,
+      30000,
     );
     expect(u.body.data.vmboxes).toBe(3);
   });
@@ -108,6 +121,90 @@ describe('quotas', () => {
           })
         ).status,
       ).toBe(201);
+  });
+});
+
+describe('webhook quota (max_webhooks)', () => {
+  it('parallel creates racing max_webhooks never pass it; a delete gives the room back', async () => {
+    const t = await stack.createTenant();
+    await limit(t, { max_webhooks: 2 });
+    await waitFor(
+      () =>
+        db.query('SELECT max_webhooks FROM notification.account_limits WHERE tenant_id = $1', [t.accountId]),
+      (q) => q.rows[0]?.max_webhooks === 2,
+    );
+    const create = (i: number) =>
+      stack.request('PUT', `/v2/accounts/${t.accountId}/webhooks`, {
+        token: t.token,
+        body: { data: { name: `h${i}`, uri: 'http://127.0.0.1:9/hook', hook: 'all', http_verb: 'post' } },
+      });
+    const created = await Promise.all(Array.from({ length: 5 }, (_, i) => create(i)));
+    const ok = created.filter((r) => r.status === 201);
+    expect(ok).toHaveLength(2);
+    const refused = created.filter((r) => r.status === 402);
+    expect(refused).toHaveLength(3);
+    expect(refused[0].body.data).toMatchObject({ quota: 'max_webhooks', limit: 2 });
+    const del = await stack.request('DELETE', `/v2/accounts/${t.accountId}/webhooks/${ok[0].body.data.id}`, {
+      token: t.token,
+    });
+    expect(del.status).toBe(200);
+    expect((await create(9)).status).toBe(201);
+  });
+});
+
+describe('storage quota (max_storage_bytes)', () => {
+  /** A prompt document and its audio: the audio upload's status. */
+  async function prompt(t: Tenant, name: string): Promise<{ id: string; status: number; body: any }> {
+    const doc = await stack.request('PUT', `/v2/accounts/${t.accountId}/media`, {
+      token: t.token,
+      body: { data: { name, kind: 'prompt' } },
+    });
+    expect(doc.status).toBe(201);
+    const raw = await stack.request('PUT', `/v2/accounts/${t.accountId}/media/${doc.body.data.id}/raw`, {
+      token: t.token,
+      headers: { 'Content-Type': 'audio/wav' },
+      raw: wavFile(1),
+    });
+    return { id: doc.body.data.id, status: raw.status, body: raw.body };
+  }
+
+  it('parallel uploads racing the quota never pass it; a refused upload keeps nothing; a delete gives room back', async () => {
+    const t = await stack.createTenant();
+    const size = wavFile(1).length;
+    await limit(t, { max_storage_bytes: size * 2 + 100 });
+    await waitFor(
+      () =>
+        db.query('SELECT max_storage_bytes FROM media.account_limits WHERE tenant_id = $1', [t.accountId]),
+      (q) => q.rows.length === 1,
+    );
+    const ups = await Promise.all(Array.from({ length: 5 }, (_, i) => prompt(t, `p${i}.wav`)));
+    const ok = ups.filter((u) => u.status === 200 || u.status === 201);
+    const refused = ups.filter((u) => u.status === 402);
+    expect(ok).toHaveLength(2);
+    expect(refused).toHaveLength(3);
+    expect(refused[0].body.data).toMatchObject({ quota: 'max_storage_bytes', limit: size * 2 + 100 });
+    const stored = await db.query(
+      `SELECT count(*)::int AS n, coalesce(sum(size), 0)::int AS bytes FROM media.objects
+        WHERE tenant_id = $1 AND derived_from IS NULL`,
+      [t.accountId],
+    );
+    // nothing of a refused upload is left: no row (and its object was removed with it)
+    expect(stored.rows[0]).toEqual({ n: 2, bytes: size * 2 });
+    await events.waitFor(
+      (e) =>
+        e.type === 'quota.exceeded' && e.tenantId === t.accountId && e.data.quota === 'max_storage_bytes',
+    );
+    const del = await stack.request('DELETE', `/v2/accounts/${t.accountId}/media/${ok[0].id}`, {
+      token: t.token,
+    });
+    expect(del.status).toBe(200);
+    const again = await waitFor(
+      () => prompt(t, `again-${Date.now()}.wav`),
+      (u) => u.status === 200 || u.status === 201,
+      15000,
+      500,
+    );
+    expect([200, 201]).toContain(again.status);
   });
 });
 
@@ -154,6 +251,7 @@ describe('usage (/v2/accounts/{id}/usage)', () => {
     const stored = await waitFor(
       () => usage(child, reseller.token),
       (r) => r.body.data?.bytes_stored > 0 && r.body.data?.vmboxes === 1,
+      30000,
     );
     expect(stored.status).toBe(200);
     // a 1-second 8 kHz 16-bit WAV and its header
@@ -169,6 +267,7 @@ describe('usage (/v2/accounts/{id}/usage)', () => {
     const freed = await waitFor(
       () => usage(child, op.token),
       (r) => r.body.data?.bytes_stored === 0,
+      30000,
     );
     expect(freed.body.data).toMatchObject({ bytes_stored: 0, objects: 0 });
 

@@ -18,6 +18,10 @@ export function usageDurableName(databaseUrl: string): string {
   return perDatabaseDurable('mailbox-usage', databaseUrl);
 }
 
+export function callsDurableName(databaseUrl: string): string {
+  return perDatabaseDurable('mailbox-usage-calls', databaseUrl);
+}
+
 const FINAL = ['completed', 'busy', 'no_answer', 'failed', 'cancelled', 'rejected_dnc', 'queued'];
 
 const COUNTED = [
@@ -30,7 +34,6 @@ const COUNTED = [
   Events.MailboxDeleted,
   Events.UserCreated,
   Events.UserDeleted,
-  Events.BroadcastCallUpdated,
 ].map((e) => e.type);
 
 export type UsageReply = AccountUsage;
@@ -47,18 +50,24 @@ export class UsageProjection implements OnApplicationBootstrap {
     @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
   ) {}
 
+  /**
+   * Two durable consumers: the calls of broadcasts (thousands of events a minute under a campaign) have
+   * their own, so a campaign's flood never delays the storage, box and user counts behind it.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    const consumer = new EventConsumer(
-      this.nc,
-      this.ds,
-      MAILBOX_SCHEMA,
-      {
-        durable: usageDurableName(this.config.databaseUrl),
-        filterSubjects: COUNTED.map((t) => eventSubject('*', t)),
-      },
-      (e, m) => this.apply(e, m),
-    );
-    await this.lifecycle.addConsumer(consumer);
+    for (const [durable, types] of [
+      [usageDurableName(this.config.databaseUrl), COUNTED],
+      [callsDurableName(this.config.databaseUrl), [Events.BroadcastCallUpdated.type]],
+    ] as const)
+      await this.lifecycle.addConsumer(
+        new EventConsumer(
+          this.nc,
+          this.ds,
+          MAILBOX_SCHEMA,
+          { durable, filterSubjects: types.map((t) => eventSubject('*', t)) },
+          (e, m) => this.apply(e, m),
+        ),
+      );
   }
 
   private async add(m: EntityManager, tenantId: string, column: string, n: number): Promise<void> {
