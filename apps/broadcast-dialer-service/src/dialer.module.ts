@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { serviceEntry } from '@voxmail/contracts';
 import type { NatsConnection } from 'nats';
 import { NATS_CONNECTION, ServiceInfraModule } from '@voxmail/messaging';
+import { AccountLimitsProjection, DIALER_CONFIG_URL } from './broadcasts/account-limits.projection';
+import { AccountLimitsRepository } from './broadcasts/account-limits.repository';
 import { AppWebhookDelivery, DialerEvents } from './broadcasts/app-webhooks';
 import { AppsRepository } from './broadcasts/apps.repository';
 import { AppsService } from './broadcasts/apps.service';
@@ -19,6 +21,7 @@ import { SimulatedCarrier } from './carriers/simulated.carrier';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Broadcasts1764400000000 } from './migrations/1764400000000-broadcasts';
 import { PromptsRecordsWebhooks1764700000000 } from './migrations/1764700000000-prompts-records-webhooks';
+import { AccountLimits1765100000000 } from './migrations/1765100000000-account-limits';
 import { OnbukaKeysRepository } from './onbuka/onbuka-keys.repository';
 import { OnbukaKeysService } from './onbuka/onbuka-keys.service';
 import { DIALER_SETTINGS, DialerConfig } from './settings';
@@ -30,6 +33,7 @@ export const DIALER_MIGRATIONS = [
   Outbox1764000000000,
   Broadcasts1764400000000,
   PromptsRecordsWebhooks1764700000000,
+  AccountLimits1765100000000,
 ];
 
 @Module({})
@@ -49,6 +53,7 @@ export class DialerModule {
       controllers: [BroadcastsHandler],
       providers: [
         { provide: DIALER_SETTINGS, useValue: settings },
+        { provide: DIALER_CONFIG_URL, useValue: config.databaseUrl },
         {
           provide: CARRIERS,
           inject: [NATS_CONNECTION],
@@ -70,6 +75,8 @@ export class DialerModule {
         OnbukaKeysService,
         DialerWorker,
         AppWebhookDelivery,
+        AccountLimitsRepository,
+        AccountLimitsProjection,
       ],
     };
   }

@@ -17,6 +17,8 @@ import {
 } from '@voxmail/contracts';
 import { HandleCommand } from '@voxmail/messaging';
 import { AccountsService } from './accounts/accounts.service';
+import { LimitsService } from './accounts/limits.service';
+import { UsageProjection } from './accounts/usage.projection';
 import { ApiClientsService } from './api-clients/api-clients.service';
 import { AuthService } from './auth/auth.service';
 import { UsersService } from './users/users.service';
@@ -63,7 +65,11 @@ export class AuthHandler {
 
 @Controller()
 export class AccountsHandler {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly limits: LimitsService,
+    private readonly usage: UsageProjection,
+  ) {}
 
   @HandleCommand(Commands.AccountCreate)
   create(cmd: CreateDocCommand) {
@@ -103,6 +109,21 @@ export class AccountsHandler {
   @HandleCommand(Commands.AccountRotateApiKey)
   rotate(cmd: TenantCommand) {
     return this.accounts.rotateApiKey(cmd);
+  }
+
+  @HandleCommand(Commands.AccountGetLimits)
+  getLimits(cmd: TenantCommand) {
+    return this.limits.get(cmd);
+  }
+
+  @HandleCommand(Commands.AccountSetLimits)
+  setLimits(cmd: CreateDocCommand) {
+    return this.limits.set(cmd);
+  }
+
+  @HandleCommand(Commands.AccountGetUsage)
+  getUsage(cmd: TenantCommand) {
+    return this.usage.usage(cmd);
   }
 }
 

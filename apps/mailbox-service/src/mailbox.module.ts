@@ -5,6 +5,9 @@ import { ServiceInfraModule } from '@voxmail/messaging';
 import { AccountEntity } from './accounts/account.entity';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AccountsService } from './accounts/accounts.service';
+import { LimitsService } from './accounts/limits.service';
+import { Quotas } from './accounts/quotas';
+import { UsageProjection } from './accounts/usage.projection';
 import { ApiClientEntity } from './api-clients/api-client.entity';
 import { ApiClientsRepository } from './api-clients/api-clients.repository';
 import { ApiClientsService } from './api-clients/api-clients.service';
@@ -19,6 +22,7 @@ import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { Tenancy1764000000002 } from './migrations/1764000000002-tenancy';
 import { DropAuthTokens1764400000000 } from './migrations/1764400000000-drop-auth-tokens';
 import { ApiClientOnbuka1764700000000 } from './migrations/1764700000000-api-client-onbuka';
+import { AccountLimits1765100000000 } from './migrations/1765100000000-account-limits';
 import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
@@ -40,6 +44,7 @@ export const MAILBOX_MIGRATIONS = [
   Revocations1764300000000,
   DropAuthTokens1764400000000,
   ApiClientOnbuka1764700000000,
+  AccountLimits1765100000000,
 ];
 
 @Module({})
@@ -60,6 +65,9 @@ export class MailboxModule {
         { provide: MAILBOX_CONFIG, useValue: config },
         AccountsRepository,
         AccountsService,
+        LimitsService,
+        Quotas,
+        UsageProjection,
         UsersRepository,
         UsersService,
         ApiClientsRepository,

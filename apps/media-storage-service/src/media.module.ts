@@ -10,9 +10,11 @@ import { MediaObjectsHandler } from './media/media.handler';
 import { MediaLifecycle } from './media/media.lifecycle';
 import { MediaRepository } from './media/media.repository';
 import { MediaService } from './media/media.service';
+import { MEDIA_DATABASE_URL, StorageQuota } from './media/storage-quota';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Objects1764100000000 } from './migrations/1764100000000-objects';
 import { Documents1764400000000 } from './migrations/1764400000000-documents';
+import { StorageQuota1765100000000 } from './migrations/1765100000000-storage-quota';
 import { MEDIA_SETTINGS } from './settings';
 import { minioClientFor, ObjectStore, S3_CONFIG } from './storage/object-store';
 import { MEDIA_SCHEMA } from './tokens';
@@ -20,7 +22,12 @@ import { MEDIA_SCHEMA } from './tokens';
 export { MEDIA_SCHEMA };
 
 export const MEDIA_ENTITIES = [MediaObjectEntity, MediaDocumentEntity];
-export const MEDIA_MIGRATIONS = [Outbox1764000000000, Objects1764100000000, Documents1764400000000];
+export const MEDIA_MIGRATIONS = [
+  Outbox1764000000000,
+  Objects1764100000000,
+  Documents1764400000000,
+  StorageQuota1765100000000,
+];
 
 @Module({})
 export class MediaModule {
@@ -49,6 +56,8 @@ export class MediaModule {
       providers: [
         { provide: S3_CONFIG, useValue: config.s3 },
         { provide: MEDIA_SETTINGS, useValue: config.media },
+        { provide: MEDIA_DATABASE_URL, useValue: config.databaseUrl },
+        StorageQuota,
         ObjectStore,
         MediaRepository,
         MediaService,

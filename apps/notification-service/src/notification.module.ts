@@ -5,6 +5,7 @@ import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Webhooks1764500000000 } from './migrations/1764500000000-webhooks';
 import { Email1764600000000 } from './migrations/1764600000000-email';
 import { WebhookStart1764700000000 } from './migrations/1764700000000-webhook-start';
+import { WebhookQuota1765100000000 } from './migrations/1765100000000-webhook-quota';
 import { AccountAccess } from './access';
 import { NotificationsHandler } from './email/notifications.handler';
 import { ProjectionsRepository } from './email/projections.repository';
@@ -18,6 +19,7 @@ import { WebhookFanout } from './webhooks/webhook-fanout';
 import { WebhooksHandler } from './webhooks/webhooks.handler';
 import { WebhooksRepository } from './webhooks/webhooks.repository';
 import { WebhooksService } from './webhooks/webhooks.service';
+import { WebhookQuota } from './webhooks/webhook-quota';
 
 export { NOTIFICATION_SCHEMA };
 
@@ -27,6 +29,7 @@ export const NOTIFICATION_MIGRATIONS = [
   Webhooks1764500000000,
   Email1764600000000,
   WebhookStart1764700000000,
+  WebhookQuota1765100000000,
 ];
 
 @Module({})
@@ -51,6 +54,7 @@ export class NotificationModule {
         TemplatesRepository,
         ProjectionsRepository,
         WebhooksService,
+        WebhookQuota,
         TemplatesService,
         VoicemailEmail,
         WebhookFanout,

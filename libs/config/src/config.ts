@@ -236,6 +236,17 @@ export interface DialerSettings {
   };
   /** The clock voiceIds are stamped with (defaults to `clock`). */
   idClock?: Clock;
+  /** Per-account ceilings when the operator (or a reseller above) set none (`/v2/accounts/{id}/limits`). */
+  accounts: {
+    /** DIALER_ACCOUNT_MAX_CONCURRENT_CALLS: an account's calls in progress across replicas. */
+    maxConcurrentCalls: number;
+    /** DIALER_ACCOUNT_CALLS_PER_SECOND: an account's call starts per second across replicas and apps. */
+    callsPerSecond: number;
+    /** DIALER_ACCOUNT_MAX_QUEUED_CALLS: an account's queued calls; a batch over it is refused whole. */
+    maxQueuedCalls: number;
+    /** DIALER_RESERVED_SLOTS: slots of a replica kept for accounts holding few (a newcomer always starts). */
+    reservedSlots: number;
+  };
 }
 
 /** broadcast-dialer-service: the common service config and its own settings. */
@@ -458,6 +469,12 @@ export function loadDialerSettings(env: Env = process.env): DialerSettings {
       attempts: num(env, 'DIALER_WEBHOOK_ATTEMPTS', 5, 1, 20),
       retryBaseMs: num(env, 'DIALER_WEBHOOK_RETRY_BASE_MS', 1000, 10, 3600000),
       pollMs: num(env, 'DIALER_WEBHOOK_POLL_MS', 200, 10, 60000),
+    },
+    accounts: {
+      maxConcurrentCalls: num(env, 'DIALER_ACCOUNT_MAX_CONCURRENT_CALLS', 500, 1, 100000),
+      callsPerSecond: num(env, 'DIALER_ACCOUNT_CALLS_PER_SECOND', 100, 1, 10000),
+      maxQueuedCalls: num(env, 'DIALER_ACCOUNT_MAX_QUEUED_CALLS', 10000, 1, 10000000),
+      reservedSlots: num(env, 'DIALER_RESERVED_SLOTS', 50, 0, 100000),
     },
   };
 }

@@ -63,6 +63,8 @@ export const OnbukaCode = {
   TimestampExpired: '-16',
   ParameterError: '-22',
   DataNotExist: '-24',
+  /** Over a limit of the account (its queued calls): the request was refused whole. */
+  OverLimit: '-7',
 } as const;
 
 /** An Onbuka Sign checked by the holder of the secret (mailbox-service for API clients). */

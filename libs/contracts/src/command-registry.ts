@@ -1,6 +1,7 @@
 // The command registry: each command declared once with its subject, its request class (validated by the
 // service on arrival) and its reply type, so the gateway's bus and the services' handlers cannot disagree.
 import type { ClassConstructor } from 'class-transformer';
+import type { AccountLimits, AccountUsage } from './limits';
 import {
   Actor,
   ApiClientAuthCommand,
@@ -140,6 +141,9 @@ export const Commands = {
   AccountListDescendants: command(Subjects.Account.ListDescendants, ListCommand, reply<ListReply>()),
   AccountGetApiKey: command(Subjects.Account.GetApiKey, TenantCommand, reply<{ api_key: string }>()),
   AccountRotateApiKey: command(Subjects.Account.RotateApiKey, TenantCommand, reply<{ api_key: string }>()),
+  AccountGetLimits: command(Subjects.Account.GetLimits, TenantCommand, reply<AccountLimits>()),
+  AccountSetLimits: command(Subjects.Account.SetLimits, CreateDocCommand, reply<AccountLimits>()),
+  AccountGetUsage: command(Subjects.Account.GetUsage, TenantCommand, reply<AccountUsage>()),
 
   UserCreate: command(Subjects.User.Create, CreateDocCommand, reply<DocReply>()),
   UserGet: command(Subjects.User.Get, DocIdCommand, reply<DocReply>()),

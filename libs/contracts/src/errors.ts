@@ -14,6 +14,8 @@ export enum ErrorCode {
   Unprocessable = 'unprocessable',
   Locked = 'locked',
   RateLimited = 'rate_limited',
+  /** Over a quota of the account (boxes, users...): Kazoo's 402, as crossbar answers for its limits. */
+  QuotaExceeded = 'quota_exceeded',
   ServiceUnavailable = 'service_unavailable',
   Internal = 'internal',
 }
@@ -33,6 +35,7 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   [ErrorCode.Unprocessable]: 422,
   [ErrorCode.Locked]: 423,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.QuotaExceeded]: 402,
   [ErrorCode.ServiceUnavailable]: 503,
   [ErrorCode.Internal]: 500,
 };

@@ -270,6 +270,32 @@ const call = payload({
   optional: { reason: f.string('why a call failed or was retried') },
 });
 
+const limitsDoc = payload({
+  description:
+    "An account's limits as the operator or a reseller above set them (`/v2/accounts/{id}/limits`); null: the deployment's default.",
+  required: {
+    max_concurrent_calls: f.nullable(f.integer('calls in progress at once, every app and replica')),
+    calls_per_second: f.nullable(f.integer('call starts per second, every app and replica')),
+    max_queued_calls: f.nullable(f.integer('queued calls; a batch over it is refused whole')),
+    dialer_weight: f.integer("the account's share of dialer slots against others' (its plan), 1-100"),
+  },
+  optional: {
+    max_storage_bytes: f.nullable(f.integer('bytes of audio stored (messages, greetings, prompts)')),
+    max_vmboxes: f.nullable(f.integer('voicemail boxes')),
+    max_users: f.nullable(f.integer('users')),
+    max_webhooks: f.nullable(f.integer('webhooks')),
+  },
+});
+const quota = payload({
+  description: 'A request refused whole because it would take the account over a limit.',
+  required: {
+    quota: f.string('the limit, as named in /v2/accounts/{id}/limits (e.g. max_queued_calls)'),
+    limit: f.integer(),
+    used: f.integer('the usage counted when the request was refused'),
+    requested: f.integer('what the refused request would have added'),
+  },
+});
+
 const M = 'mailbox-service';
 const DIALER = 'broadcast-dialer-service';
 const MSG = 'message-service';
@@ -314,6 +340,17 @@ export const Events = {
         ),
       },
     }),
+  }),
+  AccountLimitsUpdated: defineEvent('account.limits_updated', {
+    summary: "An account's limits were set by the operator or a reseller above it.",
+    producer: M,
+    data: limitsDoc,
+  }),
+  QuotaExceeded: defineEvent('quota.exceeded', {
+    summary:
+      'A request was refused whole: it would have taken the account over one of its limits (published by the service enforcing it: the dialer for calls, mailbox-service for boxes and users).',
+    producer: DIALER,
+    data: quota,
   }),
   UserCreated: defineEvent('user.created', { summary: 'A user was created.', producer: M, data: user }),
   UserUpdated: defineEvent('user.updated', { summary: 'A user was changed.', producer: M, data: user }),

@@ -40,6 +40,11 @@ export const Subjects = {
     ListDescendants: cmd('mailbox', 'account.list_descendants'),
     GetApiKey: cmd('mailbox', 'account.get_api_key'),
     RotateApiKey: cmd('mailbox', 'account.rotate_api_key'),
+    /** An account's limits (`/v2/accounts/{id}/limits`); set only by the operator or a reseller above. */
+    GetLimits: cmd('mailbox', 'account.get_limits'),
+    SetLimits: cmd('mailbox', 'account.set_limits'),
+    /** An account's usage (`/v2/accounts/{id}/usage`), projected from the events. */
+    GetUsage: cmd('mailbox', 'account.get_usage'),
   },
   User: {
     Create: cmd('mailbox', 'user.create'),

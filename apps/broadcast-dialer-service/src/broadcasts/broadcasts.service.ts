@@ -20,9 +20,11 @@ import {
   ErrorCode,
   Events,
   newEvent,
+  OnbukaCode,
   TenantCommand,
 } from '@voxmail/contracts';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
+import { AccountLimitsRepository } from './account-limits.repository';
 import { assertAdmin, assertTenant } from './access';
 import { DialerEvents } from './app-webhooks';
 import { AppsRepository } from './apps.repository';
@@ -80,7 +82,32 @@ export class BroadcastsService {
     private readonly broadcasts: BroadcastsRepository,
     private readonly callRows: CallsRepository,
     private readonly events: DialerEvents,
+    private readonly accountLimits: AccountLimitsRepository,
   ) {}
+
+  /**
+   * The account's cap on queued calls, checked under the account's voiceId counter row (locked by
+   * `takeVoiceNumbers` until commit, so concurrent batches of one account take turns and each counts
+   * what the others committed): a batch that does not fit is refused whole, nothing queued.
+   */
+  private async assertQueueRoom(m: EntityManager, tenantId: string, adding: number): Promise<void> {
+    const set = await this.accountLimits.find(m, tenantId);
+    const limit = set?.max_queued_calls ?? this.settings.accounts.maxQueuedCalls;
+    const queued = await this.accountLimits.countQueued(m, tenantId);
+    if (queued + adding <= limit) return;
+    throw new DomainError(
+      ErrorCode.RateLimited,
+      `the account's queued calls would exceed its limit (max_queued_calls ${limit}); nothing was queued`,
+      {
+        quota: 'max_queued_calls',
+        limit,
+        used: queued,
+        requested: adding,
+        retry_after_s: 60,
+        onbuka_status: OnbukaCode.OverLimit,
+      },
+    );
+  }
 
   async create(cmd: CreateBroadcastCommand): Promise<{ id: string; calls: AcceptedCall[] }> {
     assertAdmin(cmd.actor, cmd.tenantId);
@@ -96,8 +123,40 @@ export class BroadcastsService {
       });
     const id = randomBytes(16).toString('hex');
     const stamp = idStamp((this.settings.idClock ?? this.settings.clock)());
+    return this.accept(cmd, id, stamp, prompt).catch(async (e: unknown) => {
+      if (e instanceof DomainError && e.details?.quota === 'max_queued_calls')
+        await this.quotaExceeded(cmd.tenantId, e.details).catch(() => undefined);
+      throw e;
+    });
+  }
+
+  /** `quota.exceeded`, in a transaction of its own: the refused batch's rolled back. */
+  private async quotaExceeded(tenantId: string, d: Record<string, unknown>): Promise<void> {
+    await this.ds.transaction((m) =>
+      this.events.publish(m, [
+        newEvent(Events.QuotaExceeded, {
+          tenantId,
+          aggregateId: tenantId,
+          data: {
+            quota: String(d.quota),
+            limit: Number(d.limit),
+            used: Number(d.used),
+            requested: Number(d.requested),
+          },
+        }),
+      ]),
+    );
+  }
+
+  private accept(
+    cmd: CreateBroadcastCommand,
+    id: string,
+    stamp: string,
+    prompt: { id: string; durationMs: number | null },
+  ): Promise<{ id: string; calls: AcceptedCall[] }> {
     return this.ds.transaction(async (m) => {
       const n = await this.broadcasts.takeVoiceNumbers(m, cmd.tenantId, cmd.callees.length);
+      await this.assertQueueRoom(m, cmd.tenantId, cmd.callees.length);
       const ids = voiceIds(stamp, n, cmd.callees.length);
       await this.broadcasts.insert(m, {
         tenantId: cmd.tenantId,

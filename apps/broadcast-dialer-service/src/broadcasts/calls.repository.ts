@@ -168,10 +168,26 @@ export class CallsRepository {
     );
   }
 
-  /** The apps with calls due. */
-  dueApps(): Promise<{ tenant_id: string; app_id: string }[]> {
+  /**
+   * The apps with calls due, each with its account's plan weight. A skip scan over the due index walks
+   * the distinct (account, app) pairs, one index probe each, so an account with 20,000 queued calls costs
+   * what one with a single call does, and every account with due calls is seen (none hides another).
+   */
+  dueApps(): Promise<{ tenant_id: string; app_id: string; weight: number }[]> {
     return this.ds.query(
-      `SELECT DISTINCT tenant_id, app_id FROM dialer.calls WHERE state = 'queued' AND next_at <= now() LIMIT 200`,
+      `WITH RECURSIVE pairs AS (
+           (SELECT tenant_id, app_id FROM dialer.calls WHERE state = 'queued' ORDER BY tenant_id, app_id LIMIT 1)
+         UNION ALL
+           SELECT n.tenant_id, n.app_id FROM pairs p, LATERAL (
+             SELECT c.tenant_id, c.app_id FROM dialer.calls c
+              WHERE c.state = 'queued' AND (c.tenant_id, c.app_id) > (p.tenant_id, p.app_id)
+              ORDER BY c.tenant_id, c.app_id LIMIT 1) n
+       )
+       SELECT p.tenant_id, p.app_id, coalesce(l.weight, 1)::int AS weight
+         FROM pairs p LEFT JOIN dialer.account_limits l ON l.tenant_id = p.tenant_id
+        WHERE EXISTS (SELECT 1 FROM dialer.calls c WHERE c.tenant_id = p.tenant_id AND c.app_id = p.app_id
+                        AND c.state = 'queued' AND c.next_at <= now())
+        LIMIT 2000`,
     );
   }
 

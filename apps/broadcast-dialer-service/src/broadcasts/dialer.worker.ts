@@ -11,11 +11,13 @@ import { CallState, Events, newEvent, NewEvent } from '@voxmail/contracts';
 import { CarrierAdapter, DialOutcome, DialResult } from '../carriers/carrier';
 import { SimulatedCarrier } from '../carriers/simulated.carrier';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
+import { AccountLimitsRepository } from './account-limits.repository';
 import { AppConfig, inWindow, parseAppDoc } from './app-doc';
 import { DialerEvents } from './app-webhooks';
 import { AppsService } from './apps.service';
 import { BroadcastsRepository } from './broadcasts.repository';
 import { CallsRepository, ClaimedCall } from './calls.repository';
+import { allowance, Contender, fairOrder } from './fair-share';
 import { PacingRepository } from './pacing.repository';
 
 export const CARRIERS = Symbol('CARRIERS');
@@ -85,6 +87,10 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly inFlight = new Map<string, Promise<void>>();
   private lastSweep = 0;
   private readonly writes = new WriteGate(CALL_WRITE_CONNECTIONS);
+  /** Slots each account holds on this replica now (fair sharing). */
+  private readonly held = new Map<string, number>();
+  /** Rotates the claiming order among accounts (and apps) that hold alike. */
+  private turn = 0;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -95,6 +101,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly broadcasts: BroadcastsRepository,
     private readonly pacing: PacingRepository,
     private readonly events: DialerEvents,
+    private readonly accountLimits: AccountLimitsRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -128,15 +135,38 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       await this.sweepLapsed();
     }
     const due = await this.calls.dueApps();
-    for (const app of due) {
-      const room = this.settings.maxInFlight - this.inFlight.size;
-      if (room <= 0 || this.stopping) return;
-      // one app's trouble (a bad document, a lock timeout) does not stop the others
-      const claimed = await this.claim(app.tenant_id, app.app_id, room).catch((e: Error) => {
-        this.log.warn(`claiming calls of app ${app.app_id} failed: ${e.message}`);
-        return [];
-      });
-      for (const c of claimed) this.start(c);
+    // dialer capacity is shared among accounts, never first-come by campaign (see fair-share.ts)
+    const appsOf = new Map<string, string[]>();
+    const weights = new Map<string, number>();
+    for (const d of due) {
+      appsOf.set(d.tenant_id, [...(appsOf.get(d.tenant_id) ?? []), d.app_id]);
+      weights.set(d.tenant_id, Math.max(1, d.weight));
+    }
+    const contenders: Contender[] = [...appsOf.keys()].map((t) => ({
+      tenantId: t,
+      held: this.held.get(t) ?? 0,
+      weight: weights.get(t) ?? 1,
+    }));
+    const dueWeight = contenders.reduce((a, c) => a + c.weight, 0);
+    const max = this.settings.maxInFlight;
+    const reserved = Math.min(this.settings.accounts.reservedSlots, Math.floor(max / 2));
+    const turn = this.turn++;
+    for (const c of fairOrder(contenders, turn)) {
+      if (this.stopping) return;
+      const free = max - this.inFlight.size;
+      if (free <= 0) return;
+      let k = allowance({ ...c, held: this.held.get(c.tenantId) ?? 0 }, { free, reserved, dueWeight });
+      const apps = appsOf.get(c.tenantId) ?? [];
+      for (let i = 0; i < apps.length && k > 0; i++) {
+        const appId = apps[(i + turn) % apps.length];
+        // one app's trouble (a bad document, a lock timeout) does not stop the others
+        const claimed = await this.claim(c.tenantId, appId, k).catch((e: Error) => {
+          this.log.warn(`claiming calls of app ${appId} failed: ${e.message}`);
+          return [];
+        });
+        k -= claimed.length;
+        for (const x of claimed) this.start(x);
+      }
     }
   }
 
@@ -147,6 +177,9 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   ): Promise<{ call: ClaimedCall; cfg: AppConfig }[]> {
     const events: NewEvent[] = [];
     const out = await this.ds.transaction(async (m) => {
+      // the account's bucket row first (then the app's): one lock order, and the account's ceilings
+      // (set by the operator or a reseller above) bound every app of the account on every replica
+      const account = await this.accountLimits.lock(m, tenantId);
       // the bucket row is the app's lock: replicas claiming for one app take turns
       const bucket = await this.pacing.lock(m, tenantId, appId);
       if (!bucket) {
@@ -164,8 +197,19 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       }
       let tokens = Infinity;
       if (cfg.cps > 0) tokens = Math.min(burstOf(cfg.cps), bucket.tokens + bucket.elapsed * cfg.cps);
+      const accountCps = account.calls_per_second ?? this.settings.accounts.callsPerSecond;
+      const accountTokens = Math.min(burstOf(accountCps), account.tokens + account.elapsed * accountCps);
+      const accountMax = account.max_concurrent_calls ?? this.settings.accounts.maxConcurrentCalls;
+      const accountActive = await this.accountLimits.countActive(m, tenantId);
       const active = await this.calls.countActive(m, tenantId, appId);
-      const k = Math.min(Math.floor(tokens), cfg.maxConcurrent - active, room, 200);
+      const k = Math.min(
+        Math.floor(tokens),
+        Math.floor(accountTokens),
+        cfg.maxConcurrent - active,
+        accountMax - accountActive,
+        room,
+        200,
+      );
       let dialed: ClaimedCall[] = [];
       if (k > 0) {
         const picked = await this.calls.pickDue(m, tenantId, appId, k);
@@ -209,6 +253,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
         const left = Math.max(0, tokens - dialed.length);
         await this.pacing.refill(m, tenantId, appId, left, bucket.at);
       }
+      await this.accountLimits.refill(m, tenantId, Math.max(0, accountTokens - dialed.length), account.at);
       await this.events.publish(m, events);
       return dialed.map((call) => ({ call, cfg }));
     });
@@ -217,9 +262,16 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   private start({ call, cfg }: { call: ClaimedCall; cfg: AppConfig }): void {
     const key = `${call.tenant_id}/${call.id}`;
+    const tenant = call.tenant_id;
+    this.held.set(tenant, (this.held.get(tenant) ?? 0) + 1);
     const p = this.dial(call, cfg)
       .catch((e: Error) => this.log.warn(`call ${call.id} failed in the dialer: ${e.message}`))
-      .finally(() => this.inFlight.delete(key));
+      .finally(() => {
+        this.inFlight.delete(key);
+        const n = (this.held.get(tenant) ?? 1) - 1;
+        if (n > 0) this.held.set(tenant, n);
+        else this.held.delete(tenant);
+      });
     this.inFlight.set(key, p);
   }
 

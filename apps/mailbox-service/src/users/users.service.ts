@@ -36,6 +36,7 @@ import { SecretBox } from '../auth/secrets';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
+import { Quotas } from '../accounts/quotas';
 
 export function userView(u: UserEntity): JsonObject & { id: string } {
   return { ...u.doc, id: u.id };
@@ -60,6 +61,7 @@ export class UsersService {
     private readonly accounts: AccountsService,
     @Inject(MAILBOX_CONFIG) config: MailboxConfig,
     private readonly revocations: Revocations,
+    private readonly quotas: Quotas,
   ) {
     this.box = new SecretBox(config.secret);
   }
@@ -119,8 +121,9 @@ export class UsersService {
   async create(cmd: CreateDocCommand): Promise<DocReply> {
     await this.accounts.requireVisible(cmd.actor, cmd.tenantId);
     assertAdmin(cmd.actor);
-    return this.ds.transaction(async (m) => {
+    const created = this.ds.transaction(async (m) => {
       await advisoryXactLock(m, `voxmail-users:${cmd.tenantId}`);
+      await this.quotas.assertRoom(m, cmd.tenantId, 'max_users');
       const fields = await this.prepare(cmd.actor, cmd.tenantId, cmd.doc, null, m);
       const u = await this.users.save(m, { ...fields, id: newId(), accountId: cmd.tenantId, version: 1 });
       await appendEvents(m, MAILBOX_SCHEMA, [
@@ -128,6 +131,7 @@ export class UsersService {
       ]);
       return userReply(u);
     });
+    return this.quotas.reported(cmd.tenantId, created);
   }
 
   async get(cmd: DocIdCommand): Promise<DocReply> {

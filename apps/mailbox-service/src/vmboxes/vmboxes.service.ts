@@ -42,6 +42,7 @@ import { VmboxPins } from './vmbox-pins';
 import { canSee, PinChange } from './vmbox-visibility';
 import { VmboxEntity, VmboxType } from './vmbox.entity';
 import { AccountLimitDefaults, isMailboxTaken, VmboxesRepository } from './vmboxes.repository';
+import { Quotas } from '../accounts/quotas';
 
 /** Fields only an admin may change; a box owner editing its own box keeps them as they are. */
 const ADMIN_ONLY_FIELDS = [
@@ -123,6 +124,7 @@ export class VmboxesService {
     private readonly accounts: AccountsService,
     private readonly pins: VmboxPins,
     private readonly greetings: BoxGreetings,
+    private readonly quotas: Quotas,
   ) {}
 
   /** Owners and members must be users of the box's account. */
@@ -162,7 +164,8 @@ export class VmboxesService {
     await this.greetings.check(cmd.tenantId, shaped.doc);
     const id = newId();
     const pinHash = await this.pins.hashFor(id, shaped.pin, null);
-    return this.ds.transaction(async (m) => {
+    const created = this.ds.transaction(async (m) => {
+      await this.quotas.assertRoom(m, cmd.tenantId, 'max_vmboxes');
       await this.checkPeople(cmd.tenantId, shaped, m);
       const b = Object.assign(new VmboxEntity(), {
         id,
@@ -181,6 +184,7 @@ export class VmboxesService {
       await appendEvents(m, MAILBOX_SCHEMA, [this.event(Events.MailboxCreated, b, vmboxView(b))]);
       return vmboxReply(b);
     });
+    return this.quotas.reported(cmd.tenantId, created);
   }
 
   /**

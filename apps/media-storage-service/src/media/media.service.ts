@@ -38,6 +38,7 @@ import { MEDIA_SCHEMA } from '../tokens';
 import { AudioInspection, inspectAudio } from './audio-inspection';
 import { MediaObjectEntity } from './media-object.entity';
 import { MediaRepository } from './media.repository';
+import { StorageQuota } from './storage-quota';
 
 export function storedMedia(o: MediaObjectEntity): StoredMedia {
   return {
@@ -70,6 +71,7 @@ export class MediaService {
     private readonly objects: MediaRepository,
     private readonly store: ObjectStore,
     @Inject(MEDIA_SETTINGS) private readonly settings: MediaSettings,
+    private readonly quota: StorageQuota,
   ) {}
 
   private keyOf(tenantId: string, kind: string, id: string): string {
@@ -162,10 +164,12 @@ export class MediaService {
         }),
       );
     }
-    return this.ds.transaction(async (m) => {
+    const committed = this.ds.transaction(async (m) => {
       const row = await this.objects.lock(cmd.tenantId, o.id, m);
       if (!row) throw DomainError.notFound('no such upload');
       if (row.status === 'stored') return storedMedia(row);
+      // the account's max_storage_bytes: counted under its lock, in this transaction
+      await this.quota.assertRoom(m, cmd.tenantId, found.size);
       Object.assign(row, {
         status: 'stored',
         contentType: found.contentType,
@@ -179,6 +183,12 @@ export class MediaService {
       const saved = await this.objects.save(m, row);
       await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaStored, saved)]);
       return storedMedia(saved);
+    });
+    return committed.catch(async (e: unknown) => {
+      if (!(e instanceof DomainError) || e.code !== ErrorCode.QuotaExceeded) throw e;
+      // over the quota: nothing of the upload is kept
+      await this.quota.reportIfQuota(cmd.tenantId, e);
+      return this.refuse(o, e);
     });
   }
 
@@ -297,7 +307,8 @@ export class MediaService {
     const id = newId();
     const key = this.keyOf(o.tenantId, o.kind, id);
     await this.store.copy(o.key, key);
-    return this.ds.transaction(async (m) => {
+    const copied = this.ds.transaction(async (m) => {
+      await this.quota.assertRoom(m, o.tenantId, Number(o.size ?? 0));
       const copy = await this.objects.insert(m, {
         id,
         tenantId: o.tenantId,
@@ -316,6 +327,13 @@ export class MediaService {
       });
       await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaStored, copy, { copy_of: o.id })]);
       return storedMedia(copy);
+    });
+    return copied.catch(async (e: unknown) => {
+      if (e instanceof DomainError && e.code === ErrorCode.QuotaExceeded) {
+        await this.store.remove(key).catch(() => undefined);
+        await this.quota.reportIfQuota(o.tenantId, e);
+      }
+      throw e;
     });
   }
 

@@ -34,16 +34,19 @@ export class WebhooksRepository {
   }
 
   /** A new webhook, starting after stream sequence `startSeq` and now (clock_timestamp). */
-  async insert(w: {
-    tenantId: string;
-    id: string;
-    doc: JsonObject;
-    hook: string;
-    enabled: boolean;
-    secretSealed: string;
-    startSeq: number;
-  }): Promise<void> {
-    await this.ds.query(
+  async insert(
+    w: {
+      tenantId: string;
+      id: string;
+      doc: JsonObject;
+      hook: string;
+      enabled: boolean;
+      secretSealed: string;
+      startSeq: number;
+    },
+    m?: EntityManager,
+  ): Promise<void> {
+    await (m ?? this.ds).query(
       `INSERT INTO notification.webhooks (tenant_id, id, doc, hook, enabled, secret_sealed, start_seq, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())`,
       [w.tenantId, w.id, w.doc, w.hook, w.enabled, w.secretSealed, w.startSeq],

@@ -28,9 +28,8 @@ import { NOTIFICATION_CONFIG } from '../tokens';
 import { SecretSealer } from './sealing';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { checkWebhook, WebhookFields } from './webhook-doc';
+import { WebhookQuota } from './webhook-quota';
 import { WebhookRow, WebhooksRepository } from './webhooks.repository';
-
-const MAX_WEBHOOKS_PER_ACCOUNT = 100;
 
 @Injectable()
 export class WebhooksService {
@@ -42,6 +41,7 @@ export class WebhooksService {
     private readonly access: AccountAccess,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly quota: WebhookQuota,
   ) {
     this.sealer = new SecretSealer(config.secret);
   }
@@ -73,26 +73,27 @@ export class WebhooksService {
   async create(cmd: CreateDocCommand): Promise<DocReply> {
     await this.authorize(cmd.actor, cmd.tenantId);
     const fields = checkWebhook(cmd.doc, this.config.webhooks.allowPrivateTargets);
-    if ((await this.webhooks.count(cmd.tenantId)) >= MAX_WEBHOOKS_PER_ACCOUNT)
-      throw new DomainError(
-        ErrorCode.Conflict,
-        `an account may have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks`,
-      );
     const id = newId();
     const secret = randomBytes(32).toString('base64url');
     const doc = this.stored(cmd.doc, fields);
     // it starts now: the fan-out skips events at or before this stream position, and events that occurred
     // before its creation time (published later, e.g. from an outbox that was behind)
     const startSeq = await this.streamPosition();
-    await this.webhooks.insert({
-      tenantId: cmd.tenantId,
-      id,
-      doc,
-      hook: fields.hook,
-      enabled: fields.enabled,
-      secretSealed: this.sealer.seal(secret),
-      startSeq,
-    });
+    // the account's webhook count (its max_webhooks, else 100) is checked under its lock with the insert
+    await this.quota.create(cmd.tenantId, (m) =>
+      this.webhooks.insert(
+        {
+          tenantId: cmd.tenantId,
+          id,
+          doc,
+          hook: fields.hook,
+          enabled: fields.enabled,
+          secretSealed: this.sealer.seal(secret),
+          startSeq,
+        },
+        m,
+      ),
+    );
     const r = this.view({ id, doc, enabled: fields.enabled, failures: 0, version: 1 });
     // the only time the secret leaves the service: the receiver needs it to check signatures
     return { ...r, doc: { ...r.doc, secret } };

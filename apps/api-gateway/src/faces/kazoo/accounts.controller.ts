@@ -90,4 +90,25 @@ export class AccountsController {
   async rotateApiKey(@AccountId() tenantId: string, @CurrentActor() actor: Actor): Promise<KazooResult> {
     return { data: await this.bus.send(Commands.AccountRotateApiKey, { tenantId, actor }), status: 201 };
   }
+
+  /** The account's limits: anyone who reaches the account reads them; the operator or a reseller above sets them. */
+  @Get('limits')
+  async limits(@AccountId() tenantId: string, @CurrentActor() actor: Actor): Promise<KazooResult> {
+    return { data: await this.bus.send(Commands.AccountGetLimits, { tenantId, actor }) };
+  }
+
+  /** The account's usage (projected from the events): to its holders, a reseller above it, the operator. */
+  @Get('usage')
+  async usage(@AccountId() tenantId: string, @CurrentActor() actor: Actor): Promise<KazooResult> {
+    return { data: await this.bus.send(Commands.AccountGetUsage, { tenantId, actor }) };
+  }
+
+  @Post('limits')
+  async setLimits(
+    @AccountId() tenantId: string,
+    @CurrentActor() actor: Actor,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    return { data: await this.bus.send(Commands.AccountSetLimits, { tenantId, actor, doc: dataOf(body) }) };
+  }
 }
