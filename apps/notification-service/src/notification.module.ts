@@ -5,7 +5,6 @@ import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Webhooks1764500000000 } from './migrations/1764500000000-webhooks';
 import { Email1764600000000 } from './migrations/1764600000000-email';
 import { WebhookStart1764700000000 } from './migrations/1764700000000-webhook-start';
-import { AccountAccess } from './access';
 import { NotificationsHandler } from './email/notifications.handler';
 import { ProjectionsRepository } from './email/projections.repository';
 import { TemplatesRepository } from './email/templates.repository';
@@ -45,7 +44,6 @@ export class NotificationModule {
       controllers: [WebhooksHandler, NotificationsHandler],
       providers: [
         { provide: NOTIFICATION_CONFIG, useValue: config },
-        AccountAccess,
         WebhooksRepository,
         WebhookDeliveriesRepository,
         TemplatesRepository,

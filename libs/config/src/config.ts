@@ -92,6 +92,8 @@ export interface CommonConfig {
 export interface ServiceConfig extends CommonConfig {
   healthPort: number;
   host: string;
+  /** How long a service waits for mailbox-service to tell it an account's tree (the tenancy check). */
+  tenancyTimeoutMs: number;
 }
 
 export interface GatewayConfig extends CommonConfig {
@@ -268,6 +270,7 @@ export function loadServiceConfig(serviceName: string, env: Env = process.env): 
     ...common(env, serviceName),
     healthPort: int(env, 'HEALTH_PORT', DEFAULT_HEALTH_PORTS[serviceName] ?? 0, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
+    tenancyTimeoutMs: int(env, 'TENANCY_LOOKUP_TIMEOUT_MS', 5000, 100, 120000),
   };
 }
 

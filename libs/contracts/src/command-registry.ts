@@ -2,6 +2,8 @@
 // service on arrival) and its reply type, so the gateway's bus and the services' handlers cannot disagree.
 import type { ClassConstructor } from 'class-transformer';
 import {
+  AccountTreeCommand,
+  AccountTreeReply,
   Actor,
   ApiClientAuthCommand,
   ApiKeyAuthCommand,
@@ -10,6 +12,7 @@ import {
   DocReply,
   ListCommand,
   ListReply,
+  RenewApiClientCommand,
   TenantCommand,
   TokenGrant,
   UpdateDocCommand,
@@ -127,7 +130,7 @@ export const Commands = {
   /** Reply: who the token's holder is; the gateway puts it on every command it sends. */
   AuthApiClientSecret: command(Subjects.Auth.ApiClientSecret, ApiClientSecretAuthCommand, reply<Actor>()),
   AuthVerifyToken: command(Subjects.Auth.VerifyToken, VerifyTokenCommand, reply<Actor>()),
-  AuthRenewApiClient: command(Subjects.Auth.RenewApiClient, VerifyTokenCommand, reply<TokenGrant>()),
+  AuthRenewApiClient: command(Subjects.Auth.RenewApiClient, RenewApiClientCommand, reply<TokenGrant>()),
   AuthRevokeApiClient: command(Subjects.Auth.RevokeApiClient, TenantCommand, reply<{ revoked: true }>()),
 
   AccountCreate: command(Subjects.Account.Create, CreateDocCommand, reply<DocReply>()),
@@ -138,6 +141,8 @@ export const Commands = {
   AccountListDescendants: command(Subjects.Account.ListDescendants, ListCommand, reply<ListReply>()),
   AccountGetApiKey: command(Subjects.Account.GetApiKey, TenantCommand, reply<{ api_key: string }>()),
   AccountRotateApiKey: command(Subjects.Account.RotateApiKey, TenantCommand, reply<{ api_key: string }>()),
+  /** A live account's ancestors, for services that apply canReach without a projection of accounts. */
+  AccountTree: command(Subjects.Account.Tree, AccountTreeCommand, reply<AccountTreeReply>()),
 
   UserCreate: command(Subjects.User.Create, CreateDocCommand, reply<DocReply>()),
   UserGet: command(Subjects.User.Get, DocIdCommand, reply<DocReply>()),

@@ -40,6 +40,7 @@ export const Subjects = {
     ListDescendants: cmd('mailbox', 'account.list_descendants'),
     GetApiKey: cmd('mailbox', 'account.get_api_key'),
     RotateApiKey: cmd('mailbox', 'account.rotate_api_key'),
+    Tree: cmd('mailbox', 'account.tree'),
   },
   User: {
     Create: cmd('mailbox', 'user.create'),

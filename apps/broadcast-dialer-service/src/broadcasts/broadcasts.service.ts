@@ -1,6 +1,7 @@
 // Campaigns: accepted durably in one transaction (the broadcast, its calls as queued work, its event),
 // looked up with counts by state, listed call by call, and cancelled.
 import { randomBytes } from 'node:crypto';
+import { AccountAccess } from '@voxmail/messaging';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -21,7 +22,6 @@ import {
   TenantCommand,
 } from '@voxmail/contracts';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
-import { assertAdmin, assertTenant } from './access';
 import { DialerEvents } from './app-webhooks';
 import { AppsRepository } from './apps.repository';
 import { BroadcastRow, BroadcastsRepository } from './broadcasts.repository';
@@ -78,10 +78,11 @@ export class BroadcastsService {
     private readonly broadcasts: BroadcastsRepository,
     private readonly callRows: CallsRepository,
     private readonly events: DialerEvents,
+    private readonly access: AccountAccess,
   ) {}
 
   async create(cmd: CreateBroadcastCommand): Promise<{ id: string; calls: AcceptedCall[] }> {
-    assertAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     if (!(await this.apps.exists(cmd.tenantId, cmd.appId)))
       throw new DomainError(ErrorCode.NotFound, 'the app does not exist', {
         appId: { exists: { message: 'no such app' } },
@@ -156,18 +157,18 @@ export class BroadcastsService {
   }
 
   async list(cmd: TenantCommand): Promise<BroadcastReply[]> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const rows = await this.broadcasts.list(cmd.tenantId);
     return Promise.all(rows.map((b) => this.view(this.ds, cmd.tenantId, b)));
   }
 
   async get(cmd: BroadcastIdCommand): Promise<BroadcastReply> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     return this.view(this.ds, cmd.tenantId, await this.row(this.ds, cmd.tenantId, cmd.broadcastId));
   }
 
   async calls(cmd: BroadcastCallsCommand): Promise<{ calls: CallReply[]; next_start_key?: string }> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     await this.row(this.ds, cmd.tenantId, cmd.broadcastId);
     const after = cmd.startKey !== undefined ? Number(cmd.startKey) : 0;
     if (!Number.isInteger(after) || after < 0)
@@ -197,7 +198,7 @@ export class BroadcastsService {
 
   /** One call as Onbuka's `recordGroup/{voiceId}` reports it; another account's voiceId is not found. */
   async record(cmd: CallRecordCommand): Promise<CallRecord> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const c = await this.callRows.record(cmd.tenantId, cmd.voiceId);
     if (!c) throw DomainError.notFound('the voiceId does not exist');
     const talkS =
@@ -231,7 +232,7 @@ export class BroadcastsService {
 
   /** Queued calls are cancelled at once; calls in progress finish and are not retried. */
   async cancel(cmd: BroadcastIdCommand): Promise<BroadcastReply> {
-    assertAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     return this.ds.transaction(async (m) => {
       const b = await this.row(m, cmd.tenantId, cmd.broadcastId, true);
       if (b.state === 'completed' || b.state === 'cancelled') return this.view(m, cmd.tenantId, b);
