@@ -35,7 +35,8 @@ export class YeastarTokensController {
   constructor(private readonly ctx: YeastarContext) {}
 
   private async answer(access: TokenGrant, refresh: TokenGrant) {
-    const left = (g: TokenGrant) => Math.max(0, Math.floor((Date.parse(g.expires_at) - Date.now()) / 1000));
+    // an expiry is whole seconds (JWT `exp`): a token of 1800 s has a little under 1800 s left when sent
+    const left = (g: TokenGrant) => Math.max(0, Math.ceil((Date.parse(g.expires_at) - Date.now()) / 1000));
     return success({
       access_token_expire_time: Math.min(this.ctx.settings.accessTokenTtlSeconds, left(access)),
       access_token: access.auth_token,
