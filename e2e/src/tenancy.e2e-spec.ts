@@ -10,6 +10,7 @@ import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
 import { startMessageService } from '../../apps/message-service/src/bootstrap';
 import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
+import { md5 as md5hex, uploadPrompt } from './broadcast.helpers';
 import { createBox } from './messages.helpers';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -102,6 +103,12 @@ const yeastarToken = (id: string, secret: string) =>
   json('POST', '/openapi/v1.0/get_token', {}, { username: id, password: secret });
 const yeastarList = (token: string, q: string) =>
   json('GET', `/openapi/v1.0/extension_vm_greeting/list?access_token=${encodeURIComponent(token)}&${q}`);
+let onbukaTs = 0;
+/** An Onbuka-signed request; each its own timestamp (the replay guard refuses a repeated triple). */
+const onbuka = (k: { id: string; secret: string }, method: string, path: string, body?: unknown) => {
+  const ts = String(Math.floor(Date.now() / 1000) - ++onbukaTs);
+  return json(method, path, { 'Api-Key': k.id, Timestamp: ts, Sign: md5hex(k.id + k.secret + ts) }, body);
+};
 const clientLogin = (id: string, secret: string) =>
   stack.request('PUT', '/v2/api_client_auth', { body: { data: { client_id: id, client_secret: secret } } });
 
@@ -265,8 +272,12 @@ describe('one tenancy rule over every resource of every face (issue 25.7)', () =
     message: string;
     media: string;
     hook: string;
+    broadcast: string;
+    voiceId: string;
     /** API client secrets of each role's own account (the faces whose credential names the account). */
     keys: Record<'admin' | 'user' | 'sibling' | 'stranger', { id: string; secret: string }>;
+    /** Onbuka-signing clients (`onbuka: true`) of the account, a sibling and a stranger. */
+    onbuka: Record<'admin' | 'sibling' | 'stranger', { id: string; secret: string }>;
   }
   let w: World;
 
@@ -303,6 +314,23 @@ describe('one tenancy rule over every resource of every face (issue 25.7)', () =
       expect(c.status).toBe(201);
       return { id: c.id, secret: c.secret };
     };
+    // a broadcast of the account, sent on the Onbuka face with the account's own client
+    await uploadPrompt(stack, a, 'prompt.mp3');
+    const onbukaKeys = {
+      admin: await key(a, { priv_level: 'admin', onbuka: true }),
+      sibling: await key(sibling, { priv_level: 'admin', onbuka: true }),
+      stranger: await key(stranger, { priv_level: 'admin', onbuka: true }),
+    };
+    const sent = await onbuka(onbukaKeys.admin, 'POST', '/v3/voice/sendGroup', {
+      fileId: 'prompt.mp3',
+      appId: 'app1',
+      callee: '4915112345678',
+    });
+    expect(sent.body.status).toBe('0');
+    const broadcasts = await stack.request('GET', `/v2/accounts/${a.accountId}/broadcasts`, {
+      token: a.token,
+    });
+    expect(broadcasts.body.data).toHaveLength(1);
     w = {
       a,
       tokens: {
@@ -319,6 +347,9 @@ describe('one tenancy rule over every resource of every face (issue 25.7)', () =
       message: msg.body.data.media_id,
       media: media.body.data.id,
       hook: hook.body.data.id,
+      broadcast: broadcasts.body.data[0].id,
+      voiceId: sent.body.data[0].voiceId,
+      onbuka: onbukaKeys,
       keys: {
         admin: await key(a),
         user: await key(a, { priv_level: 'user', owner_id: u.id }),
@@ -420,6 +451,8 @@ describe('one tenancy rule over every resource of every face (issue 25.7)', () =
         expect: reach(200, 403),
       },
       { method: 'GET', path: `${a}/broadcasts`, expect: reach(200, 403) },
+      { method: 'GET', path: `${a}/broadcasts/${w.broadcast}`, expect: reach(200, 403) },
+      { method: 'GET', path: `${a}/broadcasts/${w.broadcast}/calls`, expect: reach(200, 403) },
     ];
   };
 
@@ -442,7 +475,7 @@ describe('one tenancy rule over every resource of every face (issue 25.7)', () =
     expect(got).toEqual(want);
   }, 180000);
 
-  it('the faces whose credential names the account (Flexisip, Yeastar): only its own clients reach it', async () => {
+  it('the faces whose credential names the account (Flexisip, Yeastar, Onbuka): only its own clients reach it', async () => {
     const got: string[] = [];
     const want: string[] = [];
     const cases: [keyof World['keys'], number, number][] = [
@@ -461,6 +494,16 @@ describe('one tenancy rule over every resource of every face (issue 25.7)', () =
       const list = await yeastarList(y.body.access_token, 'extension=3200');
       got.push(`yeastar as ${who}: ${list.body.errcode}`);
       want.push(`yeastar as ${who}: ${yeastarCode}`);
+    }
+    // Onbuka: the account's voiceId is found only with the account's own key; anyone else's is -24
+    for (const [who, status] of [
+      ['admin', '0'],
+      ['sibling', '-24'],
+      ['stranger', '-24'],
+    ] as const) {
+      const r = await onbuka(w.onbuka[who], 'GET', `/v3/voice/recordGroup/${w.voiceId}`);
+      got.push(`onbuka recordGroup as ${who}: ${r.body.status}`);
+      want.push(`onbuka recordGroup as ${who}: ${status}`);
     }
     expect(got).toEqual(want);
   }, 120000);
