@@ -132,6 +132,9 @@ describe('a disabled or deleted user loses every credential it owns (issue 25.2)
     expect((await yeastarList(yeastar.body.access_token, 'extension=3200')).body.errcode).toBe(0);
     const me = `/v2/accounts/${t.accountId}/users/${u.id}`;
     expect((await stack.request('GET', me, { token: kazoo.body.auth_token })).status).toBe(200);
+    // the Onbuka face takes the owned client's signature (an unknown voiceId: -24, not -1)
+    const record = `/v3/voice/recordGroup/${'f'.repeat(32)}`;
+    expect((await onbuka(owned, 'GET', record)).body.status).toBe('-24');
 
     const off = await stack.request('PATCH', me, { token: t.token, body: { data: { enabled: false } } });
     expect(off.status).toBe(200);
@@ -148,6 +151,7 @@ describe('a disabled or deleted user loses every credential it owns (issue 25.2)
         .body.errcode,
     ).toBe(10004);
     expect((await yeastarToken(owned.id, owned.secret)).body.errcode).toBe(10005);
+    expect((await onbuka(owned, 'GET', record)).body.status).toBe('-1');
     // the clients it owned are gone; the account's other client is untouched
     const clients = await stack.request('GET', `/v2/accounts/${t.accountId}/api_clients`, { token: t.token });
     expect(clients.body.data.map((c: { id: string }) => c.id)).toEqual([unowned.id]);
