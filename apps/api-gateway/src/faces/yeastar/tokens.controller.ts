@@ -34,9 +34,12 @@ function stringField(body: unknown, name: string, max = 256): string {
 export class YeastarTokensController {
   constructor(private readonly ctx: YeastarContext) {}
 
-  private async answer(access: TokenGrant, refresh: TokenGrant) {
-    // an expiry is whole seconds (JWT `exp`): a token of 1800 s has a little under 1800 s left when sent
-    const left = (g: TokenGrant) => Math.max(0, Math.ceil((Date.parse(g.expires_at) - Date.now()) / 1000));
+  /**
+   * The lifetimes the tokens were issued with, counted from when they were asked for (`askedAt`): an
+   * expiry is whole seconds (JWT `exp`), and the two grants may take a moment on a busy platform.
+   */
+  private async answer(access: TokenGrant, refresh: TokenGrant, askedAt: number) {
+    const left = (g: TokenGrant) => Math.max(0, Math.ceil((Date.parse(g.expires_at) - askedAt) / 1000));
     return success({
       access_token_expire_time: Math.min(this.ctx.settings.accessTokenTtlSeconds, left(access)),
       access_token: access.auth_token,
@@ -62,8 +65,9 @@ export class YeastarTokensController {
         ...(ttlSeconds ? { ttlSeconds } : {}),
       });
     try {
+      const askedAt = Date.now();
       const access = await grant('yeastar_access', this.ctx.settings.accessTokenTtlSeconds);
-      return await this.answer(access, await grant('yeastar_refresh'));
+      return await this.answer(access, await grant('yeastar_refresh'), askedAt);
     } catch (e) {
       if (e instanceof DomainError && e.code === ErrorCode.Unauthenticated) throw accessDenied();
       throw e;
@@ -85,8 +89,9 @@ export class YeastarTokensController {
           purpose,
           ...(ttlSeconds ? { ttlSeconds } : {}),
         });
+      const askedAt = Date.now();
       const access = await renew('yeastar_access', this.ctx.settings.accessTokenTtlSeconds);
-      return await this.answer(access, await renew('yeastar_refresh'));
+      return await this.answer(access, await renew('yeastar_refresh'), askedAt);
     } catch (e) {
       if (e instanceof DomainError && e.code === ErrorCode.ServiceUnavailable) throw e;
       throw new YeastarError(YeastarCode.TokenExpired, ErrorCode.Unauthenticated, 'invalid refresh token');
