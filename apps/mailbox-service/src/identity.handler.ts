@@ -2,6 +2,7 @@
 // service call.
 import { Controller } from '@nestjs/common';
 import {
+  AccountTreeCommand,
   ApiClientAuthCommand,
   ApiClientSecretAuthCommand,
   ApiKeyAuthCommand,
@@ -10,6 +11,7 @@ import {
   DocIdCommand,
   ListCommand,
   OnbukaSignCommand,
+  RenewApiClientCommand,
   TenantCommand,
   UpdateDocCommand,
   UserAuthCommand,
@@ -53,7 +55,7 @@ export class AuthHandler {
   }
 
   @HandleCommand(Commands.AuthRenewApiClient)
-  renewApiClient(cmd: VerifyTokenCommand) {
+  renewApiClient(cmd: RenewApiClientCommand) {
     return this.auth.renewApiClient(cmd);
   }
 
@@ -74,6 +76,11 @@ export class AccountsHandler {
   @HandleCommand(Commands.AccountCreate)
   create(cmd: CreateDocCommand) {
     return this.accounts.create(cmd);
+  }
+
+  @HandleCommand(Commands.AccountTree)
+  tree(cmd: AccountTreeCommand) {
+    return this.accounts.tree(cmd);
   }
 
   @HandleCommand(Commands.AccountGet)

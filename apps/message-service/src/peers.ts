@@ -4,7 +4,7 @@ import { NatsConnection } from 'nats';
 import {
   Actor,
   Commands,
-  canReach,
+  reachWithoutTree,
   contentRevision,
   DomainError,
   DownloadTicket,
@@ -14,7 +14,7 @@ import {
   UploadTicket,
   VmboxReply,
 } from '@voxmail/contracts';
-import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { AccountAccess, CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 import { BoxProjection } from './boxes/box-projection';
 import { MESSAGE_SETTINGS, MessageSettings } from './settings';
 
@@ -61,8 +61,8 @@ export class BoxDirectory {
    * one it never had, or one the actor could not see, is still 404, so nothing leaks.
    */
   lookup(actor: Actor, tenantId: string, vmboxId: string): Promise<VmboxReply | 'deleted'> {
-    // only the operator and (reseller) admins ever reach another account: see canReach
-    if (actor.role === 'user' && actor.accountId !== tenantId) throw DomainError.notFound();
+    // decided without the tree when it can be (a user of another account): see canReach
+    if (reachWithoutTree(actor, tenantId) === false) throw DomainError.notFound();
     return this.fromProjection(actor, tenantId, vmboxId);
   }
 
@@ -76,9 +76,8 @@ export class BoxDirectory {
     const treeKnown = ownAccount || !!b?.account?.tree;
     if (!b || (!b.account && !b.deleted) || (!treeKnown && !b.deleted))
       return this.fromMailbox(actor, tenantId, vmboxId);
-    // the tenancy rule of the platform: own account, or (an admin) an account below the actor's
-    if (!ownAccount && !canReach(actor, { id: tenantId, tree: b.account?.tree ?? [] }))
-      throw DomainError.notFound();
+    // the tenancy rule of the platform (one implementation, AccountAccess) on the projected tree
+    if (!ownAccount) AccountAccess.requireWithTree(actor, { id: tenantId, tree: b.account?.tree ?? [] });
     const visible =
       actor.role !== 'user' ||
       (!!actor.userId && (b.ownerId === actor.userId || b.members.includes(actor.userId)));

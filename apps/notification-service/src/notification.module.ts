@@ -6,7 +6,6 @@ import { Webhooks1764500000000 } from './migrations/1764500000000-webhooks';
 import { Email1764600000000 } from './migrations/1764600000000-email';
 import { WebhookStart1764700000000 } from './migrations/1764700000000-webhook-start';
 import { WebhookQuota1765100000000 } from './migrations/1765100000000-webhook-quota';
-import { AccountAccess } from './access';
 import { NotificationsHandler } from './email/notifications.handler';
 import { ProjectionsRepository } from './email/projections.repository';
 import { TemplatesRepository } from './email/templates.repository';
@@ -48,7 +47,6 @@ export class NotificationModule {
       controllers: [WebhooksHandler, NotificationsHandler],
       providers: [
         { provide: NOTIFICATION_CONFIG, useValue: config },
-        AccountAccess,
         WebhooksRepository,
         WebhookDeliveriesRepository,
         TemplatesRepository,

@@ -50,6 +50,17 @@ describe('configuration from the environment', () => {
     expect(() => loadGatewayConfig({ ...secrets, ...env })).toThrow(msg);
   });
 
+  it('gives every service a bounded wait for account trees (the tenancy check), in whole milliseconds', () => {
+    expect(loadServiceConfig('notification-service', {}).tenancyTimeoutMs).toBe(5000);
+    expect(
+      loadServiceConfig('notification-service', { TENANCY_LOOKUP_TIMEOUT_MS: '800' }).tenancyTimeoutMs,
+    ).toBe(800);
+    for (const bad of ['1.5', '0', '999999', 'soon'])
+      expect(() => loadServiceConfig('notification-service', { TENANCY_LOOKUP_TIMEOUT_MS: bad })).toThrow(
+        /TENANCY_LOOKUP_TIMEOUT_MS/,
+      );
+  });
+
   it('requires the secrets where they are used, and never echoes a password in a URL', () => {
     expect(() => loadMailboxConfig({ VOXMAIL_SECRET: 's'.repeat(32) })).toThrow(
       'VOXMAIL_OPERATOR_API_KEY is required but not set',

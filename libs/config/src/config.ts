@@ -97,6 +97,8 @@ export interface ServiceConfig extends CommonConfig {
    * credentials, so they are never on every interface by default.
    */
   healthHost: string;
+  /** How long a service waits for mailbox-service to tell it an account's tree (the tenancy check). */
+  tenancyTimeoutMs: number;
 }
 
 export interface GatewayConfig extends CommonConfig {
@@ -284,6 +286,7 @@ export function loadServiceConfig(serviceName: string, env: Env = process.env): 
     ...common(env, serviceName),
     healthPort: int(env, 'HEALTH_PORT', DEFAULT_HEALTH_PORTS[serviceName] ?? 0, 0, 65535),
     healthHost: ipAddress(env, 'HEALTH_HOST', '127.0.0.1'),
+    tenancyTimeoutMs: int(env, 'TENANCY_LOOKUP_TIMEOUT_MS', 5000, 100, 120000),
   };
 }
 

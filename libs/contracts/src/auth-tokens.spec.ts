@@ -59,6 +59,36 @@ describe('auth tokens', () => {
     await expect(verifyAuthToken(`${none}.${p}.`, keys)).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
+  it('accepts a token only for the purpose it was minted for (aud), and one without a purpose nowhere', async () => {
+    const keys = [key('k1', 1)];
+    const claims = { acc, role: 'admin' as const, src: 'api_client' as const, cid: uid };
+    const access = await signAuthToken({ ...claims, aud: 'yeastar_access' }, 1800, keys);
+    const refresh = await signAuthToken({ ...claims, aud: 'yeastar_refresh' }, 3600, keys);
+    const kazoo = await signAuthToken(claims, 3600, keys);
+    await expect(verifyAuthToken(access.token, keys, 'yeastar_access')).resolves.toMatchObject({
+      aud: 'yeastar_access',
+    });
+    for (const [token, wrong] of [
+      [access.token, 'kazoo'],
+      [access.token, 'yeastar_refresh'],
+      [refresh.token, 'kazoo'],
+      [refresh.token, 'yeastar_access'],
+      [kazoo.token, 'yeastar_access'],
+      [kazoo.token, 'yeastar_refresh'],
+    ] as const)
+      await expect(verifyAuthToken(token, keys, wrong)).rejects.toMatchObject({ code: 'unauthenticated' });
+    // the face's lifetime is in the token itself, so it holds wherever the token is checked
+    expect(access.claims.exp - Math.floor(access.claims.iatMs / 1000)).toBe(1800);
+
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const h = b64({ alg: 'HS256', kid: 'k1' });
+    const p = b64({ ...claims, iatMs: Date.now(), exp: Math.floor(Date.now() / 1000) + 60 });
+    const sig = createHmac('sha256', Buffer.from(keys[0].key)).update(`${h}.${p}`).digest('base64url');
+    await expect(verifyAuthToken(`${h}.${p}.${sig}`, keys)).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+  });
+
   it('refuses a well-signed token whose claims are not the expected shapes', async () => {
     const k = key('k1', 1);
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -78,7 +108,13 @@ describe('auth tokens', () => {
     const cid = 'c'.repeat(32);
     expect(refusingKeysOf({ acc, src: 'api_key' })).toEqual([`account.${acc}`, `apikey.${acc}`]);
     expect(refusingKeysOf({ acc, src: 'user', uid })).toEqual([`account.${acc}`, `user.${uid}`]);
-    expect(refusingKeysOf({ acc, src: 'api_client', uid, cid })).toEqual([`account.${acc}`, `client.${cid}`]);
+    // a client owned by a user stands for it: disabling or deleting the user refuses its tokens too
+    expect(refusingKeysOf({ acc, src: 'api_client', uid, cid })).toEqual([
+      `account.${acc}`,
+      `client.${cid}`,
+      `user.${uid}`,
+    ]);
+    expect(refusingKeysOf({ acc, src: 'api_client', cid })).toEqual([`account.${acc}`, `client.${cid}`]);
     expect(roleKeyOf({ src: 'user', uid })).toBe(`role.${uid}`);
     expect(roleKeyOf({ src: 'api_client', uid })).toBeUndefined();
   });

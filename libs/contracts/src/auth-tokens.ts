@@ -1,7 +1,7 @@
 // What a signed auth token says about its holder, how it is signed and checked, and how revocations of
 // those tokens are keyed: mailbox-service signs, every gateway replica verifies, both by this one codec.
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { Actor, Role } from './commands';
+import type { Actor, Role, TokenPurpose } from './commands';
 import { DomainError, ErrorCode } from './errors';
 
 /** Which credential a token came from: an account API key, a user's login, or an API client. */
@@ -21,6 +21,8 @@ export interface AuthTokenClaims {
   uid?: string;
   /** The API client (api_client tokens). */
   cid?: string;
+  /** What the token is for: it is refused for any other purpose (a Yeastar token on `/v2`, ...). */
+  aud: TokenPurpose;
   iatMs: number;
   /** Expiry in seconds since the epoch (the JWT `exp` claim). */
   exp: number;
@@ -61,6 +63,8 @@ export function refusingKeysOf(c: Pick<AuthTokenClaims, 'acc' | 'src' | 'uid' | 
   if (c.src === 'api_key') keys.push(RevocationKeys.apiKey(c.acc));
   if (c.src === 'user' && c.uid) keys.push(RevocationKeys.user(c.uid));
   if (c.src === 'api_client' && c.cid) keys.push(RevocationKeys.client(c.cid));
+  // an API client owned by a user stands for it: disabling or deleting the user refuses its tokens too
+  if (c.src === 'api_client' && c.uid) keys.push(RevocationKeys.user(c.uid));
   return keys;
 }
 
@@ -96,14 +100,14 @@ const isHex = (v: unknown) => typeof v === 'string' && HEX32.test(v);
 
 /** Signs a token with the first (current) key; the token is an opaque string to clients. */
 export async function signAuthToken(
-  claims: Omit<AuthTokenClaims, 'iatMs' | 'exp'>,
+  claims: Omit<AuthTokenClaims, 'iatMs' | 'exp' | 'aud'> & { aud?: TokenPurpose },
   ttlSeconds: number,
   keys: AuthTokenKey[],
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: Date; claims: AuthTokenClaims }> {
   const [current] = keys;
   const exp = Math.floor(now / 1000) + ttlSeconds;
-  const full: AuthTokenClaims = { ...claims, iatMs: now, exp };
+  const full: AuthTokenClaims = { ...claims, aud: claims.aud ?? 'kazoo', iatMs: now, exp };
   const token = await new SignJWT({ ...full })
     .setProtectedHeader({ alg: 'HS256', kid: current.kid, typ: 'JWT' })
     .setIssuedAt(Math.floor(now / 1000))
@@ -111,8 +115,15 @@ export async function signAuthToken(
   return { token, expiresAt: new Date(exp * 1000), claims: full };
 }
 
-/** Checks algorithm, `kid`, signature, expiry and the claims' shapes; any failure is "invalid token". */
-export async function verifyAuthToken(token: string, keys: AuthTokenKey[]): Promise<AuthTokenClaims> {
+/**
+ * Checks algorithm, `kid`, signature, expiry, purpose (`aud`: a token minted for another purpose, or for
+ * none, is refused) and the claims' shapes; any failure is "invalid token".
+ */
+export async function verifyAuthToken(
+  token: string,
+  keys: AuthTokenKey[],
+  purpose: TokenPurpose = 'kazoo',
+): Promise<AuthTokenClaims> {
   let payload: Partial<AuthTokenClaims>;
   try {
     const verified = await jwtVerify(
@@ -130,6 +141,7 @@ export async function verifyAuthToken(token: string, keys: AuthTokenKey[]): Prom
   }
   const p = payload;
   if (
+    p.aud !== purpose ||
     !isHex(p.acc) ||
     (p.role !== 'operator' && p.role !== 'admin' && p.role !== 'user') ||
     (p.src !== 'api_key' && p.src !== 'user' && p.src !== 'api_client') ||

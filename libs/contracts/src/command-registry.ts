@@ -3,6 +3,8 @@
 import type { ClassConstructor } from 'class-transformer';
 import type { AccountLimits, AccountUsage } from './limits';
 import {
+  AccountTreeCommand,
+  AccountTreeReply,
   Actor,
   ApiClientAuthCommand,
   ApiKeyAuthCommand,
@@ -11,6 +13,7 @@ import {
   DocReply,
   ListCommand,
   ListReply,
+  RenewApiClientCommand,
   TenantCommand,
   TokenGrant,
   UpdateDocCommand,
@@ -130,7 +133,7 @@ export const Commands = {
   /** Reply: who the token's holder is; the gateway puts it on every command it sends. */
   AuthApiClientSecret: command(Subjects.Auth.ApiClientSecret, ApiClientSecretAuthCommand, reply<Actor>()),
   AuthVerifyToken: command(Subjects.Auth.VerifyToken, VerifyTokenCommand, reply<Actor>()),
-  AuthRenewApiClient: command(Subjects.Auth.RenewApiClient, VerifyTokenCommand, reply<TokenGrant>()),
+  AuthRenewApiClient: command(Subjects.Auth.RenewApiClient, RenewApiClientCommand, reply<TokenGrant>()),
   AuthRevokeApiClient: command(Subjects.Auth.RevokeApiClient, TenantCommand, reply<{ revoked: true }>()),
 
   AccountCreate: command(Subjects.Account.Create, CreateDocCommand, reply<DocReply>()),
@@ -144,6 +147,8 @@ export const Commands = {
   AccountGetLimits: command(Subjects.Account.GetLimits, TenantCommand, reply<AccountLimits>()),
   AccountSetLimits: command(Subjects.Account.SetLimits, CreateDocCommand, reply<AccountLimits>()),
   AccountGetUsage: command(Subjects.Account.GetUsage, TenantCommand, reply<AccountUsage>()),
+  /** A live account's ancestors, for services that apply canReach without a projection of accounts. */
+  AccountTree: command(Subjects.Account.Tree, AccountTreeCommand, reply<AccountTreeReply>()),
 
   UserCreate: command(Subjects.User.Create, CreateDocCommand, reply<DocReply>()),
   UserGet: command(Subjects.User.Get, DocIdCommand, reply<DocReply>()),

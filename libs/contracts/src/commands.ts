@@ -3,11 +3,14 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
+  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
   MinLength,
   ValidateNested,
 } from 'class-validator';
@@ -16,6 +19,13 @@ import { ListQuery } from './list-query';
 
 export const ROLES = ['operator', 'admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * What an auth token was minted for (its `aud` claim): `kazoo`, the `/v2` face's tokens; Yeastar's
+ * access and refresh tokens. A token is accepted only for its own purpose, so none stands for another.
+ */
+export const TOKEN_PURPOSES = ['kazoo', 'yeastar_access', 'yeastar_refresh'] as const;
+export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 /** Who is acting: filled by the gateway from a verified credential, never from client input. */
 export class Actor {
@@ -74,10 +84,35 @@ export class ApiClientAuthCommand {
   @Matches(HEX_ID) clientId: string;
   @IsString() @MinLength(1) @MaxLength(256) clientSecret: string;
   @IsString() @MaxLength(128) clientKey: string;
+  /** What the token is for (default `kazoo`): a token is refused for any other purpose. */
+  @IsOptional() @IsIn(TOKEN_PURPOSES) purpose?: TokenPurpose;
+  /** A lifetime shorter than the platform's (a face's own, e.g. Yeastar's access token); capped by it. */
+  @IsOptional() @IsInt() @Min(1) @Max(31_536_000) ttlSeconds?: number;
+}
+
+/** Yeastar's refresh_token: a `yeastar_refresh` token buys a token of `purpose` for the same client. */
+export class RenewApiClientCommand {
+  @IsString() @MinLength(1) @MaxLength(512) token: string;
+  @IsIn(TOKEN_PURPOSES) purpose: TokenPurpose;
+  @IsOptional() @IsInt() @Min(1) @Max(31_536_000) ttlSeconds?: number;
+}
+
+/** A service asking for an account's place in the tree, to apply the tenancy rule itself (canReach). */
+export class AccountTreeCommand {
+  @Matches(HEX_ID, { message: 'tenantId must be 32 lowercase hex characters' })
+  tenantId: string;
+}
+
+export interface AccountTreeReply {
+  id: string;
+  /** Ancestors, root first. */
+  tree: string[];
 }
 
 export class VerifyTokenCommand {
   @IsString() @MinLength(1) @MaxLength(512) token: string;
+  /** The purpose the token must have been minted for (default `kazoo`). */
+  @IsOptional() @IsIn(TOKEN_PURPOSES) purpose?: TokenPurpose;
 }
 
 export class RotateApiKeyCommand extends TenantCommand {

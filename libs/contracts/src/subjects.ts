@@ -45,6 +45,7 @@ export const Subjects = {
     SetLimits: cmd('mailbox', 'account.set_limits'),
     /** An account's usage (`/v2/accounts/{id}/usage`), projected from the events. */
     GetUsage: cmd('mailbox', 'account.get_usage'),
+    Tree: cmd('mailbox', 'account.tree'),
   },
   User: {
     Create: cmd('mailbox', 'user.create'),

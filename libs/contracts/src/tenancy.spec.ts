@@ -1,5 +1,5 @@
 import type { Actor } from './commands';
-import { canReach, isAncestorActor } from './tenancy';
+import { assertAdminRole, assertReach, canReach, isAncestorActor, reachWithoutTree } from './tenancy';
 
 const id = (c: string) => c.repeat(32);
 const [root, reseller, child, grandchild, sibling] = ['0', 'a', 'b', 'c', 'd'].map(id);
@@ -43,5 +43,27 @@ describe('isAncestorActor', () => {
     expect(isAncestorActor({ accountId: root, role: 'operator' }, tree.sibling)).toBe(true);
     expect(isAncestorActor({ accountId: root, role: 'operator' }, tree.root)).toBe(false);
     expect(isAncestorActor({ accountId: reseller, role: 'user' }, tree.child)).toBe(false);
+  });
+});
+
+describe('reachWithoutTree, assertReach, assertAdminRole', () => {
+  it('decides the operator and own account at once, a user elsewhere never, an admin elsewhere by the tree', () => {
+    expect(reachWithoutTree({ accountId: root, role: 'operator' }, child)).toBe(true);
+    expect(reachWithoutTree(admin(child), child)).toBe(true);
+    expect(reachWithoutTree({ accountId: child, role: 'user' }, child)).toBe(true);
+    expect(reachWithoutTree({ accountId: reseller, role: 'user' }, child)).toBe(false);
+    expect(reachWithoutTree(admin(reseller), child)).toBeUndefined();
+  });
+
+  it('answers 404 for an account out of reach or missing, 403 for a user on an admin resource', () => {
+    expect(() => assertReach(admin(reseller), tree.child)).not.toThrow();
+    expect(() => assertReach(admin(child), tree.sibling)).toThrow(
+      expect.objectContaining({ code: 'not_found' }),
+    );
+    expect(() => assertReach(admin(reseller), null)).toThrow(expect.objectContaining({ code: 'not_found' }));
+    expect(() => assertAdminRole({ accountId: child, role: 'user' })).toThrow(
+      expect.objectContaining({ code: 'forbidden' }),
+    );
+    expect(() => assertAdminRole(admin(child))).not.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 // What every Voxmail service shares: logger, database with migrations, NATS + outbox relay, health, metrics.
+import { AccountAccess } from './account-access';
 import {
   BeforeApplicationShutdown,
   Controller,
@@ -190,8 +191,14 @@ export class ServiceInfraModule {
         NatsHealth,
         MessagingLifecycle,
         { provide: APP_INTERCEPTOR, useClass: ReplyInterceptor },
+        {
+          // the one tenancy check (canReach) for services that ask mailbox-service for account trees
+          provide: AccountAccess,
+          useFactory: (nc: NatsConnection) => AccountAccess.askingMailbox(nc, o.config.tenancyTimeoutMs),
+          inject: [NATS_CONNECTION],
+        },
       ],
-      exports: [NATS_CONNECTION, OutboxRelay, MessagingLifecycle],
+      exports: [NATS_CONNECTION, OutboxRelay, MessagingLifecycle, AccountAccess],
     };
   }
 }

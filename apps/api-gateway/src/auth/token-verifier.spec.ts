@@ -29,6 +29,7 @@ const claims = (o: Partial<AuthTokenClaims> = {}): AuthTokenClaims => ({
   role: 'admin',
   src: 'user',
   uid,
+  aud: 'kazoo',
   iatMs: 1000,
   exp: 2e9,
   ...o,

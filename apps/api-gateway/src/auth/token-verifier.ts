@@ -11,6 +11,7 @@ import {
   refusingKeysOf,
   roleKeyOf,
   Commands,
+  TokenPurpose,
   verifyAuthToken,
 } from '@voxmail/contracts';
 import { CommandBus, GATEWAY_CONFIG } from '../common/command-bus';
@@ -26,10 +27,11 @@ export class TokenVerifier {
     private readonly bus: CommandBus,
   ) {}
 
-  async verify(token: string): Promise<Actor> {
-    // a forged or expired token is refused here, whatever the state of NATS
-    const claims = await verifyAuthToken(token, this.config.tokenKeys);
-    if (!this.revocations.isCurrent()) return this.askMailbox(token);
+  /** A token minted for `purpose` (a `/v2` token unless said): one of another purpose is invalid here. */
+  async verify(token: string, purpose: TokenPurpose = 'kazoo'): Promise<Actor> {
+    // a forged, expired or misused token is refused here, whatever the state of NATS
+    const claims = await verifyAuthToken(token, this.config.tokenKeys, purpose);
+    if (!this.revocations.isCurrent()) return this.askMailbox(token, purpose);
     return this.actorOf(claims);
   }
 
@@ -46,10 +48,10 @@ export class TokenVerifier {
   }
 
   /** The authoritative check; with NATS unreachable it cannot be asked, so the request is refused (503). */
-  private askMailbox(token: string): Promise<Actor> {
+  private askMailbox(token: string, purpose: TokenPurpose): Promise<Actor> {
     if (!this.revocations.canAskMailbox()) {
       throw new DomainError(ErrorCode.ServiceUnavailable, 'authentication is unavailable; retry shortly');
     }
-    return this.bus.send(Commands.AuthVerifyToken, { token });
+    return this.bus.send(Commands.AuthVerifyToken, { token, purpose });
   }
 }

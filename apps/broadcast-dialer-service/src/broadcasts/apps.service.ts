@@ -10,10 +10,9 @@ import {
   TenantCommand,
 } from '@voxmail/contracts';
 import { isIP } from 'node:net';
-import { refusedAddress } from '@voxmail/messaging';
+import { refusedAddress, AccountAccess } from '@voxmail/messaging';
 import { SecretBox } from '../secret-box';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
-import { assertAdmin, assertTenant } from './access';
 import { parseAppDoc } from './app-doc';
 import { AppsRepository } from './apps.repository';
 import { DncRepository } from './dnc.repository';
@@ -26,6 +25,7 @@ export class AppsService {
     private readonly apps: AppsRepository,
     private readonly dnc: DncRepository,
     @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
+    private readonly access: AccountAccess,
   ) {
     this.box = new SecretBox(settings.secret);
   }
@@ -58,7 +58,7 @@ export class AppsService {
   }
 
   async put(cmd: PutAppCommand): Promise<JsonObject> {
-    assertAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const cfg = parseAppDoc(cmd.doc);
     this.checkWebhookTarget(cfg.webhookUrl);
     const { id: _id, password_set: _p, ...rest } = cmd.doc;
@@ -81,39 +81,38 @@ export class AppsService {
   }
 
   async get(cmd: AppIdCommand): Promise<JsonObject> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const row = await this.apps.get(cmd.tenantId, cmd.appId);
     if (!row) throw DomainError.notFound('app not found');
     return this.view(cmd.appId, row.doc, row.credentials_enc);
   }
 
   async list(cmd: TenantCommand): Promise<JsonObject[]> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const rows = await this.apps.list(cmd.tenantId);
     return rows.map((r) => this.view(r.id, r.doc, r.credentials_enc));
   }
 
   async delete(cmd: AppIdCommand): Promise<JsonObject> {
     const app = await this.get(cmd);
-    assertAdmin(cmd.actor, cmd.tenantId);
     await this.apps.delete(cmd.tenantId, cmd.appId);
     return app;
   }
 
   async dncAdd(cmd: DncCommand): Promise<{ numbers: string[] }> {
-    assertAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     await this.dnc.add(cmd.tenantId, cmd.numbers);
     return this.dncList(cmd);
   }
 
   async dncRemove(cmd: DncCommand): Promise<{ numbers: string[] }> {
-    assertAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     await this.dnc.remove(cmd.tenantId, cmd.numbers);
     return this.dncList(cmd);
   }
 
   async dncList(cmd: TenantCommand): Promise<{ numbers: string[] }> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     return { numbers: await this.dnc.list(cmd.tenantId) };
   }
 }

@@ -1,6 +1,7 @@
 // Campaigns: accepted durably in one transaction (the broadcast, its calls as queued work, its event),
 // looked up with counts by state, listed call by call, and cancelled.
 import { randomBytes } from 'node:crypto';
+import { AccountAccess } from '@voxmail/messaging';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -25,7 +26,6 @@ import {
 } from '@voxmail/contracts';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { AccountLimitsRepository } from './account-limits.repository';
-import { assertAdmin, assertTenant } from './access';
 import { DialerEvents } from './app-webhooks';
 import { AppsRepository } from './apps.repository';
 import { BroadcastRow, BroadcastsRepository } from './broadcasts.repository';
@@ -83,6 +83,7 @@ export class BroadcastsService {
     private readonly callRows: CallsRepository,
     private readonly events: DialerEvents,
     private readonly accountLimits: AccountLimitsRepository,
+    private readonly access: AccountAccess,
   ) {}
 
   /**
@@ -110,7 +111,7 @@ export class BroadcastsService {
   }
 
   async create(cmd: CreateBroadcastCommand): Promise<{ id: string; calls: AcceptedCall[] }> {
-    assertAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     if (!(await this.apps.exists(cmd.tenantId, cmd.appId)))
       throw new DomainError(ErrorCode.NotFound, 'the app does not exist', {
         appId: { exists: { message: 'no such app' } },
@@ -217,18 +218,18 @@ export class BroadcastsService {
   }
 
   async list(cmd: TenantCommand): Promise<BroadcastReply[]> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const rows = await this.broadcasts.list(cmd.tenantId);
     return Promise.all(rows.map((b) => this.view(this.ds, cmd.tenantId, b)));
   }
 
   async get(cmd: BroadcastIdCommand): Promise<BroadcastReply> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     return this.view(this.ds, cmd.tenantId, await this.row(this.ds, cmd.tenantId, cmd.broadcastId));
   }
 
   async calls(cmd: BroadcastCallsCommand): Promise<{ calls: CallReply[]; next_start_key?: string }> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     await this.row(this.ds, cmd.tenantId, cmd.broadcastId);
     const after = cmd.startKey !== undefined ? Number(cmd.startKey) : 0;
     if (!Number.isInteger(after) || after < 0)
@@ -258,7 +259,7 @@ export class BroadcastsService {
 
   /** One call as Onbuka's `recordGroup/{voiceId}` reports it; another account's voiceId is not found. */
   async record(cmd: CallRecordCommand): Promise<CallRecord> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const c = await this.callRows.record(cmd.tenantId, cmd.voiceId);
     if (!c) throw DomainError.notFound('the voiceId does not exist');
     return callRecord(cmd.voiceId, c);
@@ -270,7 +271,7 @@ export class BroadcastsService {
    * empty, as one past the last).
    */
   async recordQuery(cmd: CallRecordQueryCommand): Promise<CallRecordPage> {
-    assertTenant(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const from = new Date(cmd.from);
     const to = new Date(cmd.to);
     if (!(to.getTime() >= from.getTime()) || to.getTime() - from.getTime() > MAX_RECORD_WINDOW_MS)
@@ -295,7 +296,7 @@ export class BroadcastsService {
 
   /** Queued calls are cancelled at once; calls in progress finish and are not retried. */
   async cancel(cmd: BroadcastIdCommand): Promise<BroadcastReply> {
-    assertAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     return this.ds.transaction(async (m) => {
       const b = await this.row(m, cmd.tenantId, cmd.broadcastId, true);
       if (b.state === 'completed' || b.state === 'cancelled') return this.view(m, cmd.tenantId, b);

@@ -3,6 +3,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import {
+  AccountTreeCommand,
+  AccountTreeReply,
   AccountSchema,
   Actor,
   CreateDocCommand,
@@ -162,6 +164,13 @@ export class AccountsService implements OnApplicationBootstrap {
       ]);
       return accountReply(a);
     });
+  }
+
+  /** A live account's ancestors, for a service that applies canReach itself (libs/messaging AccountAccess). */
+  async tree(cmd: AccountTreeCommand): Promise<AccountTreeReply> {
+    const a = await this.accounts.findActive(cmd.tenantId);
+    if (!a) throw DomainError.notFound();
+    return { id: a.id, tree: a.tree };
   }
 
   async get(cmd: DocIdCommand): Promise<DocReply> {

@@ -27,6 +27,15 @@ export class ApiClientsRepository {
     return this.repo(m).findOne({ where: { id, accountId }, lock: { mode: 'pessimistic_write' } });
   }
 
+  /** The clients a user owns, locked (in id order, so two revocations of one user never deadlock). */
+  lockOwnedBy(m: EntityManager, accountId: string, ownerId: string): Promise<ApiClientEntity[]> {
+    return this.repo(m).find({
+      where: { accountId, ownerId },
+      order: { id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
   async remove(m: EntityManager, accountId: string, id: string): Promise<void> {
     await this.repo(m).delete({ id, accountId });
   }

@@ -67,13 +67,21 @@ export class ApiClientsService {
     assertAdmin(cmd.actor);
     const doc = validateDocument(ApiClientSchema, { ...cmd.doc });
     const ownerId = typeof doc.owner_id === 'string' ? doc.owner_id : null;
-    if (ownerId && !(await this.users.find(cmd.tenantId, ownerId))) {
-      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
-        owner_id: { not_found: { message: 'owner_id is not a user of this account', cause: ownerId } },
-      });
-    }
     const secret = randomBytes(32).toString('base64url');
     return this.ds.transaction(async (m) => {
+      // the owner row is locked as disabling or deleting it does, so a client is never created for a
+      // user whose credentials are being revoked (that revocation deletes the clients it owns)
+      const owner = ownerId ? await this.users.lock(cmd.tenantId, ownerId, m) : null;
+      if (ownerId && !owner) {
+        throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+          owner_id: { not_found: { message: 'owner_id is not a user of this account', cause: ownerId } },
+        });
+      }
+      if (owner && owner.doc.enabled === false) {
+        throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+          owner_id: { enabled: { message: 'owner_id names a disabled user', cause: ownerId } },
+        });
+      }
       const saved = await this.clients.insert(m, {
         id: newId(),
         accountId: cmd.tenantId,
@@ -146,23 +154,35 @@ export class ApiClientsService {
     return { revoked: true };
   }
 
-  findById(accountId: string, id: string): Promise<ApiClientEntity | null> {
-    return this.clients.find(accountId, id);
+  /**
+   * A client stands for its owner (when it has one): an owner disabled or gone makes it stand for
+   * nothing, on every face, even in the moment before the revocation that deletes it commits.
+   */
+  private async usable(c: ApiClientEntity | null): Promise<ApiClientEntity | null> {
+    if (!c?.ownerId) return c;
+    const owner = await this.users.find(c.accountId, c.ownerId);
+    return owner && owner.doc.enabled !== false ? c : null;
   }
 
-  findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {
-    return this.clients.findBySecretHash(clientId, this.secretHash(secret));
+  async findById(accountId: string, id: string): Promise<ApiClientEntity | null> {
+    return this.usable(await this.clients.find(accountId, id));
+  }
+
+  async findBySecret(clientId: string, secret: string): Promise<ApiClientEntity | null> {
+    return this.usable(await this.clients.findBySecretHash(clientId, this.secretHash(secret)));
   }
 
   /** The client and its secret in clear, when it was created for Onbuka (`onbuka: true`). */
   async onbukaSecret(clientId: string): Promise<{ client: ApiClientEntity; secret: string } | null> {
-    const c = await this.ds.getRepository(ApiClientEntity).findOne({ where: { id: clientId } });
+    const c = await this.usable(
+      await this.ds.getRepository(ApiClientEntity).findOne({ where: { id: clientId } }),
+    );
     if (!c?.onbukaSecretSealed) return null;
     const opened = this.box.decrypt(c.onbukaSecretSealed);
     return opened.startsWith('onbuka:') ? { client: c, secret: opened.slice('onbuka:'.length) } : null;
   }
 
-  findBySecretOnly(secret: string): Promise<ApiClientEntity | null> {
-    return this.clients.findByOnlySecretHash(this.secretHash(secret));
+  async findBySecretOnly(secret: string): Promise<ApiClientEntity | null> {
+    return this.usable(await this.clients.findByOnlySecretHash(this.secretHash(secret)));
   }
 }

@@ -13,8 +13,10 @@ import {
   OnbukaSignCommand,
   onbukaSignMatches,
   refusingKeysOf,
+  RenewApiClientCommand,
   Role,
   TokenGrant,
+  TokenPurpose,
   UserAuthCommand,
   VerifyTokenCommand,
 } from '@voxmail/contracts';
@@ -103,7 +105,7 @@ export class AuthService {
       if (!c) return null;
       const a = await this.accounts.findActive(c.accountId);
       if (!a || !isEnabled(a)) return null;
-      return this.issue(a, c.privLevel, 'api_client', c.ownerId, c.id);
+      return this.issue(a, c.privLevel, 'api_client', c.ownerId, c.id, cmd.purpose, cmd.ttlSeconds);
     });
   }
 
@@ -149,17 +151,18 @@ export class AuthService {
   }
 
   /**
-   * Yeastar's refresh_token: a valid, unrevoked token of an API client buys a fresh one for the same
-   * client, with the client's current privilege; nothing else (a key's or a user's token) is renewed.
+   * Yeastar's refresh_token: a valid, unrevoked refresh token (purpose `yeastar_refresh`) of an API
+   * client buys a fresh token of `purpose` for the same client, with the client's current privilege;
+   * nothing else (an access token, a key's or a user's token) is renewed.
    */
-  async renewApiClient(cmd: VerifyTokenCommand): Promise<TokenGrant> {
-    const actor = await this.verify(cmd);
+  async renewApiClient(cmd: RenewApiClientCommand): Promise<TokenGrant> {
+    const actor = await this.verify({ token: cmd.token, purpose: 'yeastar_refresh' });
     if (!actor.clientId) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
     const c = await this.clients.findById(actor.accountId, actor.clientId);
     const a = c ? await this.accounts.findActive(c.accountId) : null;
     if (!c || !a || !isEnabled(a))
       throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
-    return this.issue(a, c.privLevel, 'api_client', c.ownerId, c.id);
+    return this.issue(a, c.privLevel, 'api_client', c.ownerId, c.id, cmd.purpose, cmd.ttlSeconds);
   }
 
   /**
@@ -169,7 +172,7 @@ export class AuthService {
    * client's token the client still there.
    */
   async verify(cmd: VerifyTokenCommand): Promise<Actor> {
-    const c = await this.signer.verify(cmd.token);
+    const c = await this.signer.verify(cmd.token, cmd.purpose ?? 'kazoo');
     const r = await this.standing.standing({
       accountId: c.acc,
       refusingKeys: refusingKeysOf(c),
@@ -194,20 +197,26 @@ export class AuthService {
     source: 'api_key' | 'user' | 'api_client',
     userId: string | null,
     clientId: string | null,
+    purpose: TokenPurpose = 'kazoo',
+    ttlSeconds?: number,
   ): Promise<TokenGrant> {
     const sign = (r: Role) =>
-      this.signer.sign({
-        acc: a.id,
-        role: r,
-        src: source,
-        ...(userId ? { uid: userId } : {}),
-        ...(clientId ? { cid: clientId } : {}),
-      });
+      this.signer.sign(
+        {
+          acc: a.id,
+          role: r,
+          src: source,
+          ...(userId ? { uid: userId } : {}),
+          ...(clientId ? { cid: clientId } : {}),
+          aud: purpose,
+        },
+        ttlSeconds,
+      );
     let { token, expiresAt } = await sign(role);
     // What the login read may be stale by now (a user disabled or demoted while argon2 ran): a revocation
     // committed before this token's issue time would not refuse it, so check the state once more after
     // signing. Anything revoked later has a later time, and refuses it.
-    const now = await this.verify({ token }).catch(() => {
+    const now = await this.verify({ token, purpose }).catch(() => {
       throw INVALID();
     });
     if (now.role !== role) ({ token, expiresAt } = await sign(now.role));

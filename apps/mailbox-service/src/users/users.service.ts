@@ -30,6 +30,8 @@ import {
 import { appendEvents } from '@voxmail/messaging';
 import { advisoryXactLock } from '@voxmail/persistence';
 import { Revocations } from '../auth/revocations';
+import { apiClientView } from '../api-clients/api-clients.service';
+import { ApiClientsRepository } from '../api-clients/api-clients.repository';
 import { assertAdmin } from '../access';
 import { AccountsService, checkRevision } from '../accounts/accounts.service';
 import { SecretBox } from '../auth/secrets';
@@ -62,8 +64,31 @@ export class UsersService {
     @Inject(MAILBOX_CONFIG) config: MailboxConfig,
     private readonly revocations: Revocations,
     private readonly quotas: Quotas,
+    private readonly clients: ApiClientsRepository,
   ) {
     this.box = new SecretBox(config.secret);
+  }
+
+  /**
+   * A user disabled or deleted loses every credential it owns, on every face, for good: its logins'
+   * tokens (scope `user`, which also refuses the tokens of the API clients it owns) and the API clients
+   * themselves (Flexisip `x-api-key`, Onbuka `Api-Key`, Yeastar and Kazoo client logins), deleted with
+   * their own revocations and `api_client.deleted` events, so enabling the user again brings none back.
+   */
+  private async revokeCredentials(
+    m: EntityManager,
+    tenantId: string,
+    u: UserEntity,
+    reason: 'user_disabled' | 'user_deleted',
+  ): Promise<void> {
+    await this.revocations.revokeTokens(m, 'user', tenantId, u.id, reason);
+    for (const c of await this.clients.lockOwnedBy(m, tenantId, u.id)) {
+      await this.revocations.revokeTokens(m, 'api_client', tenantId, c.id, reason);
+      await this.clients.remove(m, tenantId, c.id);
+      await appendEvents(m, MAILBOX_SCHEMA, [
+        newEvent(Events.ApiClientDeleted, { tenantId, aggregateId: c.id, data: apiClientView(c) }),
+      ]);
+    }
   }
 
   credentialsLookup(credentials: string): string {
@@ -181,7 +206,7 @@ export class UsersService {
       ]);
       // a disabled user is signed out for good; enabling it again does not bring its old tokens back
       if (u.doc.enabled !== false && saved.doc.enabled === false)
-        await this.revocations.revokeTokens(m, 'user', cmd.tenantId, u.id, 'user_disabled');
+        await this.revokeCredentials(m, cmd.tenantId, u, 'user_disabled');
       return userReply(saved);
     });
   }
@@ -193,7 +218,7 @@ export class UsersService {
     return this.ds.transaction(async (m) => {
       const u = await this.users.lock(cmd.tenantId, cmd.id, m);
       if (!u) throw DomainError.notFound();
-      await this.revocations.revokeTokens(m, 'user', cmd.tenantId, u.id, 'user_deleted');
+      await this.revokeCredentials(m, cmd.tenantId, u, 'user_deleted');
       await this.users.remove(m, u);
       await appendEvents(m, MAILBOX_SCHEMA, [
         newEvent(Events.UserDeleted, { tenantId: cmd.tenantId, aggregateId: u.id, data: userView(u) }),

@@ -33,8 +33,8 @@ import {
   VmboxReply,
   withoutReservedKeys,
 } from '@voxmail/contracts';
-import { appendEvents } from '@voxmail/messaging';
-import { assertAdmin, canReach } from '../access';
+import { AccountAccess, appendEvents } from '@voxmail/messaging';
+import { assertAdmin } from '../access';
 import { AccountsService, checkRevision } from '../accounts/accounts.service';
 import { MAILBOX_SCHEMA } from '../tokens';
 import { BoxGreetings } from './box-greetings';
@@ -193,12 +193,9 @@ export class VmboxesService {
    */
   async get(cmd: DocIdCommand): Promise<VmboxReply> {
     const found = await this.vmboxes.findWithAccountDefaults(cmd.tenantId, cmd.id);
-    if (
-      !found ||
-      !canReach(cmd.actor, { id: cmd.tenantId, tree: found.accountTree }) ||
-      !canSee(cmd.actor, found.box)
-    )
-      throw DomainError.notFound();
+    if (!found) throw DomainError.notFound();
+    AccountAccess.requireWithTree(cmd.actor, { id: cmd.tenantId, tree: found.accountTree });
+    if (!canSee(cmd.actor, found.box)) throw DomainError.notFound();
     return { ...vmboxReply(found.box), limits: effectiveLimits(found.box.doc, found.defaults) };
   }
 

@@ -27,7 +27,7 @@ import {
   StoreBoxGreetingCommand,
   UpdateMediaDocumentCommand,
 } from '@voxmail/contracts';
-import { appendEvents, CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { AccountAccess, appendEvents, CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 import { MEDIA_SCHEMA } from '../tokens';
 import { MediaDocumentEntity } from './media-document.entity';
 import { MediaDocumentsRepository } from './media-documents.repository';
@@ -63,25 +63,6 @@ function mediaDocumentView(d: MediaDocumentEntity, o: MediaObjectEntity | null):
 
 const mediaNotFound = () => DomainError.notFound('media not found');
 
-/**
- * The one tenancy rule (`canReach`, libs/contracts/tenancy) for media: the operator and the account's own
- * credentials reach its media at once; an admin of another account (a reseller above it) is asked of
- * mailbox-service, which holds the account tree and answers its Account.Get only for a reachable
- * account. Anyone else finds nothing: 404, exactly as for a missing id.
- */
-export async function reachMedia(
-  actor: Actor,
-  tenantId: string,
-  write: boolean,
-  askTree: (actor: Actor, tenantId: string) => Promise<boolean>,
-): Promise<void> {
-  if (actor.role !== 'operator' && actor.accountId !== tenantId) {
-    if (actor.role !== 'admin' || !(await askTree(actor, tenantId))) throw mediaNotFound();
-  }
-  if (write && actor.role === 'user')
-    throw new DomainError(ErrorCode.Forbidden, 'only an administrator may change media');
-}
-
 @Injectable()
 export class MediaDocumentsService {
   private readonly mailbox: CommandClient;
@@ -92,20 +73,17 @@ export class MediaDocumentsService {
     private readonly objects: MediaRepository,
     private readonly media: MediaService,
     @Inject(NATS_CONNECTION) nc: NatsConnection,
+    private readonly access: AccountAccess,
   ) {
     this.mailbox = new CommandClient(nc, 5000);
   }
 
+  /**
+   * The one tenancy rule (libs/messaging AccountAccess): another tenant's media is 404 exactly as a
+   * missing id; a user reads its account's media and changes none (403).
+   */
   private reach(actor: Actor, tenantId: string, write: boolean): Promise<void> {
-    return reachMedia(actor, tenantId, write, async (a, id) => {
-      try {
-        await this.mailbox.send(Commands.AccountGet, { tenantId: id, actor: a, id });
-        return true;
-      } catch (e) {
-        if (e instanceof DomainError && e.code === ErrorCode.NotFound) return false;
-        throw e;
-      }
-    });
+    return this.access.require(actor, tenantId, { admin: write });
   }
 
   /** A media document a box plays (its `media.*`) is not deleted: 409 naming the boxes. */

@@ -1,5 +1,6 @@
 // Per-account notification templates, Kazoo's `/v2/accounts/{id}/notifications/voicemail_to_email`: an
 // account's own subject and text, or the platform's default when it has none.
+import { AccountAccess } from '@voxmail/messaging';
 import { Injectable } from '@nestjs/common';
 import {
   DocReply,
@@ -9,7 +10,6 @@ import {
   revisionOf,
   StoredDocument,
 } from '@voxmail/contracts';
-import { AccountAccess } from '../access';
 import { DEFAULT_TEMPLATE, EmailTemplate, MACROS } from './template';
 import { TemplatesRepository } from './templates.repository';
 
@@ -42,13 +42,13 @@ export class TemplatesService {
   }
 
   async get(cmd: NotificationTemplateCommand): Promise<DocReply> {
-    await this.access.requireAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const row = await this.templates.find(cmd.tenantId, cmd.id);
     return row ? this.reply(cmd.id, row.doc, row.version) : this.reply(cmd.id, DEFAULT_TEMPLATE, null);
   }
 
   async update(cmd: NotificationTemplateCommand): Promise<DocReply> {
-    await this.access.requireAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     const d = cmd.doc ?? {};
     const subject = d.subject ?? DEFAULT_TEMPLATE.subject;
     const text = d.text ?? DEFAULT_TEMPLATE.text;
@@ -61,7 +61,7 @@ export class TemplatesService {
   }
 
   async delete(cmd: NotificationTemplateCommand): Promise<DocReply> {
-    await this.access.requireAdmin(cmd.actor, cmd.tenantId);
+    await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     await this.templates.delete(cmd.tenantId, cmd.id);
     return this.reply(cmd.id, DEFAULT_TEMPLATE, null);
   }

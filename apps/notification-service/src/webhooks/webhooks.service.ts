@@ -22,8 +22,7 @@ import {
   HEX_ID,
   STREAM_NAME,
 } from '@voxmail/contracts';
-import { NATS_CONNECTION } from '@voxmail/messaging';
-import { AccountAccess } from '../access';
+import { NATS_CONNECTION, AccountAccess } from '@voxmail/messaging';
 import { NOTIFICATION_CONFIG } from '../tokens';
 import { SecretSealer } from './sealing';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -53,7 +52,7 @@ export class WebhooksService {
   }
 
   private authorize(actor: Actor, tenantId: string): Promise<void> {
-    return this.access.requireAdmin(actor, tenantId);
+    return this.access.require(actor, tenantId, { admin: true });
   }
 
   private view(r: WebhookRow): DocReply {

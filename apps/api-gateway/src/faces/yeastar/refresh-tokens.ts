@@ -1,34 +1,6 @@
-// Yeastar's refresh_token: a platform token of the same API client, marked by an HMAC so that an access
-// token cannot be used to refresh and a refresh token is never accepted as an access token.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-
-const SEP = '~';
-
-export class RefreshTokens {
-  private readonly key: Buffer;
-
-  constructor(secret: string) {
-    this.key = createHash('sha256').update(`voxmail:yeastar-refresh:${secret}`).digest();
-  }
-
-  private mac(token: string): string {
-    return createHmac('sha256', this.key).update(token).digest('base64url');
-  }
-
-  wrap(platformToken: string): string {
-    return `${platformToken}${SEP}${this.mac(platformToken)}`;
-  }
-
-  /** The platform token inside a refresh token, or undefined when it is not one this face made. */
-  unwrap(refreshToken: string): string | undefined {
-    const i = refreshToken.lastIndexOf(SEP);
-    if (i <= 0) return undefined;
-    const token = refreshToken.slice(0, i);
-    const want = Buffer.from(this.mac(token));
-    const got = Buffer.from(refreshToken.slice(i + 1));
-    return want.length === got.length && timingSafeEqual(want, got) ? token : undefined;
-  }
-}
+// Yeastar's tokens are platform tokens minted for this face's purposes (`yeastar_access`,
+// `yeastar_refresh`: the `aud` claim, checked by libs/contracts verifyAuthToken), each signed on its own,
+// so neither contains nor stands for the other, nor for a `/v2` token.
 
 /** Issue time of a (verified) platform token, from its payload; undefined when unreadable. */
 export function issuedAtMs(token: string): number | undefined {

@@ -1,6 +1,14 @@
 // Yeastar OpenAPI authorization: get_token with an API client's id and secret, refresh_token, del_token.
 import { Body, Controller, Get, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
-import { Commands, DomainError, ErrorCode, HEX_ID, RevocationKeys, TokenGrant } from '@voxmail/contracts';
+import {
+  Commands,
+  DomainError,
+  ErrorCode,
+  HEX_ID,
+  RevocationKeys,
+  TokenGrant,
+  TokenPurpose,
+} from '@voxmail/contracts';
 import type { GatewayRequest } from '../../common/request';
 import { issuedAtMs } from './refresh-tokens';
 import { YeastarContext } from './yeastar.context';
@@ -25,13 +33,17 @@ function stringField(body: unknown, name: string, max = 256): string {
 export class YeastarTokensController {
   constructor(private readonly ctx: YeastarContext) {}
 
-  private async answer(access: TokenGrant, refresh: TokenGrant) {
-    const left = (g: TokenGrant) => Math.max(0, Math.floor((Date.parse(g.expires_at) - Date.now()) / 1000));
+  /**
+   * The lifetimes the tokens were issued with, counted from when they were asked for (`askedAt`): an
+   * expiry is whole seconds (JWT `exp`), and the two grants may take a moment on a busy platform.
+   */
+  private async answer(access: TokenGrant, refresh: TokenGrant, askedAt: number) {
+    const left = (g: TokenGrant) => Math.max(0, Math.ceil((Date.parse(g.expires_at) - askedAt) / 1000));
     return success({
       access_token_expire_time: Math.min(this.ctx.settings.accessTokenTtlSeconds, left(access)),
       access_token: access.auth_token,
       refresh_token_expire_time: left(refresh),
-      refresh_token: this.ctx.refresh.wrap(refresh.auth_token),
+      refresh_token: refresh.auth_token,
     });
   }
 
@@ -42,15 +54,19 @@ export class YeastarTokensController {
     const username = stringField(body, 'username');
     const password = stringField(body, 'password');
     if (!HEX_ID.test(username)) throw accessDenied();
-    const grant = () =>
+    // two tokens minted apart, each for its purpose: neither contains, nor stands for, the other
+    const grant = (purpose: TokenPurpose, ttlSeconds?: number) =>
       this.ctx.bus.send(Commands.AuthApiClient, {
         clientId: username,
         clientSecret: password,
         clientKey: clientKeyOf(req),
+        purpose,
+        ...(ttlSeconds ? { ttlSeconds } : {}),
       });
     try {
-      const access = await grant();
-      return await this.answer(access, await grant());
+      const askedAt = Date.now();
+      const access = await grant('yeastar_access', this.ctx.settings.accessTokenTtlSeconds);
+      return await this.answer(access, await grant('yeastar_refresh'), askedAt);
     } catch (e) {
       if (e instanceof DomainError && e.code === ErrorCode.Unauthenticated) throw accessDenied();
       throw e;
@@ -61,15 +77,20 @@ export class YeastarTokensController {
   @Post('refresh_token')
   @HttpCode(200)
   async refreshToken(@Body() body: unknown) {
-    const wrapped = stringField(body, 'refresh_token', 1024);
-    const token = this.ctx.refresh.unwrap(wrapped);
-    if (!token || token.length > 512)
+    const token = stringField(body, 'refresh_token', 1024);
+    if (token.length > 512)
       throw new YeastarError(YeastarCode.TokenExpired, ErrorCode.Unauthenticated, 'invalid refresh token');
     try {
-      await this.ctx.tokens.verify(token);
-      const renew = () => this.ctx.bus.send(Commands.AuthRenewApiClient, { token });
-      const access = await renew();
-      return await this.answer(access, await renew());
+      await this.ctx.tokens.verify(token, 'yeastar_refresh');
+      const renew = (purpose: TokenPurpose, ttlSeconds?: number) =>
+        this.ctx.bus.send(Commands.AuthRenewApiClient, {
+          token,
+          purpose,
+          ...(ttlSeconds ? { ttlSeconds } : {}),
+        });
+      const askedAt = Date.now();
+      const access = await renew('yeastar_access', this.ctx.settings.accessTokenTtlSeconds);
+      return await this.answer(access, await renew('yeastar_refresh'), askedAt);
     } catch (e) {
       if (e instanceof DomainError && e.code === ErrorCode.ServiceUnavailable) throw e;
       throw new YeastarError(YeastarCode.TokenExpired, ErrorCode.Unauthenticated, 'invalid refresh token');

@@ -7,12 +7,11 @@ import { RevocationView } from '../../auth/revocation-view';
 import { TokenVerifier } from '../../auth/token-verifier';
 import { CommandBus, GATEWAY_CONFIG } from '../../common/command-bus';
 import { PlayLinks } from './play-links';
-import { RefreshTokens } from './refresh-tokens';
 
 /** The gateway module's providers, read lazily (non-strict) so mounting the face is one import. */
 @Injectable()
 export class YeastarContext {
-  private cached?: { links: PlayLinks; refresh: RefreshTokens };
+  private cached?: { links: PlayLinks };
 
   constructor(private readonly refs: ModuleRef) {}
 
@@ -40,16 +39,12 @@ export class YeastarContext {
   private signers() {
     if (!this.cached) {
       const config = this.config;
-      this.cached = { links: new PlayLinks(config.secret), refresh: new RefreshTokens(config.secret) };
+      this.cached = { links: new PlayLinks(config.secret) };
     }
     return this.cached;
   }
 
   get links(): PlayLinks {
     return this.signers().links;
-  }
-
-  get refresh(): RefreshTokens {
-    return this.signers().refresh;
   }
 }

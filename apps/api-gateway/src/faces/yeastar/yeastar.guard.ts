@@ -1,5 +1,6 @@
-// Authenticates a Yeastar OpenAPI call by its `?access_token=`: a platform token of an API client, no
-// older than the face's 30 minutes, unrevoked (del_token revokes at once through the revocation view).
+// Authenticates a Yeastar OpenAPI call by its `?access_token=`: a token minted for this purpose
+// (`yeastar_access`) for an API client, living the face's 30 minutes (its `exp`), unrevoked (del_token
+// revokes at once through the revocation view).
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
@@ -22,7 +23,7 @@ export class YeastarGuard implements CanActivate {
     const token = accessTokenOf(req);
     if (!token || token.length > 512) throw tokenExpired();
     const actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
-      this.ctx.tokens.verify(token),
+      this.ctx.tokens.verify(token, 'yeastar_access'),
     ).catch((e: unknown) => {
       // authentication unavailable (NATS down) is not the client's token's fault
       if (e instanceof DomainError && e.code === ErrorCode.ServiceUnavailable) throw e;
