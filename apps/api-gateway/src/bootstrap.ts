@@ -21,7 +21,7 @@ import {
 } from './common/faces';
 import { registerStreamingBodies } from './application/body-parsers';
 import { FrameworkErrorFilter } from './common/faces';
-import { MAX_JSON_BODY_BYTES, registerJsonBodies } from './common/json-body';
+import { JsonDepthScanner, MAX_JSON_BODY_BYTES, registerJsonBodies } from './common/json-body';
 import { GatewayModule } from './gateway.module';
 
 type TunnelledRequest = IncomingMessage & { voxmailBody?: Buffer };
@@ -35,6 +35,8 @@ const MAX_TUNNEL_BODY = MAX_JSON_BODY_BYTES;
  */
 function envelopeVerb(body: Buffer): string | undefined {
   if (!body.includes('"verb"')) return undefined;
+  // a body nested too deep is refused by the JSON reader; never parse it here
+  if (!new JsonDepthScanner().push(body)) return undefined;
   try {
     const envelope: unknown = JSON.parse(body.toString('utf8'));
     const verb = (envelope as { verb?: unknown } | null)?.verb;
@@ -131,7 +133,7 @@ export async function startGateway(
   app.useGlobalFilters(new FrameworkErrorFilter());
   app.enableCors(corsOptions(config.corsAllowedOrigins));
   const fastify = app.getHttpAdapter().getInstance();
-  registerJsonBodies(fastify);
+  registerJsonBodies(fastify, config.fairness.unauthenticatedBodyBytes);
   registerStreamingBodies(fastify);
   const httpSeconds =
     (register.getSingleMetric('voxmail_http_request_duration_seconds') as Histogram) ??
