@@ -20,6 +20,7 @@ import {
   renderStatusError,
 } from './common/faces';
 import { registerStreamingBodies } from './application/body-parsers';
+import { configureStreams } from './application/object-transfer';
 import { FrameworkErrorFilter } from './common/faces';
 import { JsonDepthScanner, MAX_JSON_BODY_BYTES, registerJsonBodies } from './common/json-body';
 import { GatewayModule } from './gateway.module';
@@ -93,6 +94,10 @@ export async function startGateway(
   opts: { handleSignals?: boolean } = {},
 ): Promise<RunningGateway> {
   collectProcessMetrics('api-gateway');
+  configureStreams({
+    perAccount: config.fairness.streamsPerAccount,
+    idleTimeoutMs: config.fairness.streamIdleTimeoutMs,
+  });
   const cors = corsHeadersFor(config.corsAllowedOrigins);
   const adapter = new FastifyAdapter({
     serverFactory: tunnellingServer,
