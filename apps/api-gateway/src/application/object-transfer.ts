@@ -78,9 +78,11 @@ export function cutWhenIdle(
   over: NodeJS.EventEmitter,
 ): void {
   if (!socket || socket.destroyed) return;
-  socket.setTimeout(streamSettings.idleTimeoutMs);
+  const idle = streamSettings.idleTimeoutMs;
+  socket.setTimeout(idle);
+  // only ours: Node sets the keep-alive timeout on the same timer when a response finishes
   const clear = () => {
-    if (!socket.destroyed) socket.setTimeout(0);
+    if (!socket.destroyed && socket.timeout === idle) socket.setTimeout(0);
   };
   over.once('close', clear);
   over.once('end', clear);
