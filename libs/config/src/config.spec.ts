@@ -151,8 +151,8 @@ describe("each app's own settings, validated at start with the shared configurat
       unauthenticatedBodyBytes: 16384,
     });
     expect(loadMailboxConfig(secrets).argon2).toEqual({
-      concurrency: 4,
-      perAccount: 2,
+      concurrency: 2,
+      perAccount: 1,
       queuePerAccount: 32,
       queuePerCredential: 4,
       queueTimeoutMs: 3000,

@@ -171,7 +171,7 @@ export interface MailboxConfig extends ServiceConfig {
 }
 
 export interface Argon2Limits {
-  /** argon2 computations at once in one replica (ARGON2_CONCURRENCY; libuv's pool runs 4). */
+  /** argon2 computations at once in one replica (ARGON2_CONCURRENCY; each uses 4 threads). */
   concurrency: number;
   /** Of those, at most this many for one account (ARGON2_PER_ACCOUNT). */
   perAccount: number;
@@ -421,8 +421,8 @@ export function loadMailboxConfig(env: Env = process.env): MailboxConfig {
     authFailureWindowSeconds: int(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86400),
     pinLockSeconds: int(env, 'PIN_LOCK_SECONDS', 300, 1, 86400),
     argon2: {
-      concurrency: int(env, 'ARGON2_CONCURRENCY', 4, 1, 256),
-      perAccount: int(env, 'ARGON2_PER_ACCOUNT', 2, 1, 256),
+      concurrency: int(env, 'ARGON2_CONCURRENCY', 2, 1, 256),
+      perAccount: int(env, 'ARGON2_PER_ACCOUNT', 1, 1, 256),
       queuePerAccount: int(env, 'ARGON2_QUEUE_PER_ACCOUNT', 32, 1, 100_000),
       queuePerCredential: int(env, 'ARGON2_QUEUE_PER_CREDENTIAL', 4, 1, 100_000),
       queueTimeoutMs: int(env, 'ARGON2_QUEUE_TIMEOUT_MS', 3000, 10, 120000),

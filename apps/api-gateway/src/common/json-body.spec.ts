@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DomainError } from '@voxmail/contracts';
+import { DomainError, HTTP_STATUS_OF } from '@voxmail/contracts';
 import {
   isUnauthenticatedPath,
   JSON_LIMITS,
@@ -7,6 +7,7 @@ import {
   MAX_JSON_BODY_BYTES,
   parseJsonBody,
   readJsonText,
+  registerJsonBodies,
 } from './json-body';
 
 const detailsOf = (text: string) => {
@@ -103,5 +104,35 @@ describe('readJsonText (issue 24: body limits cost the bytes read, up to the lim
     expect(isUnauthenticatedPath('/v2/user_auth/?x=1')).toBe(true);
     expect(isUnauthenticatedPath('/openapi/v1.0/get_token')).toBe(true);
     expect(isUnauthenticatedPath('/v2/accounts/x/users')).toBe(false);
+  });
+});
+
+describe('registerJsonBodies (a refused body closes its connection)', () => {
+  it('answers Connection: close after a body over the limit, keep-alive otherwise', async () => {
+    const Fastify = (await import('fastify')).default;
+    const app = Fastify();
+    registerJsonBodies(app, 1024);
+    // the gateway's faces render DomainErrors; here, their status is enough
+    app.setErrorHandler((e: DomainError, _req, reply) =>
+      reply.status(HTTP_STATUS_OF[e.code] ?? 500).send({}),
+    );
+    app.put('/v2/api_auth', async () => ({ ok: true }));
+    const big = await app.inject({
+      method: 'PUT',
+      url: '/v2/api_auth',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"data":{"a":"${'x'.repeat(2000)}"}}`,
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.headers.connection).toBe('close');
+    const small = await app.inject({
+      method: 'PUT',
+      url: '/v2/api_auth',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"data":{"a":"x"}}',
+    });
+    expect(small.statusCode).toBe(200);
+    expect(small.headers.connection).not.toBe('close');
+    await app.close();
   });
 });

@@ -266,6 +266,12 @@ export function registerJsonBodies(
   unauthenticatedLimit: number = MAX_JSON_BODY_BYTES,
 ): void {
   fastify.removeContentTypeParser(['application/json']);
+  // a body refused before its end is not read to its end either: the connection closes after the answer
+  const refused = new WeakSet<object>();
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    if (refused.has(req.raw)) void reply.header('Connection', 'close');
+    return payload;
+  });
   const opts = { bodyLimit: MAX_JSON_BODY_BYTES };
   /** The body as text, read under the route's limit and the depth bound (see readJsonText). */
   const read = (req: FastifyRequest, payload: Readable): Promise<string> => {
@@ -275,7 +281,10 @@ export function registerJsonBodies(
       payload,
       limit,
       typeof declared === 'string' && /^\d+$/.test(declared) ? Number(declared) : undefined,
-    );
+    ).catch((e: unknown) => {
+      refused.add(req.raw);
+      throw e;
+    });
   };
   const parse = (req: FastifyRequest, text: string, done: Done) => {
     try {

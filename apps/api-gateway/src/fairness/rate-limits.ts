@@ -7,6 +7,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { GatewayConfig } from '@voxmail/config';
 import { Actor, DomainError, ErrorCode } from '@voxmail/contracts';
+import { streamSettings, streamSlots } from '../application/object-transfer';
 import { GATEWAY_CONFIG } from '../common/command-bus';
 import { GatewayPeers } from './gateway-peers';
 
@@ -24,6 +25,25 @@ function limiter(rps: number, burst: number, prefix: string): BurstyRateLimiter 
   );
 }
 
+/**
+ * Whether a request moves audio (an upload, a download, a ZIP): checked against the account's stream
+ * slots before any command is sent, so a flood of them from an account at its cap costs no round trip.
+ */
+export function isAudioStream(req: {
+  method: string;
+  url: string;
+  headers: Record<string, unknown>;
+}): boolean {
+  const path = req.url.split('?')[0];
+  const type = typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : '';
+  return (
+    /\/raw\/?$/.test(path) ||
+    /_greeting\/upload\/?$/.test(path) ||
+    (req.method === 'PUT' && /\/greetings\/[^/]+\/?$/.test(path)) ||
+    /^(audio\/|multipart\/|application\/octet-stream)/i.test(type)
+  );
+}
+
 /** The credential a request was made with: the API client, else the user, else the account's API key. */
 export function credentialOf(actor: Actor): string {
   if (actor.clientId) return `client:${actor.clientId}`;
@@ -37,7 +57,7 @@ export class RateLimits {
   private readonly credential?: BurstyRateLimiter;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly peers: GatewayPeers,
   ) {
     const f = config.fairness;
@@ -45,12 +65,23 @@ export class RateLimits {
     this.credential = limiter(f.credentialRps, f.credentialBurst, 'credential');
   }
 
-  /** Counts one request of `actor`; a 429 DomainError (with retry_after_s) when over either limit. */
-  async admit(actor: Actor): Promise<void> {
-    const cost = this.peers.count();
+  /**
+   * Counts one request of `actor`; a 429 DomainError (with retry_after_s) when over either limit, or
+   * when `req` moves audio and the account already holds all its stream slots at this replica.
+   */
+  async admit(
+    actor: Actor,
+    req?: { method: string; url: string; headers: Record<string, unknown> },
+  ): Promise<void> {
+    if (req && isAudioStream(req) && streamSlots.inUse(actor.accountId) >= streamSettings.perAccount)
+      streamSlots.acquire(actor.accountId); // throws the same 429 the transfer itself would
+    const peers = this.peers.count();
+    const f = this.config.fairness;
     try {
-      if (this.credential) await this.credential.consume(credentialOf(actor), cost);
-      if (this.account) await this.account.consume(actor.accountId, cost);
+      // never more than the whole rate at once, or a rate below the replica count would admit nothing
+      if (this.credential)
+        await this.credential.consume(credentialOf(actor), Math.min(peers, f.credentialRps));
+      if (this.account) await this.account.consume(actor.accountId, Math.min(peers, f.accountRps));
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;
       const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));

@@ -40,7 +40,7 @@ export class FlexisipGuard implements CanActivate {
       }),
     );
     req.actor = actor;
-    await this.limits.admit(actor);
+    await this.limits.admit(actor, req);
     const params = req.params as { accountId?: string };
     req.flexisipUserId = targetUser(actor, params.accountId ?? '');
     return true;

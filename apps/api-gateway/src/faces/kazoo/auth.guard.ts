@@ -34,7 +34,7 @@ export class KazooAuthGuard implements CanActivate {
     if (token.length > 512) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
     req.actor = await runWithRequestContext({ requestId: String(req.id) }, () => this.tokens.verify(token));
     req.authToken = token;
-    await this.limits.admit(req.actor);
+    await this.limits.admit(req.actor, req);
     return true;
   }
 }

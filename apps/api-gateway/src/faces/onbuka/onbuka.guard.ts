@@ -32,7 +32,7 @@ export class OnbukaGuard implements CanActivate {
     req.actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
       this.ctx.bus.send(Commands.OnbukaAuth, { apiKey, timestamp, sign }),
     );
-    await this.limits.admit(req.actor);
+    await this.limits.admit(req.actor, req);
     return true;
   }
 }

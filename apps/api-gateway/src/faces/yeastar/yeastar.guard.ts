@@ -42,7 +42,7 @@ export class YeastarGuard implements CanActivate {
       throw tokenExpired();
     req.actor = actor;
     req.authToken = token;
-    await this.limits.admit(actor);
+    await this.limits.admit(actor, req);
     return true;
   }
 }
