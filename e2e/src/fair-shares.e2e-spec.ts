@@ -3,7 +3,10 @@
 // cap; tenant B's requests still succeed promptly (generous bounds), A gets clear 429 answers with
 // Retry-After in each face's shape, and nothing A had accepted is lost.
 import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Stack, startStack, Tenant } from '@voxmail/testing';
 // the gateway runs in this process: its stream slots show whether a cut stream gave its slot back
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -26,7 +29,16 @@ let b: Tenant;
 let boxA: string;
 let boxB: string;
 
+/** ffmpeg behind a wrapper that notes each run, so the suite can count transcodes. */
+const ffmpegDir = mkdtempSync(join(tmpdir(), 'voxmail-ffmpeg-runs-'));
+const ffmpegRuns = join(ffmpegDir, 'runs');
+const runsSoFar = () =>
+  existsSync(ffmpegRuns) ? readFileSync(ffmpegRuns, 'utf8').split('\n').length - 1 : 0;
+
 beforeAll(async () => {
+  const wrapper = join(ffmpegDir, 'ffmpeg');
+  writeFileSync(wrapper, `#!/bin/sh\necho run >> ${ffmpegRuns}\nexec ffmpeg "$@"\n`);
+  chmodSync(wrapper, 0o755);
   stack = await startStack(
     {
       gateway: startGateway,
@@ -45,6 +57,7 @@ beforeAll(async () => {
       ARGON2_QUEUE_PER_CREDENTIAL: '2',
       MEDIA_TRANSCODES_PER_ACCOUNT: '1',
       MEDIA_TRANSCODE_MAX_DURATION_S: '1500',
+      FFMPEG_PATH: wrapper,
     },
   );
   a = await stack.createTenant();
@@ -333,6 +346,7 @@ describe('row 6: parallel transcodes of a long Opus file', () => {
     const long = opusFile(4 * 60);
     const id = await deposit(a, boxA, long, 'audio/ogg');
     const before = (await objectKeys(stack, `${a.accountId}/`)).length;
+    const runsBefore = runsSoFar();
     const { result: wavs, answers } = await whileAbused(
       () => Promise.all(Array.from({ length: STREAMS }, () => download(a, boxA, id, '?format=wav'))),
       bGet,
@@ -341,6 +355,11 @@ describe('row 6: parallel transcodes of a long Opus file', () => {
     expect(new Set(wavs.map((w) => sha(w.body))).size).toBe(1);
     // made once and kept: one new object in the store for three requests
     expect((await objectKeys(stack, `${a.accountId}/`)).length).toBe(before + 1);
+    // by one ffmpeg run, not one per request
+    expect(runsSoFar() - runsBefore).toBe(1);
+    // and asked again, it is read, not made again
+    expect((await download(a, boxA, id, '?format=wav')).status).toBe(200);
+    expect(runsSoFar() - runsBefore).toBe(1);
     expectBServed(answers);
 
     // another object's transcode while one of A's runs: over MEDIA_TRANSCODES_PER_ACCOUNT (1)
