@@ -30,7 +30,11 @@ export class GatewayPeers implements OnApplicationBootstrap, OnApplicationShutdo
       },
     });
     const announce = () => {
-      if (!this.nc.isClosed()) this.nc.publish(GATEWAY_PRESENCE_SUBJECT, this.id);
+      try {
+        if (!this.nc.isClosed()) this.nc.publish(GATEWAY_PRESENCE_SUBJECT, this.id);
+      } catch {
+        // draining or disconnected: the others forget this replica, as they should
+      }
     };
     announce();
     this.timer = setInterval(announce, ANNOUNCE_MS);
@@ -39,7 +43,11 @@ export class GatewayPeers implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationShutdown(): void {
     if (this.timer) clearInterval(this.timer);
-    this.sub?.unsubscribe();
+    try {
+      this.sub?.unsubscribe();
+    } catch {
+      // the connection closed first
+    }
   }
 
   /** Replicas serving now, this one included. */
