@@ -72,6 +72,9 @@ async function main() {
       def.env.LOG_LEVEL = logLevel;
       // the benchmark measures the request path, not the login rate limiter
       def.env.AUTH_FAILURE_LIMIT = '100000';
+      // nor the per-account request rate (fairness.bench.js turns it on for its own runs)
+      def.env.RATE_LIMIT_ACCOUNT_RPS = '0';
+      def.env.RATE_LIMIT_CREDENTIAL_RPS = '0';
       // events.bench.js delivers webhooks to a receiver in this process
       if (def.name === 'notification-service') def.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = 'loopback';
       if (profileDir && PROFILED.includes(def.name)) {

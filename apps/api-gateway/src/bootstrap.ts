@@ -20,8 +20,9 @@ import {
   renderStatusError,
 } from './common/faces';
 import { registerStreamingBodies } from './application/body-parsers';
+import { configureStreams } from './application/object-transfer';
 import { FrameworkErrorFilter } from './common/faces';
-import { MAX_JSON_BODY_BYTES, registerJsonBodies } from './common/json-body';
+import { JsonDepthScanner, MAX_JSON_BODY_BYTES, registerJsonBodies } from './common/json-body';
 import { GatewayModule } from './gateway.module';
 
 type TunnelledRequest = IncomingMessage & { voxmailBody?: Buffer };
@@ -35,6 +36,8 @@ const MAX_TUNNEL_BODY = MAX_JSON_BODY_BYTES;
  */
 function envelopeVerb(body: Buffer): string | undefined {
   if (!body.includes('"verb"')) return undefined;
+  // a body nested too deep is refused by the JSON reader; never parse it here
+  if (!new JsonDepthScanner().push(body)) return undefined;
   try {
     const envelope: unknown = JSON.parse(body.toString('utf8'));
     const verb = (envelope as { verb?: unknown } | null)?.verb;
@@ -91,6 +94,10 @@ export async function startGateway(
   opts: { handleSignals?: boolean } = {},
 ): Promise<RunningGateway> {
   collectProcessMetrics('api-gateway');
+  configureStreams({
+    perAccount: config.fairness.streamsPerAccount,
+    idleTimeoutMs: config.fairness.streamIdleTimeoutMs,
+  });
   const cors = corsHeadersFor(config.corsAllowedOrigins);
   const adapter = new FastifyAdapter({
     serverFactory: tunnellingServer,
@@ -131,7 +138,7 @@ export async function startGateway(
   app.useGlobalFilters(new FrameworkErrorFilter());
   app.enableCors(corsOptions(config.corsAllowedOrigins));
   const fastify = app.getHttpAdapter().getInstance();
-  registerJsonBodies(fastify);
+  registerJsonBodies(fastify, config.fairness.unauthenticatedBodyBytes);
   registerStreamingBodies(fastify);
   const httpSeconds =
     (register.getSingleMetric('voxmail_http_request_duration_seconds') as Histogram) ??

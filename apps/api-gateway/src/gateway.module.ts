@@ -7,6 +7,7 @@ import type { GatewayConfig } from '@voxmail/config';
 import { loggerParams } from '@voxmail/messaging';
 import { ApplicationModule } from './application/application.module';
 import { CoreModule } from './common/core.module';
+import { FairnessModule } from './fairness/fairness.module';
 import { FlexisipModule } from './faces/flexisip/flexisip.module';
 import { KazooModule } from './faces/kazoo/kazoo.module';
 import { OpsModule } from './ops/ops.module';
@@ -21,6 +22,7 @@ export class GatewayModule {
       imports: [
         LoggerModule.forRoot(loggerParams('api-gateway', config.logLevel)),
         CoreModule.register(config),
+        FairnessModule,
         ApplicationModule,
         OpsModule,
         KazooModule,

@@ -11,6 +11,7 @@ import { UsageProjection } from './accounts/usage.projection';
 import { ApiClientEntity } from './api-clients/api-client.entity';
 import { ApiClientsRepository } from './api-clients/api-clients.repository';
 import { ApiClientsService } from './api-clients/api-clients.service';
+import { Argon2Work } from './auth/argon2-work';
 import { AuthService } from './auth/auth.service';
 import { AuthFailuresRepository } from './auth/auth-failures.repository';
 import { Revocations } from './auth/revocations';
@@ -77,6 +78,7 @@ export class MailboxModule {
         AuthFailuresRepository,
         TokenStandingRepository,
         AuthService,
+        Argon2Work,
         TokenSigner,
         ...VMBOX_PROVIDERS,
       ],

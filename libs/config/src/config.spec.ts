@@ -155,6 +155,23 @@ describe("each app's own settings, validated at start with the shared configurat
       unclaimedTtlS: 86400,
       sweepIntervalMs: 60000,
       ffmpegPath: 'ffmpeg',
+      transcode: { timeoutMs: 45000, maxDurationS: 7200, maxBytes: 256 << 20, perAccount: 2, concurrency: 4 },
+    });
+    expect(loadGatewayConfig(secrets).fairness).toEqual({
+      accountRps: 200,
+      accountBurst: 1000,
+      credentialRps: 100,
+      credentialBurst: 500,
+      streamsPerAccount: 32,
+      streamIdleTimeoutMs: 30000,
+      unauthenticatedBodyBytes: 16384,
+    });
+    expect(loadMailboxConfig(secrets).argon2).toEqual({
+      concurrency: 2,
+      perAccount: 1,
+      queuePerAccount: 32,
+      queuePerCredential: 4,
+      queueTimeoutMs: 3000,
     });
     expect(loadDialerSettings(secrets)).toEqual(
       expect.objectContaining({ tickMs: 50, leaseMs: 15000, maxInFlight: 500, skewSeconds: 300 }),
@@ -168,6 +185,10 @@ describe("each app's own settings, validated at start with the shared configurat
     ['message-service', 'MESSAGE_SWEEP_INTERVAL_MS', '10'],
     ['media-storage-service', 'MEDIA_MAX_MESSAGE_BYTES', '1k'],
     ['broadcast-dialer-service', 'DIALER_TICK_MS', '1'],
+    ['api-gateway', 'STREAMS_PER_ACCOUNT', '0'],
+    ['api-gateway', 'RATE_LIMIT_ACCOUNT_RPS', '-1'],
+    ['mailbox-service', 'ARGON2_PER_ACCOUNT', '0'],
+    ['media-storage-service', 'MEDIA_TRANSCODE_TIMEOUT_MS', 'soon'],
     ['broadcast-dialer-service', 'DIALER_SIP_ADDRESS', 'localhost'],
   ])('%s refuses a bad %s at start with a message naming it', (app, name, value) => {
     expect(() => loadAppConfig(app, { ...secrets, ...s3, [name]: value })).toThrow(ConfigError);

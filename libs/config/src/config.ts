@@ -119,6 +119,25 @@ export interface GatewayConfig extends CommonConfig {
   yeastar: YeastarSettings;
   /** The Flexisip account manager face's own settings. */
   flexisip: FlexisipSettings;
+  /** Per-account bounds at the gateway (issue 24): request rate, concurrent audio streams, small bodies. */
+  fairness: GatewayFairness;
+}
+
+/** What one account (and one credential) may take of a gateway; 0 turns a rate limit off. */
+export interface GatewayFairness {
+  /** Requests per second one account may make across all gateway replicas (RATE_LIMIT_ACCOUNT_RPS). */
+  accountRps: number;
+  /** Extra requests an account may burst over 10 s beyond its rate (RATE_LIMIT_ACCOUNT_BURST). */
+  accountBurst: number;
+  /** Requests per second one credential (token subject, API client, key) may make (RATE_LIMIT_CREDENTIAL_RPS). */
+  credentialRps: number;
+  credentialBurst: number;
+  /** Audio streams (uploads, downloads, ZIPs) one account may have open at once at one replica. */
+  streamsPerAccount: number;
+  /** A stream whose client reads or sends nothing for this long is cut. */
+  streamIdleTimeoutMs: number;
+  /** Largest body of a route that takes no credential (logins, token exchange). */
+  unauthenticatedBodyBytes: number;
 }
 
 export interface YeastarSettings {
@@ -154,6 +173,21 @@ export interface MailboxConfig extends ServiceConfig {
   authFailureWindowSeconds: number;
   /** How long a box stays locked after too many wrong PINs (PIN_LOCK_SECONDS). */
   pinLockSeconds: number;
+  /** Bounds on argon2 work (password and PIN hashing), fair across accounts. */
+  argon2: Argon2Limits;
+}
+
+export interface Argon2Limits {
+  /** argon2 computations at once in one replica (ARGON2_CONCURRENCY; each uses 4 threads). */
+  concurrency: number;
+  /** Of those, at most this many for one account (ARGON2_PER_ACCOUNT). */
+  perAccount: number;
+  /** Waiting and running computations one account may have; more answer 429 (ARGON2_QUEUE_PER_ACCOUNT). */
+  queuePerAccount: number;
+  /** Waiting and running computations one credential may have (ARGON2_QUEUE_PER_CREDENTIAL). */
+  queuePerCredential: number;
+  /** The longest a computation waits for its turn before 429 (ARGON2_QUEUE_TIMEOUT_MS). */
+  queueTimeoutMs: number;
 }
 
 export interface S3Config {
@@ -180,6 +214,21 @@ export interface MediaSettings {
   sweepIntervalMs: number;
   /** The ffmpeg binary used to transcode on download. */
   ffmpegPath: string;
+  /** Bounds on transcoding (one rendition per object and format, kept). */
+  transcode: TranscodeLimits;
+}
+
+export interface TranscodeLimits {
+  /** ffmpeg is killed (and the caller told 503) after this long (MEDIA_TRANSCODE_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Audio longer than this is not transcoded (422) (MEDIA_TRANSCODE_MAX_DURATION_S). */
+  maxDurationS: number;
+  /** A rendition may not be larger than this (ffmpeg stops writing; 422) (MEDIA_TRANSCODE_MAX_BYTES). */
+  maxBytes: number;
+  /** Transcodes one account may run at once in one replica; more answer 429 (MEDIA_TRANSCODES_PER_ACCOUNT). */
+  perAccount: number;
+  /** Transcodes at once in one replica; more answer 503 (MEDIA_TRANSCODE_CONCURRENCY). */
+  concurrency: number;
 }
 
 export interface MessageConfig extends ServiceConfig {
@@ -351,6 +400,21 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     revocationStaleMs: int(env, 'REVOCATION_STALE_MS', 3000, 500, 60000),
     yeastar: loadYeastarSettings(env),
     flexisip: loadFlexisipSettings(env),
+    fairness: loadGatewayFairness(env),
+  };
+}
+
+export function loadGatewayFairness(env: Env): GatewayFairness {
+  const accountRps = int(env, 'RATE_LIMIT_ACCOUNT_RPS', 200, 0, 1_000_000);
+  const credentialRps = int(env, 'RATE_LIMIT_CREDENTIAL_RPS', 100, 0, 1_000_000);
+  return {
+    accountRps,
+    accountBurst: int(env, 'RATE_LIMIT_ACCOUNT_BURST', accountRps * 5, 0, 10_000_000),
+    credentialRps,
+    credentialBurst: int(env, 'RATE_LIMIT_CREDENTIAL_BURST', credentialRps * 5, 0, 10_000_000),
+    streamsPerAccount: int(env, 'STREAMS_PER_ACCOUNT', 32, 1, 100_000),
+    streamIdleTimeoutMs: int(env, 'STREAM_IDLE_TIMEOUT_MS', 30000, 100, 3_600_000),
+    unauthenticatedBodyBytes: int(env, 'UNAUTHENTICATED_BODY_BYTES', 16 * 1024, 256, 1024 * 1024),
   };
 }
 
@@ -383,6 +447,13 @@ export function loadMailboxConfig(env: Env = process.env): MailboxConfig {
     authFailureLimit: int(env, 'AUTH_FAILURE_LIMIT', 10, 1, 100000),
     authFailureWindowSeconds: int(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86400),
     pinLockSeconds: int(env, 'PIN_LOCK_SECONDS', 300, 1, 86400),
+    argon2: {
+      concurrency: int(env, 'ARGON2_CONCURRENCY', 2, 1, 256),
+      perAccount: int(env, 'ARGON2_PER_ACCOUNT', 1, 1, 256),
+      queuePerAccount: int(env, 'ARGON2_QUEUE_PER_ACCOUNT', 32, 1, 100_000),
+      queuePerCredential: int(env, 'ARGON2_QUEUE_PER_CREDENTIAL', 4, 1, 100_000),
+      queueTimeoutMs: int(env, 'ARGON2_QUEUE_TIMEOUT_MS', 3000, 10, 120000),
+    },
   };
 }
 
@@ -418,6 +489,13 @@ export function loadMediaSettings(env: Env): MediaSettings {
     unclaimedTtlS: int(env, 'MEDIA_UNCLAIMED_TTL_S', 86400, 1, 30 * 86400),
     sweepIntervalMs: int(env, 'MEDIA_SWEEP_INTERVAL_MS', 60000, 50, 86400000),
     ffmpegPath: ffmpegPath(env),
+    transcode: {
+      timeoutMs: int(env, 'MEDIA_TRANSCODE_TIMEOUT_MS', 45000, 100, 600000),
+      maxDurationS: int(env, 'MEDIA_TRANSCODE_MAX_DURATION_S', 7200, 1, 86400),
+      maxBytes: int(env, 'MEDIA_TRANSCODE_MAX_BYTES', 256 * MB, 1024, 16 * 1024 * MB),
+      perAccount: int(env, 'MEDIA_TRANSCODES_PER_ACCOUNT', 2, 1, 1000),
+      concurrency: int(env, 'MEDIA_TRANSCODE_CONCURRENCY', 4, 1, 1000),
+    },
   };
 }
 

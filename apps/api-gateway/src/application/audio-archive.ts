@@ -4,12 +4,16 @@ import { Injectable } from '@nestjs/common';
 import archiver from 'archiver';
 import type { FastifyReply } from 'fastify';
 import type { ArchiveEntry } from '@voxmail/contracts';
-import { ObjectResponse, openObject } from './object-transfer';
+import { accountOfObjectUrl, cutWhenIdle, ObjectResponse, openObject, streamSlots } from './object-transfer';
 
 @Injectable()
 export class AudioArchives {
   /** Answers 200 with a ZIP of `entries` named `filename`, one store response open at a time. */
   async send(reply: FastifyReply, entries: ArchiveEntry[], filename: string): Promise<void> {
+    // one stream slot for the whole archive (its entries are read one at a time): 429 before any byte
+    const release = entries.length
+      ? streamSlots.acquire(accountOfObjectUrl(entries[0].url))
+      : () => undefined;
     // audio is already compressed: store entries, which also keeps the gateway's work per byte small
     const zip = archiver('zip', { store: true });
     zip.on('warning', () => undefined);
@@ -21,13 +25,14 @@ export class AudioArchives {
     const gone = new AbortController();
     let current: ObjectResponse | undefined;
     zip.once('close', () => {
+      release();
       gone.abort();
       current?.body.destroy();
     });
     void (async () => {
       for (const e of entries) {
         if (gone.signal.aborted) return;
-        const upstream = (current = await openObject(e.url));
+        const upstream = (current = await openObject(e.url, undefined, { slot: false }));
         if (gone.signal.aborted) return void upstream.body.destroy();
         if (upstream.status !== 200) {
           upstream.body.resume();
@@ -42,6 +47,8 @@ export class AudioArchives {
       current?.body.destroy();
       if (!gone.signal.aborted) zip.destroy(e);
     });
+    cutWhenIdle(reply.raw.socket, reply.raw);
+    reply.raw.once('close', release);
     await reply.send(zip);
   }
 }

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import parseRange from 'range-parser';
 import { DomainError, ErrorCode, MessageAudio } from '@voxmail/contracts';
 import type { GatewayRequest } from '../common/request';
-import { openObject } from './object-transfer';
+import { cutWhenIdle, openObject } from './object-transfer';
 
 /**
  * A `Range` header for an object of `size` bytes, read by `range-parser` (as Express's `send` does):
@@ -57,6 +57,7 @@ export class AudioDownloads {
       void reply.header('Content-Length', upstream.headers['content-length']);
     if (upstream.headers['content-range'])
       void reply.header('Content-Range', upstream.headers['content-range']);
+    cutWhenIdle(reply.raw.socket, reply.raw);
     await reply.send(upstream.body);
   }
 

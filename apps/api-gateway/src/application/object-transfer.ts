@@ -6,11 +6,88 @@ import { pipeline } from 'node:stream/promises';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { AudioGate } from './audio-gate';
 
-/** Keep-alive pools to the object store (exported so tests can see that no response is left open). */
+/**
+ * Keep-alive pools to the object store (exported so tests can see that no response is left open). No
+ * cap on sockets in use, so there is no shared queue one account could fill: what bounds them is each
+ * account's stream slots below (STREAMS_PER_ACCOUNT), taken before a socket is asked for.
+ */
 export const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
+  'http:': new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 64 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 64 }),
 };
+
+/** The stream bounds of this gateway process (issue 24), set at start from GatewayFairness. */
+export const streamSettings = { perAccount: 32, idleTimeoutMs: 30000 };
+
+export function configureStreams(o: { perAccount: number; idleTimeoutMs: number }): void {
+  streamSettings.perAccount = o.perAccount;
+  streamSettings.idleTimeoutMs = o.idleTimeoutMs;
+}
+
+/**
+ * Audio streams open per account (uploads, downloads, ZIPs), each holding one object-store connection.
+ * Keyed by the account that owns the object (its id is the first part of every object key), so every
+ * face and every signed link counts the same way.
+ */
+export class StreamSlots {
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly cap: () => number) {}
+
+  /** Takes a slot for `account`, or throws 429 (retry_after_s 1); the returned release is idempotent. */
+  acquire(account: string): () => void {
+    const n = this.open.get(account) ?? 0;
+    if (n >= this.cap())
+      throw new DomainError(
+        ErrorCode.RateLimited,
+        `too many audio streams are open for this account (at most ${this.cap()}); retry later`,
+        { retry_after_s: 1 },
+      );
+    this.open.set(account, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(account) ?? 1) - 1;
+      if (left > 0) this.open.set(account, left);
+      else this.open.delete(account);
+    };
+  }
+
+  inUse(account: string): number {
+    return this.open.get(account) ?? 0;
+  }
+}
+
+export const streamSlots = new StreamSlots(() => streamSettings.perAccount);
+
+/** The account owning a presigned object URL: its key is `<tenantId>/<kind>/<id>` (path-style or not). */
+export function accountOfObjectUrl(url: string | URL): string {
+  const path = typeof url === 'string' ? new URL(url).pathname : url.pathname;
+  return /\/([0-9a-f]{32})\/[a-z]+\/[0-9a-f]{32}/.exec(path)?.[1] ?? 'unknown';
+}
+
+/**
+ * Cuts a client's connection that reads (or sends) nothing for STREAM_IDLE_TIMEOUT_MS while `stream`
+ * runs: the socket's own inactivity timer, reset by every byte either way; Node destroys the socket when
+ * it fires (no listener claims it). Cleared when the stream is over, so a keep-alive connection is not
+ * cut later while it waits for a slow answer.
+ */
+export function cutWhenIdle(
+  socket: import('node:net').Socket | null | undefined,
+  over: NodeJS.EventEmitter,
+): void {
+  if (!socket || socket.destroyed) return;
+  const idle = streamSettings.idleTimeoutMs;
+  socket.setTimeout(idle);
+  // only ours: Node sets the keep-alive timeout on the same timer when a response finishes
+  const clear = () => {
+    if (!socket.destroyed && socket.timeout === idle) socket.setTimeout(0);
+  };
+  over.once('close', clear);
+  over.once('end', clear);
+  over.once('finish', clear);
+}
 
 function requestFn(u: URL) {
   return u.protocol === 'https:' ? https.request : http.request;
@@ -63,8 +140,23 @@ export async function uploadThroughGate(
     throw source.errored instanceof DomainError
       ? source.errored
       : new DomainError(ErrorCode.BadRequest, 'the request body was cut off');
-  const gate = new AudioGate(maxBytes, measure ? { knownSize: contentLength } : undefined);
   const u = new URL(url);
+  const release = streamSlots.acquire(accountOfObjectUrl(u));
+  try {
+    return await sendThroughGate(source, u, maxBytes, contentLength, measure);
+  } finally {
+    release();
+  }
+}
+
+async function sendThroughGate(
+  source: Readable,
+  u: URL,
+  maxBytes: number,
+  contentLength: number | undefined,
+  measure: boolean,
+): Promise<AudioGate> {
+  const gate = new AudioGate(maxBytes, measure ? { knownSize: contentLength } : undefined);
   let gateError: unknown;
   gate.on('error', (e) => (gateError ??= e));
   const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream' };
@@ -121,17 +213,32 @@ export interface ObjectResponse {
   body: http.IncomingMessage;
 }
 
-/** Opens a presigned GET, passing a client's Range through (the store answers 206/416 itself). */
-export function openObject(url: string, range?: string): Promise<ObjectResponse> {
+/**
+ * Opens a presigned GET, passing a client's Range through (the store answers 206/416 itself). It takes
+ * a stream slot of the object's account until the response is consumed or destroyed (429 when none is
+ * free), unless the caller holds one for it (`slot: false`: a ZIP holds one for all its entries).
+ */
+export function openObject(
+  url: string,
+  range?: string,
+  opts: { slot?: boolean } = {},
+): Promise<ObjectResponse> {
   const u = new URL(url);
+  const release = opts.slot === false ? () => undefined : streamSlots.acquire(accountOfObjectUrl(u));
   return new Promise((resolve, reject) => {
     const req = requestFn(u)(u, {
       method: 'GET',
       headers: range ? { range } : {},
       agent: agents[u.protocol as 'http:' | 'https:'],
     });
-    req.on('response', (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
-    req.on('error', () => reject(storeFailed('download')));
+    req.on('response', (res) => {
+      res.once('close', release);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
+    });
+    req.on('error', () => {
+      release();
+      reject(storeFailed('download'));
+    });
     req.end();
   });
 }

@@ -1,6 +1,7 @@
 // JSON request bodies: parsed once, bounded by what a Kazoo document can hold, before any guard or
 // service sees them. The scan is one iterative pass that stops at the first problem, so its cost is
 // bounded by the body limit; schema validation happens later, in the services, after authorization.
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode, MAX_DOCUMENT_BYTES } from '@voxmail/contracts';
 
@@ -151,9 +152,50 @@ export function stripTrailingCommas(text: string): string {
   return out.join('');
 }
 
+const tooDeep = () =>
+  invalid(
+    'data',
+    'maxDepth',
+    `Documents cannot nest more than ${JSON_LIMITS.maxDepth} levels`,
+    JSON_LIMITS.maxDepth,
+  );
+
+/**
+ * Follows the nesting of JSON text as it arrives, byte by byte (a UTF-8 continuation byte is never one of
+ * `"[]{}\`), so a body nested deeper than JSON_LIMITS.maxDepth is refused at the byte that goes too deep,
+ * before the rest is read and before JSON.parse sees it (1 MB of `[` costs 33 bytes of work, not a parse).
+ */
+export class JsonDepthScanner {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  /** False once the text has gone deeper than `maxDepth`. */
+  push(chunk: Buffer | string, maxDepth: number = JSON_LIMITS.maxDepth): boolean {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (b === 0x5c) this.escaped = true;
+        else if (b === 0x22) this.inString = false;
+      } else if (b === 0x22) this.inString = true;
+      else if (b === 0x5b || b === 0x7b) {
+        if (++this.depth > maxDepth) return false;
+      } else if (b === 0x5d || b === 0x7d) this.depth--;
+    }
+    return true;
+  }
+}
+
 /** An empty body is no data (the PHP SDK sends `Content-Type: application/json` on every DELETE). */
-export function parseJsonBody(text: string, opts: { trailingCommas?: boolean } = {}): unknown {
+export function parseJsonBody(
+  text: string,
+  opts: { trailingCommas?: boolean; depthScanned?: boolean } = {},
+): unknown {
   if (!text.trim()) return undefined;
+  // JSON.parse of deep nesting is slow and recursive: refuse it before parsing
+  if (!opts.depthScanned && !new JsonDepthScanner().push(text)) throw tooDeep();
   let body: unknown;
   try {
     body = JSON.parse(opts.trailingCommas ? stripTrailingCommas(text) : text);
@@ -166,28 +208,104 @@ export function parseJsonBody(text: string, opts: { trailingCommas?: boolean } =
 
 type Done = (err: Error | null, body?: unknown) => void;
 
+const tooLarge = (limit: number) =>
+  new DomainError(ErrorCode.PayloadTooLarge, 'the request is too large', {
+    body: { maxLength: { message: `The body must not be more than ${limit} bytes`, target: limit } },
+  });
+
+/**
+ * Reads a JSON body from its stream, refusing it as soon as it passes `limit` bytes (a declared
+ * Content-Length over it before any byte) or nests too deep: the work is proportional to the bytes read
+ * up to the limit, never to what the client sends beyond it. What is not read is discarded by Node.
+ */
+export function readJsonText(payload: Readable, limit: number, declared?: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (declared !== undefined && declared > limit) {
+      payload.resume();
+      return reject(tooLarge(limit));
+    }
+    const scanner = new JsonDepthScanner();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (e: Error) => {
+      payload.off('data', onData);
+      payload.off('end', onEnd);
+      payload.resume(); // the rest is discarded, never buffered
+      reject(e);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) return stop(tooLarge(limit));
+      if (!scanner.push(c)) return stop(tooDeep());
+      chunks.push(c);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks, size).toString('utf8'));
+    payload.on('data', onData);
+    payload.once('end', onEnd);
+    payload.once('error', (e) => reject(e));
+  });
+}
+
+/** Routes that take no credential (logins, token exchange): small bodies only (UNAUTHENTICATED_BODY_BYTES). */
+const UNAUTHENTICATED_PATHS = [
+  /^\/v2\/(api_auth|user_auth|api_client_auth)\/?$/,
+  /^\/openapi\/v1\.0\/(get_token|refresh_token)\/?$/,
+];
+
+export const isUnauthenticatedPath = (url: string | undefined): boolean => {
+  const path = (url ?? '').split('?')[0];
+  return UNAUTHENTICATED_PATHS.some((p) => p.test(path));
+};
+
 /**
  * JSON for `application/json` (and `+json` types), and for `application/x-www-form-urlencoded` when the
  * body is JSON: Kazoo reads plain `curl -d '{"data": ...}'` that way. A real form body is a clear 400.
  */
-export function registerJsonBodies(fastify: FastifyInstance): void {
+export function registerJsonBodies(
+  fastify: FastifyInstance,
+  unauthenticatedLimit: number = MAX_JSON_BODY_BYTES,
+): void {
   fastify.removeContentTypeParser(['application/json']);
-  const opts = { parseAs: 'string' as const, bodyLimit: MAX_JSON_BODY_BYTES };
-  const json = (req: FastifyRequest, text: string | Buffer, done: Done) => {
+  // a body refused before its end is not read to its end either: the connection closes after the answer
+  const refused = new WeakSet<object>();
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    if (refused.has(req.raw)) void reply.header('Connection', 'close');
+    return payload;
+  });
+  const opts = { bodyLimit: MAX_JSON_BODY_BYTES };
+  /** The body as text, read under the route's limit and the depth bound (see readJsonText). */
+  const read = (req: FastifyRequest, payload: Readable): Promise<string> => {
+    const limit = isUnauthenticatedPath(req.url) ? unauthenticatedLimit : MAX_JSON_BODY_BYTES;
+    const declared = req.headers['content-length'];
+    return readJsonText(
+      payload,
+      limit,
+      typeof declared === 'string' && /^\d+$/.test(declared) ? Number(declared) : undefined,
+    ).catch((e: unknown) => {
+      refused.add(req.raw);
+      throw e;
+    });
+  };
+  const parse = (req: FastifyRequest, text: string, done: Done) => {
     try {
       // the Onbuka face (`/v3`) takes its document's trailing comma
-      done(null, parseJsonBody(String(text), { trailingCommas: (req.url ?? '').startsWith('/v3/') }));
+      const trailingCommas = (req.url ?? '').startsWith('/v3/');
+      done(null, parseJsonBody(text, { trailingCommas, depthScanned: true }));
     } catch (e) {
       done(e as Error);
     }
   };
+  const json = (req: FastifyRequest, payload: Readable, done: Done) => {
+    read(req, payload).then(
+      (text) => parse(req, text, done),
+      (e: Error) => done(e),
+    );
+  };
   fastify.addContentTypeParser('application/json', opts, json);
   fastify.addContentTypeParser(/^application\/[A-Za-z0-9.-]+\+json/i, opts, json);
-  fastify.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    opts,
-    (req, text: string | Buffer, done) => {
-      const s = String(text).trimStart();
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', opts, (req, payload: Readable, done) => {
+    read(req, payload).then((text) => {
+      const s = text.trimStart();
       if (s && !s.startsWith('{') && !s.startsWith('[')) {
         return done(
           new DomainError(ErrorCode.BadRequest, 'form bodies are not supported; send JSON', {
@@ -195,7 +313,7 @@ export function registerJsonBodies(fastify: FastifyInstance): void {
           }),
         );
       }
-      json(req, text, done);
-    },
-  );
+      parse(req, text, done);
+    }, done);
+  });
 }

@@ -25,6 +25,7 @@ import { AccountEntity } from '../accounts/account.entity';
 import { ApiClientsService } from '../api-clients/api-clients.service';
 import { UsersService } from '../users/users.service';
 import { MAILBOX_CONFIG } from '../tokens';
+import { Argon2Work } from './argon2-work';
 import { AuthFailuresRepository } from './auth-failures.repository';
 import { LoginLimits } from './login-limits';
 import { SecretBox } from './secrets';
@@ -49,6 +50,7 @@ export class AuthService {
     private readonly clients: ApiClientsService,
     @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
     private readonly signer: TokenSigner,
+    private readonly argon: Argon2Work,
   ) {
     this.box = new SecretBox(config.secret);
     this.limits = new LoginLimits(failures, {
@@ -88,7 +90,10 @@ export class AuthService {
         if (
           u.credentialsHash &&
           u.doc.enabled !== false &&
-          (await argon2.verify(u.credentialsHash, cmd.credentials))
+          // fair per account and credential (issue 24): a storm of A's logins waits behind itself only
+          (await this.argon.run(u.accountId, cmd.credentials, () =>
+            argon2.verify(u.credentialsHash!, cmd.credentials),
+          ))
         ) {
           const a = candidates.find((c) => c.id === u.accountId)!;
           return this.issue(a, u.privLevel, 'user', u.id, null);

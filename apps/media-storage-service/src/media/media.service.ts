@@ -1,7 +1,6 @@
 // Media objects: upload tickets, verification of what was uploaded, presigned reads, copies, renditions
 // (ffmpeg) and deletion. The only code that talks to the object store.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat as fileStat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -36,6 +35,7 @@ import { MEDIA_SETTINGS, MediaSettings } from '../settings';
 import { ObjectStore } from '../storage/object-store';
 import { MEDIA_SCHEMA } from '../tokens';
 import { AudioInspection, inspectAudio } from './audio-inspection';
+import { runFfmpeg } from './ffmpeg';
 import { MediaObjectEntity } from './media-object.entity';
 import { MediaRepository } from './media.repository';
 import { StorageQuota } from './storage-quota';
@@ -52,10 +52,7 @@ export function storedMedia(o: MediaObjectEntity): StoredMedia {
   };
 }
 
-/** ffmpeg echoes its input URL in errors: keep the address, never the presigned query (credential, signature). */
-export function redactUrls(text: string): string {
-  return text.replace(/(https?:\/\/[^\s?#]+)[?#][^\s]*/gi, '$1?[redacted]');
-}
+export { redactUrls } from './ffmpeg';
 
 const FFMPEG_ARGS: Record<TranscodeTarget, string[]> = {
   mp3: ['-vn', '-codec:a', 'libmp3lame', '-q:a', '5', '-f', 'mp3'],
@@ -65,6 +62,11 @@ const FFMPEG_ARGS: Record<TranscodeTarget, string[]> = {
 @Injectable()
 export class MediaService {
   private readonly log = new Logger(MediaService.name);
+  /** Renditions being made now, by object and format: a second request waits for the first's. */
+  private readonly making = new Map<string, Promise<MediaObjectEntity>>();
+  /** Transcodes running in this replica, in all and per account (MEDIA_TRANSCODE_*). */
+  private transcoding = 0;
+  private readonly transcodingOf = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -233,16 +235,75 @@ export class MediaService {
     };
   }
 
+  /**
+   * The object in `format`: the kept rendition, or one made now (issue 24: one ffmpeg per object and
+   * format however many ask at once; audio over MEDIA_TRANSCODE_MAX_DURATION_S is 422; at most
+   * MEDIA_TRANSCODES_PER_ACCOUNT running per account, 429 above, and MEDIA_TRANSCODE_CONCURRENCY in all,
+   * 503 above).
+   */
   private async rendition(o: MediaObjectEntity, format: TranscodeTarget): Promise<MediaObjectEntity> {
     const existing = await this.objects.rendition(o.tenantId, o.id, format);
     if (existing) return existing;
+    const limits = this.settings.transcode;
+    if ((o.durationMs ?? 0) > limits.maxDurationS * 1000)
+      throw new DomainError(
+        ErrorCode.Unprocessable,
+        `audio longer than ${limits.maxDurationS} s is not transcoded; download it as stored`,
+      );
+    const key = `${o.id}:${format}`;
+    const inFlight = this.making.get(key);
+    if (inFlight) return inFlight;
+    if ((this.transcodingOf.get(o.tenantId) ?? 0) >= limits.perAccount)
+      throw new DomainError(ErrorCode.RateLimited, 'too many transcodes for this account; retry later', {
+        retry_after_s: 5,
+      });
+    if (this.transcoding >= limits.concurrency)
+      throw new DomainError(ErrorCode.ServiceUnavailable, 'transcoding is busy; retry later', {
+        retry_after_s: 5,
+      });
+    this.transcoding++;
+    this.transcodingOf.set(o.tenantId, (this.transcodingOf.get(o.tenantId) ?? 0) + 1);
+    const made = this.makeRendition(o, format).finally(() => {
+      this.making.delete(key);
+      this.transcoding--;
+      const left = (this.transcodingOf.get(o.tenantId) ?? 1) - 1;
+      if (left > 0) this.transcodingOf.set(o.tenantId, left);
+      else this.transcodingOf.delete(o.tenantId);
+    });
+    this.making.set(key, made);
+    return made;
+  }
+
+  private async makeRendition(o: MediaObjectEntity, format: TranscodeTarget): Promise<MediaObjectEntity> {
+    const limits = this.settings.transcode;
     const id = newId();
     const key = this.keyOf(o.tenantId, o.kind, id);
     const dir = await mkdtemp(join(tmpdir(), 'voxmail-transcode-'));
     const out = join(dir, `out.${format}`);
     try {
       const source = await this.store.presignGet(o.key, this.settings.presignTtlS);
-      await this.ffmpeg(['-nostdin', '-v', 'error', '-y', '-i', source, ...FFMPEG_ARGS[format], out]);
+      // `-fs`: ffmpeg stops writing at the size limit; a rendition that reached it is refused below
+      await runFfmpeg(
+        this.settings.ffmpegPath,
+        [
+          '-nostdin',
+          '-v',
+          'error',
+          '-y',
+          '-i',
+          source,
+          ...FFMPEG_ARGS[format],
+          '-fs',
+          String(limits.maxBytes),
+          out,
+        ],
+        { timeoutMs: limits.timeoutMs, onFailure: (m) => this.log.warn(m) },
+      ).done;
+      if ((await fileStat(out)).size >= limits.maxBytes)
+        throw new DomainError(
+          ErrorCode.Unprocessable,
+          `the ${format} rendition would be larger than ${limits.maxBytes} bytes; download the audio as stored`,
+        );
       const contentType = CONTENT_TYPE_OF[format];
       await this.store.putFile(key, out, contentType);
       const stat = await this.store.stat(key);
@@ -275,29 +336,6 @@ export class MediaService {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }
-
-  private ffmpeg(args: string[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const p = spawn(this.settings.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      p.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
-      // a pipe error is followed by 'close' with a failing code: it must not be an uncaught error
-      p.stderr.on('error', () => undefined);
-      p.on('error', (e) => {
-        this.log.error(`ffmpeg could not start: ${e.message}`);
-        reject(
-          new DomainError(ErrorCode.ServiceUnavailable, 'transcoding is not available on this server', {
-            retry_after_s: 60,
-          }),
-        );
-      });
-      p.on('close', (code) => {
-        if (code === 0) return resolve();
-        this.log.warn(`ffmpeg failed (${code}): ${redactUrls(err)}`);
-        reject(new DomainError(ErrorCode.Unprocessable, 'the audio could not be transcoded'));
-      });
-    });
   }
 
   /** A server-side copy under a new id, for a copied message; unclaimed until the copy's event says so. */

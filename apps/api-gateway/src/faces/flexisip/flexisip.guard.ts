@@ -4,6 +4,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Actor, Commands, DomainError, ErrorCode, HEX_ID } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
 import type { GatewayRequest } from '../../common/request';
+import { RateLimits } from '../../fairness/rate-limits';
 import { FlexisipContext } from './flexisip.context';
 
 export type FlexisipRequest = GatewayRequest & { flexisipUserId?: string };
@@ -22,7 +23,10 @@ export function targetUser(actor: Actor, id: string): string {
 
 @Injectable()
 export class FlexisipGuard implements CanActivate {
-  constructor(private readonly ctx: FlexisipContext) {}
+  constructor(
+    private readonly ctx: FlexisipContext,
+    private readonly limits: RateLimits,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FlexisipRequest>();
@@ -36,6 +40,7 @@ export class FlexisipGuard implements CanActivate {
       }),
     );
     req.actor = actor;
+    await this.limits.admit(actor, req);
     const params = req.params as { accountId?: string };
     req.flexisipUserId = targetUser(actor, params.accountId ?? '');
     return true;

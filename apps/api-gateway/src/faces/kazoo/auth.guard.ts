@@ -5,6 +5,7 @@ import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
 import { TokenVerifier } from '../../auth/token-verifier';
 import type { GatewayRequest } from '../../common/request';
+import { RateLimits } from '../../fairness/rate-limits';
 
 function tokenOf(req: GatewayRequest): string | undefined {
   const h = req.headers['x-auth-token'];
@@ -21,7 +22,10 @@ function tokenOf(req: GatewayRequest): string | undefined {
 
 @Injectable()
 export class KazooAuthGuard implements CanActivate {
-  constructor(private readonly tokens: TokenVerifier) {}
+  constructor(
+    private readonly tokens: TokenVerifier,
+    private readonly limits: RateLimits,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<GatewayRequest>();
@@ -30,6 +34,7 @@ export class KazooAuthGuard implements CanActivate {
     if (token.length > 512) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
     req.actor = await runWithRequestContext({ requestId: String(req.id) }, () => this.tokens.verify(token));
     req.authToken = token;
+    await this.limits.admit(req.actor, req);
     return true;
   }
 }

@@ -19,8 +19,12 @@ export function onbukaError(e: DomainError | OnbukaError): {
         status: 200,
         body: { status: OnbukaCode.DataNotExist, reason: e.message || 'data does not exist' },
       };
-    case ErrorCode.ServiceUnavailable:
     case ErrorCode.RateLimited:
+      return {
+        status: 429,
+        body: { status: '-50', reason: e.message || 'too many requests, try again later' },
+      };
+    case ErrorCode.ServiceUnavailable:
       return { status: 503, body: { status: '-50', reason: 'service unavailable, try again' } };
     case ErrorCode.Internal:
       return { status: 500, body: { status: '-99', reason: 'internal error' } };

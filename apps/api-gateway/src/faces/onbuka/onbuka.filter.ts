@@ -17,6 +17,8 @@ export class OnbukaExceptionFilter implements ExceptionFilter {
       this.log.error({ err: exception }, 'unhandled error');
     const { status, body } = onbukaError(e);
     if (status === 503) void reply.header('Retry-After', '1');
+    if (status === 429 && e instanceof DomainError)
+      void reply.header('Retry-After', String(Number(e.details?.retry_after_s ?? 1)));
     void reply.status(status).header('Content-Type', 'application/json').send(JSON.stringify(body));
   }
 }

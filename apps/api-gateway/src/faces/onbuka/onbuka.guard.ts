@@ -4,6 +4,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Commands, OnbukaCode } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
 import type { GatewayRequest } from '../../common/request';
+import { RateLimits } from '../../fairness/rate-limits';
 import { OnbukaContext } from './onbuka.context';
 import { OnbukaError } from './send-group';
 
@@ -14,7 +15,10 @@ const header = (req: GatewayRequest, name: string): string | undefined => {
 
 @Injectable()
 export class OnbukaGuard implements CanActivate {
-  constructor(private readonly ctx: OnbukaContext) {}
+  constructor(
+    private readonly ctx: OnbukaContext,
+    private readonly limits: RateLimits,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<GatewayRequest>();
@@ -28,6 +32,7 @@ export class OnbukaGuard implements CanActivate {
     req.actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
       this.ctx.bus.send(Commands.OnbukaAuth, { apiKey, timestamp, sign }),
     );
+    await this.limits.admit(req.actor, req);
     return true;
   }
 }

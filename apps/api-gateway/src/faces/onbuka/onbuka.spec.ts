@@ -1,4 +1,6 @@
+import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { parseJsonBody, stripTrailingCommas } from '../../common/json-body';
+import { onbukaError } from './onbuka-errors';
 import { OnbukaError, parseSendGroup } from './send-group';
 
 describe('trailing commas (the Onbuka document ends its body with one)', () => {
@@ -35,5 +37,18 @@ describe('sendGroup body rules', () => {
   it('refuses bodies that are not objects', () => {
     expect(code([])).toBe('-22');
     expect(code(undefined)).toBe('-22');
+  });
+});
+
+describe('over a fair-share limit (issue 24)', () => {
+  it('is 429 with Onbuka’s status and reason, not a 503', () => {
+    const e = new DomainError(ErrorCode.RateLimited, 'too many requests for this account; retry later', {
+      retry_after_s: 2,
+    });
+    expect(onbukaError(e)).toEqual({
+      status: 429,
+      body: { status: '-50', reason: 'too many requests for this account; retry later' },
+    });
+    expect(onbukaError(new DomainError(ErrorCode.ServiceUnavailable, 'x')).status).toBe(503);
   });
 });

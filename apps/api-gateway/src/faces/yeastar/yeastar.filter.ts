@@ -14,6 +14,12 @@ export class YeastarExceptionFilter implements ExceptionFilter {
     const e = exception instanceof DomainError ? exception : toDomainError(exception);
     if (e.code === ErrorCode.Internal) this.log.error({ err: exception }, 'unhandled error');
     if (reply.sent) return;
-    void reply.status(200).header('Content-Type', 'application/json').send(yeastarErrorBody(e));
+    // over a fair-share limit (issue 24): the face's body, with 429 and Retry-After for clients that look
+    const limited = e.code === ErrorCode.RateLimited;
+    if (limited) void reply.header('Retry-After', String(Number(e.details?.retry_after_s ?? 1)));
+    void reply
+      .status(limited ? 429 : 200)
+      .header('Content-Type', 'application/json')
+      .send(yeastarErrorBody(e));
   }
 }

@@ -5,6 +5,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
 import type { GatewayRequest } from '../../common/request';
+import { RateLimits } from '../../fairness/rate-limits';
 import { issuedAtMs } from './refresh-tokens';
 import { tokenExpired } from './yeastar.errors';
 import { YeastarContext } from './yeastar.context';
@@ -16,7 +17,10 @@ function accessTokenOf(req: GatewayRequest): string | undefined {
 
 @Injectable()
 export class YeastarGuard implements CanActivate {
-  constructor(private readonly ctx: YeastarContext) {}
+  constructor(
+    private readonly ctx: YeastarContext,
+    private readonly limits: RateLimits,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<GatewayRequest>();
@@ -39,6 +43,7 @@ export class YeastarGuard implements CanActivate {
       throw tokenExpired();
     req.actor = actor;
     req.authToken = token;
+    await this.limits.admit(actor, req);
     return true;
   }
 }
