@@ -20,6 +20,7 @@ import { Tenancy1764000000002 } from './migrations/1764000000002-tenancy';
 import { DropAuthTokens1764400000000 } from './migrations/1764400000000-drop-auth-tokens';
 import { ApiClientOnbuka1764700000000 } from './migrations/1764700000000-api-client-onbuka';
 import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
+import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
 import { UsersRepository } from './users/users.repository';
@@ -40,6 +41,7 @@ export const MAILBOX_MIGRATIONS = [
   Revocations1764300000000,
   DropAuthTokens1764400000000,
   ApiClientOnbuka1764700000000,
+  IdempotencyKeys1764950000000,
 ];
 
 @Module({})

@@ -13,6 +13,7 @@ import { MediaService } from './media/media.service';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Objects1764100000000 } from './migrations/1764100000000-objects';
 import { Documents1764400000000 } from './migrations/1764400000000-documents';
+import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { MEDIA_SETTINGS } from './settings';
 import { minioClientFor, ObjectStore, S3_CONFIG } from './storage/object-store';
 import { MEDIA_SCHEMA } from './tokens';
@@ -20,7 +21,12 @@ import { MEDIA_SCHEMA } from './tokens';
 export { MEDIA_SCHEMA };
 
 export const MEDIA_ENTITIES = [MediaObjectEntity, MediaDocumentEntity];
-export const MEDIA_MIGRATIONS = [Outbox1764000000000, Objects1764100000000, Documents1764400000000];
+export const MEDIA_MIGRATIONS = [
+  Outbox1764000000000,
+  Objects1764100000000,
+  Documents1764400000000,
+  IdempotencyKeys1764950000000,
+];
 
 @Module({})
 export class MediaModule {
