@@ -11,7 +11,7 @@
 // gets the recorded reply, the key with another request is 422, and one still running is 409.
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
+import { DataSource, EntitySubscriberInterface, EventSubscriber, TransactionCommitEvent } from 'typeorm';
 import { Commands, DomainError, ErrorCode, Reply } from '@voxmail/contracts';
 import { currentRequestContext } from './request-context';
 
@@ -23,10 +23,11 @@ export const IDEMPOTENCY_HASH_HEADER = 'voxmail-request-hash';
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /**
- * The time a sender still waits after a command's deadline, for a reply on its way: a service refuses to
- * commit after `deadline - COMMIT_MARGIN_MS`, and its COMMIT and reply fit in what is left.
+ * The time a sender still waits after a command's deadline, for a reply on its way (a fifth of the
+ * timeout, at most 1 s): a service refuses to commit after `deadline - COMMIT_MARGIN_MS`, and its COMMIT
+ * and reply fit in what is left.
  */
-export const REPLY_GRACE_MS = 1000;
+export const replyGraceMs = (timeoutMs: number) => Math.min(1000, Math.floor(timeoutMs / 5));
 export const COMMIT_MARGIN_MS = 100;
 
 /**
@@ -132,6 +133,7 @@ export class IdempotencyStore {
  * and with the first commit of a create sent with an idempotency key it inserts the key, so the create and
  * its key commit together; a key that another request committed meanwhile rolls this one back (409).
  */
+@EventSubscriber()
 export class CommandCommitGuard implements EntitySubscriberInterface {
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const ctx = currentRequestContext();

@@ -33,7 +33,7 @@ import {
   keyReused,
   inProgress,
   parseDeadline,
-  REPLY_GRACE_MS,
+  replyGraceMs,
   requestHash,
   scopeOf,
 } from './idempotency';
@@ -221,7 +221,7 @@ export class CommandClient {
             this.pending.delete(token);
             reject(unavailable());
           },
-          deadline - now + REPLY_GRACE_MS,
+          deadline - now + replyGraceMs(deadline - now),
         );
         this.pending.set(token, { resolve, reject, timer });
         this.nc.publish(subject, this.codec.encode({ pattern: subject, data: payload, id: randomUUID() }), {
