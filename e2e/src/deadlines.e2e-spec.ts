@@ -17,6 +17,7 @@ jest.setTimeout(120000);
 let stack: Stack;
 let db: Client;
 let child: ChildProcess | undefined;
+let mediaChild: ChildProcess | undefined;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,13 +37,45 @@ async function startMessageChild(t: Tenant, boxId: string): Promise<void> {
   }
 }
 
-async function stopChild(): Promise<void> {
-  if (!child) return;
-  const c = child;
-  child = undefined;
+async function kill(c: ChildProcess | undefined): Promise<void> {
+  if (!c) return;
   c.kill('SIGCONT');
   c.kill('SIGKILL');
   if (c.exitCode === null && c.signalCode === null) await new Promise((r) => c.once('exit', r));
+}
+
+async function stopChild(): Promise<void> {
+  const c = child;
+  child = undefined;
+  await kill(c);
+}
+
+/** media-storage-service as its own process instead of the stack's, answering once it lists media. */
+async function startMediaChild(t: Tenant): Promise<void> {
+  await stack.stopApp('media');
+  mediaChild = spawn(
+    process.execPath,
+    [join(__dirname, '../../dist/apps/media-storage-service/src/main.js')],
+    {
+      env: { ...stack.env, HEALTH_PORT: '0' },
+      stdio: 'ignore',
+    },
+  );
+  const end = Date.now() + 60000;
+  for (;;) {
+    const r = await stack.request('GET', `/v2/accounts/${t.accountId}/media`, { token: t.token });
+    if (r.status === 200) return;
+    if (Date.now() > end)
+      throw new Error(`media-storage-service child never answered: ${r.status} ${r.text}`);
+    await sleep(200);
+  }
+}
+
+async function stopMediaChild(): Promise<void> {
+  const c = mediaChild;
+  mediaChild = undefined;
+  await kill(c);
+  if (c && !stack.running.has('media')) await stack.startApp('media');
 }
 
 beforeAll(async () => {
@@ -56,11 +89,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopChild();
+  await stopMediaChild();
   await db?.end();
   await stack?.stop();
 });
 
-afterEach(stopChild);
+afterEach(async () => {
+  await stopChild();
+  await stopMediaChild();
+});
 
 function deposit(t: Tenant, boxId: string, data: Record<string, unknown>, key?: string) {
   return stack.request('PUT', `/v2/accounts/${t.accountId}/vmboxes/${boxId}/messages`, {
@@ -204,32 +241,73 @@ async function pendingUploads(t: Tenant): Promise<number> {
   return r.rows[0].n;
 }
 
-it('answers a multipart deposit 503 within seconds when message-service is paused or killed mid-upload', async () => {
-  const t = await stack.createTenant();
-  const boxId = await createBox(stack, t);
+/** Holds a multipart deposit mid-audio, signals `target`, then finishes it: a 503 in seconds, not 60 s. */
+async function depositDuring(t: Tenant, boxId: string, target: () => ChildProcess, signal: NodeJS.Signals) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const before = await pendingUploads(t);
+  const answer = heldMultipart(t, boxId, released);
+  // the upload is reserved (message-service asked media-storage for a ticket) once audio flows
+  const end = Date.now() + 30000;
+  while ((await pendingUploads(t)) === before && Date.now() < end) await sleep(50);
+  expect(await pendingUploads(t)).toBeGreaterThan(before);
+  target().kill(signal);
+  const started = Date.now();
+  release();
+  const r = await answer;
+  // the create goes to a replica that cannot answer: a 503 within the command deadline, not 60 s
+  expect(r.status).toBe(503);
+  expect(Date.now() - started).toBeLessThan(15000);
+}
 
-  for (const signal of ['SIGSTOP', 'SIGKILL'] as const) {
-    await startMessageChild(t, boxId);
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    const before = await pendingUploads(t);
-    const answer = heldMultipart(t, boxId, released);
-    // the upload is reserved (message-service asked media-storage for a ticket) once audio flows
-    const end = Date.now() + 30000;
-    while ((await pendingUploads(t)) === before && Date.now() < end) await sleep(50);
-    expect(await pendingUploads(t)).toBeGreaterThan(before);
-    child!.kill(signal);
-    const started = Date.now();
-    release();
-    const r = await answer;
-    // the create goes to a replica that cannot answer: a 503 within the command deadline, not 60 s
-    expect(r.status).toBe(503);
-    expect(Date.now() - started).toBeLessThan(15000);
-    await stopChild();
-  }
+async function heldMessages(t: Tenant): Promise<number> {
   const rows = await db.query(
     `SELECT count(*)::int AS n FROM message.messages WHERE tenant_id = $1 AND doc->>'caller_id_number' = 'held'`,
     [t.accountId],
   );
-  expect(rows.rows[0].n).toBe(0);
+  return rows.rows[0].n;
+}
+
+it('answers a multipart deposit 503 within seconds when message-service is paused or killed mid-upload', async () => {
+  const t = await stack.createTenant();
+  const boxId = await createBox(stack, t);
+  for (const signal of ['SIGSTOP', 'SIGKILL'] as const) {
+    await startMessageChild(t, boxId);
+    await depositDuring(t, boxId, () => child!, signal);
+    await stopChild();
+  }
+  expect(await heldMessages(t)).toBe(0);
+});
+
+it('answers a multipart deposit 503 within seconds when media-storage-service is paused or killed mid-upload', async () => {
+  const t = await stack.createTenant();
+  const boxId = await createBox(stack, t);
+  await startMessageChild(t, boxId);
+  for (const signal of ['SIGSTOP', 'SIGKILL'] as const) {
+    await startMediaChild(t);
+    // message-service's commit to media-storage-service inherits the deposit's deadline
+    await depositDuring(t, boxId, () => mediaChild!, signal);
+    await stopMediaChild();
+  }
+  expect(await heldMessages(t)).toBe(0);
+});
+
+it('makes other creates idempotent too: a box created twice with one key is one box', async () => {
+  const t = await stack.createTenant();
+  const create = (mailbox: string) =>
+    stack.request('PUT', `/v2/accounts/${t.accountId}/vmboxes`, {
+      token: t.token,
+      body: { data: { name: `box ${mailbox}`, mailbox } },
+      headers: { 'Idempotency-Key': 'box-key' },
+    });
+  const first = await create('4711');
+  expect(first.status).toBe(201);
+  const retry = await create('4711');
+  expect(retry.status).toBe(201);
+  expect(retry.body.data.id).toBe(first.body.data.id);
+  const other = await create('4712');
+  expect(other.status).toBe(422);
+  expect(other.body.status).toBe('error');
+  const boxes = await stack.request('GET', `/v2/accounts/${t.accountId}/vmboxes`, { token: t.token });
+  expect(boxes.body.data.map((b: { mailbox: string }) => b.mailbox)).toEqual(['4711']);
 });
