@@ -132,12 +132,19 @@ export class ReplyInterceptor implements NestInterceptor {
       );
     };
     return new Observable<Reply<unknown>>((subscriber) =>
-      runWithRequestContext(run, () =>
-        defer(handle)
+      runWithRequestContext(run, () => {
+        const store = currentRequestContext()!;
+        // work the handler left running (a timer it set) is no longer this command's: no deadline, no key
+        const close = () => {
+          store.deadline = undefined;
+          store.idempotency = undefined;
+          done();
+        };
+        return defer(handle)
           .pipe(
             catchError((e: unknown) => of(this.toErrorReply(subject, e))),
             mergeMap((r) => from(this.recordReply(run, r))),
-            finalize(done),
+            finalize(close),
           )
           .subscribe({
             next: (r) => {
@@ -147,8 +154,8 @@ export class ReplyInterceptor implements NestInterceptor {
             },
             error: (e) => subscriber.error(e),
             complete: () => subscriber.complete(),
-          }),
-      ),
+          });
+      }),
     );
   }
 
