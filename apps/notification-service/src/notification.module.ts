@@ -5,7 +5,6 @@ import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Webhooks1764500000000 } from './migrations/1764500000000-webhooks';
 import { Email1764600000000 } from './migrations/1764600000000-email';
 import { WebhookStart1764700000000 } from './migrations/1764700000000-webhook-start';
-import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { AccountAccess } from './access';
 import { NotificationsHandler } from './email/notifications.handler';
 import { ProjectionsRepository } from './email/projections.repository';
@@ -28,7 +27,6 @@ export const NOTIFICATION_MIGRATIONS = [
   Webhooks1764500000000,
   Email1764600000000,
   WebhookStart1764700000000,
-  IdempotencyKeys1764950000000,
 ];
 
 @Module({})

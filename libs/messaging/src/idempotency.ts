@@ -31,8 +31,9 @@ export const replyGraceMs = (timeoutMs: number) => Math.min(1000, Math.floor(tim
 export const COMMIT_MARGIN_MS = 100;
 
 /**
- * The creates a client may retry with an `Idempotency-Key`. ApiClientCreate is not among them: its reply
- * holds the client's secret, which is never stored in clear.
+ * The creates a client may retry with an `Idempotency-Key`. ApiClientCreate and WebhookCreate are not
+ * among them: their replies hold a secret (the client's, the webhook's signing secret) that is shown once
+ * and never stored in clear, so no reply of theirs can be kept to answer a retry.
  */
 export const IDEMPOTENT_SUBJECTS: ReadonlySet<string> = new Set(
   [
@@ -46,7 +47,6 @@ export const IDEMPOTENT_SUBJECTS: ReadonlySet<string> = new Set(
     Commands.DncAdd,
     Commands.MediaDocumentCreate,
     Commands.BoxGreetingStore,
-    Commands.WebhookCreate,
   ].map((c) => c.subject),
 );
 
@@ -57,12 +57,24 @@ export function isIdempotencyKey(v: unknown): v is string {
 
 /**
  * What counts as "the same request": the subject and the command's payload as the face built it from the
- * path and the body, without the upload's id (a retried upload gets a new one); the measured audio
- * (`facts`: sha256, size, format, length) is part of it when the face measured it.
+ * path and the body (key order aside), without the upload's id (a retried upload gets a new one); the
+ * measured audio (`facts`: sha256, size, format, length) is part of it when the face measured it.
  */
 export function requestHash(subject: string, payload: object): string {
-  const json = JSON.stringify(payload, (k, v: unknown) => (k === 'uploadId' ? undefined : v));
-  return createHash('sha256').update(subject).update('\n').update(json).digest('base64url');
+  return createHash('sha256').update(subject).update('\n').update(canonicalJson(payload)).digest('base64url');
+}
+
+/** JSON with every object's keys sorted (and `uploadId` left out), so key order is not a difference. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x ?? null)).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o)
+      .filter((k) => k !== 'uploadId' && o[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 export const deadlinePassed = () =>
