@@ -178,12 +178,9 @@ describe('Onbuka sendGroup', () => {
       ],
     };
     expect(await res.text()).toBe(JSON.stringify(expected));
-    // the same (Api-Key, Timestamp, Sign) again is a replay
+    // the same (Api-Key, Timestamp, Sign) and body again is a replay: the first answer, nothing started
     const again = await send();
-    expect(JSON.parse(await again.text())).toEqual({
-      status: '-1',
-      reason: 'authentication error: request replayed',
-    });
+    expect(await again.text()).toBe(JSON.stringify(expected));
     // the campaign is durable and keeps the document's fields
     const rows = await db.query(
       `SELECT display_num, max_duration, max_ringing_time, loop_count, called_info, file_id FROM dialer.broadcasts WHERE tenant_id = $1`,
@@ -644,7 +641,7 @@ describe('prompts, API-client keys and tenants', () => {
     expect(inB.rows[0].n).toBe(0);
   });
 
-  it('accepts an API client created for Onbuka as Api-Key/secret; others, deleted ones and replays are -1', async () => {
+  it('accepts an API client created for Onbuka as Api-Key/secret; others and deleted ones are -1, a replay answers again', async () => {
     const w = await world();
     const mk = async (data: Record<string, unknown>) =>
       (
@@ -670,10 +667,12 @@ describe('prompts, API-client keys and tenants', () => {
       w.t.accountId,
     ]);
     expect(rows.rows[0].n).toBe(1);
-    expect((await sendGroup(k, { ...base, callee: '4915112345678' }, { ts })).body).toEqual({
-      status: '-1',
-      reason: 'authentication error: request replayed',
-    });
+    // an exact replay answers the first answer and starts nothing
+    expect((await sendGroup(k, { ...base, callee: '4915112345678' }, { ts })).body).toEqual(ok.body);
+    const after = await db.query(`SELECT count(*)::int AS n FROM dialer.broadcasts WHERE tenant_id = $1`, [
+      w.t.accountId,
+    ]);
+    expect(after.rows[0].n).toBe(1);
     expect(
       (await sendGroup({ key: k.key, secret: 'wrong' }, { ...base, callee: '4915112345678' })).body,
     ).toEqual({ status: '-1', reason: 'authentication error' });
@@ -713,6 +712,50 @@ describe('prompts, API-client keys and tenants', () => {
       body: { data: { api_key: 'a'.repeat(32), api_secret: 'secret12' } },
     });
     expect(imp.status).toBe(400);
+  });
+});
+
+describe('Onbuka scripts: headers built once, several requests in one second', () => {
+  it('serves five sendGroups and a recordGroup lookup on one header triple; an exact replay answers the same voiceIds and dials nothing', async () => {
+    const w = await world();
+    // as Onbuka's public samples do: the headers are made once, at module level, then reused in a loop
+    const ts = String(DOC_TS + 30);
+    const headers = {
+      'Content-Type': 'application/json;charset=UTF-8',
+      'Api-Key': w.key,
+      Timestamp: ts,
+      Sign: md5(w.key + w.secret + ts),
+    };
+    const post = async (callee: string) => {
+      const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ ...base, callee }),
+      });
+      return JSON.parse(await res.text()) as { status: string; data: { voiceId: string; callee: string }[] };
+    };
+    const callees = ['4915100000011', '4915100000012', '4915100000013', '4915100000014', '4915100000015'];
+    const answers = [];
+    for (const c of callees) answers.push(await post(c));
+    expect(answers.map((a) => a.status)).toEqual(['0', '0', '0', '0', '0']);
+    const voiceIds = answers.map((a) => a.data[0].voiceId);
+    expect(new Set(voiceIds).size).toBe(5);
+    // a lookup with the same triple in the same second is no replay either
+    const look = await fetch(`${stack.baseUrl}/v3/voice/recordGroup/${voiceIds[0]}`, { headers });
+    expect(JSON.parse(await look.text())).toMatchObject({ status: '0', data: { voiceId: voiceIds[0] } });
+    const again = await fetch(`${stack.baseUrl}/v3/voice/recordGroup/${voiceIds[0]}`, { headers });
+    expect(JSON.parse(await again.text()).status).toBe('0');
+    // the first send again, byte for byte: the same voiceIds, and no call more than the five
+    const replay = await post(callees[0]);
+    expect(replay).toEqual(answers[0]);
+    const calls = await db.query(`SELECT count(*)::int AS n FROM dialer.calls WHERE tenant_id = $1`, [
+      w.t.accountId,
+    ]);
+    expect(calls.rows[0].n).toBe(5);
+    const batches = await db.query(`SELECT count(*)::int AS n FROM dialer.broadcasts WHERE tenant_id = $1`, [
+      w.t.accountId,
+    ]);
+    expect(batches.rows[0].n).toBe(5);
   });
 });
 

@@ -21,6 +21,7 @@ import { SimulatedCarrier } from './carriers/simulated.carrier';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Broadcasts1764400000000 } from './migrations/1764400000000-broadcasts';
 import { PromptsRecordsWebhooks1764700000000 } from './migrations/1764700000000-prompts-records-webhooks';
+import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { AccountLimits1765100000000 } from './migrations/1765100000000-account-limits';
 import { OnbukaKeysRepository } from './onbuka/onbuka-keys.repository';
 import { OnbukaKeysService } from './onbuka/onbuka-keys.service';
@@ -33,6 +34,7 @@ export const DIALER_MIGRATIONS = [
   Outbox1764000000000,
   Broadcasts1764400000000,
   PromptsRecordsWebhooks1764700000000,
+  IdempotencyKeys1764950000000,
   AccountLimits1765100000000,
 ];
 

@@ -25,6 +25,7 @@ import { DropAuthTokens1764400000000 } from './migrations/1764400000000-drop-aut
 import { ApiClientOnbuka1764700000000 } from './migrations/1764700000000-api-client-onbuka';
 import { AccountLimits1765100000000 } from './migrations/1765100000000-account-limits';
 import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
+import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
 import { UsersRepository } from './users/users.repository';
@@ -45,6 +46,7 @@ export const MAILBOX_MIGRATIONS = [
   Revocations1764300000000,
   DropAuthTokens1764400000000,
   ApiClientOnbuka1764700000000,
+  IdempotencyKeys1764950000000,
   AccountLimits1765100000000,
 ];
 

@@ -14,6 +14,7 @@ import { MEDIA_DATABASE_URL, StorageQuota } from './media/storage-quota';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Objects1764100000000 } from './migrations/1764100000000-objects';
 import { Documents1764400000000 } from './migrations/1764400000000-documents';
+import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { StorageQuota1765100000000 } from './migrations/1765100000000-storage-quota';
 import { MEDIA_SETTINGS } from './settings';
 import { minioClientFor, ObjectStore, S3_CONFIG } from './storage/object-store';
@@ -26,6 +27,7 @@ export const MEDIA_MIGRATIONS = [
   Outbox1764000000000,
   Objects1764100000000,
   Documents1764400000000,
+  IdempotencyKeys1764950000000,
   StorageQuota1765100000000,
 ];
 

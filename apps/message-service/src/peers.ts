@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import {
   Actor,
+  AudioFacts,
   Commands,
   reachWithoutTree,
   contentRevision,
@@ -126,8 +127,14 @@ export class MediaLibrary {
     return this.peers.media.send(Commands.MediaUploadTicket, { tenantId, actor, kind, ownerId });
   }
 
-  commit(tenantId: string, actor: Actor, uploadId: string, maxDurationMs?: number): Promise<StoredMedia> {
-    return this.peers.media.send(Commands.MediaCommit, { tenantId, actor, uploadId, maxDurationMs });
+  commit(
+    tenantId: string,
+    actor: Actor,
+    uploadId: string,
+    maxDurationMs?: number,
+    facts?: AudioFacts,
+  ): Promise<StoredMedia> {
+    return this.peers.media.send(Commands.MediaCommit, { tenantId, actor, uploadId, maxDurationMs, facts });
   }
 
   abort(tenantId: string, actor: Actor, uploadId: string): Promise<void> {

@@ -18,7 +18,7 @@ import {
 import { TenantCommand } from './commands';
 import { fromGregorian, HEX_ID, JsonObject } from './kazoo';
 import { ListQuery } from './list-query';
-import { TRANSCODE_TARGETS, TranscodeTarget } from './media';
+import { AudioFacts, TRANSCODE_TARGETS, TranscodeTarget } from './media';
 
 /** `YYYYMM-<32 hex>`: the month the message was left, then a random id; also the message's `media_id`. */
 export const MESSAGE_ID = /^\d{6}-[0-9a-f]{32}$/;
@@ -78,6 +78,8 @@ export class CreateMessageCommand extends VmboxCommand {
   @IsObject() doc: JsonObject;
   /** Multipart create: the upload reserved by BeginUpload carries the new message's id and audio. */
   @IsOptional() @Matches(HEX_ID) uploadId?: string;
+  /** The gateway's measurement of that upload, so the commit need not read it back. */
+  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
 }
 
 export class ListMessagesCommand extends VmboxCommand {
@@ -145,6 +147,8 @@ export class BeginUploadCommand extends VmboxCommand {
 
 export class AttachMediaCommand extends MessageIdCommand {
   @Matches(HEX_ID) uploadId: string;
+  /** The gateway's measurement of that upload, so the commit need not read it back. */
+  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
 }
 
 export class AbortUploadCommand extends VmboxCommand {

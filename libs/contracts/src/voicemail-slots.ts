@@ -1,8 +1,21 @@
 // Commands of voicemail slots (the Flexisip face): a slot is a pending deposit into the box a user owns.
-import { IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { TenantCommand } from './commands';
 import { HEX_ID } from './kazoo';
-import type { AudioFormat, UploadTicket } from './media';
+import { AudioFacts, type AudioFormat, type UploadTicket } from './media';
 
 /** The two audio types a slot may declare (the document's list). */
 export const SLOT_CONTENT_TYPES = ['audio/opus', 'audio/wav'] as const;
@@ -62,6 +75,8 @@ export class SlotUploadCommand {
 
 export class CompleteSlotUploadCommand extends SlotUploadCommand {
   @IsString() @MaxLength(128) uploadId: string;
+  /** The gateway's measurement of the upload, so the commit need not read it back. */
+  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
 }
 
 /** A slot as message-service keeps it; the face turns it into the account manager's JSON. */

@@ -5,6 +5,7 @@ export * from './nats';
 export * from './outbox';
 export * from './consumer';
 export * from './rpc';
+export * from './idempotency';
 export * from './handle-command';
 export * from './service-kit';
 export * from './outbound-http';

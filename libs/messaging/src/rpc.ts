@@ -1,5 +1,13 @@
 // Command request/reply over Nest's NATS transport: the service-side reply mapping and the gateway's client.
-import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  NestInterceptor,
+  Optional,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
 import {
@@ -12,12 +20,28 @@ import {
   NatsError,
   Subscription,
 } from 'nats';
-import { Observable, catchError, finalize, map, of } from 'rxjs';
+import { Observable, catchError, defer, finalize, from, map, mergeMap, of } from 'rxjs';
 import { CommandDef, DomainError, ErrorCode, Reply, ReplyOf, RequestOf } from '@voxmail/contracts';
+import {
+  DEADLINE_HEADER,
+  deadlinePassed,
+  IDEMPOTENCY_HASH_HEADER,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_SUBJECTS,
+  IdempotencyStore,
+  isIdempotencyKey,
+  keyReused,
+  inProgress,
+  parseDeadline,
+  replyGraceMs,
+  requestHash,
+  scopeOf,
+} from './idempotency';
 import { Metrics } from './metrics';
 import {
-  currentRequestId,
+  currentRequestContext,
   REQUEST_ID_HEADER,
+  RequestContext,
   runWithRequestContext,
   sanitizeRequestId,
 } from './request-context';
@@ -55,34 +79,72 @@ export class DrainingNatsServer extends ServerNats {
   }
 }
 
+export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+
 /**
- * Wraps every command handler of a service: runs it inside the request's context (id from NATS headers),
- * answers `{ok: true, data}` or `{ok: false, error}` and never leaks an internal error's text.
+ * Wraps every command handler of a service: runs it inside the request's context (id and deadline from
+ * NATS headers), answers `{ok: true, data}` or `{ok: false, error}` and never leaks an internal error's
+ * text. A command whose deadline has passed is not started (nobody waits for it). A create sent with an
+ * idempotency key (`idempotency.ts`) answers a recorded reply when the key was seen, else runs with a claim
+ * its transaction commits with, and records its reply.
  */
 @Injectable()
 export class ReplyInterceptor implements NestInterceptor {
   private readonly log = new Logger('Commands');
 
+  constructor(@Optional() @Inject(IDEMPOTENCY_STORE) private readonly keys?: IdempotencyStore) {}
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'rpc') return next.handle();
     const ctx = context.switchToRpc().getContext<NatsContext>();
     const subject = ctx.getSubject();
-    const requestId = sanitizeRequestId(ctx.getHeaders()?.get(REQUEST_ID_HEADER));
+    const h = ctx.getHeaders();
+    const requestId = sanitizeRequestId(h?.get(REQUEST_ID_HEADER));
+    const deadline = parseDeadline(h?.get(DEADLINE_HEADER));
     const end = Metrics.commandSeconds.startTimer({ subject });
+    const run: RequestContext = { requestId, deadline, idempotency: undefined, idempotencyKey: undefined };
+    const key = h?.get(IDEMPOTENCY_KEY_HEADER);
+    const hash = h?.get(IDEMPOTENCY_HASH_HEADER);
+    const keyed = !!this.keys && IDEMPOTENT_SUBJECTS.has(subject) && isIdempotencyKey(key) && !!hash;
+    if (keyed) {
+      const scope = scopeOf(context.switchToRpc().getData());
+      run.idempotency = { scope, key: key as string, hash: hash as string, subject, recorded: false };
+    }
     inFlight++;
     let counted = true;
     const done = () => {
       if (counted) inFlight--;
       counted = false;
     };
+    const handle = (): Observable<Reply<unknown>> => {
+      if (deadline !== undefined && Date.now() >= deadline) throw deadlinePassed();
+      const claim = run.idempotency;
+      if (!claim)
+        return next.handle().pipe(map((data): Reply<unknown> => ({ ok: true, data: data ?? null })));
+      this.keys!.sweep();
+      return from(this.keys!.find(claim.scope, claim.key)).pipe(
+        mergeMap((seen) => {
+          if (seen && seen.hash !== claim.hash) throw keyReused();
+          if (seen && !seen.reply) throw inProgress();
+          if (seen) return of(seen.reply!);
+          return next.handle().pipe(map((data): Reply<unknown> => ({ ok: true, data: data ?? null })));
+        }),
+      );
+    };
     return new Observable<Reply<unknown>>((subscriber) =>
-      runWithRequestContext({ requestId }, () =>
-        next
-          .handle()
+      runWithRequestContext(run, () => {
+        const store = currentRequestContext()!;
+        // work the handler left running (a timer it set) is no longer this command's: no deadline, no key
+        const close = () => {
+          store.deadline = undefined;
+          store.idempotency = undefined;
+          done();
+        };
+        return defer(handle)
           .pipe(
-            map((data): Reply<unknown> => ({ ok: true, data: data ?? null })),
             catchError((e: unknown) => of(this.toErrorReply(subject, e))),
-            finalize(done),
+            mergeMap((r) => from(this.recordReply(run, r))),
+            finalize(close),
           )
           .subscribe({
             next: (r) => {
@@ -92,9 +154,19 @@ export class ReplyInterceptor implements NestInterceptor {
             },
             error: (e) => subscriber.error(e),
             complete: () => subscriber.complete(),
-          }),
-      ),
+          });
+      }),
     );
+  }
+
+  /** Puts the reply beside a key its create committed (a reply lost here leaves the key answering 409). */
+  private async recordReply(run: RequestContext, r: Reply<unknown>): Promise<Reply<unknown>> {
+    const claim = run.idempotency;
+    if (!claim?.recorded) return r;
+    await this.keys!.recordReply(claim.scope, claim.key, r).catch((e: unknown) =>
+      this.log.error({ err: e }, 'recording the reply of an idempotency key failed'),
+    );
+    return r;
   }
 
   private toErrorReply(subject: string, e: unknown): Reply<never> {
@@ -107,8 +179,8 @@ export class ReplyInterceptor implements NestInterceptor {
 /**
  * How the gateway and services run a command: one NATS publish whose reply comes back on this client's
  * own inbox subscription (`<inbox>.<n>`), in Nest's packet format so Nest's NATS transport serves it;
- * bounded time, coded errors, request id in the headers. No responder or no answer in time is 503 with
- * a retry hint. Not `nc.request()`: nats.js builds two NatsError objects (stack traces) for every request,
+ * bounded time, coded errors, request id and deadline in the headers (and the idempotency key on a
+ * create). No responder is 503 at once, no answer by the deadline 503 with a retry hint. Not `nc.request()`: nats.js builds two NatsError objects (stack traces) for every request,
  * 4% of the gateway's CPU under load (bench/PROFILE.md); here an error object exists only on failure.
  */
 export class CommandClient {
@@ -134,17 +206,30 @@ export class CommandClient {
   /** Untyped form of `send`, by subject: for tests of the transport itself (ad-hoc subjects); apps use `send`. */
   execute<T>(subject: string, payload: object, timeoutMs = this.timeoutMs): Promise<T> {
     const h = natsHeaders();
-    const requestId = currentRequestId();
-    if (requestId) h.set(REQUEST_ID_HEADER, requestId);
+    const ctx = currentRequestContext();
+    if (ctx?.requestId) h.set(REQUEST_ID_HEADER, ctx.requestId);
+    // the command's deadline: this client's timeout, never later than the command being handled
+    const now = Date.now();
+    const deadline = Math.min(now + timeoutMs, ctx?.deadline ?? Infinity);
+    if (deadline <= now) return Promise.reject(unavailable());
+    h.set(DEADLINE_HEADER, String(deadline));
+    if (ctx?.idempotencyKey && IDEMPOTENT_SUBJECTS.has(subject)) {
+      h.set(IDEMPOTENCY_KEY_HEADER, ctx.idempotencyKey);
+      h.set(IDEMPOTENCY_HASH_HEADER, requestHash(subject, payload));
+    }
     return new Promise<NestPacket>((resolve, reject) => {
       let token: string;
       try {
         const inbox = this.ensureInbox();
         token = String(this.next++);
-        const timer = setTimeout(() => {
-          this.pending.delete(token);
-          reject(unavailable());
-        }, timeoutMs);
+        // a reply committed just before the deadline is still on its way: wait a little longer for it
+        const timer = setTimeout(
+          () => {
+            this.pending.delete(token);
+            reject(unavailable());
+          },
+          deadline - now + replyGraceMs(deadline - now),
+        );
         this.pending.set(token, { resolve, reject, timer });
         this.nc.publish(subject, this.codec.encode({ pattern: subject, data: payload, id: randomUUID() }), {
           reply: `${inbox}.${token}`,

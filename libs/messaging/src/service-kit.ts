@@ -36,7 +36,8 @@ import { loggerParams } from './logging';
 import { collectProcessMetrics, metricsRegistry } from './metrics';
 import { connectNats, ensureEventStream } from './nats';
 import { OutboxRelay } from './outbox';
-import { DrainingNatsServer, ReplyInterceptor } from './rpc';
+import { CommandCommitGuard, IdempotencyStore } from './idempotency';
+import { DrainingNatsServer, IDEMPOTENCY_STORE, ReplyInterceptor } from './rpc';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -164,6 +165,7 @@ export class ServiceInfraModule {
               entities: o.entities,
               migrations: o.migrations,
               applicationName: o.config.serviceName,
+              subscribers: [CommandCommitGuard],
             });
             await ds.initialize();
             if (o.config.migrationsRun) await runMigrations(ds, o.schema);
@@ -187,6 +189,11 @@ export class ServiceInfraModule {
           provide: OutboxRelay,
           useFactory: (ds: DataSource, nc: NatsConnection) => new OutboxRelay(ds, o.schema, nc),
           inject: [DataSource, NATS_CONNECTION],
+        },
+        {
+          provide: IDEMPOTENCY_STORE,
+          useFactory: (ds: DataSource) => new IdempotencyStore(ds, o.schema),
+          inject: [DataSource],
         },
         NatsHealth,
         MessagingLifecycle,

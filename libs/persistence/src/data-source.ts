@@ -8,6 +8,8 @@ export interface DataSourceOptions {
   migrations: NonNullable<TypeOrmOptions['migrations']>;
   poolSize?: number;
   applicationName?: string;
+  /** TypeORM subscribers (libs/messaging's commit guard: command deadlines and idempotency keys). */
+  subscribers?: NonNullable<TypeOrmOptions['subscribers']>;
 }
 
 export function createDataSource(o: DataSourceOptions): DataSource {
@@ -17,6 +19,7 @@ export function createDataSource(o: DataSourceOptions): DataSource {
     schema: o.schema,
     entities: o.entities,
     migrations: o.migrations,
+    subscribers: o.subscribers ?? [],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'all',
     synchronize: false,

@@ -39,3 +39,27 @@ export function outboxTablesDown(schema: string): string[] {
     `DROP TABLE IF EXISTS "${schema}".outbox`,
   ];
 }
+
+/**
+ * DDL of the idempotency keys a service keeps in its own schema (libs/messaging `idempotency.ts`): one
+ * row per account and client key, written in the create's own transaction, its reply beside it; rows
+ * older than 24 h are expired.
+ */
+export function idempotencyTableUp(schema: string): string[] {
+  return [
+    `CREATE TABLE "${schema}".idempotency_keys (
+      scope text NOT NULL,
+      key text NOT NULL,
+      hash text NOT NULL,
+      subject text NOT NULL,
+      reply jsonb,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (scope, key)
+    )`,
+    `CREATE INDEX idempotency_keys_created_idx ON "${schema}".idempotency_keys (created_at)`,
+  ];
+}
+
+export function idempotencyTableDown(schema: string): string[] {
+  return [`DROP TABLE IF EXISTS "${schema}".idempotency_keys`];
+}

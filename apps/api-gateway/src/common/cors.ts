@@ -9,6 +9,7 @@ export const CORS_ALLOWED_HEADERS = [
   'Content-Type',
   'Content-Range',
   'Content-Disposition',
+  'Idempotency-Key',
   'If-Match',
   'If-None-Match',
   'Origin',

@@ -1,5 +1,5 @@
-// dialer.onbuka_keys (imported Onbuka key pairs, the secret encrypted) and dialer.onbuka_seen (each
-// (Api-Key, Timestamp, Sign) accepted, a unique row shared by every replica: a replay is refused).
+// dialer.onbuka_keys (imported Onbuka key pairs, the secret encrypted). dialer.onbuka_seen, the triples
+// once refused as replays, is no longer written: a sendGroup replay answers its first reply instead.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -29,20 +29,5 @@ export class OnbukaKeysRepository {
       [apiKey],
     );
     return rows[0];
-  }
-
-  /** Records a (key, timestamp, sign) triple seen at `seenAtS`; false when it was seen before. */
-  async markSeen(apiKey: string, ts: number, sign: string, seenAtS: number): Promise<boolean> {
-    const seen: unknown[] = await this.ds.query(
-      `INSERT INTO dialer.onbuka_seen (api_key, ts, sign, seen_at) VALUES ($1, $2, $3, to_timestamp($4))
-       ON CONFLICT DO NOTHING RETURNING 1`,
-      [apiKey, ts, sign, seenAtS],
-    );
-    return seen.length > 0;
-  }
-
-  /** Forgets the triples whose timestamp is before `beforeTs`. */
-  async purgeSeen(beforeTs: number): Promise<void> {
-    await this.ds.query(`DELETE FROM dialer.onbuka_seen WHERE ts < $1`, [beforeTs]);
   }
 }

@@ -1,9 +1,10 @@
 // Onbuka key pairs: `Sign = md5(Api-Key + ApiSecret + Timestamp)` needs the secret in clear, so it is kept
 // encrypted (never hashed) and compared in constant time; a timestamp off by more than the skew is -16,
-// a wrong sign -1, and a triple seen before (any replica: a unique row) is refused as a replay. A key is
+// a wrong sign -1. A triple seen before is not refused: the Sign covers no body, so every request of a key
+// in one second shares it; the gateway makes a sendGroup idempotent on (triple, body) instead. A key is
 // either an imported Onbuka pair (held here) or an API client of the account created with `onbuka: true`
 // (its client_id as Api-Key, its client_secret as ApiSecret): mailbox-service holds that secret and
-// checks its Sign; the clock and the replay are checked here for both.
+// checks its Sign; the clock is checked here for both.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import {
@@ -29,7 +30,6 @@ const refused = (code: string, reason: string) =>
 export class OnbukaKeysService {
   private readonly log = new Logger(OnbukaKeysService.name);
   private readonly box: SecretBox;
-  private lastPurge = 0;
   private readonly mailbox: CommandClient;
 
   constructor(
@@ -60,16 +60,7 @@ export class OnbukaKeysService {
     const ts = Number(cmd.timestamp);
     if (!Number.isSafeInteger(ts) || Math.abs(nowS - ts) > this.settings.skewSeconds)
       throw refused(OnbukaCode.TimestampExpired, 'timestamp expired');
-    const actor = await this.verifySign(cmd);
-    const fresh = await this.keys.markSeen(
-      cmd.apiKey,
-      ts,
-      cmd.sign.toLowerCase(),
-      this.settings.clock() / 1000,
-    );
-    if (!fresh) throw refused(OnbukaCode.AuthError, 'authentication error: request replayed');
-    void this.purgeSeen();
-    return actor;
+    return this.verifySign(cmd);
   }
 
   /** Whose key this is, if the Sign is right: an imported pair here, else an API client in mailbox-service. */
@@ -88,15 +79,5 @@ export class OnbukaKeysService {
     if (!key || !onbukaSignMatches(cmd.apiKey, secret, cmd.timestamp, cmd.sign))
       throw refused(OnbukaCode.AuthError, 'authentication error');
     return { accountId: key.tenant_id, role: 'admin' };
-  }
-
-  /** Triples older than the skew window can no longer pass the timestamp check: forget them. */
-  private async purgeSeen(): Promise<void> {
-    const now = this.settings.clock();
-    if (now - this.lastPurge < 60_000) return;
-    this.lastPurge = now;
-    await this.keys
-      .purgeSeen(Math.floor(now / 1000) - 2 * this.settings.skewSeconds)
-      .catch((e: Error) => this.log.warn(`purge of seen Onbuka signs failed: ${e.message}`));
   }
 }

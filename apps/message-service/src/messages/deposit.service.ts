@@ -39,6 +39,8 @@ export class DepositService {
   /**
    * Creates a message from JSON metadata, or (multipart) from metadata plus a finished upload.
    * `alsoInTransaction` lets a voicemail slot record its filling in the same commit as the message.
+   * A deposit is unique per box and `call_id`: a PBX retrying one gets the message already made (checked
+   * under the box's counter lock, so two at once make one), and its new upload is dropped.
    */
   async create(
     cmd: CreateMessageCommand,
@@ -47,10 +49,19 @@ export class DepositService {
     const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
     const doc = metadataOf(cmd.doc);
     const ts = typeof doc.timestamp === 'number' ? doc.timestamp : toGregorian(new Date());
+    const callId = typeof doc.call_id === 'string' && doc.call_id !== '' ? doc.call_id : undefined;
+    if (callId) {
+      const existing = await this.messages.byCallId(cmd.tenantId, cmd.vmboxId, callId);
+      if (existing) {
+        if (cmd.uploadId)
+          await this.media.abort(cmd.tenantId, cmd.actor, cmd.uploadId).catch(() => undefined);
+        return messageReply(existing);
+      }
+    }
     let stored: StoredMedia | undefined;
     let id = newMessageId(ts);
     if (cmd.uploadId) {
-      stored = await this.media.commit(cmd.tenantId, cmd.actor, cmd.uploadId, maxDurationMs(box));
+      stored = await this.media.commit(cmd.tenantId, cmd.actor, cmd.uploadId, maxDurationMs(box), cmd.facts);
       if (!isMessageId(stored.owner_id))
         throw new DomainError(ErrorCode.BadRequest, 'the upload does not belong to a message');
       id = stored.owner_id;
@@ -58,6 +69,9 @@ export class DepositService {
     const folder = (doc.folder as MessageFolder | undefined) ?? 'new';
     return this.ds.transaction(async (m) => {
       const counts = await this.messages.lockCounts(m, cmd.tenantId, cmd.vmboxId);
+      // the same call deposited meanwhile: its message answers (this upload's object is swept, unclaimed)
+      const same = callId && (await this.messages.byCallId(cmd.tenantId, cmd.vmboxId, callId, m));
+      if (same) return messageReply(same);
       assertRoom(box, counts);
       const e = await this.messages.insert(m, {
         tenantId: cmd.tenantId,
@@ -117,7 +131,13 @@ export class DepositService {
   async attachMedia(cmd: AttachMediaCommand): Promise<DocReply> {
     const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
     if (!(await this.messages.find(cmd.tenantId, cmd.vmboxId, cmd.id))) throw notFound();
-    const stored = await this.media.commit(cmd.tenantId, cmd.actor, cmd.uploadId, maxDurationMs(box));
+    const stored = await this.media.commit(
+      cmd.tenantId,
+      cmd.actor,
+      cmd.uploadId,
+      maxDurationMs(box),
+      cmd.facts,
+    );
     if (stored.owner_id !== cmd.id)
       throw new DomainError(ErrorCode.BadRequest, 'the upload belongs to another message');
     return this.ds.transaction(async (m) => {

@@ -35,6 +35,21 @@ export class MessagesRepository {
     return getPlainOne(this.byKey(tenantId, vmboxId, id, m).setLock('pessimistic_write'));
   }
 
+  /** The box's message (not deleted) deposited for `callId`, if any: a deposit is unique per box and call. */
+  byCallId(
+    tenantId: string,
+    vmboxId: string,
+    callId: string,
+    m?: EntityManager,
+  ): Promise<MessageEntity | null> {
+    return getPlainOne(
+      this.repo(m)
+        .createQueryBuilder('m')
+        .where('m.tenant_id = :tenantId AND m.vmbox_id = :vmboxId', { tenantId, vmboxId })
+        .andWhere(`m.doc ? 'call_id' AND m.doc->>'call_id' = :callId AND m.folder <> 'deleted'`, { callId }),
+    );
+  }
+
   private byKey(tenantId: string, vmboxId: string, id: string, m?: EntityManager) {
     return this.repo(m)
       .createQueryBuilder('m')

@@ -169,6 +169,7 @@ export class VoicemailSlotsService {
         vmboxId: seen.vmboxId,
         doc: { from: seen.sipFrom, folder: 'new' },
         uploadId: cmd.uploadId,
+        facts: cmd.facts,
       },
       async (m, msg) => {
         const e = await this.slots.lock(m, seen.tenantId, seen.id);

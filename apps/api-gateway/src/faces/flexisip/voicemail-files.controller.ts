@@ -84,9 +84,11 @@ export class FlexisipVoicemailFilesController {
         shape === 'form' ? 'The file field is required.' : 'The body must be the audio file.',
       );
     const upload = this.uploads.session({
-      begin: () => this.ctx.bus.sendMedia(Commands.VoicemailSlotBeginUpload, t),
+      // the commands around the transfer take the normal deadline; the audio is measured while it streams
+      begin: () => this.ctx.bus.send(Commands.VoicemailSlotBeginUpload, t),
       abort: (ticket) =>
         this.ctx.bus.send(Commands.VoicemailSlotAbortUpload, { ...t, uploadId: ticket.uploadId }),
+      measure: true,
     });
     const ticket = await upload.begin();
     try {
@@ -102,9 +104,10 @@ export class FlexisipVoicemailFilesController {
         }
         if (gate.sniffed?.format !== SLOT_AUDIO_FORMAT[ticket.contentType])
           throw fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
-        const s = await this.ctx.bus.sendMedia(Commands.VoicemailSlotCompleteUpload, {
+        const s = await this.ctx.bus.send(Commands.VoicemailSlotCompleteUpload, {
           ...t,
           uploadId: ticket.uploadId,
+          facts: gate.facts,
         });
         return storedView(this.ctx.links, t.tenantId, s, this.ctx.settings.downloadTtlSeconds * 1000);
       });

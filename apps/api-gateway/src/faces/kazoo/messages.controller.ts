@@ -4,6 +4,7 @@ import { Body, Delete, Get, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   Actor,
+  AudioFacts,
   BulkResult,
   Commands,
   DocReply,
@@ -68,14 +69,17 @@ export class MessagesController {
     private readonly uploads: AudioUploads,
   ) {}
 
+  /**
+   * The commands around an upload take the normal command deadline (a replica that died is a 503 in
+   * seconds): only the transfer to the store is long, and the audio is measured while it streams, so the
+   * commit need not read it back.
+   */
   private uploadFlow(box: Box, id?: string): UploadFlow<MessageUploadTicket> & { doc?: JsonObject } {
     const flow: UploadFlow<MessageUploadTicket> & { doc?: JsonObject } = {
       begin: () =>
-        this.bus.sendMedia(
-          Commands.MessageBeginUpload,
-          id ? { ...box, id } : { ...box, doc: flow.doc ?? {} },
-        ),
+        this.bus.send(Commands.MessageBeginUpload, id ? { ...box, id } : { ...box, doc: flow.doc ?? {} }),
       abort: (t) => this.bus.send(Commands.MessageAbortUpload, { ...box, uploadId: t.uploadId }),
+      measure: true,
     };
     return flow;
   }
@@ -129,6 +133,7 @@ export class MessagesController {
     const flow = this.uploadFlow(box);
     const upload = this.uploads.session(flow);
     const onePartEach = () => new DomainError(ErrorCode.BadRequest, 'send one JSON part and one audio part');
+    let facts: AudioFacts | undefined;
     return this.uploads.within(reply, upload, async () => {
       // parts in either order: with the JSON part first its metadata is checked before any audio is
       // taken; with the audio first, when the message is created (the audio is never held to wait)
@@ -139,14 +144,15 @@ export class MessagesController {
           return;
         }
         if (upload.ticket) throw onePartEach();
-        await upload.send(part.stream);
+        facts = (await upload.send(part.stream)).facts;
       });
       if (flow.doc === undefined)
         throw invalid('data', 'required', 'The multipart body needs a JSON part with {"data": {...}}');
-      const r = await this.bus.sendMedia(Commands.MessageCreate, {
+      const r = await this.bus.send(Commands.MessageCreate, {
         ...box,
         doc: flow.doc,
         uploadId: upload.ticket?.uploadId,
+        facts,
       });
       return messageResult(r, 201);
     });
@@ -256,17 +262,19 @@ export class MessagesController {
     await upload.begin();
     return this.uploads.within(reply, upload, async () => {
       const contentType = req.headers['content-type'];
+      let gate;
       if (isMultipart(contentType)) {
-        const gate = await this.uploads.firstPart(upload, body, contentType!, (part) => !isJsonPart(part));
+        gate = await this.uploads.firstPart(upload, body, contentType!, (part) => !isJsonPart(part));
         if (!gate) throw invalid('content', 'required', 'The multipart body needs an audio part');
       } else {
-        await upload.send(body, declaredLength(req.headers['content-length']));
+        gate = await upload.send(body, declaredLength(req.headers['content-length']));
       }
       return messageResult(
-        await this.bus.sendMedia(Commands.MessageAttachMedia, {
+        await this.bus.send(Commands.MessageAttachMedia, {
           ...box,
           id,
           uploadId: upload.ticket!.uploadId,
+          facts: gate.facts,
         }),
       );
     });

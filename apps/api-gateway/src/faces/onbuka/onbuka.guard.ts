@@ -1,5 +1,6 @@
 // Authenticates the Onbuka face by `Api-Key`, `Timestamp` and `Sign` (= md5(Api-Key + ApiSecret +
-// Timestamp)); broadcast-dialer-service holds the secrets, checks the skew and refuses replays.
+// Timestamp)); broadcast-dialer-service holds the secrets and checks the skew. A repeated header triple is
+// not refused: sendGroup is idempotent on it and its body, and lookups may repeat it freely.
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Commands, OnbukaCode } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';

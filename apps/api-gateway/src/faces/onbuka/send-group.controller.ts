@@ -1,5 +1,9 @@
 // Onbuka's `POST /v3/voice/sendGroup`: one entry per callee in request order; the batch is accepted
-// durably by broadcast-dialer-service and dialed asynchronously.
+// durably by broadcast-dialer-service and dialed asynchronously. Onbuka's Sign covers no body, so all
+// requests of a key in one second share (Api-Key, Timestamp, Sign): the batch is idempotent on that triple
+// and the body. An exact replay answers the first reply (the same voiceIds) and dials nothing; another
+// body with the same triple is a new batch.
+import { createHash } from 'node:crypto';
 import { Body, Controller, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { Commands, OnbukaCode } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
@@ -14,6 +18,15 @@ interface Entry {
   callee: string;
   terminationCode: string;
   terminationReason: string;
+}
+
+/** The idempotency key of a sendGroup: the header triple and the body, hashed (the Sign is a credential). */
+function replayKey(req: GatewayRequest, body: unknown): string {
+  const h = (name: string) => String(req.headers[name] ?? '').trim();
+  return `onbuka:${createHash('sha256')
+    .update(`${h('api-key')}\n${h('timestamp')}\n${h('sign').toLowerCase()}\n`)
+    .update(JSON.stringify(body) ?? '')
+    .digest('base64url')}`;
 }
 
 @Controller('v3/voice')
@@ -31,20 +44,22 @@ export class OnbukaSendGroupController {
     let accepted: { voiceId: string; callee: string }[] = [];
     if (good.length) {
       const actor = req.actor!;
-      const r = await runWithRequestContext({ requestId: String(req.id) }, () =>
-        this.ctx.bus.send(Commands.BroadcastCreate, {
-          tenantId: actor.accountId,
-          actor,
-          callees: good,
-          displayNum: f.displayNum,
-          fileId: f.fileId,
-          appId: f.appId,
-          maxDuration: f.maxDuration,
-          maxRingingTime: f.maxRingingTime,
-          loopCount: f.loopCount,
-          calledInfo: f.calledInfo,
-          source: 'onbuka',
-        }),
+      const r = await runWithRequestContext(
+        { requestId: String(req.id), idempotencyKey: replayKey(req, body) },
+        () =>
+          this.ctx.bus.send(Commands.BroadcastCreate, {
+            tenantId: actor.accountId,
+            actor,
+            callees: good,
+            displayNum: f.displayNum,
+            fileId: f.fileId,
+            appId: f.appId,
+            maxDuration: f.maxDuration,
+            maxRingingTime: f.maxRingingTime,
+            loopCount: f.loopCount,
+            calledInfo: f.calledInfo,
+            source: 'onbuka',
+          }),
       );
       accepted = r.calls;
     }
