@@ -59,7 +59,7 @@ export class AppsService {
 
   async put(cmd: PutAppCommand): Promise<JsonObject> {
     assertAdmin(cmd.actor, cmd.tenantId);
-    const cfg = parseAppDoc(cmd.doc);
+    const cfg = parseAppDoc(cmd.doc, { stored: true });
     this.checkWebhookTarget(cfg.webhookUrl);
     const { id: _id, password_set: _p, ...rest } = cmd.doc;
     void _id;

@@ -1,0 +1,160 @@
+// The dialer against what a hostile tenant and a crash test found (issue 25): trunks and RTP into the
+// carrier's own network, a tenant's regular expression that backtracks, a cancel answered 503 while the
+// dialer is busy, and calls ending together recorded as failed. Whole stack (real PostgreSQL, NATS), the
+// simulated carrier; no trunk network is allowed in this stack (DIALER_ALLOWED_TRUNK_NETWORKS empty).
+import { Client } from 'pg';
+import { Stack, startStack, Tenant } from '@voxmail/testing';
+import { startGateway } from '../../apps/api-gateway/src/bootstrap';
+import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
+import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
+import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
+import { md5, uploadPrompt, waitFor } from './broadcast.helpers';
+
+jest.setTimeout(120000);
+
+let stack: Stack;
+let db: Client;
+let op: { token: string; accountId: string };
+
+beforeAll(async () => {
+  delete process.env.DIALER_ALLOWED_TRUNK_NETWORKS;
+  stack = await startStack(
+    {
+      gateway: startGateway,
+      mailbox: startMailboxService,
+      media: startMediaService,
+      dialer: (config, o) =>
+        startDialerService(config, { ...o, settings: { tickMs: 20, leaseMs: 1000, replicaId: 'hostile-a' } }),
+    },
+    ['mailbox', 'media', 'dialer', 'gateway'],
+  );
+  db = new Client({ connectionString: stack.env.DATABASE_URL });
+  await db.connect();
+  op = await stack.operatorLogin();
+});
+
+afterAll(async () => {
+  await db?.end();
+  await stack?.stop();
+});
+
+interface World {
+  t: Tenant;
+  key: string;
+  secret: string;
+}
+
+/** A fresh tenant with an imported Onbuka key pair, an app `app1` and a prompt named `prompt.mp3`. */
+async function world(app: Record<string, unknown> = {}): Promise<World> {
+  const t = await stack.createTenant();
+  await uploadPrompt(stack, t, 'prompt.mp3');
+  const key = `k${Math.random().toString(36).slice(2, 10)}`;
+  const secret = `s${Math.random().toString(36).slice(2, 12)}`;
+  const imported = await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
+    token: op.token,
+    body: { data: { api_key: key, api_secret: secret } },
+  });
+  expect(imported.status).toBe(201);
+  const a = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+    token: t.token,
+    body: {
+      data: {
+        id: 'app1',
+        carrier: 'simulated',
+        calls_per_second: 0,
+        settings: { ring_ms: 5, talk_ms: 5 },
+        ...app,
+      },
+    },
+  });
+  expect(a.status).toBe(201);
+  return { t, key, secret };
+}
+
+let tsBack = 0;
+/** A sendGroup of `callees`; each request its own timestamp near now (the replay guard). */
+async function sendGroup(w: World, callees: string[]): Promise<{ status: string; broadcastId: string }> {
+  const ts = String(Math.floor(Date.now() / 1000) - (++tsBack % 200));
+  const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json;charset=UTF-8',
+      'Api-Key': w.key,
+      Timestamp: ts,
+      Sign: md5(w.key + w.secret + ts),
+    },
+    body: JSON.stringify({ fileId: 'prompt.mp3', appId: 'app1', callee: callees.join(',') }),
+  });
+  const body = (await res.json()) as { status: string };
+  const b = await db.query(
+    `SELECT id FROM dialer.broadcasts WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1`,
+    [w.t.accountId],
+  );
+  return { status: body.status, broadcastId: b.rows[0]?.id as string };
+}
+
+const getB = (t: Tenant, id: string) =>
+  stack.request('GET', `/v2/accounts/${t.accountId}/broadcasts/${id}`, { token: t.token });
+
+const numbers = (n: number, prefix = '49151') =>
+  Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(15 - prefix.length, '0')}`);
+
+describe("a tenant's regular expression (simulated carrier rules)", () => {
+  it('runs in linear time: a backtracking pattern on 15-digit callees neither freezes the dialer nor slows another tenant', async () => {
+    // with a backtracking engine each of these callees takes seconds of the event loop (exponential in
+    // the digits); RE2 answers at once, and the pattern matches nothing (no `a`): every call completes
+    const evil = await world({
+      settings: { ring_ms: 5, talk_ms: 5, rules: [{ pattern: '^(((\\d+)+)+)+a$', outcome: 'busy' }] },
+    });
+    const other = await world();
+    const c = await sendGroup(evil, numbers(10, '4'));
+    expect(c.status).toBe('0');
+    // another tenant's sendGroup is answered and dialed at once (it was -50 after 5 s)
+    const o = await sendGroup(other, numbers(1));
+    expect(o.status).toBe('0');
+    const otherDone = await waitFor(
+      () => getB(other.t, o.broadcastId),
+      (r) => r.body.data?.state === 'completed',
+      15000,
+    );
+    expect(otherDone.body.data).toMatchObject({ state: 'completed', counts: { completed: 1 } });
+    const done = await waitFor(
+      () => getB(evil.t, c.broadcastId),
+      (r) => r.body.data?.state === 'completed',
+      15000,
+    );
+    expect(done.body.data).toMatchObject({ state: 'completed', counts: { completed: 10 } });
+  });
+
+  it('refuses a pattern RE2 does not take when the app is stored, naming the field', async () => {
+    const t = await stack.createTenant();
+    const r = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+      token: t.token,
+      body: {
+        data: {
+          id: 'x',
+          carrier: 'simulated',
+          settings: {
+            rules: [
+              { pattern: '^49', outcome: 'busy' },
+              { pattern: '(\\d)\\1', outcome: 'busy' },
+              { pattern: '^(?=4)', outcome: 'no_answer' },
+            ],
+          },
+        },
+      },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ status: 'error', error: '400' });
+    expect(Object.keys(r.body.data).sort()).toEqual([
+      'settings.rules[1].pattern',
+      'settings.rules[2].pattern',
+    ]);
+    expect(r.text).not.toMatch(/at \S+\.(js|ts):\d+/);
+    // nothing was stored
+    const got = await stack.request('GET', `/v2/accounts/${t.accountId}/broadcast_apps/x`, {
+      token: t.token,
+    });
+    expect(got.status).toBe(404);
+  });
+});
