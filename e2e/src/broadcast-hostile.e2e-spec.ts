@@ -24,7 +24,7 @@ beforeAll(async () => {
       mailbox: startMailboxService,
       media: startMediaService,
       dialer: (config, o) =>
-        startDialerService(config, { ...o, settings: { tickMs: 20, leaseMs: 1000, replicaId: 'hostile-a' } }),
+        startDialerService(config, { ...o, settings: { tickMs: 20, leaseMs: 250, replicaId: 'hostile-a' } }),
     },
     ['mailbox', 'media', 'dialer', 'gateway'],
   );
@@ -156,5 +156,71 @@ describe("a tenant's regular expression (simulated carrier rules)", () => {
       token: t.token,
     });
     expect(got.status).toBe(404);
+  });
+});
+
+describe('a busy dialer', () => {
+  it('answers a cancel 2xx while it dials a campaign of 1000 callees, every time, and the cancel holds', async () => {
+    const w = await world({
+      max_concurrent_calls: 500,
+      settings: { ring_ms: 50, talk_ms: 1500 },
+    });
+    const c = await sendGroup(w, numbers(1000));
+    expect(c.status).toBe('0');
+    // the dialer is busy: hundreds of calls in progress, claims, progress and final writes
+    await waitFor(
+      () => getB(w.t, c.broadcastId),
+      (r) => (r.body.data?.counts?.answered ?? 0) + (r.body.data?.counts?.completed ?? 0) >= 100,
+      30000,
+    );
+    const answers: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await stack.request(
+        'POST',
+        `/v2/accounts/${w.t.accountId}/broadcasts/${c.broadcastId}/cancel`,
+        {
+          token: w.t.token,
+        },
+      );
+      answers.push(r.status);
+      if (r.status === 200) expect(r.body.data.state).toBe('cancelled');
+    }
+    // answered, not a 503 after the command timeout (the gateway's 5 s), though the cancel took effect
+    expect(answers).toEqual([200, 200, 200, 200, 200]);
+    const after = await waitFor(
+      () => getB(w.t, c.broadcastId),
+      (r) => !r.body.data.counts.dialing && !r.body.data.counts.ringing && !r.body.data.counts.answered,
+      60000,
+    );
+    expect(after.body.data.state).toBe('cancelled');
+    const counts = after.body.data.counts as Record<string, number>;
+    expect(counts.queued ?? 0).toBe(0);
+    expect((counts.completed ?? 0) + (counts.cancelled ?? 0)).toBe(1000);
+  });
+
+  it('records every call of 500 that end together as completed: no lost outcome, no lease_expired', async () => {
+    const w = await world({
+      max_concurrent_calls: 1000,
+      settings: { ring_ms: 5, talk_ms: 2000 },
+    });
+    const c = await sendGroup(w, numbers(500, '49152'));
+    expect(c.status).toBe('0');
+    const done = await waitFor(
+      () => getB(w.t, c.broadcastId),
+      (r) => r.body.data?.state === 'completed',
+      90000,
+      200,
+    );
+    const reasons = await db.query(
+      `SELECT state, reason, count(*)::int AS n FROM dialer.calls WHERE tenant_id = $1 GROUP BY state, reason ORDER BY state`,
+      [w.t.accountId],
+    );
+    expect(reasons.rows).toEqual([{ state: 'completed', reason: null, n: 500 }]);
+    expect(done.body.data).toMatchObject({ state: 'completed', counts: { completed: 500 } });
+    // each call was dialed once
+    const log = await db.query(`SELECT count(*)::int AS n FROM dialer.dial_log WHERE tenant_id = $1`, [
+      w.t.accountId,
+    ]);
+    expect(log.rows[0].n).toBe(500);
   });
 });
