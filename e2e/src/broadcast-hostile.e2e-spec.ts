@@ -224,3 +224,35 @@ describe('a busy dialer', () => {
     expect(log.rows[0].n).toBe(500);
   });
 });
+
+describe('sip trunks only where the operator allows', () => {
+  it('refuses a trunk_uri at a loopback, link-local or private address (400 in the Kazoo shape), and a name that does not exist', async () => {
+    const t = await stack.createTenant();
+    for (const trunk of [
+      'sip:127.0.0.2:51248',
+      'sip:127.0.0.1:5060',
+      'sip:169.254.169.254:53',
+      'sip:10.0.0.1',
+      'sip:[::1]:5060',
+      'sip:user@192.168.1.20;transport=udp',
+      'sip:[::ffff:10.0.0.1]:5060',
+      'sip:trunk.invalid',
+    ]) {
+      const r = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+        token: t.token,
+        body: { data: { id: 'x', carrier: 'sip', settings: { trunk_uri: trunk } } },
+      });
+      expect({ trunk, status: r.status }).toEqual({ trunk, status: 400 });
+      expect(r.body).toMatchObject({ status: 'error', error: '400' });
+      expect(Object.keys(r.body.data)).toEqual(['settings.trunk_uri']);
+    }
+    const none = await stack.request('GET', `/v2/accounts/${t.accountId}/broadcast_apps`, { token: t.token });
+    expect(none.body.data).toEqual([]);
+    // a public address is the operator's everyday trunk
+    const ok = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+      token: t.token,
+      body: { data: { id: 'x', carrier: 'sip', settings: { trunk_uri: 'sip:203.0.114.10:5060' } } },
+    });
+    expect(ok.status).toBe(201);
+  });
+});
