@@ -2,6 +2,7 @@
 // carrier's own network, a tenant's regular expression that backtracks, a cancel answered 503 while the
 // dialer is busy, and calls ending together recorded as failed. Whole stack (real PostgreSQL, NATS), the
 // simulated carrier; no trunk network is allowed in this stack (DIALER_ALLOWED_TRUNK_NETWORKS empty).
+import { createSocket } from 'node:dgram';
 import { Client } from 'pg';
 import { Stack, startStack, Tenant } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
@@ -73,7 +74,11 @@ async function world(app: Record<string, unknown> = {}): Promise<World> {
 
 let tsBack = 0;
 /** A sendGroup of `callees`; each request its own timestamp near now (the replay guard). */
-async function sendGroup(w: World, callees: string[]): Promise<{ status: string; broadcastId: string }> {
+async function sendGroup(
+  w: World,
+  callees: string[],
+  appId = 'app1',
+): Promise<{ status: string; broadcastId: string }> {
   const ts = String(Math.floor(Date.now() / 1000) - (++tsBack % 200));
   const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
     method: 'POST',
@@ -83,7 +88,7 @@ async function sendGroup(w: World, callees: string[]): Promise<{ status: string;
       Timestamp: ts,
       Sign: md5(w.key + w.secret + ts),
     },
-    body: JSON.stringify({ fileId: 'prompt.mp3', appId: 'app1', callee: callees.join(',') }),
+    body: JSON.stringify({ fileId: 'prompt.mp3', appId, callee: callees.join(',') }),
   });
   const body = (await res.json()) as { status: string };
   const b = await db.query(
@@ -254,5 +259,50 @@ describe('sip trunks only where the operator allows', () => {
       body: { data: { id: 'x', carrier: 'sip', settings: { trunk_uri: 'sip:203.0.114.10:5060' } } },
     });
     expect(ok.status).toBe(201);
+  });
+});
+
+describe('sip trunks at send time', () => {
+  it('sends no INVITE to a trunk stored before the check (127.0.0.2): the call fails, nothing reaches the address', async () => {
+    // an internal service on loopback, where the hostile trunk points
+    const internal = createSocket('udp4');
+    const got: Buffer[] = [];
+    internal.on('message', (m: Buffer) => got.push(m));
+    await new Promise<void>((r) => internal.bind(0, '127.0.0.2', () => r()));
+    try {
+      const w = await world();
+      const put = await stack.request('PUT', `/v2/accounts/${w.t.accountId}/broadcast_apps`, {
+        token: w.t.token,
+        body: {
+          data: {
+            id: 'legacy',
+            carrier: 'sip',
+            calls_per_second: 0,
+            settings: { trunk_uri: 'sip:203.0.114.10' },
+          },
+        },
+      });
+      expect(put.status).toBe(201);
+      // as it was stored before trunks were checked
+      await db.query(
+        `UPDATE dialer.apps SET doc = jsonb_set(doc, '{settings,trunk_uri}', to_jsonb($3::text))
+          WHERE tenant_id = $1 AND id = $2`,
+        [w.t.accountId, 'legacy', `sip:127.0.0.2:${internal.address().port}`],
+      );
+      const c = await sendGroup(w, numbers(1), 'legacy');
+      expect(c.status).toBe('0');
+      const call = await waitFor(
+        () => db.query(`SELECT state, reason FROM dialer.calls WHERE tenant_id = $1`, [w.t.accountId]),
+        (r) => r.rows[0]?.state === 'failed',
+        20000,
+      );
+      expect(call.rows).toEqual([
+        { state: 'failed', reason: 'trunk refused: 127.0.0.2 is a loopback address' },
+      ]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(got).toHaveLength(0);
+    } finally {
+      await new Promise<void>((r) => internal.close(() => r()));
+    }
   });
 });

@@ -18,11 +18,6 @@ export class BackgroundGate {
 
   constructor(private readonly limit = BACKGROUND_CONNECTIONS) {}
 
-  /** Background work waiting for a connection (a gauge of how far behind the dialer is). */
-  get queued(): number {
-    return this.waiting.length;
-  }
-
   async run<T>(f: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
     else this.active++;
