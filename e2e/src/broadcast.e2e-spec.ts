@@ -529,7 +529,7 @@ describe('native broadcasts and the dialer', () => {
         data: {
           id: 'trunk',
           carrier: 'sip',
-          settings: { trunk_uri: 'sip:127.0.0.1:5070', username: 'u', password: 'hunter22' },
+          settings: { trunk_uri: 'sip:203.0.114.10:5070', username: 'u', password: 'hunter22' },
         },
       },
     });
@@ -538,7 +538,7 @@ describe('native broadcasts and the dialer', () => {
     expect(sip.body.data).toMatchObject({
       id: 'trunk',
       password_set: true,
-      settings: { trunk_uri: 'sip:127.0.0.1:5070', username: 'u' },
+      settings: { trunk_uri: 'sip:203.0.114.10:5070', username: 'u' },
     });
     const stored = await db.query(
       `SELECT doc::text AS doc, credentials_enc FROM dialer.apps WHERE tenant_id = $1`,

@@ -7,6 +7,7 @@ import { AccountLimitsRepository } from './broadcasts/account-limits.repository'
 import { AppWebhookDelivery, DialerEvents } from './broadcasts/app-webhooks';
 import { AppsRepository } from './broadcasts/apps.repository';
 import { AppsService } from './broadcasts/apps.service';
+import { BackgroundGate } from './broadcasts/background-gate';
 import { BroadcastsRepository } from './broadcasts/broadcasts.repository';
 import { BroadcastsHandler } from './broadcasts/broadcasts.handler';
 import { BroadcastsService } from './broadcasts/broadcasts.service';
@@ -63,6 +64,8 @@ export class DialerModule {
           useFactory: (nc: NatsConnection): CarrierRegistry =>
             carriers ?? { simulated: new SimulatedCarrier(), sip: sipCarrier(nc, settings.sip) },
         },
+        // one gate per replica for all background database work (see background-gate.ts)
+        { provide: BackgroundGate, useFactory: () => new BackgroundGate() },
         AppsRepository,
         DncRepository,
         BroadcastsRepository,

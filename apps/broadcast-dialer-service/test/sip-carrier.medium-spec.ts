@@ -1,10 +1,12 @@
 // The sip carrier against SIPp acting as the trunk on loopback: real SIP over UDP (INVITE, 180, 200, ACK,
 // BYE, CANCEL/487, 486, 503, a 401 digest challenge) and real RTP, counted by a UDP listener the SIPp
 // answer's SDP points at. The prompt is a 1 s WAV at 16 kHz that ffmpeg transcodes to G.711.
+import { createSocket, Socket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RtpListener, SIPP_HOST, sippPath, startSipp, stopAllSipp, wavFile } from '@voxmail/testing';
+import type { LookupFn } from '@voxmail/messaging';
 import type { DialRequest } from '../src/carriers/carrier';
 import { SipCarrier, transcodeToG711 } from '../src/carriers/sip';
 
@@ -34,7 +36,14 @@ let carrier: SipCarrier;
 let rtp: RtpListener;
 
 beforeAll(async () => {
-  carrier = new SipCarrier({ address: '127.0.0.1', port: 0, prompts, byeWaitMs: 3000 });
+  // SIPp and the RTP listener are on loopback: this operator allows it (DIALER_ALLOWED_TRUNK_NETWORKS)
+  carrier = new SipCarrier({
+    address: '127.0.0.1',
+    port: 0,
+    prompts,
+    byeWaitMs: 3000,
+    allowedNetworks: ['127.0.0.0/8'],
+  });
   rtp = await RtpListener.start();
 });
 
@@ -222,3 +231,118 @@ describeSip('sip carrier against SIPp', () => {
     await sipp.stop();
   });
 });
+
+/** A UDP socket on a loopback address standing for an internal service: it records every datagram. */
+async function internalService(
+  host: string,
+): Promise<{ port: number; got: Buffer[]; close(): Promise<void> }> {
+  const s: Socket = createSocket('udp4');
+  const got: Buffer[] = [];
+  s.on('message', (m: Buffer) => got.push(m));
+  await new Promise<void>((r) => s.bind(0, host, () => r()));
+  return { port: s.address().port, got, close: () => new Promise<void>((r) => s.close(() => r())) };
+}
+
+/** A resolver answering from a table (a DNS name whose answer the test chooses). */
+const resolver =
+  (table: Record<string, string[]>): LookupFn =>
+  (host, _o, cb) => {
+    const a = table[host];
+    if (!a) return cb(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }), []);
+    cb(
+      null,
+      a.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+    );
+  };
+
+describeSip(
+  'sip carrier: trunks and RTP only where the operator allows (DIALER_ALLOWED_TRUNK_NETWORKS)',
+  () => {
+    // this operator allows SIPp's address only; 127.0.0.3 and 127.0.0.1 stand for the carrier's own network
+    let names: Record<string, string[]> = {};
+    let guarded: SipCarrier;
+    beforeAll(() => {
+      guarded = new SipCarrier({
+        address: '127.0.0.1',
+        port: 0,
+        prompts,
+        byeWaitMs: 3000,
+        allowedNetworks: [`${SIPP_HOST}/32`],
+        lookup: (h, o, cb) => resolver(names)(h, o, cb),
+      });
+    });
+    afterAll(async () => {
+      await guarded?.close();
+    });
+
+    it('sends nothing to a trunk at a refused address, nor to a name that resolves to one now', async () => {
+      const internal = await internalService('127.0.0.3');
+      try {
+        const direct = await guarded.dial(
+          request(0, { callId: 'direct' }, { trunk_uri: `sip:127.0.0.3:${internal.port}` }),
+          recorder().hooks,
+        );
+        expect(direct).toEqual({
+          outcome: 'failed',
+          reason: 'trunk refused: 127.0.0.3 is a loopback address',
+        });
+        for (const h of ['169.254.169.254', '10.0.0.1']) {
+          const r = await guarded.dial(request(0, {}, { trunk_uri: `sip:${h}:53` }), recorder().hooks);
+          expect(r.outcome).toBe('failed');
+          expect(r.reason).toMatch(/^trunk refused: .* is a private, link-local or reserved address$/);
+        }
+        // a name that was fine when the app was stored and resolves to an internal address now
+        names = { 'trunk.example.test': ['127.0.0.3'] };
+        const later = await guarded.dial(
+          request(0, {}, { trunk_uri: `sip:trunk.example.test:${internal.port}` }),
+          recorder().hooks,
+        );
+        expect(later).toEqual({
+          outcome: 'failed',
+          reason: 'trunk refused: trunk.example.test resolves to a loopback address',
+        });
+        // one refused answer among allowed ones refuses the name whole
+        names = { 'trunk.example.test': [SIPP_HOST, '127.0.0.3'] };
+        const mixed = await guarded.dial(
+          request(0, {}, { trunk_uri: `sip:trunk.example.test:${internal.port}` }),
+          recorder().hooks,
+        );
+        expect(mixed.outcome).toBe('failed');
+        await new Promise((r) => setTimeout(r, 500));
+        expect(internal.got).toHaveLength(0);
+      } finally {
+        await internal.close();
+      }
+    });
+
+    it('calls a trunk named by a name that resolves to an allowed address, every request to that address', async () => {
+      const sipp = await startSipp('uas-hangup.xml', keys(0));
+      names = { 'trunk.example.test': [SIPP_HOST] };
+      // the SDP answer names 127.0.0.1 (not allowed here): the call is answered, no RTP is sent, and the
+      // callee's BYE ends it
+      const before = rtp.packets.length;
+      const result = await guarded.dial(
+        request(0, {}, { trunk_uri: `sip:trunk.example.test:${sipp.port}` }),
+        recorder().hooks,
+      );
+      expect(result.outcome).toBe('failed');
+      expect(result.reason).toBe('rtp refused: 127.0.0.1 is a loopback address');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(rtp.packets.length - before).toBe(0);
+      await sipp.stop();
+    });
+
+    it('sends no RTP to an SDP answer address outside the allowed networks; the call ends with BYE', async () => {
+      const sipp = await startSipp('uas-answer.xml', keys(0));
+      const before = rtp.packets.length;
+      const r = recorder();
+      const result = await guarded.dial(request(sipp.port), r.hooks);
+      expect(result).toEqual({ outcome: 'failed', reason: 'rtp refused: 127.0.0.1 is a loopback address' });
+      expect(r.seen).toEqual(['ringing', 'answered']);
+      // SIPp got its ACK and our BYE: its one call went through the scenario
+      expect(await sipp.exited).toBe(0);
+      await new Promise((r2) => setTimeout(r2, 300));
+      expect(rtp.packets.length - before).toBe(0);
+    });
+  },
+);

@@ -190,9 +190,19 @@ describe("each app's own settings, validated at start with the shared configurat
     ['mailbox-service', 'ARGON2_PER_ACCOUNT', '0'],
     ['media-storage-service', 'MEDIA_TRANSCODE_TIMEOUT_MS', 'soon'],
     ['broadcast-dialer-service', 'DIALER_SIP_ADDRESS', 'localhost'],
+    ['broadcast-dialer-service', 'DIALER_ALLOWED_TRUNK_NETWORKS', '10.0.0.0/8,trunk.example.net'],
+    ['broadcast-dialer-service', 'DIALER_ALLOWED_TRUNK_NETWORKS', '10.0.0.0/33'],
   ])('%s refuses a bad %s at start with a message naming it', (app, name, value) => {
     expect(() => loadAppConfig(app, { ...secrets, ...s3, [name]: value })).toThrow(ConfigError);
     expect(() => loadAppConfig(app, { ...secrets, ...s3, [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+
+  it('reads the trunk allow-list as CIDRs (none by default; a bare address is one host)', () => {
+    expect(loadDialerSettings(secrets).sip.allowedTrunkNetworks).toEqual([]);
+    expect(
+      loadDialerSettings({ ...secrets, DIALER_ALLOWED_TRUNK_NETWORKS: ' 10.20.0.0/16, 192.0.2.7 ,fd00::/8' })
+        .sip.allowedTrunkNetworks,
+    ).toEqual(['10.20.0.0/16', '192.0.2.7/32', 'fd00::/8']);
   });
 
   it('reads every variable it validates from the README configuration section', () => {

@@ -1,6 +1,7 @@
 // Typed configuration read from the environment once at start; a bad value stops the app with one line.
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { APPS, type MediaKind } from '@voxmail/contracts';
 export class ConfigError extends Error {}
 
@@ -273,6 +274,11 @@ export interface DialerSettings {
     port: number;
     /** FFMPEG_PATH: the ffmpeg that transcodes prompts to G.711. */
     ffmpegPath: string;
+    /**
+     * DIALER_ALLOWED_TRUNK_NETWORKS: the private networks (CIDR list, the operator's, never a tenant's)
+     * trunks and their RTP may be in besides public addresses; empty by default.
+     */
+    allowedTrunkNetworks: string[];
   };
   /** Broadcast apps' webhooks (`webhook_url`). */
   webhooks: {
@@ -524,6 +530,25 @@ function ffmpegPath(env: Env): string {
   return env.FFMPEG_PATH || 'ffmpeg';
 }
 
+/** DIALER_ALLOWED_TRUNK_NETWORKS: comma-separated CIDRs (`10.20.0.0/16,fd00::/8`); a bare address is one host. */
+function trunkNetworks(env: Env): string[] {
+  const out: string[] = [];
+  for (const raw of (env.DIALER_ALLOWED_TRUNK_NETWORKS ?? '').split(',')) {
+    const v = raw.trim();
+    if (!v) continue;
+    const cidr = v.includes('/') ? v : `${v}/${isIP(v) === 6 ? 128 : 32}`;
+    try {
+      const [addr, bits] = ipaddr.parseCIDR(cidr);
+      out.push(`${addr.toString()}/${bits}`);
+    } catch {
+      throw new ConfigError(
+        `DIALER_ALLOWED_TRUNK_NETWORKS must list CIDR networks (e.g. 10.20.0.0/16): ${v} is not one`,
+      );
+    }
+  }
+  return out;
+}
+
 function sipAddress(env: Env): string {
   const address = env.DIALER_SIP_ADDRESS || '127.0.0.1';
   if (!isIP(address)) throw new ConfigError('DIALER_SIP_ADDRESS must be an IP address');
@@ -543,6 +568,7 @@ export function loadDialerSettings(env: Env = process.env): DialerSettings {
       address: sipAddress(env),
       port: num(env, 'DIALER_SIP_PORT', 0, 0, 65535),
       ffmpegPath: ffmpegPath(env),
+      allowedTrunkNetworks: trunkNetworks(env),
     },
     webhooks: {
       allowPrivateTargets: privateTargets(env),

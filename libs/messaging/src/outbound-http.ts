@@ -7,6 +7,7 @@ import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /** `false`: public addresses only; `loopback`: also 127/8 and ::1 (tests, development); `true`: any. */
 export type PrivateTargets = boolean | 'loopback';
@@ -60,7 +61,77 @@ export function refusedAddress(address: string, allow: PrivateTargets): string |
 
 export class TargetRefused extends Error {}
 
-type LookupFn = (
+/**
+ * Private networks the operator allows beyond public addresses (a CIDR list such as the dialer's
+ * DIALER_ALLOWED_TRUNK_NETWORKS: real carriers' trunks often sit on private networks). Never a tenant's.
+ */
+export class AllowedNetworks {
+  private readonly nets: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+
+  constructor(cidrs: readonly string[] = []) {
+    this.nets = cidrs.map((c) => ipaddr.parseCIDR(c));
+  }
+
+  /** Whether `address` (an IPv4-mapped IPv6 address as the IPv4 one it carries) is in one of them. */
+  has(address: string): boolean {
+    if (!this.nets.length || !ipaddr.isValid(address)) return false;
+    const a = ipaddr.process(address);
+    return this.nets.some(([net, bits]) => a.kind() === net.kind() && a.match(net, bits));
+  }
+}
+
+/** Why an address may not be reached: public addresses may, and those in `networks`; null when it may. */
+export function refusedTarget(address: string, networks: AllowedNetworks): string | null {
+  if (networks.has(address)) return null;
+  return refusedAddress(address, false);
+}
+
+/**
+ * Resolves `host` once (an address is itself) and checks every address it has (a name with one refused
+ * answer is refused whole); the addresses, or a TargetRefused naming why. A name that does not resolve
+ * within `timeoutMs` is an error (not a TargetRefused). The caller connects to an address answered here,
+ * never to the name again, so a DNS answer cannot change between the check and the use.
+ */
+export function resolveTarget(
+  host: string,
+  networks: AllowedNetworks,
+  o: { timeoutMs?: number; lookup?: LookupFn } = {},
+): Promise<LookupAddress[]> {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  const check = (addresses: LookupAddress[]): LookupAddress[] => {
+    if (!addresses.length) throw new TargetRefused(`${bare} has no address`);
+    for (const a of addresses) {
+      const why = refusedTarget(a.address, networks);
+      if (why) throw new TargetRefused(`${bare} ${isIP(bare) ? 'is' : 'resolves to'} ${why}`);
+    }
+    return addresses;
+  };
+  if (isIP(bare)) {
+    try {
+      return Promise.resolve(check([{ address: bare, family: isIP(bare) }]));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+  const resolve = o.lookup ?? (dnsLookup as unknown as LookupFn);
+  return new Promise((res, rej) => {
+    const timer = setTimeout(
+      () => rej(new Error(`${bare} did not resolve within ${o.timeoutMs ?? 5000} ms`)),
+      o.timeoutMs ?? 5000,
+    );
+    resolve(bare, { all: true }, (err, addresses) => {
+      clearTimeout(timer);
+      if (err) return rej(err);
+      try {
+        res(check(addresses));
+      } catch (e) {
+        rej(e as Error);
+      }
+    });
+  });
+}
+
+export type LookupFn = (
   host: string,
   options: { all: true },
   cb: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,

@@ -8,6 +8,7 @@ import {
   RETRYABLE_OUTCOMES,
   RetryableOutcome,
 } from '@voxmail/contracts';
+import { simulatedRuleErrors } from '../carriers/simulated.carrier';
 
 export const CARRIERS = ['simulated', 'sip'] as const;
 export type CarrierName = (typeof CARRIERS)[number];
@@ -56,8 +57,12 @@ function zoneOk(tz: string): boolean {
 
 const isObj = (v: unknown): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** Reads and checks an app document; throws a 400 naming every bad field. */
-export function parseAppDoc(doc: JsonObject): AppConfig {
+/**
+ * Reads and checks an app document; throws a 400 naming every bad field. `stored`: the document is being
+ * stored, so the simulated carrier's rules are checked too (a document stored before that check still
+ * dials: its bad rules are ignored).
+ */
+export function parseAppDoc(doc: JsonObject, o: { stored?: boolean } = {}): AppConfig {
   const errors: Errors = {};
   const bad = (field: string, rule: string, message: string) => {
     errors[field] = { ...errors[field], [rule]: { message } };
@@ -80,6 +85,7 @@ export function parseAppDoc(doc: JsonObject): AppConfig {
     }
   }
   delete s.password;
+  if (carrier === 'simulated' && o.stored) Object.assign(errors, simulatedRuleErrors(s));
   const callerId = doc.caller_id ?? null;
   if (callerId !== null && (typeof callerId !== 'string' || !CALLEE.test(callerId)))
     bad('caller_id', 'pattern', 'caller_id must be 7-15 digits');

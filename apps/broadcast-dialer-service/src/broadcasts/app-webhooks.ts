@@ -10,6 +10,7 @@ import { EntityManager } from 'typeorm';
 import { EventEnvelope, NewEvent } from '@voxmail/contracts';
 import { appendEvents, postOnce, retryDelayMs } from '@voxmail/messaging';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
+import { BackgroundGate } from './background-gate';
 import { DueDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 
 export const DIALER_EVENTS_SCHEMA = 'dialer';
@@ -50,6 +51,7 @@ export class AppWebhookDelivery implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
     @Inject(DIALER_SETTINGS) private readonly settings: DialerSettings,
+    private readonly gate: BackgroundGate,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -73,7 +75,10 @@ export class AppWebhookDelivery implements OnApplicationBootstrap, OnApplication
 
   private async sendDue(): Promise<void> {
     // the lease: a claimed delivery is due again only after a full attempt's time (a crash mid-POST)
-    const due = await this.deliveries.claim(BATCH, 2 * this.settings.webhooks.timeoutMs + 1000);
+    // background work: through the gate that leaves connections to the commands
+    const due = await this.gate.run(() =>
+      this.deliveries.claim(BATCH, 2 * this.settings.webhooks.timeoutMs + 1000),
+    );
     if (!due.length) return;
     const byUrl = new Map<string, DueDelivery[]>();
     for (const d of due) byUrl.set(d.url, [...(byUrl.get(d.url) ?? []), d]);
@@ -101,13 +106,15 @@ export class AppWebhookDelivery implements OnApplicationBootstrap, OnApplication
     );
     const attempt = d.attempts + 1;
     const give = !r.ok && attempt >= w.attempts;
-    await this.deliveries
-      .record(
-        d.id,
-        attempt,
-        r.ok ? 'delivered' : give ? 'failed' : 'pending',
-        r.error,
-        r.ok || give ? 0 : retryDelayMs(w.retryBaseMs, attempt),
+    await this.gate
+      .run(() =>
+        this.deliveries.record(
+          d.id,
+          attempt,
+          r.ok ? 'delivered' : give ? 'failed' : 'pending',
+          r.error,
+          r.ok || give ? 0 : retryDelayMs(w.retryBaseMs, attempt),
+        ),
       )
       .catch((e: Error) => this.log.error(`could not record app webhook delivery ${d.id}: ${e.message}`));
   }

@@ -10,7 +10,14 @@ import {
   TenantCommand,
 } from '@voxmail/contracts';
 import { isIP } from 'node:net';
-import { refusedAddress, AccountAccess } from '@voxmail/messaging';
+import * as sip from 'sip';
+import {
+  AccountAccess,
+  AllowedNetworks,
+  refusedAddress,
+  resolveTarget,
+  TargetRefused,
+} from '@voxmail/messaging';
 import { SecretBox } from '../secret-box';
 import { DIALER_SETTINGS, DialerSettings } from '../settings';
 import { parseAppDoc } from './app-doc';
@@ -20,6 +27,7 @@ import { DncRepository } from './dnc.repository';
 @Injectable()
 export class AppsService {
   private readonly box: SecretBox;
+  private readonly trunkNetworks: AllowedNetworks;
 
   constructor(
     private readonly apps: AppsRepository,
@@ -28,6 +36,32 @@ export class AppsService {
     private readonly access: AccountAccess,
   ) {
     this.box = new SecretBox(settings.secret);
+    this.trunkNetworks = new AllowedNetworks(settings.sip.allowedTrunkNetworks);
+  }
+
+  /**
+   * A `sip` trunk must be where the operator lets the dialer call: its host is resolved once and every
+   * address checked (public, or in DIALER_ALLOWED_TRUNK_NETWORKS), as at each dial; a host that does not
+   * exist is refused too. A name whose resolver does not answer now is taken: each dial checks it again.
+   */
+  private async checkTrunk(trunkUri: unknown): Promise<void> {
+    if (typeof trunkUri !== 'string') return;
+    const refuse = (rule: string, message: string) => {
+      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+        'settings.trunk_uri': { [rule]: { message } },
+      });
+    };
+    const host = /^sips?:(?:[^@]*@)?(\[[^\]]*\]|[^:;?>]*)/.exec(trunkUri)?.[1] ?? '';
+    if (!host) refuse('format', 'trunk_uri must name a host');
+    try {
+      await resolveTarget(host, this.trunkNetworks, { timeoutMs: 3000 });
+    } catch (e) {
+      if (e instanceof TargetRefused) refuse('forbidden', `trunk_uri names ${e.message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTFOUND' || code === 'ENODATA')
+        refuse('forbidden', `trunk_uri's host ${host} does not exist`);
+    }
+    if (!sip.parseUri(trunkUri)?.host) refuse('format', 'trunk_uri must be a sip: URI the dialer can use');
   }
 
   /** The trunk password of an app, decrypted for the carrier adapter; never in a reply. */
@@ -59,8 +93,9 @@ export class AppsService {
 
   async put(cmd: PutAppCommand): Promise<JsonObject> {
     await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
-    const cfg = parseAppDoc(cmd.doc);
+    const cfg = parseAppDoc(cmd.doc, { stored: true });
     this.checkWebhookTarget(cfg.webhookUrl);
+    if (cfg.carrier === 'sip') await this.checkTrunk(cfg.settings.trunk_uri);
     const { id: _id, password_set: _p, ...rest } = cmd.doc;
     void _id;
     void _p;

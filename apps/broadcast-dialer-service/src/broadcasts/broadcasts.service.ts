@@ -298,6 +298,8 @@ export class BroadcastsService {
   async cancel(cmd: BroadcastIdCommand): Promise<BroadcastReply> {
     await this.access.require(cmd.actor, cmd.tenantId, { admin: true });
     return this.ds.transaction(async (m) => {
+      // the queued calls first, then the broadcast row: the order a claim takes them in
+      await this.callRows.lockQueued(m, cmd.tenantId, cmd.broadcastId);
       const b = await this.row(m, cmd.tenantId, cmd.broadcastId, true);
       if (b.state === 'completed' || b.state === 'cancelled') return this.view(m, cmd.tenantId, b);
       await this.broadcasts.setCancelled(m, cmd.tenantId, b.id);

@@ -154,6 +154,19 @@ export class CallsRepository {
     return { total, rows };
   }
 
+  /**
+   * Locks a broadcast's queued calls (waiting for a claim that has some: those become dialing). A cancel
+   * takes them before the broadcast row, as a claim does (its calls, then their broadcast): the two never
+   * wait for each other in a circle.
+   */
+  async lockQueued(m: EntityManager, tenantId: string, broadcastId: string): Promise<void> {
+    await m.query(
+      `SELECT 1 FROM dialer.calls WHERE tenant_id = $1 AND broadcast_id = $2 AND state = 'queued'
+          ORDER BY tenant_id, id FOR UPDATE`,
+      [tenantId, broadcastId],
+    );
+  }
+
   /** Cancels a broadcast's queued calls; the cancelled ones. */
   cancelQueued(
     m: EntityManager,
@@ -310,23 +323,80 @@ export class CallsRepository {
     return rows.length > 0;
   }
 
-  async renewLeases(owner: string, leaseMs: number): Promise<void> {
+  /**
+   * Renews the leases of the calls this replica holds (`held`: each call's tenant, id and attempt), and of
+   * no other row it may still be named owner of. Rows locked in one order and locked ones skipped: a
+   * final write or a sweep that has the row is ending it, and the renewal never waits for them (nor
+   * deadlocks with them); a row skipped now is renewed next time.
+   */
+  async renewLeases(
+    owner: string,
+    leaseMs: number,
+    held: { tenant_id: string; id: string; attempts: number }[],
+  ): Promise<void> {
+    if (!held.length) return;
     await this.ds.query(
-      `UPDATE dialer.calls SET lease_until = now() + ($2 || ' milliseconds')::interval
-          WHERE lease_owner = $1 AND state IN ${ACTIVE}`,
-      [owner, String(leaseMs)],
+      `UPDATE dialer.calls c SET lease_until = now() + ($2 || ' milliseconds')::interval
+         FROM (SELECT k.tenant_id, k.id FROM dialer.calls k
+                 JOIN unnest($3::char(32)[], $4::text[], $5::int[]) AS h(tenant_id, id, attempts)
+                   ON k.tenant_id = h.tenant_id AND k.id = h.id AND k.attempts = h.attempts
+                WHERE k.lease_owner = $1 AND k.state IN ${ACTIVE}
+                ORDER BY k.tenant_id, k.id FOR UPDATE OF k SKIP LOCKED) l
+        WHERE c.tenant_id = l.tenant_id AND c.id = l.id`,
+      [
+        owner,
+        String(leaseMs),
+        held.map((c) => c.tenant_id),
+        held.map((c) => c.id),
+        held.map((c) => c.attempts),
+      ],
     );
   }
 
-  /** Locks up to 200 calls whose lease lapsed (others' locked ones skipped), with their app and broadcast. */
-  lockLapsed(m: EntityManager): Promise<LapsedCall[]> {
+  /**
+   * Up to 50 broadcasts with calls whose lease lapsed (nothing locked), but for the calls `owner` still
+   * holds (`held`: `tenant/id`): this replica is alive and ends those itself.
+   */
+  lapsedBroadcasts(owner: string, held: string[]): Promise<{ tenant_id: string; broadcast_id: string }[]> {
+    return this.ds.query(
+      `SELECT DISTINCT tenant_id, broadcast_id FROM dialer.calls
+          WHERE state IN ${ACTIVE} AND lease_until < now()
+            AND NOT (lease_owner IS NOT DISTINCT FROM $1 AND tenant_id || '/' || id = ANY($2::text[]))
+          LIMIT 50`,
+      [owner, held],
+    );
+  }
+
+  /**
+   * Locks the broadcasts (in one order: every writer locks a broadcast before its calls), then up to 200
+   * of their calls whose lease lapsed (others' locked ones skipped, and those `owner` still holds), with
+   * their app and broadcast state.
+   */
+  async lockLapsed(
+    m: EntityManager,
+    owner: string,
+    held: string[],
+    broadcasts: { tenant_id: string; broadcast_id: string }[],
+  ): Promise<LapsedCall[]> {
+    const keys = [broadcasts.map((b) => b.tenant_id), broadcasts.map((b) => b.broadcast_id)];
+    await m.query(
+      `SELECT b.id FROM dialer.broadcasts b
+          JOIN unnest($1::char(32)[], $2::char(32)[]) AS k(tenant_id, id) ON b.tenant_id = k.tenant_id AND b.id = k.id
+         ORDER BY b.tenant_id, b.id FOR UPDATE OF b`,
+      keys,
+    );
     return m.query(
       `SELECT c.tenant_id, c.id, c.broadcast_id, c.app_id, c.callee, c.attempts, a.doc, b.state AS bstate
            FROM dialer.calls c
+           JOIN unnest($1::char(32)[], $2::char(32)[]) AS k(tenant_id, broadcast_id)
+             ON c.tenant_id = k.tenant_id AND c.broadcast_id = k.broadcast_id
            JOIN dialer.broadcasts b ON b.tenant_id = c.tenant_id AND b.id = c.broadcast_id
            LEFT JOIN dialer.apps a ON a.tenant_id = c.tenant_id AND a.id = c.app_id
           WHERE c.state IN ${ACTIVE} AND c.lease_until < now()
+            AND NOT (c.lease_owner IS NOT DISTINCT FROM $3 AND c.tenant_id || '/' || c.id = ANY($4::text[]))
+          ORDER BY c.tenant_id, c.id
           LIMIT 200 FOR UPDATE OF c SKIP LOCKED`,
+      [...keys, owner, held],
     );
   }
 

@@ -15,6 +15,7 @@ import { AccountLimitsRepository } from './account-limits.repository';
 import { AppConfig, inWindow, parseAppDoc } from './app-doc';
 import { DialerEvents } from './app-webhooks';
 import { AppsService } from './apps.service';
+import { BackgroundGate } from './background-gate';
 import { BroadcastsRepository } from './broadcasts.repository';
 import { CallsRepository, ClaimedCall } from './calls.repository';
 import { allowance, Contender, fairOrder } from './fair-share';
@@ -49,32 +50,12 @@ const callEvent = (
   });
 
 /**
- * Bounds how many of this replica's calls write to the database at once. Hundreds of calls in flight
- * (pacing off, short calls) would otherwise all wait on the connection pool, time out there, and starve
- * the claims, lease renewals and the outbox relay that share it; queued here, they wait without a timeout.
+ * Waits before a final or progress write is tried again: the write is fenced by owner and attempt, so
+ * trying it again after an error whose effect is unknown (a deadlock, a lost connection, a commit that
+ * may have landed) can never apply it twice.
  */
-class WriteGate {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(f: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    try {
-      return await f();
-    } finally {
-      const next = this.waiting.shift();
-      // the slot passes to the next waiter as is; only when none waits is it freed
-      if (next) next();
-      else this.active--;
-    }
-  }
-}
-
-/** Connections of the pool (libs/persistence: 10) the calls' own writes may hold; the rest serve the loop. */
-const CALL_WRITE_CONNECTIONS = 6;
+const WRITE_RETRY_MS = [50, 100, 200, 400, 800, 1600, 3200, 5000];
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 @Injectable()
 export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -82,11 +63,11 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private timer?: NodeJS.Timeout;
   private leaseTimer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
+  private renewing?: Promise<void>;
   private stopping = false;
-  /** Calls this replica is dialing now: key `tenant/id`, value its attempt. */
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Calls this replica is dialing now, until their final write: key `tenant/id`. */
+  private readonly inFlight = new Map<string, { call: ClaimedCall; done: Promise<void> }>();
   private lastSweep = 0;
-  private readonly writes = new WriteGate(CALL_WRITE_CONNECTIONS);
   /** Slots each account holds on this replica now (fair sharing). */
   private readonly held = new Map<string, number>();
   /** Rotates the claiming order among accounts (and apps) that hold alike. */
@@ -102,6 +83,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly pacing: PacingRepository,
     private readonly events: DialerEvents,
     private readonly accountLimits: AccountLimitsRepository,
+    private readonly gate: BackgroundGate,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -116,7 +98,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.timer) clearInterval(this.timer);
     await this.ticking?.catch(() => undefined);
     // calls in progress finish (their leases are renewed until then)
-    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     await Promise.allSettled(Object.values(this.carriers).map((c) => c.close?.()));
   }
@@ -134,7 +116,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       this.lastSweep = Date.now();
       await this.sweepLapsed();
     }
-    const due = await this.calls.dueApps();
+    const due = await this.gate.run(() => this.calls.dueApps());
     // dialer capacity is shared among accounts, never first-come by campaign (see fair-share.ts)
     const appsOf = new Map<string, string[]>();
     const weights = new Map<string, number>();
@@ -160,10 +142,12 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       for (let i = 0; i < apps.length && k > 0; i++) {
         const appId = apps[(i + turn) % apps.length];
         // one app's trouble (a bad document, a lock timeout) does not stop the others
-        const claimed = await this.claim(c.tenantId, appId, k).catch((e: Error) => {
-          this.log.warn(`claiming calls of app ${appId} failed: ${e.message}`);
-          return [];
-        });
+        const claimed = await this.gate
+          .run(() => this.claim(c.tenantId, appId, k))
+          .catch((e: Error) => {
+            this.log.warn(`claiming calls of app ${appId} failed: ${e.message}`);
+            return [];
+          });
         k -= claimed.length;
         for (const x of claimed) this.start(x);
       }
@@ -264,7 +248,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const key = `${call.tenant_id}/${call.id}`;
     const tenant = call.tenant_id;
     this.held.set(tenant, (this.held.get(tenant) ?? 0) + 1);
-    const p = this.dial(call, cfg)
+    const done = this.dial(call, cfg)
       .catch((e: Error) => this.log.warn(`call ${call.id} failed in the dialer: ${e.message}`))
       .finally(() => {
         this.inFlight.delete(key);
@@ -272,13 +256,15 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
         if (n > 0) this.held.set(tenant, n);
         else this.held.delete(tenant);
       });
-    this.inFlight.set(key, p);
+    this.inFlight.set(key, { call, done });
   }
 
   private async dial(call: ClaimedCall, cfg: AppConfig): Promise<void> {
     const carrier = this.carriers[cfg.carrier] ?? new SimulatedCarrier();
     const password =
-      cfg.carrier === 'sip' ? await this.apps.password(call.tenant_id, call.app_id) : undefined;
+      cfg.carrier === 'sip'
+        ? await this.gate.run(() => this.apps.password(call.tenant_id, call.app_id))
+        : undefined;
     let result: DialResult;
     try {
       result = await carrier.dial(
@@ -306,9 +292,26 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     await this.finish(call, cfg, result.outcome, result.reason);
   }
 
+  /**
+   * A write of a call this replica holds, through the background gate, tried again after an error (a
+   * deadlock, a serialization failure, a connection lost or not had): a call's outcome is never lost to
+   * an error that passes. Its lease is renewed meanwhile (the call is still in flight).
+   */
+  private async persist(what: string, f: () => Promise<void>, tries = WRITE_RETRY_MS.length): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        return await this.gate.run(f);
+      } catch (e) {
+        if (i >= tries) throw e;
+        this.log.warn(`${what} failed (${(e as Error).message}); trying again in ${WRITE_RETRY_MS[i]} ms`);
+        await sleep(WRITE_RETRY_MS[i]);
+      }
+    }
+  }
+
   /** A state change of a call this replica holds (fenced by owner and attempt). */
   private async progress(call: ClaimedCall, state: CallState): Promise<void> {
-    await this.writes.run(() => this.progressNow(call, state));
+    await this.persist(`call ${call.id} ${state}`, () => this.progressNow(call, state), 3);
   }
 
   private async progressNow(call: ClaimedCall, state: CallState): Promise<void> {
@@ -324,7 +327,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     outcome: DialOutcome,
     reason?: string,
   ): Promise<void> {
-    await this.writes.run(() => this.finishNow(call, cfg, outcome, reason));
+    await this.persist(`call ${call.id} final write`, () => this.finishNow(call, cfg, outcome, reason));
   }
 
   private async finishNow(
@@ -380,37 +383,49 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       );
   }
 
-  private async renewLeases(): Promise<void> {
-    if (!this.inFlight.size) return;
-    await this.calls
-      .renewLeases(this.settings.replicaId, this.settings.leaseMs)
-      .catch((e: Error) => this.log.warn(`lease renewal failed: ${e.message}`));
+  /** Renews the leases of the calls in flight here; one renewal at a time (a slow one is not doubled). */
+  private renewLeases(): Promise<void> {
+    if (this.renewing || !this.inFlight.size) return this.renewing ?? Promise.resolve();
+    const held = [...this.inFlight.values()].map((f) => f.call);
+    this.renewing = this.calls
+      .renewLeases(this.settings.replicaId, this.settings.leaseMs, held)
+      .catch((e: Error) => this.log.warn(`lease renewal failed: ${e.message}`))
+      .finally(() => (this.renewing = undefined));
+    return this.renewing;
   }
 
   /**
    * Calls whose lease lapsed: their replica died (or lost the database) mid-call. The attempt may have
    * been dialed, so it is never dialed again: failed, or queued as the next attempt per the retry policy.
+   * Calls this replica still has in flight are left to it (it is alive, its final write is on the way).
+   * Broadcast rows are locked before call rows, as a final write locks them.
    */
   async sweepLapsed(): Promise<number> {
-    return this.ds.transaction(async (m) => {
-      const lapsed = await this.calls.lockLapsed(m);
-      const events: NewEvent[] = [];
-      const byTenant = new Map<string, Set<string>>();
-      for (const c of lapsed) {
-        const retry = c.doc ? parseAppDoc(c.doc).retry : null;
-        const again =
-          !!retry && c.bstate !== 'cancelled' && retry.on.includes('failed') && c.attempts < retry.attempts;
-        await this.calls.expireLease(m, c.tenant_id, c.id, again, retry?.intervalS ?? 0);
-        events.push(callEvent(c, again ? 'queued' : 'failed', c.attempts, 'lease_expired'));
-        if (!again) {
-          const s = byTenant.get(c.tenant_id) ?? new Set<string>();
-          s.add(c.broadcast_id);
-          byTenant.set(c.tenant_id, s);
+    const held = [...this.inFlight.keys()];
+    const owner = this.settings.replicaId;
+    const broadcasts = await this.gate.run(() => this.calls.lapsedBroadcasts(owner, held));
+    if (!broadcasts.length) return 0;
+    return this.gate.run(() =>
+      this.ds.transaction(async (m) => {
+        const lapsed = await this.calls.lockLapsed(m, owner, held, broadcasts);
+        const events: NewEvent[] = [];
+        const byTenant = new Map<string, Set<string>>();
+        for (const c of lapsed) {
+          const retry = c.doc ? parseAppDoc(c.doc).retry : null;
+          const again =
+            !!retry && c.bstate !== 'cancelled' && retry.on.includes('failed') && c.attempts < retry.attempts;
+          await this.calls.expireLease(m, c.tenant_id, c.id, again, retry?.intervalS ?? 0);
+          events.push(callEvent(c, again ? 'queued' : 'failed', c.attempts, 'lease_expired'));
+          if (!again) {
+            const s = byTenant.get(c.tenant_id) ?? new Set<string>();
+            s.add(c.broadcast_id);
+            byTenant.set(c.tenant_id, s);
+          }
         }
-      }
-      for (const [t, ids] of byTenant) await this.completeBroadcasts(m, t, [...ids], events);
-      await this.events.publish(m, events);
-      return lapsed.length;
-    });
+        for (const [t, ids] of byTenant) await this.completeBroadcasts(m, t, [...ids], events);
+        await this.events.publish(m, events);
+        return lapsed.length;
+      }),
+    );
   }
 }

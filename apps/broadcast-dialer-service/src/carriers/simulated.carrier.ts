@@ -1,5 +1,9 @@
 // The simulated carrier: outcomes and timings per number pattern, deterministic (no randomness), so
-// development and tests run whole campaigns without a trunk.
+// development and tests run whole campaigns without a trunk. A rule's pattern is a tenant's regular
+// expression: it runs on RE2 (re2js, linear in the callee's length, no backtracking), so no pattern can
+// hold the dialer's event loop; a pattern RE2 does not take (backreferences, lookaround) is refused when
+// the app is stored.
+import { RE2JS } from 're2js';
 import type { JsonObject } from '@voxmail/contracts';
 import type { CarrierAdapter, DialHooks, DialOutcome, DialRequest, DialResult } from './carrier';
 
@@ -22,6 +26,57 @@ const OUTCOMES: readonly DialOutcome[] = ['completed', 'busy', 'no_answer', 'fai
 const int = (v: unknown, dflt: number, max = 600_000): number =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? v : dflt;
 
+/** Rules an app may have, and a pattern's length at most. */
+export const MAX_RULES = 100;
+export const MAX_PATTERN = 500;
+
+const compiled = new Map<string, RE2JS | null>();
+
+/** The pattern compiled by RE2 (cached), or null when RE2 does not take it. */
+function re2(pattern: string): RE2JS | null {
+  let r = compiled.get(pattern);
+  if (r !== undefined) return r;
+  try {
+    r = pattern.length <= MAX_PATTERN ? RE2JS.compile(pattern) : null;
+  } catch {
+    r = null;
+  }
+  // a bounded cache: patterns are few per app, but tenants are many
+  if (compiled.size >= 1000) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(pattern, r);
+  return r;
+}
+
+/**
+ * What is wrong with the `rules` of a simulated carrier's settings, by field (`settings.rules[i].pattern`),
+ * as the app document's errors name them; checked when the app is stored.
+ */
+export function simulatedRuleErrors(s: JsonObject): Record<string, Record<string, { message: string }>> {
+  const errors: Record<string, Record<string, { message: string }>> = {};
+  if (s.rules === undefined) return errors;
+  if (!Array.isArray(s.rules) || s.rules.length > MAX_RULES) {
+    errors['settings.rules'] = { type: { message: `rules must be a list of at most ${MAX_RULES} rules` } };
+    return errors;
+  }
+  s.rules.forEach((r, i) => {
+    const o = r && typeof r === 'object' && !Array.isArray(r) ? (r as JsonObject) : {};
+    const field = `settings.rules[${i}]`;
+    if (typeof o.pattern !== 'string' || o.pattern.length > MAX_PATTERN)
+      errors[`${field}.pattern`] = {
+        type: { message: `pattern must be a regular expression of at most ${MAX_PATTERN} characters` },
+      };
+    else if (!re2(o.pattern))
+      errors[`${field}.pattern`] = {
+        pattern: {
+          message: 'pattern must be an RE2 regular expression (no backreferences or lookaround)',
+        },
+      };
+    if (!OUTCOMES.includes(o.outcome as DialOutcome))
+      errors[`${field}.outcome`] = { enum: { message: `outcome must be one of ${OUTCOMES.join(', ')}` } };
+  });
+  return errors;
+}
+
 /** Reads the app's `settings` of a simulated carrier, with defaults; bad rules are ignored. */
 export function simulatedSettings(s: JsonObject): SimulatedSettings {
   const rules: SimulatedRule[] = [];
@@ -41,13 +96,9 @@ export function simulatedSettings(s: JsonObject): SimulatedSettings {
 
 export function planOf(req: DialRequest): { outcome: DialOutcome; ringMs: number; talkMs: number } {
   const s = simulatedSettings(req.settings);
-  const rule = s.rules.find((r) => {
-    try {
-      return new RegExp(r.pattern).test(req.callee);
-    } catch {
-      return false;
-    }
-  });
+  // RE2: time linear in the callee's length whatever the pattern (a pattern stored before RE2 that it
+  // does not take matches nothing)
+  const rule = s.rules.find((r) => re2(r.pattern)?.test(req.callee) ?? false);
   const outcome = rule?.outcome ?? 'completed';
   let ringMs = rule?.ring_ms ?? s.ring_ms;
   let talkMs = rule?.talk_ms ?? (req.promptMs !== null ? req.promptMs * req.loopCount : s.talk_ms);

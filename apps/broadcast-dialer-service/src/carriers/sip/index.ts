@@ -17,6 +17,7 @@ export function sipCarrier(nc: NatsConnection, sip: DialerSettings['sip']): SipC
     address: sip.address,
     port: sip.port,
     prompts: new MediaPromptAudio(nc, sip.ffmpegPath),
+    allowedNetworks: sip.allowedTrunkNetworks,
     log: (line) => log.warn(line),
   });
 }

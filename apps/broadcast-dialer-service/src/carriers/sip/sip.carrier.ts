@@ -10,6 +10,12 @@
 // Authorization / Proxy-Authorization from the app's username and password; no answer within
 // maxRingingMs → CANCEL → no_answer; the prompt played loopCount times, or maxDurationMs → BYE →
 // completed; the callee's BYE → completed.
+//
+// Where it sends goes through the outbound guard of libs/messaging (as webhooks do): the trunk's host is
+// resolved once per call and every address checked (public, or in DIALER_ALLOWED_TRUNK_NETWORKS), and
+// every request of the call (INVITE, CANCEL, ACK, BYE) is routed to that checked address (a loose Route
+// to it, as to an outbound proxy), so neither a later DNS answer nor a Contact the trunk names can send
+// it elsewhere; the RTP goes to the SDP answer's address only when that address passes the same check.
 import { randomBytes } from 'node:crypto';
 import { createSocket, Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -17,6 +23,7 @@ import * as sip from 'sip';
 import type { NameAddr, SipMessage, Stack } from 'sip';
 import * as digest from 'sip/digest';
 import type { JsonObject } from '@voxmail/contracts';
+import { AllowedNetworks, LookupFn, resolveTarget } from '@voxmail/messaging';
 import type { CarrierAdapter, DialHooks, DialRequest, DialResult } from '../carrier';
 import type { PromptAudio } from './prompt-audio';
 import { G711, play, Playback } from './rtp';
@@ -30,6 +37,12 @@ export interface SipCarrierOptions {
   prompts: PromptAudio;
   /** How long a CANCEL or a BYE waits for the trunk before the call is over anyway. */
   byeWaitMs?: number;
+  /** The private networks trunks and their RTP may be in besides public addresses (DIALER_ALLOWED_TRUNK_NETWORKS). */
+  allowedNetworks?: readonly string[];
+  /** How names are resolved (tests); the system resolver by default. */
+  lookup?: LookupFn;
+  /** How long the trunk's name may take to resolve. */
+  resolveTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -76,8 +89,26 @@ export class SipCarrier implements CarrierAdapter {
   private stack?: Promise<{ stack: Stack; port: number }>;
   /** Calls in progress by Call-ID: requests of the trunk inside a dialog (BYE) go to their call. */
   private readonly calls = new Map<string, (rq: SipMessage) => void>();
+  private readonly networks: AllowedNetworks;
 
-  constructor(private readonly opts: SipCarrierOptions) {}
+  constructor(private readonly opts: SipCarrierOptions) {
+    this.networks = new AllowedNetworks(opts.allowedNetworks ?? []);
+  }
+
+  /**
+   * `host` resolved once and checked (public, or in the allowed networks): the one address of the UA's
+   * family to send to. Throws (TargetRefused) when any address is refused.
+   */
+  async target(host: string): Promise<string> {
+    const addresses = await resolveTarget(host, this.networks, {
+      timeoutMs: this.opts.resolveTimeoutMs ?? 5000,
+      ...(this.opts.lookup ? { lookup: this.opts.lookup } : {}),
+    });
+    const family = isIPv6(this.opts.address) ? 6 : 4;
+    const a = addresses.find((x) => x.family === family);
+    if (!a) throw new Error(`${host} has no IPv${family} address`);
+    return a.address;
+  }
 
   private log(line: string): void {
     this.opts.log?.(line);
@@ -128,8 +159,16 @@ export class SipCarrier implements CarrierAdapter {
 
   async dial(req: DialRequest, hooks: DialHooks): Promise<DialResult> {
     const settings = sipSettings(req.settings);
+    // the trunk's address, checked now (a name that resolved to an allowed address when the app was
+    // stored may resolve to another one since): nothing is sent to a refused one
+    let hop: string;
+    try {
+      hop = await this.target(settings.trunk.host);
+    } catch (e) {
+      return { outcome: 'failed', reason: `trunk refused: ${(e as Error).message}`.slice(0, 200) };
+    }
     // the sip stack takes a request for its own address to be for itself (and answers it 404)
-    if (settings.trunk.host === this.opts.address)
+    if (hop === this.opts.address)
       return { outcome: 'failed', reason: "the trunk is the dialer's own SIP address (DIALER_SIP_ADDRESS)" };
     // the prompt first: a call that could not play it is not placed
     const audio: Record<G711, Promise<Buffer>> = {
@@ -146,7 +185,10 @@ export class SipCarrier implements CarrierAdapter {
     const rtp = await bindUdp(this.opts.address, 0);
     rtp.on('error', (e) => this.log(`rtp socket of call ${req.callId}: ${e.message}`));
     try {
-      const leg = new CallLeg(stack, port, rtp, this.opts, settings, req, hooks, audio);
+      const route = `sip:${hop.includes(':') ? `[${hop}]` : hop}:${settings.trunk.port ?? 5060};lr`;
+      const leg = new CallLeg(stack, port, rtp, this.opts, settings, req, hooks, audio, route, (h) =>
+        this.target(h),
+      );
       this.calls.set(leg.callId, (rq) => leg.onRequest(rq));
       try {
         return await leg.run();
@@ -189,6 +231,10 @@ class CallLeg {
     private readonly req: DialRequest,
     private readonly hooks: DialHooks,
     private readonly audio: Record<G711, Promise<Buffer>>,
+    /** The trunk's checked address as a loose route: the next hop of every request of the call. */
+    private readonly route: string,
+    /** Checks an address the trunk names (the SDP answer's): the address to send to, or throws. */
+    private readonly check: (host: string) => Promise<string>,
   ) {
     this.ruri = sip.stringifyUri({ ...settings.trunk, user: req.callee, password: undefined, headers: {} });
   }
@@ -225,6 +271,11 @@ class CallLeg {
     return [{ uri: `sip:voxmail@${host}:${this.sipPort}`, params: {} }];
   }
 
+  /** A fresh copy each time: the stack shifts a route it consumes. */
+  private routeSet(): NameAddr[] {
+    return [{ uri: this.route, params: {} }];
+  }
+
   private rtpPort(): number {
     return this.rtp.address().port;
   }
@@ -242,6 +293,7 @@ class CallLeg {
         'max-forwards': 70,
         'content-type': 'application/sdp',
         'user-agent': 'voxmail-dialer',
+        route: this.routeSet(),
       },
       content: sdpOffer(this.opts.address, this.rtpPort()),
     };
@@ -306,16 +358,27 @@ class CallLeg {
     }
     this.hook(() => this.hooks.answered());
     if (this.req.maxDurationMs !== null) this.after(this.req.maxDurationMs, () => this.hangUp());
-    this.audio[remote.codec].then(
-      (audio) => {
-        if (this.state !== 'answered') return;
-        this.playback = play(this.rtp, remote, audio, Math.max(1, this.req.loopCount), remote.codec);
-        void this.playback.done.then(({ finished }) => finished && this.hangUp());
-      },
+    // the RTP goes to the answer's address only when it passes the trunk's check (the answer could name
+    // any address: the carrier's own network, a metadata service)
+    this.check(remote.host).then(
+      (host) =>
+        this.audio[remote.codec].then(
+          (audio) => {
+            if (this.state !== 'answered') return;
+            const to = { host, port: remote.port };
+            this.playback = play(this.rtp, to, audio, Math.max(1, this.req.loopCount), remote.codec);
+            void this.playback.done.then(({ finished }) => finished && this.hangUp());
+          },
+          (e: Error) => {
+            if (this.state !== 'answered') return;
+            this.sendBye();
+            this.finish({ outcome: 'failed', reason: `prompt: ${e.message}`.slice(0, 200) });
+          },
+        ),
       (e: Error) => {
         if (this.state !== 'answered') return;
         this.sendBye();
-        this.finish({ outcome: 'failed', reason: `prompt: ${e.message}`.slice(0, 200) });
+        this.finish({ outcome: 'failed', reason: `rtp refused: ${e.message}`.slice(0, 200) });
       },
     );
   }
@@ -332,6 +395,7 @@ class CallLeg {
         cseq: { method: 'ACK', seq: rs.headers.cseq?.seq ?? this.cseq },
         via: [],
         'max-forwards': 70,
+        route: this.routeSet(),
       },
     });
   }
@@ -349,6 +413,7 @@ class CallLeg {
           'call-id': this.callId,
           cseq: { method: 'BYE', seq: this.cseq },
           'max-forwards': 70,
+          route: this.routeSet(),
         },
       },
       () => undefined,
@@ -371,6 +436,7 @@ class CallLeg {
           cseq: { method: 'CANCEL', seq: this.cseq },
           via: via ? [{ ...via, params: { ...via.params } }] : [],
           'max-forwards': 70,
+          route: this.routeSet(),
         },
       },
       () => undefined,
