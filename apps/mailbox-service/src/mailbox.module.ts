@@ -15,11 +15,14 @@ import { RevocationsRepository } from './auth/revocations.repository';
 import { TokenStandingRepository } from './auth/token-standing.repository';
 import { TokenSigner } from './auth/token-signer';
 import { AccountsHandler, ApiClientsHandler, AuthHandler, UsersHandler } from './identity.handler';
+import { SipAccountsHandler } from './users/sip-accounts.handler';
+import { SipAccountsService } from './users/sip-accounts.service';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { Tenancy1764000000002 } from './migrations/1764000000002-tenancy';
 import { DropAuthTokens1764400000000 } from './migrations/1764400000000-drop-auth-tokens';
 import { ApiClientOnbuka1764700000000 } from './migrations/1764700000000-api-client-onbuka';
 import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
+import { SipIds1765100000000 } from './migrations/1765100000000-sip-ids';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
 import { UsersRepository } from './users/users.repository';
@@ -40,6 +43,7 @@ export const MAILBOX_MIGRATIONS = [
   Revocations1764300000000,
   DropAuthTokens1764400000000,
   ApiClientOnbuka1764700000000,
+  SipIds1765100000000,
 ];
 
 @Module({})
@@ -55,13 +59,21 @@ export class MailboxModule {
           migrations: MAILBOX_MIGRATIONS,
         }),
       ],
-      controllers: [AuthHandler, AccountsHandler, UsersHandler, ApiClientsHandler, ...VMBOX_HANDLERS],
+      controllers: [
+        AuthHandler,
+        AccountsHandler,
+        UsersHandler,
+        ApiClientsHandler,
+        SipAccountsHandler,
+        ...VMBOX_HANDLERS,
+      ],
       providers: [
         { provide: MAILBOX_CONFIG, useValue: config },
         AccountsRepository,
         AccountsService,
         UsersRepository,
         UsersService,
+        SipAccountsService,
         ApiClientsRepository,
         ApiClientsService,
         RevocationsRepository,

@@ -112,6 +112,10 @@ export interface GatewayConfig extends CommonConfig {
   yeastar: YeastarSettings;
   /** The Flexisip account manager face's own settings. */
   flexisip: FlexisipSettings;
+  /** PEM files of the certificate and key: HTTPS with HTTP/2 (ALPN h2) and HTTP/1.1 beside it. */
+  tls?: { certFile: string; keyFile: string };
+  /** Without TLS: cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. */
+  http2Cleartext: boolean;
 }
 
 export interface YeastarSettings {
@@ -324,7 +328,20 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     revocationStaleMs: int(env, 'REVOCATION_STALE_MS', 3000, 500, 60000),
     yeastar: loadYeastarSettings(env),
     flexisip: loadFlexisipSettings(env),
+    ...gatewayTransport(env),
   };
+}
+
+/** TLS needs both files; cleartext HTTP/2 is a choice only without TLS (with TLS, ALPN picks h2). */
+function gatewayTransport(env: Env): Pick<GatewayConfig, 'tls' | 'http2Cleartext'> {
+  const certFile = env.TLS_CERT_FILE || undefined;
+  const keyFile = env.TLS_KEY_FILE || undefined;
+  if (!certFile !== !keyFile)
+    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither)');
+  const http2Cleartext = bool(env, 'HTTP2_CLEARTEXT', false);
+  if (certFile && http2Cleartext)
+    throw new ConfigError('HTTP2_CLEARTEXT applies without TLS; with TLS_CERT_FILE, ALPN offers h2');
+  return { tls: certFile && keyFile ? { certFile, keyFile } : undefined, http2Cleartext };
 }
 
 export function loadYeastarSettings(env: Env): YeastarSettings {
