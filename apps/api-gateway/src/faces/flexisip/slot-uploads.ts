@@ -28,11 +28,9 @@ const fileError = (rule: string, message: string) =>
  * Laravel's getClientOriginalName drops it), without control characters; undefined when nothing is left.
  */
 export function clientFileName(filename: string | undefined): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  const base = (filename ?? '')
-    .split(/[\\/]/)
-    .pop()!
-    .replace(/[\u0000-\u001f\u007f]/g, '')
+  const base = [...((filename ?? '').split(/[\\/]/).pop() ?? '')]
+    .filter((c) => c >= ' ' && c !== '\u007f')
+    .join('')
     .trim();
   return base ? base.slice(0, MAX_SLOT_FILE_NAME) : undefined;
 }
