@@ -298,6 +298,7 @@ describe.each([
     const { 'x-api-key': _key, ...noKey } = flexisipHeaders(app(), w.aliceKey, form.contentType);
     const anonymous = await h2Request(session, 'POST', path, noKey, form.body);
     expect(anonymous.status).toBe(401);
+    expect(anonymous.ended).toBe(true);
     expect(json(anonymous)).toEqual({ message: 'Unauthenticated.' });
     const tampered = await h2Request(
       session,
@@ -323,8 +324,10 @@ describe.each([
     const r = await voicemailServer(session, app(), w.adminKey, `alice@${w.realm}`, caller, wavFile(20));
     expect(r.upload?.status).toBe(413);
     expect(json(r.upload!)).toEqual({ message: expect.any(String) });
-    // refused while streaming: the rest of the recording was never sent
+    // refused while streaming: the rest of the recording was never sent, and the server ended the
+    // stream (a client still sending would otherwise wait on flow control for ever)
     expect(r.upload!.sent).toBeLessThan(wavFile(20).length);
+    expect(r.upload!.ended).toBe(true);
     // the same HTTP/2 connection serves the next request, and the slot takes a smaller recording
     const form = flexisipForm(recordPath(), wavFile(1));
     const retry = await h2Request(
@@ -429,6 +432,30 @@ describe('the account manager face beyond its document', () => {
     expect(json(up)).toMatchObject({ sip_from: null, name: 'no-caller.wav', size: wavFile(1).length + 2 });
     // without a caller's address the message has Kazoo's default `from`
     expect(await defaults()).toBe(before2 + 1);
+  });
+
+  it("serves the other faces and the framework's own errors over HTTP/2 too", async () => {
+    // Kazoo, with its verb tunnelling (the gateway reads a small JSON POST before routing)
+    const kazoo = { 'x-auth-token': w.t.token, 'content-type': 'application/json' };
+    const created = await h2Request(
+      session,
+      'POST',
+      `/v2/accounts/${w.t.accountId}/vmboxes`,
+      kazoo,
+      Buffer.from(JSON.stringify({ data: { name: 'h2 box', mailbox: '4242' }, verb: 'PUT' })),
+    );
+    expect(created.status).toBe(201);
+    expect(json(created).data).toMatchObject({ name: 'h2 box', mailbox: '4242' });
+    const listed = await h2Request(session, 'GET', `/v2/accounts/${w.t.accountId}/vmboxes`, kazoo);
+    expect(listed.status).toBe(200);
+    expect(json(listed).data.map((b: { name: string }) => b.name)).toContain('h2 box');
+    // errors before any route, written on the raw response: in the face's shape
+    const malformed = await h2Request(session, 'GET', '/api/accounts/%zz/voicemails', {});
+    expect(malformed.status).toBe(400);
+    expect(json(malformed)).toEqual({ message: expect.any(String) });
+    const unknown = await h2Request(session, 'GET', '/api/nothing-here', {});
+    expect(unknown.status).toBe(404);
+    expect(json(unknown)).toEqual({ message: expect.any(String) });
   });
 
   it('serves HTTP/1.1 beside h2 on the TLS port (ALPN http/1.1)', async () => {

@@ -120,6 +120,8 @@ export interface H2Response {
   body: Buffer;
   /** Bytes of the request body sent when the answer came. */
   sent: number;
+  /** The stream ended with the answer (within 2 s), even if the request body was not all sent. */
+  ended: boolean;
 }
 
 /**
@@ -152,10 +154,16 @@ export function h2Request(
     });
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      resolve({ status, headers: resHeaders, body: Buffer.concat(chunks), sent });
-      // the answer is whole: a body the server did not read is given up (Node's client keeps a stream
-      // whose upload the server ended with RST_STREAM NO_ERROR until it is destroyed)
-      if (!req.destroyed) req.destroy();
+      // the answer is whole: was the stream ended too (both sides, or the server's RST_STREAM)?
+      const deadline = Date.now() + 2000;
+      const settle = () => {
+        if (!req.closed && Date.now() < deadline) return void setTimeout(settle, 20);
+        resolve({ status, headers: resHeaders, body: Buffer.concat(chunks), sent, ended: req.closed });
+        // a body the server did not read is given up (Node's client keeps a stream whose upload the
+        // server ended with RST_STREAM NO_ERROR until it is destroyed)
+        if (!req.destroyed) req.destroy();
+      };
+      settle();
     });
     req.on('error', (e) => (answered ? undefined : reject(e)));
     const pump = () => {
