@@ -121,12 +121,11 @@ export interface OwnedVmboxReply {
 export const MAX_SIP_ID = 2147483647;
 
 /**
- * A SIP account (a user) of the caller's account for the account manager face, by its integer id, its
- * user id, or its SIP address `user@host` (the user's `username` at the account's `realm`).
+ * A SIP account (a user) of the caller's account for the account manager face, by its integer id or by
+ * its SIP address `user@host` (the user's `username` at the account's `realm`).
  */
 export class SipAccountFindCommand extends TenantCommand {
   @IsOptional() @IsInt() @Min(1) @Max(MAX_SIP_ID) sipId?: number;
-  @IsOptional() @Matches(HEX_ID) userId?: string;
   @IsOptional() @IsString() @MinLength(3) @MaxLength(512) address?: string;
 }
 

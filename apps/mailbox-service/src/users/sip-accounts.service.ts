@@ -1,5 +1,5 @@
 // Users as the SIP accounts of the Flexisip account manager face: found by their integer id (numbered per
-// account by the database), their user id, or their SIP address `username@realm`.
+// account by the database) or their SIP address `username@realm`.
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, SipAccount, SipAccountFindCommand } from '@voxmail/contracts';
 import { AccountsService } from '../accounts/accounts.service';
@@ -51,7 +51,6 @@ export class SipAccountsService {
 
   private async lookup(cmd: SipAccountFindCommand, realm: string | null): Promise<UserEntity | null> {
     if (cmd.sipId !== undefined) return this.users.findBySipId(cmd.tenantId, cmd.sipId);
-    if (cmd.userId !== undefined) return this.users.find(cmd.tenantId, cmd.userId);
     const parts = cmd.address === undefined ? null : splitAddress(cmd.address);
     // a SIP account is a user with a username, in the account's realm
     if (!parts || !realm || parts.host.toLowerCase() !== realm) return null;

@@ -6,6 +6,7 @@ import { loadFlexisipSettings } from '@voxmail/config';
 import { SlotUuidPipe } from './params';
 import { SlotLinks } from './slot-links';
 import { clientFileName } from './slot-uploads';
+import { accountView } from './accounts.view';
 import { validateSlotRequest } from './voicemails.controller';
 import { laravelTime } from './voicemails.view';
 
@@ -193,5 +194,30 @@ describe('SlotUuidPipe', () => {
     }
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: ErrorCode.NotFound, message: 'Voicemail not found.' });
+  });
+});
+
+describe("the account manager's account object", () => {
+  it('answers what Flexisip reads: an integer id, sip_uri and call_forwardings', () => {
+    const a = accountView({
+      user_id: A,
+      sip_id: 3,
+      username: 'alice',
+      domain: 'sip.example.org',
+      display_name: 'Alice',
+      email: null,
+      admin: false,
+      enabled: true,
+      created_at: '2026-01-02T03:04:05.000Z',
+      updated_at: '2026-01-02T03:04:06.000Z',
+    });
+    expect(a).toMatchObject({
+      id: 3,
+      sip_uri: 'sip:alice@sip.example.org',
+      call_forwardings: [],
+      activated: true,
+      created_at: '2026-01-02T03:04:05Z',
+    });
+    expect(JSON.stringify(a)).not.toContain(A);
   });
 });
