@@ -101,6 +101,10 @@ describe("the gateway's transport", () => {
       loadGatewayConfig({ ...secrets, TLS_CERT_FILE: '/etc/vm/cert.pem', TLS_KEY_FILE: '/etc/vm/key.pem' })
         .tls,
     ).toEqual({ certFile: '/etc/vm/cert.pem', keyFile: '/etc/vm/key.pem' });
+    // the links it hands out follow, unless PUBLIC_BASE_URL says otherwise
+    expect(loadGatewayConfig({ ...secrets, TLS_CERT_FILE: 'c', TLS_KEY_FILE: 'k' }).publicBaseUrl).toBe(
+      'https://127.0.0.1:8000',
+    );
     expect(loadGatewayConfig({ ...secrets, HTTP2_CLEARTEXT: 'true' }).http2Cleartext).toBe(true);
     expect(() => loadGatewayConfig({ ...secrets, TLS_CERT_FILE: '/etc/vm/cert.pem' })).toThrow(
       /^TLS_CERT_FILE and TLS_KEY_FILE must be set together/,

@@ -312,11 +312,13 @@ function tokenKeys(env: Env): TokenKey[] {
 
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const port = int(env, 'PORT', 8000, 0, 65535);
+  const transport = gatewayTransport(env);
+  const scheme = transport.tls ? 'https' : 'http';
   return {
     ...common(env, 'api-gateway'),
     port,
     host: str(env, 'HOST', '0.0.0.0'),
-    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${port}`, ['http:', 'https:']).replace(
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `${scheme}://127.0.0.1:${port}`, ['http:', 'https:']).replace(
       /\/$/,
       '',
     ),
@@ -328,7 +330,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     revocationStaleMs: int(env, 'REVOCATION_STALE_MS', 3000, 500, 60000),
     yeastar: loadYeastarSettings(env),
     flexisip: loadFlexisipSettings(env),
-    ...gatewayTransport(env),
+    ...transport,
   };
 }
 
