@@ -149,7 +149,7 @@ describe('Flexisip voicemail slots', () => {
     w = await world();
   });
 
-  it('creates a slot with exactly the documented fields, nulls before upload', async () => {
+  it("creates a slot with the documented fields and the account manager's name and size, nulls before upload", async () => {
     const s = await createSlot(w.userKey);
     expect(Object.keys(s).sort()).toEqual(
       [
@@ -158,7 +158,9 @@ describe('Flexisip voicemail slots', () => {
         'download_url',
         'id',
         'max_upload_size',
+        'name',
         'sip_from',
+        'size',
         'upload_url',
         'uploaded_at',
       ].sort(),
@@ -186,6 +188,9 @@ describe('Flexisip voicemail slots', () => {
       content_type: 'audio/wav',
       created_at: s.created_at,
       uploaded_at: null,
+      name: null,
+      size: null,
+      download_url: null,
     });
     const list = await api('GET', '/api/accounts/me/voicemails', w.userKey);
     expect(list.status).toBe(200);
@@ -201,13 +206,33 @@ describe('Flexisip voicemail slots', () => {
     const got = await api('GET', `/api/accounts/${w.user}/voicemails/${s.id}`, w.adminKey);
     expect(got.status).toBe(200);
     expect(Object.keys(got.body).sort()).toEqual(
-      ['content_type', 'created_at', 'file_size', 'get_url', 'id', 'sip_from', 'uploaded_at'].sort(),
+      [
+        'content_type',
+        'created_at',
+        'download_url',
+        'file_size',
+        'get_url',
+        'id',
+        'name',
+        'sip_from',
+        'size',
+        'uploaded_at',
+      ].sort(),
     );
     expect(got.body).toMatchObject({
       id: s.id,
       sip_from: SIP,
       file_size: audio.length,
+      size: audio.length,
+      name: 'voicemail',
       content_type: 'audio/wav',
+    });
+    expect(got.body.download_url).toBe(got.body.get_url);
+    // the upload answered the stored voicemail, with its download_url
+    expect(json(up)).toMatchObject({
+      id: s.id,
+      size: audio.length,
+      download_url: expect.stringMatching(/^https?:/),
     });
     expect(got.body.uploaded_at).toMatch(TIME);
     expect(got.body.get_url).toMatch(/^https?:\/\//);
@@ -235,9 +260,10 @@ describe('Flexisip voicemail slots', () => {
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe(String(audio.length));
 
-    // the upload URL was used once; a second upload is refused and nothing changes
+    // the upload URL was used once; a second upload is refused (404, as the account manager) and nothing
+    // changes
     const again = await uploadForm(s.upload_url, wavFile(1), 'audio/wav');
-    expect(again.status).toBe(409);
+    expect(again.status).toBe(404);
     expect(json(again)).toEqual({ message: expect.any(String) });
     expect((await messagesOf(w, w.boxLow)).filter((m) => m.from === SIP)).toHaveLength(1);
 
@@ -305,7 +331,7 @@ describe('Flexisip voicemail slots', () => {
   });
 
   it('validates sip_from and content_type with 422 in Laravel shape; accepts wav aliases as audio/wav', async () => {
-    for (const sipFrom of ['bob', 'http://x', `sip:${'a'.repeat(2048)}@example.org`, 42, '']) {
+    for (const sipFrom of ['bob', 'http://x', `sip:${'a'.repeat(2048)}@example.org`, 42]) {
       const r = await api('POST', '/api/accounts/me/voicemails', w.userKey, {
         sip_from: sipFrom,
         content_type: 'audio/wav',
@@ -315,8 +341,19 @@ describe('Flexisip voicemail slots', () => {
     }
     const missing = await api('POST', '/api/accounts/me/voicemails', w.userKey, {});
     expect(missing.status).toBe(422);
-    expect(Object.keys(missing.body.errors).sort()).toEqual(['content_type', 'sip_from']);
-    expect(missing.body.message).toBe('The sip from field is required. (and 1 more error)');
+    // sip_from is optional (the account manager's code; its document says mandatory)
+    expect(missing.body).toEqual({
+      message: 'The content type field is required.',
+      errors: { content_type: ['The content type field is required.'] },
+    });
+    for (const sipFrom of [undefined, null, '']) {
+      const r = await api('POST', '/api/accounts/me/voicemails', w.userKey, {
+        sip_from: sipFrom,
+        content_type: 'audio/wav',
+      });
+      expect(r.status).toBe(201);
+      expect(r.body.sip_from).toBeNull();
+    }
     const mpeg = await api('POST', '/api/accounts/me/voicemails', w.userKey, {
       sip_from: SIP,
       content_type: 'audio/mpeg',
@@ -427,7 +464,7 @@ describe('Flexisip voicemail slots', () => {
       uploadForm(s.upload_url, wavFile(1), 'audio/wav'),
       uploadRaw(s.upload_url, wavFile(1), 'audio/wav'),
     ]);
-    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    expect([a.status, b.status].sort()).toEqual([200, 404]);
     expect((await messagesOf(w, w.boxLow)).filter((m) => m.from === 'sip:race@example.org')).toHaveLength(1);
   });
 

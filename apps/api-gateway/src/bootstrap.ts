@@ -1,6 +1,6 @@
 // Boots the gateway: Fastify with Kazoo verb tunnelling, request ids, CORS, bounded JSON bodies, errors in
 // each face's shape at every layer, metrics, and every API face.
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -21,6 +21,7 @@ import {
 } from './common/faces';
 import { registerStreamingBodies } from './application/body-parsers';
 import { configureStreams } from './application/object-transfer';
+import { createGatewayServer, GatewayServer } from './common/http-server';
 import { FrameworkErrorFilter } from './common/faces';
 import { JsonDepthScanner, MAX_JSON_BODY_BYTES, registerJsonBodies } from './common/json-body';
 import { GatewayModule } from './gateway.module';
@@ -54,8 +55,11 @@ function envelopeVerb(body: Buffer): string | undefined {
  * method before Fastify picks a route, so small JSON POST bodies are read here and handed back to
  * Fastify through a preParsing hook.
  */
-function tunnellingServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  return createServer((req: TunnelledRequest, res) => {
+function tunnellingServer(
+  config: GatewayConfig,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): GatewayServer {
+  return createGatewayServer(config, (req: TunnelledRequest, res) => {
     if (req.method !== 'POST' || !isKazooPath(req.url)) return handler(req, res);
     const query = /[?&]verb=([A-Za-z]+)/.exec(req.url ?? '');
     if (query && TUNNEL_VERBS.has(query[1].toUpperCase())) {
@@ -100,7 +104,8 @@ export async function startGateway(
   });
   const cors = corsHeadersFor(config.corsAllowedOrigins);
   const adapter = new FastifyAdapter({
-    serverFactory: tunnellingServer,
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      tunnellingServer(config, handler),
     bodyLimit: MAX_TUNNEL_BODY,
     genReqId: (req: IncomingMessage) => sanitizeRequestId(req.headers[REQUEST_ID_HEADER]),
     trustProxy: config.trustProxy,
@@ -176,5 +181,6 @@ export async function startGateway(
   await app.listen(config.port, config.host);
   const addr = app.getHttpServer().address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const scheme = config.tls ? 'https' : 'http';
+  return { app, url: `${scheme}://127.0.0.1:${port}`, close: () => app.close() };
 }

@@ -19,6 +19,8 @@ import { RevocationsRepository } from './auth/revocations.repository';
 import { TokenStandingRepository } from './auth/token-standing.repository';
 import { TokenSigner } from './auth/token-signer';
 import { AccountsHandler, ApiClientsHandler, AuthHandler, UsersHandler } from './identity.handler';
+import { SipAccountsHandler } from './users/sip-accounts.handler';
+import { SipAccountsService } from './users/sip-accounts.service';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { Tenancy1764000000002 } from './migrations/1764000000002-tenancy';
 import { DropAuthTokens1764400000000 } from './migrations/1764400000000-drop-auth-tokens';
@@ -26,6 +28,7 @@ import { ApiClientOnbuka1764700000000 } from './migrations/1764700000000-api-cli
 import { AccountLimits1765100000000 } from './migrations/1765100000000-account-limits';
 import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
 import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
+import { SipIds1765100000000 } from './migrations/1765100000000-sip-ids';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
 import { UsersRepository } from './users/users.repository';
@@ -48,6 +51,7 @@ export const MAILBOX_MIGRATIONS = [
   ApiClientOnbuka1764700000000,
   IdempotencyKeys1764950000000,
   AccountLimits1765100000000,
+  SipIds1765100000000,
 ];
 
 @Module({})
@@ -63,7 +67,14 @@ export class MailboxModule {
           migrations: MAILBOX_MIGRATIONS,
         }),
       ],
-      controllers: [AuthHandler, AccountsHandler, UsersHandler, ApiClientsHandler, ...VMBOX_HANDLERS],
+      controllers: [
+        AuthHandler,
+        AccountsHandler,
+        UsersHandler,
+        ApiClientsHandler,
+        SipAccountsHandler,
+        ...VMBOX_HANDLERS,
+      ],
       providers: [
         { provide: MAILBOX_CONFIG, useValue: config },
         AccountsRepository,
@@ -73,6 +84,7 @@ export class MailboxModule {
         UsageProjection,
         UsersRepository,
         UsersService,
+        SipAccountsService,
         ApiClientsRepository,
         ApiClientsService,
         RevocationsRepository,

@@ -20,6 +20,7 @@ import { MESSAGE_SETTINGS } from './settings';
 import { MESSAGE_SCHEMA, MESSAGE_SERVICE_CONFIG } from './tokens';
 import { VoicemailSlots1764200000000 } from './migrations/1764200000000-voicemail-slots';
 import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
+import { SlotFileNames1765100000000 } from './migrations/1765100000000-slot-file-names';
 import { VoicemailSlotEntity } from './voicemail-slots/voicemail-slot.entity';
 import { VoicemailSlotsHandler } from './voicemail-slots/voicemail-slots.handler';
 import { VoicemailSlotsLifecycle } from './voicemail-slots/voicemail-slots.lifecycle';
@@ -35,6 +36,7 @@ export const MESSAGE_MIGRATIONS = [
   VoicemailSlots1764200000000,
   BoxProjection1764300000000,
   IdempotencyKeys1764950000000,
+  SlotFileNames1765100000000,
 ];
 
 @Module({})

@@ -110,6 +110,28 @@ describe('configuration from the environment', () => {
   });
 });
 
+describe("the gateway's transport", () => {
+  it('is HTTP/1.1 by default; TLS with both PEM files; h2c only without TLS', () => {
+    expect(loadGatewayConfig(secrets)).toMatchObject({ tls: undefined, http2Cleartext: false });
+    expect(
+      loadGatewayConfig({ ...secrets, TLS_CERT_FILE: '/etc/vm/cert.pem', TLS_KEY_FILE: '/etc/vm/key.pem' })
+        .tls,
+    ).toEqual({ certFile: '/etc/vm/cert.pem', keyFile: '/etc/vm/key.pem' });
+    // the links it hands out follow, unless PUBLIC_BASE_URL says otherwise
+    expect(loadGatewayConfig({ ...secrets, TLS_CERT_FILE: 'c', TLS_KEY_FILE: 'k' }).publicBaseUrl).toBe(
+      'https://127.0.0.1:8000',
+    );
+    expect(loadGatewayConfig({ ...secrets, HTTP2_CLEARTEXT: 'true' }).http2Cleartext).toBe(true);
+    expect(() => loadGatewayConfig({ ...secrets, TLS_CERT_FILE: '/etc/vm/cert.pem' })).toThrow(
+      /^TLS_CERT_FILE and TLS_KEY_FILE must be set together/,
+    );
+    expect(() =>
+      loadGatewayConfig({ ...secrets, TLS_CERT_FILE: 'c', TLS_KEY_FILE: 'k', HTTP2_CLEARTEXT: 'true' }),
+    ).toThrow(/^HTTP2_CLEARTEXT applies without TLS/);
+    expect(() => loadGatewayConfig({ ...secrets, HTTP2_CLEARTEXT: 'maybe' })).toThrow(ConfigError);
+  });
+});
+
 describe('loadAppConfig', () => {
   it('loads each app of the service registry with its own loader, by its registry name', () => {
     const gateway = loadAppConfig('api-gateway', secrets);

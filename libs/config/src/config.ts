@@ -122,6 +122,10 @@ export interface GatewayConfig extends CommonConfig {
   flexisip: FlexisipSettings;
   /** Per-account bounds at the gateway (issue 24): request rate, concurrent audio streams, small bodies. */
   fairness: GatewayFairness;
+  /** PEM files of the certificate and key: HTTPS with HTTP/2 (ALPN h2) and HTTP/1.1 beside it. */
+  tls?: { certFile: string; keyFile: string };
+  /** Without TLS: cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. */
+  http2Cleartext: boolean;
 }
 
 /** What one account (and one credential) may take of a gateway; 0 turns a rate limit off. */
@@ -390,11 +394,13 @@ function tokenKeys(env: Env): TokenKey[] {
 
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const port = int(env, 'PORT', 8000, 0, 65535);
+  const transport = gatewayTransport(env);
+  const scheme = transport.tls ? 'https' : 'http';
   return {
     ...common(env, 'api-gateway'),
     port,
     host: str(env, 'HOST', '0.0.0.0'),
-    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${port}`, ['http:', 'https:']).replace(
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `${scheme}://127.0.0.1:${port}`, ['http:', 'https:']).replace(
       /\/$/,
       '',
     ),
@@ -407,6 +413,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     yeastar: loadYeastarSettings(env),
     flexisip: loadFlexisipSettings(env),
     fairness: loadGatewayFairness(env),
+    ...transport,
   };
 }
 
@@ -422,6 +429,18 @@ export function loadGatewayFairness(env: Env): GatewayFairness {
     streamIdleTimeoutMs: int(env, 'STREAM_IDLE_TIMEOUT_MS', 30000, 100, 3_600_000),
     unauthenticatedBodyBytes: int(env, 'UNAUTHENTICATED_BODY_BYTES', 16 * 1024, 256, 1024 * 1024),
   };
+}
+
+/** TLS needs both files; cleartext HTTP/2 is a choice only without TLS (with TLS, ALPN picks h2). */
+function gatewayTransport(env: Env): Pick<GatewayConfig, 'tls' | 'http2Cleartext'> {
+  const certFile = env.TLS_CERT_FILE || undefined;
+  const keyFile = env.TLS_KEY_FILE || undefined;
+  if (!certFile !== !keyFile)
+    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither)');
+  const http2Cleartext = bool(env, 'HTTP2_CLEARTEXT', false);
+  if (certFile && http2Cleartext)
+    throw new ConfigError('HTTP2_CLEARTEXT applies without TLS; with TLS_CERT_FILE, ALPN offers h2');
+  return { tls: certFile && keyFile ? { certFile, keyFile } : undefined, http2Cleartext };
 }
 
 export function loadYeastarSettings(env: Env): YeastarSettings {

@@ -26,6 +26,8 @@ import {
   CreateSlotCommand,
   OwnedVmboxCommand,
   OwnedVmboxReply,
+  SipAccount,
+  SipAccountFindCommand,
   SlotIdCommand,
   SlotUploadCommand,
   SlotUploadTicket,
@@ -155,6 +157,7 @@ export const Commands = {
   UserList: command(Subjects.User.List, ListCommand, reply<ListReply>()),
   UserUpdate: command(Subjects.User.Update, UpdateDocCommand, reply<DocReply>()),
   UserDelete: command(Subjects.User.Delete, DocIdCommand, reply<DocReply>()),
+  UserFindSipAccount: command(Subjects.User.FindSipAccount, SipAccountFindCommand, reply<SipAccount>()),
 
   ApiClientCreate: command(Subjects.ApiClient.Create, CreateDocCommand, reply<DocReply>()),
   ApiClientList: command(Subjects.ApiClient.List, ListCommand, reply<ListReply>()),

@@ -42,6 +42,9 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
 
 export type ErrorDetails = Record<string, unknown>;
 
+/** `details.reason` of a RateLimited error from the failed-login limits (not a request rate or a busy queue). */
+export const FAILED_LOGINS = 'failed_logins';
+
 export interface ErrorBody {
   code: ErrorCode;
   message: string;

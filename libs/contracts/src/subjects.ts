@@ -48,6 +48,8 @@ export const Subjects = {
     Tree: cmd('mailbox', 'account.tree'),
   },
   User: {
+    /** A user as the account manager face's SIP account (integer id, `user@realm`); reply: SipAccount. */
+    FindSipAccount: cmd('mailbox', 'user.find_sip_account'),
     Create: cmd('mailbox', 'user.create'),
     Get: cmd('mailbox', 'user.get'),
     List: cmd('mailbox', 'user.list'),

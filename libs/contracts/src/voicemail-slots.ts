@@ -42,6 +42,8 @@ export function slotContentType(declared: string): SlotContentType | undefined {
 export const SIP_URI =
   /^sips?:(?:[^@\s:;?]+(?::[^@\s;?]*)?@)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?:;[^\s?]*)?(?:\?[^\s]*)?$/;
 export const MAX_SIP_FROM = 255;
+/** The longest `name` of an uploaded file (Laravel's `string` column). */
+export const MAX_SLOT_FILE_NAME = 255;
 
 export function isSipUri(v: string): boolean {
   return v.length <= MAX_SIP_FROM && SIP_URI.test(v);
@@ -53,7 +55,8 @@ export class UserSlotsCommand extends TenantCommand {
 }
 
 export class CreateSlotCommand extends UserSlotsCommand {
-  @IsString() @MinLength(5) @MaxLength(MAX_SIP_FROM) @Matches(SIP_URI) sipFrom: string;
+  /** Optional, as in the account manager's code (its document says mandatory). */
+  @IsOptional() @IsString() @MinLength(5) @MaxLength(MAX_SIP_FROM) @Matches(SIP_URI) sipFrom?: string;
   @IsIn(SLOT_CONTENT_TYPES as unknown as string[]) contentType: SlotContentType;
   @IsInt() @Min(1) @Max(1024 * 1024 * 1024) maxBytes: number;
   /** How long the slot waits for its audio before the sweeper removes it. */
@@ -77,13 +80,17 @@ export class CompleteSlotUploadCommand extends SlotUploadCommand {
   @IsString() @MaxLength(128) uploadId: string;
   /** The gateway's measurement of the upload, so the commit need not read it back. */
   @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
+  /** The uploaded file's name (the form part's `filename`, without its directories), answered as `name`. */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(MAX_SLOT_FILE_NAME) fileName?: string;
 }
 
 /** A slot as message-service keeps it; the face turns it into the account manager's JSON. */
 export interface VoicemailSlot {
   id: string;
   user_id: string;
-  sip_from: string;
+  sip_from: string | null;
+  /** The stored file's name once uploaded (the account manager's `name`), else null. */
+  name: string | null;
   content_type: SlotContentType;
   max_upload_size: number;
   created_at: string;
@@ -112,4 +119,31 @@ export class OwnedVmboxCommand extends TenantCommand {
 
 export interface OwnedVmboxReply {
   vmboxId: string | null;
+}
+
+/** The largest `id` the account manager face gives a SIP account: Flexisip reads it as a C++ `int`. */
+export const MAX_SIP_ID = 2147483647;
+
+/**
+ * A SIP account (a user) of the caller's account for the account manager face, by its integer id or by
+ * its SIP address `user@host` (the user's `username` at the account's `realm`).
+ */
+export class SipAccountFindCommand extends TenantCommand {
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_SIP_ID) sipId?: number;
+  @IsOptional() @IsString() @MinLength(3) @MaxLength(512) address?: string;
+}
+
+/** A user as a SIP account: its stable integer id (numbered per account from 1, never reused). */
+export interface SipAccount {
+  user_id: string;
+  sip_id: number;
+  username: string | null;
+  /** The account's realm: the SIP domain of its users. */
+  domain: string | null;
+  display_name: string | null;
+  email: string | null;
+  admin: boolean;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
 }

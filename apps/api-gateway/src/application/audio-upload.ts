@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { closeAfterAnswer } from '../common/http-server';
 import { AudioGate, tooLarge } from './audio-gate';
 import { eachPart, Part } from './multipart';
 import { uploadThroughGate } from './object-transfer';
@@ -64,7 +65,7 @@ export class AudioUploads {
     try {
       return await work();
     } catch (e) {
-      void reply.header('Connection', 'close');
+      closeAfterAnswer(reply);
       await session.abort();
       throw e;
     }

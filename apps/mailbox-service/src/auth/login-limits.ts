@@ -10,7 +10,7 @@
 // Behind a shared NAT or proxy many clients share an address: an address over its limit is refused
 // before checking only for user_auth (guessable passwords, argon2 work); an API key or client secret
 // (256 random bits, not guessable) is still checked, and only a wrong one gets 429.
-import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { DomainError, ErrorCode, FAILED_LOGINS } from '@voxmail/contracts';
 import { AuthFailuresRepository, CounterRow } from './auth-failures.repository';
 import { sha256Hex } from './secrets';
 
@@ -122,6 +122,7 @@ export class LoginLimits {
 
 function limited(r: CounterRow): DomainError {
   return new DomainError(ErrorCode.RateLimited, 'too many failed authentication attempts; retry later', {
+    reason: FAILED_LOGINS,
     retry_after_s: r.retry_after_s,
   });
 }

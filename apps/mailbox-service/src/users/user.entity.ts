@@ -14,6 +14,8 @@ export class UserEntity {
   @Column({ type: 'jsonb' }) doc: JsonObject;
   @Column({ type: 'integer' }) version: number;
   @Column({ type: 'bigint', insert: false, update: false }) seq: string;
+  /** The user's integer id as a SIP account, per account (assigned by the database on insert). */
+  @Column({ name: 'sip_id', type: 'integer', insert: false, update: false }) sipId: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -22,6 +22,10 @@ export class UsersRepository {
     return this.repo(m).findOne({ where: { accountId, id }, lock: { mode: 'pessimistic_write' } });
   }
 
+  findBySipId(accountId: string, sipId: number): Promise<UserEntity | null> {
+    return this.repo().findOne({ where: { accountId, sipId } });
+  }
+
   findByUsername(accountIds: string[], usernameLower: string): Promise<UserEntity[]> {
     if (!accountIds.length) return Promise.resolve([]);
     return this.repo()

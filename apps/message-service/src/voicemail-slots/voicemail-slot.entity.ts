@@ -8,7 +8,7 @@ export class VoicemailSlotEntity {
   @PrimaryColumn({ type: 'uuid' }) id: string;
   @Column({ name: 'user_id', type: 'char', length: 32 }) userId: string;
   @Column({ name: 'vmbox_id', type: 'char', length: 32 }) vmboxId: string;
-  @Column({ name: 'sip_from', type: 'text' }) sipFrom: string;
+  @Column({ name: 'sip_from', type: 'text', nullable: true }) sipFrom: string | null;
   @Column({ name: 'content_type', type: 'text' }) contentType: SlotContentType;
   @Column({ name: 'max_bytes', type: 'integer' }) maxBytes: number;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
@@ -16,5 +16,6 @@ export class VoicemailSlotEntity {
   @Column({ name: 'upload_id', type: 'text', nullable: true }) uploadId: string | null;
   @Column({ name: 'uploaded_at', type: 'timestamptz', nullable: true }) uploadedAt: Date | null;
   @Column({ name: 'file_size', type: 'integer', nullable: true }) fileSize: number | null;
+  @Column({ name: 'file_name', type: 'text', nullable: true }) fileName: string | null;
   @Column({ name: 'message_id', type: 'text', nullable: true }) messageId: string | null;
 }

@@ -35,6 +35,7 @@ function slotView(e: VoicemailSlotEntity): VoicemailSlot {
     id: e.id,
     user_id: e.userId,
     sip_from: e.sipFrom,
+    name: e.fileName,
     content_type: e.contentType,
     max_upload_size: e.maxBytes,
     created_at: e.createdAt.toISOString(),
@@ -79,7 +80,7 @@ export class VoicemailSlotsService {
       id: randomUUID(),
       userId: cmd.userId,
       vmboxId,
-      sipFrom: cmd.sipFrom,
+      sipFrom: cmd.sipFrom ?? null,
       contentType: cmd.contentType,
       maxBytes: cmd.maxBytes,
       createdAt: now,
@@ -87,6 +88,7 @@ export class VoicemailSlotsService {
       uploadId: null,
       uploadedAt: null,
       fileSize: null,
+      fileName: null,
       messageId: null,
     });
     return slotView(await this.slots.insert(e));
@@ -167,7 +169,8 @@ export class VoicemailSlotsService {
         tenantId: seen.tenantId,
         actor: ownerActor(seen),
         vmboxId: seen.vmboxId,
-        doc: { from: seen.sipFrom, folder: 'new' },
+        // without a caller's address, Kazoo's own default `from` (nouser@norealm)
+        doc: seen.sipFrom ? { from: seen.sipFrom, folder: 'new' } : { folder: 'new' },
         uploadId: cmd.uploadId,
         facts: cmd.facts,
       },
@@ -186,6 +189,7 @@ export class VoicemailSlotsService {
         }
         e.uploadedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
         e.fileSize = msg.media.size;
+        e.fileName = cmd.fileName ?? `${e.id}.${e.contentType === 'audio/opus' ? 'opus' : 'wav'}`;
         e.messageId = msg.id;
         e.uploadId = null;
         await this.slots.save(m, e);

@@ -1,7 +1,8 @@
 // Authenticates the account manager face by `x-api-key` (an API client secret) and decides which user
-// of the account `{id|me}` names: an admin client any user, a user client only itself.
+// of the account `{id|me}` names: an admin client any user, a user client only itself. `{id}` is the
+// user's id (32 hex characters) or its integer id as a SIP account (what `search` answers as `id`).
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Actor, Commands, DomainError, ErrorCode, HEX_ID } from '@voxmail/contracts';
+import { Actor, Commands, DomainError, ErrorCode, HEX_ID, MAX_SIP_ID } from '@voxmail/contracts';
 import { runWithRequestContext } from '@voxmail/messaging';
 import type { GatewayRequest } from '../../common/request';
 import { RateLimits } from '../../fairness/rate-limits';
@@ -9,18 +10,46 @@ import { FlexisipContext } from './flexisip.context';
 
 export type FlexisipRequest = GatewayRequest & { flexisipUserId?: string };
 
-/** The user `{id|me}` names for `actor`; a user client naming anyone else is 403. */
-export function targetUser(actor: Actor, id: string): string {
+const SIP_ID = /^[1-9]\d{0,9}$/;
+
+const forbidden = () => new DomainError(ErrorCode.Forbidden, 'This action is unauthorized.');
+
+/**
+ * The user `{id|me}` names for `actor`: its user id, or the integer SIP account id still to be looked up.
+ * A user client naming another user id is 403.
+ */
+export function targetUser(actor: Actor, id: string): string | number {
   if (id === 'me') {
     if (!actor.userId) throw DomainError.notFound('This API client is not bound to an account.');
     return actor.userId;
   }
+  if (SIP_ID.test(id) && Number(id) <= MAX_SIP_ID) return Number(id);
   if (!HEX_ID.test(id)) throw DomainError.notFound('Account not found.');
-  if (actor.role === 'user' && id !== actor.userId)
-    throw new DomainError(ErrorCode.Forbidden, 'This action is unauthorized.');
+  if (actor.role === 'user' && id !== actor.userId) throw forbidden();
   return id;
 }
 
+/**
+ * The API client whose secret is the `x-api-key` header (missing or unknown is 401), admitted by the
+ * account's and the credential's request rate.
+ */
+export async function authenticate(
+  ctx: FlexisipContext,
+  limits: RateLimits,
+  req: GatewayRequest,
+): Promise<Actor> {
+  const key = req.headers['x-api-key'];
+  if (typeof key !== 'string' || !key || key.length > 256)
+    throw new DomainError(ErrorCode.Unauthenticated, 'Unauthenticated.');
+  const actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
+    ctx.bus.send(Commands.AuthApiClientSecret, { secret: key, clientKey: req.ip || 'unknown' }),
+  );
+  req.actor = actor;
+  await limits.admit(actor, req);
+  return actor;
+}
+
+/** Routes of one user's voicemails: `/api/accounts/{id|me}/...`. */
 @Injectable()
 export class FlexisipGuard implements CanActivate {
   constructor(
@@ -30,19 +59,34 @@ export class FlexisipGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FlexisipRequest>();
-    const key = req.headers['x-api-key'];
-    if (typeof key !== 'string' || !key || key.length > 256)
-      throw new DomainError(ErrorCode.Unauthenticated, 'Unauthenticated.');
-    const actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
-      this.ctx.bus.send(Commands.AuthApiClientSecret, {
-        secret: key,
-        clientKey: req.ip || 'unknown',
-      }),
+    const actor = await authenticate(this.ctx, this.limits, req);
+    const target = targetUser(actor, (req.params as { accountId?: string }).accountId ?? '');
+    if (typeof target === 'string') req.flexisipUserId = target;
+    else {
+      const found = await runWithRequestContext({ requestId: String(req.id) }, () =>
+        this.ctx.bus.send(Commands.UserFindSipAccount, { tenantId: actor.accountId, actor, sipId: target }),
+      );
+      req.flexisipUserId = found.user_id;
+    }
+    return true;
+  }
+}
+
+/** Routes the account manager keeps to admins (`search`, `files/{uuid}`): a user client is 403. */
+@Injectable()
+export class FlexisipAdminGuard implements CanActivate {
+  constructor(
+    private readonly ctx: FlexisipContext,
+    private readonly limits: RateLimits,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const actor = await authenticate(
+      this.ctx,
+      this.limits,
+      context.switchToHttp().getRequest<GatewayRequest>(),
     );
-    req.actor = actor;
-    await this.limits.admit(actor, req);
-    const params = req.params as { accountId?: string };
-    req.flexisipUserId = targetUser(actor, params.accountId ?? '');
+    if (actor.role === 'user') throw forbidden();
     return true;
   }
 }

@@ -5,6 +5,8 @@ import { targetUser } from './flexisip.guard';
 import { loadFlexisipSettings } from '@voxmail/config';
 import { SlotUuidPipe } from './params';
 import { SlotLinks } from './slot-links';
+import { clientFileName } from './slot-uploads';
+import { accountView } from './accounts.view';
 import { validateSlotRequest } from './voicemails.controller';
 import { laravelTime } from './voicemails.view';
 
@@ -47,12 +49,12 @@ describe('slot request validation (Laravel shape)', () => {
     }
   };
   it('lists every failed field with its message and counts the others in the summary', () => {
-    expect(shape({})).toEqual({
+    expect(shape({ sip_from: 42 })).toEqual({
       status: 422,
       body: {
-        message: 'The sip from field is required. (and 1 more error)',
+        message: 'The sip from field must be a string. (and 1 more error)',
         errors: {
-          sip_from: ['The sip from field is required.'],
+          sip_from: ['The sip from field must be a string.'],
           content_type: ['The content type field is required.'],
         },
       },
@@ -67,6 +69,11 @@ describe('slot request validation (Laravel shape)', () => {
       sip_from: ['The sip from field must not be greater than 255 characters.'],
     });
     expect(shape(null)?.status).toBe(422);
+    // sip_from is optional, as the account manager's code has it (Laravel reads "" as null)
+    for (const none of [{}, { sip_from: null }, { sip_from: '' }])
+      expect(validateSlotRequest({ ...none, content_type: 'audio/wav' })).toEqual({
+        contentType: 'audio/wav',
+      });
     expect(validateSlotRequest({ sip_from: 'sip:a@b.c', content_type: 'audio/x-wav' })).toEqual({
       sipFrom: 'sip:a@b.c',
       contentType: 'audio/wav',
@@ -103,6 +110,14 @@ describe('who {id|me} names', () => {
       expect.objectContaining({ code: ErrorCode.NotFound }),
     );
   });
+  it('takes the integer id of a SIP account (what search answers), to be looked up', () => {
+    expect(targetUser({ accountId: A, role: 'admin' }, '42')).toBe(42);
+    expect(targetUser({ accountId: A, role: 'user', userId: B }, '2147483647')).toBe(2147483647);
+    for (const bad of ['0', '042', '-1', '2147483648', '1.5', '1e3'])
+      expect(() => targetUser({ accountId: A, role: 'admin' }, bad)).toThrow(
+        expect.objectContaining({ code: ErrorCode.NotFound }),
+      );
+  });
 });
 
 describe('signed slot links', () => {
@@ -132,6 +147,25 @@ describe('signed slot links', () => {
     now += 61_000;
     expect(links.verify('upload', t, expires, signature)).toBe('expired');
   });
+
+  it("puts the upload link on the account manager's path /api/files/{uuid}, signed in its query", () => {
+    const u = new URL(links.uploadUrl(t, now + 60_000));
+    expect(u.origin + u.pathname).toBe(`https://vm.example.com/api/files/${SLOT}`);
+    expect(u.searchParams.get('account')).toBe(A);
+    const [expires, signature] = params(u.href);
+    expect(links.verify('upload', t, expires, signature)).toBe('ok');
+    expect(links.verify('upload', { ...t, tenantId: B }, expires, signature)).toBe('invalid');
+  });
+});
+
+describe('the name of an uploaded file', () => {
+  it("keeps the file name without directories (Flexisip sends its recording's full path)", () => {
+    expect(clientFileName('/var/opt/flexisip/voicemails/ab12.wav')).toBe('ab12.wav');
+    expect(clientFileName('C:\\rec\\x.wav')).toBe('x.wav');
+    expect(clientFileName('a\u0000b\r\n.wav')).toBe('ab.wav');
+    expect(clientFileName('x'.repeat(300))).toHaveLength(255);
+    for (const none of [undefined, '', '/dir/', ' \u0001 ']) expect(clientFileName(none)).toBeUndefined();
+  });
 });
 
 describe('face settings and times', () => {
@@ -160,5 +194,30 @@ describe('SlotUuidPipe', () => {
     }
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: ErrorCode.NotFound, message: 'Voicemail not found.' });
+  });
+});
+
+describe("the account manager's account object", () => {
+  it('answers what Flexisip reads: an integer id, sip_uri and call_forwardings', () => {
+    const a = accountView({
+      user_id: A,
+      sip_id: 3,
+      username: 'alice',
+      domain: 'sip.example.org',
+      display_name: 'Alice',
+      email: null,
+      admin: false,
+      enabled: true,
+      created_at: '2026-01-02T03:04:05.000Z',
+      updated_at: '2026-01-02T03:04:06.000Z',
+    });
+    expect(a).toMatchObject({
+      id: 3,
+      sip_uri: 'sip:alice@sip.example.org',
+      call_forwardings: [],
+      activated: true,
+      created_at: '2026-01-02T03:04:05Z',
+    });
+    expect(JSON.stringify(a)).not.toContain(A);
   });
 });

@@ -30,6 +30,16 @@ export class SlotLinks {
     return `${this.baseUrl}${SlotLinks.path(purpose, t)}?${this.signer.query(partsOf(purpose, t), expiresAtMs)}`;
   }
 
+  /**
+   * The upload URL: the account manager's path `/api/files/{uuid}`, which its admin `x-api-key` opens
+   * (Flexisip's VoicemailServer posts to the path alone), signed in the query for clients that use the
+   * whole URL as their credential.
+   */
+  uploadUrl(t: LinkTarget, expiresAtMs: number): string {
+    const query = this.signer.query(partsOf('upload', t), expiresAtMs);
+    return `${this.baseUrl}/api/files/${t.slotId}?account=${t.tenantId}&${query}`;
+  }
+
   verify(purpose: LinkPurpose, t: LinkTarget, expires: unknown, signature: unknown): LinkCheck {
     return this.signer.verify(partsOf(purpose, t), expires, signature);
   }

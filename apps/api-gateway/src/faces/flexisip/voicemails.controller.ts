@@ -17,16 +17,18 @@ import { createdView, storedView } from './voicemails.view';
 
 /** Laravel's validation of the slot request: each field's messages, in Laravel's words. */
 export function validateSlotRequest(body: unknown): {
-  sipFrom: string;
+  sipFrom?: string;
   contentType: 'audio/opus' | 'audio/wav';
 } {
   const input =
     body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const errors: Record<string, Record<string, { message: string }>> = {};
-  const sipFrom = input.sip_from;
-  if (sipFrom === undefined || sipFrom === null || sipFrom === '')
-    errors.sip_from = { required: { message: 'The sip from field is required.' } };
-  else if (typeof sipFrom !== 'string')
+  // optional, as the account manager's code validates it (`nullable`; Laravel reads "" as null); its
+  // document says mandatory
+  const sipFrom = input.sip_from === '' ? null : input.sip_from;
+  if (sipFrom === undefined || sipFrom === null) {
+    // no caller address: the message gets Kazoo's default `from`
+  } else if (typeof sipFrom !== 'string')
     errors.sip_from = { string: { message: 'The sip from field must be a string.' } };
   else if (sipFrom.length > MAX_SIP_FROM)
     errors.sip_from = {
@@ -41,7 +43,7 @@ export function validateSlotRequest(body: unknown): {
   else if (!contentType) errors.content_type = { in: { message: 'The selected content type is invalid.' } };
   if (Object.keys(errors).length)
     throw new DomainError(ErrorCode.ValidationFailed, 'The given data was invalid.', errors);
-  return { sipFrom: sipFrom as string, contentType: contentType! };
+  return { ...(typeof sipFrom === 'string' ? { sipFrom } : {}), contentType: contentType! };
 }
 
 @Controller('api/accounts/:accountId/voicemails')

@@ -1,4 +1,5 @@
-// The account manager's JSON for a voicemail slot: exactly the document's fields, times as `...T12:59:32Z`.
+// The account manager's JSON for a voicemail slot: the document's fields, and beside them those its code
+// also answers (`name`, `size`, `download_url`: Laravel's AccountFile), times as `...T12:59:32Z`.
 import type { VoicemailSlot } from '@voxmail/contracts';
 import { SlotLinks } from './slot-links';
 
@@ -16,24 +17,30 @@ export function createdView(links: SlotLinks, tenantId: string, s: VoicemailSlot
   return {
     id: s.id,
     sip_from: s.sip_from,
-    upload_url: links.url('upload', target(tenantId, s), Date.parse(s.expires_at)),
+    upload_url: links.uploadUrl(target(tenantId, s), Date.parse(s.expires_at)),
     download_url: null,
     max_upload_size: s.max_upload_size,
     content_type: s.content_type,
     created_at: laravelTime(s.created_at),
     uploaded_at: null,
+    name: null,
+    size: null,
   };
 }
 
-/** The answer to `GET .../voicemails/{uuid}` (and each item of the list). */
+/** The answer to `GET .../voicemails/{uuid}` (and each item of the list), and to an upload. */
 export function storedView(links: SlotLinks, tenantId: string, s: VoicemailSlot, downloadTtlMs: number) {
+  const url = s.uploaded_at ? links.url('download', target(tenantId, s), Date.now() + downloadTtlMs) : null;
   return {
     id: s.id,
     sip_from: s.sip_from,
-    get_url: s.uploaded_at ? links.url('download', target(tenantId, s), Date.now() + downloadTtlMs) : null,
+    get_url: url,
     file_size: s.file_size,
     content_type: s.content_type,
     created_at: laravelTime(s.created_at),
     uploaded_at: laravelTime(s.uploaded_at),
+    name: s.name,
+    size: s.file_size,
+    download_url: url,
   };
 }

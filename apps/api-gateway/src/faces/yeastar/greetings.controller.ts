@@ -13,6 +13,7 @@ import {
   UploadTicket,
 } from '@voxmail/contracts';
 import type { GatewayRequest } from '../../common/request';
+import { closeAfterAnswer } from '../../common/http-server';
 import { AudioGate } from '../../application/audio-gate';
 import { eachPart, isMultipart, Part } from '../../application/multipart';
 import { uploadThroughGate } from '../../application/object-transfer';
@@ -185,7 +186,7 @@ export class YeastarGreetingsController {
       return success({ [FIELD[kind]]: number });
     } catch (e) {
       // the rest of a refused body is not read
-      void reply.header('Connection', 'close');
+      closeAfterAnswer(reply);
       if (ticket) await this.abort(actor, ticket);
       if (e instanceof YeastarError) throw e;
       if ((e as { code?: string })?.code === ErrorCode.PayloadTooLarge) throw fileTooLarge(max);

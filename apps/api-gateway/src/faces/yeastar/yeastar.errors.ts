@@ -2,7 +2,7 @@
 // published table ("Error Code and Error Message", help.yeastar.com p-series developer guide), chosen
 // once here from the platform's error codes. Clients act on `errmsg` (they log in again only on
 // "TOKEN EXPIRED"), so each code answers its own published message.
-import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { DomainError, ErrorCode, FAILED_LOGINS } from '@voxmail/contracts';
 
 /** Yeastar P-Series' published codes. */
 export const YeastarCode = {
@@ -87,12 +87,15 @@ const CODE_OF: Partial<Record<ErrorCode, YeastarErrorCode>> = {
   [ErrorCode.PayloadTooLarge]: YeastarCode.FileSizeExceeded,
   [ErrorCode.UnsupportedMediaType]: YeastarCode.ParameterError,
   [ErrorCode.Unprocessable]: YeastarCode.ParameterError,
-  [ErrorCode.RateLimited]: YeastarCode.AccountIpBlocked,
   [ErrorCode.Internal]: YeastarCode.InternalError,
 };
 
 export function yeastarCodeOf(e: DomainError): YeastarErrorCode {
   if (e instanceof YeastarError) return e.errcode;
+  // Yeastar publishes a code for an address blocked after failed logins, none for a request rate or a
+  // busy account: those are the generic failure (with HTTP 429 and Retry-After)
+  if (e.code === ErrorCode.RateLimited)
+    return e.details?.reason === FAILED_LOGINS ? YeastarCode.AccountIpBlocked : YeastarCode.Failure;
   return CODE_OF[e.code] ?? YeastarCode.Failure;
 }
 

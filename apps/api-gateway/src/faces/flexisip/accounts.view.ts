@@ -1,0 +1,22 @@
+// The account manager's account object (Laravel's Account model with its call forwardings), as its
+// `search` answers it: Flexisip's VoicemailServer reads `id` (an integer), `sip_uri` and `call_forwardings`.
+import type { SipAccount } from '@voxmail/contracts';
+import { laravelTime } from './voicemails.view';
+
+export function accountView(a: SipAccount) {
+  return {
+    id: a.sip_id,
+    username: a.username,
+    domain: a.domain,
+    display_name: a.display_name,
+    email: a.email,
+    activated: a.enabled,
+    admin: a.admin,
+    blocked: false,
+    sip_uri: `sip:${a.username}@${a.domain}`,
+    // Voxmail forwards no calls: every unanswered call is for the voicemail the server records
+    call_forwardings: [],
+    created_at: laravelTime(a.created_at),
+    updated_at: laravelTime(a.updated_at),
+  };
+}

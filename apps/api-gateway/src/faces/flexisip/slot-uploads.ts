@@ -1,0 +1,106 @@
+// Filling a voicemail slot, whichever URL the client took (the account manager's `/api/files/{uuid}` or the
+// signed link): the audio streams through the gateway's gate to the store, then message-service turns it
+// into the message; any refusal leaves the slot empty and reusable.
+import { Readable } from 'node:stream';
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  Commands,
+  DomainError,
+  ErrorCode,
+  MAX_SLOT_FILE_NAME,
+  SLOT_AUDIO_FORMAT,
+  slotContentType,
+} from '@voxmail/contracts';
+import { AudioGate } from '../../application/audio-gate';
+import { AudioUploads, declaredLength } from '../../application/audio-upload';
+import { isMultipart } from '../../application/multipart';
+import type { GatewayRequest } from '../../common/request';
+import { FlexisipContext } from './flexisip.context';
+import { LinkTarget } from './slot-links';
+import { storedView } from './voicemails.view';
+
+const fileError = (rule: string, message: string) =>
+  new DomainError(ErrorCode.ValidationFailed, message, { file: { [rule]: { message } } });
+
+/**
+ * The uploaded file's name without its directories (Flexisip sends the full path of its recording, as
+ * Laravel's getClientOriginalName drops it), without control characters; undefined when nothing is left.
+ */
+export function clientFileName(filename: string | undefined): string | undefined {
+  const base = [...((filename ?? '').split(/[\\/]/).pop() ?? '')]
+    .filter((c) => c >= ' ' && c !== '\u007f')
+    .join('')
+    .trim();
+  return base ? base.slice(0, MAX_SLOT_FILE_NAME) : undefined;
+}
+
+@Injectable()
+export class SlotUploads {
+  constructor(
+    private readonly ctx: FlexisipContext,
+    private readonly uploads: AudioUploads,
+  ) {}
+
+  /** `form`: multipart/form-data with a part named `file`; `raw`: the audio as the body. */
+  async fill(req: GatewayRequest, reply: FastifyReply, t: LinkTarget, shape: 'form' | 'raw') {
+    const body = req.body;
+    const contentType = req.headers['content-type'];
+    if (!(body instanceof Readable) || (shape === 'form') !== isMultipart(contentType))
+      throw fileError(
+        'required',
+        shape === 'form' ? 'The file field is required.' : 'The body must be the audio file.',
+      );
+    const upload = this.uploads.session({
+      // the commands around the transfer take the normal deadline; the audio is measured while it streams
+      begin: () => this.ctx.bus.send(Commands.VoicemailSlotBeginUpload, t),
+      abort: (ticket) =>
+        this.ctx.bus.send(Commands.VoicemailSlotAbortUpload, { ...t, uploadId: ticket.uploadId }),
+      measure: true,
+    });
+    const ticket = await upload.begin().catch(usedIsGone);
+    try {
+      return await this.uploads.within(reply, upload, async () => {
+        let gate: AudioGate | undefined;
+        let fileName: string | undefined;
+        if (shape === 'form') {
+          gate = await this.uploads.firstPart(upload, body, contentType!, (part) => {
+            if (part.name !== 'file') return false;
+            fileName = clientFileName(part.filename);
+            return true;
+          });
+          if (!gate) throw fileError('required', 'The file field is required.');
+        } else {
+          if (slotContentType(String(contentType ?? '').split(';')[0]) !== ticket.contentType)
+            throw fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
+          gate = await upload.send(body, declaredLength(req.headers['content-length']));
+        }
+        if (gate.sniffed?.format !== SLOT_AUDIO_FORMAT[ticket.contentType])
+          throw fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
+        const s = await this.ctx.bus
+          .send(Commands.VoicemailSlotCompleteUpload, {
+            ...t,
+            uploadId: ticket.uploadId,
+            facts: gate.facts,
+            ...(fileName ? { fileName } : {}),
+          })
+          .catch(usedIsGone);
+        return storedView(this.ctx.links, t.tenantId, s, this.ctx.settings.downloadTtlSeconds * 1000);
+      });
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCode.PayloadTooLarge)
+        throw new DomainError(
+          ErrorCode.PayloadTooLarge,
+          `The file must not be greater than ${ticket.maxBytes} bytes.`,
+        );
+      throw e;
+    }
+  }
+}
+
+/** A used upload URL is gone, as the account manager answers it (`abort(404)` once the file has a name). */
+function usedIsGone(e: unknown): never {
+  if (e instanceof DomainError && e.code === ErrorCode.Conflict)
+    throw DomainError.notFound('This upload URL was already used.');
+  throw e;
+}
