@@ -8,3 +8,4 @@ export * from './rpc';
 export * from './handle-command';
 export * from './service-kit';
 export * from './outbound-http';
+export * from './database-outage';

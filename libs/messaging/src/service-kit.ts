@@ -33,6 +33,7 @@ import { createDataSource, runMigrations } from '@voxmail/persistence';
 import { EventConsumer } from './consumer';
 import { loggerParams } from './logging';
 import { collectProcessMetrics, metricsRegistry } from './metrics';
+import { DatabaseOutageInterceptor } from './database-outage';
 import { connectNats, ensureEventStream } from './nats';
 import { OutboxRelay } from './outbox';
 import { DrainingNatsServer, ReplyInterceptor } from './rpc';
@@ -190,6 +191,8 @@ export class ServiceInfraModule {
         NatsHealth,
         MessagingLifecycle,
         { provide: APP_INTERCEPTOR, useClass: ReplyInterceptor },
+        // registered after it, so it runs inside it: a database outage reaches it as a coded error
+        { provide: APP_INTERCEPTOR, useClass: DatabaseOutageInterceptor },
       ],
       exports: [NATS_CONNECTION, OutboxRelay, MessagingLifecycle],
     };

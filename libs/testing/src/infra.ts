@@ -560,3 +560,101 @@ async function ensureS3(
   o.log(`S3: no S3_ENDPOINT, so an embedded S3 server runs at ${s3.endpoint}, data in ${dataDir}`);
   return { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket, region };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// A private PostgreSQL that a test may stop and start (fault tests: never the machine's own server)
+
+export interface PrivatePostgres {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  url: string;
+  port: number;
+  /** Stops the server (`fast`: sessions are terminated, as in a restart; `immediate`: as in a crash). */
+  stopServer(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Starts it again on the same port and data. */
+  startServer(): Promise<void>;
+  /** Stops it for good and removes its data. */
+  stop(): Promise<void>;
+}
+
+function runAsync(cmd: string, args: string[], timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(
+            `${cmd} ${args.join(' ')} failed (${code}): ${out.trim().split('\n').slice(-5).join(' ')}`,
+          ),
+        );
+    });
+  });
+}
+
+/**
+ * Initialises and starts a PostgreSQL of its own (Debian's binaries) in a fresh folder under `baseDir`,
+ * on a free loopback port, that the caller may stop and start at will. Takes a few seconds.
+ */
+export async function startPrivatePostgres(
+  baseDir: string,
+  log: (l: string) => void = () => undefined,
+): Promise<PrivatePostgres> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('PostgreSQL binaries (pg_ctl, initdb) are not installed');
+  const asPostgres = isRoot();
+  const as = (cmd: string, args: string[]): [string, string[]] =>
+    asPostgres ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  mkdirSync(baseDir, { recursive: true });
+  const dir = join(baseDir, `pg-private-${process.pid}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(dir, { mode: 0o700 });
+  const dataDir = join(dir, 'data');
+  const logFile = join(dir, 'postgresql.log');
+  writeFileSync(logFile, '');
+  if (asPostgres) run('chown', ['-R', 'postgres:', dir], log);
+  await runAsync(
+    ...as(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']),
+  );
+  const port = await freePort();
+  const serverOpts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off`;
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let up = false;
+  const startServer = async () => {
+    await runAsync(
+      ...as(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', serverOpts, '-w', '-t', '60', 'start']),
+    );
+    up = true;
+    await waitFor('PostgreSQL', () => checkPostgres(url), 30_000);
+  };
+  const stopServer = async (mode: 'fast' | 'immediate' = 'fast') => {
+    up = false;
+    await runAsync(...as(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', '30', 'stop']));
+  };
+  // never left running by a test that ends without stop()
+  const killOnExit = () => {
+    if (up) spawnSync(...as(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', 'stop']));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
+  await startServer();
+  log(`PostgreSQL: private server at ${url}, data in ${dataDir}`);
+  return {
+    url,
+    port,
+    stopServer,
+    startServer,
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      if (up) await stopServer('fast').catch(() => stopServer('immediate').catch(() => undefined));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
