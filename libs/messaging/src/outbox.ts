@@ -81,6 +81,11 @@ export interface RelayOptions {
   pollMs?: number;
   /** How long published rows are kept for inspection before being deleted. */
   keepPublishedMs?: number;
+  /**
+   * How long JetStream's ack is awaited before the row is tried again (deduplicated by its id). Short,
+   * so a node that died with the publish in flight costs seconds, not the default 5 s per attempt.
+   */
+  publishTimeoutMs?: number;
 }
 
 /**
@@ -111,7 +116,13 @@ export class OutboxRelay {
   ) {
     this.js = nc.jetstream();
     this.log = new Logger(`OutboxRelay(${schema})`);
-    this.o = { batchSize: 100, pollMs: 500, keepPublishedMs: 24 * 3600 * 1000, ...options };
+    this.o = {
+      batchSize: 100,
+      pollMs: 500,
+      keepPublishedMs: 24 * 3600 * 1000,
+      publishTimeoutMs: 2000,
+      ...options,
+    };
   }
 
   get isRunning(): boolean {
@@ -261,7 +272,7 @@ export class OutboxRelay {
           await this.js.publish(row.subject, JSON.stringify(row.envelope), {
             msgID: row.id,
             headers: h,
-            timeout: 5000,
+            timeout: this.o.publishTimeoutMs,
           });
           done.push(row.id);
         } catch (e) {

@@ -34,7 +34,7 @@ import { EventConsumer } from './consumer';
 import { loggerParams } from './logging';
 import { collectProcessMetrics, metricsRegistry } from './metrics';
 import { DatabaseOutageInterceptor } from './database-outage';
-import { connectNats, ensureEventStream } from './nats';
+import { connectNats, ensureEventStream, natsServers } from './nats';
 import { OutboxRelay } from './outbox';
 import { DrainingNatsServer, ReplyInterceptor } from './rpc';
 
@@ -179,7 +179,7 @@ export class ServiceInfraModule {
           provide: NATS_CONNECTION,
           useFactory: async () => {
             const nc = await connectNats(o.config.natsUrl, `${o.config.serviceName}-events`);
-            await ensureEventStream(await nc.jetstreamManager());
+            await ensureEventStream(await nc.jetstreamManager(), { replicas: o.config.natsStreamReplicas });
             return nc;
           },
         },
@@ -226,7 +226,7 @@ export async function bootstrapService(
     {
       strategy: new DrainingNatsServer(
         {
-          servers: [config.natsUrl],
+          servers: natsServers(config.natsUrl),
           queue,
           name: `${config.serviceName}-rpc`,
           maxReconnectAttempts: -1,

@@ -147,10 +147,15 @@ export async function checkPostgres(url: string): Promise<void> {
 
 /** A real check: TCP, then a NATS connect and flush (a PING/PONG round trip). */
 export async function checkNats(url: string): Promise<void> {
-  const { host, port } = hostPort(url, 4222);
-  await tcpReachable(host, port);
+  // NATS_URL may list a cluster's nodes (comma-separated): any one of them answering will do
+  const servers = url
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  const { host, port } = hostPort(servers[0], 4222);
+  if (servers.length === 1) await tcpReachable(host, port);
   const nc = await natsConnect({
-    servers: url,
+    servers,
     timeout: 3000,
     reconnect: false,
     name: 'voxmail-infra-probe',
@@ -657,4 +662,119 @@ export async function startPrivatePostgres(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A 3-node NATS cluster with JetStream on loopback (fault tests: one node may be killed and started again)
+
+export interface NatsCluster {
+  /** Every node's client URL. */
+  urls: string[];
+  /** The comma-separated list (as NATS_URL takes it). */
+  url: string;
+  /** Node names (`n0`, `n1`, …), as JetStream reports them (e.g. a stream's leader). */
+  names: string[];
+  /** SIGKILLs node i (no goodbye: as a pod or machine dying). */
+  kill(i: number): Promise<void>;
+  /** Starts node i again, with its store, on the same ports. */
+  start(i: number): Promise<void>;
+  isUp(i: number): boolean;
+  /** Stops every node and removes the stores. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `size` nats-server processes (the binary privateNats uses) on free loopback ports, routed to
+ * each other (`-cluster`, `-routes`), each with JetStream and its own store folder under `baseDir`.
+ */
+export async function startNatsCluster(
+  baseDir: string,
+  size = 3,
+  log: (l: string) => void = () => undefined,
+): Promise<NatsCluster> {
+  const bin = which('nats-server');
+  if (!bin) throw new Error('nats-server is not installed');
+  const dir = join(baseDir, `nats-cluster-${process.pid}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  const clusterName = `voxmail-test-${randomBytes(3).toString('hex')}`;
+  const clientPorts: number[] = [];
+  const routePorts: number[] = [];
+  for (let i = 0; i < size; i++) {
+    clientPorts.push(await freePort());
+    routePorts.push(await freePort());
+  }
+  const names = clientPorts.map((_, i) => `n${i}`);
+  const urls = clientPorts.map((p) => `nats://127.0.0.1:${p}`);
+  const children: (ChildProcess | undefined)[] = new Array(size).fill(undefined);
+  const argsOf = (i: number) => [
+    '-js',
+    '-sd',
+    join(dir, names[i]),
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(clientPorts[i]),
+    '-n',
+    names[i],
+    '--cluster_name',
+    clusterName,
+    '-cluster',
+    `nats://127.0.0.1:${routePorts[i]}`,
+    '-routes',
+    routePorts
+      .filter((_, j) => j !== i)
+      .map((p) => `nats://127.0.0.1:${p}`)
+      .join(','),
+  ];
+  const startNode = async (i: number) => {
+    const out = openSync(join(dir, `${names[i]}.log`), 'a');
+    const child = spawn(bin, argsOf(i), { stdio: ['ignore', out, out], detached: true });
+    closeSync(out);
+    children[i] = child;
+    await waitFor(`nats-server ${names[i]}`, () => checkNats(urls[i]), 15_000, child);
+  };
+  const killAll = () => children.forEach((c) => c?.kill('SIGKILL'));
+  process.once('exit', killAll);
+  const cluster: NatsCluster = {
+    urls,
+    url: urls.join(','),
+    names,
+    isUp: (i) => {
+      const c = children[i];
+      return !!c && c.exitCode === null && c.signalCode === null;
+    },
+    kill: async (i) => {
+      const c = children[i];
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill('SIGKILL');
+      });
+    },
+    start: (i) => startNode(i),
+    stop: async () => {
+      process.removeListener('exit', killAll);
+      await Promise.all(children.map((c) => (c ? terminate(c, 5000) : undefined)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all(names.map((_, i) => startNode(i)));
+    await waitFor('JetStream on the cluster', () => jetStreamReady(cluster.url), 30_000);
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  log(`NATS: ${size}-node cluster at ${cluster.url}, stores in ${dir}`);
+  return cluster;
+}
+
+/** Resolves once the cluster's JetStream answers (a meta leader was elected). */
+async function jetStreamReady(url: string): Promise<void> {
+  const nc = await natsConnect({ servers: url.split(','), timeout: 3000, reconnect: false });
+  try {
+    await (await nc.jetstreamManager({ timeout: 3000 })).getAccountInfo();
+  } finally {
+    await nc.close();
+  }
 }

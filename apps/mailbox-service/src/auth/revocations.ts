@@ -24,7 +24,7 @@ import {
   RevocationKeys,
   Role,
 } from '@voxmail/contracts';
-import { appendEvents, NATS_CONNECTION } from '@voxmail/messaging';
+import { appendEvents, ensureStreamReplicas, NATS_CONNECTION } from '@voxmail/messaging';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { RevocationsRepository } from './revocations.repository';
 
@@ -151,7 +151,10 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     this.stopped = false;
-    this.kv = await this.nc.jetstream().views.kv(REVOCATIONS_BUCKET, { history: 1 });
+    const replicas = this.config.natsStreamReplicas;
+    this.kv = await this.nc.jetstream().views.kv(REVOCATIONS_BUCKET, { history: 1, replicas });
+    // a bucket made earlier with another replica count gets this one
+    await ensureStreamReplicas(await this.nc.jetstreamManager(), `KV_${REVOCATIONS_BUCKET}`, replicas);
     await this.connectListener();
     this.timer = setInterval(() => void this.tick(), REVOCATIONS_HEARTBEAT_INTERVAL_MS);
     this.timer.unref();
