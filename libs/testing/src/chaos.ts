@@ -595,6 +595,7 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
 
   // what was stored and announced (waiting for the outbox to drain and the stream to have it all)
   const db = new PgClient({ connectionString: ctx.databaseUrl, connectionTimeoutMillis: 5000 });
+  db.on('error', () => undefined); // a lost connection fails its query; it must not end the process
   await until('the database', async () => await db.connect().then(() => true), 30_000);
   let stored = new Map<string, string[]>();
   let announced = new Map<string, number>();

@@ -137,6 +137,7 @@ export async function checkPostgres(url: string): Promise<void> {
   const { host, port } = hostPort(url, 5432);
   await tcpReachable(host, port);
   const client = new PgClient({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined); // a server going away fails the query below instead
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -493,6 +494,7 @@ export async function createTestDatabase(baseUrl: string, name: string): Promise
   const admin = new URL(baseUrl);
   if (admin.pathname === `/${name}`) admin.pathname = '/postgres';
   const client = new PgClient({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined); // a server going away fails the query below instead
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
