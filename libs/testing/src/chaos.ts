@@ -608,7 +608,11 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
       const [{ n }] = (
         await db.query(`SELECT count(*)::int AS n FROM message.outbox WHERE published_at IS NULL`)
       ).rows;
-      announced = await announcedCreations(nc, t.accountId);
+      // right after a node died the cluster may not answer at once: a failed read is tried again
+      announced = await announcedCreations(nc, t.accountId).catch((e: Error) => {
+        ctx.log(`[${name}] reading the stream: ${e.message}; trying again`);
+        return announced;
+      });
       if ((n === 0 && ids.every((id) => announced.has(id))) || Date.now() > settleEnd) break;
       await sleep(1000);
     }
@@ -690,7 +694,7 @@ async function storedByMarker(db: PgClient, tenantId: string, tag: string): Prom
 /** message.created events of the tenant on the stream: message id -> how many times. */
 async function announcedCreations(nc: NatsConnection, tenantId: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const consumer = await nc.jetstream().consumers.get(STREAM_NAME, {
+  const consumer = await nc.jetstream({ timeout: 15_000 }).consumers.get(STREAM_NAME, {
     filterSubjects: `voxmail.evt.${tenantId}.message.created`,
   });
   for (;;) {
