@@ -144,7 +144,8 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
   private async sendPending(): Promise<void> {
     for (;;) {
       const pending = await this.projections.claimPending(SEND_BATCH, SEND_LEASE_MS);
-      await Promise.all(pending.map((p) => this.advance(p)));
+      // one e-mail's trouble (its record failing to write) does not end the round for the others
+      await Promise.allSettled(pending.map((p) => this.advance(p)));
       if (this.stopped || pending.length < SEND_BATCH) return;
     }
   }
