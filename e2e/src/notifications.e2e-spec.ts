@@ -3,6 +3,7 @@
 // then the message is moved as the box says; a per-account template replaces the default.
 import type { AddressInfo } from 'node:net';
 import { ParsedMail, simpleParser } from 'mailparser';
+import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
@@ -21,6 +22,8 @@ let smtp: SMTPServer;
 let events: EventRecorder;
 let a: Tenant;
 const mails: { envelopeTo: string[]; mail: ParsedMail }[] = [];
+/** Runs while the SMTP server holds an e-mail's DATA, before it accepts it (a test's fault injection). */
+let whileReceiving: ((mail: ParsedMail) => Promise<void>) | undefined;
 
 beforeAll(async () => {
   smtp = new SMTPServer({
@@ -30,7 +33,8 @@ beforeAll(async () => {
     onData(stream, session, cb) {
       const to = session.envelope.rcptTo.map((r) => r.address);
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
+          await whileReceiving?.(mail);
           mails.push({ envelopeTo: to, mail });
           cb();
         })
@@ -199,4 +203,55 @@ describe('voicemail to e-mail', () => {
         .status,
     ).toBe(404);
   });
+});
+
+describe('one message, one e-mail, whatever fails after it (issue 25, item 15)', () => {
+  it('the after-notify move failing (message-service gone as the e-mail goes out) sends no second e-mail; the move is made once it is back; no transaction waits on SMTP', async () => {
+    const box = await createBox(stack, a, {
+      notify_email_addresses: ['once@example.com'],
+      include_message_on_notify: false,
+      save_after_notify: true,
+    });
+    const db = new Client({ connectionString: stack.env.DATABASE_URL });
+    await db.connect();
+    let openTransactions = -1;
+    let stopped = false;
+    const caller = `+1555${String(Date.now()).slice(-7)}`;
+    whileReceiving = async (mail) => {
+      if (stopped || !mail.subject?.includes(caller)) return;
+      stopped = true;
+      // the SMTP server holds the e-mail 2 s: a transaction of notification-service open across the send
+      // would sit idle that long (others, of consumers at work, are idle for milliseconds between queries)
+      await new Promise((r) => setTimeout(r, 2000));
+      const [{ n }] = (
+        await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE application_name = 'notification-service' AND state LIKE 'idle in transaction%'
+              AND state_change < now() - interval '1500 milliseconds'`,
+        )
+      ).rows;
+      openTransactions = n;
+      // the after-notify move that follows the send finds no message-service
+      await stack.stopApp('message');
+    };
+    try {
+      const id = await deposit(box, wavFile(1), { caller_id_number: caller });
+      const forThis = () => mails.filter((m) => m.mail.headers.get('x-voxmail-message-id') === id);
+      await waitForMail((m) => m.headers.get('x-voxmail-message-id') === id);
+      expect(stopped).toBe(true);
+      expect(openTransactions).toBe(0);
+      // while message-service is away the move fails, and is retried: no e-mail goes out again
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(forThis()).toHaveLength(1);
+      await stack.startApp('message');
+      await events.waitFor((e) => e.type === 'message.updated' && e.aggregateId === id, 30000);
+      expect(await folderOf(box, id)).toBe('saved');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(forThis()).toHaveLength(1);
+    } finally {
+      whileReceiving = undefined;
+      if (!stack.running.has('message')) await stack.startApp('message');
+      await db.end();
+    }
+  }, 90000);
 });

@@ -5,6 +5,7 @@ import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Webhooks1764500000000 } from './migrations/1764500000000-webhooks';
 import { Email1764600000000 } from './migrations/1764600000000-email';
 import { WebhookStart1764700000000 } from './migrations/1764700000000-webhook-start';
+import { EmailSends1765000000000 } from './migrations/1765000000000-email-sends';
 import { WebhookQuota1765100000000 } from './migrations/1765100000000-webhook-quota';
 import { NotificationsHandler } from './email/notifications.handler';
 import { ProjectionsRepository } from './email/projections.repository';
@@ -28,6 +29,7 @@ export const NOTIFICATION_MIGRATIONS = [
   Webhooks1764500000000,
   Email1764600000000,
   WebhookStart1764700000000,
+  EmailSends1765000000000,
   WebhookQuota1765100000000,
 ];
 

@@ -58,6 +58,18 @@ function url(env: Env, name: string, fallback: string | undefined, protocols: st
   return v;
 }
 
+/** One URL or a comma-separated list of them, each checked as `url` does; kept as given. */
+function urlList(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const v = str(env, name, fallback);
+  const list = v
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (!list.length) throw new ConfigError(`${name} must be a URL or a comma-separated list of URLs`);
+  for (const u of list) url({ [name]: u }, name, undefined, protocols);
+  return list.join(',');
+}
+
 /** `*` or a comma-separated list of origins (scheme://host[:port], no path). */
 function origins(env: Env, name: string): string[] {
   const raw = str(env, name, '*').trim();
@@ -84,7 +96,10 @@ function redact(v: string): string {
 export interface CommonConfig {
   serviceName: string;
   databaseUrl: string;
+  /** One NATS URL or a comma-separated list (the nodes of a cluster). */
   natsUrl: string;
+  /** Copies JetStream keeps of the event stream (and the revocations bucket): 1..5. */
+  natsStreamReplicas: number;
   logLevel: string;
   migrationsRun: boolean;
   shutdownTimeoutMs: number;
@@ -328,7 +343,8 @@ function common(env: Env, serviceName: string): CommonConfig {
       'postgres:',
       'postgresql:',
     ]),
-    natsUrl: url(env, 'NATS_URL', 'nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    natsUrl: urlList(env, 'NATS_URL', 'nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    natsStreamReplicas: int(env, 'NATS_STREAM_REPLICAS', 1, 1, 5),
     logLevel,
     migrationsRun: bool(env, 'MIGRATIONS_RUN', true),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 100, 120000),

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection, nanos } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
 import { EVENT_SUBJECT_PREFIX, EventEnvelope, STREAM_NAME } from '@voxmail/contracts';
+import { isDatabaseUnavailable } from '@voxmail/persistence';
 import { Metrics } from './metrics';
 import { runWithRequestContext, sanitizeRequestId } from './request-context';
 
@@ -34,6 +35,9 @@ export function subjectMatches(filter: string, subject: string): boolean {
 
 /** How long an event released at stop waits before it is redelivered. */
 const STOP_RELEASE_DELAY_MS = 1000;
+
+/** How long an event that met a database outage waits before it is delivered again. */
+const DATABASE_RETRY_DELAY_MS = 2000;
 
 /** What a handler may return: work to do once its transaction committed (e.g. wake a worker). */
 export type AfterCommit = () => void;
@@ -159,7 +163,12 @@ export class EventConsumer {
       Metrics.eventsHandled.inc({ consumer: this.o.durable });
     } catch (e) {
       const error = (e as Error).message;
-      if (m.info.redeliveryCount >= max) {
+      if (isDatabaseUnavailable(e)) {
+        // PostgreSQL is away (a restart): not the event's fault, so it is never parked for it; it comes
+        // back after a pause, as often as it takes
+        this.log.warn(`event ${event.type} ${event.id} waits for the database: ${error}`);
+        m.nak(DATABASE_RETRY_DELAY_MS);
+      } else if (m.info.redeliveryCount >= max) {
         await this.park(m, event.id, error);
       } else {
         this.log.warn(

@@ -10,3 +10,4 @@ export * from './handle-command';
 export * from './service-kit';
 export * from './outbound-http';
 export * from './account-access';
+export * from './database-outage';

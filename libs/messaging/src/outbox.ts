@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { headers as natsHeaders, JetStreamClient, NatsConnection } from 'nats';
 import type { PoolClient, Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { isDatabaseUnavailable } from '@voxmail/persistence';
 import {
   DataOf,
   EventDef,
@@ -17,6 +18,9 @@ import { Metrics } from './metrics';
 import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
 
 const channelOf = (schema: string) => `voxmail_outbox_${schema}`;
+/** The LISTEN connection is made again after a loss: first after this, doubling up to the max. */
+const LISTEN_RETRY_FIRST_MS = 250;
+const LISTEN_RETRY_MAX_MS = 10_000;
 
 /**
  * Writes events (built by `newEvent(Events.X, ...)`) in the caller's transaction; they become visible to
@@ -77,6 +81,11 @@ export interface RelayOptions {
   pollMs?: number;
   /** How long published rows are kept for inspection before being deleted. */
   keepPublishedMs?: number;
+  /**
+   * How long JetStream's ack is awaited before the row is tried again (deduplicated by its id). Short,
+   * so a node that died with the publish in flight costs seconds, not the default 5 s per attempt.
+   */
+  publishTimeoutMs?: number;
 }
 
 /**
@@ -91,9 +100,13 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private wake?: () => void;
   private listener?: PoolClient;
+  private dropListener?: (e?: Error) => void;
+  private listenTimer?: NodeJS.Timeout;
+  private listenDelayMs = LISTEN_RETRY_FIRST_MS;
   private readonly js: JetStreamClient;
   private readonly o: Required<RelayOptions>;
   private lastCleanup = 0;
+  private databaseAway = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -103,7 +116,13 @@ export class OutboxRelay {
   ) {
     this.js = nc.jetstream();
     this.log = new Logger(`OutboxRelay(${schema})`);
-    this.o = { batchSize: 100, pollMs: 500, keepPublishedMs: 24 * 3600 * 1000, ...options };
+    this.o = {
+      batchSize: 100,
+      pollMs: 500,
+      keepPublishedMs: 24 * 3600 * 1000,
+      publishTimeoutMs: 2000,
+      ...options,
+    };
   }
 
   get isRunning(): boolean {
@@ -114,12 +133,10 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     try {
-      const pool = (this.ds.driver as unknown as { master: Pool }).master;
-      this.listener = await pool.connect();
-      this.listener.on('notification', () => this.kick());
-      await this.listener.query(`LISTEN ${channelOf(this.schema)}`);
+      await this.listen();
     } catch (e) {
-      this.log.warn(`LISTEN unavailable, polling only: ${(e as Error).message}`);
+      this.log.warn(`LISTEN unavailable, polling until it is back: ${(e as Error).message}`);
+      this.scheduleListen();
     }
     this.loop = this.run();
   }
@@ -127,13 +144,80 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    clearTimeout(this.listenTimer);
+    this.listenTimer = undefined;
     this.kick();
     await this.loop;
-    if (this.listener) {
-      await this.listener.query(`UNLISTEN ${channelOf(this.schema)}`).catch(() => undefined);
-      this.listener.release();
-      this.listener = undefined;
+    const listener = this.listener;
+    const drop = this.dropListener;
+    this.listener = undefined;
+    if (listener && drop) {
+      const ok = await listener.query(`UNLISTEN ${channelOf(this.schema)}`).then(
+        () => true,
+        () => false,
+      );
+      drop(ok ? undefined : new Error('UNLISTEN failed'));
     }
+  }
+
+  /** Whether the relay hears commits at once (a LISTEN connection is up); otherwise it polls. */
+  get listening(): boolean {
+    return this.listener !== undefined;
+  }
+
+  /**
+   * A pool connection kept for LISTEN. PostgreSQL going away (a restart, a terminated backend) is an
+   * 'error' event on it: without a listener that event would end the process. It is handled here: the
+   * connection is dropped, the relay polls meanwhile, and LISTEN is made again with backoff.
+   */
+  private async listen(): Promise<void> {
+    const pool = (this.ds.driver as unknown as { master: Pool }).master;
+    const client = await pool.connect();
+    let released = false;
+    /** Back to the pool when healthy, destroyed after an error; once only (pg-pool throws otherwise). */
+    const drop = (e?: Error) => {
+      if (released) return;
+      released = true;
+      client.release(e);
+    };
+    client.on('error', (e: Error) => {
+      if (this.listener === client) {
+        this.listener = undefined;
+        this.log.warn(`LISTEN connection lost, polling until it is back: ${e.message}`);
+        this.scheduleListen();
+      }
+      drop(e);
+    });
+    client.on('notification', () => this.kick());
+    try {
+      await client.query(`LISTEN ${channelOf(this.schema)}`);
+    } catch (e) {
+      drop(e as Error);
+      throw e;
+    }
+    if (!this.running) {
+      drop();
+      return;
+    }
+    this.listener = client;
+    this.dropListener = drop;
+    this.listenDelayMs = LISTEN_RETRY_FIRST_MS;
+    // what committed while nobody listened is published now rather than at the next poll
+    this.kick();
+  }
+
+  private scheduleListen(): void {
+    if (!this.running || this.listenTimer) return;
+    const delay = this.listenDelayMs;
+    this.listenDelayMs = Math.min(LISTEN_RETRY_MAX_MS, delay * 2);
+    this.listenTimer = setTimeout(() => {
+      this.listenTimer = undefined;
+      if (!this.running || this.listener) return;
+      this.listen().catch((e: Error) => {
+        this.log.warn(`LISTEN not back yet (next try in ${this.listenDelayMs} ms): ${e.message}`);
+        this.scheduleListen();
+      });
+    }, delay);
   }
 
   kick(): void {
@@ -146,8 +230,13 @@ export class OutboxRelay {
       try {
         published = await this.relayBatch();
         await this.cleanup();
+        this.databaseAway = false;
       } catch (e) {
-        this.log.error(`relay batch failed: ${(e as Error).message}`);
+        // an outage is said once, not at every poll, until a batch goes through again
+        const away = isDatabaseUnavailable(e);
+        if (!away) this.log.error(`relay batch failed: ${(e as Error).message}`);
+        else if (!this.databaseAway) this.log.warn(`database unavailable, retrying: ${(e as Error).message}`);
+        this.databaseAway = away;
       }
       if (published === 0 && this.running) {
         await new Promise<void>((resolve) => {
@@ -183,7 +272,7 @@ export class OutboxRelay {
           await this.js.publish(row.subject, JSON.stringify(row.envelope), {
             msgID: row.id,
             headers: h,
-            timeout: 5000,
+            timeout: this.o.publishTimeoutMs,
           });
           done.push(row.id);
         } catch (e) {

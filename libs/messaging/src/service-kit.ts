@@ -34,7 +34,8 @@ import { createDataSource, runMigrations } from '@voxmail/persistence';
 import { EventConsumer } from './consumer';
 import { loggerParams } from './logging';
 import { collectProcessMetrics, metricsRegistry } from './metrics';
-import { connectNats, ensureEventStream } from './nats';
+import { DatabaseOutageInterceptor } from './database-outage';
+import { connectNats, ensureEventStream, natsServers } from './nats';
 import { OutboxRelay } from './outbox';
 import { CommandCommitGuard, IdempotencyStore } from './idempotency';
 import { DrainingNatsServer, IDEMPOTENCY_STORE, ReplyInterceptor } from './rpc';
@@ -181,7 +182,7 @@ export class ServiceInfraModule {
           provide: NATS_CONNECTION,
           useFactory: async () => {
             const nc = await connectNats(o.config.natsUrl, `${o.config.serviceName}-events`);
-            await ensureEventStream(await nc.jetstreamManager());
+            await ensureEventStream(await nc.jetstreamManager(), { replicas: o.config.natsStreamReplicas });
             return nc;
           },
         },
@@ -197,13 +198,15 @@ export class ServiceInfraModule {
         },
         NatsHealth,
         MessagingLifecycle,
-        { provide: APP_INTERCEPTOR, useClass: ReplyInterceptor },
         {
           // the one tenancy check (canReach) for services that ask mailbox-service for account trees
           provide: AccountAccess,
           useFactory: (nc: NatsConnection) => AccountAccess.askingMailbox(nc, o.config.tenancyTimeoutMs),
           inject: [NATS_CONNECTION],
         },
+        { provide: APP_INTERCEPTOR, useClass: ReplyInterceptor },
+        // registered after it, so it runs inside it: a database outage reaches it as a coded error
+        { provide: APP_INTERCEPTOR, useClass: DatabaseOutageInterceptor },
       ],
       exports: [NATS_CONNECTION, OutboxRelay, MessagingLifecycle, AccountAccess],
     };
@@ -237,7 +240,7 @@ export async function bootstrapService(
     {
       strategy: new DrainingNatsServer(
         {
-          servers: [config.natsUrl],
+          servers: natsServers(config.natsUrl),
           queue,
           name: `${config.serviceName}-rpc`,
           maxReconnectAttempts: -1,

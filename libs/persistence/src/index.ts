@@ -4,3 +4,4 @@ export * from './list-sql';
 export * from './plain-rows';
 export * from './sealed-secrets';
 export * from './locks';
+export * from './unavailable';

@@ -4,3 +4,4 @@ export * from './stack';
 export * from './audio';
 export * from './webhook-receiver';
 export * from './sipp';
+export * from './chaos';

@@ -137,6 +137,7 @@ export async function checkPostgres(url: string): Promise<void> {
   const { host, port } = hostPort(url, 5432);
   await tcpReachable(host, port);
   const client = new PgClient({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined); // a server going away fails the query below instead
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -147,10 +148,15 @@ export async function checkPostgres(url: string): Promise<void> {
 
 /** A real check: TCP, then a NATS connect and flush (a PING/PONG round trip). */
 export async function checkNats(url: string): Promise<void> {
-  const { host, port } = hostPort(url, 4222);
-  await tcpReachable(host, port);
+  // NATS_URL may list a cluster's nodes (comma-separated): any one of them answering will do
+  const servers = url
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  const { host, port } = hostPort(servers[0], 4222);
+  if (servers.length === 1) await tcpReachable(host, port);
   const nc = await natsConnect({
-    servers: url,
+    servers,
     timeout: 3000,
     reconnect: false,
     name: 'voxmail-infra-probe',
@@ -488,6 +494,7 @@ export async function createTestDatabase(baseUrl: string, name: string): Promise
   const admin = new URL(baseUrl);
   if (admin.pathname === `/${name}`) admin.pathname = '/postgres';
   const client = new PgClient({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined); // a server going away fails the query below instead
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -559,4 +566,217 @@ async function ensureS3(
   stoppers.push({ name: `embedded S3 (${s3.endpoint})`, stop: () => s3.stop() });
   o.log(`S3: no S3_ENDPOINT, so an embedded S3 server runs at ${s3.endpoint}, data in ${dataDir}`);
   return { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, bucket, region };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A private PostgreSQL that a test may stop and start (fault tests: never the machine's own server)
+
+export interface PrivatePostgres {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  url: string;
+  port: number;
+  /** Stops the server (`fast`: sessions are terminated, as in a restart; `immediate`: as in a crash). */
+  stopServer(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Starts it again on the same port and data. */
+  startServer(): Promise<void>;
+  /** Stops it for good and removes its data. */
+  stop(): Promise<void>;
+}
+
+function runAsync(cmd: string, args: string[], timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(
+            `${cmd} ${args.join(' ')} failed (${code}): ${out.trim().split('\n').slice(-5).join(' ')}`,
+          ),
+        );
+    });
+  });
+}
+
+/**
+ * Initialises and starts a PostgreSQL of its own (Debian's binaries) in a fresh folder under `baseDir`,
+ * on a free loopback port, that the caller may stop and start at will. Takes a few seconds.
+ */
+export async function startPrivatePostgres(
+  baseDir: string,
+  log: (l: string) => void = () => undefined,
+): Promise<PrivatePostgres> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('PostgreSQL binaries (pg_ctl, initdb) are not installed');
+  const asPostgres = isRoot();
+  const as = (cmd: string, args: string[]): [string, string[]] =>
+    asPostgres ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  mkdirSync(baseDir, { recursive: true });
+  const dir = join(baseDir, `pg-private-${process.pid}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(dir, { mode: 0o700 });
+  const dataDir = join(dir, 'data');
+  const logFile = join(dir, 'postgresql.log');
+  writeFileSync(logFile, '');
+  if (asPostgres) run('chown', ['-R', 'postgres:', dir], log);
+  await runAsync(
+    ...as(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']),
+  );
+  const port = await freePort();
+  const serverOpts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off`;
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let up = false;
+  const startServer = async () => {
+    await runAsync(
+      ...as(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', serverOpts, '-w', '-t', '60', 'start']),
+    );
+    up = true;
+    await waitFor('PostgreSQL', () => checkPostgres(url), 30_000);
+  };
+  const stopServer = async (mode: 'fast' | 'immediate' = 'fast') => {
+    up = false;
+    await runAsync(...as(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', '30', 'stop']));
+  };
+  // never left running by a test that ends without stop()
+  const killOnExit = () => {
+    if (up) spawnSync(...as(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', 'stop']));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
+  await startServer();
+  log(`PostgreSQL: private server at ${url}, data in ${dataDir}`);
+  return {
+    url,
+    port,
+    stopServer,
+    startServer,
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      if (up) await stopServer('fast').catch(() => stopServer('immediate').catch(() => undefined));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A 3-node NATS cluster with JetStream on loopback (fault tests: one node may be killed and started again)
+
+export interface NatsCluster {
+  /** Every node's client URL. */
+  urls: string[];
+  /** The comma-separated list (as NATS_URL takes it). */
+  url: string;
+  /** Node names (`n0`, `n1`, …), as JetStream reports them (e.g. a stream's leader). */
+  names: string[];
+  /** SIGKILLs node i (no goodbye: as a pod or machine dying). */
+  kill(i: number): Promise<void>;
+  /** Starts node i again, with its store, on the same ports. */
+  start(i: number): Promise<void>;
+  isUp(i: number): boolean;
+  /** Stops every node and removes the stores. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `size` nats-server processes (the binary privateNats uses) on free loopback ports, routed to
+ * each other (`-cluster`, `-routes`), each with JetStream and its own store folder under `baseDir`.
+ */
+export async function startNatsCluster(
+  baseDir: string,
+  size = 3,
+  log: (l: string) => void = () => undefined,
+): Promise<NatsCluster> {
+  const bin = which('nats-server');
+  if (!bin) throw new Error('nats-server is not installed');
+  const dir = join(baseDir, `nats-cluster-${process.pid}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  const clusterName = `voxmail-test-${randomBytes(3).toString('hex')}`;
+  const clientPorts: number[] = [];
+  const routePorts: number[] = [];
+  for (let i = 0; i < size; i++) {
+    clientPorts.push(await freePort());
+    routePorts.push(await freePort());
+  }
+  const names = clientPorts.map((_, i) => `n${i}`);
+  const urls = clientPorts.map((p) => `nats://127.0.0.1:${p}`);
+  const children: (ChildProcess | undefined)[] = new Array(size).fill(undefined);
+  const argsOf = (i: number) => [
+    '-js',
+    '-sd',
+    join(dir, names[i]),
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(clientPorts[i]),
+    '-n',
+    names[i],
+    '--cluster_name',
+    clusterName,
+    '-cluster',
+    `nats://127.0.0.1:${routePorts[i]}`,
+    '-routes',
+    routePorts
+      .filter((_, j) => j !== i)
+      .map((p) => `nats://127.0.0.1:${p}`)
+      .join(','),
+  ];
+  const startNode = async (i: number) => {
+    const out = openSync(join(dir, `${names[i]}.log`), 'a');
+    const child = spawn(bin, argsOf(i), { stdio: ['ignore', out, out], detached: true });
+    closeSync(out);
+    children[i] = child;
+    await waitFor(`nats-server ${names[i]}`, () => checkNats(urls[i]), 15_000, child);
+  };
+  const killAll = () => children.forEach((c) => c?.kill('SIGKILL'));
+  process.once('exit', killAll);
+  const cluster: NatsCluster = {
+    urls,
+    url: urls.join(','),
+    names,
+    isUp: (i) => {
+      const c = children[i];
+      return !!c && c.exitCode === null && c.signalCode === null;
+    },
+    kill: async (i) => {
+      const c = children[i];
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill('SIGKILL');
+      });
+    },
+    start: (i) => startNode(i),
+    stop: async () => {
+      process.removeListener('exit', killAll);
+      await Promise.all(children.map((c) => (c ? terminate(c, 5000) : undefined)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all(names.map((_, i) => startNode(i)));
+    await waitFor('JetStream on the cluster', () => jetStreamReady(cluster.url), 30_000);
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  log(`NATS: ${size}-node cluster at ${cluster.url}, stores in ${dir}`);
+  return cluster;
+}
+
+/** Resolves once the cluster's JetStream answers (a meta leader was elected). */
+async function jetStreamReady(url: string): Promise<void> {
+  const nc = await natsConnect({ servers: url.split(','), timeout: 3000, reconnect: false });
+  try {
+    await (await nc.jetstreamManager({ timeout: 3000 })).getAccountInfo();
+  } finally {
+    await nc.close();
+  }
 }

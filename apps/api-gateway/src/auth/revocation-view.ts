@@ -84,7 +84,10 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
 
   private async startWatch(): Promise<void> {
     this.lastWatchStart = Date.now();
-    const kv: KV = await this.nc.jetstream().views.kv(REVOCATIONS_BUCKET, { history: 1 });
+    const kv: KV = await this.nc.jetstream().views.kv(REVOCATIONS_BUCKET, {
+      history: 1,
+      replicas: this.config.natsStreamReplicas,
+    });
     this.watcher?.stop();
     const watcher = await kv.watch({ key: '>' });
     this.watcher = watcher;

@@ -24,7 +24,7 @@ import {
   RevocationKeys,
   Role,
 } from '@voxmail/contracts';
-import { appendEvents, NATS_CONNECTION } from '@voxmail/messaging';
+import { appendEvents, ensureStreamReplicas, NATS_CONNECTION } from '@voxmail/messaging';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { RevocationsRepository } from './revocations.repository';
 
@@ -54,6 +54,8 @@ const KEY_OF: Record<RevocationScope, (subjectId: string) => string> = {
 const CHANNEL = 'voxmail_revocations';
 /** A revocation older than every token it could refuse is dropped (tokens live AUTH_TOKEN_TTL_SECONDS). */
 const PRUNE_EVERY_MS = 60_000;
+const LISTEN_RETRY_FIRST_MS = 500;
+const LISTEN_RETRY_MAX_MS = 30_000;
 
 const valueOf = (r: Revocation) =>
   JSON.stringify(r.role ? { before: r.before, role: r.role } : { before: r.before });
@@ -75,6 +77,9 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
   private lastPrune = 0;
   private stopped = false;
   private reconnecting?: Promise<void>;
+  /** The listener is made again after a loss no sooner than this; the delay doubles up to 30 s. */
+  private nextListenAt = 0;
+  private listenDelayMs = LISTEN_RETRY_FIRST_MS;
 
   constructor(
     @InjectDataSource() ds: DataSource,
@@ -146,7 +151,10 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     this.stopped = false;
-    this.kv = await this.nc.jetstream().views.kv(REVOCATIONS_BUCKET, { history: 1 });
+    const replicas = this.config.natsStreamReplicas;
+    this.kv = await this.nc.jetstream().views.kv(REVOCATIONS_BUCKET, { history: 1, replicas });
+    // a bucket made earlier with another replica count gets this one
+    await ensureStreamReplicas(await this.nc.jetstreamManager(), `KV_${REVOCATIONS_BUCKET}`, replicas);
     await this.connectListener();
     this.timer = setInterval(() => void this.tick(), REVOCATIONS_HEARTBEAT_INTERVAL_MS);
     this.timer.unref();
@@ -161,7 +169,7 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async connectListener(): Promise<void> {
     this.inSync = false;
-    const client = new Client({ connectionString: this.config.databaseUrl });
+    const client = new Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5000 });
     client.on('notification', (n) => {
       if (n.channel === CHANNEL && n.payload) void this.publishKey(n.payload);
     });
@@ -171,8 +179,16 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
       void client.end().catch(() => undefined);
       if (this.listener === client) this.listener = undefined;
     });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      this.nextListenAt = Date.now() + this.listenDelayMs;
+      this.listenDelayMs = Math.min(LISTEN_RETRY_MAX_MS, this.listenDelayMs * 2);
+      throw e;
+    }
+    this.listenDelayMs = LISTEN_RETRY_FIRST_MS;
     this.listener = client;
     // everything committed before LISTEN took effect is published by the full sync that follows
     await this.fullSync();
@@ -183,6 +199,7 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.stopped) return;
     try {
       if (!this.listener) {
+        if (Date.now() < this.nextListenAt) return;
         this.reconnecting ??= this.connectListener().finally(() => (this.reconnecting = undefined));
         await this.reconnecting;
       } else if (!this.inSync) {

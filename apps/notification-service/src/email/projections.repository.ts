@@ -2,11 +2,14 @@
 // e-mail, accounts' time zone), and the record of which messages were mailed (notification.emails_sent).
 // An older event than the one applied changes nothing; a deleted box or user stays deleted.
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { JsonObject } from '@voxmail/contracts';
 
 @Injectable()
 export class ProjectionsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
   async upsertBox(
     m: EntityManager,
     b: { tenantId: string; id: string; doc: JsonObject; deleted: boolean; at: Date },
@@ -68,16 +71,88 @@ export class ProjectionsRepository {
     return owner?.email ?? null;
   }
 
-  /** Claims the e-mail of a message: false when it was already sent (one e-mail per message). */
-  async claimEmail(
+  /**
+   * Records the e-mail of a message as due, in the consumer's transaction: false when one was already
+   * recorded (one e-mail per message, whatever redelivers its event). The sender mails it after commit.
+   */
+  async recordEmail(
     m: EntityManager,
-    e: { tenantId: string; messageId: string; vmboxId: string; recipients: number },
+    e: { tenantId: string; messageId: string; vmboxId: string; recipients: number; job: EmailJob },
   ): Promise<boolean> {
     const claimed: unknown[] = await m.query(
-      `INSERT INTO notification.emails_sent (tenant_id, message_id, vmbox_id, recipients) VALUES ($1, $2, $3, $4)
+      `INSERT INTO notification.emails_sent (tenant_id, message_id, vmbox_id, recipients, state, job)
+       VALUES ($1, $2, $3, $4, 'due', $5)
        ON CONFLICT DO NOTHING RETURNING message_id`,
-      [e.tenantId, e.messageId, e.vmboxId, e.recipients],
+      [e.tenantId, e.messageId, e.vmboxId, e.recipients, e.job],
     );
     return claimed.length > 0;
   }
+
+  /**
+   * Takes e-mails whose next step (mail, or after-notify) is due, for `leaseMs`: another instance, or
+   * this one after a crash, takes them again only once the lease ran out. One statement, no transaction
+   * left open.
+   */
+  async claimPending(limit: number, leaseMs: number): Promise<PendingEmail[]> {
+    // TypeORM answers an UPDATE … RETURNING with [rows, count]
+    const [rows]: [PendingEmail[], number] = await this.ds.query(
+      `UPDATE notification.emails_sent e SET next_attempt_at = now() + ($2 || ' milliseconds')::interval
+        WHERE (e.tenant_id, e.message_id) IN (
+          SELECT tenant_id, message_id FROM notification.emails_sent
+           WHERE state IN ('due', 'sent') AND next_attempt_at <= now()
+           ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING e.tenant_id, e.message_id, e.vmbox_id, e.state, e.job, e.attempts`,
+      [limit, String(leaseMs)],
+    );
+    return rows;
+  }
+
+  /** The e-mail went out: `sent` (its after-notify move still to make) or `done`. */
+  async markSent(e: PendingEmail, next: 'sent' | 'done'): Promise<void> {
+    await this.ds.query(
+      `UPDATE notification.emails_sent SET state = $3, sent_at = now(), attempts = 0, last_error = NULL,
+              next_attempt_at = now()
+        WHERE tenant_id = $1 AND message_id = $2 AND state = 'due'`,
+      [e.tenant_id, e.message_id, next],
+    );
+  }
+
+  async markDone(e: PendingEmail): Promise<void> {
+    await this.ds.query(
+      `UPDATE notification.emails_sent SET state = 'done', last_error = NULL
+        WHERE tenant_id = $1 AND message_id = $2`,
+      [e.tenant_id, e.message_id],
+    );
+  }
+
+  /** A failed step: tried again after `delayMs`, or given up (`failed`) when `giveUp`. */
+  async markFailed(e: PendingEmail, error: string, delayMs: number, giveUp: boolean): Promise<void> {
+    await this.ds.query(
+      `UPDATE notification.emails_sent
+          SET attempts = attempts + 1, last_error = $3,
+              next_attempt_at = now() + ($4 || ' milliseconds')::interval,
+              state = CASE WHEN $5 THEN 'failed' ELSE state END
+        WHERE tenant_id = $1 AND message_id = $2`,
+      [e.tenant_id, e.message_id, error.slice(0, 500), String(delayMs), giveUp],
+    );
+  }
+}
+
+/** What the sender needs to mail a message and move it after: decided when the e-mail was recorded. */
+export interface EmailJob {
+  recipients: string[];
+  /** The template's macros. */
+  values: Record<string, string>;
+  includeMessage: boolean;
+  /** Kazoo's save_after_notify (wins) or delete_after_notify. */
+  after: 'save' | 'delete' | null;
+}
+
+export interface PendingEmail {
+  tenant_id: string;
+  message_id: string;
+  vmbox_id: string;
+  state: 'due' | 'sent';
+  job: EmailJob;
+  attempts: number;
 }

@@ -2,8 +2,11 @@
 // events (boxes, users' e-mail, accounts' time zone: its own projections, never another service's tables)
 // and each message's first stored audio (`message.media_stored` without `replaced_object_id`); it mails
 // the box's notify_email_addresses and its owner, then moves the message as the box says
-// (save_after_notify wins over delete_after_notify). The inbox row and `emails_sent` make one e-mail per
-// message; an SMTP failure rolls back and the event comes again (at least once).
+// (save_after_notify wins over delete_after_notify). The consumer only records the e-mail as due in
+// `emails_sent` (with the inbox row, in its transaction) and commits; a sender then mails it outside any
+// transaction, marks it sent, and makes the after-notify move, retried on its own until it succeeds: one
+// message gives one e-mail whatever fails after the send, and no database connection waits on SMTP or
+// HTTP. Only a crash between the SMTP server's acceptance and the mark sends it again (at least once).
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { NatsConnection } from 'nats';
@@ -15,15 +18,23 @@ import {
   Commands,
   EVENT_SUBJECT_PREFIX,
   EventEnvelope,
+  ErrorCode,
   EventTypes,
+  DomainError,
   fromGregorian,
   isHexId,
   isPlainObject,
   JsonObject,
 } from '@voxmail/contracts';
-import { CommandClient, EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
+import {
+  AfterCommit,
+  CommandClient,
+  EventConsumer,
+  MessagingLifecycle,
+  NATS_CONNECTION,
+} from '@voxmail/messaging';
 import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from '../tokens';
-import { ProjectionsRepository } from './projections.repository';
+import { EmailJob, PendingEmail, ProjectionsRepository } from './projections.repository';
 import { duration, localTime, oneLine, render, VOICEMAIL_TO_EMAIL } from './template';
 import { TemplatesService } from './templates.service';
 
@@ -40,6 +51,15 @@ const ACCOUNT_EVENTS: string[] = [EventTypes.AccountCreated, EventTypes.AccountU
 const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 const EMAIL = /^[^\s@<>(),;:"[\]]{1,64}@[A-Za-z0-9.-]{1,253}$/;
 
+/** E-mails taken per round, and how long one is held by the instance that took it. */
+const SEND_BATCH = 16;
+const SEND_LEASE_MS = 5 * 60_000;
+const POLL_MS = 1000;
+/** Attempts at mailing before giving up (`failed`), and at the after-notify move. */
+const MAIL_ATTEMPTS = 5;
+const AFTER_NOTIFY_ATTEMPTS = 30;
+const retryDelay = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.min(attempts, 6));
+
 const emailsOf = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && EMAIL.test(x)) : [];
 
@@ -49,6 +69,10 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
   private readonly transport: Transporter | null;
   private readonly smtp: SmtpConfig | null;
   private readonly messages: CommandClient;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -76,22 +100,100 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.stopped = false;
     await this.lifecycle.addConsumer(
       new EventConsumer(
         this.nc,
         this.ds,
         NOTIFICATION_SCHEMA,
-        { durable: EMAIL_DURABLE, filterSubjects: [`${EVENT_SUBJECT_PREFIX}.>`], ackWaitMs: 90000 },
+        { durable: EMAIL_DURABLE, filterSubjects: [`${EVENT_SUBJECT_PREFIX}.>`] },
         (e, m) => this.apply(e, m),
       ),
     );
+    if (this.transport) this.schedule(0);
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
     this.transport?.close();
   }
 
-  async apply(e: EventEnvelope, m: EntityManager): Promise<void> {
+  /** An e-mail was recorded: send it now rather than at the next poll. */
+  private wakeNow(): void {
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.sendPending()
+        .catch((e: Error) => this.log.warn(`e-mail round failed: ${e.message}`))
+        .finally(() => {
+          this.running = undefined;
+          const more = this.again;
+          this.again = false;
+          this.schedule(more ? 0 : POLL_MS);
+        });
+    }, ms);
+  }
+
+  private async sendPending(): Promise<void> {
+    for (;;) {
+      const pending = await this.projections.claimPending(SEND_BATCH, SEND_LEASE_MS);
+      // one e-mail's trouble (its record failing to write) does not end the round for the others
+      await Promise.allSettled(pending.map((p) => this.advance(p)));
+      if (this.stopped || pending.length < SEND_BATCH) return;
+    }
+  }
+
+  /** One step of one e-mail: mail it (`due`), then the after-notify move (`sent`). */
+  private async advance(p: PendingEmail): Promise<void> {
+    if (p.state === 'due') {
+      try {
+        await this.mail(p);
+      } catch (e) {
+        const giveUp = p.attempts + 1 >= MAIL_ATTEMPTS;
+        if (giveUp) this.log.error(`voicemail ${p.message_id} not mailed after ${MAIL_ATTEMPTS} attempts`);
+        await this.projections.markFailed(p, (e as Error).message, retryDelay(p.attempts), giveUp);
+        return;
+      }
+      // mailed: from here on, nothing may make it go out again; the mark is retried until it holds
+      await this.untilStored(() => this.projections.markSent(p, p.job.after ? 'sent' : 'done'));
+      this.log.log(`voicemail ${p.message_id} mailed to ${p.job.recipients.length} recipient(s)`);
+      if (!p.job.after) return;
+    }
+    try {
+      await this.afterNotify(p);
+      await this.projections.markDone(p);
+    } catch (e) {
+      const giveUp = p.attempts + 1 >= AFTER_NOTIFY_ATTEMPTS;
+      if (giveUp) this.log.error(`after-notify of voicemail ${p.message_id} given up`);
+      else
+        this.log.warn(`after-notify of voicemail ${p.message_id} failed, retrying: ${(e as Error).message}`);
+      await this.projections
+        .markFailed(p, (e as Error).message, retryDelay(p.attempts), giveUp)
+        .catch(() => undefined); // the lease runs out and it is tried again
+    }
+  }
+
+  /** Retries a write (the database may be away for a while) until it succeeds or the service stops. */
+  private async untilStored(write: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write();
+      } catch (e) {
+        if (this.stopped && attempt > 0) throw e;
+        this.log.warn(`could not record a sent e-mail yet: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+      }
+    }
+  }
+
+  async apply(e: EventEnvelope, m: EntityManager): Promise<void | AfterCommit> {
     if (!isHexId(e.tenantId)) return;
     const data = isPlainObject(e.data) ? e.data : {};
     const at = new Date(e.occurredAt);
@@ -126,32 +228,23 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     if (e.type === EventTypes.MessageMediaStored && data.replaced_object_id == null) {
-      await this.notify(e.tenantId, data, m);
+      if (await this.record(e.tenantId, data, m)) return () => this.wakeNow();
     }
   }
 
-  private async notify(tenantId: string, msg: JsonObject, m: EntityManager): Promise<void> {
+  /** Records the message's e-mail as due (in the consumer's transaction); true when one was recorded. */
+  private async record(tenantId: string, msg: JsonObject, m: EntityManager): Promise<boolean> {
     const vmboxId = msg.vmbox_id;
     const messageId = msg.id;
-    if (!isHexId(vmboxId) || typeof messageId !== 'string') return;
+    if (!isHexId(vmboxId) || typeof messageId !== 'string') return false;
     const box = await this.projections.box(m, tenantId, vmboxId);
-    if (!box || box.deleted) return;
+    if (!box || box.deleted) return false;
     const recipients = new Set(emailsOf(box.doc.notify_email_addresses));
     if (isHexId(box.doc.owner_id)) {
       const email = await this.projections.userEmail(m, tenantId, box.doc.owner_id);
       if (email) recipients.add(email);
     }
-    if (!recipients.size || !this.transport || !this.smtp) return;
-    const claimed = await this.projections.claimEmail(m, {
-      tenantId,
-      messageId,
-      vmboxId,
-      recipients: recipients.size,
-    });
-    if (!claimed) return;
-
-    // message-service and media-storage act for the box's own account
-    const actor: Actor = { accountId: tenantId, role: 'admin' };
+    if (!recipients.size || !this.transport || !this.smtp) return false;
     const media = isPlainObject(msg.media) ? msg.media : {};
     const ts = typeof msg.timestamp === 'number' ? fromGregorian(msg.timestamp) : new Date();
     const transcription =
@@ -160,28 +253,50 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
       typeof msg.transcription.text === 'string'
         ? `\nTranscription:\n${msg.transcription.text}\n`
         : '';
-    const values = {
-      caller_id_name: oneLine(String(msg.caller_id_name ?? msg.caller_id_number ?? 'unknown')),
-      caller_id_number: oneLine(String(msg.caller_id_number ?? 'unknown')),
-      date: localTime(ts, typeof box.doc.timezone === 'string' ? box.doc.timezone : box.timezone),
-      duration: duration(typeof media.duration_ms === 'number' ? media.duration_ms : Number(msg.length ?? 0)),
-      vmbox_name: oneLine(String(box.doc.name ?? '')),
-      mailbox: oneLine(String(box.doc.mailbox ?? '')),
-      transcription,
-      message_id: messageId,
+    const job: EmailJob = {
+      recipients: [...recipients],
+      values: {
+        caller_id_name: oneLine(String(msg.caller_id_name ?? msg.caller_id_number ?? 'unknown')),
+        caller_id_number: oneLine(String(msg.caller_id_number ?? 'unknown')),
+        date: localTime(ts, typeof box.doc.timezone === 'string' ? box.doc.timezone : box.timezone),
+        duration: duration(
+          typeof media.duration_ms === 'number' ? media.duration_ms : Number(msg.length ?? 0),
+        ),
+        vmbox_name: oneLine(String(box.doc.name ?? '')),
+        mailbox: oneLine(String(box.doc.mailbox ?? '')),
+        transcription,
+        message_id: messageId,
+      },
+      includeMessage: box.doc.include_message_on_notify !== false,
+      after:
+        box.doc.save_after_notify === true ? 'save' : box.doc.delete_after_notify === true ? 'delete' : null,
     };
-    const template = await this.templates.effective(tenantId, VOICEMAIL_TO_EMAIL);
+    return this.projections.recordEmail(m, {
+      tenantId,
+      messageId,
+      vmboxId,
+      recipients: recipients.size,
+      job,
+    });
+  }
+
+  /** Mails a recorded e-mail: the template, the audio when the box wants it; no transaction open. */
+  private async mail(p: PendingEmail): Promise<void> {
+    if (!this.transport || !this.smtp) throw new Error('no SMTP server configured');
+    const { job } = p;
+    const actor = this.actorOf(p.tenant_id);
+    const template = await this.templates.effective(p.tenant_id, VOICEMAIL_TO_EMAIL);
     const attachments: { filename: string; content: Buffer; contentType: string }[] = [];
-    let text = render(template.text, values);
-    if (box.doc.include_message_on_notify !== false) {
+    let text = render(template.text, job.values);
+    if (job.includeMessage) {
       const audio = await this.messages.send(Commands.MessageAudio, {
-        tenantId,
+        tenantId: p.tenant_id,
         actor,
-        vmboxId,
-        id: messageId,
+        vmboxId: p.vmbox_id,
+        id: p.message_id,
       });
       if (audio.size <= MAX_ATTACHMENT_BYTES) {
-        const res = await fetch(audio.url);
+        const res = await fetch(audio.url, { signal: AbortSignal.timeout(60_000) });
         if (!res.ok) throw new Error(`audio download answered ${res.status}`);
         attachments.push({
           filename: audio.name,
@@ -194,28 +309,37 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
     }
     await this.transport.sendMail({
       from: this.smtp.from,
-      to: [...recipients],
-      subject: oneLine(render(template.subject, values)),
+      to: job.recipients,
+      subject: oneLine(render(template.subject, job.values)),
       text,
       attachments,
-      headers: { 'X-Voxmail-Message-Id': messageId },
+      headers: { 'X-Voxmail-Message-Id': p.message_id },
     });
-    this.log.log(`voicemail ${messageId} mailed to ${recipients.size} recipient(s)`);
-    await this.afterNotify(tenantId, vmboxId, messageId, box.doc, actor);
   }
 
-  /** Kazoo: save_after_notify files the message as saved; delete_after_notify deletes it; save wins. */
-  private async afterNotify(
-    tenantId: string,
-    vmboxId: string,
-    id: string,
-    box: JsonObject,
-    actor: Actor,
-  ): Promise<void> {
-    if (box.save_after_notify === true) {
-      await this.messages.send(Commands.MessageChange, { tenantId, actor, vmboxId, id, folder: 'saved' });
-    } else if (box.delete_after_notify === true) {
-      await this.messages.send(Commands.MessageDelete, { tenantId, actor, vmboxId, id });
+  /** message-service and media-storage act for the box's own account. */
+  private actorOf(tenantId: string): Actor {
+    return { accountId: tenantId, role: 'admin' };
+  }
+
+  /**
+   * Kazoo: save_after_notify files the message as saved; delete_after_notify deletes it; save wins. A
+   * message already gone (deleted meanwhile) needs nothing more.
+   */
+  private async afterNotify(p: PendingEmail): Promise<void> {
+    const cmd = {
+      tenantId: p.tenant_id,
+      actor: this.actorOf(p.tenant_id),
+      vmboxId: p.vmbox_id,
+      id: p.message_id,
+    };
+    try {
+      if (p.job.after === 'save')
+        await this.messages.send(Commands.MessageChange, { ...cmd, folder: 'saved' });
+      else if (p.job.after === 'delete') await this.messages.send(Commands.MessageDelete, cmd);
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCode.NotFound) return;
+      throw e;
     }
   }
 }
