@@ -585,6 +585,28 @@ describe('native broadcasts and the dialer', () => {
     expect((await put({ id: 'not an id', carrier: 'simulated' })).status).toBe(400);
     expect((await put({ id: 7, carrier: 'simulated' })).status).toBe(400);
   });
+
+  it('a PUT broadcast_apps without an id, retried with its Idempotency-Key, is one app with the first answer', async () => {
+    const t = await stack.createTenant();
+    const apps = `/v2/accounts/${t.accountId}/broadcast_apps`;
+    const put = (key: string) =>
+      stack.request('PUT', apps, {
+        token: t.token,
+        headers: { 'Idempotency-Key': key },
+        body: { data: { carrier: 'simulated', settings: { ring_ms: 5, talk_ms: 5 } } },
+      });
+    const first = await put('app-create-1');
+    expect(first.status).toBe(201);
+    const retried = await put('app-create-1');
+    expect(retried.status).toBe(201);
+    expect(retried.body.data.id).toBe(first.body.data.id);
+    const other = await put('app-create-2');
+    expect(other.body.data.id).not.toBe(first.body.data.id);
+    const listed = await stack.request('GET', apps, { token: t.token });
+    expect(listed.body.data.map((a: any) => a.id).sort()).toEqual(
+      [first.body.data.id, other.body.data.id].sort(),
+    );
+  });
 });
 
 describe('prompts, API-client keys and tenants', () => {

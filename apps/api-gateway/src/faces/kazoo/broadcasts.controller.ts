@@ -1,9 +1,10 @@
 // Kazoo-style native routes of voice broadcasts: apps (`broadcast_apps`), campaigns (`broadcasts`) and the
 // do-not-call list (`dnc_numbers`) of an account.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Body, Delete, Get, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { Actor, APP_ID, CALL_STATES, CallState, Commands, DomainError, ErrorCode } from '@voxmail/contracts';
 import { CommandBus } from '../../common/command-bus';
+import { IDEMPOTENCY_KEY } from '../../common/idempotency.interceptor';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
@@ -31,6 +32,13 @@ function numbersOf(body: unknown): string[] {
   return numbers as string[];
 }
 
+/** A new app's id: random, or from the account and the client's `Idempotency-Key` when it sent one. */
+function generatedAppId(accountId: string, req: GatewayRequest): string {
+  const key = req.headers[IDEMPOTENCY_KEY];
+  if (typeof key !== 'string') return randomBytes(16).toString('hex');
+  return createHash('sha256').update(`broadcast_app\n${accountId}\n${key}`).digest('hex').slice(0, 32);
+}
+
 @KazooController('accounts/:accountId/broadcast_apps')
 export class BroadcastAppsController {
   constructor(private readonly bus: CommandBus) {}
@@ -47,7 +55,9 @@ export class BroadcastAppsController {
 
   /**
    * PUT on the collection creates: with the client's id in the data (`data.id`, Onbuka-style app ids), or,
-   * as any Kazoo collection PUT, without one: a generated 32-hex id, answered in the document.
+   * as any Kazoo collection PUT, without one: a generated 32-hex id, answered in the document. With an
+   * `Idempotency-Key` the generated id is derived from the account and the key, so a retried create names
+   * the same app (the put is an upsert by id) and is the same request to the idempotency check.
    */
   @Put()
   async create(
@@ -56,7 +66,7 @@ export class BroadcastAppsController {
     @Body() body: unknown,
   ): Promise<KazooResult> {
     const given = dataOf(body);
-    const doc = given.id === undefined ? { ...given, id: randomBytes(16).toString('hex') } : given;
+    const doc = given.id === undefined ? { ...given, id: generatedAppId(accountId, req) } : given;
     if (typeof doc.id !== 'string' || !APP_ID.test(doc.id))
       throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
         id: { pattern: { message: 'id must be 1-64 of A-Z, a-z, 0-9, _ and -' } },
