@@ -22,3 +22,4 @@ export * from './notifications';
 export * from './event-contract';
 export * from './event-versions';
 export * from './broadcasts';
+export * from './transcription';
