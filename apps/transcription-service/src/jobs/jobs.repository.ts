@@ -94,4 +94,14 @@ export class JobsRepository {
       [job.tenantId, job.messageId, owner, delayMs, error.slice(0, 1000)],
     );
   }
+
+  /** A replica that stops hands its job back at once (not counted as an attempt) instead of letting it lapse. */
+  async release(job: Job, owner: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE transcription.jobs SET lease_until = NULL, leased_by = NULL,
+              attempts = greatest(attempts - 1, 0), updated_at = now()
+        WHERE tenant_id = $1 AND message_id = $2 AND leased_by = $3 AND state = 'queued'`,
+      [job.tenantId, job.messageId, owner],
+    );
+  }
 }

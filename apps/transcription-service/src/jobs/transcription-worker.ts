@@ -49,7 +49,7 @@ export class TranscriptionWorker
     for (let i = 0; i < this.settings.concurrency; i++) this.loops.push(this.loop());
   }
 
-  /** Stops taking jobs; a job in hand is abandoned (its lease lapses and another replica retries it). */
+  /** Stops taking jobs; a job in hand is stopped and handed back (another replica takes it). */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping.abort('shutting down');
     this.wake();
@@ -105,7 +105,11 @@ export class TranscriptionWorker
       await this.jobs.finish(job, this.owner, outcome.result, outcome.seconds);
     } catch (e) {
       const error = (e as Error).message;
-      if (this.stopping.signal.aborted) return; // the lease lapses; another replica takes it over
+      if (this.stopping.signal.aborted) {
+        // handed back for another replica now; were this replica killed instead, the lease would lapse
+        await this.jobs.release(job, this.owner).catch(() => undefined);
+        return;
+      }
       if (job.attempts >= this.settings.attempts) {
         this.log.warn(`message ${job.messageId}: transcription failed for good: ${error}`);
         await this.giveUp(job, error);
