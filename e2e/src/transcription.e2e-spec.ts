@@ -4,10 +4,11 @@
 // and a message deleted before its turn, get nothing. One worker (TRANSCRIPTION_CONCURRENCY=1), so the
 // jobs run in deposit order and "the later one is done" means "the earlier one was handled".
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
+import { Commands } from '@voxmail/contracts';
 import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
@@ -195,6 +196,36 @@ describe('search (?q=)', () => {
     expect(ids(second)).not.toEqual(ids(first));
   });
 
+  it('a user searches only the boxes it owns; an admin the whole account', async () => {
+    const pw = 'search-user-pw';
+    const u = await stack.request('PUT', `/v2/accounts/${a.accountId}/users`, {
+      token: a.token,
+      body: { data: { username: 'searcher', password: pw, first_name: 'S', last_name: 'U' } },
+    });
+    expect(u.status).toBe(201);
+    const own = await createBox(stack, a, { name: 'Own', owner_id: u.body.data.id });
+    const mine = await deposit(a, own, SPEECH, { caller_id_name: 'Zebra Zed' });
+    const other = await deposit(a, found.plain!, SPEECH, { caller_id_name: 'Zebra Other' });
+    const login = await stack.request('PUT', '/v2/user_auth', {
+      body: {
+        data: {
+          credentials: createHash('md5').update(`searcher:${pw}`).digest('hex'),
+          account_name: a.name,
+        },
+      },
+    });
+    expect(login.status).toBe(201);
+    const asUser = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=zebra`, {
+      token: login.body.auth_token,
+    });
+    expect(asUser.status).toBe(200);
+    expect(ids(asUser)).toEqual([mine]);
+    const asAdmin = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=zebra`, {
+      token: a.token,
+    });
+    expect(ids(asAdmin).sort()).toEqual([mine, other].sort());
+  });
+
   it('never shows another tenant’s messages, and refuses an empty query', async () => {
     const b = await stack.createTenant();
     const own = await stack.request('GET', `/v2/accounts/${b.accountId}/messages?q=invoice`, {
@@ -215,6 +246,51 @@ describe('search (?q=)', () => {
     expect([403, 404]).toContain(foreignBox.status);
     const empty = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=`, { token: a.token });
     expect(empty.status).toBe(400);
+  });
+});
+
+describe("message-service's transcription command", () => {
+  it('stores a result once, publishes message.transcribed once, and never on a deleted message', async () => {
+    const nc = await connect({ servers: stack.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+    try {
+      // lazily, as the other suites load the messaging library
+      const { CommandClient } = await import('@voxmail/messaging');
+      const bus = new CommandClient(nc, 30000);
+      const actor = { accountId: a.accountId, role: 'admin' as const };
+      const live = await deposit(a, found.plain!, SPEECH);
+      const store = (id: string, text: string) =>
+        bus.send(Commands.MessageStoreTranscription, {
+          tenantId: a.accountId,
+          actor,
+          vmboxId: found.plain!,
+          id,
+          transcription: { result: 'success', text, engine: 'pocketsphinx', language: 'en-us' },
+        });
+      expect(await store(live, 'first words')).toEqual({ stored: true });
+      expect(await store(live, 'second words')).toEqual({ stored: false });
+      const got = await stack.request(
+        'GET',
+        `/v2/accounts/${a.accountId}/vmboxes/${found.plain}/messages/${live}`,
+        { token: a.token },
+      );
+      expect(got.body.data.transcription.text).toBe('first words');
+
+      const gone = await deposit(a, found.plain!, SPEECH);
+      await stack.request('DELETE', `/v2/accounts/${a.accountId}/vmboxes/${found.plain}/messages/${gone}`, {
+        token: a.token,
+      });
+      // the engine finished after the message was deleted: nothing is stored or published
+      expect(await store(gone, 'too late')).toEqual({ stored: false });
+      await events.waitFor(
+        (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === live,
+        30000,
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(transcribedEvents(live)).toHaveLength(1);
+      expect(transcribedEvents(gone)).toHaveLength(0);
+    } finally {
+      await nc.close();
+    }
   });
 });
 
