@@ -63,10 +63,15 @@ WORKDIR /app
 COPY --from=deps /app/ ./
 COPY --from=build /app/dist ./dist
 # libs/*/index.js (in the manifests) load the compiled libraries from dist/ at run time.
-# media-storage-service transcodes audio with ffmpeg; the other apps do not need it.
+# media-storage-service transcodes audio with ffmpeg; transcription-service converts with ffmpeg and
+# recognizes speech with PocketSphinx; the other apps need neither.
 RUN set -eu; \
     if [ "${APP}" = "media-storage-service" ]; then \
       apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*; \
+    fi; \
+    if [ "${APP}" = "transcription-service" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends ffmpeg pocketsphinx pocketsphinx-en-us \
+        && rm -rf /var/lib/apt/lists/*; \
     fi; \
     if [ -z "${APP}" ]; then echo "build with --build-arg APP=<app name>" >&2; exit 1; fi; \
     test -f "dist/apps/${APP}/src/main.js" || { echo "no dist/apps/${APP}/src/main.js: unknown APP '${APP}'" >&2; exit 1; }

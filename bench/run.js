@@ -46,6 +46,7 @@ async function main() {
     dataDir: path.join(DATA_DIR, 'bench'),
     needS3: true,
     needFfmpeg: true,
+    needPocketsphinx: true,
     privateNats: true,
     bucket: 'voxmail-bench',
     log,

@@ -54,6 +54,7 @@ async function main() {
     dataDir: DATA_DIR,
     needS3: true,
     needFfmpeg: true,
+    needPocketsphinx: true,
     log: (line) => say(`[infra] ${line}`),
   });
   if (shuttingDown) return;

@@ -155,6 +155,7 @@ async function main() {
       needS3: true,
       needFfmpeg: true,
       needSipp: true,
+      needPocketsphinx: true,
       bucket: TEST_BUCKET,
       // A private NATS unless NATS_URL says otherwise: services started by tests join the same queue
       // groups and durable consumers as a running `npm start`, and would answer each other's commands.

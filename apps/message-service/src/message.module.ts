@@ -3,6 +3,10 @@ import type { MessageConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
 import { MessageEntity } from './messages/message.entity';
 import { AudioService } from './messages/audio.service';
+import { MessageSearch1765100000000 } from './migrations/1765100000000-message-search';
+import { TranscriptionService } from './messages/transcription.service';
+import { MessageSearchRepository } from './messages/message-search.repository';
+import { MessageSearchService } from './messages/message-search.service';
 import { DeletionService } from './messages/deletion.service';
 import { DepositService } from './messages/deposit.service';
 import { FilingService } from './messages/filing.service';
@@ -37,6 +41,7 @@ export const MESSAGE_MIGRATIONS = [
   BoxProjection1764300000000,
   IdempotencyKeys1764950000000,
   SlotFileNames1765100000000,
+  MessageSearch1765100000000,
 ];
 
 @Module({})
@@ -67,6 +72,9 @@ export class MessageModule {
         FilingService,
         DeletionService,
         AudioService,
+        TranscriptionService,
+        MessageSearchRepository,
+        MessageSearchService,
         MessagesLifecycle,
         VoicemailSlotsRepository,
         VoicemailSlotsService,

@@ -649,6 +649,7 @@ const APP_CONFIG_LOADERS: Record<string, (env: Env) => CommonConfig> = {
   'media-storage-service': loadMediaConfig,
   'message-service': loadMessageConfig,
   'notification-service': loadNotificationConfig,
+  'transcription-service': loadTranscriptionConfig,
 };
 
 /** The validated config of the app the registry names `appName`. */
@@ -734,5 +735,91 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
       wakeOnCommit: bool(env, 'WEBHOOK_WAKE_ON_COMMIT', true),
     },
     smtp: smtp(env),
+  };
+}
+
+/** transcription-service: the engine, its bounds and the job queue's. */
+export interface TranscriptionConfig extends ServiceConfig {
+  transcription: {
+    /** TRANSCRIPTION_ENGINE: `pocketsphinx` (embedded, the default) or `openai` (an OpenAI-compatible server). */
+    engine: 'pocketsphinx' | 'openai';
+    /** The `openai` engine's server; null with the pocketsphinx engine. */
+    openai: OpenAiTranscriptionConfig | null;
+    /** The language asked of the engine when the message does not say (pocketsphinx knows `en-us`). */
+    language: string;
+    /** Transcriptions one replica runs at once. */
+    concurrency: number;
+    /** Transcriptions of one account running at once over all replicas, so one tenant cannot starve the rest. */
+    accountConcurrency: number;
+    /** Audio beyond this many seconds is cut off before transcription. */
+    maxSeconds: number;
+    /** A job's lease: renewed while it runs; a replica that dies lets it lapse and another takes the job. */
+    leaseMs: number;
+    /** Time allowed to one transcription (download, conversion, engine). */
+    timeoutMs: number;
+    /** Attempts before a job gives up with `result: failed`. */
+    attempts: number;
+    /** How often idle workers look for jobs (an event wakes them sooner). */
+    pollMs: number;
+    /** Time allowed to message-service's commands. */
+    commandTimeoutMs: number;
+    ffmpegPath: string;
+    /** POCKETSPHINX_PATH: Debian's `pocketsphinx_continuous` (package pocketsphinx, model pocketsphinx-en-us). */
+    pocketsphinxPath: string;
+  };
+}
+
+export interface OpenAiTranscriptionConfig {
+  /** TRANSCRIPTION_OPENAI_URL: the server's base URL; requests go to `<url>/v1/audio/transcriptions`. */
+  baseUrl: string;
+  /** TRANSCRIPTION_OPENAI_API_KEY: sent as `Authorization: Bearer`; unset sends none. */
+  apiKey?: string;
+  model: string;
+  timeoutMs: number;
+  attempts: number;
+  retryBaseMs: number;
+  /** TRANSCRIPTION_OPENAI_ALLOW_PRIVATE: false, `loopback` or true (a GPU box on the carrier's network). */
+  allowPrivate: boolean | 'loopback';
+}
+
+function openAiTranscription(env: Env): OpenAiTranscriptionConfig {
+  return {
+    baseUrl: url(env, 'TRANSCRIPTION_OPENAI_URL', undefined, ['http:', 'https:']),
+    apiKey: env.TRANSCRIPTION_OPENAI_API_KEY || undefined,
+    model: str(env, 'TRANSCRIPTION_OPENAI_MODEL', 'whisper-1'),
+    timeoutMs: int(env, 'TRANSCRIPTION_OPENAI_TIMEOUT_MS', 120000, 100, 3600000),
+    attempts: int(env, 'TRANSCRIPTION_OPENAI_ATTEMPTS', 3, 1, 10),
+    retryBaseMs: int(env, 'TRANSCRIPTION_OPENAI_RETRY_BASE_MS', 1000, 10, 600000),
+    allowPrivate:
+      env.TRANSCRIPTION_OPENAI_ALLOW_PRIVATE === 'loopback'
+        ? 'loopback'
+        : bool(env, 'TRANSCRIPTION_OPENAI_ALLOW_PRIVATE', false),
+  };
+}
+
+export function loadTranscriptionConfig(env: Env = process.env): TranscriptionConfig {
+  const engine = str(env, 'TRANSCRIPTION_ENGINE', 'pocketsphinx');
+  if (engine !== 'pocketsphinx' && engine !== 'openai')
+    throw new ConfigError(`TRANSCRIPTION_ENGINE must be pocketsphinx or openai, got "${engine}"`);
+  const language = str(env, 'TRANSCRIPTION_LANGUAGE', 'en-us');
+  if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/i.test(language))
+    throw new ConfigError(`TRANSCRIPTION_LANGUAGE must be a language tag like en-us, got "${language}"`);
+  return {
+    ...loadServiceConfig('transcription-service', env),
+    transcription: {
+      engine,
+      openai: engine === 'openai' ? openAiTranscription(env) : null,
+      language: language.toLowerCase(),
+      concurrency: int(env, 'TRANSCRIPTION_CONCURRENCY', 2, 1, 64),
+      accountConcurrency: int(env, 'TRANSCRIPTION_ACCOUNT_CONCURRENCY', 2, 1, 64),
+      maxSeconds: int(env, 'TRANSCRIPTION_MAX_SECONDS', 300, 1, 3600),
+      leaseMs: int(env, 'TRANSCRIPTION_LEASE_MS', 60000, 1000, 3600000),
+      timeoutMs: int(env, 'TRANSCRIPTION_TIMEOUT_MS', 600000, 1000, 3600000),
+      attempts: int(env, 'TRANSCRIPTION_ATTEMPTS', 3, 1, 20),
+      pollMs: int(env, 'TRANSCRIPTION_POLL_MS', 1000, 10, 60000),
+      commandTimeoutMs: int(env, 'TRANSCRIPTION_COMMAND_TIMEOUT_MS', 60000, 100, 600000),
+      ffmpegPath: ffmpegPath(env),
+      pocketsphinxPath: env.POCKETSPHINX_PATH || 'pocketsphinx_continuous',
+    },
   };
 }

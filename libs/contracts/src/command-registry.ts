@@ -96,6 +96,13 @@ import {
 } from './broadcasts';
 import type { JsonObject } from './kazoo';
 import { Subjects } from './subjects';
+import {
+  SearchMessagesCommand,
+  StoreTranscriptionCommand,
+  StoreTranscriptionReply,
+  TranscriptionSource,
+  TranscriptionSourceCommand,
+} from './transcription';
 import { VmboxCommand } from './messages';
 import { NotificationTemplateCommand } from './notifications';
 import { DeleteVmboxCommand, PinVerifyReply, VerifyPinCommand, VmboxReply } from './vmboxes';
@@ -192,6 +199,17 @@ export const Commands = {
   MessageAudio: command(Subjects.Message.Audio, MessageAudioCommand, reply<MessageAudio>()),
   MessageArchive: command(Subjects.Message.Archive, ArchiveMessagesCommand, reply<ArchiveEntry[]>()),
   MessageMwi: command(Subjects.Message.Mwi, VmboxCommand, reply<{ new: number; saved: number }>()),
+  MessageTranscriptionSource: command(
+    Subjects.Message.TranscriptionSource,
+    TranscriptionSourceCommand,
+    reply<TranscriptionSource>(),
+  ),
+  MessageSearch: command(Subjects.Message.Search, SearchMessagesCommand, reply<ListReply>()),
+  MessageStoreTranscription: command(
+    Subjects.Message.StoreTranscription,
+    StoreTranscriptionCommand,
+    reply<StoreTranscriptionReply>(),
+  ),
 
   VoicemailSlotCreate: command(Subjects.VoicemailSlot.Create, CreateSlotCommand, reply<VoicemailSlot>()),
   VoicemailSlotGet: command(Subjects.VoicemailSlot.Get, SlotIdCommand, reply<VoicemailSlot>()),

@@ -196,6 +196,7 @@ const message = payload({
     source_vmbox_id: f.string('message.copied'),
     replaced_object_id: f.nullable(f.string('message.media_stored: the audio object it replaced')),
     media: f.object('message.media_stored: the stored audio (format, size, duration)'),
+    transcription: f.object('result, text, language, engine, confidence (message.transcribed)'),
   },
   open: true,
 });
@@ -422,6 +423,12 @@ export const Events = {
   }),
   MessageMediaStored: defineEvent('message.media_stored', {
     summary: "A message's audio was stored.",
+    producer: MSG,
+    data: message,
+  }),
+  MessageTranscribed: defineEvent('message.transcribed', {
+    summary:
+      "A message's audio was transcribed (transcription-service); data.transcription is the result (success, failed or no_speech).",
     producer: MSG,
     data: message,
   }),

@@ -23,3 +23,4 @@ export * from './event-contract';
 export * from './event-versions';
 export * from './broadcasts';
 export * from './limits';
+export * from './transcription';

@@ -12,6 +12,7 @@ import {
   IsString,
   Matches,
   MaxLength,
+  MinLength,
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
@@ -90,6 +91,8 @@ export class ListMessagesCommand extends VmboxCommand {
   @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
   /** Whether the client chose the order (`ascending`/`descending`); else the box's `oldest_message_first` does. */
   @IsOptional() @IsBoolean() explicitOrder?: boolean;
+  /** `?q=`: full-text search of transcription and caller id, best match first (see SearchMessagesCommand). */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) q?: string;
 }
 
 /** `source_id`: a box id (move) or a list of box ids (copy). */

@@ -11,6 +11,7 @@ export const QUEUE_GROUPS = {
   media: serviceEntry('media').queue,
   dialer: serviceEntry('dialer').queue,
   notification: serviceEntry('notification').queue,
+  transcription: serviceEntry('transcription').queue,
 } as const;
 
 const cmd = <S extends string, A extends string>(service: S, action: A) =>
@@ -96,6 +97,12 @@ export const Subjects = {
     Archive: cmd('message', 'archive'),
     /** A box's message-waiting counts (`new`, `saved`), as `mwi.updated` carries them. */
     Mwi: cmd('message', 'mwi'),
+    /** The audio of a message whose box transcribes (transcription-service); reply: TranscriptionSource. */
+    TranscriptionSource: cmd('message', 'transcription.source'),
+    /** Stores a transcription on a message, publishing message.transcribed; reply: StoreTranscriptionReply. */
+    StoreTranscription: cmd('message', 'transcription.store'),
+    /** Full-text search of an account's messages (`?q=`); reply: ListReply. */
+    Search: cmd('message', 'search'),
   },
   VoicemailSlot: {
     Create: cmd('message', 'voicemail_slot.create'),

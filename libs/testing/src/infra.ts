@@ -56,6 +56,12 @@ export interface InfrastructureOptions {
    * (they say so), so a failed install is a warning.
    */
   needSipp?: boolean;
+  /**
+   * Make sure CMU PocketSphinx (`pocketsphinx_continuous` and its US English model, transcription-service's
+   * embedded engine) is installed, installing Debian's pocketsphinx and pocketsphinx-en-us when missing and
+   * running as root. Without it transcriptions fail (and say so), so a failed install is a warning.
+   */
+  needPocketsphinx?: boolean;
 }
 
 export interface Infrastructure {
@@ -93,6 +99,7 @@ export async function ensureInfrastructure(o: InfrastructureOptions): Promise<In
     const s3 = o.needS3 ? await ensureS3(env, o, stoppers) : undefined;
     if (o.needFfmpeg) ensureFfmpeg(env, o.log);
     if (o.needSipp) ensureSipp(o.log);
+    if (o.needPocketsphinx) ensurePocketsphinx(env, o.log);
     return { databaseUrl, natsUrl, s3, started: stoppers.map((s) => s.name), stop };
   } catch (e) {
     await stop();
@@ -259,6 +266,20 @@ function ensureSipp(log: (l: string) => void): void {
     aptInstall('sip-tester', 'SIPp (the SIP trunk of the sip carrier tests) is not installed', log);
   } catch (e) {
     log(`WARNING: ${(e as Error).message}; the sip carrier tests will be skipped`);
+  }
+}
+
+/** Debian's US English acoustic model, which pocketsphinx_continuous loads by default. */
+const POCKETSPHINX_MODEL = '/usr/share/pocketsphinx/model/en-us/en-us';
+
+function ensurePocketsphinx(env: Record<string, string | undefined>, log: (l: string) => void): void {
+  try {
+    if (!env.POCKETSPHINX_PATH && !which('pocketsphinx_continuous'))
+      aptInstall('pocketsphinx', 'PocketSphinx (speech to text) is not installed', log);
+    if (!existsSync(POCKETSPHINX_MODEL))
+      aptInstall('pocketsphinx-en-us', "PocketSphinx's US English model is not installed", log);
+  } catch (e) {
+    log(`WARNING: ${(e as Error).message}; transcriptions will fail until it is installed`);
   }
 }
 

@@ -13,6 +13,9 @@ import {
   ListMessagesCommand,
   MessageAudioCommand,
   MessageIdCommand,
+  SearchMessagesCommand,
+  StoreTranscriptionCommand,
+  TranscriptionSourceCommand,
   VmboxCommand,
 } from '@voxmail/contracts';
 import { HandleCommand } from '@voxmail/messaging';
@@ -20,7 +23,9 @@ import { AudioService } from './audio.service';
 import { DeletionService } from './deletion.service';
 import { DepositService } from './deposit.service';
 import { FilingService } from './filing.service';
+import { MessageSearchService } from './message-search.service';
 import { MessagesService } from './messages.service';
+import { TranscriptionService } from './transcription.service';
 
 @Controller()
 export class MessagesHandler {
@@ -30,6 +35,8 @@ export class MessagesHandler {
     private readonly filing: FilingService,
     private readonly deletion: DeletionService,
     private readonly audioFiles: AudioService,
+    private readonly transcriptions: TranscriptionService,
+    private readonly searches: MessageSearchService,
   ) {}
 
   @HandleCommand(Commands.MessageCreate)
@@ -95,5 +102,20 @@ export class MessagesHandler {
   @HandleCommand(Commands.MessageArchive)
   archive(cmd: ArchiveMessagesCommand) {
     return this.audioFiles.archive(cmd);
+  }
+
+  @HandleCommand(Commands.MessageTranscriptionSource)
+  transcriptionSource(cmd: TranscriptionSourceCommand) {
+    return this.transcriptions.source(cmd);
+  }
+
+  @HandleCommand(Commands.MessageStoreTranscription)
+  storeTranscription(cmd: StoreTranscriptionCommand) {
+    return this.transcriptions.store(cmd);
+  }
+
+  @HandleCommand(Commands.MessageSearch)
+  search(cmd: SearchMessagesCommand) {
+    return this.searches.inAccount(cmd);
   }
 }

@@ -50,6 +50,22 @@ export class MessagesRepository {
     );
   }
 
+  /** A message by its id alone (it may have moved box since an event named one). */
+  findInTenant(tenantId: string, id: string): Promise<MessageEntity | null> {
+    return getPlainOne(
+      this.repo().createQueryBuilder('m').where('m.tenant_id = :tenantId AND m.id = :id', { tenantId, id }),
+    );
+  }
+
+  lockInTenant(m: EntityManager, tenantId: string, id: string): Promise<MessageEntity | null> {
+    return getPlainOne(
+      this.repo(m)
+        .createQueryBuilder('m')
+        .where('m.tenant_id = :tenantId AND m.id = :id', { tenantId, id })
+        .setLock('pessimistic_write'),
+    );
+  }
+
   private byKey(tenantId: string, vmboxId: string, id: string, m?: EntityManager) {
     return this.repo(m)
       .createQueryBuilder('m')

@@ -10,6 +10,7 @@ import {
 } from '@voxmail/contracts';
 import { BoxDirectory } from '../peers';
 import { messageReply, messageView, notFound } from './message-views';
+import { MessageSearchService } from './message-search.service';
 import { BoxCounts, MessagesRepository } from './messages.repository';
 
 @Injectable()
@@ -17,6 +18,7 @@ export class MessagesService {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly boxes: BoxDirectory,
+    private readonly search: MessageSearchService,
   ) {}
 
   async get(cmd: MessageIdCommand): Promise<DocReply> {
@@ -34,6 +36,7 @@ export class MessagesService {
 
   /** Newest first unless the box says `oldest_message_first` (an explicit order in the request wins). */
   async list(cmd: ListMessagesCommand & { explicitOrder?: boolean }): Promise<ListReply> {
+    if (cmd.q !== undefined) return this.search.inBox({ ...cmd, q: cmd.q });
     const box = await this.boxes.lookup(cmd.actor, cmd.tenantId, cmd.vmboxId);
     // Kazoo lists a removed box as empty (its SDK checks exactly that); only the tenant's own boxes
     if (box === 'deleted') return { items: [], revision: contentRevision([]) };

@@ -15,6 +15,7 @@ import { GreetingsController } from './greetings.controller';
 import { MediaController, MediaRawController } from './media.controller';
 import { MessagesRawController } from './messages-raw.controller';
 import { MessagesController } from './messages.controller';
+import { MessageSearchController } from './message-search.controller';
 import { NotificationsController } from './notifications.controller';
 import { VmboxMwiController } from './vmbox-mwi.controller';
 import { WebhooksController } from './webhooks.controller';
@@ -29,6 +30,7 @@ import { VmboxesController } from './vmboxes.controller';
     ApiClientsController,
     VmboxesController,
     MessagesController,
+    MessageSearchController,
     MessagesRawController,
     MediaController,
     MediaRawController,

@@ -22,6 +22,7 @@ import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
+import { searchQueryOf } from './message-search.controller';
 import { AccountId, CurrentActor, MessageId, VmboxId } from './params';
 import { dataOf, invalid, listQueryOf } from './request';
 
@@ -100,6 +101,7 @@ export class MessagesController {
       query: listQueryOf(req),
       folder,
       explicitOrder: q.ascending !== undefined || q.descending !== undefined,
+      q: searchQueryOf(req),
     });
     // Kazoo's paginated listing (`?paginate=true`, as the document shows it) keys each message by its box
     const items = q.paginate === 'true' ? r.items.map((m) => ({ [vmboxId]: m })) : r.items;

@@ -1,0 +1,356 @@
+// Transcription of voicemail: a box with `transcribe: true` gets a committed recording of speech (made
+// with flite, see e2e/fixtures/README.md); transcription-service transcribes it with PocketSphinx and
+// message-service stores the result and publishes message.transcribed once. A box without the setting,
+// and a message deleted before its turn, get nothing. One worker (TRANSCRIPTION_CONCURRENCY=1), so the
+// jobs run in deposit order and "the later one is done" means "the earlier one was handled".
+import { spawnSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'nats';
+import { Commands } from '@voxmail/contracts';
+import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
+import { startGateway } from '../../apps/api-gateway/src/bootstrap';
+import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
+import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
+import { startMessageService } from '../../apps/message-service/src/bootstrap';
+import {
+  startTranscriptionService,
+  transcriptionDurable,
+} from '../../apps/transcription-service/src/bootstrap';
+import { createBox, multipartMixed, rawRequest } from './messages.helpers';
+
+const SCRIPT =
+  'Hello, this is Alice from accounting. Please call me back about the invoice for the new office printer. Thank you.';
+const SPEECH = readFileSync(join(__dirname, '../fixtures/speech-invoice.wav'));
+const words = (s: string) => new Set(s.toLowerCase().match(/[a-z']+/g) ?? []);
+
+let stack: Stack;
+let events: EventRecorder;
+let a: Tenant;
+/** Set by the transcription test, searched by the search tests. */
+const found: { box?: string; plain?: string; spoken?: string; untouched?: string } = {};
+
+beforeAll(async () => {
+  stack = await startStack(
+    {
+      gateway: startGateway,
+      mailbox: startMailboxService,
+      message: startMessageService,
+      media: startMediaService,
+      transcription: startTranscriptionService,
+    },
+    ['mailbox', 'message', 'media', 'transcription', 'gateway'],
+    { TRANSCRIPTION_CONCURRENCY: '1', TRANSCRIPTION_POLL_MS: '200' },
+  );
+  // an earlier suite's events (its deposits) come first: let the intake work through them
+  await stack.waitForConsumersCaughtUp([transcriptionDurable(stack.env.DATABASE_URL ?? '')], 240000);
+  events = await EventRecorder.start();
+  a = await stack.createTenant();
+}, 300000);
+
+afterAll(async () => {
+  await events?.stop();
+  await stack?.stop();
+});
+
+async function deposit(t: Tenant, box: string, audio: Buffer, data: Record<string, unknown> = {}) {
+  const mp = multipartMixed([
+    { contentType: 'application/json', filename: 'm.json', body: Buffer.from(JSON.stringify({ data })) },
+    { contentType: 'audio/wav', filename: 'voice.wav', body: audio },
+  ]);
+  const r = await rawRequest(
+    stack.baseUrl,
+    'PUT',
+    `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`,
+    { 'X-Auth-Token': t.token, 'Content-Type': mp.contentType },
+    mp.body,
+  );
+  expect(r.status).toBe(201);
+  return JSON.parse(r.body.toString('utf8')).data.media_id as string;
+}
+
+const transcribedEvents = (id: string) =>
+  events.events.filter((e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === id);
+
+describe('transcription', () => {
+  it('transcribes a deposit to a box with transcribe: true, once, and leaves other boxes and deleted messages alone', async () => {
+    const plain = await createBox(stack, a, { name: 'Plain' });
+    const box = await createBox(stack, a, { name: 'Transcribed', transcribe: true });
+
+    const untouched = await deposit(a, plain, SPEECH, { caller_id_name: 'Plain Caller' });
+    const spoken = await deposit(a, box, SPEECH, {
+      caller_id_name: 'Alice Accounting',
+      caller_id_number: '+15550002222',
+    });
+    const deleted = await deposit(a, box, SPEECH);
+    const del = await stack.request(
+      'DELETE',
+      `/v2/accounts/${a.accountId}/vmboxes/${box}/messages/${deleted}`,
+      { token: a.token },
+    );
+    expect(del.status).toBe(200);
+
+    // the same audio event delivered again under another event id (a producer's retry): still one job
+    const stored = await events.waitFor(
+      (e) => e.type === 'message.media_stored' && (e.data as { id?: string }).id === spoken,
+      30000,
+    );
+    const nc = await connect({ servers: stack.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+    try {
+      const { subject, headers: _h, ...envelope } = stored;
+      await nc.jetstream().publish(subject, JSON.stringify({ ...envelope, id: randomUUID() }));
+    } finally {
+      await nc.close();
+    }
+
+    const ev = await events.waitFor(
+      (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === spoken,
+      180000,
+    );
+    const t = (ev.data as { transcription: Record<string, unknown> }).transcription;
+    expect(t).toEqual(
+      expect.objectContaining({ result: 'success', engine: 'pocketsphinx', language: 'en-us' }),
+    );
+
+    const got = await stack.request('GET', `/v2/accounts/${a.accountId}/vmboxes/${box}/messages/${spoken}`, {
+      token: a.token,
+    });
+    expect(got.status).toBe(200);
+    expect(got.body.data.transcription.result).toBe('success');
+    const heard = words(got.body.data.transcription.text);
+    const shared = [...words(SCRIPT)].filter((w) => heard.has(w));
+    expect(shared.length).toBeGreaterThanOrEqual(3);
+
+    // a later deposit transcribed: every earlier job (the plain box's, the deleted one, the repeat) is done
+    const later = await deposit(a, box, SPEECH);
+    await events.waitFor(
+      (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === later,
+      180000,
+    );
+    expect(transcribedEvents(spoken)).toHaveLength(1);
+    expect(transcribedEvents(untouched)).toHaveLength(0);
+    expect(transcribedEvents(deleted)).toHaveLength(0);
+    const plainMsg = await stack.request(
+      'GET',
+      `/v2/accounts/${a.accountId}/vmboxes/${plain}/messages/${untouched}`,
+      { token: a.token },
+    );
+    expect(plainMsg.body.data.transcription).toBeUndefined();
+    Object.assign(found, { box, plain, spoken, untouched });
+  }, 420000);
+});
+
+describe('search (?q=)', () => {
+  const ids = (r: { body: { data: { media_id: string }[] } }) => r.body.data.map((m) => m.media_id);
+
+  it('finds a message in its box by a word that was said, with the matched fragment', async () => {
+    expect(found.spoken).toBeDefined();
+    const r = await stack.request(
+      'GET',
+      `/v2/accounts/${a.accountId}/vmboxes/${found.box}/messages?q=invoice`,
+      { token: a.token },
+    );
+    expect(r.status).toBe(200);
+    expect(ids(r)).toContain(found.spoken);
+    const hit = r.body.data.find((m: { media_id: string }) => m.media_id === found.spoken);
+    expect(hit._read_only.highlight).toContain('**invoice**');
+    // stemming: "invoices" finds "invoice"; a word nobody said finds nothing
+    const plural = await stack.request(
+      'GET',
+      `/v2/accounts/${a.accountId}/vmboxes/${found.box}/messages?q=invoices`,
+      { token: a.token },
+    );
+    expect(ids(plural)).toContain(found.spoken);
+    const none = await stack.request(
+      'GET',
+      `/v2/accounts/${a.accountId}/vmboxes/${found.box}/messages?q=giraffe`,
+      { token: a.token },
+    );
+    expect(none.status).toBe(200);
+    expect(none.body.data).toEqual([]);
+  });
+
+  it('searches the whole account by caller id name and number, paginated', async () => {
+    const byName = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=plain`, {
+      token: a.token,
+    });
+    expect(byName.status).toBe(200);
+    expect(ids(byName)).toEqual([found.untouched]);
+    const byNumber = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=15550002222`, {
+      token: a.token,
+    });
+    expect(ids(byNumber)).toEqual([found.spoken]);
+    // every transcribed message of the account says "invoice": two pages of one, then none
+    const first = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=invoice&page_size=1`, {
+      token: a.token,
+    });
+    expect(first.body.data).toHaveLength(1);
+    expect(first.body.next_start_key).toBeDefined();
+    const second = await stack.request(
+      'GET',
+      `/v2/accounts/${a.accountId}/messages?q=invoice&page_size=1&start_key=${first.body.next_start_key}`,
+      { token: a.token },
+    );
+    expect(second.body.data).toHaveLength(1);
+    expect(ids(second)).not.toEqual(ids(first));
+  });
+
+  it('a user searches only the boxes it owns; an admin the whole account', async () => {
+    const pw = 'search-user-pw';
+    const u = await stack.request('PUT', `/v2/accounts/${a.accountId}/users`, {
+      token: a.token,
+      body: { data: { username: 'searcher', password: pw, first_name: 'S', last_name: 'U' } },
+    });
+    expect(u.status).toBe(201);
+    const own = await createBox(stack, a, { name: 'Own', owner_id: u.body.data.id });
+    const mine = await deposit(a, own, SPEECH, { caller_id_name: 'Zebra Zed' });
+    const other = await deposit(a, found.plain!, SPEECH, { caller_id_name: 'Zebra Other' });
+    const login = await stack.request('PUT', '/v2/user_auth', {
+      body: {
+        data: {
+          credentials: createHash('md5').update(`searcher:${pw}`).digest('hex'),
+          account_name: a.name,
+        },
+      },
+    });
+    expect(login.status).toBe(201);
+    const asUser = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=zebra`, {
+      token: login.body.auth_token,
+    });
+    expect(asUser.status).toBe(200);
+    expect(ids(asUser)).toEqual([mine]);
+    const asAdmin = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=zebra`, {
+      token: a.token,
+    });
+    expect(ids(asAdmin).sort()).toEqual([mine, other].sort());
+  });
+
+  it('never shows another tenant’s messages, and refuses an empty query', async () => {
+    const b = await stack.createTenant();
+    const own = await stack.request('GET', `/v2/accounts/${b.accountId}/messages?q=invoice`, {
+      token: b.token,
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.data).toEqual([]);
+    const foreign = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=invoice`, {
+      token: b.token,
+    });
+    expect([403, 404]).toContain(foreign.status);
+    expect(JSON.stringify(foreign.body)).not.toContain(found.spoken);
+    const foreignBox = await stack.request(
+      'GET',
+      `/v2/accounts/${a.accountId}/vmboxes/${found.box}/messages?q=invoice`,
+      { token: b.token },
+    );
+    expect([403, 404]).toContain(foreignBox.status);
+    const empty = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=`, { token: a.token });
+    expect(empty.status).toBe(400);
+  });
+});
+
+describe("message-service's transcription command", () => {
+  it('stores a result once, publishes message.transcribed once, and never on a deleted message', async () => {
+    const nc = await connect({ servers: stack.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+    try {
+      // lazily, as the other suites load the messaging library
+      const { CommandClient } = await import('@voxmail/messaging');
+      const bus = new CommandClient(nc, 30000);
+      const actor = { accountId: a.accountId, role: 'admin' as const };
+      const live = await deposit(a, found.plain!, SPEECH);
+      const store = (id: string, text: string) =>
+        bus.send(Commands.MessageStoreTranscription, {
+          tenantId: a.accountId,
+          actor,
+          vmboxId: found.plain!,
+          id,
+          transcription: { result: 'success', text, engine: 'pocketsphinx', language: 'en-us' },
+        });
+      expect(await store(live, 'first words')).toEqual({ stored: true });
+      expect(await store(live, 'second words')).toEqual({ stored: false });
+      const got = await stack.request(
+        'GET',
+        `/v2/accounts/${a.accountId}/vmboxes/${found.plain}/messages/${live}`,
+        { token: a.token },
+      );
+      expect(got.body.data.transcription.text).toBe('first words');
+
+      const gone = await deposit(a, found.plain!, SPEECH);
+      await stack.request('DELETE', `/v2/accounts/${a.accountId}/vmboxes/${found.plain}/messages/${gone}`, {
+        token: a.token,
+      });
+      // the engine finished after the message was deleted: nothing is stored or published
+      expect(await store(gone, 'too late')).toEqual({ stored: false });
+      await events.waitFor(
+        (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === live,
+        30000,
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(transcribedEvents(live)).toHaveLength(1);
+      expect(transcribedEvents(gone)).toHaveLength(0);
+    } finally {
+      await nc.close();
+    }
+  });
+});
+
+describe('failure paths', () => {
+  const saved = { ...process.env };
+  /** Restarts transcription-service with these variables (the stack reads process.env at start). */
+  async function restartWith(vars: Record<string, string>): Promise<void> {
+    await stack.stopApp('transcription');
+    Object.assign(process.env, vars);
+    await stack.startApp('transcription');
+  }
+
+  afterAll(async () => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+
+  it('a 20-minute recording is cut to TRANSCRIPTION_MAX_SECONDS before the engine hears it', async () => {
+    await restartWith({ TRANSCRIPTION_MAX_SECONDS: '20' });
+    // 20 minutes of quiet noise, as a small mp3
+    const long = spawnSync(
+      'ffmpeg',
+      [
+        ...['-v', 'error', '-f', 'lavfi', '-i', 'anoisesrc=d=1200:c=pink:a=0.02:r=8000'],
+        ...['-ac', '1', '-b:a', '8k', '-f', 'mp3', 'pipe:1'],
+      ],
+      { maxBuffer: 8 << 20 },
+    );
+    expect(long.status).toBe(0);
+    const box = await createBox(stack, a, { transcribe: true, max_message_length: 1500 });
+    const id = await deposit(a, box, long.stdout, { caller_id_name: 'Long Caller' });
+    const ev = await events.waitFor(
+      (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === id,
+      240000,
+    );
+    const t = (ev.data as { transcription: { result: string; seconds: number } }).transcription;
+    expect(['success', 'no_speech']).toContain(t.result);
+    expect(t.seconds).toBe(20);
+  }, 300000);
+
+  it('an engine that cannot run is retried, then the message gets result: failed, once', async () => {
+    await restartWith({
+      POCKETSPHINX_PATH: '/nonexistent/pocketsphinx_continuous',
+      TRANSCRIPTION_ATTEMPTS: '2',
+    });
+    const box = await createBox(stack, a, { transcribe: true });
+    const id = await deposit(a, box, SPEECH);
+    const ev = await events.waitFor(
+      (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === id,
+      120000,
+    );
+    expect((ev.data as { transcription: unknown }).transcription).toEqual({
+      result: 'failed',
+      engine: 'pocketsphinx',
+    });
+    const got = await stack.request('GET', `/v2/accounts/${a.accountId}/vmboxes/${box}/messages/${id}`, {
+      token: a.token,
+    });
+    expect(got.body.data.transcription.result).toBe('failed');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(transcribedEvents(id)).toHaveLength(1);
+  }, 180000);
+});

@@ -1,0 +1,70 @@
+// Transcription of voicemail: what transcription-service asks message-service (the audio of a message whose
+// box transcribes) and what it sends back (the result message-service stores on the message).
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { TenantCommand } from './commands';
+import { ListQuery } from './list-query';
+import { MESSAGE_FOLDERS, MessageAudio, MessageFolder, MessageIdCommand } from './messages';
+
+export const TRANSCRIPTION_RESULTS = ['success', 'failed', 'no_speech', 'pending'] as const;
+export type TranscriptionResult = (typeof TRANSCRIPTION_RESULTS)[number];
+export const TRANSCRIPTION_ENGINES = ['pocketsphinx', 'openai'] as const;
+export type TranscriptionEngineName = (typeof TRANSCRIPTION_ENGINES)[number];
+
+/** Longest transcription text kept on a message (the message schema's own bound). */
+export const MAX_TRANSCRIPTION_TEXT = 65536;
+
+/** A message's `transcription` as the Kazoo document shows it, plus where it came from. */
+export class Transcription {
+  @IsIn(TRANSCRIPTION_RESULTS as unknown as string[]) result: TranscriptionResult;
+  @IsOptional() @IsString() @MaxLength(MAX_TRANSCRIPTION_TEXT) text?: string;
+  @IsOptional() @IsString() @MaxLength(16) language?: string;
+  @IsOptional() @IsIn(TRANSCRIPTION_ENGINES as unknown as string[]) engine?: TranscriptionEngineName;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) confidence?: number;
+  /** Seconds of audio transcribed (after the configured cut). */
+  @IsOptional() @IsInt() @Min(0) @Max(86400) seconds?: number;
+}
+
+/** Transcription-service's question: the audio of this message, if its box transcribes. */
+export class TranscriptionSourceCommand extends MessageIdCommand {}
+
+/** The answer: `transcribe: false` (box does not transcribe, message gone, or no audio) says why. */
+export type TranscriptionSource =
+  | { transcribe: false; reason: 'not_enabled' | 'gone' | 'no_audio' | 'already_transcribed' }
+  | { transcribe: true; language: string | null; audio: MessageAudio; duration_ms: number | null };
+
+/** Stores the result on the message and publishes `message.transcribed` (once per message). */
+export class StoreTranscriptionCommand extends MessageIdCommand {
+  @ValidateNested() @Type(() => Transcription) transcription: Transcription;
+}
+
+export interface StoreTranscriptionReply {
+  /** false when the message is gone or already carries an engine's result (a repeat). */
+  stored: boolean;
+}
+
+/** Longest `?q=` accepted. */
+export const MAX_SEARCH_QUERY = 200;
+
+/**
+ * `GET /v2/accounts/{a}/messages?q=`: the account's messages (an admin: every box; a user: the boxes it
+ * owns or is a member of) whose transcription, caller id name or number match `q`, best match first.
+ */
+export class SearchMessagesCommand extends TenantCommand {
+  @IsString() @MinLength(1) @MaxLength(MAX_SEARCH_QUERY) q: string;
+  @ValidateNested()
+  @Type(() => ListQuery)
+  query: ListQuery;
+  @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
+}
