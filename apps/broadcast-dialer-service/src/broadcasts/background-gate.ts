@@ -18,8 +18,13 @@ export class BackgroundGate {
 
   constructor(private readonly limit = BACKGROUND_CONNECTIONS) {}
 
-  async run<T>(f: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+  /**
+   * `first`: the tick's claims, which pace the calls (a claim late by more than the bucket's burst loses
+   * calls per second), wait ahead of the queued call writes, whose lateness costs nothing.
+   */
+  async run<T>(f: () => Promise<T>, o: { first?: boolean } = {}): Promise<T> {
+    if (this.active >= this.limit)
+      await new Promise<void>((r) => (o.first ? this.waiting.unshift(r) : this.waiting.push(r)));
     else this.active++;
     try {
       return await f();

@@ -116,7 +116,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
       this.lastSweep = Date.now();
       await this.sweepLapsed();
     }
-    const due = await this.gate.run(() => this.calls.dueApps());
+    const due = await this.gate.run(() => this.calls.dueApps(), { first: true });
     // dialer capacity is shared among accounts, never first-come by campaign (see fair-share.ts)
     const appsOf = new Map<string, string[]>();
     const weights = new Map<string, number>();
@@ -143,7 +143,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
         const appId = apps[(i + turn) % apps.length];
         // one app's trouble (a bad document, a lock timeout) does not stop the others
         const claimed = await this.gate
-          .run(() => this.claim(c.tenantId, appId, k))
+          .run(() => this.claim(c.tenantId, appId, k), { first: true })
           .catch((e: Error) => {
             this.log.warn(`claiming calls of app ${appId} failed: ${e.message}`);
             return [];
