@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { DomainError, ErrorCode, FAILED_LOGINS } from '@voxmail/contracts';
 import { greetingFileName } from './greeting-files';
 import { PlayLinks } from './play-links';
 import { issuedAtMs } from './refresh-tokens';
@@ -77,7 +77,13 @@ describe('Yeastar error codes', () => {
     expect(body(ErrorCode.PayloadTooLarge)).toEqual({ errcode: 40004, errmsg: 'FILE SIZE EXCEEDED' });
     expect(body(ErrorCode.Internal)).toEqual({ errcode: -2, errmsg: 'INTERNAL SERVER ERROR' });
     expect(body(ErrorCode.ServiceUnavailable)).toEqual({ errcode: -1, errmsg: 'FAILURE' });
-    expect(body(ErrorCode.RateLimited)).toEqual({ errcode: 70004, errmsg: 'ACCOUNT IP BLOCKED' });
+    // blocked after failed logins is the published 70004; a request rate or a busy queue has no code of its own
+    const failedLogins = new DomainError(ErrorCode.RateLimited, 'x', { reason: FAILED_LOGINS });
+    expect(JSON.parse(yeastarErrorBody(failedLogins))).toEqual({
+      errcode: 70004,
+      errmsg: 'ACCOUNT IP BLOCKED',
+    });
+    expect(body(ErrorCode.RateLimited)).toEqual({ errcode: -1, errmsg: 'FAILURE' });
     // a wrong get_token password, as the published "Response Result" page shows it
     expect(JSON.parse(yeastarErrorBody(wrongClientCredentials()))).toEqual({
       errcode: -1,
