@@ -8,7 +8,10 @@ import {
   JsonObject,
   ListQuery,
   validatePinAttempt,
+  VerifyPinSchema,
+  VmboxSchema,
 } from '@voxmail/contracts';
+import { BodySchema } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
@@ -33,6 +36,7 @@ export class VmboxesController {
   }
 
   @Put()
+  @BodySchema(VmboxSchema)
   async create(
     @AccountId() tenantId: string,
     @CurrentActor() actor: Actor,
@@ -67,6 +71,7 @@ export class VmboxesController {
   }
 
   @Post(':vmboxId')
+  @BodySchema(VmboxSchema)
   replace(
     @AccountId() tenantId: string,
     @VmboxId() id: string,
@@ -78,6 +83,7 @@ export class VmboxesController {
   }
 
   @Patch(':vmboxId')
+  @BodySchema(VmboxSchema, { partial: true })
   patch(
     @AccountId() tenantId: string,
     @VmboxId() id: string,
@@ -113,6 +119,7 @@ export class VmboxesController {
 
   /** For the PBX playing the voicemail menu: 200 `{valid}`, or 423 while the box is locked. */
   @Post(':vmboxId/pin/verify')
+  @BodySchema(VerifyPinSchema)
   async verifyPin(
     @AccountId() tenantId: string,
     @VmboxId() id: string,

@@ -1,0 +1,21 @@
+// What a route declares for its OpenAPI description beyond what Nest already records (path, verb, guards,
+// parameters): the JSON schema its body is validated against. Metadata only: the same schema object the
+// service validates with, so the document cannot describe a body other than the one that is checked.
+import { SetMetadata } from '@nestjs/common';
+
+export const OPENAPI_BODY = 'voxmail:openapi:body';
+
+export interface DocumentedBody {
+  /** The JSON schema of the document (for Kazoo: of `data` inside the request envelope). */
+  schema: object;
+  /** PATCH-like: every field optional (the schema's `required` is dropped). */
+  partial?: boolean;
+}
+
+export const BodySchema = (schema: object, opts: { partial?: boolean } = {}): MethodDecorator =>
+  SetMetadata(OPENAPI_BODY, { schema, ...opts } satisfies DocumentedBody);
+
+export const OPENAPI_NO_FACE = 'voxmail:openapi:no-face';
+
+/** A controller of no face (health, metrics, the API descriptions): its routes are in the ops document. */
+export const NoFace = (): ClassDecorator => SetMetadata(OPENAPI_NO_FACE, true);
