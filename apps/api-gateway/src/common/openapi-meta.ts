@@ -19,3 +19,16 @@ export const OPENAPI_NO_FACE = 'voxmail:openapi:no-face';
 
 /** A controller of no face (health, metrics, the API descriptions): its routes are in the ops document. */
 export const NoFace = (): ClassDecorator => SetMetadata(OPENAPI_NO_FACE, true);
+
+export const OPENAPI_EXAMPLES = 'voxmail:openapi:examples';
+
+export interface DocumentedExamples {
+  /** A request body as the face's seed document shows it (for Kazoo: the whole envelope). */
+  request?: unknown;
+  /** Its successful answer, as the seed document shows it. */
+  response?: unknown;
+}
+
+/** Examples of a route's request and answer, taken from the face's seed document. */
+export const Examples = (examples: DocumentedExamples): MethodDecorator =>
+  SetMetadata(OPENAPI_EXAMPLES, examples);

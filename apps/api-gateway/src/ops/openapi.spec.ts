@@ -4,7 +4,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Body, Controller, Get, Module, Put } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { VmboxSchema } from '@voxmail/contracts';
+import { ajv, VmboxSchema } from '@voxmail/contracts';
 import { FrameworkErrorFilter, prefixFaceOf } from '../common/faces';
 import { BodySchema } from '../common/openapi-meta';
 import { KazooController } from '../faces/kazoo/kazoo.controller';
@@ -116,6 +116,17 @@ describe('the OpenAPI documents of the faces', () => {
     expect(docs.kazoo.components.schemas.KazooError.required).toContain('request_id');
     expect(docs.yeastar.components.schemas.YeastarResult.properties.errcode.enum).toContain(10004);
     expect(docs.flexisip.paths['/api/accounts/{accountId}/voicemails'].post.responses['422']).toBeDefined();
+  });
+
+  it("carries the seed documents' examples, and a request example passes the schema that validates the body", () => {
+    const put = docs.kazoo.paths['/v2/accounts/{accountId}/vmboxes'].put;
+    const media = put.requestBody!.content['application/json'] as { schema: object; example: any };
+    expect(media.example.data).toMatchObject({ name: 'VMBox 0', mailbox: '3000' });
+    const validate = ajv.compile(media.schema);
+    expect(validate(clone(media.example)) ? [] : validate.errors).toEqual([]);
+    const send = docs.onbuka.paths['/v3/voice/sendGroup'].post as any;
+    expect(send.requestBody.content['application/json'].example).toMatchObject({ appId: '4luaKsL2' });
+    expect(send.responses['200'].content['application/json'].example.data).toHaveLength(2);
   });
 });
 

@@ -19,7 +19,13 @@ import type { DynamicModule } from '@nestjs/common';
 import type { GatewayConfig } from '@voxmail/config';
 import { HTTP_STATUS_OF, OnbukaCode } from '@voxmail/contracts';
 import { prefixFaceOf } from '../common/faces';
-import { DocumentedBody, OPENAPI_BODY, OPENAPI_NO_FACE } from '../common/openapi-meta';
+import {
+  DocumentedBody,
+  DocumentedExamples,
+  OPENAPI_BODY,
+  OPENAPI_EXAMPLES,
+  OPENAPI_NO_FACE,
+} from '../common/openapi-meta';
 import { YEASTAR_MESSAGES } from '../faces/yeastar/yeastar.errors';
 
 /** The documents: the four faces and the routes of no face (health, metrics, the documents). */
@@ -41,6 +47,7 @@ export interface RouteInfo {
   headers: string[];
   hasBody: boolean;
   body?: DocumentedBody;
+  examples?: DocumentedExamples;
 }
 
 type ModuleRef = Type | DynamicModule | Promise<DynamicModule> | { forwardRef: () => Type };
@@ -152,6 +159,7 @@ export function routesOf(root: ModuleRef): RouteInfo[] {
               headers: named(RouteParamtypes.HEADERS),
               hasBody: params.some((p) => p.type === RouteParamtypes.BODY),
               body: Reflect.getMetadata(OPENAPI_BODY, fn),
+              examples: Reflect.getMetadata(OPENAPI_EXAMPLES, fn),
             });
           }
         }
@@ -389,6 +397,12 @@ function operation(route: RouteInfo, spec: FaceSpec, face: DocFace): Record<stri
     };
     op['x-voxmail-body-schema'] = false;
   }
+  const ex = route.examples;
+  const media = (o: unknown) =>
+    (o as { content?: Record<string, Record<string, unknown>> })?.content?.[JSON_TYPE];
+  if (ex?.request !== undefined && media(op.requestBody)) media(op.requestBody)!.example = ex.request;
+  const success = (op.responses as Record<string, unknown>)[status];
+  if (ex?.response !== undefined && media(success)) media(success)!.example = ex.response;
   return op;
 }
 

@@ -11,7 +11,7 @@ import {
   VerifyPinSchema,
   VmboxSchema,
 } from '@voxmail/contracts';
-import { BodySchema } from '../../common/openapi-meta';
+import { BodySchema, Examples } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
@@ -37,6 +37,28 @@ export class VmboxesController {
 
   @Put()
   @BodySchema(VmboxSchema)
+  @Examples({
+    // the seed document's (Kazoo 4.3 vmboxes) create request
+    request: {
+      data: {
+        name: 'VMBox 0',
+        require_pin: true,
+        is_setup: false,
+        pin: '0000',
+        mailbox: '3000',
+        timezone: 'America/Los_Angeles',
+        check_if_owner: true,
+        delete_after_notify: false,
+        not_configurable: false,
+        notify_email_addresses: [],
+        save_after_notify: false,
+        skip_greeting: false,
+        skip_instructions: false,
+        owner_id: 'f1d98a5df729f95cd208ee9430e3b21b',
+        media: {},
+      },
+    },
+  })
   async create(
     @AccountId() tenantId: string,
     @CurrentActor() actor: Actor,
