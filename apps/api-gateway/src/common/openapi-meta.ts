@@ -32,3 +32,30 @@ export interface DocumentedExamples {
 /** Examples of a route's request and answer, taken from the face's seed document. */
 export const Examples = (examples: DocumentedExamples): MethodDecorator =>
   SetMetadata(OPENAPI_EXAMPLES, examples);
+
+export const OPENAPI_PARAMETERS = 'voxmail:openapi:parameters';
+
+/** An OpenAPI parameter object a handler reads itself (through a custom parameter decorator). */
+export interface DocumentedParameter {
+  name: string;
+  in: 'query' | 'header';
+  description?: string;
+  schema: object;
+  style?: 'form';
+  explode?: boolean;
+}
+
+/** Called by a custom parameter decorator: the handler it decorates documents `params`. */
+export function documentParameters(
+  target: object,
+  key: string | symbol | undefined,
+  params: DocumentedParameter[],
+): void {
+  if (key === undefined) return;
+  const fn = (target as Record<string | symbol, object>)[key];
+  Reflect.defineMetadata(
+    OPENAPI_PARAMETERS,
+    [...(Reflect.getMetadata(OPENAPI_PARAMETERS, fn) ?? []), ...params],
+    fn,
+  );
+}

@@ -115,6 +115,13 @@ describe('the OpenAPI documents of the faces', () => {
     );
     expect(docs.kazoo.components.schemas.KazooError.required).toContain('request_id');
     expect(docs.yeastar.components.schemas.YeastarResult.properties.errcode.enum).toContain(10004);
+    const list = docs.kazoo.paths['/v2/accounts/{accountId}/vmboxes'].get.parameters!.map(
+      (p) => `${p.in}:${p.name}`,
+    );
+    expect(list).toEqual(
+      expect.arrayContaining(['query:paginate', 'query:page_size', 'query:start_key', 'query:filters']),
+    );
+    expect(patch.parameters!.map((p) => `${p.in}:${p.name}`)).toContain('header:If-Match');
     expect(docs.flexisip.paths['/api/accounts/{accountId}/voicemails'].post.responses['422']).toBeDefined();
   });
 

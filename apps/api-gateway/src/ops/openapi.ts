@@ -22,7 +22,9 @@ import { prefixFaceOf } from '../common/faces';
 import {
   DocumentedBody,
   DocumentedExamples,
+  DocumentedParameter,
   OPENAPI_BODY,
+  OPENAPI_PARAMETERS,
   OPENAPI_EXAMPLES,
   OPENAPI_NO_FACE,
 } from '../common/openapi-meta';
@@ -48,6 +50,8 @@ export interface RouteInfo {
   hasBody: boolean;
   body?: DocumentedBody;
   examples?: DocumentedExamples;
+  /** Parameters read by custom parameter decorators (the Kazoo list query, If-Match). */
+  documented: DocumentedParameter[];
 }
 
 type ModuleRef = Type | DynamicModule | Promise<DynamicModule> | { forwardRef: () => Type };
@@ -160,6 +164,7 @@ export function routesOf(root: ModuleRef): RouteInfo[] {
               hasBody: params.some((p) => p.type === RouteParamtypes.BODY),
               body: Reflect.getMetadata(OPENAPI_BODY, fn),
               examples: Reflect.getMetadata(OPENAPI_EXAMPLES, fn),
+              documented: Reflect.getMetadata(OPENAPI_PARAMETERS, fn) ?? [],
             });
           }
         }
@@ -374,6 +379,10 @@ function operation(route: RouteInfo, spec: FaceSpec, face: DocFace): Record<stri
     ...route.headers
       .filter((h) => !/^(x-auth-token|api-key|sign|timestamp|x-api-key)$/i.test(h))
       .map((name) => ({ name, in: 'header', required: false, schema: { type: 'string' } })),
+    ...route.documented.filter(
+      (d) =>
+        !route.query.includes(d.name) && !route.headers.some((h) => h.toLowerCase() === d.name.toLowerCase()),
+    ),
   ];
   const status = route.httpCode ? String(route.httpCode) : '2XX';
   const op: Record<string, unknown> = {

@@ -4,7 +4,8 @@ import { createParamDecorator, ExecutionContext, Injectable, Param, PipeTransfor
 import { DomainError, ErrorCode, HEX_ID, MESSAGE_ID } from '@voxmail/contracts';
 import type { Actor } from '@voxmail/contracts';
 import type { GatewayRequest } from '../../common/request';
-import { ifMatch, listQueryOf } from './request';
+import { documentParameters } from '../../common/openapi-meta';
+import { ifMatch, LIST_QUERY_PARAMETERS, listQueryOf } from './request';
 
 const badIdentifier = (v: string) =>
   new DomainError(ErrorCode.NotFound, 'bad identifier', { cause: v.slice(0, 64), message: 'bad identifier' });
@@ -47,11 +48,27 @@ export const CurrentActor = createParamDecorator(
 );
 
 /** Kazoo's list query string (page_size, start_key, order, filters), checked. */
-export const KazooListQuery = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
+const listQuery = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
   listQueryOf(ctx.switchToHttp().getRequest<GatewayRequest>()),
 );
+/** The list query of the request; the handler's OpenAPI operation lists its parameters. */
+export const KazooListQuery = (): ParameterDecorator => (target, key, index) => {
+  listQuery()(target, key, index);
+  documentParameters(target, key, LIST_QUERY_PARAMETERS);
+};
 
 /** The revision of `If-Match`, when sent. */
-export const IfMatch = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
+const ifMatchHeader = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
   ifMatch(ctx.switchToHttp().getRequest<GatewayRequest>()),
 );
+export const IfMatch = (): ParameterDecorator => (target, key, index) => {
+  ifMatchHeader()(target, key, index);
+  documentParameters(target, key, [
+    {
+      name: 'If-Match',
+      in: 'header',
+      description: 'the revision the change is based on',
+      schema: { type: 'string' },
+    },
+  ]);
+};
