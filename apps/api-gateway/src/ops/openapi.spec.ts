@@ -122,6 +122,10 @@ describe('the OpenAPI documents of the faces', () => {
       expect.arrayContaining(['query:paginate', 'query:page_size', 'query:start_key', 'query:filters']),
     );
     expect(patch.parameters!.map((p) => `${p.in}:${p.name}`)).toContain('header:If-Match');
+    expect(patch.parameters!.find((p) => p.name === 'vmboxId')).toMatchObject({
+      in: 'path',
+      schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+    });
     expect(docs.flexisip.paths['/api/accounts/{accountId}/voicemails'].post.responses['422']).toBeDefined();
   });
 

@@ -50,6 +50,8 @@ export interface RouteInfo {
   hasBody: boolean;
   body?: DocumentedBody;
   examples?: DocumentedExamples;
+  /** Schemas of path parameters, from the pipes that check them (a static `openapi` schema). */
+  pathSchemas: Record<string, object>;
   /** Parameters read by custom parameter decorators (the Kazoo list query, If-Match). */
   documented: DocumentedParameter[];
 }
@@ -136,12 +138,22 @@ export function routesOf(root: ModuleRef): RouteInfo[] {
       if (subPath === undefined || verb === undefined) continue;
       const methodGuards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, fn) ?? [];
       const methodInterceptors: unknown[] = Reflect.getMetadata(INTERCEPTORS_METADATA, fn) ?? [];
-      const args: Record<string, { index: number; data?: unknown }> =
+      const args: Record<string, { index: number; data?: unknown; pipes?: unknown[] }> =
         Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler) ?? {};
       const params = Object.entries(args).map(([key, v]) => ({
         type: Number(key.split(':')[0]),
         data: v.data,
+        pipes: v.pipes ?? [],
       }));
+      const pathSchemas: Record<string, object> = {};
+      for (const p of params) {
+        if (p.type !== RouteParamtypes.PARAM || typeof p.data !== 'string') continue;
+        const schema = p.pipes
+          .map((pipe) => (pipe as { openapi?: object; constructor?: { openapi?: object } }) ?? {})
+          .map((pipe) => pipe.openapi ?? pipe.constructor?.openapi)
+          .find(Boolean);
+        if (schema) pathSchemas[p.data] = schema;
+      }
       const named = (t: RouteParamtypes) =>
         params.filter((p) => p.type === t && typeof p.data === 'string').map((p) => String(p.data));
       const verbs = verb === RequestMethod.ALL ? ['get', 'post', 'put', 'patch', 'delete'] : [VERBS[verb]];
@@ -165,6 +177,7 @@ export function routesOf(root: ModuleRef): RouteInfo[] {
               body: Reflect.getMetadata(OPENAPI_BODY, fn),
               examples: Reflect.getMetadata(OPENAPI_EXAMPLES, fn),
               documented: Reflect.getMetadata(OPENAPI_PARAMETERS, fn) ?? [],
+              pathSchemas,
             });
           }
         }
@@ -374,7 +387,12 @@ function bodySchema(body: DocumentedBody): object {
 function operation(route: RouteInfo, spec: FaceSpec, face: DocFace): Record<string, unknown> {
   const pathParams = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]);
   const parameters = [
-    ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+    ...pathParams.map((name) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: route.pathSchemas[name] ?? { type: 'string' },
+    })),
     ...route.query.map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
     ...route.headers
       .filter((h) => !/^(x-auth-token|api-key|sign|timestamp|x-api-key)$/i.test(h))

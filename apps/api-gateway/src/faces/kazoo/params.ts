@@ -19,6 +19,8 @@ export function pathId(v: string): string {
 /** A 32-hex-character document id (accounts, users, boxes, api clients, media). */
 @Injectable()
 export class HexIdPipe implements PipeTransform<string, string> {
+  /** What the OpenAPI document says of the parameter (ops/openapi.ts reads it). */
+  static readonly openapi = { type: 'string', pattern: HEX_ID.source };
   transform(v: string): string {
     return pathId(v);
   }
@@ -27,6 +29,7 @@ export class HexIdPipe implements PipeTransform<string, string> {
 /** A message id (`YYYYMM-<hex>`, Kazoo's media_id). */
 @Injectable()
 export class MessageIdPipe implements PipeTransform<string, string> {
+  static readonly openapi = { type: 'string', pattern: MESSAGE_ID.source };
   transform(v: string): string {
     if (!MESSAGE_ID.test(v)) throw badIdentifier(v);
     return v;
