@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { KazooResponse, Stack, startStack, Tenant } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
+import { checkEveryAnswer, documentProblems } from './openapi.helpers';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const HEX32 = /^[0-9a-f]{32}$/;
@@ -36,6 +37,8 @@ let a: Tenant; // the tenant most tests use
 let b: Tenant; // another tenant
 let alice: { id: string; token: string };
 let bob: { id: string; token: string };
+/** Every answer of this suite is checked against docs/openapi (e2e/src/openapi.helpers.ts). */
+let documented: { checked: number };
 let mailboxSeq = 1000;
 const nextMailbox = () => String(mailboxSeq++);
 
@@ -84,6 +87,7 @@ function expectInvalid(r: KazooResponse, field: string, rule: string, status = 4
 
 beforeAll(async () => {
   stack = await startStack({ gateway: startGateway, mailbox: startMailboxService }, ['mailbox', 'gateway']);
+  documented = checkEveryAnswer(stack);
   a = await stack.createTenant();
   b = await stack.createTenant();
   alice = await createUser(a, `alice-${randomBytes(3).toString('hex')}`);
@@ -932,5 +936,37 @@ describe('tenants are isolated', () => {
     const c = await created({ name: 'seen by operator' });
     const r = await stack.request('GET', `${boxes(a)}/${c.data.id}`, { token: op.token });
     expect(r.status).toBe(200);
+  });
+});
+
+describe('answers checked against the OpenAPI document', () => {
+  it('every answer of this suite was checked, and one off the document is caught', async () => {
+    const r = await stack.request('GET', boxes(a), { token: a.token });
+    expect(r.status).toBe(200);
+    expect(documented.checked).toBeGreaterThan(5); // at least the logins and creations of beforeAll
+    // the same answer with an undocumented status, or without a field the envelope requires, fails
+    expect(documentProblems('GET', boxes(a), { ...r, status: 418 })).toEqual([
+      expect.stringContaining('status 418 is not documented'),
+    ]);
+    const { request_id: _dropped, ...incomplete } = r.body;
+    expect(documentProblems('GET', boxes(a), { ...r, body: incomplete })).toEqual([
+      expect.stringContaining('request_id'),
+    ]);
+    expect(documentProblems('GET', `${boxes(a)}/x/nowhere/else`, r)).toEqual([
+      expect.stringContaining('no documented operation'),
+    ]);
+  });
+
+  it('the gateway serves the documents at /openapi/{face}.json and the reference at /docs, without a login', async () => {
+    const doc = await stack.request('GET', '/openapi/kazoo.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toContain('/v2/accounts/{accountId}/vmboxes');
+    const page = await stack.request('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const ui = await stack.request('GET', '/docs/swagger-ui-bundle.js');
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toMatch(/javascript/);
   });
 });

@@ -36,12 +36,17 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 /** Paths outside every face (health, metrics, unknown prefixes) answer errors as the Kazoo face. */
 const DEFAULT_FACE: Face = 'kazoo';
 
-export function faceOf(url: string | undefined): Face {
+/** The face whose prefix `url` is under, or undefined (health, metrics, documents: no face). */
+export function prefixFaceOf(url: string | undefined): Face | undefined {
   const path = (url ?? '').split('?')[0];
   for (const [prefix, face] of FACE_PREFIXES) {
     if (path === prefix || path.startsWith(`${prefix}/`)) return face;
   }
-  return DEFAULT_FACE;
+  return undefined;
+}
+
+export function faceOf(url: string | undefined): Face {
+  return prefixFaceOf(url) ?? DEFAULT_FACE;
 }
 
 export const isKazooPath = (url: string | undefined): boolean => {

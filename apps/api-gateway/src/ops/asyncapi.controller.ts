@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller, Get, Header } from '@nestjs/common';
 import { asyncApiDocument } from '@voxmail/contracts';
+import { NoFace } from '../common/openapi-meta';
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     return JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')).version ?? '0.0.0';
   } catch {
@@ -151,6 +152,7 @@ dt{color:#666}dd{margin:0}small{color:#666}.dep{background:#fde2e2;color:#900;pa
 <h2>Events</h2><ul>${toc}</ul>${sections.join('\n')}</body></html>`;
 }
 
+@NoFace()
 @Controller()
 export class AsyncApiController {
   private readonly doc = asyncApiDocument(packageVersion());

@@ -2,7 +2,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { metricsRegistry, NatsHealth } from '@voxmail/messaging';
+import { NoFace } from '../common/openapi-meta';
 
+@NoFace()
 @Controller()
 export class HealthController {
   constructor(

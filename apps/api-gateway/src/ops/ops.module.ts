@@ -1,9 +1,10 @@
-// Health and metrics: part of no API face (no face's guard, envelope or error shape).
+// Health, metrics and the API descriptions: part of no API face (no face's guard, envelope or error shape).
 import { Module } from '@nestjs/common';
 import { AsyncApiController } from './asyncapi.controller';
 import { HealthController } from './health.controller';
+import { OpenApiController } from './openapi.controller';
 
 @Module({
-  controllers: [HealthController, AsyncApiController],
+  controllers: [HealthController, AsyncApiController, OpenApiController],
 })
 export class OpsModule {}

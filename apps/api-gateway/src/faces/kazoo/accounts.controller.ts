@@ -1,6 +1,7 @@
 // Kazoo crossbar accounts: the account itself, its children and descendants, and its API key.
 import { Body, Delete, Get, Patch, Post, Put } from '@nestjs/common';
-import { Actor, Commands, JsonObject, ListQuery } from '@voxmail/contracts';
+import { AccountSchema, Actor, Commands, JsonObject, ListQuery } from '@voxmail/contracts';
+import { BodySchema } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
@@ -13,6 +14,7 @@ export class AccountsController {
   constructor(private readonly bus: CommandBus) {}
 
   @Put()
+  @BodySchema(AccountSchema)
   async create(@AccountId() tenantId: string, @CurrentActor() actor: Actor, @Body() body: unknown) {
     return docResult(
       await this.bus.send(Commands.AccountCreate, { tenantId, actor, doc: dataOf(body) }),
@@ -26,6 +28,7 @@ export class AccountsController {
   }
 
   @Post()
+  @BodySchema(AccountSchema)
   replace(
     @AccountId() id: string,
     @CurrentActor() actor: Actor,
@@ -36,6 +39,7 @@ export class AccountsController {
   }
 
   @Patch()
+  @BodySchema(AccountSchema, { partial: true })
   patch(
     @AccountId() id: string,
     @CurrentActor() actor: Actor,

@@ -1,6 +1,7 @@
 // Voxmail's API clients of an account (under the Kazoo face): created and revoked, never changed.
 import { Body, Delete, Get, Patch, Post, Put } from '@nestjs/common';
-import { Actor, Commands, DomainError, ErrorCode, ListQuery } from '@voxmail/contracts';
+import { Actor, ApiClientSchema, Commands, DomainError, ErrorCode, ListQuery } from '@voxmail/contracts';
+import { BodySchema } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import { KazooController } from './kazoo.controller';
 import { AccountId, ClientId, CurrentActor, KazooListQuery } from './params';
@@ -24,6 +25,7 @@ export class ApiClientsController {
   }
 
   @Put()
+  @BodySchema(ApiClientSchema)
   async create(@AccountId() tenantId: string, @CurrentActor() actor: Actor, @Body() body: unknown) {
     return docResult(
       await this.bus.send(Commands.ApiClientCreate, { tenantId, actor, doc: dataOf(body) }),

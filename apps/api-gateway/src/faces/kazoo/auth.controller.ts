@@ -11,6 +11,7 @@ import {
   UserAuthSchema,
   validateDocument,
 } from '@voxmail/contracts';
+import { BodySchema } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
@@ -41,6 +42,7 @@ export class AuthController {
   constructor(private readonly bus: CommandBus) {}
 
   @Put('api_auth')
+  @BodySchema(ApiAuthSchema)
   async apiAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
     const data = validateDocument<{ api_key: string }>(ApiAuthSchema, dataOf(body));
     return grantResult(
@@ -49,6 +51,7 @@ export class AuthController {
   }
 
   @Put('user_auth')
+  @BodySchema(UserAuthSchema)
   async userAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
     const data = validateDocument<{
       credentials: string;
@@ -81,6 +84,7 @@ export class AuthController {
 
   /** Voxmail extension: an API client exchanges its id and secret for a token, as api_auth does for keys. */
   @Put('api_client_auth')
+  @BodySchema(ApiClientAuthSchema)
   async apiClientAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
     const data = validateDocument<{ client_id: string; client_secret: string }>(
       ApiClientAuthSchema,

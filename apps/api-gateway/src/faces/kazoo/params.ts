@@ -4,7 +4,8 @@ import { createParamDecorator, ExecutionContext, Injectable, Param, PipeTransfor
 import { DomainError, ErrorCode, HEX_ID, MESSAGE_ID } from '@voxmail/contracts';
 import type { Actor } from '@voxmail/contracts';
 import type { GatewayRequest } from '../../common/request';
-import { ifMatch, listQueryOf } from './request';
+import { documentParameters } from '../../common/openapi-meta';
+import { ifMatch, LIST_QUERY_PARAMETERS, listQueryOf } from './request';
 
 const badIdentifier = (v: string) =>
   new DomainError(ErrorCode.NotFound, 'bad identifier', { cause: v.slice(0, 64), message: 'bad identifier' });
@@ -18,6 +19,8 @@ export function pathId(v: string): string {
 /** A 32-hex-character document id (accounts, users, boxes, api clients, media). */
 @Injectable()
 export class HexIdPipe implements PipeTransform<string, string> {
+  /** What the OpenAPI document says of the parameter (ops/openapi.ts reads it). */
+  static readonly openapi = { type: 'string', pattern: HEX_ID.source };
   transform(v: string): string {
     return pathId(v);
   }
@@ -26,6 +29,7 @@ export class HexIdPipe implements PipeTransform<string, string> {
 /** A message id (`YYYYMM-<hex>`, Kazoo's media_id). */
 @Injectable()
 export class MessageIdPipe implements PipeTransform<string, string> {
+  static readonly openapi = { type: 'string', pattern: MESSAGE_ID.source };
   transform(v: string): string {
     if (!MESSAGE_ID.test(v)) throw badIdentifier(v);
     return v;
@@ -47,11 +51,27 @@ export const CurrentActor = createParamDecorator(
 );
 
 /** Kazoo's list query string (page_size, start_key, order, filters), checked. */
-export const KazooListQuery = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
+const listQuery = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
   listQueryOf(ctx.switchToHttp().getRequest<GatewayRequest>()),
 );
+/** The list query of the request; the handler's OpenAPI operation lists its parameters. */
+export const KazooListQuery = (): ParameterDecorator => (target, key, index) => {
+  listQuery()(target, key, index);
+  documentParameters(target, key, LIST_QUERY_PARAMETERS);
+};
 
 /** The revision of `If-Match`, when sent. */
-export const IfMatch = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
+const ifMatchHeader = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
   ifMatch(ctx.switchToHttp().getRequest<GatewayRequest>()),
 );
+export const IfMatch = (): ParameterDecorator => (target, key, index) => {
+  ifMatchHeader()(target, key, index);
+  documentParameters(target, key, [
+    {
+      name: 'If-Match',
+      in: 'header',
+      description: 'the revision the change is based on',
+      schema: { type: 'string' },
+    },
+  ]);
+};

@@ -10,6 +10,7 @@ import {
   MAX_PAGE_SIZE,
   DEFAULT_PAGE_SIZE,
 } from '@voxmail/contracts';
+import type { DocumentedParameter } from '../../common/openapi-meta';
 import type { GatewayRequest } from '../../common/request';
 
 /** Kazoo's validation failure naming one field and rule (`{"data": {field: {rule: {message}}}}`). */
@@ -75,6 +76,49 @@ const splitPath = (p: string, field: string): string[] => {
 };
 
 /** Kazoo's list query string: page_size, start_key, ascending/descending, paginate and filters. */
+/** The query parameters listQueryOf reads, for the OpenAPI document. */
+export const LIST_QUERY_PARAMETERS: DocumentedParameter[] = [
+  { name: 'paginate', in: 'query', schema: { type: 'boolean', default: true } },
+  {
+    name: 'page_size',
+    in: 'query',
+    schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+  },
+  {
+    name: 'start_key',
+    in: 'query',
+    description: 'next_start_key of the previous page',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,512}$' },
+  },
+  { name: 'ascending', in: 'query', schema: { type: 'boolean' } },
+  { name: 'descending', in: 'query', schema: { type: 'boolean', default: true } },
+  ...['created_from', 'created_to', 'modified_from', 'modified_to'].map((name): DocumentedParameter => ({
+    name,
+    in: 'query',
+    description: 'Gregorian seconds',
+    schema: { type: 'integer', minimum: 0 },
+  })),
+  ...FILTER_KEYS.map(([name]): DocumentedParameter => ({
+    name,
+    in: 'query',
+    description: 'a key path, dot-separated',
+    schema: { type: 'string' },
+  })),
+  {
+    name: 'filters',
+    in: 'query',
+    description:
+      '`filter_{key}=value` and `filter_not_{key}=value` (key paths dot-separated), at most 32 filters',
+    style: 'form',
+    explode: true,
+    schema: {
+      type: 'object',
+      patternProperties: { '^filter_(not_)?[A-Za-z0-9_.-]+$': { type: 'string' } },
+      additionalProperties: false,
+    },
+  },
+];
+
 export function listQueryOf(req: GatewayRequest, extra: ListFilter[] = []): ListQuery {
   const q = (req.query ?? {}) as Record<string, unknown>;
   const query = new ListQuery();

@@ -1,6 +1,7 @@
 // Kazoo crossbar users of an account.
 import { Body, Delete, Get, Patch, Post, Put } from '@nestjs/common';
-import { Actor, Commands, JsonObject, ListQuery } from '@voxmail/contracts';
+import { Actor, Commands, JsonObject, ListQuery, UserSchema } from '@voxmail/contracts';
+import { BodySchema } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import { KazooController } from './kazoo.controller';
 import { AccountId, CurrentActor, IfMatch, KazooListQuery, UserId } from './params';
@@ -21,6 +22,7 @@ export class UsersController {
   }
 
   @Put()
+  @BodySchema(UserSchema)
   async create(@AccountId() tenantId: string, @CurrentActor() actor: Actor, @Body() body: unknown) {
     return docResult(await this.bus.send(Commands.UserCreate, { tenantId, actor, doc: dataOf(body) }), 201);
   }
@@ -31,6 +33,7 @@ export class UsersController {
   }
 
   @Post(':userId')
+  @BodySchema(UserSchema)
   replace(
     @AccountId() tenantId: string,
     @UserId() id: string,
@@ -42,6 +45,7 @@ export class UsersController {
   }
 
   @Patch(':userId')
+  @BodySchema(UserSchema, { partial: true })
   patch(
     @AccountId() tenantId: string,
     @UserId() id: string,

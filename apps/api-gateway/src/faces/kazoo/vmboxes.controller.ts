@@ -8,7 +8,10 @@ import {
   JsonObject,
   ListQuery,
   validatePinAttempt,
+  VerifyPinSchema,
+  VmboxSchema,
 } from '@voxmail/contracts';
+import { BodySchema, Examples } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
@@ -33,6 +36,29 @@ export class VmboxesController {
   }
 
   @Put()
+  @BodySchema(VmboxSchema)
+  @Examples({
+    // the seed document's (Kazoo 4.3 vmboxes) create request
+    request: {
+      data: {
+        name: 'VMBox 0',
+        require_pin: true,
+        is_setup: false,
+        pin: '0000',
+        mailbox: '3000',
+        timezone: 'America/Los_Angeles',
+        check_if_owner: true,
+        delete_after_notify: false,
+        not_configurable: false,
+        notify_email_addresses: [],
+        save_after_notify: false,
+        skip_greeting: false,
+        skip_instructions: false,
+        owner_id: 'f1d98a5df729f95cd208ee9430e3b21b',
+        media: {},
+      },
+    },
+  })
   async create(
     @AccountId() tenantId: string,
     @CurrentActor() actor: Actor,
@@ -67,6 +93,7 @@ export class VmboxesController {
   }
 
   @Post(':vmboxId')
+  @BodySchema(VmboxSchema)
   replace(
     @AccountId() tenantId: string,
     @VmboxId() id: string,
@@ -78,6 +105,7 @@ export class VmboxesController {
   }
 
   @Patch(':vmboxId')
+  @BodySchema(VmboxSchema, { partial: true })
   patch(
     @AccountId() tenantId: string,
     @VmboxId() id: string,
@@ -113,6 +141,7 @@ export class VmboxesController {
 
   /** For the PBX playing the voicemail menu: 200 `{valid}`, or 423 while the box is locked. */
   @Post(':vmboxId/pin/verify')
+  @BodySchema(VerifyPinSchema)
   async verifyPin(
     @AccountId() tenantId: string,
     @VmboxId() id: string,

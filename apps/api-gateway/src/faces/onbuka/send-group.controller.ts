@@ -12,6 +12,7 @@ import { OnbukaContext } from './onbuka.context';
 import { OnbukaExceptionFilter } from './onbuka.filter';
 import { OnbukaGuard } from './onbuka.guard';
 import { isCallee, parseSendGroup } from './send-group';
+import { Examples } from '../../common/openapi-meta';
 
 interface Entry {
   voiceId: string;
@@ -37,6 +38,37 @@ export class OnbukaSendGroupController {
 
   @Post('sendGroup')
   @HttpCode(200)
+  @Examples({
+    // the seed document's (Onbuka POST /v3/voice/sendGroup) request and answer
+    request: {
+      callee: '932111111111,932111111112',
+      displayNum: '1008122211',
+      fileId: '12022022570cc2484c59d4f8b9745d34226285b1e.mp3',
+      appId: '4luaKsL2',
+      maxDuration: 50,
+      maxRingingTime: 60,
+      loopCount: 2,
+      calledInfo: 'calledInfo',
+    },
+    response: {
+      status: '0',
+      reason: 'success',
+      data: [
+        {
+          voiceId: '2203031134011000001',
+          callee: '932111111111',
+          terminationCode: '0',
+          terminationReason: 'success',
+        },
+        {
+          voiceId: '2203031134011000002',
+          callee: '932111111112',
+          terminationCode: '0',
+          terminationReason: 'success',
+        },
+      ],
+    },
+  })
   @Header('Content-Type', 'application/json')
   async sendGroup(@Req() req: GatewayRequest, @Body() body: unknown): Promise<string> {
     const f = parseSendGroup(body);
