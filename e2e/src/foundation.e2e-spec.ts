@@ -1,4 +1,4 @@
-// All six apps: they start, connect, report health and metrics, validate their configuration, and stop
+// All seven apps: they start, connect, report health and metrics, validate their configuration, and stop
 // cleanly, finishing in-flight work.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
 import { startMessageService } from '../../apps/message-service/src/bootstrap';
 import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
+import { startTranscriptionService } from '../../apps/transcription-service/src/bootstrap';
 
 const apps = {
   gateway: startGateway,
@@ -17,6 +18,7 @@ const apps = {
   media: startMediaService,
   dialer: startDialerService,
   notification: startNotificationService,
+  transcription: startTranscriptionService,
 };
 
 let stack: Stack;
@@ -30,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('every app', () => {
-  it.each(['gateway', 'mailbox', 'message', 'media', 'dialer', 'notification'] as const)(
+  it.each(['gateway', 'mailbox', 'message', 'media', 'dialer', 'notification', 'transcription'] as const)(
     '%s is live and ready, and serves metrics',
     async (name) => {
       const { url } = stack.get(name);
@@ -57,7 +59,7 @@ describe('every app', () => {
     try {
       const { rows } = await db.query(
         `SELECT table_schema, count(*)::int AS n FROM information_schema.tables
-          WHERE table_name = 'migrations' AND table_schema IN ('mailbox', 'message', 'media', 'dialer', 'notification')
+          WHERE table_name = 'migrations' AND table_schema IN ('mailbox', 'message', 'media', 'dialer', 'notification', 'transcription')
           GROUP BY table_schema ORDER BY table_schema`,
       );
       expect(rows.map((r) => r.table_schema)).toEqual([
@@ -66,12 +68,13 @@ describe('every app', () => {
         'media',
         'message',
         'notification',
+        'transcription',
       ]);
       const outboxes = await db.query(
         `SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' ORDER BY table_schema`,
       );
       expect(outboxes.rows.map((r) => r.table_schema)).toEqual(
-        expect.arrayContaining(['dialer', 'mailbox', 'media', 'message', 'notification']),
+        expect.arrayContaining(['dialer', 'mailbox', 'media', 'message', 'notification', 'transcription']),
       );
     } finally {
       await db.end();
