@@ -1,7 +1,8 @@
 // Issue 26's yardstick: the hot path's hops written bare, in two processes of their own.
 //   node bench/bare-chain.js gateway   node:http, the token checked with jose (the same HS256 JWS and keys
 //                                      the gateway verifies), one nats.js request, the JSON reply; a deposit
-//                                      streams its audio part to the object store (minio client) first
+//                                      streams its audio part to the object store first (a raw chunked PUT to
+//                                      a URL presigned by the minio client)
 //   node bench/bare-chain.js worker    a raw nats.js queue subscriber running the services' SQL through pg
 // Settings come from the environment the bench gives (the gateway's own, plus BARE_*). Each prints one line
 // `{"port":N}` / `{"ready":true}` on stdout once it serves, and stops on SIGTERM.
@@ -86,12 +87,29 @@ async function gateway() {
           stream.on('end', () => (json = JSON.parse(Buffer.concat(chunks).toString())));
           return;
         }
+        // a raw signed PUT (presigned: signing is local), the part piped into it with chunked encoding
         const key = `bench-bare/${newId()}`;
-        let size = 0;
-        stream.on('data', (c) => (size += c.length));
-        stored = s3
-          .putObject(bucket, key, stream, undefined, { 'Content-Type': info.mimeType })
-          .then(() => ({ key, size }));
+        stored = s3.presignedPutObject(bucket, key, 900).then(
+          (url) =>
+            new Promise((resolveStored, rejectStored) => {
+              let size = 0;
+              const put = http.request(
+                url,
+                { method: 'PUT', headers: { 'content-type': info.mimeType } },
+                (r) => {
+                  r.resume();
+                  r.on('end', () =>
+                    r.statusCode === 200
+                      ? resolveStored({ key, size })
+                      : rejectStored(new Error(`object PUT answered ${r.statusCode}`)),
+                  );
+                },
+              );
+              put.on('error', rejectStored);
+              stream.on('data', (c) => (size += c.length));
+              stream.pipe(put);
+            }),
+        );
       });
       bb.on('error', reject);
       bb.on('close', () =>
@@ -127,9 +145,13 @@ async function gateway() {
         reply = await ask('deposit', { accountId, boxId, doc: d.json?.data ?? {}, key: d.key, size: d.size });
         status = 201;
       } else return fail(res, 405, 'method not allowed');
-      if (reply.error) return fail(res, reply.status || 500, reply.error);
+      if (reply.error) {
+        if (!reply.status || reply.status >= 500) process.stderr.write(`bare-chain: ${reply.error}\n`);
+        return fail(res, reply.status || 500, reply.error);
+      }
       send(res, status, { data: reply.data, status: 'success', request_id: newId() });
     } catch (e) {
+      process.stderr.write(`bare-chain gateway: ${e.stack || e}\n`);
       fail(res, 500, e.message);
     }
   });

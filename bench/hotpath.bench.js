@@ -191,7 +191,15 @@ module.exports = {
     const json = { ...auth, 'Content-Type': 'application/json' };
     const acct = `/v2/accounts/${t.accountId}`;
 
-    const bareEnv = { ...ctx.gatewayEnv, BARE_DATABASE_URL: ctx.databaseUrl };
+    const bareEnv = {
+      ...ctx.gatewayEnv,
+      BARE_DATABASE_URL: ctx.databaseUrl,
+      S3_ENDPOINT: ctx.s3Settings.endpoint,
+      S3_ACCESS_KEY: ctx.s3Settings.accessKey,
+      S3_SECRET_KEY: ctx.s3Settings.secretKey,
+      S3_BUCKET: ctx.s3Settings.bucket,
+      S3_REGION: ctx.s3Settings.region,
+    };
     for (const k of ['NODE_OPTIONS', 'BENCH_CPU_PROFILE', 'BENCH_APP_NAME']) delete bareEnv[k];
     const bare = {
       worker: await startBare('worker', bareEnv),
@@ -240,7 +248,7 @@ module.exports = {
       const createBox = (i) => ({
         method: 'PUT',
         path: `${acct}/vmboxes`,
-        headers: json,
+        headers: { ...json },
         body: JSON.stringify({
           data: { name: `Bench ${i}`, mailbox: String(number++), timezone: 'Europe/Paris' },
         }),
@@ -266,12 +274,25 @@ module.exports = {
         const ids = [];
         for (let k = 0; k < WRITES; k++) {
           const mailbox = String(400000 + k + (base === bareUrl ? 1000 : 0));
-          const res = await fetch(`${base}${acct}/vmboxes`, {
-            method: 'PUT',
-            headers: json,
-            body: JSON.stringify({ data: { name: `Upd ${k}`, mailbox } }),
-          });
-          ids.push({ id: (await res.json()).data.id, mailbox });
+          const body = JSON.stringify({ data: { name: `Upd ${k}`, mailbox } });
+          // (autocannon adds a content-length to the headers objects it is given: each request has its own)
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const res = await fetch(`${base}${acct}/vmboxes`, {
+                method: 'PUT',
+                headers: { ...json },
+                body,
+              });
+              const answer = await res.json();
+              if (res.status !== 201) throw new Error(`PUT vmboxes: ${res.status} ${JSON.stringify(answer)}`);
+              ids.push({ id: answer.data.id, mailbox });
+              break;
+            } catch (e) {
+              ctx.log(`PUT vmboxes on ${base} (attempt ${attempt}): ${e.message} ${e.cause?.message ?? ''}`);
+              if (attempt >= 3) throw e;
+              await new Promise((r) => setTimeout(r, 500));
+            }
+          }
         }
         return ids;
       };
@@ -280,7 +301,7 @@ module.exports = {
         return {
           method: 'POST',
           path: `${acct}/vmboxes/${b.id}`,
-          headers: json,
+          headers: { ...json },
           body: JSON.stringify({
             data: { name: `Updated ${i}`, mailbox: b.mailbox, timezone: 'Europe/Paris' },
           }),

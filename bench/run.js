@@ -193,6 +193,7 @@ async function main() {
       log,
       // issue 26's bare chain and its CPU accounting
       databaseUrl,
+      s3Settings: infra.s3,
       gatewayEnv: defs.find((d) => d.name === 'api-gateway').env,
       appPids: () => Object.fromEntries(apps.map((a) => [a.name, a.child.pid])),
       natsPid: readPid(path.join(DATA_DIR, 'bench', `nats-private-${process.pid}.pid`)),
