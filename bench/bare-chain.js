@@ -39,6 +39,7 @@ async function gateway() {
     pathStyle: true,
   });
   const bucket = env.S3_BUCKET;
+  let closing = false;
 
   const verify = async (token, accountId) => {
     const { payload } = await jwtVerify(
@@ -151,14 +152,17 @@ async function gateway() {
       }
       send(res, status, { data: reply.data, status: 'success', request_id: newId() });
     } catch (e) {
-      process.stderr.write(`bare-chain gateway: ${e.stack || e}\n`);
+      if (!closing) process.stderr.write(`bare-chain gateway: ${e.stack || e}\n`);
       fail(res, 500, e.message);
     }
   });
   server.keepAliveTimeout = 60000;
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n');
-  process.on('SIGTERM', () => nc.close().finally(() => process.exit(0)));
+  process.on('SIGTERM', () => {
+    closing = true; // requests the load generator left in flight end with the connection: not worth a line
+    nc.close().finally(() => process.exit(0));
+  });
 }
 
 async function worker() {
