@@ -435,14 +435,16 @@ module.exports = {
         }),
         { connections: WRITES, expectStatus: 201 },
       );
+      let floorSipId = 0; // measure() numbers its warm-up and its run from 0 each: a counter of its own
       const putUserFloor = await measure(
         inTransaction(pg, async (c, i) => {
           const id = randomBytes(16).toString('hex');
           const username = `floor-${randomBytes(6).toString('hex')}`;
           const doc = { first_name: `Floor${i}`, last_name: 'User', username, priv_level: 'user' };
           await c.query(
-            `INSERT INTO bench_floor.mailbox_users (id, account_id, username_lower, priv_level, doc, version) VALUES ($1, $2, $3, 'user', $4, 1)`,
-            [id, t.accountId, username, JSON.stringify(doc)],
+            // sip_id: the real table's trigger numbers users per account (a counter row); the copy has no trigger
+            `INSERT INTO bench_floor.mailbox_users (id, account_id, username_lower, priv_level, doc, version, sip_id) VALUES ($1, $2, $3, 'user', $4, 1, $5)`,
+            [id, t.accountId, username, JSON.stringify(doc), ++floorSipId],
           );
           await outboxRow(c, 'mailbox', `voxmail.evt.${t.accountId}.user.created`, { id, data: doc });
         }),
