@@ -13,7 +13,7 @@ const round = (n) => Math.round(n * 100) / 100;
 
 function summary(lat, seconds, concurrency, extra = {}) {
   lat.sort((a, b) => a - b);
-  return {
+  const s = {
     requests: lat.length,
     concurrency,
     seconds: round(seconds),
@@ -21,6 +21,62 @@ function summary(lat, seconds, concurrency, extra = {}) {
     p50_ms: round(percentile(lat, 50)),
     p99_ms: round(percentile(lat, 99)),
     ...extra,
+  };
+  // the raw latencies ride along, out of the JSON, so rounds can be combined (`combine`)
+  Object.defineProperty(s, 'latencies', { value: lat, enumerable: false });
+  return s;
+}
+
+/** Several rounds of one call (A B A B interleaving) as one figure: latencies pooled, time summed. */
+function combine(rounds, extra = {}) {
+  const lat = rounds.flatMap((r) => r.latencies);
+  const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
+  return summary(lat, seconds, rounds[0].concurrency, { rounds: rounds.length, ...extra });
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(require('node:child_process').execSync('getconf CLK_TCK').toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process in milliseconds, from /proc/<pid>/stat (undefined once it is gone). */
+function cpuMsOf(pid) {
+  try {
+    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time spent by a set of processes over a window. `groups()` returns `{label: [pid...]}` and is asked
+ * at the start and at the end (PostgreSQL backends come and go): a process present only at the end is
+ * counted whole (it was born inside the window), one gone by the end is lost (counted to its last read).
+ */
+async function cpuWindow(groups) {
+  const start = await groups();
+  const before = new Map();
+  for (const pids of Object.values(start)) for (const pid of pids) before.set(pid, cpuMsOf(pid));
+  return async () => {
+    const end = await groups();
+    const byGroup = {};
+    let total = 0;
+    for (const label of new Set([...Object.keys(start), ...Object.keys(end)])) {
+      let ms = 0;
+      for (const pid of new Set([...(start[label] ?? []), ...(end[label] ?? [])])) {
+        const a = cpuMsOf(pid);
+        const b = before.get(pid) ?? 0;
+        if (a !== undefined) ms += Math.max(0, a - b);
+      }
+      byGroup[label] = ms;
+      total += ms;
+    }
+    return { total_ms: total, by_process_ms: byGroup };
   };
 }
 
@@ -138,4 +194,4 @@ function figure(name, via, measured, floorWhat, floor, extra = {}) {
   };
 }
 
-module.exports = { measure, load, figure, percentile, round };
+module.exports = { measure, load, figure, percentile, round, combine, cpuWindow, cpuMsOf };

@@ -192,6 +192,13 @@ async function main() {
       restartApp,
       natsUrl: infra.natsUrl,
       log,
+      // issue 26's bare chain and its CPU accounting
+      databaseUrl,
+      s3Settings: infra.s3,
+      gatewayEnv: defs.find((d) => d.name === 'api-gateway').env,
+      appPids: () => Object.fromEntries(apps.map((a) => [a.name, a.child.pid])),
+      natsPid: readPid(path.join(DATA_DIR, 'bench', `nats-private-${process.pid}.pid`)),
+      s3Pid: s3Server?.pid,
     };
     const profiled = apps.filter((a) => profileDir && PROFILED.includes(a.name));
     const signalProfiled = async () => {
@@ -263,7 +270,16 @@ async function startS3Process(dataDir) {
   process.env.S3_ACCESS_KEY = s3.accessKey;
   process.env.S3_SECRET_KEY = s3.secretKey;
   log(`S3: embedded S3 server in its own process (pid ${child.pid}) at ${s3.endpoint}`);
-  return { stop: () => child.kill('SIGTERM') };
+  return { pid: child.pid, stop: () => child.kill('SIGTERM') };
+}
+
+/** The pid in a pid file, or undefined. */
+function readPid(file) {
+  try {
+    return Number(fs.readFileSync(file, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 main().then(
