@@ -7,8 +7,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isDatabaseUnavailable } from '@voxmail/persistence';
 import {
   DataOf,
+  DomainError,
+  ErrorCode,
   EventDef,
   EventEnvelope,
+  Events,
   eventSubject,
   newEvent,
   NewEvent,
@@ -56,6 +59,32 @@ export async function appendEvents(
   }
   if (events.length) await manager.query('SELECT pg_notify($1, $2)', [channelOf(schema), '']);
   return out;
+}
+
+/**
+ * Announces a create refused over one of the account's quotas (`quota.exceeded`, from the error's details)
+ * in a transaction of its own, after the refused one rolled back; any other error is left alone. Never
+ * throws: the refusal is what the client is told.
+ */
+export async function announceQuotaRefusal(
+  ds: DataSource,
+  schema: string,
+  tenantId: string,
+  e: unknown,
+): Promise<void> {
+  if (!(e instanceof DomainError) || e.code !== ErrorCode.QuotaExceeded || !e.details) return;
+  const d = e.details;
+  const event = newEvent(Events.QuotaExceeded, {
+    tenantId,
+    aggregateId: tenantId,
+    data: {
+      quota: String(d.quota),
+      limit: Number(d.limit),
+      used: Number(d.used),
+      requested: Number(d.requested),
+    },
+  });
+  await ds.transaction((m) => appendEvents(m, schema, [event])).catch(() => undefined);
 }
 
 /** Writes one event of the registry, typed by its definition, in the caller's transaction. */

@@ -5,8 +5,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainError, ErrorCode, Events, newEvent } from '@voxmail/contracts';
-import { appendEvents } from '@voxmail/messaging';
+import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { announceQuotaRefusal } from '@voxmail/messaging';
 import { advisoryXactLock } from '@voxmail/persistence';
 import { MAILBOX_SCHEMA } from '../tokens';
 import { LimitsService } from './limits.service';
@@ -48,25 +48,7 @@ export class Quotas {
     try {
       return await work;
     } catch (e) {
-      if (e instanceof DomainError && e.code === ErrorCode.QuotaExceeded && e.details) {
-        const d = e.details;
-        await this.ds
-          .transaction((m) =>
-            appendEvents(m, MAILBOX_SCHEMA, [
-              newEvent(Events.QuotaExceeded, {
-                tenantId,
-                aggregateId: tenantId,
-                data: {
-                  quota: String(d.quota),
-                  limit: Number(d.limit),
-                  used: Number(d.used),
-                  requested: Number(d.requested),
-                },
-              }),
-            ]),
-          )
-          .catch(() => undefined);
-      }
+      await announceQuotaRefusal(this.ds, MAILBOX_SCHEMA, tenantId, e);
       throw e;
     }
   }

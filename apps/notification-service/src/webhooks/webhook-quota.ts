@@ -8,17 +8,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { NatsConnection } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
 import type { NotificationConfig } from '@voxmail/config';
+import { DomainError, ErrorCode, EventEnvelope, eventSubject, Events, isHexId } from '@voxmail/contracts';
 import {
-  DomainError,
-  ErrorCode,
-  EventEnvelope,
-  eventSubject,
-  Events,
-  isHexId,
-  newEvent,
-} from '@voxmail/contracts';
-import {
-  appendEvents,
+  announceQuotaRefusal,
   EventConsumer,
   MessagingLifecycle,
   NATS_CONNECTION,
@@ -105,24 +97,7 @@ export class WebhookQuota implements OnApplicationBootstrap {
   }
 
   /** Announces a refusal over the quota (after its transaction rolled back); never throws. */
-  async reportIfQuota(tenantId: string, e: unknown): Promise<void> {
-    if (!(e instanceof DomainError) || e.code !== ErrorCode.QuotaExceeded || !e.details) return;
-    const d = e.details;
-    await this.ds
-      .transaction((m) =>
-        appendEvents(m, NOTIFICATION_SCHEMA, [
-          newEvent(Events.QuotaExceeded, {
-            tenantId,
-            aggregateId: tenantId,
-            data: {
-              quota: String(d.quota),
-              limit: Number(d.limit),
-              used: Number(d.used),
-              requested: Number(d.requested),
-            },
-          }),
-        ]),
-      )
-      .catch(() => undefined);
+  reportIfQuota(tenantId: string, e: unknown): Promise<void> {
+    return announceQuotaRefusal(this.ds, NOTIFICATION_SCHEMA, tenantId, e);
   }
 }
