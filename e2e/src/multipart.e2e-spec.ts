@@ -201,6 +201,34 @@ describe('multipart/mixed as real clients send it (issue 10 item 5)', () => {
     expect((await stack.request('GET', messagesOf(box), { token: a.token })).body.data).toEqual([]);
   });
 
+  it("gives the audio part sent first the JSON part's metadata: the message id follows its timestamp", async () => {
+    // issue 20: the upload was reserved as the audio began, with the metadata not read yet ({}), so the
+    // message id took the month of the upload rather than the message's own timestamp (2016-05-10)
+    const box = await createBox(stack, a);
+    const timestamp = 63630058722;
+    const doc = Buffer.from(JSON.stringify({ data: { caller_id_number: '6002', timestamp } }));
+    const jsonPart = Buffer.concat([Buffer.from('Content-Type: application/json\r\n\r\n'), doc]);
+    const audioPart = Buffer.concat([Buffer.from('Content-Type: audio/wav\r\n\r\n'), wav]);
+    for (const parts of [
+      [audioPart, jsonPart],
+      [jsonPart, audioPart],
+    ]) {
+      const body = Buffer.concat([
+        Buffer.from('--B\r\n'),
+        parts[0],
+        Buffer.from('\r\n--B\r\n'),
+        parts[1],
+        Buffer.from('\r\n--B--'),
+      ]);
+      const r = await put(messagesOf(box), 'multipart/mixed; boundary=B', body);
+      expect(r.status).toBe(201);
+      const m = json(r.body).data;
+      expect(m).toMatchObject({ caller_id_number: '6002', timestamp, length: 2000 });
+      expect(m.media_id).toMatch(/^201605-[0-9a-f]{32}$/);
+      expect(sha(await audioOf(box, m.media_id))).toBe(sha(wav));
+    }
+  });
+
   it('refuses two audio parts or two JSON parts with 400', async () => {
     const box = await createBox(stack, a);
     const audio = Buffer.concat([

@@ -133,8 +133,16 @@ export class MediaLibrary {
     uploadId: string,
     maxDurationMs?: number,
     facts?: AudioFacts,
+    ownerId?: string,
   ): Promise<StoredMedia> {
-    return this.peers.media.send(Commands.MediaCommit, { tenantId, actor, uploadId, maxDurationMs, facts });
+    return this.peers.media.send(Commands.MediaCommit, {
+      tenantId,
+      actor,
+      uploadId,
+      maxDurationMs,
+      facts,
+      ownerId,
+    });
   }
 
   abort(tenantId: string, actor: Actor, uploadId: string): Promise<void> {

@@ -24,3 +24,4 @@ export * from './event-versions';
 export * from './broadcasts';
 export * from './limits';
 export * from './transcription';
+export * from './audio-meter';

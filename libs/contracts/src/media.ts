@@ -64,7 +64,9 @@ export function formatOfMediaType(mediaType: string): AudioFormat | undefined {
 /** How many leading bytes `sniffAudio` wants to decide (it decides on fewer at the end of a short file). */
 export const SNIFF_BYTES = 4096;
 
-const GSM_FRAME = 33;
+/** Raw GSM 06.10: 33-byte frames of 20 ms each. */
+export const GSM_FRAME_BYTES = 33;
+export const GSM_FRAME_MS = 20;
 const MP3_BITRATES: Record<string, number[]> = {
   // [version-layer] kbit/s by index 1..14
   '1-1': [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
@@ -130,11 +132,11 @@ export function sniffAudio(head: Buffer, complete = false): SniffResult | 'need_
     return mp3FrameLength(head, first) !== undefined ? ok('mp3') : undefined;
   }
   // raw GSM 06.10: every 33-byte frame starts with the 0xD signature nibble; look at up to 8 frames
-  const frames = Math.min(8, Math.floor(head.length / GSM_FRAME));
+  const frames = Math.min(8, Math.floor(head.length / GSM_FRAME_BYTES));
   if (frames < 8 && !complete) return 'need_more';
   if (frames >= 1) {
     let all = true;
-    for (let f = 0; f < frames; f++) if (head[f * GSM_FRAME] >> 4 !== 0xd) all = false;
+    for (let f = 0; f < frames; f++) if (head[f * GSM_FRAME_BYTES] >> 4 !== 0xd) all = false;
     if (all) return ok('gsm');
   }
   return undefined;
@@ -147,8 +149,12 @@ export const UNSUPPORTED_AUDIO_MESSAGE =
 
 export class MediaUploadTicketCommand extends TenantCommand {
   @IsIn(MEDIA_KINDS as unknown as string[]) kind: MediaKind;
-  /** The domain object the audio belongs to (a message id), recorded with the object. */
-  @IsString() @MaxLength(64) @Matches(/^[0-9A-Za-z_-]+$/) ownerId: string;
+  /**
+   * The domain object the audio belongs to (a message id), recorded with the object. Without it the
+   * upload is the account's until its commit names the owner (a deposit whose message id follows its
+   * metadata, a Yeastar greeting whose document the commit makes).
+   */
+  @IsOptional() @IsString() @MaxLength(64) @Matches(/^[0-9A-Za-z_-]+$/) ownerId?: string;
   @IsOptional() @IsInt() @Min(1) @Max(1024 * 1024 * 1024) maxBytes?: number;
 }
 
@@ -157,9 +163,10 @@ export class MediaUploadCommand extends TenantCommand {
 }
 
 /**
- * What the gateway measured while streaming an upload through its gate: with these, media-storage's
- * commit checks the object cheaply (its size, and its first bytes re-sniffed from a ranged read)
- * instead of reading the whole object back. A mismatch falls back to the full read.
+ * What the gateway measured while streaming an upload through its gate (AudioMeter, the one meter of the
+ * platform): with these, media-storage's commit checks the object cheaply (its size, and its first bytes
+ * re-sniffed from a ranged read) instead of reading the whole object back. A mismatch falls back to the
+ * full read, through the same meter.
  */
 export class AudioFacts {
   @IsIn(AUDIO_FORMATS as unknown as string[]) format: AudioFormat;
@@ -173,6 +180,8 @@ export class MediaCommitCommand extends MediaUploadCommand {
   /** Longer audio is refused and its object removed (the box's max_message_length). */
   @IsOptional() @IsInt() @Min(1) maxDurationMs?: number;
   @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
+  /** The owner of an upload reserved without one; an upload that has one keeps it. */
+  @IsOptional() @IsString() @MaxLength(64) @Matches(/^[0-9A-Za-z_-]+$/) ownerId?: string;
 }
 
 export class MediaObjectCommand extends TenantCommand {

@@ -17,9 +17,10 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { TenantCommand } from './commands';
-import { fromGregorian, HEX_ID, JsonObject } from './kazoo';
+import { fromGregorian, HEX_ID, JsonObject, withoutReservedKeys } from './kazoo';
 import { ListQuery } from './list-query';
 import { AudioFacts, TRANSCODE_TARGETS, TranscodeTarget } from './media';
+import { validateDocument } from './validation';
 
 /** `YYYYMM-<32 hex>`: the month the message was left, then a random id; also the message's `media_id`. */
 export const MESSAGE_ID = /^\d{6}-[0-9a-f]{32}$/;
@@ -67,6 +68,17 @@ export const MessageSchema = {
 /** Keys of a message document the server sets, whatever the client sends. */
 export const SERVER_MESSAGE_KEYS = ['length', 'media_id', 'id', 'source_id', 'folder'] as const;
 
+/**
+ * A message's metadata as a client sends it, checked against the schema; server-owned keys are dropped.
+ * message-service applies it on every deposit; the gateway also checks a multipart deposit's JSON part
+ * with it as soon as it is read, before any audio is taken.
+ */
+export function messageMetadataOf(input: JsonObject): JsonObject {
+  const doc = validateDocument(MessageSchema, withoutReservedKeys(input));
+  for (const k of SERVER_MESSAGE_KEYS) if (k !== 'folder') delete doc[k];
+  return doc;
+}
+
 export class VmboxCommand extends TenantCommand {
   @Matches(HEX_ID, { message: 'vmboxId must be 32 lowercase hex characters' }) vmboxId: string;
 }
@@ -77,7 +89,10 @@ export class MessageIdCommand extends VmboxCommand {
 
 export class CreateMessageCommand extends VmboxCommand {
   @IsObject() doc: JsonObject;
-  /** Multipart create: the upload reserved by BeginUpload carries the new message's id and audio. */
+  /**
+   * Multipart create: the upload the gateway reserved (media-storage's ticket); the commit names the new
+   * message its owner (a voicemail slot's upload already has its message id).
+   */
   @IsOptional() @Matches(HEX_ID) uploadId?: string;
   /** The gateway's measurement of that upload, so the commit need not read it back. */
   @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
@@ -141,11 +156,9 @@ export class BulkDeleteMessagesCommand extends VmboxCommand {
   @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
 }
 
+/** An upload for an existing message (`PUT .../raw`); a multipart create reserves with media-storage. */
 export class BeginUploadCommand extends VmboxCommand {
-  /** Upload for an existing message (`PUT .../raw`); without it, for a new one (multipart create). */
-  @IsOptional() @Matches(MESSAGE_ID) id?: string;
-  /** Multipart create: the JSON part, validated before any audio is accepted. */
-  @IsOptional() @IsObject() doc?: JsonObject;
+  @Matches(MESSAGE_ID) id: string;
 }
 
 export class AttachMediaCommand extends MessageIdCommand {

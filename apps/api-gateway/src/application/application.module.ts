@@ -3,11 +3,11 @@
 import { Global, Module } from '@nestjs/common';
 import { AudioArchives } from './audio-archive';
 import { AudioDownloads } from './audio-download';
-import { AudioUploads } from './audio-upload';
+import { AudioIntake } from './audio-intake';
 
 @Global()
 @Module({
-  providers: [AudioUploads, AudioDownloads, AudioArchives],
-  exports: [AudioUploads, AudioDownloads, AudioArchives],
+  providers: [AudioIntake, AudioDownloads, AudioArchives],
+  exports: [AudioIntake, AudioDownloads, AudioArchives],
 })
 export class ApplicationModule {}

@@ -2,6 +2,7 @@
 import { Transform, TransformCallback } from 'node:stream';
 import {
   AudioFacts,
+  AudioMeter,
   DomainError,
   ErrorCode,
   SNIFF_BYTES,
@@ -9,7 +10,6 @@ import {
   SniffResult,
   UNSUPPORTED_AUDIO_MESSAGE,
 } from '@voxmail/contracts';
-import { AudioMeter } from './audio-meter';
 
 export function tooLarge(maxBytes: number): DomainError {
   return new DomainError(

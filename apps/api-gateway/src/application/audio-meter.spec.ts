@@ -3,7 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gsmFile, mp3File, wavFile } from '@voxmail/testing';
 import { AudioGate } from './audio-gate';
-import { wavLayout } from './audio-meter';
+import { measureAudio, wavLayout } from '@voxmail/contracts';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -61,5 +61,32 @@ describe('AudioGate with measure (the facts a commit verifies instead of reading
     await pipeline(Readable.from([wavFile(0.01)]), gate, new Writable({ write: (_c, _e, cb) => cb() }));
     expect(gate.facts).toBeUndefined();
     await expect(measure(Buffer.alloc(5000, 0x41))).rejects.toMatchObject({ code: 'unsupported_media_type' });
+  });
+});
+
+describe('one meter, whichever route (issue 20)', () => {
+  const chunked = (b: Buffer, size: number) =>
+    Readable.from(
+      Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size)),
+    );
+
+  it("gives a file the same facts through the gateway's gate and media-storage's read of the object", async () => {
+    const b = wavFile(2, 8000);
+    const w = wavLayout(b)!;
+    // a WAV whose header claims 2 s of which 1 s arrived, a streaming header, and the other formats
+    const truncated = b.subarray(0, w.dataStart + 8000 * w.blockAlign);
+    const streaming = Buffer.from(b);
+    streaming.writeUInt32LE(0xffffffff, w.dataStart - 4);
+    for (const file of [truncated, streaming, wavFile(3), mp3File(2), gsmFile(2)]) {
+      const gateway = await measure(file, 1000, file.length);
+      const store = await measureAudio(chunked(file, 16384), file.length);
+      expect(store).toMatchObject({
+        format: gateway!.format,
+        size: gateway!.size,
+        sha256: gateway!.sha256,
+        durationMs: gateway!.durationMs,
+      });
+    }
+    expect((await measureAudio(chunked(truncated, 16384), truncated.length)).durationMs).toBe(1000);
   });
 });

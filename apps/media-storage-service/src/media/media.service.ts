@@ -8,6 +8,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   AudioFacts,
+  AudioInspection,
   CONTENT_TYPE_OF,
   DomainError,
   DownloadTicket,
@@ -23,6 +24,7 @@ import {
   MediaUploadTicketCommand,
   newId,
   NewEvent,
+  measureAudio,
   SNIFF_BYTES,
   sniffAudio,
   StoredMedia,
@@ -30,11 +32,10 @@ import {
   UNSUPPORTED_AUDIO_MESSAGE,
   UploadTicket,
 } from '@voxmail/contracts';
-import { appendEvents } from '@voxmail/messaging';
+import { AccountAccess, appendEvents } from '@voxmail/messaging';
 import { MEDIA_SETTINGS, MediaSettings } from '../settings';
 import { ObjectStore } from '../storage/object-store';
 import { MEDIA_SCHEMA } from '../tokens';
-import { AudioInspection, inspectAudio } from './audio-inspection';
 import { runFfmpeg } from './ffmpeg';
 import { MediaObjectEntity } from './media-object.entity';
 import { MediaRepository } from './media.repository';
@@ -74,6 +75,7 @@ export class MediaService {
     private readonly store: ObjectStore,
     @Inject(MEDIA_SETTINGS) private readonly settings: MediaSettings,
     private readonly quota: StorageQuota,
+    private readonly access: AccountAccess,
   ) {}
 
   private keyOf(tenantId: string, kind: string, id: string): string {
@@ -82,6 +84,8 @@ export class MediaService {
 
   /** A presigned PUT for one upload, recorded as pending until committed (the sweeper removes it otherwise). */
   async uploadTicket(cmd: MediaUploadTicketCommand): Promise<UploadTicket> {
+    // the gateway asks for a deposit's ticket itself: the one tenancy rule before any byte is taken
+    await this.access.require(cmd.actor, cmd.tenantId);
     const id = newId();
     const key = this.keyOf(cmd.tenantId, cmd.kind, id);
     const limit = this.settings.maxBytes[cmd.kind];
@@ -93,7 +97,7 @@ export class MediaService {
       tenantId: cmd.tenantId,
       kind: cmd.kind,
       key,
-      ownerId: cmd.ownerId,
+      ownerId: cmd.ownerId ?? '',
       status: 'pending',
       claimed: false,
       maxBytes,
@@ -141,7 +145,7 @@ export class MediaService {
     }
     const found =
       (cmd.facts && (await this.verifyFacts(o.key, stat.size, cmd.facts))) ||
-      (await inspectAudio(await this.store.read(o.key), stat.size));
+      (await measureAudio(await this.store.read(o.key), stat.size));
     if (!found.format)
       return this.refuse(o, new DomainError(ErrorCode.UnsupportedMediaType, UNSUPPORTED_AUDIO_MESSAGE));
     if (!found.durationMs || found.durationMs <= 0) {
@@ -173,6 +177,7 @@ export class MediaService {
       // the account's max_storage_bytes: counted under its lock, in this transaction
       await this.quota.assertRoom(m, cmd.tenantId, found.size);
       Object.assign(row, {
+        ownerId: row.ownerId || cmd.ownerId || '',
         status: 'stored',
         contentType: found.contentType,
         format: found.format,
@@ -195,9 +200,10 @@ export class MediaService {
   }
 
   /**
-   * The gateway's measurement of an upload, checked without reading the object: the store's size must be
-   * the measured one and the first bytes (one ranged read) must sniff as the measured format. Undefined
-   * when they do not agree: the caller then reads the whole object as without facts.
+   * The gateway's measurement of an upload (its gate measured every byte with the platform's one meter,
+   * libs/contracts AudioMeter), checked without reading the object: the store's size must be the
+   * measured one and the first bytes (one ranged read) must sniff as the measured format. Undefined when
+   * they do not agree: the caller then measures the whole object as without facts.
    */
   private async verifyFacts(
     key: string,
@@ -213,13 +219,7 @@ export class MediaService {
     }
     const sniffed = sniffAudio(head, head.length >= size);
     if (!sniffed || sniffed === 'need_more' || sniffed.format !== facts.format) return undefined;
-    return {
-      format: sniffed.format,
-      contentType: sniffed.contentType,
-      sha256: facts.sha256,
-      size,
-      durationMs: facts.durationMs,
-    };
+    return { ...facts, contentType: sniffed.contentType };
   }
 
   /** A presigned GET of a stored object, or of its rendition in another format (made once, on demand). */
@@ -307,7 +307,7 @@ export class MediaService {
       const contentType = CONTENT_TYPE_OF[format];
       await this.store.putFile(key, out, contentType);
       const stat = await this.store.stat(key);
-      const found = await inspectAudio(await this.store.read(key), stat?.size);
+      const found = await measureAudio(await this.store.read(key), stat?.size);
       try {
         return await this.objects.insert(undefined, {
           id,

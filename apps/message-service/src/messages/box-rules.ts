@@ -1,23 +1,7 @@
 // The rules of a box a message must obey: valid metadata, room under max_message_count, max length.
 import { randomBytes } from 'node:crypto';
-import {
-  DomainError,
-  ErrorCode,
-  JsonObject,
-  MessageSchema,
-  SERVER_MESSAGE_KEYS,
-  validateDocument,
-  VmboxReply,
-  withoutReservedKeys,
-} from '@voxmail/contracts';
+import { DomainError, ErrorCode, JsonObject, VmboxReply } from '@voxmail/contracts';
 import { BoxCounts } from './messages.repository';
-
-/** The client's metadata, checked against the schema; server-owned keys are dropped. */
-export function metadataOf(input: JsonObject): JsonObject {
-  const doc = validateDocument(MessageSchema, withoutReservedKeys(input));
-  for (const k of SERVER_MESSAGE_KEYS) if (k !== 'folder') delete doc[k];
-  return doc;
-}
 
 export function assertRoom(box: VmboxReply, counts: BoxCounts, adding = 1): void {
   const max = box.limits.max_message_count;

@@ -12,6 +12,7 @@ import {
   ErrorCode,
   Events,
   isMessageId,
+  messageMetadataOf,
   MessageFolder,
   MessageUploadTicket,
   newMessageId,
@@ -22,7 +23,7 @@ import { appendEvents } from '@voxmail/messaging';
 import { BoxDirectory, MediaLibrary } from '../peers';
 import { MESSAGE_SCHEMA } from '../tokens';
 import { MessageEntity } from './message.entity';
-import { assertRoom, kazooMessageDefaults, maxDurationMs, metadataOf } from './box-rules';
+import { assertRoom, kazooMessageDefaults, maxDurationMs } from './box-rules';
 import { mediaStoredEvent, messageEvent, mwiEvent } from './message-events';
 import { messageReply, notFound } from './message-views';
 import { countDelta, MessagesRepository } from './messages.repository';
@@ -47,7 +48,7 @@ export class DepositService {
     alsoInTransaction?: (m: EntityManager, e: MessageEntity) => Promise<void>,
   ): Promise<DocReply> {
     const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
-    const doc = metadataOf(cmd.doc);
+    const doc = messageMetadataOf(cmd.doc);
     const ts = typeof doc.timestamp === 'number' ? doc.timestamp : toGregorian(new Date());
     const callId = typeof doc.call_id === 'string' && doc.call_id !== '' ? doc.call_id : undefined;
     if (callId) {
@@ -61,7 +62,17 @@ export class DepositService {
     let stored: StoredMedia | undefined;
     let id = newMessageId(ts);
     if (cmd.uploadId) {
-      stored = await this.media.commit(cmd.tenantId, cmd.actor, cmd.uploadId, maxDurationMs(box), cmd.facts);
+      // a full box refuses before the upload is committed, so the caller's abort leaves nothing of it
+      assertRoom(box, await this.messages.counts(cmd.tenantId, cmd.vmboxId));
+      // the upload is named this message's (a slot's upload already has its message id, which it keeps)
+      stored = await this.media.commit(
+        cmd.tenantId,
+        cmd.actor,
+        cmd.uploadId,
+        maxDurationMs(box),
+        cmd.facts,
+        id,
+      );
       if (!isMessageId(stored.owner_id))
         throw new DomainError(ErrorCode.BadRequest, 'the upload does not belong to a message');
       id = stored.owner_id;
@@ -103,22 +114,14 @@ export class DepositService {
   }
 
   /**
-   * Reserves an upload: for an existing message (`PUT .../raw`) or, with the JSON part of a multipart
-   * create, for a new message whose metadata and room in the box are checked before any audio is taken.
+   * Reserves an upload for an existing message (`PUT .../raw`). A multipart create needs none: the
+   * gateway reserves with media-storage, and the create names the message the upload's owner.
    */
   async beginUpload(cmd: BeginUploadCommand): Promise<MessageUploadTicket> {
-    const box = await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
-    let messageId: string;
-    if (cmd.id) {
-      if (!(await this.messages.find(cmd.tenantId, cmd.vmboxId, cmd.id))) throw notFound();
-      messageId = cmd.id;
-    } else {
-      const doc = metadataOf(cmd.doc ?? {});
-      assertRoom(box, await this.messages.counts(cmd.tenantId, cmd.vmboxId));
-      messageId = newMessageId(typeof doc.timestamp === 'number' ? doc.timestamp : toGregorian(new Date()));
-    }
-    const t = await this.media.uploadTicket(cmd.tenantId, cmd.actor, 'message', messageId);
-    return { messageId, ...t };
+    await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
+    if (!(await this.messages.find(cmd.tenantId, cmd.vmboxId, cmd.id))) throw notFound();
+    const t = await this.media.uploadTicket(cmd.tenantId, cmd.actor, 'message', cmd.id);
+    return { messageId: cmd.id, ...t };
   }
 
   async abortUpload(cmd: AbortUploadCommand): Promise<{ aborted: true }> {

@@ -10,10 +10,10 @@ import {
   ErrorCode,
   MAX_SLOT_FILE_NAME,
   SLOT_AUDIO_FORMAT,
+  SlotUploadTicket,
   slotContentType,
 } from '@voxmail/contracts';
-import { AudioGate } from '../../application/audio-gate';
-import { AudioUploads, declaredLength } from '../../application/audio-upload';
+import { AudioIntake, AudioSource, declaredLength } from '../../application/audio-intake';
 import { isMultipart } from '../../application/multipart';
 import type { GatewayRequest } from '../../common/request';
 import { FlexisipContext } from './flexisip.context';
@@ -39,7 +39,7 @@ export function clientFileName(filename: string | undefined): string | undefined
 export class SlotUploads {
   constructor(
     private readonly ctx: FlexisipContext,
-    private readonly uploads: AudioUploads,
+    private readonly intake: AudioIntake,
   ) {}
 
   /** `form`: multipart/form-data with a part named `file`; `raw`: the audio as the body. */
@@ -51,50 +51,59 @@ export class SlotUploads {
         'required',
         shape === 'form' ? 'The file field is required.' : 'The body must be the audio file.',
       );
-    const upload = this.uploads.session({
-      // the commands around the transfer take the normal deadline; the audio is measured while it streams
-      begin: () => this.ctx.bus.send(Commands.VoicemailSlotBeginUpload, t),
+    const wrongType = (ticket: SlotUploadTicket) =>
+      fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
+    let fileName: string | undefined;
+    const source: AudioSource =
+      shape === 'form'
+        ? {
+            body,
+            contentType: contentType!,
+            parts: {
+              isAudio: (part) => {
+                if (part.name !== 'file') return false;
+                fileName = clientFileName(part.filename);
+                return true;
+              },
+            },
+          }
+        : { body, length: declaredLength(req.headers['content-length']) };
+    return this.intake.take(reply, source, {
+      // the slot is checked (empty, unexpired) before any byte is taken; the commands around the transfer
+      // take the normal deadline, the audio is measured while it streams
+      reserveFirst: true,
+      reserve: () => this.ctx.bus.send(Commands.VoicemailSlotBeginUpload, t).catch(usedIsGone),
       abort: (ticket) =>
         this.ctx.bus.send(Commands.VoicemailSlotAbortUpload, { ...t, uploadId: ticket.uploadId }),
-      measure: true,
-    });
-    const ticket = await upload.begin().catch(usedIsGone);
-    try {
-      return await this.uploads.within(reply, upload, async () => {
-        let gate: AudioGate | undefined;
-        let fileName: string | undefined;
-        if (shape === 'form') {
-          gate = await this.uploads.firstPart(upload, body, contentType!, (part) => {
-            if (part.name !== 'file') return false;
-            fileName = clientFileName(part.filename);
-            return true;
-          });
-          if (!gate) throw fileError('required', 'The file field is required.');
-        } else {
-          if (slotContentType(String(contentType ?? '').split(';')[0]) !== ticket.contentType)
-            throw fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
-          gate = await upload.send(body, declaredLength(req.headers['content-length']));
-        }
-        if (gate.sniffed?.format !== SLOT_AUDIO_FORMAT[ticket.contentType])
-          throw fileError('mimetypes', `The file must be a file of type: ${ticket.contentType}.`);
+      accepts: (ticket) => {
+        if (
+          shape === 'raw' &&
+          slotContentType(String(contentType ?? '').split(';')[0]) !== ticket.contentType
+        )
+          throw wrongType(ticket);
+      },
+      missingAudio: () => fileError('required', 'The file field is required.'),
+      attach: async (audio) => {
+        const { ticket, format, facts } = audio!;
+        if (format !== SLOT_AUDIO_FORMAT[ticket.contentType]) throw wrongType(ticket);
         const s = await this.ctx.bus
           .send(Commands.VoicemailSlotCompleteUpload, {
             ...t,
             uploadId: ticket.uploadId,
-            facts: gate.facts,
+            facts,
             ...(fileName ? { fileName } : {}),
           })
           .catch(usedIsGone);
         return storedView(this.ctx.links, t.tenantId, s, this.ctx.settings.downloadTtlSeconds * 1000);
-      });
-    } catch (e) {
-      if (e instanceof DomainError && e.code === ErrorCode.PayloadTooLarge)
-        throw new DomainError(
-          ErrorCode.PayloadTooLarge,
-          `The file must not be greater than ${ticket.maxBytes} bytes.`,
-        );
-      throw e;
-    }
+      },
+      refusal: (e, ticket) =>
+        ticket && e instanceof DomainError && e.code === ErrorCode.PayloadTooLarge
+          ? new DomainError(
+              ErrorCode.PayloadTooLarge,
+              `The file must not be greater than ${ticket.maxBytes} bytes.`,
+            )
+          : e,
+    });
   }
 }
 

@@ -14,7 +14,7 @@ import {
   JsonObject,
   VmboxGreetingsReply,
 } from '@voxmail/contracts';
-import { AudioUploads } from '../../application/audio-upload';
+import { AudioIntake } from '../../application/audio-intake';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
@@ -40,7 +40,7 @@ function greetingType(type: string): GreetingType {
 export class GreetingsController {
   constructor(
     private readonly bus: CommandBus,
-    private readonly uploads: AudioUploads,
+    private readonly intake: AudioIntake,
   ) {}
 
   @Get()
@@ -92,7 +92,7 @@ export class GreetingsController {
       ).id;
     }
     try {
-      await uploadMediaAudio(this.uploads, this.bus, req, reply, body, {
+      await uploadMediaAudio(this.intake, this.bus, req, reply, body, {
         tenantId,
         actor,
         id: mediaId,

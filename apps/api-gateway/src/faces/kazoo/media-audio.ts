@@ -1,10 +1,9 @@
 // The audio of a Kazoo request (raw `audio/*`, or the audio part of a multipart body) into a media
-// document: media/raw and a box's greetings upload the same way, through the shared upload flow.
+// document: media/raw and a box's greetings upload the same way, through the gateway's AudioIntake.
 import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { Actor, Commands, MediaDocument, MediaKind } from '@voxmail/contracts';
-import type { AudioGate } from '../../application/audio-gate';
-import { AudioUploads, declaredLength } from '../../application/audio-upload';
+import { AudioIntake, AudioSource, declaredLength } from '../../application/audio-intake';
 import { isJsonPart, isMultipart } from '../../application/multipart';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
@@ -18,42 +17,39 @@ export interface MediaTarget {
   kind: MediaKind;
 }
 
+/** Kazoo's audio bodies: the audio itself, or a multipart body whose first non-JSON part is the audio. */
+export function kazooAudioSource(req: GatewayRequest, body: Readable): AudioSource {
+  const contentType = req.headers['content-type'];
+  return isMultipart(contentType)
+    ? { body, contentType: contentType!, parts: { isAudio: (part) => !isJsonPart(part) } }
+    : { body, length: declaredLength(req.headers['content-length']) };
+}
+
+/** A multipart body without its audio part. */
+export const missingAudioPart = () =>
+  invalid('content', 'required', 'The multipart body needs an audio part');
+
 /** Streams the audio to the document's upload ticket and attaches it; on any failure the upload is aborted. */
 export function uploadMediaAudio(
-  uploads: AudioUploads,
+  intake: AudioIntake,
   bus: CommandBus,
   req: GatewayRequest,
   reply: FastifyReply,
   body: Readable,
   t: MediaTarget,
 ): Promise<MediaDocument> {
-  const session = uploads.session({
-    begin: () =>
-      bus.send(Commands.MediaUploadTicket, {
-        tenantId: t.tenantId,
-        actor: t.actor,
-        kind: t.kind,
-        ownerId: t.id,
+  const { tenantId, actor } = t;
+  return intake.take(reply, kazooAudioSource(req, body), {
+    reserve: () => bus.send(Commands.MediaUploadTicket, { tenantId, actor, kind: t.kind, ownerId: t.id }),
+    abort: (ticket) => bus.send(Commands.MediaAbort, { tenantId, actor, uploadId: ticket.uploadId }),
+    missingAudio: missingAudioPart,
+    attach: (audio) =>
+      bus.sendMedia(Commands.MediaDocumentAttach, {
+        tenantId,
+        actor,
+        id: t.id,
+        uploadId: audio!.ticket.uploadId,
+        facts: audio!.facts,
       }),
-    abort: (ticket) =>
-      bus.send(Commands.MediaAbort, { tenantId: t.tenantId, actor: t.actor, uploadId: ticket.uploadId }),
-    measure: true,
-  });
-  return uploads.within(reply, session, async () => {
-    const contentType = req.headers['content-type'];
-    let gate: AudioGate | undefined;
-    if (isMultipart(contentType)) {
-      gate = await uploads.firstPart(session, body, contentType!, (part) => !isJsonPart(part));
-      if (!gate) throw invalid('content', 'required', 'The multipart body needs an audio part');
-    } else {
-      gate = await session.send(body, declaredLength(req.headers['content-length']));
-    }
-    return bus.sendMedia(Commands.MediaDocumentAttach, {
-      tenantId: t.tenantId,
-      actor: t.actor,
-      id: t.id,
-      uploadId: session.ticket!.uploadId,
-      facts: gate.facts,
-    });
   });
 }

@@ -14,7 +14,7 @@ import {
   MediaDocumentFields,
 } from '@voxmail/contracts';
 import { AudioDownloads } from '../../application/audio-download';
-import { AudioUploads } from '../../application/audio-upload';
+import { AudioIntake } from '../../application/audio-intake';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
@@ -54,7 +54,7 @@ function mediaResult(d: MediaDocument, status = 200): KazooResult {
 export class MediaController {
   constructor(
     private readonly bus: CommandBus,
-    private readonly uploads: AudioUploads,
+    private readonly intake: AudioIntake,
   ) {}
 
   @Get()
@@ -155,7 +155,7 @@ export class MediaController {
     // the document must exist (and be this account's) before any byte is taken
     const doc = await this.bus.send(Commands.MediaDocumentGet, { tenantId, actor, id });
     return mediaResult(
-      await uploadMediaAudio(this.uploads, this.bus, req, reply, body, {
+      await uploadMediaAudio(this.intake, this.bus, req, reply, body, {
         tenantId,
         actor,
         id,

@@ -4,7 +4,6 @@ import { Body, Delete, Get, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   Actor,
-  AudioFacts,
   BulkResult,
   Commands,
   DocReply,
@@ -13,20 +12,19 @@ import {
   JsonObject,
   MESSAGE_FOLDERS,
   MessageFolder,
-  MessageUploadTicket,
+  messageMetadataOf,
 } from '@voxmail/contracts';
-import { AudioUploads, declaredLength, UploadFlow } from '../../application/audio-upload';
+import { AudioIntake } from '../../application/audio-intake';
 import { unsupportedAudio } from '../../application/audio-gate';
-import { isJsonPart, isMultipart, readJsonPart, eachPart } from '../../application/multipart';
+import { isJsonPart, isMultipart, readJsonPart } from '../../application/multipart';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
+import { kazooAudioSource, missingAudioPart } from './media-audio';
 import { searchQueryOf } from './message-search.controller';
 import { AccountId, CurrentActor, MessageId, VmboxId } from './params';
 import { dataOf, invalid, listQueryOf } from './request';
-
-type Box = { tenantId: string; actor: Actor; vmboxId: string };
 
 function queryOf(req: GatewayRequest): Record<string, unknown> {
   return (req.query ?? {}) as Record<string, unknown>;
@@ -65,25 +63,15 @@ function bulkResult(r: BulkResult): KazooResult {
 
 @KazooController('accounts/:accountId/vmboxes/:vmboxId/messages')
 export class MessagesController {
-  constructor(
-    private readonly bus: CommandBus,
-    private readonly uploads: AudioUploads,
-  ) {}
-
   /**
    * The commands around an upload take the normal command deadline (a replica that died is a 503 in
    * seconds): only the transfer to the store is long, and the audio is measured while it streams, so the
    * commit need not read it back.
    */
-  private uploadFlow(box: Box, id?: string): UploadFlow<MessageUploadTicket> & { doc?: JsonObject } {
-    const flow: UploadFlow<MessageUploadTicket> & { doc?: JsonObject } = {
-      begin: () =>
-        this.bus.send(Commands.MessageBeginUpload, id ? { ...box, id } : { ...box, doc: flow.doc ?? {} }),
-      abort: (t) => this.bus.send(Commands.MessageAbortUpload, { ...box, uploadId: t.uploadId }),
-      measure: true,
-    };
-    return flow;
-  }
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly intake: AudioIntake,
+  ) {}
 
   @Get()
   async list(
@@ -132,32 +120,43 @@ export class MessagesController {
       return messageResult(await this.bus.send(Commands.MessageCreate, { ...box, doc: dataOf(body) }), 201);
     if (!(body instanceof Readable))
       throw new DomainError(ErrorCode.BadRequest, 'the multipart body is empty');
-    const flow = this.uploadFlow(box);
-    const upload = this.uploads.session(flow);
     const onePartEach = () => new DomainError(ErrorCode.BadRequest, 'send one JSON part and one audio part');
-    let facts: AudioFacts | undefined;
-    return this.uploads.within(reply, upload, async () => {
-      // parts in either order: with the JSON part first its metadata is checked before any audio is
-      // taken; with the audio first, when the message is created (the audio is never held to wait)
-      await eachPart(body, contentType!, async (part) => {
-        if (isJsonPart(part)) {
-          if (flow.doc !== undefined) throw onePartEach();
-          flow.doc = dataOf(await readJsonPart(part.stream));
-          return;
-        }
-        if (upload.ticket) throw onePartEach();
-        facts = (await upload.send(part.stream)).facts;
-      });
-      if (flow.doc === undefined)
-        throw invalid('data', 'required', 'The multipart body needs a JSON part with {"data": {...}}');
-      const r = await this.bus.send(Commands.MessageCreate, {
-        ...box,
-        doc: flow.doc,
-        uploadId: upload.ticket?.uploadId,
-        facts,
-      });
-      return messageResult(r, 201);
-    });
+    // the parts in either order: the JSON part is kept until the message is created (its metadata, first
+    // in the body, is checked before any audio is taken). The upload is the account's until message-service
+    // creates the message and names it (its id follows the metadata's timestamp, whichever part came first):
+    // one reservation, then one create that commits the audio, and nothing is kept of a refused deposit.
+    let doc: JsonObject | undefined;
+    return this.intake.take(
+      reply,
+      {
+        body,
+        contentType: contentType!,
+        parts: {
+          isAudio: (part) => !isJsonPart(part),
+          other: async (part) => {
+            if (doc !== undefined) throw onePartEach();
+            doc = dataOf(await readJsonPart(part.stream));
+            messageMetadataOf(doc);
+          },
+          secondAudio: onePartEach,
+        },
+      },
+      {
+        reserve: () => this.bus.send(Commands.MediaUploadTicket, { tenantId, actor, kind: 'message' }),
+        abort: (t) => this.bus.send(Commands.MediaAbort, { tenantId, actor, uploadId: t.uploadId }),
+        attach: async (audio) => {
+          if (doc === undefined)
+            throw invalid('data', 'required', 'The multipart body needs a JSON part with {"data": {...}}');
+          const r = await this.bus.send(Commands.MessageCreate, {
+            ...box,
+            doc,
+            uploadId: audio?.ticket.uploadId,
+            facts: audio?.facts,
+          });
+          return messageResult(r, 201);
+        },
+      },
+    );
   }
 
   /** Bulk folder change, move or copy: `{"data": {"messages": [...], "folder"|"source_id"}}`. */
@@ -260,25 +259,21 @@ export class MessagesController {
   ): Promise<KazooResult> {
     const box = { tenantId, actor, vmboxId };
     if (!(body instanceof Readable)) throw unsupportedAudio();
-    const upload = this.uploads.session(this.uploadFlow(box, id));
-    await upload.begin();
-    return this.uploads.within(reply, upload, async () => {
-      const contentType = req.headers['content-type'];
-      let gate;
-      if (isMultipart(contentType)) {
-        gate = await this.uploads.firstPart(upload, body, contentType!, (part) => !isJsonPart(part));
-        if (!gate) throw invalid('content', 'required', 'The multipart body needs an audio part');
-      } else {
-        gate = await upload.send(body, declaredLength(req.headers['content-length']));
-      }
-      return messageResult(
-        await this.bus.send(Commands.MessageAttachMedia, {
-          ...box,
-          id,
-          uploadId: upload.ticket!.uploadId,
-          facts: gate.facts,
-        }),
-      );
+    return this.intake.take(reply, kazooAudioSource(req, body), {
+      // the message must exist (and be reachable) before any byte is taken
+      reserveFirst: true,
+      reserve: () => this.bus.send(Commands.MessageBeginUpload, { ...box, id }),
+      abort: (t) => this.bus.send(Commands.MessageAbortUpload, { ...box, uploadId: t.uploadId }),
+      missingAudio: missingAudioPart,
+      attach: async (audio) =>
+        messageResult(
+          await this.bus.send(Commands.MessageAttachMedia, {
+            ...box,
+            id,
+            uploadId: audio!.ticket.uploadId,
+            facts: audio!.facts,
+          }),
+        ),
     });
   }
 }

@@ -5,18 +5,17 @@ import { Controller, Get, HttpCode, Post, Req, Res, UseFilters, UseGuards } from
 import type { FastifyReply } from 'fastify';
 import {
   Actor,
+  AudioFormat,
   BoxGreeting,
   Commands,
+  DomainError,
   ErrorCode,
   JsonObject,
   MediaDocument,
-  UploadTicket,
 } from '@voxmail/contracts';
 import type { GatewayRequest } from '../../common/request';
-import { closeAfterAnswer } from '../../common/http-server';
-import { AudioGate } from '../../application/audio-gate';
-import { eachPart, isMultipart, Part } from '../../application/multipart';
-import { uploadThroughGate } from '../../application/object-transfer';
+import { AudioIntake } from '../../application/audio-intake';
+import { isMultipart, Part } from '../../application/multipart';
 import { greetingFileName } from './greeting-files';
 import { YeastarContext } from './yeastar.context';
 import { missingParameter, notFound, YeastarCode, YeastarError } from './yeastar.errors';
@@ -80,7 +79,10 @@ function required(q: Record<string, unknown>, name: string): string {
 @UseGuards(YeastarGuard)
 @UseFilters(YeastarExceptionFilter)
 export class YeastarGreetingsController {
-  constructor(private readonly ctx: YeastarContext) {}
+  constructor(
+    private readonly ctx: YeastarContext,
+    private readonly intake: AudioIntake,
+  ) {}
 
   /** The box a number names in the caller's account: a group box for `owner`, a user box for `extension`. */
   private async box(actor: Actor, kind: BoxKind, number: string): Promise<string> {
@@ -122,83 +124,73 @@ export class YeastarGreetingsController {
    * (size while streaming, type from the bytes) to a pending upload ticket, and once the fields are read
    * the ticket is attached to the box's greeting (`force`) or aborted (`ask`, or any refusal).
    */
-  private async upload(req: GatewayRequest, reply: FastifyReply, kind: BoxKind) {
+  private upload(req: GatewayRequest, reply: FastifyReply, kind: BoxKind) {
     const actor = req.actor!;
+    const tenantId = actor.accountId;
     const body = req.body;
     const contentType = req.headers['content-type'];
     if (!(body instanceof Readable) || !isMultipart(contentType)) throw missingParameter('file');
     const max = this.ctx.settings.maxGreetingBytes;
     const fields: Record<string, string> = {};
-    let ticket: UploadTicket | undefined;
-    let gate: AudioGate | undefined;
-    let file: ReturnType<typeof greetingFileName> | undefined;
-    try {
-      await eachPart(body, contentType!, async (part) => {
-        if (part.name === 'file' && !file) {
-          file = greetingFileName(part.filename);
-          if (!file.ok) throw file.reason === 'format' ? unsupportedFormat() : invalidName();
-          ticket = await this.ctx.bus.send(Commands.MediaUploadTicket, {
-            tenantId: actor.accountId,
+    let file: { name: string; format: AudioFormat } | undefined;
+    const isFile = (part: Part) => {
+      if (part.name !== 'file' || file) return false;
+      const named = greetingFileName(part.filename);
+      if (!named.ok) throw named.reason === 'format' ? unsupportedFormat() : invalidName();
+      file = named;
+      return true;
+    };
+    const field = async (part: Part) => {
+      if (part.name && !part.filename && !(part.name in fields)) fields[part.name] = await fieldText(part);
+      else part.stream.resume();
+    };
+    return this.intake.take(
+      reply,
+      { body, contentType: contentType!, parts: { isAudio: isFile, other: field } },
+      {
+        // the greeting's document is made (or found by name) when the audio is stored
+        reserve: () =>
+          this.ctx.bus.send(Commands.MediaUploadTicket, { tenantId, actor, kind: 'greeting', maxBytes: max }),
+        abort: (ticket) =>
+          this.ctx.bus.send(Commands.MediaAbort, { tenantId, actor, uploadId: ticket.uploadId }),
+        missingAudio: () => missingParameter('file'),
+        attach: async (audio, discard) => {
+          const number = fields[FIELD[kind]];
+          if (!number) throw missingParameter(FIELD[kind]);
+          const mode = fields.is_check;
+          if (mode !== 'ask' && mode !== 'force') throw missingParameter('is_check');
+          // the name says .wav/.mp3/.gsm and the bytes must be that very format
+          if (audio!.format !== file!.format) throw unsupportedFormat();
+          const vmboxId = await this.box(actor, kind, number);
+          if (mode === 'ask') {
+            await discard();
+            if (await this.find(actor, vmboxId, file!.name))
+              throw new YeastarError(
+                YeastarCode.DuplicateKey,
+                ErrorCode.Conflict,
+                'a greeting of that file name exists',
+              );
+            return success({ [FIELD[kind]]: number });
+          }
+          await this.ctx.bus.sendMedia(Commands.BoxGreetingStore, {
+            tenantId,
             actor,
-            kind: 'greeting',
-            ownerId: 'yeastar',
-            maxBytes: max,
+            vmboxId,
+            name: file!.name,
+            uploadId: audio!.ticket.uploadId,
+            facts: audio!.facts,
           });
-          gate = await uploadThroughGate(
-            part.stream,
-            ticket.url,
-            Math.min(max, ticket.maxBytes),
-            undefined,
-            true,
-          );
-          return;
-        }
-        if (part.name && !part.filename && !(part.name in fields)) fields[part.name] = await fieldText(part);
-        else part.stream.resume();
-      });
-      if (!file || !gate || !ticket) throw missingParameter('file');
-      if (!file.ok) throw invalidName();
-      const number = fields[FIELD[kind]];
-      if (!number) throw missingParameter(FIELD[kind]);
-      const mode = fields.is_check;
-      if (mode !== 'ask' && mode !== 'force') throw missingParameter('is_check');
-      // the name says .wav/.mp3/.gsm and the bytes must be that very format
-      if (gate.sniffed?.format !== file.format) throw unsupportedFormat();
-      const vmboxId = await this.box(actor, kind, number);
-      if (mode === 'ask') {
-        await this.abort(actor, ticket);
-        if (await this.find(actor, vmboxId, file.name))
-          throw new YeastarError(
-            YeastarCode.DuplicateKey,
-            ErrorCode.Conflict,
-            'a greeting of that file name exists',
-          );
-        return success({ [FIELD[kind]]: number });
-      }
-      await this.ctx.bus.sendMedia(Commands.BoxGreetingStore, {
-        tenantId: actor.accountId,
-        actor,
-        vmboxId,
-        name: file.name,
-        uploadId: ticket.uploadId,
-        facts: gate.facts,
-      });
-      return success({ [FIELD[kind]]: number });
-    } catch (e) {
-      // the rest of a refused body is not read
-      closeAfterAnswer(reply);
-      if (ticket) await this.abort(actor, ticket);
-      if (e instanceof YeastarError) throw e;
-      if ((e as { code?: string })?.code === ErrorCode.PayloadTooLarge) throw fileTooLarge(max);
-      if ((e as { code?: string })?.code === ErrorCode.UnsupportedMediaType) throw unsupportedFormat();
-      throw e;
-    }
-  }
-
-  private async abort(actor: Actor, ticket: UploadTicket): Promise<void> {
-    await this.ctx.bus
-      .send(Commands.MediaAbort, { tenantId: actor.accountId, actor, uploadId: ticket.uploadId })
-      .catch(() => undefined);
+          return success({ [FIELD[kind]]: number });
+        },
+        // the face's own codes for the gate's refusals
+        refusal: (e) => {
+          if (e instanceof YeastarError || !(e instanceof DomainError)) return e;
+          if (e.code === ErrorCode.PayloadTooLarge) return fileTooLarge(max);
+          if (e.code === ErrorCode.UnsupportedMediaType) return unsupportedFormat();
+          return e;
+        },
+      },
+    );
   }
 
   /**

@@ -1,14 +1,21 @@
-// Measures audio while it streams through the gateway's gate: sha256 and size of every byte, and its
+// The one audio meter of the platform: sha256 and size of every byte pushed into it, and the audio's
 // length (music-metadata fed from the same chunks, with backpressure; raw GSM from its size; WAV clamped
-// to the bytes that actually arrived). media-storage then verifies these facts cheaply on commit instead
-// of reading the whole object back from the store.
+// to the bytes that actually arrived). The gateway's gate pushes an upload through it while it streams;
+// media-storage measures an object it must read (a rendition, or an upload without the gateway's facts)
+// with `measureAudio`, the same meter: one file gets one `duration_ms`, whichever route it took.
 import { createHash, Hash } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { parseStream } from 'music-metadata';
-import { AudioFacts, AudioFormat, CONTENT_TYPE_OF } from '@voxmail/contracts';
-
-const GSM_FRAME_BYTES = 33;
-const GSM_FRAME_MS = 20;
+import { DomainError, ErrorCode } from './errors';
+import {
+  AudioFacts,
+  AudioFormat,
+  CONTENT_TYPE_OF,
+  GSM_FRAME_BYTES,
+  GSM_FRAME_MS,
+  SNIFF_BYTES,
+  sniffAudio,
+} from './media';
 /** How much of the beginning is kept for the WAV header (fmt and data chunks). */
 const HEAD_KEPT = 64 * 1024;
 
@@ -142,4 +149,62 @@ export class AudioMeter {
           : parsed;
     return { format: this.format, size: this.size, sha256: this.hash.digest('hex'), durationMs };
   }
+}
+
+/** What `measureAudio` found in an object read whole. */
+export interface AudioInspection {
+  /** Undefined when the bytes are not audio of a supported format. */
+  format?: AudioFormat;
+  contentType?: string;
+  sha256: string;
+  size: number;
+  /** Undefined when no playable audio could be measured. */
+  durationMs?: number;
+}
+
+const readFailed = () =>
+  new DomainError(ErrorCode.ServiceUnavailable, 'the audio could not be read from the store; retry later', {
+    retry_after_s: 1,
+  });
+
+/**
+ * Reads `source` once through the meter: its format from the first bytes (anything else is answered
+ * without a format, and the rest is not read), its sha256, size and length. A failing source (the
+ * store's connection dropped) is a retryable 503, never an uncaught stream error.
+ */
+export async function measureAudio(source: Readable, knownSize?: number): Promise<AudioInspection> {
+  const head: Buffer[] = [];
+  let headLen = 0;
+  let meter: AudioMeter | undefined;
+  let format: AudioFormat | undefined;
+  const begin = async (complete: boolean): Promise<boolean> => {
+    const buf = Buffer.concat(head, headLen);
+    const r = sniffAudio(buf, complete);
+    if (!r || r === 'need_more') return false;
+    format = r.format;
+    meter = new AudioMeter(knownSize);
+    meter.start(r.format, buf);
+    await meter.write(buf);
+    return true;
+  };
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (meter) {
+        await meter.write(chunk);
+        continue;
+      }
+      head.push(chunk);
+      headLen += chunk.length;
+      if (headLen >= SNIFF_BYTES && !(await begin(false))) {
+        source.destroy();
+        return { sha256: '', size: headLen };
+      }
+    }
+  } catch {
+    meter?.destroy();
+    throw readFailed();
+  }
+  if (!meter && !(await begin(true))) return { sha256: '', size: headLen };
+  const facts = (await meter!.finish())!;
+  return { ...facts, format, contentType: CONTENT_TYPE_OF[format!] };
 }

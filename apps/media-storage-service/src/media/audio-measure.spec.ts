@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { sniffAudio } from '@voxmail/contracts';
-import { inspectAudio } from './audio-inspection';
+import { measureAudio, sniffAudio } from '@voxmail/contracts';
 import { executableFile, gsmFile, mp3File, wavFile } from '@voxmail/testing';
 
 const chunked = (b: Buffer, size = 1000) =>
@@ -60,10 +59,10 @@ describe('sniffAudio', () => {
   });
 });
 
-describe('inspectAudio', () => {
+describe('measureAudio', () => {
   it('measures a WAV, hashes every byte and counts the size', async () => {
     const wav = wavFile(30);
-    const r = await inspectAudio(chunked(wav, 16384), wav.length);
+    const r = await measureAudio(chunked(wav, 16384), wav.length);
     expect(r).toEqual({
       format: 'wav',
       contentType: 'audio/wav',
@@ -75,12 +74,12 @@ describe('inspectAudio', () => {
 
   it('measures MP3 and raw GSM', async () => {
     const mp3 = mp3File(5);
-    const m = await inspectAudio(chunked(mp3), mp3.length);
+    const m = await measureAudio(chunked(mp3), mp3.length);
     expect(m.format).toBe('mp3');
     expect(Math.abs(m.durationMs! - 5000)).toBeLessThan(60);
     expect(m.sha256).toBe(createHash('sha256').update(mp3).digest('hex'));
     const gsm = gsmFile(3);
-    expect(await inspectAudio(chunked(gsm), gsm.length)).toMatchObject({
+    expect(await measureAudio(chunked(gsm), gsm.length)).toMatchObject({
       format: 'gsm',
       durationMs: 3000,
       size: gsm.length,
@@ -88,12 +87,12 @@ describe('inspectAudio', () => {
   });
 
   it('finds no format in an executable', async () => {
-    const r = await inspectAudio(chunked(executableFile()));
+    const r = await measureAudio(chunked(executableFile()));
     expect(r.format).toBeUndefined();
   });
 });
 
-describe('inspectAudio when the store stream fails', () => {
+describe('measureAudio when the store stream fails', () => {
   // the object store connection can drop mid-object: the read must fail as a retryable error, never
   // as an uncaught stream error (which stops the service for every tenant) nor hang
   const failingAfter = (head: Buffer) =>
@@ -111,13 +110,13 @@ describe('inspectAudio when the store stream fails', () => {
     ['gsm', gsmFile(2)],
     ['mp3', mp3File(2)],
   ])('rejects for %s audio cut off mid-object', async (_f, audio) => {
-    await expect(inspectAudio(failingAfter(audio.subarray(0, 6000)))).rejects.toMatchObject({
+    await expect(measureAudio(failingAfter(audio.subarray(0, 6000)))).rejects.toMatchObject({
       code: 'service_unavailable',
     });
   });
 
   it('does not fail later for a non-audio object whose stream is destroyed', async () => {
-    const r = await inspectAudio(failingAfter(executableFile(8000)));
+    const r = await measureAudio(failingAfter(executableFile(8000)));
     expect(r.format).toBeUndefined();
     await new Promise((r) => setTimeout(r, 50));
   });
