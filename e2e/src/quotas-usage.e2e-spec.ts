@@ -312,13 +312,11 @@ describe('usage (/v2/accounts/{id}/usage)', () => {
 
     // half of each deleted at once: the counts come down by exactly what went
     const deleted = await Promise.all([
-      ...boxes
-        .slice(0, 4)
-        .map((r) =>
-          stack.request('DELETE', `/v2/accounts/${t.accountId}/vmboxes/${r.body.data.id}`, {
-            token: t.token,
-          }),
-        ),
+      ...boxes.slice(0, 4).map((r) =>
+        stack.request('DELETE', `/v2/accounts/${t.accountId}/vmboxes/${r.body.data.id}`, {
+          token: t.token,
+        }),
+      ),
       ...users
         .slice(0, 2)
         .map((r) =>
