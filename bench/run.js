@@ -116,11 +116,17 @@ async function main() {
     const restartApp = async (name, env) => {
       const i = apps.findIndex((a) => a.name === name);
       if (i < 0) throw new Error(`no app ${name}`);
+      const profiling = profileDir && PROFILED.includes(name);
+      if (profiling) {
+        apps[i].child.kill('SIGUSR2'); // the profile so far is written before the stop
+        await new Promise((r) => setTimeout(r, 300));
+      }
       await apps[i].stop(15000);
       const base = defs.find((d) => d.name === name);
       const app = spawnApp({ ...base, env: { ...base.env, ...env } });
       apps[i] = app;
       await app.waitReady(Date.now() + 60000);
+      if (profiling) app.child.kill('SIGUSR2'); // and the new process is profiled from here
     };
     const deadline = Date.now() + 60000;
     await Promise.all(apps.map((a) => a.waitReady(deadline)));
@@ -200,9 +206,10 @@ async function main() {
       natsPid: readPid(path.join(DATA_DIR, 'bench', `nats-private-${process.pid}.pid`)),
       s3Pid: s3Server?.pid,
     };
-    const profiled = apps.filter((a) => profileDir && PROFILED.includes(a.name));
+    // asked each time: restartApp replaces a process (and profiles the new one)
+    const profiled = () => apps.filter((a) => profileDir && PROFILED.includes(a.name));
     const signalProfiled = async () => {
-      for (const a of profiled) a.child.kill('SIGUSR2');
+      for (const a of profiled()) a.child.kill('SIGUSR2');
       await new Promise((r) => setTimeout(r, 300));
     };
     await signalProfiled(); // start
@@ -220,7 +227,7 @@ async function main() {
         log(`${bench.name} failed: ${e.stack}`);
       }
     }
-    if (profiled.length) {
+    if (profiled().length) {
       await signalProfiled(); // stop and write
       await new Promise((r) => setTimeout(r, 2000));
       log(`CPU profiles in ${profileDir}`);

@@ -334,6 +334,50 @@ describe('abuse row 2: 20 batches of 1000 callees from one key', () => {
   });
 });
 
+describe('the native batch create (PUT /v2/accounts/{id}/broadcasts)', () => {
+  const put = (t: Tenant, callees: string[], headers: Record<string, string> = {}) =>
+    fetch(`${stack.baseUrl}/v2/accounts/${t.accountId}/broadcasts`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'X-Auth-Token': t.token, ...headers },
+      body: JSON.stringify({ data: { callees, app_id: 'app1', file_id: 'prompt.mp3' } }),
+    }).then(async (r) => ({
+      status: r.status,
+      retryAfter: r.headers.get('retry-after'),
+      body: (await r.json()) as any,
+    }));
+
+  it('queues a batch, safe to retry; over max_queued_calls it is 429 in the Kazoo envelope with nothing queued', async () => {
+    const n = await world();
+    await limitDialer(n.t, { max_queued_calls: 1500, max_concurrent_calls: 0 });
+    const first = await put(n.t, numbers('49771', 1000), { 'Idempotency-Key': 'native-batch-1' });
+    expect(first.status).toBe(201);
+    expect(first.body.data.calls).toHaveLength(1000);
+    expect(first.body.data.calls[0]).toEqual({ voice_id: expect.any(String), callee: '497710000000' });
+    // a retry of the same create is the same batch, nothing queued twice
+    const again = await put(n.t, numbers('49771', 1000), { 'Idempotency-Key': 'native-batch-1' });
+    expect(again.status).toBe(201);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    expect(await states(n.t.accountId)).toEqual({ queued: 1000 });
+
+    const over = await put(n.t, numbers('49772', 1000));
+    expect(over.status).toBe(429);
+    expect(Number(over.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(over.body).toMatchObject({
+      status: 'error',
+      error: '429',
+      message: expect.stringMatching(/max_queued_calls/),
+    });
+    expect(await states(n.t.accountId)).toEqual({ queued: 1000 });
+    // what fits is still taken
+    expect((await put(n.t, numbers('49773', 500))).status).toBe(201);
+    expect(await states(n.t.accountId)).toEqual({ queued: 1500 });
+    // a bad batch names its field
+    const bad = await put(n.t, ['12']);
+    expect(bad.status).toBe(400);
+    expect(bad.body.data).toHaveProperty('callees');
+  });
+});
+
 describe("the account's ceilings over its apps", () => {
   it('calls_per_second paces all of the account whatever its apps say; usage counts the calls placed and their minutes', async () => {
     const w = await world({ settings: { ring_ms: 1, talk_ms: 5 } });

@@ -523,3 +523,122 @@ describe('request rate per account and credential', () => {
     expect(Number(yLimited!.retryAfter)).toBeGreaterThanOrEqual(1);
   }, 60000);
 });
+
+describe('refusals before anything is read (the onRequest admission)', () => {
+  let capped: RunningGateway;
+  /** A request of `token` whose JSON body of `declared` bytes is never finished: it stays in flight. */
+  const unfinished = (base: string, path: string, token: string, declared = 1000) => {
+    const req = http.request(`${base}${path}`, {
+      method: 'PUT',
+      agent: false,
+      headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json', 'Content-Length': declared },
+    });
+    const answer = new Promise<{ status: number; retryAfter?: string; text: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string, text }),
+        );
+      });
+      req.on('error', reject);
+    });
+    req.write('{"data": {');
+    return { req, answer };
+  };
+
+  beforeAll(async () => {
+    const { loadGatewayConfig } = await import('@voxmail/config');
+    capped = await startGateway(
+      loadGatewayConfig({
+        ...stack.env,
+        REQUESTS_IN_FLIGHT_PER_ACCOUNT: '2',
+        RATE_LIMIT_ACCOUNT_RPS: '5',
+        RATE_LIMIT_ACCOUNT_BURST: '0',
+        RATE_LIMIT_CREDENTIAL_RPS: '0',
+      }),
+      { handleSignals: false },
+    );
+  }, 30000);
+
+  afterAll(async () => {
+    await capped?.close();
+  });
+
+  it('an account holding its in-flight requests gets 429 at once, B is served, a slot comes back when one ends', async () => {
+    const boxes = `/v2/accounts/${a.accountId}/vmboxes`;
+    const held = [unfinished(capped.url, boxes, a.token), unfinished(capped.url, boxes, a.token)];
+    await new Promise((r) => setTimeout(r, 300)); // both are in flight, waiting for their bodies
+    const refused = await fetch(`${capped.url}/v2/accounts/${a.accountId}`, {
+      headers: { 'X-Auth-Token': a.token },
+    });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await refused.json()).toMatchObject({ status: 'error', error: '429' });
+    const other = await fetch(`${capped.url}/v2/accounts/${b.accountId}`, {
+      headers: { 'X-Auth-Token': b.token },
+    });
+    expect(other.status).toBe(200);
+    // one held request ends: A gets its slot back (the rate, 5/s, is waited out between tries)
+    held[0].req.destroy();
+    await held[0].answer.catch(() => undefined);
+    const deadline = Date.now() + 10000;
+    let status = 0;
+    while (Date.now() < deadline && status !== 200) {
+      await new Promise((r) => setTimeout(r, 300));
+      status = (
+        await fetch(`${capped.url}/v2/accounts/${a.accountId}`, { headers: { 'X-Auth-Token': a.token } })
+      ).status;
+    }
+    expect(status).toBe(200);
+    held[1].req.destroy();
+    await held[1].answer.catch(() => undefined);
+  }, 30000);
+
+  it('an account over its rate is answered 429 before its body is read, in each face', async () => {
+    // spend A's 5 requests of this second, then send a body that never comes
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        fetch(`${capped.url}/v2/accounts/${a.accountId}`, { headers: { 'X-Auth-Token': a.token } }).then(
+          (r) => r.arrayBuffer(),
+        ),
+      ),
+    );
+    const pending = unfinished(capped.url, `/v2/accounts/${a.accountId}/vmboxes`, a.token, 100000);
+    const answer = await Promise.race([
+      pending.answer,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no answer before the body')), 10000),
+      ),
+    ]);
+    pending.req.destroy();
+    expect(answer.status).toBe(429);
+    expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(answer.text)).toMatchObject({ status: 'error', error: '429' });
+    // Yeastar: an access token of A's API client, over the same account rate, 429 in the face's shape
+    const client = await stack.request('PUT', `/v2/accounts/${a.accountId}/api_clients`, {
+      token: a.token,
+      body: { data: { name: 'early', priv_level: 'admin' } },
+    });
+    const tok = await fetch(stack.baseUrl + '/openapi/v1.0/get_token', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'User-Agent': 'OpenAPI' },
+      body: JSON.stringify({ username: client.body.data.id, password: client.body.data.client_secret }),
+    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const yeastar = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fetch(
+          `${capped.url}/openapi/v1.0/extension_vm_greeting/list?access_token=${tok.access_token}&number=1`,
+        ).then(async (r) => ({
+          status: r.status,
+          retryAfter: r.headers.get('retry-after'),
+          text: await r.text(),
+        })),
+      ),
+    );
+    const limited = yeastar.find((r) => r.status === 429);
+    expect(limited).toBeDefined();
+    expect(JSON.parse(limited!.text)).toEqual({ errcode: -1, errmsg: 'FAILURE' });
+    expect(Number(limited!.retryAfter)).toBeGreaterThanOrEqual(1);
+  }, 30000);
+});

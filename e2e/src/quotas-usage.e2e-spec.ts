@@ -276,4 +276,70 @@ describe('usage (/v2/accounts/{id}/usage)', () => {
     expect((await usage(child, other.token)).status).toBe(404);
     expect((await usage(reseller, child.token)).status).toBe(404);
   });
+
+  it('counts stay right under concurrent writes and after concurrent deletes', async () => {
+    const t = await stack.createTenant();
+    // 8 boxes, 4 users and 6 prompts of 1 s, all written at once
+    const [boxes, users, prompts] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 8 }, () =>
+          stack.request('PUT', `/v2/accounts/${t.accountId}/vmboxes`, {
+            token: t.token,
+            body: { data: { name: 'Box', mailbox: mailbox() } },
+          }),
+        ),
+      ),
+      Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          stack.request('PUT', `/v2/accounts/${t.accountId}/users`, {
+            token: t.token,
+            body: { data: { first_name: 'U', last_name: String(i) } },
+          }),
+        ),
+      ),
+      Promise.all(Array.from({ length: 6 }, (_, i) => uploadPrompt(stack, t, `p${i}.wav`, 1))),
+    ]);
+    expect(boxes.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(users.map((r) => r.status)).toEqual(Array(4).fill(201));
+    const full = await waitFor(
+      () => usage(t),
+      (r) => r.body.data?.vmboxes === 8 && r.body.data?.users === 4 && r.body.data?.objects === 6,
+      60000,
+    );
+    const perPrompt = full.body.data.bytes_stored / 6;
+    expect(Number.isInteger(perPrompt)).toBe(true);
+    expect(perPrompt).toBeGreaterThanOrEqual(16000);
+
+    // half of each deleted at once: the counts come down by exactly what went
+    const deleted = await Promise.all([
+      ...boxes.slice(0, 4).map((r) =>
+        stack.request('DELETE', `/v2/accounts/${t.accountId}/vmboxes/${r.body.data.id}`, {
+          token: t.token,
+        }),
+      ),
+      ...users
+        .slice(0, 2)
+        .map((r) =>
+          stack.request('DELETE', `/v2/accounts/${t.accountId}/users/${r.body.data.id}`, { token: t.token }),
+        ),
+      ...prompts
+        .slice(0, 3)
+        .map((id) => stack.request('DELETE', `/v2/accounts/${t.accountId}/media/${id}`, { token: t.token })),
+    ]);
+    expect(deleted.map((r) => r.status)).toEqual(Array(9).fill(200));
+    const half = await waitFor(
+      () => usage(t),
+      (r) => r.body.data?.vmboxes === 4 && r.body.data?.users === 2 && r.body.data?.objects === 3,
+      60000,
+    );
+    expect(half.body.data.bytes_stored).toBe(perPrompt * 3);
+    // and they stay there (no event applied twice)
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await usage(t)).body.data).toMatchObject({
+      vmboxes: 4,
+      users: 2,
+      objects: 3,
+      bytes_stored: perPrompt * 3,
+    });
+  });
 });

@@ -24,6 +24,7 @@ import { configureStreams } from './application/object-transfer';
 import { createGatewayServer, GatewayServer } from './common/http-server';
 import { FrameworkErrorFilter } from './common/faces';
 import { JsonDepthScanner, MAX_JSON_BODY_BYTES, registerJsonBodies } from './common/json-body';
+import { EarlyAdmission } from './fairness/early-admission';
 import { GatewayModule } from './gateway.module';
 
 type TunnelledRequest = IncomingMessage & { voxmailBody?: Buffer };
@@ -163,6 +164,8 @@ export async function startGateway(
       throw Object.assign(new Error('the request URI is too long'), { statusCode: 414 });
     }
   });
+  // an account over its rate, stream slots or in-flight requests is refused here, before its body is read
+  app.get(EarlyAdmission).register(fastify, cors);
   fastify.addHook('onSend', async (req, reply, payload) => {
     void reply.header('X-Request-Id', req.id);
     // exactly `application/json`, as Kazoo sends it: jquery.kazoosdk parses error bodies only then

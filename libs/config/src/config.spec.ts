@@ -187,9 +187,10 @@ describe("each app's own settings, validated at start with the shared configurat
       streamsPerAccount: 32,
       streamIdleTimeoutMs: 30000,
       unauthenticatedBodyBytes: 16384,
+      requestsInFlightPerAccount: 64,
     });
     expect(loadMailboxConfig(secrets).argon2).toEqual({
-      concurrency: 2,
+      concurrency: 1,
       perAccount: 1,
       queuePerAccount: 32,
       queuePerCredential: 4,

@@ -158,6 +158,8 @@ export interface GatewayFairness {
   streamIdleTimeoutMs: number;
   /** Largest body of a route that takes no credential (logins, token exchange). */
   unauthenticatedBodyBytes: number;
+  /** Requests (other than audio streams) one account may have in progress at once at one replica; 0 = no cap. */
+  requestsInFlightPerAccount: number;
 }
 
 export interface YeastarSettings {
@@ -198,7 +200,7 @@ export interface MailboxConfig extends ServiceConfig {
 }
 
 export interface Argon2Limits {
-  /** argon2 computations at once in one replica (ARGON2_CONCURRENCY; each uses 4 threads). */
+  /** argon2 computations at once in one replica (ARGON2_CONCURRENCY; keep it under the cores). */
   concurrency: number;
   /** Of those, at most this many for one account (ARGON2_PER_ACCOUNT). */
   perAccount: number;
@@ -444,6 +446,7 @@ export function loadGatewayFairness(env: Env): GatewayFairness {
     streamsPerAccount: int(env, 'STREAMS_PER_ACCOUNT', 32, 1, 100_000),
     streamIdleTimeoutMs: int(env, 'STREAM_IDLE_TIMEOUT_MS', 30000, 100, 3_600_000),
     unauthenticatedBodyBytes: int(env, 'UNAUTHENTICATED_BODY_BYTES', 16 * 1024, 256, 1024 * 1024),
+    requestsInFlightPerAccount: int(env, 'REQUESTS_IN_FLIGHT_PER_ACCOUNT', 64, 0, 100_000),
   };
 }
 
@@ -489,7 +492,7 @@ export function loadMailboxConfig(env: Env = process.env): MailboxConfig {
     authFailureWindowSeconds: int(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86400),
     pinLockSeconds: int(env, 'PIN_LOCK_SECONDS', 300, 1, 86400),
     argon2: {
-      concurrency: int(env, 'ARGON2_CONCURRENCY', 2, 1, 256),
+      concurrency: int(env, 'ARGON2_CONCURRENCY', 1, 1, 256),
       perAccount: int(env, 'ARGON2_PER_ACCOUNT', 1, 1, 256),
       queuePerAccount: int(env, 'ARGON2_QUEUE_PER_ACCOUNT', 32, 1, 100_000),
       queuePerCredential: int(env, 'ARGON2_QUEUE_PER_CREDENTIAL', 4, 1, 100_000),

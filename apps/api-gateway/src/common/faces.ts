@@ -81,7 +81,8 @@ export function renderDomainError(
     // only errors outside the face's controllers get here: a 404 is the router's, an unknown call
     case 'yeastar':
       return {
-        status: 200,
+        // over a fair-share limit: 429 for clients that look, as the face's own filter answers it
+        status: e.code === ErrorCode.RateLimited ? 429 : 200,
         body:
           e.code === ErrorCode.NotFound
             ? JSON.stringify(yeastarErrorObject(YeastarCode.InterfaceNotExisted))

@@ -98,4 +98,39 @@ describe('isAudioStream (a stream request is checked against the stream slots be
     release();
     await expect(l.admit(user(A, '1'.repeat(32)), raw)).resolves.toBeUndefined();
   });
+
+  it('refusalOf looks without counting: none until the rate and burst are spent, then the 429 admit gives', async () => {
+    const l = limits({ accountRps: 3, accountBurst: 2, requestsInFlightPerAccount: 0 });
+    const get = { method: 'GET', url: `/v2/accounts/${A}`, headers: {} };
+    const actor = user(A, '1'.repeat(32));
+    for (let i = 0; i < 10; i++) expect(await l.refusalOf(actor, get)).toBeUndefined();
+    expect((await admitted(l, actor, 10)).ok).toBe(5);
+    const refusal = await l.refusalOf(actor, get);
+    expect(refusal).toMatchObject({ code: 'rate_limited' });
+    expect(refusal?.details?.retry_after_s).toBeGreaterThanOrEqual(1);
+    expect(await l.refusalOf(user(B, '2'.repeat(32)), get)).toBeUndefined();
+  });
+
+  it('caps the requests and the audio streams one account has in flight; leaving gives the room back', async () => {
+    const { configureStreams } = await import('../application/object-transfer');
+    configureStreams({ perAccount: 32, idleTimeoutMs: 30000 });
+    const l = limits({ requestsInFlightPerAccount: 2 });
+    const get = { method: 'GET', url: `/v2/accounts/${A}`, headers: {} };
+    const raw = { method: 'GET', url: `/v2/accounts/${A}/vmboxes/x/messages/y/raw`, headers: {} };
+    const actor = user(A, '1'.repeat(32));
+    const leave = [l.enter(A, false), l.enter(A, false)];
+    expect(await l.refusalOf(actor, get)).toMatchObject({ code: 'rate_limited' });
+    expect(await l.refusalOf(user(B, '2'.repeat(32)), get)).toBeUndefined();
+    // streams have their own cap (STREAMS_PER_ACCOUNT, 32 by default), counted from their admission
+    expect(await l.refusalOf(actor, raw)).toBeUndefined();
+    const streams = Array.from({ length: 32 }, () => l.enter(A, true));
+    expect(await l.refusalOf(actor, raw)).toMatchObject({ code: 'rate_limited' });
+    streams[0]();
+    expect(await l.refusalOf(actor, raw)).toBeUndefined();
+    leave[0]();
+    leave[0](); // once only
+    expect(await l.refusalOf(actor, get)).toBeUndefined();
+    l.enter(A, false);
+    expect(await l.refusalOf(actor, get)).toMatchObject({ code: 'rate_limited' });
+  });
 });

@@ -40,6 +40,14 @@ import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 import { Quotas } from '../accounts/quotas';
 
+/**
+ * argon2id at OWASP's recommended minimum (19 MiB, 2 passes, one lane), as the boxes' PINs are hashed:
+ * one thread and about a quarter of the CPU of the library's default (64 MiB, 3 passes, 4 lanes), so a
+ * login storm holds one core, never all of them (issue 24). Hashes made before keep verifying: each
+ * carries its own parameters.
+ */
+const CREDENTIALS_ARGON2 = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
 export function userView(u: UserEntity): JsonObject & { id: string } {
   return { ...u.doc, id: u.id };
 }
@@ -132,7 +140,7 @@ export class UsersService {
         });
       }
       const credentials = kazooCredentials(username, password);
-      out.credentialsHash = await argon2.hash(credentials, { type: argon2.argon2id });
+      out.credentialsHash = await argon2.hash(credentials, CREDENTIALS_ARGON2);
       out.credentialsLookup = this.credentialsLookup(credentials);
     } else if (current && current.usernameLower !== usernameLower && current.credentialsHash) {
       // Kazoo credentials bind username and password together: a new username needs the password again.

@@ -2,8 +2,19 @@
 // do-not-call list (`dnc_numbers`) of an account.
 import { createHash, randomBytes } from 'node:crypto';
 import { Body, Delete, Get, Param, Post, Put, Query, Req } from '@nestjs/common';
-import { Actor, APP_ID, CALL_STATES, CallState, Commands, DomainError, ErrorCode } from '@voxmail/contracts';
+import {
+  Actor,
+  APP_ID,
+  CALL_STATES,
+  CALLEE,
+  CallState,
+  Commands,
+  DomainError,
+  ErrorCode,
+  MAX_CALLEES,
+} from '@voxmail/contracts';
 import { CommandBus } from '../../common/command-bus';
+import { Examples } from '../../common/openapi-meta';
 import { IDEMPOTENCY_KEY } from '../../common/idempotency.interceptor';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
@@ -30,6 +41,57 @@ function numbersOf(body: unknown): string[] {
       numbers: { type: { message: 'numbers must be a list of at most 1000 numbers of 7-15 digits' } },
     });
   return numbers as string[];
+}
+
+const invalidField = (field: string, rule: string, message: string) =>
+  new DomainError(ErrorCode.ValidationFailed, 'invalid data', { [field]: { [rule]: { message } } });
+
+/** An optional integer field of a native broadcast: absent or null is `fallback`. */
+function intField(
+  d: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+  fallback: number | null,
+) {
+  const v = d[field];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw invalidField(field, 'range', `${field} must be an integer from ${min} to ${max}`);
+  return v;
+}
+
+/** The fields of a native batch (`PUT broadcasts`), as Onbuka's sendGroup takes them, in snake_case. */
+function nativeBatchOf(body: unknown) {
+  const d = dataOf(body);
+  const callees = d.callees;
+  if (
+    !Array.isArray(callees) ||
+    !callees.length ||
+    callees.length > MAX_CALLEES ||
+    callees.some((c) => typeof c !== 'string' || !CALLEE.test(c))
+  )
+    throw invalidField('callees', 'type', `callees must be 1 to ${MAX_CALLEES} numbers of 7-15 digits`);
+  if (typeof d.app_id !== 'string' || !APP_ID.test(d.app_id))
+    throw invalidField('app_id', 'required', 'app_id names a broadcast app of the account');
+  if (typeof d.file_id !== 'string' || !d.file_id.trim() || d.file_id.length > 256)
+    throw invalidField('file_id', 'required', 'file_id names an uploaded prompt of the account');
+  const display = d.display_number ?? null;
+  if (display !== null && (typeof display !== 'string' || !CALLEE.test(display)))
+    throw invalidField('display_number', 'pattern', 'display_number must be 7-15 digits or null');
+  const calledInfo = d.called_info ?? '';
+  if (typeof calledInfo !== 'string' || [...calledInfo].length > 1000)
+    throw invalidField('called_info', 'maxLength', 'called_info must be at most 1000 characters');
+  return {
+    callees: callees as string[],
+    displayNum: display as string | null,
+    fileId: d.file_id,
+    appId: d.app_id,
+    maxDuration: intField(d, 'max_duration', 1, 120, null),
+    maxRingingTime: intField(d, 'max_ringing_time', 20, 120, 60) as number,
+    loopCount: intField(d, 'loop_count', 1, 3, 1) as number,
+    calledInfo,
+  };
 }
 
 /** A new app's id: random, or from the account and the client's `Idempotency-Key` when it sent one. */
@@ -131,6 +193,41 @@ export class BroadcastAppsController {
 @KazooController('accounts/:accountId/broadcasts')
 export class BroadcastsController {
   constructor(private readonly bus: CommandBus) {}
+
+  /**
+   * PUT on the collection queues a batch, as Onbuka's sendGroup does: the account's admins and above;
+   * retried safely with an `Idempotency-Key`. Over the account's `max_queued_calls` the batch is refused
+   * whole, 429 with Retry-After, nothing queued.
+   */
+  @Put()
+  @Examples({
+    request: {
+      data: {
+        callees: ['932111111111', '932111111112'],
+        app_id: '4luaKsL2',
+        file_id: '12022022570cc2484c59d4f8b9745d34',
+        display_number: '1008122211',
+        max_ringing_time: 60,
+        loop_count: 1,
+      },
+    },
+  })
+  async create(
+    @Req() req: GatewayRequest,
+    @AccountId() accountId: string,
+    @Body() body: unknown,
+  ): Promise<KazooResult> {
+    const r = await this.bus.send(Commands.BroadcastCreate, {
+      tenantId: accountId,
+      actor: actorOf(req),
+      ...nativeBatchOf(body),
+      source: 'native',
+    });
+    return {
+      data: { id: r.id, calls: r.calls.map((c) => ({ voice_id: c.voiceId, callee: c.callee })) },
+      status: 201,
+    };
+  }
 
   @Get()
   async list(@Req() req: GatewayRequest, @AccountId() accountId: string): Promise<KazooResult> {
