@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { MessageSearch1765100000000 } from './1765100000000-message-search';
+import { CALLER_ID_VECTOR, MessageSearch1765100000000 } from './1765100000000-message-search';
 
 // language (first part of the tag) → PostgreSQL text search configuration; anything else: `simple`.
 // Kept in step with SEARCH_CONFIGS in libs/contracts/src/transcription.ts (a migration is frozen).
@@ -44,9 +44,7 @@ export class TranscriptionLanguage1765300000000 implements MigrationInterface {
     await q.query(`ALTER TABLE message.messages DROP COLUMN search`);
     await q.query(`ALTER TABLE message.messages ADD COLUMN search tsvector GENERATED ALWAYS AS (
       setweight(to_tsvector(${CONFIG_OF_MESSAGE}, coalesce(doc #>> '{transcription,text}', '')), 'A') ||
-      setweight(to_tsvector('simple'::regconfig,
-        coalesce(doc ->> 'caller_id_name', '') || ' ' || coalesce(doc ->> 'caller_id_number', '') || ' ' ||
-        regexp_replace(coalesce(doc ->> 'caller_id_number', ''), '[^0-9]', '', 'g')), 'B')
+      ${CALLER_ID_VECTOR}
     ) STORED`);
     await q.query(`CREATE INDEX messages_search_idx ON message.messages USING gin (search)`);
   }
