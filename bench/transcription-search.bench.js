@@ -21,13 +21,13 @@ async function fill(pg, tenantId, vmboxId, count) {
     const to = Math.min(count, from + 20000) - 1;
     await pg.query(
       `INSERT INTO message.messages (tenant_id, id, vmbox_id, folder, ts, doc)
-       SELECT $1, '202612-' || md5($1 || i::text), $2, 'new', 63900000000 + i,
+       SELECT $1::text, '202612-' || md5($1::text || i::text), $2::text, 'new', 63900000000 + i,
               jsonb_build_object(
                 'caller_id_name', 'Caller ' || i, 'caller_id_number', '+1555' || lpad(i::text, 7, '0'),
                 'folder', 'new', 'timestamp', 63900000000 + i,
                 'transcription', jsonb_build_object('result', 'success', 'engine', 'pocketsphinx',
                   'language', 'en-us',
-                  'text', CASE WHEN i % $3 = 0
+                  'text', CASE WHEN i % $3::int = 0
                     THEN 'hello please call me back about the invoice for the printer'
                     ELSE 'hello please call me back about the meeting on ' || (i % 28 + 1)::text || ' march' END))
          FROM generate_series($4::int, $5::int) i`,
@@ -75,10 +75,11 @@ module.exports = {
     // the plan of the same query (as message-service builds it, first page)
     const plan = (
       await pg.query(
-        `EXPLAIN SELECT m.id, floor(ts_rank(m.search, q) * 1000000)::bigint AS rank
-           FROM message.messages m,
-                (websearch_to_tsquery('english'::regconfig, 'invoice') || websearch_to_tsquery('simple'::regconfig, 'invoice')) q
-          WHERE m.tenant_id = $1 AND m.search @@ q AND m.folder <> 'deleted'
+        `EXPLAIN SELECT m.id, floor(ts_rank(m.search, s.q) * 1000000)::bigint AS rank
+           FROM message.messages m
+          CROSS JOIN (SELECT websearch_to_tsquery('english'::regconfig, 'invoice') ||
+                             websearch_to_tsquery('simple'::regconfig, 'invoice') AS q) s
+          WHERE m.tenant_id = $1 AND m.search @@ s.q AND m.folder <> 'deleted'
           ORDER BY rank DESC, m.ts DESC, m.id DESC LIMIT 21`,
         [accounts[1].t.accountId],
       )
