@@ -1,8 +1,11 @@
 // Transcription of voicemail: a box with `transcribe: true` gets a committed recording of speech (made
 // with flite, see e2e/fixtures/README.md); transcription-service transcribes it with PocketSphinx and
-// message-service stores the result and publishes message.transcribed once. A box without the setting,
-// and a message deleted before its turn, get nothing. One worker (TRANSCRIPTION_CONCURRENCY=1), so the
-// jobs run in deposit order and "the later one is done" means "the earlier one was handled".
+// message-service stores the result and publishes message.transcribed once; the box's e-mail (a real SMTP
+// server the test starts) waits for it and carries the text. A box without the setting, and a message
+// deleted before its turn, get nothing. An account's `transcription` settings (enabled, language, engine:
+// `openai` answered by a local server speaking that protocol) apply to all its boxes, its search language
+// and its usage. One worker (TRANSCRIPTION_CONCURRENCY=1), so the jobs run in deposit order and "the later
+// one is done" means "the earlier one was handled".
 import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,37 +17,60 @@ import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
 import { startMessageService } from '../../apps/message-service/src/bootstrap';
+import { EMAIL_DURABLE, startNotificationService } from '../../apps/notification-service/src/bootstrap';
 import {
   startTranscriptionService,
   transcriptionDurable,
 } from '../../apps/transcription-service/src/bootstrap';
 import { createBox, multipartMixed, rawRequest } from './messages.helpers';
+import { FakeWhisper, mailAbout, MailSink, startFakeWhisper, startMailSink } from './transcription.helpers';
 
 const SCRIPT =
   'Hello, this is Alice from accounting. Please call me back about the invoice for the new office printer. Thank you.';
 const SPEECH = readFileSync(join(__dirname, '../fixtures/speech-invoice.wav'));
 const words = (s: string) => new Set(s.toLowerCase().match(/[a-z']+/g) ?? []);
 
+/** What the local OpenAI-compatible server "hears" (French: `bureaux` finds it only with French stemming). */
+const FRENCH = 'Rappelez-moi au sujet du bureau, merci.';
+
 let stack: Stack;
 let events: EventRecorder;
 let a: Tenant;
+let smtp: MailSink;
+let whisper: FakeWhisper;
 /** Set by the transcription test, searched by the search tests. */
 const found: { box?: string; plain?: string; spoken?: string; untouched?: string } = {};
 
 beforeAll(async () => {
+  smtp = await startMailSink();
+  whisper = await startFakeWhisper(FRENCH);
   stack = await startStack(
     {
       gateway: startGateway,
       mailbox: startMailboxService,
       message: startMessageService,
       media: startMediaService,
+      notification: startNotificationService,
       transcription: startTranscriptionService,
     },
-    ['mailbox', 'message', 'media', 'transcription', 'gateway'],
-    { TRANSCRIPTION_CONCURRENCY: '1', TRANSCRIPTION_POLL_MS: '200' },
+    ['mailbox', 'message', 'media', 'notification', 'transcription', 'gateway'],
+    {
+      TRANSCRIPTION_CONCURRENCY: '1',
+      TRANSCRIPTION_POLL_MS: '200',
+      // pocketsphinx stays the default; an account may choose this server
+      TRANSCRIPTION_OPENAI_URL: whisper.url,
+      TRANSCRIPTION_OPENAI_API_KEY: 'sk-e2e',
+      TRANSCRIPTION_OPENAI_ALLOW_PRIVATE: 'loopback',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      SMTP_FROM: 'Voicemail <vm@voxmail.test>',
+    },
   );
-  // an earlier suite's events (its deposits) come first: let the intake work through them
-  await stack.waitForConsumersCaughtUp([transcriptionDurable(stack.env.DATABASE_URL ?? '')], 240000);
+  // an earlier suite's events (its deposits) come first: let the intake and the e-mail work through them
+  await stack.waitForConsumersCaughtUp(
+    [transcriptionDurable(stack.env.DATABASE_URL ?? ''), EMAIL_DURABLE],
+    240000,
+  );
   events = await EventRecorder.start();
   a = await stack.createTenant();
 }, 300000);
@@ -52,6 +78,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await events?.stop();
   await stack?.stop();
+  await smtp?.close();
+  await whisper?.close();
 });
 
 async function deposit(t: Tenant, box: string, audio: Buffer, data: Record<string, unknown> = {}) {
@@ -76,7 +104,11 @@ const transcribedEvents = (id: string) =>
 describe('transcription', () => {
   it('transcribes a deposit to a box with transcribe: true, once, and leaves other boxes and deleted messages alone', async () => {
     const plain = await createBox(stack, a, { name: 'Plain' });
-    const box = await createBox(stack, a, { name: 'Transcribed', transcribe: true });
+    const box = await createBox(stack, a, {
+      name: 'Transcribed',
+      transcribe: true,
+      notify_email_addresses: ['listener@voxmail.test'],
+    });
 
     const untouched = await deposit(a, plain, SPEECH, { caller_id_name: 'Plain Caller' });
     const spoken = await deposit(a, box, SPEECH, {
@@ -121,6 +153,12 @@ describe('transcription', () => {
     const heard = words(got.body.data.transcription.text);
     const shared = [...words(SCRIPT)].filter((w) => heard.has(w));
     expect(shared.length).toBeGreaterThanOrEqual(3);
+
+    // the e-mail waited for the transcription (EMAIL_TRANSCRIPTION_WAIT_MS, 2 minutes) and carries it
+    const mail = await smtp.waitFor((m) => mailAbout(m, spoken), 60000);
+    expect(mail.text).toContain('Transcription:');
+    expect(mail.text).toContain(got.body.data.transcription.text);
+    expect(smtp.mails.filter((m) => mailAbout(m, spoken))).toHaveLength(1);
 
     // a later deposit transcribed: every earlier job (the plain box's, the deleted one, the repeat) is done
     const later = await deposit(a, box, SPEECH);
@@ -294,6 +332,86 @@ describe("message-service's transcription command", () => {
   });
 });
 
+describe("an account's transcription settings", () => {
+  it('enabled for every box, its language and engine (openai) used, its search stems in that language, its usage counts the minutes', async () => {
+    const c = await stack.createTenant();
+    const set = await stack.request('PATCH', `/v2/accounts/${c.accountId}`, {
+      token: c.token,
+      body: { data: { transcription: { enabled: true, language: 'fr-fr', engine: 'openai' } } },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body.data.transcription).toEqual({ enabled: true, language: 'fr-fr', engine: 'openai' });
+    const bad = await stack.request('PATCH', `/v2/accounts/${c.accountId}`, {
+      token: c.token,
+      body: { data: { transcription: { engine: 'a-box-of-frogs' } } },
+    });
+    expect(bad.status).toBe(400);
+
+    // the box says nothing about transcribing: the account's setting decides
+    const box = await createBox(stack, c, { name: 'Bureau', notify_email_addresses: ['c@voxmail.test'] });
+    const id = await deposit(c, box, SPEECH, { caller_id_name: 'Claire' });
+    const ev = await events.waitFor(
+      (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === id,
+      180000,
+    );
+    expect((ev.data as { transcription: unknown }).transcription).toEqual(
+      expect.objectContaining({ result: 'success', text: FRENCH, engine: 'openai', language: 'fr' }),
+    );
+    const asked = whisper.requests.at(-1)!;
+    expect(asked).toMatchObject({
+      path: '/v1/audio/transcriptions',
+      auth: 'Bearer sk-e2e',
+      language: 'fr',
+      response_format: 'verbose_json',
+      file: 'audio',
+    });
+    const mail = await smtp.waitFor((m) => mailAbout(m, id), 60000);
+    expect(mail.text).toContain(FRENCH);
+
+    // French stemming: "bureaux" finds "bureau" (English or as-written would not)
+    const found = await stack.request('GET', `/v2/accounts/${c.accountId}/messages?q=bureaux`, {
+      token: c.token,
+    });
+    expect(found.status).toBe(200);
+    expect(found.body.data.map((m: { media_id: string }) => m.media_id)).toEqual([id]);
+    expect(found.body.data[0]._read_only.highlight).toContain('**bureau**');
+    const elsewhere = await stack.request('GET', `/v2/accounts/${a.accountId}/messages?q=bureaux`, {
+      token: a.token,
+    });
+    expect(elsewhere.body.data).toEqual([]);
+
+    // usage: the 7-second recording, in minutes (message.transcribed, projected by mailbox-service)
+    const end = Date.now() + 30000;
+    let usage;
+    do {
+      usage = await stack.request('GET', `/v2/accounts/${c.accountId}/usage`, { token: c.token });
+      if (usage.body.data?.transcription_minutes > 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < end);
+    expect(usage.body.data.transcription_minutes).toBeCloseTo(7 / 60, 1);
+  }, 300000);
+
+  it('enabled: false turns transcription off for every box of the account', async () => {
+    const d = await stack.createTenant();
+    const off = await stack.request('PATCH', `/v2/accounts/${d.accountId}`, {
+      token: d.token,
+      body: { data: { transcription: { enabled: false } } },
+    });
+    expect(off.status).toBe(200);
+    const box = await createBox(stack, d, { transcribe: true });
+    const id = await deposit(d, box, SPEECH);
+    // one worker, jobs in deposit order: once a later deposit is transcribed, this one was handled
+    const later = await deposit(a, found.box!, SPEECH);
+    await events.waitFor(
+      (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === later,
+      180000,
+    );
+    expect(transcribedEvents(id)).toHaveLength(0);
+    const usage = await stack.request('GET', `/v2/accounts/${d.accountId}/usage`, { token: d.token });
+    expect(usage.body.data.transcription_minutes).toBe(0);
+  }, 240000);
+});
+
 describe('failure paths', () => {
   const saved = { ...process.env };
   /** Restarts transcription-service with these variables (the stack reads process.env at start). */
@@ -352,5 +470,54 @@ describe('failure paths', () => {
     expect(got.body.data.transcription.result).toBe('failed');
     await new Promise((r) => setTimeout(r, 3000));
     expect(transcribedEvents(id)).toHaveLength(1);
+  }, 180000);
+
+  it('an e-mail waits at most EMAIL_TRANSCRIPTION_WAIT_MS, then goes without the transcription; the late transcription sends no second one', async () => {
+    await stack.stopApp('transcription');
+    await stack.stopApp('notification');
+    process.env.EMAIL_TRANSCRIPTION_WAIT_MS = '3000';
+    await stack.startApp('notification');
+    const box = await createBox(stack, a, {
+      transcribe: true,
+      notify_email_addresses: ['late@voxmail.test'],
+    });
+    const at = Date.now();
+    const id = await deposit(a, box, SPEECH);
+    const mail = await smtp.waitFor((m) => mailAbout(m, id), 60000);
+    expect(Date.now() - at).toBeGreaterThanOrEqual(3000);
+    expect(mail.text).not.toContain('Transcription:');
+    // the engine back: the message is transcribed, and no second e-mail goes out
+    process.env.POCKETSPHINX_PATH = saved.POCKETSPHINX_PATH ?? ''; // empty: the default on the PATH
+    await stack.startApp('transcription');
+    await events.waitFor(
+      (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === id,
+      180000,
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(smtp.mails.filter((m) => mailAbout(m, id))).toHaveLength(1);
+  }, 300000);
+
+  it('audio that cannot be decoded ends result: failed at once (no retries)', async () => {
+    // a WAV header (so the upload takes it) over bytes no decoder makes sense of: format tag 0x1234
+    const garbage = Buffer.alloc(48000, 0x5a);
+    garbage.write('RIFF', 0);
+    garbage.writeUInt32LE(garbage.length - 8, 4);
+    garbage.write('WAVEfmt ', 8);
+    garbage.writeUInt32LE(16, 16);
+    garbage.writeUInt16LE(0x1234, 20);
+    garbage.writeUInt16LE(1, 22);
+    garbage.writeUInt32LE(8000, 24);
+    garbage.writeUInt32LE(16000, 28);
+    garbage.writeUInt16LE(2, 32);
+    garbage.writeUInt16LE(16, 34);
+    garbage.write('data', 36);
+    garbage.writeUInt32LE(garbage.length - 44, 40);
+    const box = await createBox(stack, a, { transcribe: true });
+    const id = await deposit(a, box, garbage);
+    const ev = await events.waitFor(
+      (e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === id,
+      120000,
+    );
+    expect((ev.data as { transcription: { result: string } }).transcription.result).toBe('failed');
   }, 180000);
 });

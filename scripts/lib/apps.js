@@ -25,13 +25,17 @@ function appDefinitions({ infra, secrets, env = process.env }) {
     'S3_REGION',
     'VOXMAIL_SECRET',
     'VOXMAIL_OPERATOR_API_KEY',
+    ...APPS.flatMap((a) => a.secrets),
   ]) {
     delete base[k];
   }
   Object.assign(base, { DATABASE_URL: infra.databaseUrl, NATS_URL: infra.natsUrl });
   const s3 = infra.s3;
   return APPS.map((app) => {
-    const own = Object.fromEntries(app.secrets.map((k) => [k, secrets[k]]));
+    // a secret npm start does not make (TRANSCRIPTION_OPENAI_API_KEY) comes from the environment, to its app alone
+    const own = Object.fromEntries(
+      app.secrets.map((k) => [k, secrets[k] ?? env[k]]).filter(([, v]) => v !== undefined),
+    );
     if (app.objectStore) {
       Object.assign(own, {
         S3_ENDPOINT: s3.endpoint,

@@ -64,8 +64,13 @@ const metadata = (app, component, extra = '') => `metadata:
 ${indent(4, labels(app, component))}
 ${extra}`;
 
+/** Secrets an app runs without (the Secret may leave them out): only needed with some configuration. */
+const OPTIONAL_SECRETS = new Set(['TRANSCRIPTION_OPENAI_API_KEY']);
+
 const secretRef = (k) =>
-  `- name: ${k}\n  valueFrom:\n    secretKeyRef:\n      name: voxmail-secrets\n      key: ${k}\n`;
+  `- name: ${k}\n  valueFrom:\n    secretKeyRef:\n      name: voxmail-secrets\n      key: ${k}\n${
+    OPTIONAL_SECRETS.has(k) ? '      optional: true\n' : ''
+  }`;
 
 const PROBES = [
   ['startupProbe', '/health/live', 5, 60],
@@ -232,6 +237,7 @@ ${indent(6, selectorLabels(app))}
 const COMPOSE_SECRET = {
   VOXMAIL_SECRET: '${VOXMAIL_SECRET:?set VOXMAIL_SECRET (at least 32 characters)}',
   VOXMAIL_OPERATOR_API_KEY: '${VOXMAIL_OPERATOR_API_KEY:?set VOXMAIL_OPERATOR_API_KEY}',
+  TRANSCRIPTION_OPENAI_API_KEY: '${TRANSCRIPTION_OPENAI_API_KEY:-}',
 };
 
 function composeApp(app) {

@@ -29,6 +29,7 @@ import { AccountLimits1765100000000 } from './migrations/1765100000000-account-l
 import { Revocations1764300000000 } from './migrations/1764300000000-revocations';
 import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { SipIds1765100000000 } from './migrations/1765100000000-sip-ids';
+import { UsageTranscription1765300000000 } from './migrations/1765300000000-usage-transcription';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from './tokens';
 import { UserEntity } from './users/user.entity';
 import { UsersRepository } from './users/users.repository';
@@ -52,6 +53,7 @@ export const MAILBOX_MIGRATIONS = [
   IdempotencyKeys1764950000000,
   AccountLimits1765100000000,
   SipIds1765100000000,
+  UsageTranscription1765300000000,
 ];
 
 @Module({})

@@ -25,6 +25,7 @@ import { MESSAGE_SCHEMA, MESSAGE_SERVICE_CONFIG } from './tokens';
 import { VoicemailSlots1764200000000 } from './migrations/1764200000000-voicemail-slots';
 import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { SlotFileNames1765100000000 } from './migrations/1765100000000-slot-file-names';
+import { TranscriptionLanguage1765300000000 } from './migrations/1765300000000-transcription-language';
 import { VoicemailSlotEntity } from './voicemail-slots/voicemail-slot.entity';
 import { VoicemailSlotsHandler } from './voicemail-slots/voicemail-slots.handler';
 import { VoicemailSlotsLifecycle } from './voicemail-slots/voicemail-slots.lifecycle';
@@ -42,6 +43,7 @@ export const MESSAGE_MIGRATIONS = [
   IdempotencyKeys1764950000000,
   SlotFileNames1765100000000,
   MessageSearch1765100000000,
+  TranscriptionLanguage1765300000000,
 ];
 
 @Module({})

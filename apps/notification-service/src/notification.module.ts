@@ -7,6 +7,7 @@ import { Email1764600000000 } from './migrations/1764600000000-email';
 import { WebhookStart1764700000000 } from './migrations/1764700000000-webhook-start';
 import { EmailSends1765000000000 } from './migrations/1765000000000-email-sends';
 import { WebhookQuota1765100000000 } from './migrations/1765100000000-webhook-quota';
+import { AccountTranscription1765300000000 } from './migrations/1765300000000-account-transcription';
 import { NotificationsHandler } from './email/notifications.handler';
 import { ProjectionsRepository } from './email/projections.repository';
 import { TemplatesRepository } from './email/templates.repository';
@@ -31,6 +32,7 @@ export const NOTIFICATION_MIGRATIONS = [
   WebhookStart1764700000000,
   EmailSends1765000000000,
   WebhookQuota1765100000000,
+  AccountTranscription1765300000000,
 ];
 
 @Module({})

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { TranscriptionConfig } from '@voxmail/config';
 import { ServiceInfraModule } from '@voxmail/messaging';
-import { TranscriptionEngine } from './engines/engine';
+import { Engines } from './engines/engine';
 import { OpenAiEngine } from './engines/openai.engine';
 import { PocketsphinxEngine } from './engines/pocketsphinx.engine';
 import { JobsRepository } from './jobs/jobs.repository';
@@ -16,12 +16,15 @@ export { TRANSCRIPTION_SCHEMA };
 export const TRANSCRIPTION_ENTITIES = [];
 export const TRANSCRIPTION_MIGRATIONS = [Outbox1764000000000, Jobs1765000000000];
 
-/** The engine TRANSCRIPTION_ENGINE names. */
-export function engineOf(config: TranscriptionConfig): TranscriptionEngine {
+/**
+ * The engines this replica can run: pocketsphinx always, openai when configured; TRANSCRIPTION_ENGINE names
+ * the default, an account's `transcription.engine` another one.
+ */
+export function enginesOf(config: TranscriptionConfig): Engines {
   const t = config.transcription;
-  return t.engine === 'openai' && t.openai
-    ? new OpenAiEngine(t.openai)
-    : new PocketsphinxEngine(t.pocketsphinxPath);
+  const pocketsphinx = new PocketsphinxEngine(t.pocketsphinxPath);
+  const openai = t.openai ? new OpenAiEngine(t.openai) : undefined;
+  return new Engines(t.engine === 'openai' && openai ? openai : pocketsphinx, { pocketsphinx, openai });
 }
 
 @Module({})
@@ -39,7 +42,7 @@ export class TranscriptionModule {
       ],
       providers: [
         { provide: TRANSCRIPTION_CONFIG, useValue: config },
-        { provide: TRANSCRIPTION_ENGINE, useValue: engineOf(config) },
+        { provide: TRANSCRIPTION_ENGINE, useValue: enginesOf(config) },
         JobsRepository,
         TranscriptionWorker,
         TranscriptionIntake,

@@ -687,6 +687,11 @@ export interface NotificationConfig extends ServiceConfig {
   };
   /** Voicemail-to-e-mail; null when SMTP_HOST is unset (no e-mail is sent). */
   smtp: SmtpConfig | null;
+  /**
+   * EMAIL_TRANSCRIPTION_WAIT_MS (issue 21): how long an e-mail waits for the message's transcription when
+   * the box transcribes and has include_transcription_on_notify; then it goes without (0: never waits).
+   */
+  emailTranscriptionWaitMs: number;
 }
 
 export interface SmtpConfig {
@@ -738,6 +743,7 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
       wakeOnCommit: bool(env, 'WEBHOOK_WAKE_ON_COMMIT', true),
     },
     smtp: smtp(env),
+    emailTranscriptionWaitMs: int(env, 'EMAIL_TRANSCRIPTION_WAIT_MS', 120000, 0, 3600000),
   };
 }
 
@@ -811,7 +817,8 @@ export function loadTranscriptionConfig(env: Env = process.env): TranscriptionCo
     ...loadServiceConfig('transcription-service', env),
     transcription: {
       engine,
-      openai: engine === 'openai' ? openAiTranscription(env) : null,
+      // issue 21: with TRANSCRIPTION_OPENAI_URL set, an account may choose `openai` whatever the default
+      openai: engine === 'openai' || env.TRANSCRIPTION_OPENAI_URL ? openAiTranscription(env) : null,
       language: language.toLowerCase(),
       concurrency: int(env, 'TRANSCRIPTION_CONCURRENCY', 2, 1, 64),
       accountConcurrency: int(env, 'TRANSCRIPTION_ACCOUNT_CONCURRENCY', 2, 1, 64),

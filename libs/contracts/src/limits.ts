@@ -71,4 +71,6 @@ export interface AccountUsage {
   month: string;
   calls_placed: number;
   call_minutes: number;
+  /** Issue 21: minutes of voicemail transcribed this month (as cut to TRANSCRIPTION_MAX_SECONDS). */
+  transcription_minutes: number;
 }

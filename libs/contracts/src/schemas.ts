@@ -16,6 +16,16 @@ export const AccountSchema = {
     notifications: { type: 'object' },
     max_message_count: { type: 'integer', minimum: 1, maximum: 10000 },
     max_message_length: { type: 'integer', minimum: 1, maximum: 86400 },
+    /** Issue 21: transcription of the account's voicemail (see AccountTranscription in transcription.ts). */
+    transcription: {
+      type: 'object',
+      properties: {
+        enabled: { type: 'boolean' },
+        language: { type: 'string', pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$', maxLength: 12 },
+        engine: { type: 'string', enum: ['pocketsphinx', 'openai'] },
+      },
+      additionalProperties: false,
+    },
   },
 } as const;
 

@@ -46,7 +46,7 @@ describe('the service registry', () => {
         s3: { endpoint: 'http://s3', accessKey: 'ak', secretKey: 'sk', bucket: 'b', region: 'r' },
       },
       secrets: { VOXMAIL_SECRET: 'secret', VOXMAIL_OPERATOR_API_KEY: 'opkey' },
-      env: { S3_SECRET_KEY: 'leak', PORT: '9000' },
+      env: { S3_SECRET_KEY: 'leak', PORT: '9000', TRANSCRIPTION_OPENAI_API_KEY: 'sk-openai' },
     });
     expect(defs.map((d) => d.name)).toEqual(APPS.map((a) => a.name));
     const env = Object.fromEntries(defs.map((d) => [d.name, d.env]));
@@ -56,6 +56,8 @@ describe('the service registry', () => {
     expect(env['mailbox-service'].VOXMAIL_OPERATOR_API_KEY).toBe('opkey');
     expect(env['api-gateway'].VOXMAIL_OPERATOR_API_KEY).toBeUndefined();
     expect(env['api-gateway'].PORT).toBe('9000');
+    expect(env['transcription-service'].TRANSCRIPTION_OPENAI_API_KEY).toBe('sk-openai');
+    expect(env['message-service'].TRANSCRIPTION_OPENAI_API_KEY).toBeUndefined();
     expect(env['message-service'].HEALTH_PORT).toBe(String(serviceEntry('message').port));
   });
 

@@ -42,7 +42,14 @@ export class TranscriptionSourceCommand extends MessageIdCommand {}
 /** The answer: `transcribe: false` (box does not transcribe, message gone, or no audio) says why. */
 export type TranscriptionSource =
   | { transcribe: false; reason: 'not_enabled' | 'gone' | 'no_audio' | 'already_transcribed' }
-  | { transcribe: true; language: string | null; audio: MessageAudio; duration_ms: number | null };
+  | {
+      transcribe: true;
+      /** The account's `transcription.language` and `engine`; null: the service's configured ones. */
+      language: string | null;
+      engine?: TranscriptionEngineName | null;
+      audio: MessageAudio;
+      duration_ms: number | null;
+    };
 
 /** Stores the result on the message and publishes `message.transcribed` (once per message). */
 export class StoreTranscriptionCommand extends MessageIdCommand {
@@ -67,4 +74,70 @@ export class SearchMessagesCommand extends TenantCommand {
   @Type(() => ListQuery)
   query: ListQuery;
   @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
+}
+
+/**
+ * An account's `transcription` settings (issue 21), on the Kazoo account document:
+ * `{"transcription": {"enabled": true, "language": "fr-fr", "engine": "openai"}}`. `enabled` true makes
+ * every box of the account transcribe, false none; absent, each box's `transcribe` decides. `language`
+ * and `engine` (absent: the service's configured ones) apply to its messages' transcriptions and search.
+ */
+export interface AccountTranscription {
+  enabled: boolean | null;
+  language: string | null;
+  engine: TranscriptionEngineName | null;
+}
+
+/** The account's transcription settings out of its document (anything malformed counts as absent). */
+export function accountTranscription(doc: unknown): AccountTranscription {
+  const t =
+    typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>).transcription : undefined;
+  const o = typeof t === 'object' && t !== null ? (t as Record<string, unknown>) : {};
+  return {
+    enabled: typeof o.enabled === 'boolean' ? o.enabled : null,
+    language: typeof o.language === 'string' && LANGUAGE_TAG.test(o.language) ? o.language : null,
+    engine: (TRANSCRIPTION_ENGINES as readonly unknown[]).includes(o.engine)
+      ? (o.engine as TranscriptionEngineName)
+      : null,
+  };
+}
+
+/** Whether a box's messages are transcribed: the account's `transcription.enabled` wins over the box's `transcribe`. */
+export function boxTranscribes(box: Record<string, unknown>, accountEnabled: boolean | null): boolean {
+  return accountEnabled ?? box.transcribe === true;
+}
+
+/** A language tag as the engines take it (`en-us`, `fr`). */
+export const LANGUAGE_TAG = /^[a-z]{2,3}(-[a-z0-9]{2,8})?$/i;
+
+/**
+ * The PostgreSQL text search configuration searching a language: its stemmer when PostgreSQL has one,
+ * else `simple` (words as written). Keep in step with message-service's migration 1765300000000, which
+ * builds each message's tsvector with the same mapping.
+ */
+export const SEARCH_CONFIGS: Record<string, string> = {
+  ar: 'arabic',
+  da: 'danish',
+  de: 'german',
+  el: 'greek',
+  en: 'english',
+  es: 'spanish',
+  fi: 'finnish',
+  fr: 'french',
+  hu: 'hungarian',
+  id: 'indonesian',
+  it: 'italian',
+  nl: 'dutch',
+  no: 'norwegian',
+  nb: 'norwegian',
+  pt: 'portuguese',
+  ro: 'romanian',
+  ru: 'russian',
+  sv: 'swedish',
+  tr: 'turkish',
+};
+
+export function searchConfigOf(language: string | null | undefined): string {
+  if (!language) return 'english';
+  return SEARCH_CONFIGS[language.toLowerCase().split('-')[0]] ?? 'simple';
 }

@@ -34,6 +34,7 @@ const COUNTED = [
   Events.MailboxDeleted,
   Events.UserCreated,
   Events.UserDeleted,
+  Events.MessageTranscribed,
 ].map((e) => e.type);
 
 export type UsageReply = AccountUsage;
@@ -125,7 +126,22 @@ export class UsageProjection implements OnApplicationBootstrap {
         return this.add(m, t, 'users', -1);
       case Events.BroadcastCallUpdated.type:
         return this.call(m, e, d);
+      case Events.MessageTranscribed.type:
+        return this.transcribed(m, e, d);
     }
+  }
+
+  /** Issue 21: the seconds an engine transcribed (message.transcribed comes once per message). */
+  private async transcribed(m: EntityManager, e: EventEnvelope, d: Record<string, unknown>): Promise<void> {
+    const t = (d.transcription ?? {}) as Record<string, unknown>;
+    const seconds = typeof t.seconds === 'number' && t.seconds > 0 ? Math.round(t.seconds) : 0;
+    if (!seconds) return;
+    await m.query(
+      `INSERT INTO mailbox.account_usage_monthly (tenant_id, month, transcribed_seconds) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id, month) DO UPDATE
+           SET transcribed_seconds = mailbox.account_usage_monthly.transcribed_seconds + $3`,
+      [e.tenantId, monthOf(e.occurredAt), seconds],
+    );
   }
 
   private async call(m: EntityManager, e: EventEnvelope, d: Record<string, unknown>): Promise<void> {
@@ -168,7 +184,7 @@ export class UsageProjection implements OnApplicationBootstrap {
       [cmd.tenantId],
     );
     const [c]: Record<string, string>[] = await this.ds.query(
-      `SELECT calls_placed, talk_seconds FROM mailbox.account_usage_monthly WHERE tenant_id = $1 AND month = $2`,
+      `SELECT calls_placed, talk_seconds, transcribed_seconds FROM mailbox.account_usage_monthly WHERE tenant_id = $1 AND month = $2`,
       [cmd.tenantId, month],
     );
     return {
@@ -181,6 +197,7 @@ export class UsageProjection implements OnApplicationBootstrap {
       month,
       calls_placed: Number(c?.calls_placed ?? 0),
       call_minutes: Math.round((Number(c?.talk_seconds ?? 0) / 60) * 100) / 100,
+      transcription_minutes: Math.round((Number(c?.transcribed_seconds ?? 0) / 60) * 100) / 100,
     };
   }
 }

@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { StoredDocument } from '@voxmail/contracts';
+import type { AccountTranscription, StoredDocument } from '@voxmail/contracts';
 
 export interface BoxProjectionRow {
   doc: StoredDocument;
@@ -53,18 +53,20 @@ export class BoxProjectionRepository {
       deleted: boolean;
       at: Date;
       tree: string[] | null;
+      transcription: AccountTranscription;
     },
   ): Promise<void> {
     await m.query(
       `INSERT INTO message.account_projection
-         (tenant_id, max_message_count, max_message_length, tree, deleted, changed_at)
-       VALUES ($1, $2, $3, $6, $4, $5)
+         (tenant_id, max_message_count, max_message_length, tree, deleted, changed_at, transcription)
+       VALUES ($1, $2, $3, $6, $4, $5, $7)
        ON CONFLICT (tenant_id) DO UPDATE SET max_message_count = EXCLUDED.max_message_count,
          max_message_length = EXCLUDED.max_message_length, deleted = EXCLUDED.deleted,
+         transcription = EXCLUDED.transcription,
          tree = COALESCE(EXCLUDED.tree, message.account_projection.tree),
          changed_at = EXCLUDED.changed_at
        WHERE NOT message.account_projection.deleted AND message.account_projection.changed_at <= EXCLUDED.changed_at`,
-      [a.tenantId, a.maxMessageCount, a.maxMessageLength, a.deleted, a.at, a.tree],
+      [a.tenantId, a.maxMessageCount, a.maxMessageLength, a.deleted, a.at, a.tree, a.transcription],
     );
   }
 

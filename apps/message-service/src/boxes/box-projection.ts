@@ -7,6 +7,7 @@ import { NatsConnection } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ServiceConfig } from '@voxmail/config';
 import {
+  accountTranscription,
   EVENT_SUBJECT_PREFIX,
   EventEnvelope,
   EventTypes,
@@ -104,6 +105,7 @@ export class BoxProjection implements OnApplicationBootstrap {
         at,
         // an account's place in the tree never changes; events that carry it fill it in
         tree: Array.isArray(data.tree) && data.tree.every(isHexId) ? data.tree : null,
+        transcription: accountTranscription(data),
       });
     }
   }

@@ -5,6 +5,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
+  accountTranscription,
+  AccountTranscription,
   decodeKey,
   DomainError,
   encodeKey,
@@ -13,6 +15,7 @@ import {
   MAX_UNPAGINATED,
   MessageFolder,
   Page,
+  searchConfigOf,
 } from '@voxmail/contracts';
 import { applyFilters } from '@voxmail/persistence';
 import { MessageEntity } from './message.entity';
@@ -25,11 +28,12 @@ export interface SearchHit {
   highlight: string;
 }
 
-// English stemming for what was said, the words as written for names and numbers: a match of either
-const TSQUERY = `(websearch_to_tsquery('english'::regconfig, :q) || websearch_to_tsquery('simple'::regconfig, :q))`;
+// the account language's stemming for what was said, the words as written for names and numbers: a match
+// of either (:cfg is one of SEARCH_CONFIGS' names, never the client's text)
+const TSQUERY = `(websearch_to_tsquery(CAST(:cfg AS regconfig), :q) || websearch_to_tsquery('simple'::regconfig, :q))`;
 /** The rank as an integer, so it can be part of a page key exactly. */
 const RANK = `floor(ts_rank(m.search, ${TSQUERY}) * 1000000)::bigint`;
-const HEADLINE = `ts_headline('english'::regconfig,
+const HEADLINE = `ts_headline(CAST(:cfg AS regconfig),
   concat_ws(' ', m.doc #>> '{transcription,text}', m.doc ->> 'caller_id_name', m.doc ->> 'caller_id_number'),
   ${TSQUERY}, 'StartSel=**, StopSel=**, MaxWords=20, MinWords=6, MaxFragments=2, FragmentDelimiter=" … "')`;
 
@@ -49,12 +53,13 @@ export class MessageSearchRepository {
     query: ListQuery,
     folder?: MessageFolder,
   ): Promise<Page<SearchHit>> {
+    const cfg = searchConfigOf((await this.accountTranscription(tenantId)).language);
     const qb = this.ds
       .getRepository(MessageEntity)
       .createQueryBuilder('m')
       .addSelect(RANK, 'rank')
       .addSelect(HEADLINE, 'highlight')
-      .where('m.tenant_id = :tenantId', { tenantId, q })
+      .where('m.tenant_id = :tenantId', { tenantId, q, cfg })
       .andWhere(`m.search @@ ${TSQUERY}`);
     if ('vmboxId' in scope) qb.andWhere('m.vmbox_id = :vmboxId', { vmboxId: scope.vmboxId });
     if ('userId' in scope)
@@ -108,6 +113,15 @@ export class MessageSearchRepository {
       startKey: query.startKey ?? (items[0] ? keyOf(items[0]) : undefined),
       nextStartKey: query.paginate && hits.length > limit ? keyOf(hits[limit]) : undefined,
     };
+  }
+
+  /** The account's `transcription` settings as the projection knows them (all null: none, or unknown). */
+  async accountTranscription(tenantId: string): Promise<AccountTranscription> {
+    const rows: { transcription: unknown }[] = await this.ds.query(
+      `SELECT transcription FROM message.account_projection WHERE tenant_id = $1 AND NOT deleted`,
+      [tenantId],
+    );
+    return accountTranscription({ transcription: rows[0]?.transcription });
   }
 
   /** The account's ancestors as the projection knows them (null: unknown account or no tree yet). */

@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
+  boxTranscribes,
   DomainError,
   ErrorCode,
   Events,
@@ -19,6 +20,7 @@ import { appendEvents } from '@voxmail/messaging';
 import { BoxDirectory, MediaLibrary } from '../peers';
 import { MESSAGE_SCHEMA } from '../tokens';
 import { messageEvent } from './message-events';
+import { MessageSearchRepository } from './message-search.repository';
 import { MessageEntity } from './message.entity';
 import { MessagesRepository } from './messages.repository';
 
@@ -37,6 +39,7 @@ export class TranscriptionService {
     private readonly messages: MessagesRepository,
     private readonly boxes: BoxDirectory,
     private readonly media: MediaLibrary,
+    private readonly search: MessageSearchRepository,
   ) {}
 
   async source(cmd: TranscriptionSourceCommand): Promise<TranscriptionSource> {
@@ -50,14 +53,15 @@ export class TranscriptionService {
       if (gone(err)) return { transcribe: false, reason: 'gone' };
       throw err;
     }
-    if (box.doc.transcribe !== true) return { transcribe: false, reason: 'not_enabled' };
+    const account = await this.search.accountTranscription(cmd.tenantId);
+    if (!boxTranscribes(box.doc, account.enabled)) return { transcribe: false, reason: 'not_enabled' };
     if (!e.media) return { transcribe: false, reason: 'no_audio' };
     const audio = await this.media.download(cmd.tenantId, cmd.actor, e.media.object_id);
     const media = e.media as unknown as JsonObject;
     return {
       transcribe: true,
-      // per-account language settings are not built yet: the engine's configured language applies
-      language: null,
+      language: account.language,
+      engine: account.engine,
       audio: { ...audio, name: `${e.id}.${audio.format}` },
       duration_ms: typeof media.duration_ms === 'number' ? media.duration_ms : null,
     };

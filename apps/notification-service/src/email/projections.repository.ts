@@ -38,23 +38,27 @@ export class ProjectionsRepository {
     );
   }
 
-  async upsertAccount(m: EntityManager, tenantId: string, timezone: string | null, at: Date): Promise<void> {
+  async upsertAccount(
+    m: EntityManager,
+    tenantId: string,
+    timezone: string | null,
+    transcriptionEnabled: boolean | null,
+    at: Date,
+  ): Promise<void> {
     await m.query(
-      `INSERT INTO notification.account_projection (tenant_id, timezone, changed_at) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id) DO UPDATE SET timezone = EXCLUDED.timezone, changed_at = EXCLUDED.changed_at
+      `INSERT INTO notification.account_projection (tenant_id, timezone, transcription_enabled, changed_at)
+       VALUES ($1, $2, $4, $3)
+       ON CONFLICT (tenant_id) DO UPDATE SET timezone = EXCLUDED.timezone,
+         transcription_enabled = EXCLUDED.transcription_enabled, changed_at = EXCLUDED.changed_at
        WHERE notification.account_projection.changed_at <= EXCLUDED.changed_at`,
-      [tenantId, timezone, at],
+      [tenantId, timezone, at, transcriptionEnabled],
     );
   }
 
-  /** A box with its account's time zone. */
-  async box(
-    m: EntityManager,
-    tenantId: string,
-    id: string,
-  ): Promise<{ doc: JsonObject; deleted: boolean; timezone: string | null } | undefined> {
-    const [box]: { doc: JsonObject; deleted: boolean; timezone: string | null }[] = await m.query(
-      `SELECT b.doc, b.deleted, a.timezone FROM notification.box_projection b
+  /** A box with its account's time zone and `transcription.enabled`. */
+  async box(m: EntityManager, tenantId: string, id: string): Promise<ProjectedBox | undefined> {
+    const [box]: ProjectedBox[] = await m.query(
+      `SELECT b.doc, b.deleted, a.timezone, a.transcription_enabled FROM notification.box_projection b
          LEFT JOIN notification.account_projection a ON a.tenant_id = b.tenant_id
         WHERE b.tenant_id = $1 AND b.id = $2`,
       [tenantId, id],
@@ -75,17 +79,40 @@ export class ProjectionsRepository {
    * Records the e-mail of a message as due, in the consumer's transaction: false when one was already
    * recorded (one e-mail per message, whatever redelivers its event). The sender mails it after commit.
    */
+  /** Records an e-mail as due, after `delayMs` (waiting for a transcription) or now. */
   async recordEmail(
     m: EntityManager,
     e: { tenantId: string; messageId: string; vmboxId: string; recipients: number; job: EmailJob },
+    delayMs = 0,
   ): Promise<boolean> {
     const claimed: unknown[] = await m.query(
-      `INSERT INTO notification.emails_sent (tenant_id, message_id, vmbox_id, recipients, state, job)
-       VALUES ($1, $2, $3, $4, 'due', $5)
+      `INSERT INTO notification.emails_sent (tenant_id, message_id, vmbox_id, recipients, state, job, next_attempt_at)
+       VALUES ($1, $2, $3, $4, 'due', $5, now() + ($6 || ' milliseconds')::interval)
        ON CONFLICT DO NOTHING RETURNING message_id`,
-      [e.tenantId, e.messageId, e.vmboxId, e.recipients, e.job],
+      [e.tenantId, e.messageId, e.vmboxId, e.recipients, e.job, String(delayMs)],
     );
     return claimed.length > 0;
+  }
+
+  /**
+   * The transcription came: an e-mail still waiting for it (not yet taken by a sender: taking it clears
+   * `awaitTranscription`) carries `transcription` and is due now; true when one was waiting.
+   */
+  async transcriptionArrived(
+    m: EntityManager,
+    tenantId: string,
+    messageId: string,
+    transcription: string,
+  ): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `UPDATE notification.emails_sent
+          SET job = jsonb_set(job - 'awaitTranscription', '{values,transcription}', to_jsonb($3::text)),
+              next_attempt_at = now()
+        WHERE tenant_id = $1 AND message_id = $2 AND state = 'due' AND job ? 'awaitTranscription'
+        RETURNING message_id`,
+      [tenantId, messageId, transcription],
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -96,7 +123,8 @@ export class ProjectionsRepository {
   async claimPending(limit: number, leaseMs: number): Promise<PendingEmail[]> {
     // TypeORM answers an UPDATE … RETURNING with [rows, count]
     const [rows]: [PendingEmail[], number] = await this.ds.query(
-      `UPDATE notification.emails_sent e SET next_attempt_at = now() + ($2 || ' milliseconds')::interval
+      `UPDATE notification.emails_sent e SET next_attempt_at = now() + ($2 || ' milliseconds')::interval,
+              job = e.job - 'awaitTranscription'
         WHERE (e.tenant_id, e.message_id) IN (
           SELECT tenant_id, message_id FROM notification.emails_sent
            WHERE state IN ('due', 'sent') AND next_attempt_at <= now()
@@ -146,6 +174,16 @@ export interface EmailJob {
   includeMessage: boolean;
   /** Kazoo's save_after_notify (wins) or delete_after_notify. */
   after: 'save' | 'delete' | null;
+  /** Waiting for the message's transcription (cleared when it comes or a sender takes the e-mail). */
+  awaitTranscription?: true;
+}
+
+export interface ProjectedBox {
+  doc: JsonObject;
+  deleted: boolean;
+  timezone: string | null;
+  /** The account's `transcription.enabled`; null when it says nothing (the box decides). */
+  transcription_enabled: boolean | null;
 }
 
 export interface PendingEmail {

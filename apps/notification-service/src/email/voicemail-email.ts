@@ -21,6 +21,8 @@ import {
   ErrorCode,
   EventTypes,
   DomainError,
+  accountTranscription,
+  boxTranscribes,
   fromGregorian,
   isHexId,
   isPlainObject,
@@ -60,6 +62,10 @@ const MAIL_ATTEMPTS = 5;
 const AFTER_NOTIFY_ATTEMPTS = 30;
 const retryDelay = (attempts: number) => Math.min(60_000, 1000 * 2 ** Math.min(attempts, 6));
 
+/** The `{{transcription}}` macro: the text under a heading, or nothing. */
+const transcriptionPart = (text: unknown): string =>
+  typeof text === 'string' && text.trim() ? `\nTranscription:\n${text}\n` : '';
+
 const emailsOf = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && EMAIL.test(x)) : [];
 
@@ -69,6 +75,7 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
   private readonly transport: Transporter | null;
   private readonly smtp: SmtpConfig | null;
   private readonly messages: CommandClient;
+  private readonly transcriptionWaitMs: number;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -83,6 +90,7 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
     @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
   ) {
     this.smtp = config.smtp;
+    this.transcriptionWaitMs = config.emailTranscriptionWaitMs;
     this.messages = new CommandClient(nc, 60000);
     this.transport = config.smtp
       ? nodemailer.createTransport({
@@ -223,12 +231,19 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
         m,
         e.tenantId,
         typeof data.timezone === 'string' ? data.timezone : null,
+        accountTranscription(data).enabled,
         at,
       );
       return;
     }
     if (e.type === EventTypes.MessageMediaStored && data.replaced_object_id == null) {
       if (await this.record(e.tenantId, data, m)) return () => this.wakeNow();
+    }
+    if (e.type === EventTypes.MessageTranscribed && typeof data.id === 'string') {
+      const t = isPlainObject(data.transcription) ? data.transcription : {};
+      const text = transcriptionPart(t.text);
+      if (await this.projections.transcriptionArrived(m, e.tenantId, data.id, text))
+        return () => this.wakeNow();
     }
   }
 
@@ -247,12 +262,16 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
     if (!recipients.size || !this.transport || !this.smtp) return false;
     const media = isPlainObject(msg.media) ? msg.media : {};
     const ts = typeof msg.timestamp === 'number' ? fromGregorian(msg.timestamp) : new Date();
-    const transcription =
-      box.doc.include_transcription_on_notify !== false &&
-      isPlainObject(msg.transcription) &&
-      typeof msg.transcription.text === 'string'
-        ? `\nTranscription:\n${msg.transcription.text}\n`
-        : '';
+    const withTranscription = box.doc.include_transcription_on_notify !== false;
+    const transcription = withTranscription
+      ? transcriptionPart(isPlainObject(msg.transcription) ? msg.transcription.text : undefined)
+      : '';
+    // a transcription on its way: the e-mail waits for it (message.transcribed), at most the configured time
+    const wait =
+      withTranscription &&
+      !transcription &&
+      this.transcriptionWaitMs > 0 &&
+      boxTranscribes(box.doc, box.transcription_enabled);
     const job: EmailJob = {
       recipients: [...recipients],
       values: {
@@ -271,13 +290,13 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
       after:
         box.doc.save_after_notify === true ? 'save' : box.doc.delete_after_notify === true ? 'delete' : null,
     };
-    return this.projections.recordEmail(m, {
-      tenantId,
-      messageId,
-      vmboxId,
-      recipients: recipients.size,
-      job,
-    });
+    if (wait) job.awaitTranscription = true;
+    const recorded = await this.projections.recordEmail(
+      m,
+      { tenantId, messageId, vmboxId, recipients: recipients.size, job },
+      wait ? this.transcriptionWaitMs : 0,
+    );
+    return recorded && !wait;
   }
 
   /** Mails a recorded e-mail: the template, the audio when the box wants it; no transaction open. */

@@ -20,3 +20,16 @@ export interface TranscriptionEngine {
 
 /** The audio cannot be transcribed (not audio, unreadable): the job ends `failed` without retries. */
 export class EngineInputError extends Error {}
+
+/** The default engine and the others an account may choose (`transcription.engine`). */
+export class Engines {
+  constructor(
+    readonly fallback: TranscriptionEngine,
+    private readonly byName: Partial<Record<TranscriptionEngineName, TranscriptionEngine>>,
+  ) {}
+
+  /** The engine an account chose, when this replica has it; otherwise the default. */
+  pick(name: TranscriptionEngineName | null | undefined): TranscriptionEngine {
+    return (name && this.byName[name]) || this.fallback;
+  }
+}

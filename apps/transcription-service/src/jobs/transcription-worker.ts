@@ -19,7 +19,7 @@ import type { TranscriptionConfig } from '@voxmail/config';
 import { Actor, Commands, Transcription } from '@voxmail/contracts';
 import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 import { prepareAudio } from '../engines/audio';
-import { EngineInputError, TranscriptionEngine } from '../engines/engine';
+import { EngineInputError, Engines } from '../engines/engine';
 import { TRANSCRIPTION_CONFIG, TRANSCRIPTION_ENGINE } from '../tokens';
 import { Job, JobsRepository } from './jobs.repository';
 
@@ -38,7 +38,7 @@ export class TranscriptionWorker
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     private readonly jobs: JobsRepository,
-    @Inject(TRANSCRIPTION_ENGINE) private readonly engine: TranscriptionEngine,
+    @Inject(TRANSCRIPTION_ENGINE) private readonly engines: Engines,
     @Inject(TRANSCRIPTION_CONFIG) config: TranscriptionConfig,
   ) {
     this.settings = config.transcription;
@@ -129,7 +129,7 @@ export class TranscriptionWorker
 
   private async giveUp(job: Job, error: string): Promise<void> {
     try {
-      await this.store(job, { result: 'failed', engine: this.engine.name });
+      await this.store(job, { result: 'failed', engine: this.engines.fallback.name });
       await this.jobs.finish(job, this.owner, 'failed', null);
     } catch (e) {
       // message-service unreachable too: the lease lapses and the next claim tries the failure again
@@ -146,7 +146,7 @@ export class TranscriptionWorker
     const actor = this.actor(job);
     if (job.attempts > this.settings.attempts) {
       // a job that took down the replicas working on it: record the failure instead of trying again
-      await this.store(job, { result: 'failed', engine: this.engine.name });
+      await this.store(job, { result: 'failed', engine: this.engines.fallback.name });
       return { result: 'failed', seconds: null };
     }
     const source = await this.messages.send(Commands.MessageTranscriptionSource, {
@@ -157,6 +157,7 @@ export class TranscriptionWorker
     });
     if (!source.transcribe) return { result: source.reason, seconds: null };
     const language = source.language ?? this.settings.language;
+    const engine = this.engines.pick(source.engine);
     let audio;
     try {
       audio = await prepareAudio(source.audio.url, {
@@ -167,16 +168,16 @@ export class TranscriptionWorker
     } catch (e) {
       if (!(e instanceof EngineInputError)) throw e;
       this.log.warn(`message ${job.messageId}: ${e.message}`);
-      await this.store(job, { result: 'failed', engine: this.engine.name, language });
+      await this.store(job, { result: 'failed', engine: engine.name, language });
       return { result: 'failed', seconds: null };
     }
     try {
-      const r = await this.engine.transcribe(audio.wavPath, language, signal);
+      const r = await engine.transcribe(audio.wavPath, language, signal);
       const t: Transcription = {
         result: r.text ? 'success' : 'no_speech',
         text: r.text,
         language: r.language,
-        engine: this.engine.name,
+        engine: engine.name,
         seconds: audio.seconds,
       };
       if (r.confidence !== undefined) t.confidence = r.confidence;
@@ -185,7 +186,7 @@ export class TranscriptionWorker
     } catch (e) {
       if (!(e instanceof EngineInputError)) throw e;
       this.log.warn(`message ${job.messageId}: ${e.message}`);
-      await this.store(job, { result: 'failed', engine: this.engine.name, language });
+      await this.store(job, { result: 'failed', engine: engine.name, language });
       return { result: 'failed', seconds: null };
     } finally {
       await audio.dispose();
