@@ -83,7 +83,7 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
     @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
   ) {
     this.smtp = config.smtp;
-    this.messages = new CommandClient(nc, 60000);
+    this.messages = new CommandClient(nc, config.messageTimeoutMs);
     this.transport = config.smtp
       ? nodemailer.createTransport({
           host: config.smtp.host,

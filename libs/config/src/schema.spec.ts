@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APPS } from '@voxmail/contracts';
+import { ConfigError, loadAppConfig, loadMessageConfig, schemaOf } from './config';
+import { configTableRows, documentedVariables, readmeConfigTable } from './docs';
+import { REQUIRED, Var, variablesOf } from './schema';
+
+const secrets = { VOXMAIL_SECRET: 's'.repeat(32), VOXMAIL_OPERATOR_API_KEY: 'k'.repeat(24) };
+// the variables that turn on the groups read only under a condition (e-mail, the openai engine)
+const optionalGroups = {
+  SMTP_HOST: 'smtp.example',
+  TRANSCRIPTION_ENGINE: 'openai',
+  TRANSCRIPTION_OPENAI_URL: 'https://gpu.example',
+};
+const s3 = { S3_ENDPOINT: 'http://127.0.0.1:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' };
+
+describe('the configuration schemas', () => {
+  it("README.md's configuration table is the one generated from them (run npm run config:docs after a change)", () => {
+    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+    const committed = readmeConfigTable(readme);
+    expect(committed.length).toBeGreaterThan(90);
+    expect(committed).toEqual(configTableRows());
+  });
+
+  it('refuses a fraction of a millisecond, and any millisecond value out of its range', () => {
+    expect(() => loadMessageConfig({ VMBOX_COMMAND_TIMEOUT_MS: '1.5' })).toThrow(
+      /^VMBOX_COMMAND_TIMEOUT_MS must be an integer \(milliseconds\) between 100 and 120000, got "1.5"$/,
+    );
+    expect(loadMessageConfig({ VMBOX_COMMAND_TIMEOUT_MS: '1500' }).message.vmboxTimeoutMs).toBe(1500);
+    // every *_MS variable of every app is a whole number within a range
+    for (const app of APPS) {
+      for (const v of variablesOf(schemaOf(app.name).spec).filter((x) => x.name.endsWith('_MS'))) {
+        expect([v.name, v.expect]).toEqual([
+          v.name,
+          expect.stringMatching(/^an integer \(milliseconds\) between/),
+        ]);
+        const env = { ...secrets, ...s3, ...optionalGroups, [v.name]: `${v.options.range![0]}.5` };
+        expect(() => loadAppConfig(app.name, env)).toThrow(new RegExp(`^${v.name} must be an integer`));
+      }
+    }
+  });
+
+  it('names every bad variable at once, and never echoes a secret', () => {
+    let error: Error | undefined;
+    try {
+      loadAppConfig('mailbox-service', {
+        VOXMAIL_SECRET: 'hunter2-is-too-short',
+        VOXMAIL_OPERATOR_API_KEY: 'short-operator-key',
+        PIN_LOCK_SECONDS: 'soon',
+      });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).toBe(
+      'VOXMAIL_SECRET must be at least 32 characters; VOXMAIL_OPERATOR_API_KEY must be at least 24 characters; ' +
+        'PIN_LOCK_SECONDS must be an integer between 1 and 86400, got "soon"',
+    );
+    expect(() =>
+      loadAppConfig('transcription-service', {
+        TRANSCRIPTION_ENGINE: 'openai',
+        TRANSCRIPTION_OPENAI_URL: 'https://gpu.example',
+        SMTP_PASSWORD: 'x',
+      }),
+    ).not.toThrow();
+  });
+
+  it("keeps each app's required secrets and services.json's `secrets` (plus S3's with objectStore) the same", () => {
+    for (const app of APPS) {
+      const required = variablesOf(schemaOf(app.name).spec)
+        .filter((v) => v.secret && isRequired(v))
+        .map((v) => v.name);
+      const declared = [...app.secrets, ...(app.objectStore ? ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] : [])];
+      expect([app.name, [...new Set(required)].sort()]).toEqual([app.name, [...declared].sort()]);
+    }
+  });
+
+  it('documents every variable once, with what it means and which apps read it', () => {
+    const vars = documentedVariables();
+    expect(new Set(vars.map((v) => v.name)).size).toBe(vars.length);
+    for (const v of vars) {
+      expect(v.name).toMatch(/^[A-Z][A-Z0-9_]+$/);
+      expect(v.doc.length).toBeGreaterThan(5);
+      expect(v.apps.length).toBeGreaterThan(0);
+    }
+    expect(vars.find((v) => v.name === 'DATABASE_URL')!.apps).toHaveLength(APPS.length);
+    expect(vars.find((v) => v.name === 'FFMPEG_PATH')!.apps.sort()).toEqual(
+      ['broadcast-dialer-service', 'media-storage-service', 'transcription-service'].sort(),
+    );
+  });
+});
+
+function isRequired(v: Var<unknown>): boolean {
+  return v.fallback === REQUIRED;
+}
