@@ -1,5 +1,6 @@
 // The configuration schema's building blocks: one line declares a variable (its name, type, default, range,
 // description and whether it is a secret); an app's schema is a tree of them, and its config type is inferred.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export class ConfigError extends Error {}
@@ -109,42 +110,27 @@ export type Check = (c: Context) => string | undefined;
 
 const rangeText = ([min, max]: [number, number]) => `between ${min} and ${max}`;
 
-/** A whole number (counts, bytes, seconds) within [min, max]. */
-export function int<F extends Fallback<number>>(
-  name: string,
-  fallback: F,
-  range: [number, number],
-  doc: string,
-  o: VarOptions = {},
-): Var<Out<number, F>> {
-  const type = z.coerce.number().int().min(range[0]).max(range[1]);
-  return new Var(name, type as never, `an integer ${rangeText(range)}`, fallback as never, doc, {
-    ...o,
-    range,
-  });
-}
-
-/** Milliseconds: a whole number within [min, max] (`1.5` is refused). */
-export function ms<F extends Fallback<number>>(
-  name: string,
-  fallback: F,
-  range: [number, number],
-  doc: string,
-  o: VarOptions = {},
-): Var<Out<number, F>> {
-  const type = z.coerce.number().int().min(range[0]).max(range[1]);
-  return new Var(
-    name,
-    type as never,
-    `an integer (milliseconds) ${rangeText(range)}`,
-    fallback as never,
-    doc,
-    {
+const wholeNumber =
+  (unit: string) =>
+  <F extends Fallback<number>>(
+    name: string,
+    fallback: F,
+    range: [number, number],
+    doc: string,
+    o: VarOptions = {},
+  ): Var<Out<number, F>> => {
+    const type = z.coerce.number().int().min(range[0]).max(range[1]);
+    return new Var(name, type as never, `an integer${unit} ${rangeText(range)}`, fallback as never, doc, {
       ...o,
       range,
-    },
-  );
-}
+    });
+  };
+
+/** A whole number (counts, bytes, seconds) within [min, max]. */
+export const int = wholeNumber('');
+
+/** Milliseconds: a whole number within [min, max] (`1.5` is refused). */
+export const ms = wholeNumber(' (milliseconds)');
 
 /** A number that may have a fraction (days, calls per second) within [min, max]. */
 export function num(name: string, fallback: number, range: [number, number], doc: string): Var<number> {
@@ -234,7 +220,7 @@ export function ip(name: string, fallback: string, doc: string, o: VarOptions = 
   const type = z
     .string()
     .transform((v) => v.replace(/^\[|\]$/g, ''))
-    .pipe(z.union([z.ipv4(), z.ipv6()]));
+    .refine((v) => isIP(v) !== 0);
   return new Var(name, type, 'an IP address (e.g. 127.0.0.1 or the pod IP)', fallback, doc, o);
 }
 
