@@ -56,6 +56,10 @@ describe('the configuration schemas', () => {
       'VOXMAIL_SECRET must be at least 32 characters; VOXMAIL_OPERATOR_API_KEY must be at least 24 characters; ' +
         'PIN_LOCK_SECONDS must be an integer between 1 and 86400, got "soon"',
     );
+    // a URL's protocol alone is shown when it is the wrong one (as before the schemas)
+    expect(() => loadAppConfig('message-service', { NATS_URL: 'http://u:hunter2@x' })).toThrow(
+      /^NATS_URL must use nats: or tls:, got "http:"$/,
+    );
     expect(() =>
       loadAppConfig('transcription-service', {
         TRANSCRIPTION_ENGINE: 'openai',

@@ -186,7 +186,10 @@ const urlType = (protocols: string[]) =>
   z
     .string()
     .refine((v) => URL.canParse(v), { error: `must be a URL (${protocols.join(' or ')})`, abort: true })
-    .refine((v) => protocols.includes(new URL(v).protocol), { error: `must use ${protocols.join(' or ')}` });
+    .refine((v) => protocols.includes(new URL(v).protocol), {
+      // the protocol alone is shown: the rest of a URL may hold a password
+      error: (iss) => `must use ${protocols.join(' or ')}, got "${new URL(String(iss.input)).protocol}"`,
+    });
 
 /** A URL of one of the protocols (`postgres:`…); a password in it is never printed. */
 export function url<F extends Fallback<string>>(
@@ -269,7 +272,8 @@ function readVar(v: Var<unknown>, c: Context, errors: string[]): unknown {
   const r = v.type.safeParse(raw, { error: () => `must be ${v.expect}` });
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const got = v.secret ? '' : `, got "${redact(raw)}"`;
+  // what was given, unless the message says it already or the value is a secret
+  const got = v.secret || issue.message.includes(', got "') ? '' : `, got "${redact(raw)}"`;
   errors.push(`${v.name} ${issue.message}${got}`);
   return undefined;
 }
