@@ -62,7 +62,10 @@ export class DialerModule {
           inject: [NATS_CONNECTION],
           // the adapters an app's `carrier` names; the sip one asks media-storage for prompts over NATS
           useFactory: (nc: NatsConnection): CarrierRegistry =>
-            carriers ?? { simulated: new SimulatedCarrier(), sip: sipCarrier(nc, settings.sip) },
+            carriers ?? {
+              simulated: new SimulatedCarrier(),
+              sip: sipCarrier(nc, settings.sip, settings.commandTimeoutMs),
+            },
         },
         // one gate per replica for all background database work (see background-gate.ts)
         { provide: BackgroundGate, useFactory: () => new BackgroundGate() },

@@ -16,7 +16,7 @@ import { Objects1764100000000 } from './migrations/1764100000000-objects';
 import { Documents1764400000000 } from './migrations/1764400000000-documents';
 import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { StorageQuota1765100000000 } from './migrations/1765100000000-storage-quota';
-import { MEDIA_SETTINGS } from './settings';
+import { MAILBOX_TIMEOUT_MS, MEDIA_SETTINGS } from './settings';
 import { minioClientFor, ObjectStore, S3_CONFIG } from './storage/object-store';
 import { MEDIA_SCHEMA } from './tokens';
 
@@ -58,6 +58,7 @@ export class MediaModule {
       providers: [
         { provide: S3_CONFIG, useValue: config.s3 },
         { provide: MEDIA_SETTINGS, useValue: config.media },
+        { provide: MAILBOX_TIMEOUT_MS, useValue: config.vmboxTimeoutMs },
         { provide: MEDIA_DATABASE_URL, useValue: config.databaseUrl },
         StorageQuota,
         ObjectStore,

@@ -2,3 +2,5 @@
 export type { MediaSettings } from '@voxmail/config';
 
 export const MEDIA_SETTINGS = Symbol('MEDIA_SETTINGS');
+/** Time allowed to mailbox-service's commands (VMBOX_COMMAND_TIMEOUT_MS). */
+export const MAILBOX_TIMEOUT_MS = Symbol('MAILBOX_TIMEOUT_MS');

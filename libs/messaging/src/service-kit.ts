@@ -166,6 +166,7 @@ export class ServiceInfraModule {
               entities: o.entities,
               migrations: o.migrations,
               applicationName: o.config.serviceName,
+              connectTimeoutMs: o.config.databaseConnectTimeoutMs,
               subscribers: [CommandCommitGuard],
             });
             await ds.initialize();

@@ -7,6 +7,8 @@ export interface DataSourceOptions {
   entities: NonNullable<TypeOrmOptions['entities']>;
   migrations: NonNullable<TypeOrmOptions['migrations']>;
   poolSize?: number;
+  /** Time allowed to open one connection (DATABASE_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
   applicationName?: string;
   /** TypeORM subscribers (libs/messaging's commit guard: command deadlines and idempotency keys). */
   subscribers?: NonNullable<TypeOrmOptions['subscribers']>;
@@ -25,7 +27,7 @@ export function createDataSource(o: DataSourceOptions): DataSource {
     synchronize: false,
     logging: false,
     applicationName: o.applicationName ?? o.schema,
-    extra: { max: o.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+    extra: { max: o.poolSize ?? 10, connectionTimeoutMillis: o.connectTimeoutMs ?? 5000 },
   });
 }
 

@@ -7,19 +7,15 @@ import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
-/**
- * Commands whose work is proportional to audio (committing an upload, transcoding, archives) get this
- * much time instead of COMMAND_TIMEOUT_MS.
- */
-export const MEDIA_COMMAND_TIMEOUT_MS = 60000;
-
 @Injectable()
 export class CommandBus {
   private readonly client: CommandClient;
   private readonly mediaTimeoutMs: number;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, @Inject(NATS_CONNECTION) nc: NatsConnection) {
-    this.mediaTimeoutMs = Math.max(config.commandTimeoutMs, MEDIA_COMMAND_TIMEOUT_MS);
+    // commands whose work is proportional to audio (committing an upload, transcoding, archives) get
+    // MEDIA_COMMAND_TIMEOUT_MS instead of COMMAND_TIMEOUT_MS, when that is longer
+    this.mediaTimeoutMs = Math.max(config.commandTimeoutMs, config.mediaCommandTimeoutMs);
     this.client = new CommandClient(nc, config.commandTimeoutMs);
   }
 

@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { Actor, Commands, DomainError, ErrorCode } from '@voxmail/contracts';
 import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { DIALER_SETTINGS, type DialerSettings } from '../settings';
 
 export interface ResolvedPrompt {
   /** The media document's id. */
@@ -16,8 +17,11 @@ export interface ResolvedPrompt {
 export class PromptLibrary {
   private readonly media: CommandClient;
 
-  constructor(@Inject(NATS_CONNECTION) nc: NatsConnection) {
-    this.media = new CommandClient(nc, 5000);
+  constructor(
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(DIALER_SETTINGS) settings: DialerSettings,
+  ) {
+    this.media = new CommandClient(nc, settings.commandTimeoutMs);
   }
 
   /** The prompt `fileId` names for this account, or null when it has none by that id or name. */

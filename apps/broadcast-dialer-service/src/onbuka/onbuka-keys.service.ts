@@ -38,7 +38,7 @@ export class OnbukaKeysService {
     @Inject(NATS_CONNECTION) nc: NatsConnection,
   ) {
     this.box = new SecretBox(settings.secret);
-    this.mailbox = new CommandClient(nc, 5000);
+    this.mailbox = new CommandClient(nc, settings.commandTimeoutMs);
   }
 
   async importKey(cmd: ImportOnbukaKeyCommand): Promise<{ api_key: string; account_id: string }> {

@@ -169,7 +169,10 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async connectListener(): Promise<void> {
     this.inSync = false;
-    const client = new Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5000 });
+    const client = new Client({
+      connectionString: this.config.databaseUrl,
+      connectionTimeoutMillis: this.config.databaseConnectTimeoutMs,
+    });
     client.on('notification', (n) => {
       if (n.channel === CHANNEL && n.payload) void this.publishKey(n.payload);
     });

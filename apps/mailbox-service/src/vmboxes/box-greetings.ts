@@ -16,10 +16,10 @@ import {
   MediaDocumentIdCommand,
   VmboxRef,
 } from '@voxmail/contracts';
+import type { MailboxConfig } from '@voxmail/config';
 import { CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { MAILBOX_CONFIG } from '../tokens';
 import { VmboxesRepository } from './vmboxes.repository';
-
-const MEDIA_TIMEOUT_MS = 5000;
 
 /** The media ids a box document names, by greeting type. */
 export function greetingIdsOf(doc: JsonObject): Partial<Record<GreetingType, unknown>> {
@@ -54,8 +54,9 @@ export class BoxGreetings {
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     private readonly boxes: VmboxesRepository,
+    @Inject(MAILBOX_CONFIG) config: MailboxConfig,
   ) {
-    this.media = new CommandClient(nc, MEDIA_TIMEOUT_MS);
+    this.media = new CommandClient(nc, config.mediaTimeoutMs);
   }
 
   /** mailbox-service already authorised the caller on the box; the account itself reads its media. */

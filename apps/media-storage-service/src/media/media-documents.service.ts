@@ -28,6 +28,7 @@ import {
   UpdateMediaDocumentCommand,
 } from '@voxmail/contracts';
 import { AccountAccess, appendEvents, CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { MAILBOX_TIMEOUT_MS } from '../settings';
 import { MEDIA_SCHEMA } from '../tokens';
 import { MediaDocumentEntity } from './media-document.entity';
 import { MediaDocumentsRepository } from './media-documents.repository';
@@ -74,8 +75,9 @@ export class MediaDocumentsService {
     private readonly media: MediaService,
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     private readonly access: AccountAccess,
+    @Inject(MAILBOX_TIMEOUT_MS) mailboxTimeoutMs: number,
   ) {
-    this.mailbox = new CommandClient(nc, 5000);
+    this.mailbox = new CommandClient(nc, mailboxTimeoutMs);
   }
 
   /**

@@ -91,7 +91,7 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
   ) {
     this.smtp = config.smtp;
     this.transcriptionWaitMs = config.emailTranscriptionWaitMs;
-    this.messages = new CommandClient(nc, 60000);
+    this.messages = new CommandClient(nc, config.messageTimeoutMs);
     this.transport = config.smtp
       ? nodemailer.createTransport({
           host: config.smtp.host,

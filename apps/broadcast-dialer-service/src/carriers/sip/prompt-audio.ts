@@ -89,7 +89,8 @@ export class MediaPromptAudio implements PromptAudio {
   constructor(
     nc: NatsConnection,
     private readonly ffmpegPath: string,
-    timeoutMs = 5000,
+    /** Time allowed to media-storage-service's commands (DIALER_COMMAND_TIMEOUT_MS). */
+    timeoutMs: number,
   ) {
     this.media = new CommandClient(nc, timeoutMs);
   }
