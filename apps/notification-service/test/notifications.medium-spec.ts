@@ -100,7 +100,9 @@ describe('voicemail to e-mail', () => {
     await publish(t, 'message.media_stored', id, stored);
     const forThis = () => smtp.mails.filter((m) => m.mail.headers.get('x-voxmail-message-id') === id);
     await until('the e-mail', () => forThis().length > 0);
-    expect(forThis()[0].to.sort()).toEqual([`owner-${t}@voxmail.test`, `team-${t}@voxmail.test`].sort());
+    expect(forThis()[0].envelopeTo.sort()).toEqual(
+      [`owner-${t}@voxmail.test`, `team-${t}@voxmail.test`].sort(),
+    );
     expect(forThis()[0].mail.text).toContain('+33100000000');
     await until('the e-mail marked done', async () => {
       const { rows } = await db.query(

@@ -41,29 +41,30 @@ export async function commandFailure(p: Promise<unknown>): Promise<DomainError> 
 
 /** An SMTP server on loopback that accepts every e-mail and keeps it, parsed. */
 export class SmtpRecorder {
-  private constructor(
-    private readonly server: SMTPServer,
-    readonly mails: { to: string[]; mail: ParsedMail }[],
-  ) {}
+  readonly mails: { envelopeTo: string[]; mail: ParsedMail }[] = [];
+  /** Runs while the server holds an e-mail's DATA, before it accepts it (a test's fault injection). */
+  whileReceiving: ((mail: ParsedMail) => Promise<void>) | undefined;
+  private server!: SMTPServer;
 
   static async start(): Promise<SmtpRecorder> {
-    const mails: SmtpRecorder['mails'] = [];
-    const server = new SMTPServer({
+    const r = new SmtpRecorder();
+    r.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
       onData(stream, session, cb) {
-        const to = session.envelope.rcptTo.map((r) => r.address);
+        const envelopeTo = session.envelope.rcptTo.map((a) => a.address);
         simpleParser(stream)
-          .then((mail) => {
-            mails.push({ to, mail });
+          .then(async (mail) => {
+            await r.whileReceiving?.(mail);
+            r.mails.push({ envelopeTo, mail });
             cb();
           })
           .catch(cb);
       },
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new SmtpRecorder(server, mails);
+    await new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', resolve));
+    return r;
   }
 
   get port(): number {
