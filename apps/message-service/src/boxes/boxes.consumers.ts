@@ -6,7 +6,7 @@ import { EntityManager } from 'typeorm';
 import { DataOf, EventEnvelope, Events, EventTypes, isHexId, JsonObject } from '@voxmail/contracts';
 import { HandleEvent, ReceivedEvent } from '@voxmail/messaging';
 import { BoxProjectionRepository } from './box-projection.repository';
-import { BoxProjection, peopleOf } from './box-projection';
+import { peopleOf } from './box-projection';
 
 const BOXES = { durable: 'message-boxes', perDatabase: true };
 
@@ -19,21 +19,7 @@ function occurredAt(e: EventEnvelope<unknown>): Date {
 
 @Injectable()
 export class BoxesConsumers {
-  constructor(
-    private readonly rows: BoxProjectionRepository,
-    private readonly projection: BoxProjection,
-  ) {}
-
-  @HandleEvent([Events.MailboxCreated, Events.MailboxUpdated, Events.MailboxDeleted], BOXES)
-  async box(e: ReceivedEvent<DataOf<typeof Events.MailboxCreated>>, m: EntityManager): Promise<void> {
-    const at = occurredAt(e);
-    const data: JsonObject = e.data;
-    const id = isHexId(data.id) ? data.id : e.aggregateId;
-    if (!isHexId(id)) throw new Error(`malformed ${e.type} event: no box id`);
-    if (e.type === EventTypes.MailboxDeleted) return this.projection.tombstone(m, e.tenantId, id, at);
-    const { ownerId, members } = peopleOf(data);
-    await this.rows.upsertBox(m, { tenantId: e.tenantId, id, doc: { ...data, id }, ownerId, members, at });
-  }
+  constructor(private readonly rows: BoxProjectionRepository) {}
 
   @HandleEvent([Events.AccountCreated, Events.AccountUpdated, Events.AccountDeleted], BOXES)
   async account(e: ReceivedEvent<DataOf<typeof Events.AccountCreated>>, m: EntityManager): Promise<void> {
@@ -48,5 +34,16 @@ export class BoxesConsumers {
       // an account's place in the tree never changes; events that carry it fill it in
       tree: Array.isArray(data.tree) && data.tree.every(isHexId) ? data.tree : null,
     });
+  }
+
+  @HandleEvent([Events.MailboxCreated, Events.MailboxUpdated, Events.MailboxDeleted], BOXES)
+  async box(e: ReceivedEvent<DataOf<typeof Events.MailboxCreated>>, m: EntityManager): Promise<void> {
+    const at = occurredAt(e);
+    const data: JsonObject = e.data;
+    const id = isHexId(data.id) ? data.id : e.aggregateId;
+    if (!isHexId(id)) throw new Error(`malformed ${e.type} event: no box id`);
+    if (e.type === EventTypes.MailboxDeleted) return this.rows.tombstone(m, e.tenantId, id, at);
+    const { ownerId, members } = peopleOf(data);
+    await this.rows.upsertBox(m, { tenantId: e.tenantId, id, doc: { ...data, id }, ownerId, members, at });
   }
 }
