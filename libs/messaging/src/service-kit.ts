@@ -142,8 +142,10 @@ export class MessagingLifecycle
       .getProviders()
       .map((w) => w.instance as unknown)
       .filter((i): i is object => typeof i === 'object' && i !== null);
-    for (const c of eventConsumersOf(instances, { nc: this.nc, ds: this.ds, ...this.db }))
-      await this.addConsumer(c);
+    // started side by side, as they were when each consumer's class started its own at bootstrap
+    await Promise.all(
+      eventConsumersOf(instances, { nc: this.nc, ds: this.ds, ...this.db }).map((c) => this.addConsumer(c)),
+    );
   }
 
   async addConsumer(c: EventConsumer): Promise<void> {
