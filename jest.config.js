@@ -10,12 +10,20 @@ const libs = fs
   .filter((l) => fs.existsSync(path.join(__dirname, 'libs', l, 'jest.config.js')))
   .sort();
 
+// `npm run test:small|test:medium` need not even load the e2e project, nor test:e2e the others
+const tier = require('./jest.preset').ONLY_TIER;
+const wants = (tiers) => !tier || tiers.includes(tier);
+
 module.exports = {
   // a global option: ignored inside `projects`, so the preset's value is repeated here
   testTimeout: require('./jest.preset').TEST_TIMEOUT_MS,
   projects: [
-    ...apps.map((a) => `<rootDir>/apps/${a.name}/jest.config.js`),
-    ...libs.map((l) => `<rootDir>/libs/${l}/jest.config.js`),
-    '<rootDir>/e2e/jest.config.js',
+    ...(wants(['small', 'medium'])
+      ? [
+          ...apps.map((a) => `<rootDir>/apps/${a.name}/jest.config.js`),
+          ...libs.map((l) => `<rootDir>/libs/${l}/jest.config.js`),
+        ]
+      : []),
+    ...(wants(['e2e']) ? ['<rootDir>/e2e/jest.config.js'] : []),
   ],
 };

@@ -28,8 +28,12 @@ const TIERS = {
 // medium and e2e tests start services against real PostgreSQL, NATS and S3
 const TEST_TIMEOUT_MS = 30000;
 
+/** The tier `npm run test:small|test:medium|test:e2e` asks for (scripts/test.js sets it), or none: all. */
+const ONLY_TIER = process.env.VOXMAIL_TEST_TIER;
+
 /** The Jest config of the project in `dir` (its jest.config.js passes __dirname). */
 function projectConfig(dir, tiers = ['small', 'medium']) {
+  const wanted = ONLY_TIER ? tiers.filter((t) => t === ONLY_TIER) : tiers;
   return {
     displayName: path.basename(dir),
     rootDir: dir,
@@ -37,7 +41,8 @@ function projectConfig(dir, tiers = ['small', 'medium']) {
     // class-validator and TypeORM keep their metadata on globalThis by design; Jest 30's clean-up of
     // globals between files only produces warnings when a closing app still reads them
     testEnvironmentOptions: { globalsCleanup: 'off' },
-    testMatch: tiers.map((t) => TIERS[t]),
+    // a project without tests of the asked tier matches nothing (an empty list would mean Jest's default)
+    testMatch: wanted.length ? wanted.map((t) => TIERS[t]) : ['<rootDir>/no-tests-of-this-tier'],
     transform: { '^.+\\.ts$': ['@swc/jest', swc] },
     moduleFileExtensions: ['ts', 'js', 'json'],
     // absolute, so the depth of a project folder does not matter
@@ -48,4 +53,4 @@ function projectConfig(dir, tiers = ['small', 'medium']) {
   };
 }
 
-module.exports = { projectConfig, swc, TIERS, TEST_TIMEOUT_MS };
+module.exports = { projectConfig, swc, TIERS, TEST_TIMEOUT_MS, ONLY_TIER };

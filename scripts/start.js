@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: installs and builds when needed, finds or starts PostgreSQL, NATS and an S3 store, then
-// runs the five apps until Ctrl-C.
+// runs every app of the service registry until Ctrl-C.
 const fs = require('node:fs');
 const path = require('node:path');
 const {

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // `npm test`: install and build when needed, bring up PostgreSQL (fresh database voxmail_test), NATS and
-// S3, then ESLint, Prettier and every Jest project. Ends with one line: `N passed, N failed[, N skipped]`.
-// Arguments after `npm test --` go to Jest (e.g. `npm test -- --selectProjects mailbox-service`).
+// S3, then the type check of the tests, ESLint, Prettier and every Jest project. Ends with one line:
+// `N passed, N failed[, N skipped]`. Arguments after `npm test --` go to Jest (e.g.
+// `npm test -- --selectProjects mailbox-service`), except `--tier=small|medium|e2e` (what
+// `npm run test:small`, `test:medium` and `test:e2e` pass): only the tests of that tier (jest.preset.js).
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, DATA_DIR, say, ensureInstalled, build, testingLib } = require('./lib/workspace');
 
 const TEST_DB = process.env.VOXMAIL_TEST_DATABASE || 'voxmail_test';
+const TIERS = ['small', 'medium', 'e2e'];
+const tierArg = process.argv.slice(2).find((a) => a.startsWith('--tier='));
+const TIER = tierArg?.slice('--tier='.length);
+const JEST_ARGS = process.argv.slice(2).filter((a) => a !== tierArg);
 const TEST_BUCKET = 'voxmail-test';
 const RESULTS = path.join(ROOT, 'tmp', 'jest-results.json');
 // the same values libs/testing/src/stack.ts falls back to
@@ -57,7 +63,7 @@ function lint() {
   record('lint', runNode([bin('eslint'), '--max-warnings=0', '.']) === 0);
 }
 
-/** The tests themselves are TypeScript too: ts-jest only transpiles them, so their types are checked here. */
+/** The tests themselves are TypeScript too: @swc/jest only transpiles them, so their types are checked here. */
 function typecheckTests() {
   heading('TypeScript (tests: tsc -p tsconfig.spec.json)');
   record('typecheck of the tests', runNode([bin('typescript', 'tsc'), '-p', 'tsconfig.spec.json']) === 0);
@@ -80,7 +86,7 @@ async function jest(env) {
     '--passWithNoTests',
     '--json',
     `--outputFile=${RESULTS}`,
-    ...process.argv.slice(2),
+    ...JEST_ARGS,
   ];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
   // Jest writes the results, then waits for open handles; do not let a leaked handle hang CI forever.
@@ -130,6 +136,11 @@ function finish() {
 
 async function main() {
   const started = Date.now();
+  if (TIER !== undefined && !TIERS.includes(TIER)) {
+    say(`unknown tier ${TIER}: one of ${TIERS.join(', ')}`);
+    record('arguments', false);
+    return finish();
+  }
   try {
     ensureInstalled();
   } catch (e) {
@@ -200,6 +211,7 @@ async function main() {
       VOXMAIL_OPERATOR_API_KEY: TEST_OPERATOR_KEY,
       LOG_LEVEL: 'warn',
       NX_DAEMON: 'false',
+      ...(TIER ? { VOXMAIL_TEST_TIER: TIER } : {}),
     });
   } catch (e) {
     say(`npm test stopped: ${e.stack ?? e.message}`);

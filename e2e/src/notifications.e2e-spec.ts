@@ -1,11 +1,9 @@
 // Voicemail to e-mail against a real SMTP server the test starts (smtp-server): the box's addresses and
 // its owner get the caller, the time in the box's time zone, the duration and the audio (bytes checked);
 // then the message is moved as the box says; a per-account template replaces the default.
-import type { AddressInfo } from 'node:net';
-import { ParsedMail, simpleParser } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { Client } from 'pg';
-import { SMTPServer } from 'smtp-server';
-import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
+import { EventRecorder, SmtpRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
@@ -18,31 +16,13 @@ import {
 import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
 
 let stack: Stack;
-let smtp: SMTPServer;
+let smtp: SmtpRecorder;
 let events: EventRecorder;
 let a: Tenant;
-const mails: { envelopeTo: string[]; mail: ParsedMail }[] = [];
-/** Runs while the SMTP server holds an e-mail's DATA, before it accepts it (a test's fault injection). */
-let whileReceiving: ((mail: ParsedMail) => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, cb) {
-      const to = session.envelope.rcptTo.map((r) => r.address);
-      simpleParser(stream)
-        .then(async (mail) => {
-          await whileReceiving?.(mail);
-          mails.push({ envelopeTo: to, mail });
-          cb();
-        })
-        .catch(cb);
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
+  smtp = await SmtpRecorder.start();
+  const port = smtp.port;
   stack = await startStack(
     {
       gateway: startGateway,
@@ -65,19 +45,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await events?.stop();
   await stack?.stop();
-  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  await smtp?.stop();
 });
 
 async function waitForMail(
   pred: (m: ParsedMail) => boolean,
   timeoutMs = 15000,
-): Promise<(typeof mails)[number]> {
+): Promise<SmtpRecorder['mails'][number]> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const hit = mails.find((m) => pred(m.mail));
+    const hit = smtp.mails.find((m) => pred(m.mail));
     if (hit) return hit;
     if (Date.now() > end)
-      throw new Error(`no matching e-mail within ${timeoutMs} ms (${mails.length} received)`);
+      throw new Error(`no matching e-mail within ${timeoutMs} ms (${smtp.mails.length} received)`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -217,7 +197,7 @@ describe('one message, one e-mail, whatever fails after it (issue 25, item 15)',
     let openTransactions = -1;
     let stopped = false;
     const caller = `+1555${String(Date.now()).slice(-7)}`;
-    whileReceiving = async (mail) => {
+    smtp.whileReceiving = async (mail) => {
       if (stopped || !mail.subject?.includes(caller)) return;
       stopped = true;
       // the SMTP server holds the e-mail 2 s: a transaction of notification-service open across the send
@@ -236,7 +216,7 @@ describe('one message, one e-mail, whatever fails after it (issue 25, item 15)',
     };
     try {
       const id = await deposit(box, wavFile(1), { caller_id_number: caller });
-      const forThis = () => mails.filter((m) => m.mail.headers.get('x-voxmail-message-id') === id);
+      const forThis = () => smtp.mails.filter((m) => m.mail.headers.get('x-voxmail-message-id') === id);
       await waitForMail((m) => m.headers.get('x-voxmail-message-id') === id);
       expect(stopped).toBe(true);
       expect(openTransactions).toBe(0);
@@ -249,7 +229,7 @@ describe('one message, one e-mail, whatever fails after it (issue 25, item 15)',
       await new Promise((r) => setTimeout(r, 1500));
       expect(forThis()).toHaveLength(1);
     } finally {
-      whileReceiving = undefined;
+      smtp.whileReceiving = undefined;
       if (!stack.running.has('message')) await stack.startApp('message');
       await db.end();
     }

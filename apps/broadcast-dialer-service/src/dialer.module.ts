@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { serviceEntry } from '@voxmail/contracts';
 import type { NatsConnection } from 'nats';
 import { NATS_CONNECTION, ServiceInfraModule } from '@voxmail/messaging';
-import { AccountLimitsProjection, DIALER_CONFIG_URL } from './broadcasts/account-limits.projection';
+import { AccountLimitsConsumers } from './broadcasts/account-limits.consumers';
 import { AccountLimitsRepository } from './broadcasts/account-limits.repository';
 import { AppWebhookDelivery, DialerEvents } from './broadcasts/app-webhooks';
 import { AppsRepository } from './broadcasts/apps.repository';
@@ -56,7 +56,6 @@ export class DialerModule {
       controllers: [BroadcastsHandler],
       providers: [
         { provide: DIALER_SETTINGS, useValue: settings },
-        { provide: DIALER_CONFIG_URL, useValue: config.databaseUrl },
         {
           provide: CARRIERS,
           inject: [NATS_CONNECTION],
@@ -84,7 +83,7 @@ export class DialerModule {
         DialerWorker,
         AppWebhookDelivery,
         AccountLimitsRepository,
-        AccountLimitsProjection,
+        AccountLimitsConsumers,
       ],
     };
   }

@@ -7,6 +7,7 @@ import { AccountsRepository } from './accounts/accounts.repository';
 import { AccountsService } from './accounts/accounts.service';
 import { LimitsService } from './accounts/limits.service';
 import { Quotas } from './accounts/quotas';
+import { UsageConsumers } from './accounts/usage.consumers';
 import { UsageProjection } from './accounts/usage.projection';
 import { ApiClientEntity } from './api-clients/api-client.entity';
 import { ApiClientsRepository } from './api-clients/api-clients.repository';
@@ -84,6 +85,7 @@ export class MailboxModule {
         LimitsService,
         Quotas,
         UsageProjection,
+        UsageConsumers,
         UsersRepository,
         UsersService,
         SipAccountsService,

@@ -7,10 +7,11 @@ import { MediaDocumentsRepository } from './media/media-documents.repository';
 import { MediaDocumentsService } from './media/media-documents.service';
 import { MediaObjectEntity } from './media/media-object.entity';
 import { MediaObjectsHandler } from './media/media.handler';
+import { MediaConsumers } from './media/media.consumers';
 import { MediaLifecycle } from './media/media.lifecycle';
 import { MediaRepository } from './media/media.repository';
 import { MediaService } from './media/media.service';
-import { MEDIA_DATABASE_URL, StorageQuota } from './media/storage-quota';
+import { StorageQuota } from './media/storage-quota';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Objects1764100000000 } from './migrations/1764100000000-objects';
 import { Documents1764400000000 } from './migrations/1764400000000-documents';
@@ -59,7 +60,6 @@ export class MediaModule {
         { provide: S3_CONFIG, useValue: config.s3 },
         { provide: MEDIA_SETTINGS, useValue: config.media },
         { provide: MAILBOX_TIMEOUT_MS, useValue: config.vmboxTimeoutMs },
-        { provide: MEDIA_DATABASE_URL, useValue: config.databaseUrl },
         StorageQuota,
         ObjectStore,
         MediaRepository,
@@ -67,6 +67,7 @@ export class MediaModule {
         MediaDocumentsRepository,
         MediaDocumentsService,
         MediaLifecycle,
+        MediaConsumers,
       ],
       exports: [ObjectStore],
     };

@@ -11,12 +11,14 @@ import { DeletionService } from './messages/deletion.service';
 import { DepositService } from './messages/deposit.service';
 import { FilingService } from './messages/filing.service';
 import { MessagesHandler } from './messages/messages.handler';
+import { MessagesConsumers } from './messages/messages.consumers';
 import { MessagesLifecycle } from './messages/messages.lifecycle';
 import { MessagesRepository } from './messages/messages.repository';
 import { MessagesService } from './messages/messages.service';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Messages1764100000000 } from './migrations/1764100000000-messages';
 import { BoxProjection } from './boxes/box-projection';
+import { BoxesConsumers } from './boxes/boxes.consumers';
 import { BoxProjectionRepository } from './boxes/box-projection.repository';
 import { BoxProjection1764300000000 } from './migrations/1764300000000-box-projection';
 import { BoxDirectory, MediaLibrary, Peers } from './peers';
@@ -65,6 +67,7 @@ export class MessageModule {
         { provide: MESSAGE_SERVICE_CONFIG, useValue: config },
         BoxProjectionRepository,
         BoxProjection,
+        BoxesConsumers,
         Peers,
         BoxDirectory,
         MediaLibrary,
@@ -78,6 +81,7 @@ export class MessageModule {
         MessageSearchRepository,
         MessageSearchService,
         MessagesLifecycle,
+        MessagesConsumers,
         VoicemailSlotsRepository,
         VoicemailSlotsService,
         VoicemailSlotsLifecycle,

@@ -16,5 +16,5 @@ export function startNotificationService(
 }
 
 /** The durable consumers notification-service reads the event stream with (tests wait for them). */
-export { EMAIL_DURABLE } from './email/voicemail-email';
-export { WEBHOOK_FANOUT_DURABLE } from './webhooks/webhook-fanout';
+export { EMAIL_DURABLE } from './email/email.consumers';
+export { WEBHOOK_FANOUT_DURABLE } from './webhooks/webhooks.consumers';

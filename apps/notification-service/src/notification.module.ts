@@ -12,11 +12,13 @@ import { NotificationsHandler } from './email/notifications.handler';
 import { ProjectionsRepository } from './email/projections.repository';
 import { TemplatesRepository } from './email/templates.repository';
 import { TemplatesService } from './email/templates.service';
+import { EmailConsumers } from './email/email.consumers';
 import { VoicemailEmail } from './email/voicemail-email';
 import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from './tokens';
 import { WebhookDeliveriesRepository } from './webhooks/webhook-deliveries.repository';
 import { WebhookDelivery } from './webhooks/webhook-delivery';
 import { WebhookFanout } from './webhooks/webhook-fanout';
+import { WebhooksConsumers } from './webhooks/webhooks.consumers';
 import { WebhooksHandler } from './webhooks/webhooks.handler';
 import { WebhooksRepository } from './webhooks/webhooks.repository';
 import { WebhooksService } from './webhooks/webhooks.service';
@@ -61,6 +63,8 @@ export class NotificationModule {
         VoicemailEmail,
         WebhookFanout,
         WebhookDelivery,
+        EmailConsumers,
+        WebhooksConsumers,
       ],
     };
   }

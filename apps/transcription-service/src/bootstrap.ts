@@ -16,4 +16,4 @@ export function startTranscriptionService(
 }
 
 /** The durable consumer transcription-service reads the event stream with (tests wait for it). */
-export { transcriptionDurable } from './jobs/transcription-intake';
+export { transcriptionDurable } from './jobs/transcription.consumers';

@@ -5,7 +5,7 @@ import { Engines } from './engines/engine';
 import { OpenAiEngine } from './engines/openai.engine';
 import { PocketsphinxEngine } from './engines/pocketsphinx.engine';
 import { JobsRepository } from './jobs/jobs.repository';
-import { TranscriptionIntake } from './jobs/transcription-intake';
+import { TranscriptionConsumers } from './jobs/transcription.consumers';
 import { TranscriptionWorker } from './jobs/transcription-worker';
 import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Jobs1765000000000 } from './migrations/1765000000000-jobs';
@@ -45,7 +45,7 @@ export class TranscriptionModule {
         { provide: TRANSCRIPTION_ENGINE, useValue: enginesOf(config) },
         JobsRepository,
         TranscriptionWorker,
-        TranscriptionIntake,
+        TranscriptionConsumers,
       ],
     };
   }

@@ -1,7 +1,24 @@
 // The AsyncAPI document of the event stream, generated from the event registry (npm run asyncapi writes
 // docs/asyncapi.json; a test keeps the committed file in step).
+import consumers from './event-consumers.json';
 import { DataSchema, Events, Producer } from './event-registry';
 import type { EventType } from './events';
+
+/** A durable consumer of a service, as its `@HandleEvent` methods declare it (event-consumers.json). */
+export interface ConsumerEntry {
+  service: string;
+  /** Its name; `-<database name>` is added when `perDatabase`. */
+  durable: string;
+  perDatabase: boolean;
+  /** The event types it handles, or `*`: every event. */
+  events: string[] | '*';
+}
+
+/**
+ * Who consumes what: generated from the services' `@HandleEvent` decorators by `npm run asyncapi`
+ * (a test keeps it in step with them).
+ */
+export const EVENT_CONSUMERS = consumers.consumers as ConsumerEntry[];
 
 export interface CatalogueEntry {
   summary: string;
@@ -71,10 +88,14 @@ const asyncApiKey = (type: string, version?: number): string =>
 
 /**
  * The AsyncAPI 3.0.0 document of the event stream, built from the registry: one channel per event type
- * (its address the NATS subject), one `send` operation per channel, and one message per published
+ * (its address the NATS subject), one `send` operation per channel, one `receive` operation per durable
+ * consumer reading it (its service in the channel's `x-consumers`), and one message per published
  * version under components (a previous version, still published for one release, is marked deprecated).
  */
-export function asyncApiDocument(version: string): Record<string, unknown> {
+export function asyncApiDocument(
+  version: string,
+  consumers: ConsumerEntry[] = EVENT_CONSUMERS,
+): Record<string, unknown> {
   const channels: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
   const messages: Record<string, unknown> = {};
@@ -112,6 +133,17 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       summary: `${entry.producer} publishes ${type}.`,
       messages: versions.map(([k]) => ({ $ref: `#/channels/${key}/messages/${k}` })),
     };
+    const readers = consumers.filter((c) => c.events === '*' || c.events.includes(type));
+    (channels[key] as Record<string, unknown>)['x-consumers'] = [...new Set(readers.map((c) => c.service))];
+    for (const c of readers) {
+      const name = c.perDatabase ? `${c.durable}-<database>` : c.durable;
+      operations[`receive_${key}_${c.durable.replace(/[^A-Za-z0-9_]/g, '_')}`] = {
+        action: 'receive',
+        channel: { $ref: `#/channels/${key}` },
+        summary: `${c.service} consumes ${type} (durable consumer ${name}${c.events === '*' ? ', every event' : ''}).`,
+        messages: [{ $ref: `#/channels/${key}/messages/${key}` }],
+      };
+    }
   }
   return {
     asyncapi: '3.0.0',

@@ -3,6 +3,7 @@
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { asyncApiDocument } from './event-catalogue';
+import type { EventDef } from './event-registry';
 
 let validators: Map<string, ValidateFunction> | undefined;
 
@@ -29,4 +30,21 @@ export function eventContractErrors(envelope: unknown): string[] {
   if (!v) return [`${String(type)} version ${String(version)} is not declared in the event registry`];
   if (v(envelope)) return [];
   return (v.errors ?? []).map((e) => `${String(type)}: ${e.instancePath || '/'} ${e.message ?? ''}`.trim());
+}
+
+const dataValidators = new Map<string, ValidateFunction>();
+
+/**
+ * Why an event's `data` breaks the registry's schema of its definition's current version (empty when
+ * it keeps it): what a consumer checks before its handler reads the payload.
+ */
+export function eventDataErrors(def: EventDef, data: unknown): string[] {
+  const key = `${def.type}@${def.version}`;
+  let v = dataValidators.get(key);
+  if (!v) {
+    v = new Ajv({ allErrors: true, strict: false }).compile(def.data.schema);
+    dataValidators.set(key, v);
+  }
+  if (v(data)) return [];
+  return (v.errors ?? []).map((e) => `${def.type}: data${e.instancePath} ${e.message ?? ''}`.trim());
 }

@@ -39,6 +39,9 @@ const STOP_RELEASE_DELAY_MS = 1000;
 /** How long an event that met a database outage waits before it is delivered again. */
 const DATABASE_RETRY_DELAY_MS = 2000;
 
+/** Thrown by a handler for an event no redelivery can mend (its payload breaks its schema): parked at once. */
+export class PoisonEvent extends Error {}
+
 /** What a handler may return: work to do once its transaction committed (e.g. wake a worker). */
 export type AfterCommit = () => void;
 
@@ -168,7 +171,7 @@ export class EventConsumer {
         // back after a pause, as often as it takes
         this.log.warn(`event ${event.type} ${event.id} waits for the database: ${error}`);
         m.nak(DATABASE_RETRY_DELAY_MS);
-      } else if (m.info.redeliveryCount >= max) {
+      } else if (e instanceof PoisonEvent || m.info.redeliveryCount >= max) {
         await this.park(m, event.id, error);
       } else {
         this.log.warn(

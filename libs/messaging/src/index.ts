@@ -7,6 +7,7 @@ export * from './consumer';
 export * from './rpc';
 export * from './idempotency';
 export * from './handle-command';
+export * from './handle-event';
 export * from './service-kit';
 export * from './outbound-http';
 export * from './account-access';

@@ -11,11 +11,12 @@ import {
   INestApplication,
   Injectable,
   Module,
+  OnApplicationBootstrap,
   OnApplicationShutdown,
   OnModuleInit,
   Type,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { APP_INTERCEPTOR, DiscoveryModule, DiscoveryService, NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
@@ -32,6 +33,7 @@ import { DataSource, DataSourceOptions as TypeOrmOptions } from 'typeorm';
 import type { ServiceConfig } from '@voxmail/config';
 import { createDataSource, runMigrations } from '@voxmail/persistence';
 import { EventConsumer } from './consumer';
+import { eventConsumersOf } from './handle-event';
 import { loggerParams } from './logging';
 import { collectProcessMetrics, metricsRegistry } from './metrics';
 import { DatabaseOutageInterceptor } from './database-outage';
@@ -42,6 +44,8 @@ import { DrainingNatsServer, IDEMPOTENCY_STORE, ReplyInterceptor } from './rpc';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+/** The service's schema (inbox, parked events) and database URL (per-database durable names). */
+export const SERVICE_DATABASE = Symbol('SERVICE_DATABASE');
 
 /** An extra readiness check (e.g. the object store): resolves when healthy, throws otherwise. */
 export interface ReadinessCheck {
@@ -112,17 +116,36 @@ export class HealthController {
   }
 }
 
-/** Starts the outbox relay and the service's consumers after boot; stops them before the pool closes. */
+/**
+ * Starts the outbox relay, then the service's consumers: the `@HandleEvent` methods of its providers
+ * (found here at bootstrap) and any added by hand; stops them before the pool closes.
+ */
 @Injectable()
-export class MessagingLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+export class MessagingLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly consumers: EventConsumer[] = [];
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     readonly relay: OutboxRelay,
+    private readonly discovery: DiscoveryService,
+    private readonly ds: DataSource,
+    @Inject(SERVICE_DATABASE) private readonly db: { schema: string; databaseUrl: string },
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.relay.start();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const instances = this.discovery
+      .getProviders()
+      .map((w) => w.instance as unknown)
+      .filter((i): i is object => typeof i === 'object' && i !== null);
+    // started side by side, as they were when each consumer's class started its own at bootstrap
+    await Promise.all(
+      eventConsumersOf(instances, { nc: this.nc, ds: this.ds, ...this.db }).map((c) => this.addConsumer(c)),
+    );
   }
 
   async addConsumer(c: EventConsumer): Promise<void> {
@@ -175,10 +198,12 @@ export class ServiceInfraModule {
           },
         }),
         TerminusModule.forRoot({ logger: false }),
+        DiscoveryModule,
       ],
       controllers: [HealthController],
       providers: [
         { provide: READINESS_CHECKS, useValue: o.readinessChecks ?? [] },
+        { provide: SERVICE_DATABASE, useValue: { schema: o.schema, databaseUrl: o.config.databaseUrl } },
         {
           provide: NATS_CONNECTION,
           useFactory: async () => {

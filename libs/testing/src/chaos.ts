@@ -594,12 +594,19 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
   for (const a of ctx.apps) await ctx.waitReady(a).catch((e: Error) => ctx.log(`[${name}] ${e.message}`));
 
   // what was stored and announced (waiting for the outbox to drain and the stream to have it all)
-  const db = new PgClient({ connectionString: ctx.databaseUrl, connectionTimeoutMillis: 5000 });
+  const db = new PgClient({
+    connectionString: ctx.databaseUrl,
+    connectionTimeoutMillis: 5000,
+    query_timeout: 15_000,
+  });
   db.on('error', () => undefined); // a lost connection fails its query; it must not end the process
   await until('the database', async () => await db.connect().then(() => true), 30_000);
   let stored = new Map<string, string[]>();
   let announced = new Map<string, number>();
-  const nc = await natsConnect({ servers: ctx.cluster.urls.filter((_, i) => ctx.cluster.isUp(i)) });
+  const nc = await natsConnect({
+    servers: ctx.cluster.urls.filter((_, i) => ctx.cluster.isUp(i)),
+    timeout: 10_000,
+  });
   try {
     const settleEnd = Date.now() + 45_000;
     for (;;) {
@@ -617,8 +624,8 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
       await sleep(1000);
     }
   } finally {
-    await db.end().catch(() => undefined);
-    await nc.close().catch(() => undefined);
+    await withDeadline('closing the database client', db.end(), 5000).catch(() => undefined);
+    await withDeadline('closing the connection', nc.close(), 5000).catch(() => undefined);
   }
   if (name === 'nats-node-kill') {
     const down = ctx.cluster.names.findIndex((_, i) => !ctx.cluster.isUp(i));
@@ -692,32 +699,79 @@ async function storedByMarker(db: PgClient, tenantId: string, tag: string): Prom
 }
 
 /** message.created events of the tenant on the stream: message id -> how many times. */
+/** How long one read of the stream's announcements may take in all (a node may have died under it). */
+const ANNOUNCED_READ_MS = 20_000;
+
+/** `p`, or an error naming `what` once `ms` passed (the work behind `p` is left to end on its own). */
+async function withDeadline<T>(what: string, p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} not within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The tenant's `message.created` announcements in the stream, by message id, read with an ordered
+ * consumer. The whole read has a deadline: a fetch served by a node that died meanwhile may never end
+ * (no heartbeat reaches it), so the batch is stopped and the read fails (the caller tries again).
+ */
 async function announcedCreations(nc: NatsConnection, tenantId: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const consumer = await nc.jetstream({ timeout: 15_000 }).consumers.get(STREAM_NAME, {
-    filterSubjects: `voxmail.evt.${tenantId}.message.created`,
-  });
-  for (;;) {
-    const batch = await consumer.fetch({ max_messages: 500, expires: 1500 });
-    let got = 0;
-    for await (const m of batch) {
-      got++;
-      const e = m.json<EventEnvelope>();
-      if (e.legacyOf) continue;
-      out.set(e.aggregateId, (out.get(e.aggregateId) ?? 0) + 1);
+  const end = Date.now() + ANNOUNCED_READ_MS;
+  const left = () => Math.max(1, end - Date.now());
+  const consumer = await withDeadline(
+    'the ordered consumer',
+    nc.jetstream({ timeout: 15_000 }).consumers.get(STREAM_NAME, {
+      filterSubjects: `voxmail.evt.${tenantId}.message.created`,
+    }),
+    left(),
+  );
+  try {
+    for (;;) {
+      const batch = await withDeadline(
+        'a fetch',
+        consumer.fetch({ max_messages: 500, expires: 1500 }),
+        left(),
+      );
+      const read = (async () => {
+        let got = 0;
+        for await (const m of batch) {
+          got++;
+          const e = m.json<EventEnvelope>();
+          if (e.legacyOf) continue;
+          out.set(e.aggregateId, (out.get(e.aggregateId) ?? 0) + 1);
+        }
+        return got;
+      })();
+      let got: number;
+      try {
+        got = await withDeadline('reading the announcements', read, left());
+      } catch (e) {
+        batch.stop();
+        read.catch(() => undefined);
+        throw e;
+      }
+      if (got === 0) break;
     }
-    if (got === 0) break;
+  } finally {
+    await withDeadline('deleting the ordered consumer', consumer.delete(), 5000).catch(() => undefined);
   }
-  await consumer.delete().catch(() => undefined);
   return out;
 }
 
 async function streamLeader(cluster: NatsCluster): Promise<string | undefined> {
   const nc = await natsConnect({ servers: cluster.urls, timeout: 3000 });
   try {
-    return (await (await nc.jetstreamManager()).streams.info(STREAM_NAME)).cluster?.leader;
+    return (await (await nc.jetstreamManager({ timeout: 5000 })).streams.info(STREAM_NAME)).cluster?.leader;
   } finally {
-    await nc.close();
+    await withDeadline('closing the connection', nc.close(), 5000).catch(() => undefined);
   }
 }
 

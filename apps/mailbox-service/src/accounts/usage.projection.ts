@@ -1,75 +1,28 @@
-// Each account's usage (`GET /v2/accounts/{id}/usage`), projected from the event stream by one durable
-// consumer (replicas share it; its inbox applies each event once): bytes and objects stored (media.stored
-// adds an object's size, media.deleted takes away exactly what was added), messages (created or copied,
-// until purged), boxes and users, and per month the calls placed (each dial) and their talk time (from
-// `answered` to the call's end). The usage of an account is answered to whoever reaches the account:
-// its own holders, a reseller above it, the operator.
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+// Each account's usage (`GET /v2/accounts/{id}/usage`), projected from the event stream by two durable
+// consumers (usage.consumers.ts; replicas share them, their inbox applies each event once): bytes and
+// objects stored (media.stored adds an object's size, media.deleted takes away exactly what was added),
+// messages (created or copied, until purged), boxes and users, and per month the calls placed (each dial)
+// and their talk time (from `answered` to the call's end). The usage of an account is answered to whoever
+// reaches the account: its own holders, a reseller above it, the operator.
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { NatsConnection } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
-import type { MailboxConfig } from '@voxmail/config';
-import { AccountUsage, EventEnvelope, eventSubject, Events, TenantCommand } from '@voxmail/contracts';
-import { EventConsumer, MessagingLifecycle, NATS_CONNECTION, perDatabaseDurable } from '@voxmail/messaging';
-import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
+import { AccountUsage, EventEnvelope, Events, TenantCommand } from '@voxmail/contracts';
 import { AccountsService } from './accounts.service';
 
-export function usageDurableName(databaseUrl: string): string {
-  return perDatabaseDurable('mailbox-usage', databaseUrl);
-}
-
-export function callsDurableName(databaseUrl: string): string {
-  return perDatabaseDurable('mailbox-usage-calls', databaseUrl);
-}
-
 const FINAL = ['completed', 'busy', 'no_answer', 'failed', 'cancelled', 'rejected_dnc', 'queued'];
-
-const COUNTED = [
-  Events.MediaStored,
-  Events.MediaDeleted,
-  Events.MessageCreated,
-  Events.MessageCopied,
-  Events.MessageDeleted,
-  Events.MailboxCreated,
-  Events.MailboxDeleted,
-  Events.UserCreated,
-  Events.UserDeleted,
-  Events.MessageTranscribed,
-].map((e) => e.type);
 
 export type UsageReply = AccountUsage;
 
 const monthOf = (iso: string) => new Date(iso).toISOString().slice(0, 7);
 
+/** The counting behind the usage consumers (usage.consumers.ts), and the usage as an account reads it. */
 @Injectable()
-export class UsageProjection implements OnApplicationBootstrap {
+export class UsageProjection {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @InjectDataSource() private readonly ds: DataSource,
-    private readonly lifecycle: MessagingLifecycle,
     private readonly accounts: AccountsService,
-    @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
   ) {}
-
-  /**
-   * Two durable consumers: the calls of broadcasts (thousands of events a minute under a campaign) have
-   * their own, so a campaign's flood never delays the storage, box and user counts behind it.
-   */
-  async onApplicationBootstrap(): Promise<void> {
-    for (const [durable, types] of [
-      [usageDurableName(this.config.databaseUrl), COUNTED],
-      [callsDurableName(this.config.databaseUrl), [Events.BroadcastCallUpdated.type]],
-    ] as const)
-      await this.lifecycle.addConsumer(
-        new EventConsumer(
-          this.nc,
-          this.ds,
-          MAILBOX_SCHEMA,
-          { durable, filterSubjects: types.map((t) => eventSubject('*', t)) },
-          (e, m) => this.apply(e, m),
-        ),
-      );
-  }
 
   private async add(m: EntityManager, tenantId: string, column: string, n: number): Promise<void> {
     await m.query(

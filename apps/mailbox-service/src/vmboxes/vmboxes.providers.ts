@@ -2,7 +2,7 @@
 import type { MailboxConfig } from '@voxmail/config';
 import { MAILBOX_CONFIG } from '../tokens';
 import { BoxGreetings } from './box-greetings';
-import { MessageCountsProjection } from './message-counts.projection';
+import { MessageCountsConsumers } from './message-counts.consumers';
 import { DEFAULT_PIN_POLICY, PinPolicy } from './pin-lock';
 import { VmboxEntity } from './vmbox.entity';
 import { VmboxesHandler } from './vmboxes.handler';
@@ -24,5 +24,5 @@ export const VMBOX_PROVIDERS = [
   VmboxesService,
   VmboxPins,
   BoxGreetings,
-  MessageCountsProjection,
+  MessageCountsConsumers,
 ];

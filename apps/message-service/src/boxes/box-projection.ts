@@ -1,22 +1,10 @@
 // message-service's own copy of what it needs to know about voicemail boxes and their accounts (existence,
 // who may see a box, its settings and limits), projected from mailbox-service's events; never from its
-// tables. A deleted box stays as a tombstone, so listing its messages answers [] as Kazoo does.
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { NatsConnection } from 'nats';
-import { DataSource, EntityManager } from 'typeorm';
-import type { ServiceConfig } from '@voxmail/config';
-import {
-  accountTranscription,
-  EVENT_SUBJECT_PREFIX,
-  EventEnvelope,
-  EventTypes,
-  isHexId,
-  JsonObject,
-  StoredDocument,
-} from '@voxmail/contracts';
-import { EventConsumer, MessagingLifecycle, NATS_CONNECTION, perDatabaseDurable } from '@voxmail/messaging';
-import { MESSAGE_SCHEMA, MESSAGE_SERVICE_CONFIG } from '../tokens';
+// tables (boxes.consumers.ts). A deleted box stays as a tombstone, so listing its messages answers [] as
+// Kazoo does.
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { isHexId, JsonObject, StoredDocument } from '@voxmail/contracts';
 import { BoxProjectionRepository } from './box-projection.repository';
 
 /** A box as the projection knows it, with its account's limit defaults. */
@@ -35,80 +23,15 @@ export interface ProjectedBox {
   } | null;
 }
 
-/** One durable consumer per database, like the other projections: replicas share it. */
-function boxProjectionDurable(databaseUrl: string): string {
-  return perDatabaseDurable('message-boxes', databaseUrl);
-}
-
-const BOX_EVENTS: string[] = [
-  EventTypes.MailboxCreated,
-  EventTypes.MailboxUpdated,
-  EventTypes.MailboxDeleted,
-];
-const ACCOUNT_EVENTS: string[] = [
-  EventTypes.AccountCreated,
-  EventTypes.AccountUpdated,
-  EventTypes.AccountDeleted,
-];
-
-function peopleOf(doc: JsonObject): { ownerId: string | null; members: string[] } {
+export function peopleOf(doc: JsonObject): { ownerId: string | null; members: string[] } {
   const ownerId = isHexId(doc.owner_id) ? doc.owner_id : null;
   const members = Array.isArray(doc.members) ? doc.members.filter(isHexId) : [];
   return { ownerId, members };
 }
 
 @Injectable()
-export class BoxProjection implements OnApplicationBootstrap {
-  constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    private readonly rows: BoxProjectionRepository,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly lifecycle: MessagingLifecycle,
-    @Inject(MESSAGE_SERVICE_CONFIG) private readonly config: ServiceConfig,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.lifecycle.addConsumer(
-      new EventConsumer(
-        this.nc,
-        this.ds,
-        MESSAGE_SCHEMA,
-        {
-          durable: boxProjectionDurable(this.config.databaseUrl),
-          filterSubjects: [...BOX_EVENTS, ...ACCOUNT_EVENTS].map((t) => `${EVENT_SUBJECT_PREFIX}.*.${t}`),
-        },
-        (e, m) => this.apply(e, m),
-      ),
-    );
-  }
-
-  /** Applies one event; an event older than what a row already reflects changes nothing. */
-  async apply(e: EventEnvelope, m: EntityManager): Promise<void> {
-    const data = (e.data ?? {}) as JsonObject;
-    const at = new Date(e.occurredAt);
-    if (!isHexId(e.tenantId) || Number.isNaN(at.getTime())) throw new Error(`malformed ${e.type} event`);
-    if (BOX_EVENTS.includes(e.type)) {
-      const id = isHexId(data.id) ? data.id : e.aggregateId;
-      if (!isHexId(id)) throw new Error(`malformed ${e.type} event: no box id`);
-      if (e.type === EventTypes.MailboxDeleted) return this.tombstone(m, e.tenantId, id, at);
-      const { ownerId, members } = peopleOf(data);
-      await this.rows.upsertBox(m, { tenantId: e.tenantId, id, doc: { ...data, id }, ownerId, members, at });
-      return;
-    }
-    if (ACCOUNT_EVENTS.includes(e.type)) {
-      const deleted = e.type === EventTypes.AccountDeleted;
-      await this.rows.upsertAccount(m, {
-        tenantId: e.tenantId,
-        maxMessageCount: JSON.stringify(data.max_message_count ?? null),
-        maxMessageLength: JSON.stringify(data.max_message_length ?? null),
-        deleted,
-        at,
-        // an account's place in the tree never changes; events that carry it fill it in
-        tree: Array.isArray(data.tree) && data.tree.every(isHexId) ? data.tree : null,
-        transcription: accountTranscription(data),
-      });
-    }
-  }
+export class BoxProjection {
+  constructor(private readonly rows: BoxProjectionRepository) {}
 
   /** Marks a box deleted (also called in the transaction that purges its messages). */
   async tombstone(m: EntityManager, tenantId: string, vmboxId: string, at = new Date()): Promise<void> {

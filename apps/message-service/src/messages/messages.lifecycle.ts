@@ -1,12 +1,6 @@
-// Background work of message-service: purging the messages of deleted boxes, and the retention sweeper.
+// Background work of message-service: the retention sweeper (its consumers are in *.consumers.ts).
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { NatsConnection } from 'nats';
-import { DataSource } from 'typeorm';
-import { EVENT_SUBJECT_PREFIX, EventTypes } from '@voxmail/contracts';
-import { EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
 import { MESSAGE_SETTINGS, MessageSettings } from '../settings';
-import { MESSAGE_SCHEMA } from '../tokens';
 import { DeletionService } from './deletion.service';
 
 @Injectable()
@@ -16,31 +10,11 @@ export class MessagesLifecycle implements OnApplicationBootstrap, OnApplicationS
   private sweeping?: Promise<unknown>;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly lifecycle: MessagingLifecycle,
     private readonly deletion: DeletionService,
     @Inject(MESSAGE_SETTINGS) private readonly settings: MessageSettings,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.lifecycle.addConsumer(
-      new EventConsumer(
-        this.nc,
-        this.ds,
-        MESSAGE_SCHEMA,
-        {
-          durable: 'message-service-mailbox-deleted',
-          filterSubjects: [`${EVENT_SUBJECT_PREFIX}.*.${EventTypes.MailboxDeleted}`],
-        },
-        async (event, m) => {
-          const box = event.data as { id?: unknown };
-          const vmboxId = typeof box.id === 'string' ? box.id : event.aggregateId;
-          const n = await this.deletion.purgeBox(m, event.tenantId, vmboxId);
-          if (n) this.log.log(`purged ${n} messages of deleted box ${vmboxId}`);
-        },
-      ),
-    );
+  onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
     this.timer.unref();
   }

@@ -1,25 +1,23 @@
-// Voicemail to e-mail. One durable consumer reads, in stream order, what it needs from mailbox-service's
-// events (boxes, users' e-mail, accounts' time zone: its own projections, never another service's tables)
-// and each message's first stored audio (`message.media_stored` without `replaced_object_id`); it mails
-// the box's notify_email_addresses and its owner, then moves the message as the box says
-// (save_after_notify wins over delete_after_notify). The consumer only records the e-mail as due in
-// `emails_sent` (with the inbox row, in its transaction) and commits; a sender then mails it outside any
-// transaction, marks it sent, and makes the after-notify move, retried on its own until it succeeds: one
-// message gives one e-mail whatever fails after the send, and no database connection waits on SMTP or
-// HTTP. Only a crash between the SMTP server's acceptance and the mark sends it again (at least once).
+// Voicemail to e-mail. One durable consumer (email.consumers.ts) reads, in stream order, what it needs
+// from mailbox-service's events (boxes, users' e-mail, accounts' time zone: its own projections, never
+// another service's tables) and each message's first stored audio (`message.media_stored` without
+// `replaced_object_id`); it mails the box's notify_email_addresses and its owner, then moves the message
+// as the box says (save_after_notify wins over delete_after_notify). The consumer only records the e-mail
+// as due in `emails_sent` (with the inbox row, in its transaction) and commits; a sender then mails it
+// outside any transaction, marks it sent, and makes the after-notify move, retried on its own until it
+// succeeds: one message gives one e-mail whatever fails after the send, and no database connection waits
+// on SMTP or HTTP. Only a crash between the SMTP server's acceptance and the mark sends it again (at
+// least once).
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { NatsConnection } from 'nats';
 import nodemailer, { Transporter } from 'nodemailer';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { NotificationConfig, SmtpConfig } from '@voxmail/config';
 import {
   Actor,
   Commands,
-  EVENT_SUBJECT_PREFIX,
   EventEnvelope,
   ErrorCode,
-  EventTypes,
   DomainError,
   accountTranscription,
   boxTranscribes,
@@ -27,31 +25,17 @@ import {
   isHexId,
   isPlainObject,
   JsonObject,
+  MessageEventData,
 } from '@voxmail/contracts';
-import {
-  AfterCommit,
-  CommandClient,
-  EventConsumer,
-  MessagingLifecycle,
-  NATS_CONNECTION,
-} from '@voxmail/messaging';
-import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from '../tokens';
+import { AfterCommit, CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { NOTIFICATION_CONFIG } from '../tokens';
 import { EmailJob, PendingEmail, ProjectionsRepository } from './projections.repository';
 import { duration, localTime, oneLine, render, VOICEMAIL_TO_EMAIL } from './template';
 import { TemplatesService } from './templates.service';
 
-export const EMAIL_DURABLE = 'notification-email';
-
-const BOX_EVENTS: string[] = [
-  EventTypes.MailboxCreated,
-  EventTypes.MailboxUpdated,
-  EventTypes.MailboxDeleted,
-];
-const USER_EVENTS: string[] = [EventTypes.UserCreated, EventTypes.UserUpdated, EventTypes.UserDeleted];
-const ACCOUNT_EVENTS: string[] = [EventTypes.AccountCreated, EventTypes.AccountUpdated];
 /** Attachments above this are left out (the e-mail says so): mail servers refuse large messages. */
 const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
-const EMAIL = /^[^\s@<>(),;:"[\]]{1,64}@[A-Za-z0-9.-]{1,253}$/;
+export const EMAIL = /^[^\s@<>(),;:"[\]]{1,64}@[A-Za-z0-9.-]{1,253}$/;
 
 /** E-mails taken per round, and how long one is held by the instance that took it. */
 const SEND_BATCH = 16;
@@ -82,9 +66,7 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly lifecycle: MessagingLifecycle,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
     private readonly templates: TemplatesService,
     private readonly projections: ProjectionsRepository,
     @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
@@ -109,15 +91,6 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     this.stopped = false;
-    await this.lifecycle.addConsumer(
-      new EventConsumer(
-        this.nc,
-        this.ds,
-        NOTIFICATION_SCHEMA,
-        { durable: EMAIL_DURABLE, filterSubjects: [`${EVENT_SUBJECT_PREFIX}.>`] },
-        (e, m) => this.apply(e, m),
-      ),
-    );
     if (this.transport) this.schedule(0);
   }
 
@@ -201,50 +174,27 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  async apply(e: EventEnvelope, m: EntityManager): Promise<void | AfterCommit> {
-    if (!isHexId(e.tenantId)) return;
-    const data = isPlainObject(e.data) ? e.data : {};
-    const at = new Date(e.occurredAt);
-    if (BOX_EVENTS.includes(e.type) && isHexId(data.id)) {
-      await this.projections.upsertBox(m, {
-        tenantId: e.tenantId,
-        id: data.id,
-        doc: data,
-        deleted: e.type === EventTypes.MailboxDeleted,
-        at,
-      });
-      return;
-    }
-    if (USER_EVENTS.includes(e.type) && isHexId(data.id)) {
-      const email = typeof data.email === 'string' && EMAIL.test(data.email) ? data.email : null;
-      await this.projections.upsertUser(m, {
-        tenantId: e.tenantId,
-        id: data.id,
-        email,
-        deleted: e.type === EventTypes.UserDeleted,
-        at,
-      });
-      return;
-    }
-    if (ACCOUNT_EVENTS.includes(e.type)) {
-      await this.projections.upsertAccount(
-        m,
-        e.tenantId,
-        typeof data.timezone === 'string' ? data.timezone : null,
-        accountTranscription(data).enabled,
-        at,
-      );
-      return;
-    }
-    if (e.type === EventTypes.MessageMediaStored && data.replaced_object_id == null) {
-      if (await this.record(e.tenantId, data, m)) return () => this.wakeNow();
-    }
-    if (e.type === EventTypes.MessageTranscribed && typeof data.id === 'string') {
-      const t = isPlainObject(data.transcription) ? data.transcription : {};
-      const text = transcriptionPart(t.text);
-      if (await this.projections.transcriptionArrived(m, e.tenantId, data.id, text))
-        return () => this.wakeNow();
-    }
+  /**
+   * The first stored audio of a message (`message.media_stored` without `replaced_object_id`), in the
+   * consumer's transaction: its e-mail recorded as due, and the sender woken once committed.
+   */
+  async messageMediaStored(
+    e: EventEnvelope<MessageEventData>,
+    m: EntityManager,
+  ): Promise<void | AfterCommit> {
+    if (!isHexId(e.tenantId) || e.data.replaced_object_id != null) return;
+    if (await this.record(e.tenantId, e.data, m)) return () => this.wakeNow();
+  }
+
+  /** `message.transcribed`: an e-mail still waiting for the transcription carries it and is due now. */
+  async messageTranscribed(
+    e: EventEnvelope<MessageEventData>,
+    m: EntityManager,
+  ): Promise<void | AfterCommit> {
+    if (!isHexId(e.tenantId) || typeof e.data.id !== 'string') return;
+    const t = isPlainObject(e.data.transcription) ? e.data.transcription : {};
+    if (await this.projections.transcriptionArrived(m, e.tenantId, e.data.id, transcriptionPart(t.text)))
+      return () => this.wakeNow();
   }
 
   /** Records the message's e-mail as due (in the consumer's transaction); true when one was recorded. */

@@ -7,42 +7,20 @@
 // operator removed it) it replays what the stream still holds, and that replay is harmless (the inbox
 // skips events already handled, the start filter skips events older than each webhook) while a start at
 // "new" would lose the events published while no instance was running.
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { NatsConnection } from 'nats';
-import { DataSource, EntityManager } from 'typeorm';
-import { EVENT_SUBJECT_PREFIX, EventEnvelope, isHexId } from '@voxmail/contracts';
-import { EventConsumer, EventMeta, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
-import { NOTIFICATION_SCHEMA } from '../tokens';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { EventEnvelope, isHexId } from '@voxmail/contracts';
+import { EventMeta } from '@voxmail/messaging';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
-import { WebhookDelivery } from './webhook-delivery';
 import { WebhooksRepository } from './webhooks.repository';
 
-export const WEBHOOK_FANOUT_DURABLE = 'notification-webhooks';
-
+/** What the webhooks' consumer (webhooks.consumers.ts) does with each event. */
 @Injectable()
-export class WebhookFanout implements OnApplicationBootstrap {
+export class WebhookFanout {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly lifecycle: MessagingLifecycle,
-    private readonly delivery: WebhookDelivery,
     private readonly webhooks: WebhooksRepository,
     private readonly deliveries: WebhookDeliveriesRepository,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.lifecycle.addConsumer(
-      new EventConsumer(
-        this.nc,
-        this.ds,
-        NOTIFICATION_SCHEMA,
-        { durable: WEBHOOK_FANOUT_DURABLE, filterSubjects: [`${EVENT_SUBJECT_PREFIX}.>`] },
-        // the first attempt is made as soon as the rows are committed, not at the next poll
-        async (e, m, meta) => ((await this.apply(e, m, meta)) ? () => this.delivery.wakeNow() : undefined),
-      ),
-    );
-  }
 
   /** Returns whether any delivery was queued. */
   async apply(e: EventEnvelope, m: EntityManager, meta?: EventMeta): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@voxmail/contracts';
-import { mwiCountsOf, mwiDurableName } from './message-counts.projection';
+import { mwiCountsOf, mwiDurableName } from './message-counts.consumers';
 
 const box = 'b'.repeat(32);
 const envelope = (

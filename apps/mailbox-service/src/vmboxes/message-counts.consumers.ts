@@ -1,28 +1,26 @@
 // The `messages` count of the vmbox list, projected from message-service's `mwi.updated` events
 // (never from its tables). The consumer's inbox makes each event count once; an event older than the
 // one already applied to a box is ignored, so redeliveries out of order cannot roll the count back.
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { NatsConnection } from 'nats';
-import { DataSource, EntityManager } from 'typeorm';
-import type { MailboxConfig } from '@voxmail/config';
-import { EventEnvelope, eventSubject, EventTypes, isHexId, MwiUpdatedData } from '@voxmail/contracts';
-import { EventConsumer, MessagingLifecycle, NATS_CONNECTION, perDatabaseDurable } from '@voxmail/messaging';
-import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { EventEnvelope, Events, EventTypes, isHexId, MwiUpdatedData } from '@voxmail/contracts';
+import { HandleEvent, perDatabaseDurable, ReceivedEvent } from '@voxmail/messaging';
 import { VmboxesRepository } from './vmboxes.repository';
 
 /**
  * The durable consumer belongs with the database that holds the projection: replicas of one
  * deployment share it, while another deployment (or a test database) on the same NATS gets its own.
  */
+const MWI = { durable: 'mailbox-mwi', perDatabase: true };
+
 export function mwiDurableName(databaseUrl: string): string {
-  return perDatabaseDurable('mailbox-mwi', databaseUrl);
+  return perDatabaseDurable(MWI.durable, databaseUrl);
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /** Reads an `mwi.updated` envelope; a malformed one throws, so the consumer retries and then parks it. */
-export function mwiCountsOf(e: EventEnvelope): {
+export function mwiCountsOf(e: EventEnvelope<unknown>): {
   vmboxId: string;
   new: number;
   saved: number;
@@ -45,33 +43,13 @@ export function mwiCountsOf(e: EventEnvelope): {
 }
 
 @Injectable()
-export class MessageCountsProjection implements OnApplicationBootstrap {
-  private readonly log = new Logger(MessageCountsProjection.name);
+export class MessageCountsConsumers {
+  private readonly log = new Logger(MessageCountsConsumers.name);
 
-  constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @InjectDataSource() private readonly ds: DataSource,
-    private readonly lifecycle: MessagingLifecycle,
-    private readonly vmboxes: VmboxesRepository,
-    @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
-  ) {}
+  constructor(private readonly vmboxes: VmboxesRepository) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const consumer = new EventConsumer(
-      this.nc,
-      this.ds,
-      MAILBOX_SCHEMA,
-      {
-        durable: mwiDurableName(this.config.databaseUrl),
-        filterSubjects: [eventSubject('*', EventTypes.MwiUpdated)],
-      },
-      (e, m) => this.apply(e, m),
-    );
-    await this.lifecycle.addConsumer(consumer);
-  }
-
-  async apply(e: EventEnvelope, m: EntityManager): Promise<void> {
-    if (e.type !== EventTypes.MwiUpdated) return;
+  @HandleEvent(Events.MwiUpdated, MWI)
+  async mwiUpdated(e: ReceivedEvent<MwiUpdatedData>, m: EntityManager): Promise<void> {
     const c = mwiCountsOf(e);
     const applied = await this.vmboxes.applyMessageCounts(m, e.tenantId, c, c.occurredAt, e.id);
     if (!applied)

@@ -1,0 +1,185 @@
+// message-service alone on real PostgreSQL and NATS: its boxes come from mailbox-service's events (published
+// here onto JetStream as mailbox-service would), and its rules are the ones it keeps itself: a deposit
+// retried with its call_id makes one message, folder moves, deletion into `deleted` and the retention
+// sweep, a deleted box's messages purged, and an event that breaks the registry's schema parked.
+import { randomBytes } from 'node:crypto';
+import { connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { loadMessageConfig } from '@voxmail/config';
+import { Actor, DocReply, ErrorCode, Subjects } from '@voxmail/contracts';
+import { CommandClient } from '@voxmail/messaging';
+import { commandFailure as failure, publishEvent, testEnv } from '@voxmail/testing';
+import { startMessageService } from '../src/bootstrap';
+
+type Running = Awaited<ReturnType<typeof startMessageService>>;
+
+let service: Running;
+let nc: NatsConnection;
+let bus: CommandClient;
+let db: Client;
+
+const hex = () => randomBytes(16).toString('hex');
+const run = <T>(subject: string, payload: object) => bus.execute<T>(subject, payload);
+
+const publish = (tenantId: string, type: string, aggregateId: string, data: object) =>
+  publishEvent(nc, tenantId, type, aggregateId, data);
+
+/** Tries `fn` until it stops throwing (the projection catching up), within a deadline. */
+async function eventually<T>(fn: () => Promise<T>, timeoutMs = 15000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+interface Box {
+  tenantId: string;
+  vmboxId: string;
+  actor: Actor;
+}
+
+/** A tenant and a box, as mailbox-service announces them; resolves once message-service has projected them. */
+async function projectedBox(doc: object = {}): Promise<Box> {
+  const tenantId = hex();
+  const vmboxId = hex();
+  await publish(tenantId, 'account.created', tenantId, { id: tenantId, name: 'medium' });
+  await publish(tenantId, 'mailbox.created', vmboxId, { id: vmboxId, name: 'B', mailbox: '100', ...doc });
+  const b = { tenantId, vmboxId, actor: { accountId: tenantId, role: 'admin' } as Actor };
+  await eventually(() => run(Subjects.Message.List, { ...b, query: {} }));
+  return b;
+}
+
+const deposit = (b: Box, doc: object = {}) =>
+  run<DocReply>(Subjects.Message.Create, { ...b, doc: { caller_id_number: '555', ...doc } });
+const get = (b: Box, id: string) => run<DocReply>(Subjects.Message.Get, { ...b, id });
+
+beforeAll(async () => {
+  const env = testEnv({ MESSAGE_SWEEP_INTERVAL_MS: '200' });
+  service = await startMessageService(loadMessageConfig(env), { handleSignals: false });
+  nc = await connect({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  bus = new CommandClient(nc, 5000);
+  db = new Client({ connectionString: env.DATABASE_URL });
+  await db.connect();
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await db?.end();
+  await service?.close();
+});
+
+describe('deposits', () => {
+  it('a deposit retried with its call_id answers the message already made, and counts once', async () => {
+    const b = await projectedBox();
+    const callId = `call-${hex()}`;
+    const [first, again] = await Promise.all([
+      deposit(b, { call_id: callId }),
+      deposit(b, { call_id: callId }),
+    ]);
+    const third = await deposit(b, { call_id: callId });
+    expect(again.doc.id).toBe(first.doc.id);
+    expect(third.doc.id).toBe(first.doc.id);
+    const { rows } = await db.query(
+      'SELECT count(*)::int AS n FROM message.messages WHERE tenant_id = $1 AND vmbox_id = $2',
+      [b.tenantId, b.vmboxId],
+    );
+    expect(rows[0].n).toBe(1);
+    // without a call_id every deposit is a message of its own
+    await deposit(b);
+    await deposit(b);
+    const list = await run<{ docs?: unknown[]; data?: unknown[] }>(Subjects.Message.List, {
+      ...b,
+      query: {},
+    });
+    expect(JSON.stringify(list)).toContain(first.doc.id as string);
+  });
+});
+
+describe('folders and deletion', () => {
+  it('moves a message new -> saved -> new; an unknown folder is refused', async () => {
+    const b = await projectedBox();
+    const m = await deposit(b);
+    expect(m.doc.folder).toBe('new');
+    const saved = await run<DocReply>(Subjects.Message.Change, { ...b, id: m.doc.id, folder: 'saved' });
+    expect(saved.doc.folder).toBe('saved');
+    expect((await get(b, m.doc.id as string)).doc.folder).toBe('saved');
+    await run(Subjects.Message.Change, { ...b, id: m.doc.id, folder: 'new' });
+    expect((await get(b, m.doc.id as string)).doc.folder).toBe('new');
+    const bad = await failure(run(Subjects.Message.Change, { ...b, id: m.doc.id, folder: 'trash' }));
+    expect(bad.code).toBe(ErrorCode.ValidationFailed);
+  });
+
+  it('a delete keeps the message in `deleted` until its retention ends, then the sweep purges it', async () => {
+    // a week's retention: deleted, kept
+    const kept = await projectedBox({ deleted_retention_days: 7 });
+    const k = await deposit(kept);
+    await run(Subjects.Message.Delete, { ...kept, id: k.doc.id });
+    expect((await get(kept, k.doc.id as string)).doc.folder).toBe('deleted');
+    const [row] = (
+      await db.query('SELECT purge_at FROM message.messages WHERE tenant_id = $1 AND id = $2', [
+        kept.tenantId,
+        k.doc.id,
+      ])
+    ).rows;
+    const days = (new Date(row.purge_at).getTime() - Date.now()) / 86400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThanOrEqual(7);
+
+    // no retention: purged by the next sweep (every 200 ms here)
+    const gone = await projectedBox({ deleted_retention_days: 0 });
+    const g = await deposit(gone);
+    await run(Subjects.Message.Delete, { ...gone, id: g.doc.id });
+    await eventually(async () => {
+      const e = await failure(get(gone, g.doc.id as string));
+      expect(e.code).toBe(ErrorCode.NotFound);
+    });
+    // the kept one is still there after sweeps
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await get(kept, k.doc.id as string)).doc.folder).toBe('deleted');
+  });
+});
+
+describe("mailbox-service's events", () => {
+  it("mailbox.deleted: the box's messages are purged and the box is gone for deposits", async () => {
+    const b = await projectedBox();
+    await deposit(b);
+    await deposit(b);
+    await publish(b.tenantId, 'mailbox.deleted', b.vmboxId, { id: b.vmboxId, name: 'B' });
+    await eventually(async () => {
+      const { rows } = await db.query(
+        'SELECT count(*)::int AS n FROM message.messages WHERE tenant_id = $1 AND vmbox_id = $2',
+        [b.tenantId, b.vmboxId],
+      );
+      expect(rows[0].n).toBe(0);
+    });
+    const e = await failure(deposit(b));
+    expect(e.code).toBe(ErrorCode.NotFound);
+  });
+
+  it("an event whose data breaks the registry's schema is parked at once, and the ones after it apply", async () => {
+    const tenantId = hex();
+    const vmboxId = hex();
+    await publish(tenantId, 'account.created', tenantId, { id: tenantId });
+    // a box without its id: the schema requires one
+    const bad = await publish(tenantId, 'mailbox.created', vmboxId, { name: 'no id' });
+    await eventually(async () => {
+      const { rows } = await db.query(
+        `SELECT consumer, error, deliveries FROM message.parked_events WHERE event_id = $1`,
+        [bad],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0].consumer).toMatch(/^message-boxes-/);
+      expect(rows[0].error).toMatch(/schema/);
+      // parked at its first delivery, not after the retries a failing handler gets
+      expect(rows[0].deliveries).toBe(1);
+    });
+    await publish(tenantId, 'mailbox.created', vmboxId, { id: vmboxId, name: 'B' });
+    const b = { tenantId, vmboxId, actor: { accountId: tenantId, role: 'admin' } as Actor };
+    await eventually(() => deposit(b));
+  });
+});

@@ -1,0 +1,77 @@
+// Medium tests feed a service the events other services would publish, and read its coded refusals.
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { simpleParser, ParsedMail } from 'mailparser';
+import { NatsConnection } from 'nats';
+import { SMTPServer } from 'smtp-server';
+import { DomainError } from '@voxmail/contracts';
+
+/** Publishes an event onto JetStream as a producer's outbox relay does (its id as Nats-Msg-Id); its id. */
+export async function publishEvent(
+  nc: NatsConnection,
+  tenantId: string,
+  type: string,
+  aggregateId: string,
+  data: object,
+): Promise<string> {
+  const id = randomUUID();
+  const envelope = {
+    id,
+    type,
+    version: 1,
+    tenantId,
+    aggregateId,
+    occurredAt: new Date().toISOString(),
+    data,
+  };
+  await nc.jetstream().publish(`voxmail.evt.${tenantId}.${type}`, JSON.stringify(envelope), { msgID: id });
+  return id;
+}
+
+/** The DomainError a command answered with; throws when it succeeded or failed otherwise. */
+export async function commandFailure(p: Promise<unknown>): Promise<DomainError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw new Error(`expected a DomainError, got ${String(e)}`);
+  }
+  throw new Error('expected the command to fail');
+}
+
+/** An SMTP server on loopback that accepts every e-mail and keeps it, parsed. */
+export class SmtpRecorder {
+  readonly mails: { envelopeTo: string[]; mail: ParsedMail }[] = [];
+  /** Runs while the server holds an e-mail's DATA, before it accepts it (a test's fault injection). */
+  whileReceiving: ((mail: ParsedMail) => Promise<void>) | undefined;
+  private server!: SMTPServer;
+
+  static async start(): Promise<SmtpRecorder> {
+    const r = new SmtpRecorder();
+    r.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, session, cb) {
+        const envelopeTo = session.envelope.rcptTo.map((a) => a.address);
+        simpleParser(stream)
+          .then(async (mail) => {
+            await r.whileReceiving?.(mail);
+            r.mails.push({ envelopeTo, mail });
+            cb();
+          })
+          .catch(cb);
+      },
+    });
+    await new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', resolve));
+    return r;
+  }
+
+  get port(): number {
+    return (this.server.server.address() as AddressInfo).port;
+  }
+
+  stop(): Promise<void> {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
