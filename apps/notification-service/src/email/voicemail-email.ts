@@ -19,7 +19,6 @@ import {
   EventEnvelope,
   ErrorCode,
   DomainError,
-  accountTranscription,
   boxTranscribes,
   fromGregorian,
   isHexId,
