@@ -20,16 +20,20 @@ export function installCheapAsyncBind(): void {
   ): F & { asyncResource: AsyncResource } {
     // Node's own checks and throws for a non-function
     if (typeof fn !== 'function') return original.call(this, fn, thisArg);
-    const resource = this;
+    const run = this.runInAsyncScope.bind(this) as (
+      fn: (...args: unknown[]) => unknown,
+      thisArg: unknown,
+      ...args: unknown[]
+    ) => unknown;
     const call = fn as unknown as (...args: unknown[]) => unknown;
     const bound: Bound =
       thisArg === undefined
         ? function (this: unknown, ...args: unknown[]) {
-            return resource.runInAsyncScope(call, this, ...args);
+            return run(call, this, ...args);
           }
-        : (...args: unknown[]) => resource.runInAsyncScope(call, thisArg, ...args);
+        : (...args: unknown[]) => run(call, thisArg, ...args);
     Object.defineProperty(bound, 'length', { configurable: true, value: fn.length });
-    bound.asyncResource = resource;
+    bound.asyncResource = this;
     return bound as never;
   };
 }
