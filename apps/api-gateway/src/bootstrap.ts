@@ -20,6 +20,7 @@ import {
   renderStatusError,
 } from './common/faces';
 import { registerStreamingBodies } from './application/body-parsers';
+import { installCheapAsyncBind } from './common/async-bind';
 import { configureStreams } from './application/object-transfer';
 import { createGatewayServer, GatewayServer } from './common/http-server';
 import { FrameworkErrorFilter } from './common/faces';
@@ -99,6 +100,7 @@ export async function startGateway(
   opts: { handleSignals?: boolean } = {},
 ): Promise<RunningGateway> {
   collectProcessMetrics('api-gateway');
+  installCheapAsyncBind();
   configureStreams({
     perAccount: config.fairness.streamsPerAccount,
     idleTimeoutMs: config.fairness.streamIdleTimeoutMs,

@@ -4,7 +4,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { GatewayConfig } from '@voxmail/config';
-import { loggerParams } from '@voxmail/messaging';
+import { appLoggerParams } from '@voxmail/messaging';
 import { ApplicationModule } from './application/application.module';
 import { CoreModule } from './common/core.module';
 import { FairnessModule } from './fairness/fairness.module';
@@ -20,7 +20,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        LoggerModule.forRoot(loggerParams('api-gateway', config.logLevel)),
+        LoggerModule.forRoot(appLoggerParams('api-gateway', config.logLevel)),
         CoreModule.register(config),
         FairnessModule,
         ApplicationModule,

@@ -5,9 +5,25 @@ import { CommandDef, ReplyOf, RequestOf, validateCommand } from '@voxmail/contra
 
 type Handler<C> = (request: RequestOf<C>) => ReplyOf<C> | Promise<ReplyOf<C>>;
 
+/** Where `@HandleCommand` lists a class's handlers (the command server binds them to NATS). */
+const COMMAND_HANDLERS = Symbol('voxmail:command-handlers');
+
+/** One handler of a class: the command it answers and the method (already validating its payload). */
+export interface CommandHandlerEntry {
+  def: CommandDef;
+  key: string | symbol;
+}
+
+/** The `@HandleCommand` methods of a class (its prototype chain included). */
+export function commandHandlersOf(cls: object): CommandHandlerEntry[] {
+  return (Reflect.getMetadata(COMMAND_HANDLERS, cls) as CommandHandlerEntry[] | undefined) ?? [];
+}
+
 /**
  * Wraps Nest's `@MessagePattern`: the method receives a validated instance of the command's request
  * class, and a method whose parameter or return type does not match the registry is a compile error.
+ * The class's handlers are also listed for the command server (`rpc.ts`), which binds each to a plain
+ * NATS queue subscription.
  */
 export function HandleCommand<C extends CommandDef>(def: C) {
   return <M extends Handler<C>>(
@@ -25,5 +41,7 @@ export function HandleCommand<C extends CommandDef>(def: C) {
     descriptor.value = validated;
     MessagePattern(def.subject)(target, key, descriptor);
     Payload()(target, key, 0);
+    const cls = target.constructor;
+    Reflect.defineMetadata(COMMAND_HANDLERS, [...commandHandlersOf(cls), { def, key }], cls);
   };
 }

@@ -1,7 +1,7 @@
 // Structured JSON logs (pino) with the request id mixed in and secrets redacted: by name in URLs'
 // query strings, in headers and at any depth of a logged object; errors are logged without SQL
 // parameters, query text or driver details (they hold credential and PIN hashes, HMACs, encrypted keys).
-import type { DestinationStream } from 'pino';
+import { destination as pinoDestination, type DestinationStream } from 'pino';
 import type { Params } from 'nestjs-pino';
 import { currentRequestId } from './request-context';
 
@@ -153,6 +153,7 @@ export function serializeError(e: unknown, withStack = false, depth = 0): unknow
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 let destination: DestinationStream | undefined;
+let stdout: DestinationStream | undefined;
 
 /**
  * Where the apps started after this call write their logs (tests capture them to assert that no secret
@@ -209,4 +210,16 @@ export function loggerParams(service: string, level: string): Params {
     },
   };
   return { pinoHttp: (destination ? [options, destination] : options) as Params['pinoHttp'] };
+}
+
+/**
+ * The apps' logger: `loggerParams`, writing to standard output asynchronously (sonic-boom) unless a
+ * destination is set: a log line never waits for the pipe, lines queued while a write is under way go out
+ * in one write, and pino flushes what is left at exit.
+ */
+export function appLoggerParams(service: string, level: string): Params {
+  const params = loggerParams(service, level);
+  if (destination) return params;
+  stdout ??= pinoDestination({ dest: 1, sync: false });
+  return { pinoHttp: [params.pinoHttp, stdout] as Params['pinoHttp'] };
 }

@@ -136,6 +136,7 @@ export class OutboxRelay {
   private readonly o: Required<RelayOptions>;
   private lastCleanup = 0;
   private databaseAway = false;
+  private kicked = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -250,24 +251,31 @@ export class OutboxRelay {
   }
 
   kick(): void {
+    this.kicked = true;
     this.wake?.();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       let published = 0;
+      let failed = false;
+      // a commit notified while this batch runs gets a batch of its own; without one, a batch that was
+      // not full leaves nothing behind, so the relay waits for the next notification (or poll) instead
+      // of running an empty batch after every one (issue 26: the relay's share of each write)
+      this.kicked = false;
       try {
         published = await this.relayBatch();
         await this.cleanup();
         this.databaseAway = false;
       } catch (e) {
         // an outage is said once, not at every poll, until a batch goes through again
+        failed = true;
         const away = isDatabaseUnavailable(e);
         if (!away) this.log.error(`relay batch failed: ${(e as Error).message}`);
         else if (!this.databaseAway) this.log.warn(`database unavailable, retrying: ${(e as Error).message}`);
         this.databaseAway = away;
       }
-      if (published === 0 && this.running) {
+      if ((failed || (published < this.o.batchSize && !this.kicked)) && this.running) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, this.o.pollMs);
           this.wake = () => {

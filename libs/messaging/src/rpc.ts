@@ -1,16 +1,11 @@
-// Command request/reply over Nest's NATS transport: the service-side reply mapping and the gateway's client.
-import {
-  CallHandler,
-  ExecutionContext,
-  Inject,
-  Injectable,
-  Logger,
-  NestInterceptor,
-  Optional,
-} from '@nestjs/common';
+// Command request/reply over NATS: the services' command server (each `@HandleCommand` method bound to a
+// plain nats.js queue subscription) and the gateway's client. The wire format is Nest's NATS packet
+// (`{pattern, data, id}` in, `{response, isDisposed, id}` out), so either side may still be Nest's own.
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import {
+  connect,
   createInbox,
   ErrorCode as NatsErrorCode,
   headers as natsHeaders,
@@ -20,8 +15,9 @@ import {
   NatsError,
   Subscription,
 } from 'nats';
-import { Observable, catchError, defer, finalize, from, map, mergeMap, of } from 'rxjs';
 import { CommandDef, DomainError, ErrorCode, Reply, ReplyOf, RequestOf } from '@voxmail/contracts';
+import { isDatabaseUnavailable } from '@voxmail/persistence';
+import { databaseUnavailable } from './database-outage';
 import {
   DEADLINE_HEADER,
   deadlinePassed,
@@ -54,114 +50,199 @@ export async function commandsSettled(maxMs: number): Promise<void> {
   while (inFlight > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
 }
 
+/** A command handler as the server calls it: the (validating) method bound to its instance. */
+export interface CommandBinding {
+  def: CommandDef;
+  handle: (payload: unknown) => unknown;
+}
+
+export interface CommandServerOptions {
+  servers: string[];
+  queue: string;
+  name: string;
+  /** How long a stop waits for the commands already routed here (drain) and those running. */
+  drainTimeoutMs: number;
+  /** The handlers, asked for when the server starts listening (after Nest made the instances). */
+  bindings: () => CommandBinding[];
+  /** The service's idempotency keys, when it has a store. */
+  keys?: () => IdempotencyStore | undefined;
+}
+
+const packetCodec = JSONCodec<NestPacket>();
+
 /**
- * Nest's NATS server, stopping the way a replica must leave a queue group: it drains its subscriptions
- * (messages the server already routed to it are still handled, where Nest's own graceful mode
- * unsubscribes and drops them), waits for in-flight commands to reply, then closes its connection.
+ * The services' command transport, a Nest custom transport strategy: each `@HandleCommand` method gets
+ * one nats.js queue subscription (the service's queue group, so replicas share the load) whose callback
+ * calls it directly; no rxjs and no Nest pipeline per message. Around the call it does what every
+ * command needs: the request's context (id and deadline from NATS headers), a command whose deadline has
+ * passed is not started, a create sent with an idempotency key (`idempotency.ts`) answers the recorded
+ * reply when the key was seen, else runs with a claim its transaction commits with, and records its
+ * reply; the answer is `{ok: true, data}` or `{ok: false, error}`, a PostgreSQL outage a coded 503 and an
+ * internal error's text never leaks. It stops the way a replica must leave a queue group: it drains its
+ * subscriptions (messages the server already routed to it are still handled), waits for in-flight
+ * commands to reply, then closes its connection.
  */
-export class DrainingNatsServer extends ServerNats {
-  constructor(
-    options: NatsOptions['options'],
-    private readonly drainTimeoutMs: number,
-  ) {
-    super({ ...options, gracefulShutdown: false });
+export class CommandServer extends Server implements CustomTransportStrategy {
+  private readonly log = new Logger('Commands');
+  private nc?: NatsConnection;
+  private subscriptions: Subscription[] = [];
+
+  constructor(private readonly o: CommandServerOptions) {
+    super();
   }
 
-  override async close(): Promise<void> {
-    const subs = (this as unknown as { subscriptions: Subscription[] }).subscriptions;
+  async listen(callback: (err?: unknown) => void): Promise<void> {
+    try {
+      this.nc = await connect({ servers: this.o.servers, name: this.o.name, maxReconnectAttempts: -1 });
+      void this.watchStatus(this.nc);
+      const keys = this.o.keys?.();
+      for (const b of this.o.bindings()) {
+        const subject = b.def.subject;
+        const run = new CommandRun(b, keys, this.log);
+        this.subscriptions.push(
+          this.nc.subscribe(subject, {
+            queue: this.o.queue,
+            callback: (err, msg) => {
+              if (err) return this.log.error(`subscription ${subject}: ${err.message}`);
+              void run.handle(msg);
+            },
+          }),
+        );
+      }
+      callback();
+    } catch (e) {
+      callback(e);
+    }
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'error') this.log.error(`NATS ${s.type}: ${String(s.data)}`);
+      else if (s.type === 'reconnect') this.log.log(`NATS reconnected: ${String(s.data)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    const subs = this.subscriptions;
     await Promise.race([
       Promise.all(subs.map((s) => s.drain().catch(() => undefined))),
-      new Promise((r) => setTimeout(r, this.drainTimeoutMs)),
+      new Promise((r) => setTimeout(r, this.o.drainTimeoutMs)),
     ]);
     subs.length = 0;
-    await commandsSettled(this.drainTimeoutMs);
-    await super.close();
+    await commandsSettled(this.o.drainTimeoutMs);
+    await this.nc?.close().catch(() => undefined);
+    this.nc = undefined;
+  }
+
+  on(): never {
+    throw new Error('CommandServer does not emit events');
+  }
+
+  unwrap<T>(): T {
+    if (!this.nc) throw new Error('CommandServer is not listening');
+    return this.nc as T;
   }
 }
 
-export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+/** One subject's handling: its handler, its metrics children, the service's idempotency store. */
+class CommandRun {
+  private readonly subject: string;
+  private readonly idempotent: boolean;
+  private readonly seconds: ReturnType<typeof Metrics.commandSeconds.labels>;
 
-/**
- * Wraps every command handler of a service: runs it inside the request's context (id and deadline from
- * NATS headers), answers `{ok: true, data}` or `{ok: false, error}` and never leaks an internal error's
- * text. A command whose deadline has passed is not started (nobody waits for it). A create sent with an
- * idempotency key (`idempotency.ts`) answers a recorded reply when the key was seen, else runs with a claim
- * its transaction commits with, and records its reply.
- */
-@Injectable()
-export class ReplyInterceptor implements NestInterceptor {
-  private readonly log = new Logger('Commands');
+  constructor(
+    private readonly b: CommandBinding,
+    private readonly keys: IdempotencyStore | undefined,
+    private readonly log: Logger,
+  ) {
+    this.subject = b.def.subject;
+    this.idempotent = !!keys && IDEMPOTENT_SUBJECTS.has(this.subject);
+    this.seconds = Metrics.commandSeconds.labels(this.subject);
+  }
 
-  constructor(@Optional() @Inject(IDEMPOTENCY_STORE) private readonly keys?: IdempotencyStore) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'rpc') return next.handle();
-    const ctx = context.switchToRpc().getContext<NatsContext>();
-    const subject = ctx.getSubject();
-    const h = ctx.getHeaders();
-    const requestId = sanitizeRequestId(h?.get(REQUEST_ID_HEADER));
-    const deadline = parseDeadline(h?.get(DEADLINE_HEADER));
-    const end = Metrics.commandSeconds.startTimer({ subject });
-    const run: RequestContext = { requestId, deadline, idempotency: undefined, idempotencyKey: undefined };
-    const key = h?.get(IDEMPOTENCY_KEY_HEADER);
-    const hash = h?.get(IDEMPOTENCY_HASH_HEADER);
-    const keyed = !!this.keys && IDEMPOTENT_SUBJECTS.has(subject) && isIdempotencyKey(key) && !!hash;
-    if (keyed) {
-      const scope = scopeOf(context.switchToRpc().getData());
-      run.idempotency = { scope, key: key as string, hash: hash as string, subject, recorded: false };
+  async handle(msg: Msg): Promise<void> {
+    let packet: NestPacket;
+    try {
+      packet = packetCodec.decode(msg.data);
+    } catch {
+      this.log.warn(`command ${this.subject}: a message that is not JSON was dropped`);
+      return;
     }
+    // Nest's packet carries the payload in `data`; a message without an id expects no answer
+    const isPacket = !!packet && typeof packet === 'object' && 'id' in packet;
+    const payload = isPacket ? packet.data : packet;
+    const reply = await this.run(msg, payload);
+    if (!isPacket || !msg.reply) return;
+    try {
+      msg.respond(packetCodec.encode({ response: reply, isDisposed: true, id: packet.id }));
+    } catch (e) {
+      this.log.warn(`command ${this.subject}: the reply could not be sent (${(e as Error).message})`);
+    }
+  }
+
+  private run(msg: Msg, payload: unknown): Promise<Reply<unknown>> {
+    const h = msg.headers;
+    const deadline = parseDeadline(h?.get(DEADLINE_HEADER));
+    const ctx: RequestContext = {
+      requestId: sanitizeRequestId(h?.get(REQUEST_ID_HEADER)),
+      deadline,
+      idempotency: undefined,
+      idempotencyKey: undefined,
+    };
+    if (this.idempotent) {
+      const key = h?.get(IDEMPOTENCY_KEY_HEADER);
+      const hash = h?.get(IDEMPOTENCY_HASH_HEADER);
+      if (isIdempotencyKey(key) && hash) {
+        ctx.idempotency = { scope: scopeOf(payload), key, hash, subject: this.subject, recorded: false };
+      }
+    }
+    const end = this.seconds.startTimer();
     inFlight++;
-    let counted = true;
-    const done = () => {
-      if (counted) inFlight--;
-      counted = false;
-    };
-    const handle = (): Observable<Reply<unknown>> => {
-      if (deadline !== undefined && Date.now() >= deadline) throw deadlinePassed();
-      const claim = run.idempotency;
-      if (!claim)
-        return next.handle().pipe(map((data): Reply<unknown> => ({ ok: true, data: data ?? null })));
-      this.keys!.sweep();
-      return from(this.keys!.find(claim.scope, claim.key)).pipe(
-        mergeMap((seen) => {
-          if (seen && seen.hash !== claim.hash) throw keyReused();
-          if (seen && !seen.reply) throw inProgress();
-          if (seen) return of(seen.reply!);
-          return next.handle().pipe(map((data): Reply<unknown> => ({ ok: true, data: data ?? null })));
-        }),
-      );
-    };
-    return new Observable<Reply<unknown>>((subscriber) =>
-      runWithRequestContext(run, () => {
-        const store = currentRequestContext()!;
+    return runWithRequestContext(ctx, async () => {
+      const store = currentRequestContext()!;
+      let reply: Reply<unknown>;
+      try {
+        reply = await this.answer(store, payload);
+        reply = await this.recordReply(store, reply);
+      } catch (e) {
+        reply = this.toErrorReply(e);
+      } finally {
         // work the handler left running (a timer it set) is no longer this command's: no deadline, no key
-        const close = () => {
-          store.deadline = undefined;
-          store.idempotency = undefined;
-          done();
-        };
-        return defer(handle)
-          .pipe(
-            catchError((e: unknown) => of(this.toErrorReply(subject, e))),
-            mergeMap((r) => from(this.recordReply(run, r))),
-            finalize(close),
-          )
-          .subscribe({
-            next: (r) => {
-              end();
-              Metrics.commands.inc({ subject, outcome: r.ok ? 'ok' : r.error.code });
-              subscriber.next(r);
-            },
-            error: (e) => subscriber.error(e),
-            complete: () => subscriber.complete(),
-          });
-      }),
-    );
+        store.deadline = undefined;
+        store.idempotency = undefined;
+        inFlight--;
+      }
+      end();
+      Metrics.commands.inc({ subject: this.subject, outcome: reply.ok ? 'ok' : reply.error.code });
+      return reply;
+    });
+  }
+
+  private async answer(ctx: RequestContext, payload: unknown): Promise<Reply<unknown>> {
+    if (ctx.deadline !== undefined && Date.now() >= ctx.deadline) throw deadlinePassed();
+    const claim = ctx.idempotency;
+    if (claim) {
+      this.keys!.sweep();
+      const seen = await this.keys!.find(claim.scope, claim.key);
+      if (seen && seen.hash !== claim.hash) throw keyReused();
+      if (seen && !seen.reply) throw inProgress();
+      if (seen) return seen.reply!;
+    }
+    let data: unknown;
+    try {
+      data = await this.b.handle(payload);
+    } catch (e) {
+      // a handler meeting a PostgreSQL outage answers the coded 503 (database-outage.ts), not an internal error
+      if (e instanceof DomainError || !isDatabaseUnavailable(e)) throw e;
+      this.log.warn(`command ${this.subject}: database unavailable (${(e as Error).message})`);
+      throw databaseUnavailable();
+    }
+    return { ok: true, data: data ?? null };
   }
 
   /** Puts the reply beside a key its create committed (a reply lost here leaves the key answering 409). */
-  private async recordReply(run: RequestContext, r: Reply<unknown>): Promise<Reply<unknown>> {
-    const claim = run.idempotency;
+  private async recordReply(ctx: RequestContext, r: Reply<unknown>): Promise<Reply<unknown>> {
+    const claim = ctx.idempotency;
     if (!claim?.recorded) return r;
     await this.keys!.recordReply(claim.scope, claim.key, r).catch((e: unknown) =>
       this.log.error({ err: e }, 'recording the reply of an idempotency key failed'),
@@ -169,9 +250,9 @@ export class ReplyInterceptor implements NestInterceptor {
     return r;
   }
 
-  private toErrorReply(subject: string, e: unknown): Reply<never> {
+  private toErrorReply(e: unknown): Reply<never> {
     if (e instanceof DomainError) return { ok: false, error: e.toBody() };
-    this.log.error({ err: e, subject }, `command ${subject} failed`);
+    this.log.error({ err: e, subject: this.subject }, `command ${this.subject} failed`);
     return { ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } };
   }
 }

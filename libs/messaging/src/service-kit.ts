@@ -16,7 +16,7 @@ import {
   OnModuleInit,
   Type,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule, DiscoveryService, NestFactory } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, ModulesContainer, NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
@@ -34,13 +34,13 @@ import type { ServiceConfig } from '@voxmail/config';
 import { createDataSource, runMigrations } from '@voxmail/persistence';
 import { EventConsumer } from './consumer';
 import { eventConsumersOf } from './handle-event';
-import { loggerParams } from './logging';
+import { appLoggerParams } from './logging';
 import { collectProcessMetrics, metricsRegistry } from './metrics';
-import { DatabaseOutageInterceptor } from './database-outage';
 import { connectNats, ensureEventStream, natsServers } from './nats';
 import { OutboxRelay } from './outbox';
 import { CommandCommitGuard, IdempotencyStore } from './idempotency';
-import { DrainingNatsServer, IDEMPOTENCY_STORE, ReplyInterceptor } from './rpc';
+import { CommandBinding, CommandServer } from './rpc';
+import { commandHandlersOf } from './handle-command';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -179,7 +179,7 @@ export class ServiceInfraModule {
     return {
       module: ServiceInfraModule,
       imports: [
-        LoggerModule.forRoot(loggerParams(o.config.serviceName, o.config.logLevel)),
+        LoggerModule.forRoot(appLoggerParams(o.config.serviceName, o.config.logLevel)),
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ type: 'postgres' }),
           dataSourceFactory: async () => {
@@ -218,7 +218,7 @@ export class ServiceInfraModule {
           inject: [DataSource, NATS_CONNECTION],
         },
         {
-          provide: IDEMPOTENCY_STORE,
+          provide: IdempotencyStore,
           useFactory: (ds: DataSource) => new IdempotencyStore(ds, o.schema),
           inject: [DataSource],
         },
@@ -230,9 +230,6 @@ export class ServiceInfraModule {
           useFactory: (nc: NatsConnection) => AccountAccess.askingMailbox(nc, o.config.tenancyTimeoutMs),
           inject: [NATS_CONNECTION],
         },
-        { provide: APP_INTERCEPTOR, useClass: ReplyInterceptor },
-        // registered after it, so it runs inside it: a database outage reaches it as a coded error
-        { provide: APP_INTERCEPTOR, useClass: DatabaseOutageInterceptor },
       ],
       exports: [NATS_CONNECTION, OutboxRelay, MessagingLifecycle, AccountAccess],
     };
@@ -264,15 +261,14 @@ export async function bootstrapService(
   app.useLogger(app.get(PinoLogger));
   app.connectMicroservice<MicroserviceOptions>(
     {
-      strategy: new DrainingNatsServer(
-        {
-          servers: natsServers(config.natsUrl),
-          queue,
-          name: `${config.serviceName}-rpc`,
-          maxReconnectAttempts: -1,
-        },
-        config.shutdownTimeoutMs,
-      ),
+      strategy: new CommandServer({
+        servers: natsServers(config.natsUrl),
+        queue,
+        name: `${config.serviceName}-rpc`,
+        drainTimeoutMs: config.shutdownTimeoutMs,
+        bindings: () => commandBindings(app),
+        keys: () => app.get(IdempotencyStore, { strict: false }),
+      }),
     },
     { inheritAppConfig: true },
   );
@@ -286,4 +282,20 @@ export async function bootstrapService(
   const reach =
     host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   return { app, url: `http://${reach}:${port}`, close: () => app.close() };
+}
+
+/** Every `@HandleCommand` method of the app's controllers, bound to its instance. */
+function commandBindings(app: INestApplication): CommandBinding[] {
+  const out = new Map<string, CommandBinding>();
+  for (const mod of app.get(ModulesContainer).values()) {
+    for (const wrapper of mod.controllers.values()) {
+      const instance = wrapper.instance as Record<string | symbol, (p: unknown) => unknown> | undefined;
+      if (!instance || !wrapper.metatype) continue;
+      for (const { def, key } of commandHandlersOf(wrapper.metatype)) {
+        if (out.has(def.subject)) throw new Error(`two handlers of ${def.subject}`);
+        out.set(def.subject, { def, handle: (p) => instance[key](p) });
+      }
+    }
+  }
+  return [...out.values()];
 }

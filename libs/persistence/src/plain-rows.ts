@@ -2,7 +2,7 @@
 // rows come back as the driver parses them and are copied onto the entity's shape column by column.
 // TypeORM's entity transformer (alias maps, relation joins, per-column prepareHydratedValue) was the
 // largest share of mailbox-service's CPU profile on GET account (bench/PROFILE.md).
-import { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 interface Plan {
@@ -98,4 +98,29 @@ export function plainSelect<T extends ObjectLiteral>(
   };
   const columns = meta.columns.map((c, i) => `"${alias}"."${c.databaseName}" AS "c${i}"`).join(', ');
   return { columns, map: (rows) => rows.map((r) => toEntity<T>(r, plan, entity.prototype as object)) };
+}
+
+/**
+ * Runs a hot constant query as a named prepared statement: PostgreSQL parses and plans it once per
+ * connection, and TypeORM's query runner (connect, logging, broadcasting) is not in the way. On the
+ * transaction's connection when `m` is a transaction's manager, else on the pool.
+ */
+export async function preparedRows<R = Record<string, unknown>>(
+  ds: DataSource,
+  m: EntityManager | undefined,
+  statement: { name: string; text: string },
+  values: unknown[],
+): Promise<R[]> {
+  const q = { name: statement.name, text: statement.text, values };
+  const runner = m?.queryRunner;
+  if (runner && !runner.isReleased) {
+    const client = (await (runner as unknown as { connect(): Promise<PgClient> }).connect()) as PgClient;
+    return (await client.query(q)).rows as R[];
+  }
+  const pool = (ds.driver as unknown as { master: PgClient }).master;
+  return (await pool.query(q)).rows as R[];
+}
+
+interface PgClient {
+  query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }

@@ -3,18 +3,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { ListQuery, Page } from '@voxmail/contracts';
-import { getPlainOne, keysetPage, plainSelect, PlainSelect } from '@voxmail/persistence';
+import { getPlainOne, keysetPage, plainSelect, PlainSelect, preparedRows } from '@voxmail/persistence';
 import { AccountEntity } from './account.entity';
 
 @Injectable()
 export class AccountsRepository {
   /** The account read on every request, as a constant SQL string. */
   private readonly activeById: PlainSelect<AccountEntity>;
-  private readonly activeByIdSql: string;
+  private readonly activeByIdSql: { name: string; text: string };
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {
     this.activeById = plainSelect(ds, AccountEntity, 'a');
-    this.activeByIdSql = `SELECT ${this.activeById.columns} FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL`;
+    this.activeByIdSql = {
+      name: 'mailbox_account_active_by_id',
+      text: `SELECT ${this.activeById.columns} FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL`,
+    };
   }
 
   private repo(m?: EntityManager) {
@@ -22,7 +25,7 @@ export class AccountsRepository {
   }
 
   async findActive(id: string, m?: EntityManager): Promise<AccountEntity | null> {
-    const rows: Record<string, unknown>[] = await (m ?? this.ds.manager).query(this.activeByIdSql, [id]);
+    const rows = await preparedRows(this.ds, m, this.activeByIdSql, [id]);
     return this.activeById.map(rows)[0] ?? null;
   }
 
