@@ -6,17 +6,18 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { EventRecorder, RunningApp } from '@voxmail/testing';
+import { RunningApp } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { flexisipForm, h2Request, H2Response, selfSignedCert } from './flexisip.helpers';
-import { createBox, Stack, startMessagesStack, Tenant, wavFile } from './messages.helpers';
+import { createBox, messagesIn, Tenant, useMessagesStack, wavFile } from './messages.helpers';
+import { afterSuite, useEvents } from './fixture';
 
 jest.setTimeout(90000);
 
 const SLOT_MAX = 200000;
 
-let stack: Stack;
-let events: EventRecorder;
+const stack = useMessagesStack();
+const events = useEvents();
 let tls: ReturnType<typeof selfSignedCert>;
 let h2s: RunningApp; // HTTPS: h2 by ALPN, HTTP/1.1 beside it
 let h2c: RunningApp; // cleartext HTTP/2 with prior knowledge
@@ -143,17 +144,9 @@ async function voicemailServer(
   return { search, account, slot, upload: upload || undefined };
 }
 
-async function messagesOf(w: World, vmboxId: string): Promise<any[]> {
-  const r = await stack.request('GET', `/v2/accounts/${w.t.accountId}/vmboxes/${vmboxId}/messages`, {
-    token: w.t.token,
-  });
-  expect(r.status).toBe(200);
-  return r.body.data;
-}
+const messagesOf = (w: World, vmboxId: string) => messagesIn(stack, w.t, vmboxId);
 
 beforeAll(async () => {
-  stack = await startMessagesStack();
-  events = await EventRecorder.start();
   tls = selfSignedCert();
   const { loadGatewayConfig } = await import('@voxmail/config');
   const env = { ...stack.env, FLEXISIP_MAX_UPLOAD_SIZE: String(SLOT_MAX) };
@@ -164,11 +157,9 @@ beforeAll(async () => {
   h2c = await startGateway(loadGatewayConfig({ ...env, HTTP2_CLEARTEXT: 'true' }), { handleSignals: false });
 });
 
-afterAll(async () => {
+afterSuite(async () => {
   await h2s?.close();
   await h2c?.close();
-  await events?.stop();
-  await stack?.stop();
   if (tls) rmSync(tls.dir, { recursive: true, force: true });
 });
 

@@ -5,22 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { ParsedMail, simpleParser } from 'mailparser';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
-import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import {
-  EMAIL_DURABLE,
-  startNotificationService,
-  WEBHOOK_FANOUT_DURABLE,
-} from '../../apps/notification-service/src/bootstrap';
 import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
+import { afterSuite, useEvents, useTenant } from './fixture';
+import { useNotificationStack } from './notifications.helpers';
 
-let stack: Stack;
 let smtp: SMTPServer;
-let events: EventRecorder;
-let a: Tenant;
 const mails: { envelopeTo: string[]; mail: ParsedMail }[] = [];
 /** Runs while the SMTP server holds an e-mail's DATA, before it accepts it (a test's fault injection). */
 let whileReceiving: ((mail: ParsedMail) => Promise<void>) | undefined;
@@ -42,31 +31,16 @@ beforeAll(async () => {
     },
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-      notification: startNotificationService,
-    },
-    ['mailbox', 'message', 'media', 'notification', 'gateway'],
-    { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'Voicemail <vm@voxmail.test>' },
-  );
-  // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
-  // (in a full run thousands of events from the suites without notification-service; a loaded 2-core
-  // machine handles some 50 a second with every app in this process)
-  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 240000);
-  events = await EventRecorder.start();
-  a = await stack.createTenant();
-}, 300000);
-
-afterAll(async () => {
-  await events?.stop();
-  await stack?.stop();
-  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
 });
+afterSuite(() => new Promise<void>((resolve) => smtp?.close(() => resolve())));
+
+const stack = useNotificationStack(() => ({
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
+  SMTP_FROM: 'Voicemail <vm@voxmail.test>',
+}));
+const events = useEvents();
+const a = useTenant(stack);
 
 async function waitForMail(
   pred: (m: ParsedMail) => boolean,

@@ -9,50 +9,26 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { Commands } from '@voxmail/contracts';
-import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import {
-  startTranscriptionService,
-  transcriptionDurable,
-} from '../../apps/transcription-service/src/bootstrap';
+import { Tenant } from '@voxmail/testing';
+import { transcriptionDurable } from '../../apps/transcription-service/src/bootstrap';
 import { createBox, multipartMixed, rawRequest } from './messages.helpers';
+import { useEvents, useStack, useTenant } from './fixture';
 
 const SCRIPT =
   'Hello, this is Alice from accounting. Please call me back about the invoice for the new office printer. Thank you.';
 const SPEECH = readFileSync(join(__dirname, '../fixtures/speech-invoice.wav'));
 const words = (s: string) => new Set(s.toLowerCase().match(/[a-z']+/g) ?? []);
 
-let stack: Stack;
-let events: EventRecorder;
-let a: Tenant;
 /** Set by the transcription test, searched by the search tests. */
 const found: { box?: string; plain?: string; spoken?: string; untouched?: string } = {};
 
-beforeAll(async () => {
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-      transcription: startTranscriptionService,
-    },
-    ['mailbox', 'message', 'media', 'transcription', 'gateway'],
-    { TRANSCRIPTION_CONCURRENCY: '1', TRANSCRIPTION_POLL_MS: '200' },
-  );
+const stack = useStack(['mailbox', 'message', 'media', 'transcription', 'gateway'], {
+  env: { TRANSCRIPTION_CONCURRENCY: '1', TRANSCRIPTION_POLL_MS: '200' },
   // an earlier suite's events (its deposits) come first: let the intake work through them
-  await stack.waitForConsumersCaughtUp([transcriptionDurable(stack.env.DATABASE_URL ?? '')], 240000);
-  events = await EventRecorder.start();
-  a = await stack.createTenant();
-}, 300000);
-
-afterAll(async () => {
-  await events?.stop();
-  await stack?.stop();
+  caughtUp: (s) => [transcriptionDurable(s.env.DATABASE_URL ?? '')],
 });
+const events = useEvents();
+const a = useTenant(stack);
 
 async function deposit(t: Tenant, box: string, audio: Buffer, data: Record<string, unknown> = {}) {
   const mp = multipartMixed([

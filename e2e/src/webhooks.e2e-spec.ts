@@ -4,59 +4,25 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { EventRecorder, Stack, startStack, Tenant, WebhookReceiver } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import {
-  EMAIL_DURABLE,
-  startNotificationService,
-  WEBHOOK_FANOUT_DURABLE,
-} from '../../apps/notification-service/src/bootstrap';
+import { Tenant } from '@voxmail/testing';
+import { WEBHOOK_FANOUT_DURABLE } from '../../apps/notification-service/src/bootstrap';
 import { createBox } from './messages.helpers';
+import { useEvents, useTenant, useWebhookReceiver } from './fixture';
+import { useNotificationStack } from './notifications.helpers';
 
-let stack: Stack;
-let receiver: WebhookReceiver;
-let events: EventRecorder;
-let a: Tenant;
-let b: Tenant;
-
-beforeAll(async () => {
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-      notification: startNotificationService,
-    },
-    ['mailbox', 'message', 'media', 'notification', 'gateway'],
-    {
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback',
-      WEBHOOK_RETRY_BASE_MS: '100',
-      WEBHOOK_POLL_MS: '50',
-      // short, so the lease of a delivery the stopped instance held (2 × timeout + 1 s) runs out within
-      // the restart test, yet long enough for a loaded machine to answer a loopback POST
-      WEBHOOK_TIMEOUT_MS: '3000',
-      WEBHOOK_DISABLE_AFTER_FAILURES: '2',
-    },
-  );
-  // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
-  // (in a full run thousands of events from the suites without notification-service; a loaded 2-core
-  // machine handles some 50 a second with every app in this process)
-  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 240000);
-  receiver = await WebhookReceiver.start();
-  events = await EventRecorder.start();
-  a = await stack.createTenant();
-  b = await stack.createTenant();
-}, 300000);
-
-afterAll(async () => {
-  await events?.stop();
-  await receiver?.stop();
-  await stack?.stop();
+const stack = useNotificationStack({
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback',
+  WEBHOOK_RETRY_BASE_MS: '100',
+  WEBHOOK_POLL_MS: '50',
+  // short, so the lease of a delivery the stopped instance held (2 × timeout + 1 s) runs out within
+  // the restart test, yet long enough for a loaded machine to answer a loopback POST
+  WEBHOOK_TIMEOUT_MS: '3000',
+  WEBHOOK_DISABLE_AFTER_FAILURES: '2',
 });
+const receiver = useWebhookReceiver();
+const events = useEvents();
+const a = useTenant(stack);
+const b = useTenant(stack);
 
 const hooks = (t: Tenant) => `/v2/accounts/${t.accountId}/webhooks`;
 

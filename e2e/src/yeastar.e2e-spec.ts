@@ -1,7 +1,5 @@
 // The Yeastar P-Series OpenAPI face against the whole stack (real PostgreSQL, NATS, S3): the two documents'
 // request examples replayed byte for byte, then ask/force, every refusal, play links, tenancy and events.
-import { Writable } from 'node:stream';
-import { EventRecorder } from '@voxmail/testing';
 import {
   createBox,
   executableFile,
@@ -10,20 +8,21 @@ import {
   objectKeys,
   rawRequest,
   RawResponse,
-  Stack,
-  startMessagesStack,
   streamingRequest,
   Tenant,
+  useMessagesStack,
   wavFile,
 } from './messages.helpers';
+import { useEvents, useLogLines } from './fixture';
 
 jest.setTimeout(90000);
 
 const PLAY_TTL_S = 3;
 process.env.YEASTAR_PLAY_LINK_TTL_S = String(PLAY_TTL_S);
 
-let stack: Stack;
-let events: EventRecorder;
+const logLines = useLogLines();
+const stack = useMessagesStack({ env: { LOG_LEVEL: 'info' } });
+const events = useEvents();
 
 const BOUNDARY = '----WebKitFormBoundary7MA4YWxkTrZu0gW';
 const FORM_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
@@ -138,32 +137,6 @@ async function list(w: World, kind: 'vm_greeting' | 'extension_vm_greeting', q: 
 }
 
 /** Every log line the apps of this suite write, at info level (request logs included). */
-const logLines: string[] = [];
-const logLevelBefore = process.env.LOG_LEVEL;
-
-beforeAll(async () => {
-  const { setLogDestination } = await import('@voxmail/messaging');
-  setLogDestination(
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logLines.push(chunk.toString());
-        cb();
-      },
-    }),
-  );
-  process.env.LOG_LEVEL = 'info';
-  stack = await startMessagesStack();
-  events = await EventRecorder.start();
-});
-
-afterAll(async () => {
-  await events?.stop();
-  await stack?.stop();
-  (await import('@voxmail/messaging')).setLogDestination(undefined);
-  if (logLevelBefore === undefined) delete process.env.LOG_LEVEL;
-  else process.env.LOG_LEVEL = logLevelBefore;
-});
-
 describe('Yeastar tokens', () => {
   it('get_token answers the documented fields for an API client of the account', async () => {
     const t = await stack.createTenant();

@@ -5,3 +5,4 @@ export * from './audio';
 export * from './webhook-receiver';
 export * from './sipp';
 export * from './chaos';
+export * from './kazoo';
