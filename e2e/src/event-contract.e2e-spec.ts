@@ -4,7 +4,7 @@
 import { connect } from 'nats';
 import { eventContractErrors, EventEnvelope, STREAM_NAME } from '@voxmail/contracts';
 import { Tenant } from '@voxmail/testing';
-import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
+import { createBox, depositMessage, wavFile } from './messages.helpers';
 import { useWebhookReceiver } from './fixture';
 import { useNotificationStack } from './notifications.helpers';
 
@@ -72,21 +72,7 @@ async function flows(t: Tenant): Promise<void> {
   });
   const messages = `${acct}/vmboxes/${box}/messages`;
   const json = await ok('PUT', messages, { data: { caller_id_number: '1' } });
-  const mp = multipartMixed([
-    {
-      contentType: 'application/json',
-      filename: 'm.json',
-      body: Buffer.from('{"data":{"caller_id_number":"2"}}'),
-    },
-    { contentType: 'audio/wav', filename: 'v.wav', body: wavFile(1) },
-  ]);
-  const r = await rawRequest(
-    stack.baseUrl,
-    'PUT',
-    messages,
-    { 'X-Auth-Token': t.token, 'Content-Type': mp.contentType },
-    mp.body,
-  );
+  const r = await depositMessage(stack, t, box, { caller_id_number: '2' }, wavFile(1));
   if (r.status !== 201) throw new Error(`multipart deposit: ${r.status}`);
   const withAudio = JSON.parse(r.body.toString('utf8')).data.media_id;
   await ok('POST', `${messages}/${json.media_id}`, { data: { folder: 'saved' } });

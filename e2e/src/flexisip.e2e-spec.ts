@@ -17,9 +17,8 @@ import { useDb, useEvents } from './fixture';
 jest.setTimeout(60000);
 
 const MAX_UPLOAD = 200000;
-process.env.FLEXISIP_MAX_UPLOAD_SIZE = String(MAX_UPLOAD);
 
-const stack = useMessagesStack();
+const stack = useMessagesStack({ env: { FLEXISIP_MAX_UPLOAD_SIZE: String(MAX_UPLOAD) } });
 const events = useEvents();
 const db = useDb(stack);
 

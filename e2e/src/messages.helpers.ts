@@ -160,5 +160,33 @@ export function multipartMixed(parts: { contentType: string; filename: string; b
   return { contentType: `multipart/mixed; boundary=${boundary}`, body: Buffer.concat(chunks) };
 }
 
+/**
+ * A message deposited in `box` as Kazoo's curl example sends one: multipart/mixed, the JSON document
+ * `{ data }` (message.json), then the audio (voice.wav); the raw answer.
+ */
+export function depositMessage(
+  stack: Stack,
+  t: Tenant,
+  box: string,
+  data: Record<string, unknown>,
+  audio: Buffer,
+): Promise<RawResponse> {
+  const mp = multipartMixed([
+    {
+      contentType: 'application/json',
+      filename: 'message.json',
+      body: Buffer.from(JSON.stringify({ data })),
+    },
+    { contentType: 'audio/wav', filename: 'voice.wav', body: audio },
+  ]);
+  return rawRequest(
+    stack.baseUrl,
+    'PUT',
+    `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`,
+    { 'X-Auth-Token': t.token, 'Content-Type': mp.contentType },
+    mp.body,
+  );
+}
+
 export type { KazooResponse, Stack, Tenant };
 export { useEvents, useOperator, useTenant } from './fixture';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ParsedMail, simpleParser } from 'mailparser';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
-import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
+import { createBox, depositMessage, wavFile } from './messages.helpers';
 import { afterSuite, useEvents, useTenant } from './fixture';
 import { useNotificationStack } from './notifications.helpers';
 
@@ -57,21 +57,7 @@ async function waitForMail(
 }
 
 async function deposit(box: string, audio: Buffer, data: Record<string, unknown>): Promise<string> {
-  const mp = multipartMixed([
-    {
-      contentType: 'application/json',
-      filename: 'message.json',
-      body: Buffer.from(JSON.stringify({ data })),
-    },
-    { contentType: 'audio/wav', filename: 'voice.wav', body: audio },
-  ]);
-  const r = await rawRequest(
-    stack.baseUrl,
-    'PUT',
-    `/v2/accounts/${a.accountId}/vmboxes/${box}/messages`,
-    { 'X-Auth-Token': a.token, 'Content-Type': mp.contentType },
-    mp.body,
-  );
+  const r = await depositMessage(stack, a, box, data, audio);
   expect(r.status).toBe(201);
   return JSON.parse(r.body.toString('utf8')).data.media_id;
 }

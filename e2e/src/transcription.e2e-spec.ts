@@ -11,7 +11,7 @@ import { connect } from 'nats';
 import { Commands } from '@voxmail/contracts';
 import { Tenant } from '@voxmail/testing';
 import { transcriptionDurable } from '../../apps/transcription-service/src/bootstrap';
-import { createBox, multipartMixed, rawRequest } from './messages.helpers';
+import { createBox, depositMessage } from './messages.helpers';
 import { useEvents, useStack, useTenant } from './fixture';
 
 const SCRIPT =
@@ -31,17 +31,7 @@ const events = useEvents();
 const a = useTenant(stack);
 
 async function deposit(t: Tenant, box: string, audio: Buffer, data: Record<string, unknown> = {}) {
-  const mp = multipartMixed([
-    { contentType: 'application/json', filename: 'm.json', body: Buffer.from(JSON.stringify({ data })) },
-    { contentType: 'audio/wav', filename: 'voice.wav', body: audio },
-  ]);
-  const r = await rawRequest(
-    stack.baseUrl,
-    'PUT',
-    `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`,
-    { 'X-Auth-Token': t.token, 'Content-Type': mp.contentType },
-    mp.body,
-  );
+  const r = await depositMessage(stack, t, box, data, audio);
   expect(r.status).toBe(201);
   return JSON.parse(r.body.toString('utf8')).data.media_id as string;
 }

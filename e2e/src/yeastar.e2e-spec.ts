@@ -18,10 +18,9 @@ import { useEvents, useLogLines } from './fixture';
 jest.setTimeout(90000);
 
 const PLAY_TTL_S = 3;
-process.env.YEASTAR_PLAY_LINK_TTL_S = String(PLAY_TTL_S);
 
 const logLines = useLogLines();
-const stack = useMessagesStack({ env: { LOG_LEVEL: 'info' } });
+const stack = useMessagesStack({ env: { LOG_LEVEL: 'info', YEASTAR_PLAY_LINK_TTL_S: String(PLAY_TTL_S) } });
 const events = useEvents();
 
 const BOUNDARY = '----WebKitFormBoundary7MA4YWxkTrZu0gW';
