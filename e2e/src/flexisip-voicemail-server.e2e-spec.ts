@@ -175,6 +175,18 @@ describe.each([
   });
   afterAll(() => session?.close());
 
+  /** A second one-second recording posted to the upload URL of `slot` (the answer that created it). */
+  const uploadAgain = (slot: H2Response) => {
+    const form = flexisipForm(recordPath(), wavFile(1));
+    return h2Request(
+      session,
+      'POST',
+      new URL(json(slot).upload_url).pathname,
+      flexisipHeaders(app(), w.adminKey, form.contentType),
+      form.body,
+    );
+  };
+
   it('records a voicemail: search, slot, multipart upload; the message is in the box, announced once', async () => {
     const audio = wavFile(2);
     const caller = 'sip:+33612345678@caller.example.net';
@@ -245,14 +257,7 @@ describe.each([
     const caller = `sip:reuse-${randomBytes(3).toString('hex')}@caller.example.net`;
     const r = await voicemailServer(session, app(), w.adminKey, `alice@${w.realm}`, caller, wavFile(1));
     expect(r.upload?.status).toBe(200);
-    const form = flexisipForm(recordPath(), wavFile(1));
-    const again = await h2Request(
-      session,
-      'POST',
-      new URL(json(r.slot!).upload_url).pathname,
-      flexisipHeaders(app(), w.adminKey, form.contentType),
-      form.body,
-    );
+    const again = await uploadAgain(r.slot!);
     expect(again.status).toBe(404);
     expect(json(again)).toEqual({ message: expect.any(String) });
     expect((await messagesOf(w, w.aliceBox)).filter((m) => m.from === caller)).toHaveLength(1);
@@ -320,14 +325,7 @@ describe.each([
     expect(r.upload!.sent).toBeLessThan(wavFile(20).length);
     expect(r.upload!.ended).toBe(true);
     // the same HTTP/2 connection serves the next request, and the slot takes a smaller recording
-    const form = flexisipForm(recordPath(), wavFile(1));
-    const retry = await h2Request(
-      session,
-      'POST',
-      new URL(json(r.slot!).upload_url).pathname,
-      flexisipHeaders(app(), w.adminKey, form.contentType),
-      form.body,
-    );
+    const retry = await uploadAgain(r.slot!);
     expect(retry.status).toBe(200);
     expect((await messagesOf(w, w.aliceBox)).filter((m) => m.from === caller)).toHaveLength(1);
   });

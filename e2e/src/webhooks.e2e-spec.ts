@@ -25,28 +25,23 @@ const a = useTenant(stack);
 const b = useTenant(stack);
 
 const hooks = (t: Tenant) => `/v2/accounts/${t.accountId}/webhooks`;
+/** PUT of a webhook document of `t` (a by default), as its admin. */
+const putHook = (data: Record<string, unknown>, t: Tenant = a) =>
+  stack.request('PUT', hooks(t), { token: t.token, body: { data } });
 
 async function createHook(t: Tenant, data: Record<string, unknown>) {
-  const r = await stack.request('PUT', hooks(t), {
-    token: t.token,
-    body: { data: { name: 'crm', http_verb: 'post', retries: 0, ...data } },
-  });
+  const r = await putHook({ name: 'crm', http_verb: 'post', retries: 0, ...data }, t);
   expect(r.status).toBe(201);
   return r.body.data as { id: string; secret: string };
 }
 
 describe('webhook documents', () => {
   it('creates, reads, lists, patches, replaces and deletes; the secret is shown once', async () => {
-    const created = await stack.request('PUT', hooks(a), {
-      token: a.token,
-      body: {
-        data: {
-          name: 'lamp',
-          uri: receiver.url('/crud'),
-          hook: 'mwi.updated',
-          headers: { 'X-Api-Key': 'k1' },
-        },
-      },
+    const created = await putHook({
+      name: 'lamp',
+      uri: receiver.url('/crud'),
+      hook: 'mwi.updated',
+      headers: { 'X-Api-Key': 'k1' },
     });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('success');
@@ -127,10 +122,7 @@ describe('webhook documents', () => {
     [{ headers: { 'X-A': 'line\r\nInjected: 1' } }, 'headers'],
     [{ name: '' }, 'name'],
   ])('refuses %j with a Kazoo validation error on %s', async (data, field) => {
-    const r = await stack.request('PUT', hooks(a), {
-      token: a.token,
-      body: { data: { name: 'x', uri: 'https://example.com/hook', hook: 'all', ...data } },
-    });
+    const r = await putHook({ name: 'x', uri: 'https://example.com/hook', hook: 'all', ...data });
     expect(r.status).toBe(400);
     expect(r.body.status).toBe('error');
     expect(r.body.data[field]).toBeDefined();
@@ -145,10 +137,7 @@ describe('webhook documents', () => {
     'http://[::ffff:10.0.0.1]/',
     'http://0.0.0.0/',
   ])('refuses the private target %s', async (uri) => {
-    const r = await stack.request('PUT', hooks(a), {
-      token: a.token,
-      body: { data: { name: 'x', uri, hook: 'all' } },
-    });
+    const r = await putHook({ name: 'x', uri, hook: 'all' });
     expect(r.status).toBe(400);
     expect(r.body.data.uri.forbidden).toBeDefined();
   });
@@ -279,16 +268,11 @@ describe('delivery', () => {
   });
 
   it('refuses a header value HTTP cannot carry (400 naming it); an old such row fails its deliveries and is disabled', async () => {
-    const refused = await stack.request('PUT', hooks(a), {
-      token: a.token,
-      body: {
-        data: {
-          name: 'bad',
-          uri: receiver.url('/bad-header'),
-          hook: 'mailbox.created',
-          headers: { 'X-Bad': 'café\u0001' },
-        },
-      },
+    const refused = await putHook({
+      name: 'bad',
+      uri: receiver.url('/bad-header'),
+      hook: 'mailbox.created',
+      headers: { 'X-Bad': 'café\u0001' },
     });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body.data)).toContain('X-Bad');

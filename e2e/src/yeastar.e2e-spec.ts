@@ -114,6 +114,21 @@ async function world(group = '6300', ext = '3200'): Promise<World> {
   return { t, clientId: c.id, secret: c.secret, token: tok.access_token, groupBox, userBox };
 }
 
+/** Extension 3200's greeting set to `audio` as `filename` (is_check=force). */
+const forceExtensionGreeting = (w: World, audio: Buffer, filename: string) =>
+  upload(
+    w,
+    'extension_vm_greeting',
+    documentBody(
+      audio,
+      [
+        ['extension', '3200'],
+        ['is_check', 'force'],
+      ],
+      filename,
+    ),
+  );
+
 function upload(
   w: World,
   kind: 'vm_greeting' | 'extension_vm_greeting',
@@ -520,18 +535,7 @@ describe('extension voicemail greeting play (document 001)', () => {
   beforeAll(async () => {
     w = await world();
     audio = wavFile(2);
-    const r = await upload(
-      w,
-      'extension_vm_greeting',
-      documentBody(
-        audio,
-        [
-          ['extension', '3200'],
-          ['is_check', 'force'],
-        ],
-        'vm_welcome.wav',
-      ),
-    );
+    const r = await forceExtensionGreeting(w, audio, 'vm_welcome.wav');
     expect(json(r)).toEqual({ errcode: 0, errmsg: 'SUCCESS', extension: '3200' });
   });
 
@@ -744,18 +748,7 @@ describe('one platform: a greeting set through one face shows through the others
 
   it("a greeting uploaded through Yeastar appears in the box's Kazoo greetings", async () => {
     const audio = wavFile(1);
-    const r = await upload(
-      w,
-      'extension_vm_greeting',
-      documentBody(
-        audio,
-        [
-          ['extension', '3200'],
-          ['is_check', 'force'],
-        ],
-        'from_yeastar.wav',
-      ),
-    );
+    const r = await forceExtensionGreeting(w, audio, 'from_yeastar.wav');
     expect(json(r)).toEqual({ errcode: 0, errmsg: 'SUCCESS', extension: '3200' });
     const greetings = await stack.request('GET', kazoo(`/vmboxes/${w.userBox}/greetings`), {
       token: w.t.token,

@@ -6,3 +6,4 @@ export * from './webhook-receiver';
 export * from './sipp';
 export * from './chaos';
 export * from './kazoo';
+export * from './commands';
