@@ -4,8 +4,10 @@
 import { createHash } from 'node:crypto';
 import { Stack, Tenant, wavFile } from '@voxmail/testing';
 import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
-import type { DialerSettings } from '../../apps/broadcast-dialer-service/src/settings';
 import { StackOptions, useStack } from './fixture';
+
+/** The dialer's test settings (its bootstrap's `settings` option). */
+type DialerSettings = NonNullable<NonNullable<Parameters<typeof startDialerService>[1]>['settings']>;
 
 export const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
@@ -14,12 +16,12 @@ export const DIALER_APPS = ['mailbox', 'media', 'dialer', 'gateway'];
 
 /** A dialer starter with test settings over the configuration's (a clock, a replica id, timings). */
 export const dialerWith =
-  (settings: Partial<DialerSettings>) =>
+  (settings: DialerSettings) =>
   (config: Parameters<typeof startDialerService>[0], o?: { handleSignals?: boolean }) =>
     startDialerService(config, { ...o, settings });
 
 /** The suite's stack of DIALER_APPS, its dialer started with `settings` (e2e/src/fixture.ts's useStack). */
-export function useDialerStack(settings: Partial<DialerSettings>, o: StackOptions = {}): Stack {
+export function useDialerStack(settings: DialerSettings, o: StackOptions = {}): Stack {
   return useStack(DIALER_APPS, { ...o, starters: { dialer: dialerWith(settings) } });
 }
 

@@ -12,7 +12,7 @@ import {
   VmboxReply,
 } from '@voxmail/contracts';
 import { CommandClient } from '@voxmail/messaging';
-import { failure } from '@voxmail/testing';
+import { failure, testEnv } from '@voxmail/testing';
 import { DataSource } from 'typeorm';
 import { startMailboxUnderTest, MailboxUnderTest } from './mailbox-under-test';
 import { VmboxesRepository } from '../src/vmboxes/vmboxes.repository';
