@@ -4,11 +4,8 @@
 // shared pacing over a minute (2 replicas at 10 CPS: the rate, its error, duplicate dials).
 // BENCH_PACING_SECONDS shortens the pacing run (default 60).
 'use strict';
-const { createHash } = require('node:crypto');
-const { wavFile } = require('./wav');
-const { percentile, round } = require('./lib');
+const { onbukaSender, percentile, round, uploadPrompt } = require('./lib');
 
-const md5 = (s) => createHash('md5').update(s).digest('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const callees = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(7, '0')}`);
 
@@ -53,16 +50,7 @@ module.exports = {
       if (i > 300) throw new Error('the dialer did not take the limits');
       await sleep(100);
     }
-    const doc = await request('PUT', `/v2/accounts/${t.accountId}/media`, {
-      token: t.token,
-      body: { data: { name: 'bench.wav', kind: 'prompt' } },
-    });
-    const up = await request('PUT', `/v2/accounts/${t.accountId}/media/${doc.body.data.id}/raw`, {
-      token: t.token,
-      headers: { 'Content-Type': 'audio/wav' },
-      raw: wavFile(1),
-    });
-    if (up.status >= 300) throw new Error(`prompt upload answered ${up.status}`);
+    await uploadPrompt(request, t, 'bench.wav');
     const putApp = async (id, data) => {
       const r = await request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
         token: t.token,
@@ -70,24 +58,9 @@ module.exports = {
       });
       if (r.status !== 201) throw new Error(`app ${id} answered ${r.status}`);
     };
-    const usedTs = new Set();
+    const send = onbukaSender(ctx.baseUrl, key, secret);
     const sendGroup = async (appId, list) => {
-      // each request its own timestamp (a replayed one is refused), all within the 5 minutes allowed
-      let n = Math.floor(Date.now() / 1000);
-      while (usedTs.has(n)) n--;
-      usedTs.add(n);
-      const ts = String(n);
-      const res = await fetch(`${ctx.baseUrl}/v3/voice/sendGroup`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'Api-Key': key,
-          Timestamp: ts,
-          Sign: md5(key + secret + ts),
-        },
-        body: JSON.stringify({ callee: list.join(','), fileId: 'bench.wav', appId }),
-      });
-      const body = await res.json();
+      const body = await send({ callee: list.join(','), fileId: 'bench.wav', appId });
       if (body.status !== '0') throw new Error(`sendGroup answered ${JSON.stringify(body).slice(0, 200)}`);
       return body;
     };

@@ -8,21 +8,12 @@
 const http = require('node:http');
 const { randomBytes } = require('node:crypto');
 const { connect } = require('nats');
-const { percentile, round } = require('./lib');
+const { latencyStats } = require('./lib');
 
 const MESSAGES = 1000;
 const POLL_ONLY_MESSAGES = 200; // each waits about half a poll: fewer are enough to show it
 const CONCURRENCY = 4; // deposits in flight: a small office's burst, not a load test
 
-const stats = (lat) => {
-  const s = [...lat].sort((a, b) => a - b);
-  return {
-    samples: s.length,
-    p50_ms: round(percentile(s, 50)),
-    p99_ms: round(percentile(s, 99)),
-    max_ms: round(s[s.length - 1]),
-  };
-};
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** A webhook receiver in this process: notes when each event id arrives, answers 200 at once. */
@@ -132,7 +123,7 @@ async function natsFloor(nc) {
     lat.push(now() - t0);
   }
   sub.unsubscribe();
-  return stats(lat);
+  return latencyStats(lat);
 }
 
 /** Floor (b): one POST of an event-sized body to the receiver, a fresh connection each (as deliveries do). */
@@ -159,7 +150,7 @@ async function httpFloor(url) {
     });
     lat.push(now() - t0);
   }
-  return stats(lat);
+  return latencyStats(lat);
 }
 
 async function createBox(ctx, t) {
@@ -191,8 +182,8 @@ async function run(ctx, nc, rcv, n) {
     await waitUntil(() => ids.every((id) => sub.arrived.has(id)), 60000, 'the NATS subscriber');
     await rcv.waitFor(ids, 120000);
     return {
-      nats: stats(latencies(answered, sub.arrived)),
-      webhook: stats(latencies(answered, rcv.arrived)),
+      nats: latencyStats(latencies(answered, sub.arrived)),
+      webhook: latencyStats(latencies(answered, rcv.arrived)),
     };
   } finally {
     sub.stop();

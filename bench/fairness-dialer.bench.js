@@ -5,23 +5,10 @@
 // within 1 s (p99) under the abuse. Also A's batch past its max_queued_calls (refused whole, -7).
 // `npm run bench -- fairness` runs it (with fairness.bench.js, the gateway's abuses).
 'use strict';
-const { createHash } = require('node:crypto');
-const { wavFile } = require('./wav');
-const { percentile, round } = require('./lib');
+const { latencyStats, onbukaSender, round, uploadPrompt } = require('./lib');
 
-const md5 = (s) => createHash('md5').update(s).digest('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const callees = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(7, '0')}`);
-
-function stats(lat) {
-  const s = [...lat].sort((a, b) => a - b);
-  return {
-    samples: s.length,
-    p50_ms: round(percentile(s, 50)),
-    p99_ms: round(percentile(s, 99)),
-    max_ms: round(s[s.length - 1]),
-  };
-}
 
 module.exports = {
   name: 'fairness-dialer',
@@ -41,40 +28,14 @@ module.exports = {
         body: { data: { api_key: key, api_secret: secret } },
       });
       if (imp.status !== 201) throw new Error(`key import answered ${imp.status}`);
-      const doc = await request('PUT', `/v2/accounts/${t.accountId}/media`, {
-        token: t.token,
-        body: { data: { name: 'fair.wav', kind: 'prompt' } },
-      });
-      const up = await request('PUT', `/v2/accounts/${t.accountId}/media/${doc.body.data.id}/raw`, {
-        token: t.token,
-        headers: { 'Content-Type': 'audio/wav' },
-        raw: wavFile(1),
-      });
-      if (up.status >= 300) throw new Error(`prompt upload answered ${up.status}`);
+      await uploadPrompt(request, t, 'fair.wav');
       const r = await request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
         token: t.token,
         body: { data: { id: 'app', carrier: 'simulated', calls_per_second: 0, ...app } },
       });
       if (r.status !== 201) throw new Error(`app answered ${r.status}`);
-      const used = new Set();
-      const sendGroup = async (list) => {
-        // each request its own timestamp (a replayed one is refused), all within the 5 minutes allowed
-        let n = Math.floor(Date.now() / 1000);
-        while (used.has(n)) n--;
-        used.add(n);
-        const ts = String(n);
-        const res = await fetch(`${ctx.baseUrl}/v3/voice/sendGroup`, {
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/json',
-            'Api-Key': key,
-            Timestamp: ts,
-            Sign: md5(key + secret + ts),
-          },
-          body: JSON.stringify({ callee: list.join(','), fileId: 'fair.wav', appId: 'app' }),
-        });
-        return res.json();
-      };
+      const send = onbukaSender(ctx.baseUrl, key, secret);
+      const sendGroup = (list) => send({ callee: list.join(','), fileId: 'fair.wav', appId: 'app' });
       return { ...t, sendGroup };
     };
 
@@ -118,7 +79,7 @@ module.exports = {
     const bCalls = async () => {
       const lat = [];
       for (let i = 0; i < SAMPLES; i++) lat.push(await bCall(i));
-      return stats(lat);
+      return latencyStats(lat);
     };
     const bGets = () =>
       ctx.measure(
@@ -176,7 +137,7 @@ module.exports = {
       await sleep(500);
     }
 
-    const acceptStats = stats(accept);
+    const acceptStats = latencyStats(accept);
     return [
       {
         figure: "B's single-call broadcast, acceptance to first dial, while A has 20,000 calls queued",

@@ -13,66 +13,13 @@
 const { createHash, randomBytes } = require('node:crypto');
 const http = require('node:http');
 const { cpuMsOf, percentile, round } = require('./lib');
-const { wavFile } = require('./wav');
+const { opusFile, wavFile } = require('./wav');
 
 const WINDOW_S = Number(process.env.BENCH_FAIRNESS_SECONDS || 20);
 const BASELINE_S = Number(process.env.BENCH_FAIRNESS_BASELINE_SECONDS || 10);
 const INTERVAL_MS = Number(process.env.BENCH_FAIRNESS_INTERVAL_MS || 100);
 const md5 = (s) => createHash('md5').update(s).digest('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** A valid Ogg Opus stream of `seconds` of empty (DTX) 20 ms frames, as a VoicemailServer records. */
-function opusFile(seconds) {
-  const table = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let r = i << 24;
-    for (let j = 0; j < 8; j++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
-    table[i] = r >>> 0;
-  }
-  const crc = (page) => {
-    let c = 0;
-    for (const b of page) c = ((c << 8) ^ table[((c >>> 24) ^ b) & 0xff]) >>> 0;
-    return c;
-  };
-  const page = (packets, granule, seq, flags) => {
-    const lacing = [];
-    for (const p of packets) {
-      let n = p.length;
-      while (n >= 255) {
-        lacing.push(255);
-        n -= 255;
-      }
-      lacing.push(n);
-    }
-    const h = Buffer.alloc(27);
-    h.write('OggS', 0, 'latin1');
-    h[5] = flags;
-    h.writeBigInt64LE(granule, 6);
-    h.writeUInt32LE(0x766f786d, 14);
-    h.writeUInt32LE(seq, 18);
-    h[26] = lacing.length;
-    const p = Buffer.concat([h, Buffer.from(lacing), ...packets]);
-    p.writeUInt32LE(crc(p), 22);
-    return p;
-  };
-  const head = Buffer.alloc(19);
-  head.write('OpusHead', 0, 'latin1');
-  head[8] = 1;
-  head[9] = 1;
-  head.writeUInt16LE(312, 10);
-  head.writeUInt32LE(48000, 12);
-  const vendor = Buffer.from('voxmail-bench');
-  const tags = Buffer.alloc(12 + vendor.length + 4);
-  tags.write('OpusTags', 0, 'latin1');
-  tags.writeUInt32LE(vendor.length, 8);
-  vendor.copy(tags, 12);
-  const pages = [page([head], 0n, 0, 0x02), page([tags], 0n, 1, 0)];
-  for (let s = 0; s < seconds; s++) {
-    const frames = Array.from({ length: 50 }, () => Buffer.from([0xf8, 0xff, 0xfe]));
-    pages.push(page(frames, BigInt((s + 1) * 48000 + 312), s + 2, s === seconds - 1 ? 0x04 : 0));
-  }
-  return Buffer.concat(pages);
-}
 
 /** The request rates this run sets (the defaults, 200 and 100/s, are near what this 2-core machine serves). */
 const RATE_LIMITS = { RATE_LIMIT_ACCOUNT_RPS: '50', RATE_LIMIT_CREDENTIAL_RPS: '25' };

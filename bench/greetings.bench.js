@@ -2,6 +2,7 @@
 // force) beside a direct object-store PUT of the same bytes in the same run, and the gateway's RSS growth
 // while 32 such uploads run at once.
 'use strict';
+const { rssGrowthFigure } = require('./lib');
 const { readFileSync } = require('node:fs');
 const { wavFile } = require('./wav');
 
@@ -115,21 +116,13 @@ module.exports = {
     peak = Math.max(peak, rssMb(ctx.gatewayPid));
     const failed = results.filter((r) => r.status === 'rejected').length;
     const firstError = results.find((r) => r.status === 'rejected')?.reason?.message;
-    figures.push({
-      figure: 'gateway_rss_32x8mb_yeastar_greeting_uploads',
-      clients: 32,
-      bytes_each: big.length,
-      failed,
-      ...(firstError ? { first_error: String(firstError).slice(0, 300) } : {}),
-      seconds: round(seconds),
-      mb_per_s: round((32 * big.length) / 2 ** 20 / seconds),
-      rss_baseline_mb: round(baseline),
-      rss_peak_mb: round(peak),
-      growth_mb: round(peak - baseline),
-      floor: { what: 'the gateway RSS before the uploads (baseline)', rss_mb: round(baseline) },
-      goal: 'growth < 64 MB',
-      met: failed === 0 && peak - baseline < 64,
-    });
+    figures.push(
+      rssGrowthFigure(
+        'gateway_rss_32x8mb_yeastar_greeting_uploads',
+        { bytesEach: big.length, failed, seconds, baseline, peak },
+        firstError ? { first_error: String(firstError).slice(0, 300) } : {},
+      ),
+    );
     return figures;
   },
 };

@@ -219,25 +219,24 @@ module.exports = {
       const bareVia =
         'bare: node:http + jose → one nats.js request → raw nats.js queue subscriber (2nd process) → pg';
       const issue = (rps, more = '') => ({ rps, text: `≥ ${rps} of the bare chain's throughput${more}` });
+      /** `real` through Voxmail beside `bare` (the same by default) through the bare chain, interleaved. */
+      const versusBare = async ({ name, via, floor, real, bare = real, opts, goal, extra, part }) => {
+        const r = await interleaved(ctx, groups, { real, bare: { url: bareUrl, request: bare }, opts, part });
+        if (r) figures.push(againstBare(ctx, name, via, `${bareVia}: ${floor}`, r, goal, extra));
+        return r;
+      };
 
       // --- GET account
       const account = { method: 'GET', path: acct, headers: auth };
-      const acc = await interleaved(ctx, groups, {
+      const acc = await versusBare({
+        name: 'get_account',
+        via: 'HTTP → gateway → NATS → mailbox-service → PostgreSQL',
+        floor: 'the account SELECT',
         real: account,
-        bare: { url: bareUrl, request: account },
         opts: { connections: READS, seconds: 3 },
         part: 'account',
+        goal: { ...issue(0.7, '; CPU per request ≤ 1.5×'), cpu: 1.5 },
       });
-      figures.push(
-        againstBare(
-          ctx,
-          'get_account',
-          'HTTP → gateway → NATS → mailbox-service → PostgreSQL',
-          `${bareVia}: the account SELECT`,
-          acc,
-          { ...issue(0.7, '; CPU per request ≤ 1.5×'), cpu: 1.5 },
-        ),
-      );
       // p99 at half of Voxmail's own maximum: a paced load (autocannon overallRate) at rps/2
       const halfRate = Math.max(1, Math.floor((acc?.voxmail.rps ?? 0) / 2));
       const atHalf =
@@ -261,22 +260,15 @@ module.exports = {
           data: { name: `Bench ${i}`, mailbox: String(number++), timezone: 'Europe/Paris' },
         }),
       });
-      const created = await interleaved(ctx, groups, {
+      await versusBare({
+        name: 'put_vmbox',
+        via: 'HTTP → gateway → NATS → mailbox-service → PostgreSQL (box + outbox event)',
+        floor: 'account SELECT, quota lock + count, box INSERT + outbox INSERT in one transaction',
         real: createBox,
-        bare: { url: bareUrl, request: createBox },
         opts: { connections: WRITES, seconds: 3, expectStatus: 201 },
         part: 'vmboxes',
+        goal: issue(0.5),
       });
-      figures.push(
-        againstBare(
-          ctx,
-          'put_vmbox',
-          'HTTP → gateway → NATS → mailbox-service → PostgreSQL (box + outbox event)',
-          `${bareVia}: account SELECT, quota lock + count, box INSERT + outbox INSERT in one transaction`,
-          created,
-          issue(0.5),
-        ),
-      );
 
       // --- POST vmboxes/{b} (update): WRITES boxes each side, requests spread over them
       const boxesOf = async (base) => {
@@ -316,22 +308,16 @@ module.exports = {
           }),
         };
       };
-      const updated = await interleaved(ctx, groups, {
+      await versusBare({
+        name: 'post_vmbox',
+        via: 'HTTP → gateway → NATS → mailbox-service → PostgreSQL (box + outbox event)',
+        floor: 'account SELECT, box SELECT FOR UPDATE, UPDATE + outbox INSERT in one transaction',
         real: updateOf(await boxesOf(baseUrl)),
-        bare: { url: bareUrl, request: updateOf(await boxesOf(bareUrl)) },
+        bare: updateOf(await boxesOf(bareUrl)),
         opts: { connections: WRITES, seconds: 3 },
         part: 'vmboxes',
+        goal: issue(0.5),
       });
-      figures.push(
-        againstBare(
-          ctx,
-          'post_vmbox',
-          'HTTP → gateway → NATS → mailbox-service → PostgreSQL (box + outbox event)',
-          `${bareVia}: account SELECT, box SELECT FOR UPDATE, UPDATE + outbox INSERT in one transaction`,
-          updated,
-          issue(0.5),
-        ),
-      );
 
       // --- message deposit, multipart/mixed, 30 s WAV
       const wav = wavFile(30);
@@ -350,23 +336,17 @@ module.exports = {
           body: mp.body,
         };
       };
-      const deposited = await interleaved(ctx, groups, {
+      const deposited = await versusBare({
+        name: 'deposit_multipart_30s_wav',
+        via: 'HTTP multipart/mixed → gateway → object store, media + message commands → PostgreSQL + events',
+        floor:
+          'the audio part streamed to the object store (minio client), then box SELECT and message + counter + outbox INSERT in one transaction',
         real: depositReq,
-        bare: { url: bareUrl, request: depositReq },
         opts: { connections: WRITES, seconds: 5, expectStatus: 201 },
         part: 'deposit',
+        goal: issue(0.5, ' (streams the part to the object store, inserts the row with its outbox event)'),
+        extra: { wav_bytes: wav.length },
       });
-      figures.push(
-        againstBare(
-          ctx,
-          'deposit_multipart_30s_wav',
-          'HTTP multipart/mixed → gateway → object store, media + message commands → PostgreSQL + events',
-          `${bareVia}: the audio part streamed to the object store (minio client), then box SELECT and message + counter + outbox INSERT in one transaction`,
-          deposited,
-          issue(0.5, ' (streams the part to the object store, inserts the row with its outbox event)'),
-          { wav_bytes: wav.length },
-        ),
-      );
 
       // --- GET messages, first page of 50, of the box the deposits filled
       for (
@@ -382,23 +362,16 @@ module.exports = {
         });
       }
       const page = { method: 'GET', path: `${acct}/vmboxes/${depositBox}/messages`, headers: auth };
-      const listed = await interleaved(ctx, groups, {
+      await versusBare({
+        name: 'list_messages_first_page',
+        via: 'HTTP → gateway → NATS → message-service → PostgreSQL',
+        floor: 'box + account SELECT, the keyset page (51 rows)',
         real: page,
-        bare: { url: bareUrl, request: page },
         opts: { connections: READS, seconds: 3 },
         part: 'messages',
+        goal: issue(0.5),
+        extra: { messages_in_box: Math.max(deposited?.voxmail.requests ?? 0, 51) },
       });
-      figures.push(
-        againstBare(
-          ctx,
-          'list_messages_first_page',
-          'HTTP → gateway → NATS → message-service → PostgreSQL',
-          `${bareVia}: box + account SELECT, the keyset page (51 rows)`,
-          listed,
-          issue(0.5),
-          { messages_in_box: Math.max(deposited?.voxmail.requests ?? 0, 51) },
-        ),
-      );
     } finally {
       await probe.end().catch(() => undefined);
       bare.gateway.stop();

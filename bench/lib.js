@@ -1,7 +1,10 @@
 // Shared by the benchmarks: the HTTP load generator (autocannon, latencies recorded in full precision),
-// a bounded in-process loop for the floors, and the shape of a figure beside its floor.
+// a bounded in-process loop for the floors, the shape of a figure beside its floor, latency and memory
+// figures, and the Onbuka client and prompt upload of the broadcast benchmarks.
 'use strict';
+const { createHash } = require('node:crypto');
 const autocannon = require('autocannon');
+const { wavFile } = require('./wav');
 
 function percentile(sorted, p) {
   if (!sorted.length) return NaN;
@@ -194,4 +197,88 @@ function figure(name, via, measured, floorWhat, floor, extra = {}) {
   };
 }
 
-module.exports = { measure, load, figure, percentile, round, combine, cpuWindow, cpuMsOf };
+/** Samples, p50, p99 and max of latencies in ms. */
+function latencyStats(lat) {
+  const s = [...lat].sort((a, b) => a - b);
+  return {
+    samples: s.length,
+    p50_ms: round(percentile(s, 50)),
+    p99_ms: round(percentile(s, 99)),
+    max_ms: round(s[s.length - 1]),
+  };
+}
+
+/** The gateway's RSS over concurrent uploads beside its baseline before them (goal: growth < 64 MB). */
+function rssGrowthFigure(name, { bytesEach, failed, seconds, baseline, peak }, extra = {}) {
+  return {
+    figure: name,
+    clients: 32,
+    bytes_each: bytesEach,
+    failed,
+    ...extra,
+    seconds: round(seconds),
+    mb_per_s: round((32 * bytesEach) / 2 ** 20 / seconds),
+    rss_baseline_mb: round(baseline),
+    rss_peak_mb: round(peak),
+    growth_mb: round(peak - baseline),
+    floor: { what: 'the gateway RSS before the uploads (baseline)', rss_mb: round(baseline) },
+    goal: 'growth < 64 MB',
+    met: failed === 0 && peak - baseline < 64,
+  };
+}
+
+/**
+ * Onbuka's sendGroup for one key pair, as a client sends it: each request signed with its own timestamp
+ * (a replayed one is refused), all within the 5 minutes allowed; answers the parsed body.
+ */
+function onbukaSender(baseUrl, key, secret) {
+  const used = new Set();
+  return async (body) => {
+    let n = Math.floor(Date.now() / 1000);
+    while (used.has(n)) n--;
+    used.add(n);
+    const ts = String(n);
+    const res = await fetch(`${baseUrl}/v3/voice/sendGroup`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'Api-Key': key,
+        Timestamp: ts,
+        Sign: createHash('md5')
+          .update(key + secret + ts)
+          .digest('hex'),
+      },
+      body: JSON.stringify(body),
+    });
+    return res.json();
+  };
+}
+
+/** A prompt of tenant `t` named `name` (one second of WAV), through the Kazoo media API. */
+async function uploadPrompt(request, t, name) {
+  const doc = await request('PUT', `/v2/accounts/${t.accountId}/media`, {
+    token: t.token,
+    body: { data: { name, kind: 'prompt' } },
+  });
+  const up = await request('PUT', `/v2/accounts/${t.accountId}/media/${doc.body.data.id}/raw`, {
+    token: t.token,
+    headers: { 'Content-Type': 'audio/wav' },
+    raw: wavFile(1),
+  });
+  if (up.status >= 300) throw new Error(`prompt upload answered ${up.status}`);
+}
+
+module.exports = {
+  measure,
+  load,
+  figure,
+  percentile,
+  round,
+  combine,
+  cpuWindow,
+  cpuMsOf,
+  latencyStats,
+  rssGrowthFigure,
+  onbukaSender,
+  uploadPrompt,
+};

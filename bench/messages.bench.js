@@ -1,6 +1,7 @@
 // Issue 5's scale figures (the deposit and list beside their floors are in hotpath.bench.js): the
 // gateway's peak RSS while 32 clients upload 8 MB each; list p50 at 100 and at 100,000 messages in a box.
 'use strict';
+const { rssGrowthFigure } = require('./lib');
 const { randomBytes } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const { wavFile } = require('./wav');
@@ -64,20 +65,15 @@ module.exports = {
     clearInterval(sampler);
     peak = Math.max(peak, rssMb(ctx.gatewayPid));
     const failed = results.filter((r) => r.status !== 200).length;
-    figures.push({
-      figure: 'gateway_rss_32x8mb_uploads',
-      clients: 32,
-      bytes_each: big.length,
-      failed,
-      seconds: round(seconds),
-      mb_per_s: round((32 * big.length) / 2 ** 20 / seconds),
-      rss_baseline_mb: round(baseline),
-      rss_peak_mb: round(peak),
-      growth_mb: round(peak - baseline),
-      floor: { what: 'the gateway RSS before the uploads (baseline)', rss_mb: round(baseline) },
-      goal: 'growth < 64 MB',
-      met: failed === 0 && peak - baseline < 64,
-    });
+    figures.push(
+      rssGrowthFigure('gateway_rss_32x8mb_uploads', {
+        bytesEach: big.length,
+        failed,
+        seconds,
+        baseline,
+        peak,
+      }),
+    );
 
     // (3) list p50 with 100 and with 100,000 messages in one box, seeded in the service's own shape
     const small = await createBox(ctx, t);

@@ -1,30 +1,12 @@
 // Issue 4's scale figures (create and list beside their floors are in hotpath.bench.js): the list page at
 // 100 and at 10,000 boxes in one account (keyset pagination: the page should cost the same).
 'use strict';
+const { testingLib } = require('../scripts/lib/workspace');
+
 const ratio = (a, b) => Math.round((a / b) * 10) / 10;
 
-/** Kazoo's defaults, as the service stores them in `doc`. */
-const DEFAULTS = {
-  announcement_only: false,
-  check_if_owner: true,
-  delete_after_notify: false,
-  include_message_on_notify: true,
-  include_transcription_on_notify: true,
-  is_setup: false,
-  is_voicemail_ff_rw_enabled: false,
-  media: {},
-  media_extension: 'mp3',
-  not_configurable: false,
-  notify_email_addresses: [],
-  oldest_message_first: false,
-  require_pin: false,
-  save_after_notify: false,
-  seek_duration_ms: 10000,
-  skip_envelope: false,
-  skip_greeting: false,
-  skip_instructions: false,
-  transcribe: false,
-};
+/** Kazoo's defaults, as the service stores them in `doc` (libs/testing's, read when called: built first). */
+const defaults = () => testingLib().KAZOO_VMBOX_DEFAULTS;
 
 /** `n` boxes in the shape the service writes, half of them with a message count, in one statement. */
 async function seedBoxes(pg, accountId, n) {
@@ -33,7 +15,7 @@ async function seedBoxes(pg, accountId, n) {
      SELECT md5($1 || g::text), $1, (100000 + g)::text, 'personal', '{}',
             $2::jsonb || jsonb_build_object('name', 'Seeded ' || g, 'mailbox', (100000 + g)::text), 1
        FROM generate_series(1, $3::int) g`,
-    [accountId, JSON.stringify(DEFAULTS), n],
+    [accountId, JSON.stringify(defaults()), n],
   );
   await pg.query(
     `INSERT INTO mailbox.vmbox_message_counts (vmbox_id, account_id, new_count, saved_count, last_event_at, last_event_id)

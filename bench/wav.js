@@ -1,10 +1,13 @@
-// Test audio for the benchmarks: a WAV of any length (libs/testing's) and the Kazoo multipart/mixed body.
+// Test audio for the benchmarks: a WAV or an Ogg Opus stream of any length (libs/testing's) and the Kazoo
+// multipart/mixed body.
 'use strict';
 const { randomBytes } = require('node:crypto');
 const { testingLib } = require('../scripts/lib/workspace');
 
 /** The same WAV the tests use (libs/testing's, read when called: the bench builds it first). */
 const wavFile = (seconds, sampleRate) => testingLib().wavFile(seconds, sampleRate);
+/** An Ogg Opus stream of empty (DTX) frames, as a VoicemailServer records (libs/testing's). */
+const opusFile = (seconds) => testingLib().opusFile(seconds);
 
 function multipartMixed(json, audio) {
   const boundary = `----voxmailbench${randomBytes(8).toString('hex')}`;
@@ -22,4 +25,4 @@ function multipartMixed(json, audio) {
   return { contentType: `multipart/mixed; boundary=${boundary}`, body };
 }
 
-module.exports = { wavFile, multipartMixed };
+module.exports = { wavFile, opusFile, multipartMixed };

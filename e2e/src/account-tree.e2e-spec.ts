@@ -2,45 +2,21 @@
 // creates and manages the accounts below it, never those above or beside it; only someone above an
 // account disables it, and disabling revokes its tokens for good.
 import { createHash, randomBytes } from 'node:crypto';
-import { EventRecorder, KazooResponse } from '@voxmail/testing';
-import { createBox, Stack, startMessagesStack, Tenant } from './messages.helpers';
+import { KazooResponse } from '@voxmail/testing';
+import { createBox, Tenant, useMessagesStack } from './messages.helpers';
+import { useEvents, useOperator } from './fixture';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const randomId = () => randomBytes(16).toString('hex');
 const unique = (p: string) => `${p}-${randomBytes(4).toString('hex')}`;
 
-let stack: Stack;
-let events: EventRecorder;
-let op: { token: string; accountId: string };
-
-beforeAll(async () => {
-  events = await EventRecorder.start();
-  stack = await startMessagesStack();
-  op = await stack.operatorLogin();
-}, 60000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await events?.stop();
-}, 30000);
+const events = useEvents();
+const stack = useMessagesStack();
+const op = useOperator(stack);
 
 /** An account created by `parent`'s token under `parentId`, with its own admin token. */
-async function childOf(parentId: string, token: string, data: Record<string, unknown> = {}): Promise<Tenant> {
-  const name = unique('child');
-  const r = await stack.request('PUT', `/v2/accounts/${parentId}`, {
-    token,
-    body: { data: { name, ...data } },
-  });
-  expect(r.status).toBe(201);
-  const accountId: string = r.body.data.id;
-  const key = await stack.request('GET', `/v2/accounts/${accountId}/api_key`, { token });
-  expect(key.status).toBe(200);
-  const auth = await stack.request('PUT', '/v2/api_auth', {
-    body: { data: { api_key: key.body.data.api_key } },
-  });
-  expect(auth.status).toBe(201);
-  return { accountId, name, apiKey: key.body.data.api_key, token: auth.body.auth_token };
-}
+const childOf = (parentId: string, token: string, data: Record<string, unknown> = {}): Promise<Tenant> =>
+  stack.createAccount(parentId, token, data, unique('child'));
 
 const reseller = () => childOf(op.accountId, op.token, { is_reseller: true });
 

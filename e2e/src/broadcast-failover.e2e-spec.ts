@@ -1,46 +1,17 @@
 // A dialer replica killed with SIGKILL mid-campaign (a real child process): its calls' leases lapse, the
 // calls are retried per the app's policy by the replica left, none is lost and no attempt is dialed twice.
 import { ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { Stack, startStack } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { uploadPrompt } from './broadcast.helpers';
+import { postSendGroup, uploadPrompt, useDialerStack } from './broadcast.helpers';
+import { afterSuite, useDb } from './fixture';
 
 jest.setTimeout(90000);
 
-let stack: Stack;
-let db: Client;
+const stack = useDialerStack({ tickMs: 20, leaseMs: 1000, replicaId: 'in-process' });
+const db = useDb(stack);
 let child: ChildProcess | undefined;
+afterSuite(() => child?.kill('SIGKILL'));
 
-const inProcessDialer = (config: Parameters<typeof startDialerService>[0], o?: { handleSignals?: boolean }) =>
-  startDialerService(config, { ...o, settings: { tickMs: 20, leaseMs: 1000, replicaId: 'in-process' } });
-
-beforeAll(async () => {
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      media: startMediaService,
-      dialer: inProcessDialer,
-    },
-    ['mailbox', 'media', 'dialer', 'gateway'],
-  );
-  db = new Client({ connectionString: stack.env.DATABASE_URL });
-  await db.connect();
-});
-
-afterAll(async () => {
-  child?.kill('SIGKILL');
-  await db?.end();
-  await stack?.stop();
-});
-
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 30000): Promise<T> {
@@ -100,15 +71,10 @@ it('retries the calls of a replica killed mid-call, dialing no attempt twice', a
   const accepted = await waitFor(
     async () => {
       const ts = String(Math.floor(Date.now() / 1000) - n++);
-      const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'Api-Key': key,
-          Timestamp: ts,
-          Sign: md5(key + secret + ts),
-        },
-        body: JSON.stringify({ callee: callees.join(','), fileId: 'p.mp3', appId: 'app1' }),
+      const res = await postSendGroup(stack, { key, secret }, ts, {
+        callee: callees.join(','),
+        fileId: 'p.mp3',
+        appId: 'app1',
       });
       return (await res.json()) as { status: string; data?: { voiceId: string }[] };
     },

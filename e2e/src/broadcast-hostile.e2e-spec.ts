@@ -3,41 +3,18 @@
 // dialer is busy, and calls ending together recorded as failed. Whole stack (real PostgreSQL, NATS), the
 // simulated carrier; no trunk network is allowed in this stack (DIALER_ALLOWED_TRUNK_NETWORKS empty).
 import { createSocket } from 'node:dgram';
-import { Client } from 'pg';
-import { Stack, startStack, Tenant } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { md5, uploadPrompt, waitFor } from './broadcast.helpers';
+import { Tenant } from '@voxmail/testing';
+import { onbukaWorld, postSendGroup, useDialerStack, waitFor } from './broadcast.helpers';
+import { useDb, useOperator } from './fixture';
 
 jest.setTimeout(120000);
 
-let stack: Stack;
-let db: Client;
-let op: { token: string; accountId: string };
-
-beforeAll(async () => {
-  delete process.env.DIALER_ALLOWED_TRUNK_NETWORKS;
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      media: startMediaService,
-      dialer: (config, o) =>
-        startDialerService(config, { ...o, settings: { tickMs: 20, leaseMs: 250, replicaId: 'hostile-a' } }),
-    },
-    ['mailbox', 'media', 'dialer', 'gateway'],
-  );
-  db = new Client({ connectionString: stack.env.DATABASE_URL });
-  await db.connect();
-  op = await stack.operatorLogin();
-});
-
-afterAll(async () => {
-  await db?.end();
-  await stack?.stop();
-});
+const stack = useDialerStack(
+  { tickMs: 20, leaseMs: 250, replicaId: 'hostile-a' },
+  { prepare: () => delete process.env.DIALER_ALLOWED_TRUNK_NETWORKS },
+);
+const db = useDb(stack);
+const op = useOperator(stack);
 
 interface World {
   t: Tenant;
@@ -46,31 +23,7 @@ interface World {
 }
 
 /** A fresh tenant with an imported Onbuka key pair, an app `app1` and a prompt named `prompt.mp3`. */
-async function world(app: Record<string, unknown> = {}): Promise<World> {
-  const t = await stack.createTenant();
-  await uploadPrompt(stack, t, 'prompt.mp3');
-  const key = `k${Math.random().toString(36).slice(2, 10)}`;
-  const secret = `s${Math.random().toString(36).slice(2, 12)}`;
-  const imported = await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
-    token: op.token,
-    body: { data: { api_key: key, api_secret: secret } },
-  });
-  expect(imported.status).toBe(201);
-  const a = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
-    token: t.token,
-    body: {
-      data: {
-        id: 'app1',
-        carrier: 'simulated',
-        calls_per_second: 0,
-        settings: { ring_ms: 5, talk_ms: 5 },
-        ...app,
-      },
-    },
-  });
-  expect(a.status).toBe(201);
-  return { t, key, secret };
-}
+const world = (app: Record<string, unknown> = {}): Promise<World> => onbukaWorld(stack, op, app);
 
 let tsBack = 0;
 /** A sendGroup of `callees`; each request its own timestamp near now (the replay guard). */
@@ -80,16 +33,7 @@ async function sendGroup(
   appId = 'app1',
 ): Promise<{ status: string; broadcastId: string }> {
   const ts = String(Math.floor(Date.now() / 1000) - (++tsBack % 200));
-  const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json;charset=UTF-8',
-      'Api-Key': w.key,
-      Timestamp: ts,
-      Sign: md5(w.key + w.secret + ts),
-    },
-    body: JSON.stringify({ fileId: 'prompt.mp3', appId, callee: callees.join(',') }),
-  });
+  const res = await postSendGroup(stack, w, ts, { fileId: 'prompt.mp3', appId, callee: callees.join(',') });
   const body = (await res.json()) as { status: string };
   const b = await db.query(
     `SELECT id FROM dialer.broadcasts WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1`,

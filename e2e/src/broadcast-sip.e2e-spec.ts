@@ -10,15 +10,18 @@ import {
   sippPath,
   Stack,
   startSipp,
-  startStack,
   stopAllSipp,
   Tenant,
 } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { md5, uploadPrompt, waitFor } from './broadcast.helpers';
+import {
+  DIALER_APPS,
+  dialerWith,
+  importOnbukaKey,
+  postSendGroup,
+  uploadPrompt,
+  waitFor,
+} from './broadcast.helpers';
+import { startApps } from './fixture';
 
 jest.setTimeout(60000);
 
@@ -38,15 +41,7 @@ beforeAll(async () => {
   // SIPp (the trunk) and the RTP listener are on loopback: this stack's operator allows it
   process.env.DIALER_ALLOWED_TRUNK_NETWORKS = '127.0.0.0/8';
   events = await EventRecorder.start();
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      media: startMediaService,
-      dialer: (config, o) => startDialerService(config, { ...o, settings: { tickMs: 20, leaseMs: 5000 } }),
-    },
-    ['mailbox', 'media', 'dialer', 'gateway'],
-  );
+  stack = await startApps(DIALER_APPS, { starters: { dialer: dialerWith({ tickMs: 20, leaseMs: 5000 }) } });
   db = new Client({ connectionString: stack.env.DATABASE_URL });
   await db.connect();
   op = await stack.operatorLogin();
@@ -64,13 +59,7 @@ afterAll(async () => {
 /** A tenant with an imported Onbuka key pair and a 1 s prompt (a 16 kHz WAV) as a media document. */
 async function world(): Promise<{ t: Tenant; key: string; secret: string; promptId: string }> {
   const t = await stack.createTenant();
-  const key = `k${Math.random().toString(36).slice(2, 10)}`;
-  const secret = `s${Math.random().toString(36).slice(2, 12)}`;
-  const imported = await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
-    token: op.token,
-    body: { data: { api_key: key, api_secret: secret } },
-  });
-  expect(imported.status).toBe(201);
+  const { key, secret } = await importOnbukaKey(stack, op, t);
   const promptId = await uploadPrompt(stack, t, 'broadcast prompt', 1, 16000);
   return { t, key, secret, promptId };
 }
@@ -85,16 +74,7 @@ async function sendGroup(w: { key: string; secret: string }, body: unknown) {
     ts = String(Math.floor(Date.now() / 1000));
   }
   lastTs = ts;
-  const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json;charset=UTF-8',
-      'Api-Key': w.key,
-      Timestamp: ts,
-      Sign: md5(w.key + w.secret + ts),
-    },
-    body: JSON.stringify(body),
-  });
+  const res = await postSendGroup(stack, w, ts, body);
   return (await res.json()) as any;
 }
 

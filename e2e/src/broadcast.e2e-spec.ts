@@ -1,13 +1,17 @@
 // Voice broadcast: the Onbuka sendGroup face, the native broadcast routes and the dialer behind them,
 // against the whole stack (real PostgreSQL, NATS), with the simulated carrier. The dialer's clock stands
 // at the Onbuka document's own Timestamp so its example Sign is accepted.
-import { Client } from 'pg';
-import { EventRecorder, Stack, startStack, Tenant, WebhookReceiver } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { md5, uploadPrompt, waitFor } from './broadcast.helpers';
+import { Tenant } from '@voxmail/testing';
+import {
+  DIALER_APPS,
+  dialerWith,
+  md5,
+  onbukaWorld,
+  postSendGroup,
+  uploadPrompt,
+  waitFor,
+} from './broadcast.helpers';
+import { useDb, useEvents, useOperator, useStack, useWebhookReceiver } from './fixture';
 
 jest.setTimeout(60000);
 
@@ -15,85 +19,33 @@ const DOC_TS = 1630468800;
 const NOW_MS = (DOC_TS + 30) * 1000;
 const DOC_ID_TIME = Date.UTC(2022, 2, 3, 11, 34, 1);
 
-let stack: Stack;
-let events: EventRecorder;
-let db: Client;
-let op: { token: string; accountId: string };
-let receiver: WebhookReceiver;
-
-const dialer =
-  (replicaId: string) =>
-  (config: Parameters<typeof startDialerService>[0], o?: { handleSignals?: boolean }) =>
-    startDialerService(config, {
-      ...o,
-      settings: {
-        clock: () => NOW_MS,
-        idClock: () => DOC_ID_TIME,
-        tickMs: 20,
-        leaseMs: 1000,
-        replicaId,
-        // the test's webhook receiver listens on loopback
-        webhooks: {
-          allowPrivateTargets: 'loopback',
-          timeoutMs: 2000,
-          attempts: 5,
-          retryBaseMs: 100,
-          pollMs: 50,
-        },
-      },
-    });
-
-beforeAll(async () => {
-  events = await EventRecorder.start();
-  receiver = await WebhookReceiver.start();
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      media: startMediaService,
-      dialer: dialer('replica-a'),
+const dialer = (replicaId: string) =>
+  dialerWith({
+    clock: () => NOW_MS,
+    idClock: () => DOC_ID_TIME,
+    tickMs: 20,
+    leaseMs: 1000,
+    replicaId,
+    // the test's webhook receiver listens on loopback
+    webhooks: {
+      allowPrivateTargets: 'loopback',
+      timeoutMs: 2000,
+      attempts: 5,
+      retryBaseMs: 100,
+      pollMs: 50,
     },
-    ['mailbox', 'media', 'dialer', 'gateway'],
-  );
-  db = new Client({ connectionString: stack.env.DATABASE_URL });
-  await db.connect();
-  op = await stack.operatorLogin();
-});
+  });
 
-afterAll(async () => {
-  await db?.end();
-  await stack?.stop();
-  await events?.stop();
-  await receiver?.stop();
-});
+const events = useEvents();
+const receiver = useWebhookReceiver();
+const stack = useStack(DIALER_APPS, { starters: { dialer: dialer('replica-a') } });
+const db = useDb(stack);
+const op = useOperator(stack);
 
 let tsCounter = 0;
 
 /** A fresh tenant with an imported Onbuka key pair, an app and a prompt named `prompt.mp3`. */
-async function world(app: Record<string, unknown> = {}, key = `k${Math.random().toString(36).slice(2, 10)}`) {
-  const t = await stack.createTenant();
-  const promptId = await uploadPrompt(stack, t, 'prompt.mp3');
-  const secret = `s${Math.random().toString(36).slice(2, 12)}`;
-  const imported = await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
-    token: op.token,
-    body: { data: { api_key: key, api_secret: secret } },
-  });
-  expect(imported.status).toBe(201);
-  const a = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
-    token: t.token,
-    body: {
-      data: {
-        id: 'app1',
-        carrier: 'simulated',
-        calls_per_second: 0,
-        settings: { ring_ms: 5, talk_ms: 5 },
-        ...app,
-      },
-    },
-  });
-  expect(a.status).toBe(201);
-  return { t, key, secret, promptId };
-}
+const world = (app: Record<string, unknown> = {}, key?: string) => onbukaWorld(stack, op, app, key);
 
 async function sendGroup(
   w: { key: string; secret: string },
@@ -102,16 +54,7 @@ async function sendGroup(
 ): Promise<{ status: number; text: string; body: any }> {
   // each request its own timestamp near the clock, so none is a replay of another
   const ts = String(o.ts ?? DOC_TS + 30 - (++tsCounter % 200));
-  const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json;charset=UTF-8',
-      'Api-Key': w.key,
-      Timestamp: ts,
-      Sign: o.sign ?? md5(w.key + w.secret + ts),
-    },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  const res = await postSendGroup(stack, w, ts, body, o.sign);
   const text = await res.text();
   return { status: res.status, text, body: JSON.parse(text) };
 }

@@ -3,44 +3,17 @@
 // payload drifts from what libs/contracts declares fails here.
 import { connect } from 'nats';
 import { eventContractErrors, EventEnvelope, STREAM_NAME } from '@voxmail/contracts';
-import { Stack, startStack, Tenant, WebhookReceiver } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import {
-  EMAIL_DURABLE,
-  startNotificationService,
-  WEBHOOK_FANOUT_DURABLE,
-} from '../../apps/notification-service/src/bootstrap';
-import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
+import { Tenant } from '@voxmail/testing';
+import { createBox, depositMessage, wavFile } from './messages.helpers';
+import { useWebhookReceiver } from './fixture';
+import { useNotificationStack } from './notifications.helpers';
 
-let stack: Stack;
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-      notification: startNotificationService,
-    },
-    ['mailbox', 'message', 'media', 'notification', 'gateway'],
-    { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback', WEBHOOK_POLL_MS: '50', WEBHOOK_DISABLE_AFTER_FAILURES: '1' },
-  );
-  // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
-  // (in a full run thousands of events from the suites without notification-service; a loaded 2-core
-  // machine handles some 50 a second with every app in this process)
-  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 240000);
-  receiver = await WebhookReceiver.start();
-}, 300000);
-
-afterAll(async () => {
-  await receiver?.stop();
-  await stack?.stop();
+const stack = useNotificationStack({
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback',
+  WEBHOOK_POLL_MS: '50',
+  WEBHOOK_DISABLE_AFTER_FAILURES: '1',
 });
+const receiver = useWebhookReceiver();
 
 /** Every event in the stream, in stream order. */
 /**
@@ -99,21 +72,7 @@ async function flows(t: Tenant): Promise<void> {
   });
   const messages = `${acct}/vmboxes/${box}/messages`;
   const json = await ok('PUT', messages, { data: { caller_id_number: '1' } });
-  const mp = multipartMixed([
-    {
-      contentType: 'application/json',
-      filename: 'm.json',
-      body: Buffer.from('{"data":{"caller_id_number":"2"}}'),
-    },
-    { contentType: 'audio/wav', filename: 'v.wav', body: wavFile(1) },
-  ]);
-  const r = await rawRequest(
-    stack.baseUrl,
-    'PUT',
-    messages,
-    { 'X-Auth-Token': t.token, 'Content-Type': mp.contentType },
-    mp.body,
-  );
+  const r = await depositMessage(stack, t, box, { caller_id_number: '2' }, wavFile(1));
   if (r.status !== 201) throw new Error(`multipart deposit: ${r.status}`);
   const withAudio = JSON.parse(r.body.toString('utf8')).data.media_id;
   await ok('POST', `${messages}/${json.media_id}`, { data: { folder: 'saved' } });

@@ -2,13 +2,9 @@
 // calls cannot hold every dialer slot (another account's single call starts at once), one key cannot queue
 // without bound (a batch over the account's max_queued_calls is refused whole with Onbuka's over-limit
 // status), and the account limits behind both are set only by the operator or a reseller above.
-import { Client } from 'pg';
-import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { md5, uploadPrompt, waitFor } from './broadcast.helpers';
+import { Tenant } from '@voxmail/testing';
+import { onbukaWorld, postSendGroup, useDialerStack, waitFor } from './broadcast.helpers';
+import { useDb, useEvents, useOperator } from './fixture';
 
 jest.setTimeout(180000);
 
@@ -18,92 +14,37 @@ const RESERVED = 4;
 /** How long A's calls talk: far longer than B may wait. */
 const TALK_MS = 10000;
 
-let stack: Stack;
-let events: EventRecorder;
-let db: Client;
-let op: { token: string; accountId: string };
-
-beforeAll(async () => {
-  events = await EventRecorder.start();
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      media: startMediaService,
-      dialer: (config, o) =>
-        startDialerService(config, {
-          ...o,
-          settings: {
-            tickMs: 20,
-            maxInFlight: SLOTS,
-            replicaId: 'fair-a',
-            accounts: {
-              maxConcurrentCalls: 10000,
-              callsPerSecond: 10000,
-              maxQueuedCalls: 100000,
-              reservedSlots: RESERVED,
-            },
-          },
-        }),
-    },
-    ['mailbox', 'media', 'dialer', 'gateway'],
-  );
-  db = new Client({ connectionString: stack.env.DATABASE_URL });
-  await db.connect();
-  op = await stack.operatorLogin();
+const events = useEvents();
+// A's long calls end quickly once their broadcasts are gone from the queue; the stop waits for them
+const stack = useDialerStack({
+  tickMs: 20,
+  maxInFlight: SLOTS,
+  replicaId: 'fair-a',
+  accounts: {
+    maxConcurrentCalls: 10000,
+    callsPerSecond: 10000,
+    maxQueuedCalls: 100000,
+    reservedSlots: RESERVED,
+  },
 });
-
-afterAll(async () => {
-  // A's long calls end quickly once their broadcasts are gone from the queue; the stop waits for them
-  await db?.end();
-  await stack?.stop();
-  await events?.stop();
-});
+const db = useDb(stack);
+const op = useOperator(stack);
 
 /** Each request its own Timestamp: going back from the suite's start, within the 5-minute skew. */
 const TS_BASE = Math.floor(Date.now() / 1000);
 let tsBack = 0;
 
 /** A tenant with an imported Onbuka key, an app and a prompt. */
-async function world(app: Record<string, unknown> = {}) {
-  const t = await stack.createTenant();
-  await uploadPrompt(stack, t, 'prompt.mp3');
-  const key = `k${Math.random().toString(36).slice(2, 10)}`;
-  const secret = `s${Math.random().toString(36).slice(2, 12)}`;
-  const imported = await stack.request('PUT', `/v2/accounts/${t.accountId}/onbuka_keys`, {
-    token: op.token,
-    body: { data: { api_key: key, api_secret: secret } },
-  });
-  expect(imported.status).toBe(201);
-  const a = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
-    token: t.token,
-    body: {
-      data: {
-        id: 'app1',
-        carrier: 'simulated',
-        calls_per_second: 0,
-        max_concurrent_calls: 10000,
-        settings: { ring_ms: 5, talk_ms: 5 },
-        ...app,
-      },
-    },
-  });
-  expect(a.status).toBe(201);
-  return { t, key, secret };
-}
+const world = (app: Record<string, unknown> = {}) =>
+  onbukaWorld(stack, op, { max_concurrent_calls: 10000, ...app });
 
 async function sendGroup(w: { key: string; secret: string }, callees: string[]) {
   // each request its own timestamp within the skew window, so none is a replay of another
   const ts = String(TS_BASE - ++tsBack);
-  const res = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'Api-Key': w.key,
-      Timestamp: ts,
-      Sign: md5(w.key + w.secret + ts),
-    },
-    body: JSON.stringify({ callee: callees.join(','), fileId: 'prompt.mp3', appId: 'app1' }),
+  const res = await postSendGroup(stack, w, ts, {
+    callee: callees.join(','),
+    fileId: 'prompt.mp3',
+    appId: 'app1',
   });
   return { status: res.status, body: (await res.json()) as any };
 }
@@ -428,15 +369,10 @@ describe("the account's ceilings over its apps", () => {
     await limitDialer(w.t, { max_concurrent_calls: 3, max_queued_calls: 1000 });
     expect((await sendGroup(w, numbers('49156', 10))).body.status).toBe('0');
     const ts = String(TS_BASE - ++tsBack);
-    const other = await fetch(`${stack.baseUrl}/v3/voice/sendGroup`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'Api-Key': w.key,
-        Timestamp: ts,
-        Sign: md5(w.key + w.secret + ts),
-      },
-      body: JSON.stringify({ callee: numbers('49157', 10).join(','), fileId: 'prompt.mp3', appId: 'app2' }),
+    const other = await postSendGroup(stack, w, ts, {
+      callee: numbers('49157', 10).join(','),
+      fileId: 'prompt.mp3',
+      appId: 'app2',
     });
     expect(((await other.json()) as any).status).toBe('0');
     let most = 0;

@@ -7,27 +7,19 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Stack, startStack, Tenant } from '@voxmail/testing';
+import { Tenant } from '@voxmail/testing';
 // the gateway runs in this process: its stream slots show whether a cut stream gave its slot back
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { streamSlots } from '../../apps/api-gateway/src/application/object-transfer';
 import { RunningGateway, startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
 import { opusFile } from './flexisip.helpers';
 import { createBox, objectKeys, RawResponse, rawRequest, wavFile } from './messages.helpers';
+import { useStack, useTenant } from './fixture';
 
 const MB = 1024 * 1024;
 /** STREAMS_PER_ACCOUNT in this suite: A opens one or two more than this. */
 const STREAMS = 3;
 const IDLE_MS = 3000;
-
-let stack: Stack;
-let a: Tenant;
-let b: Tenant;
-let boxA: string;
-let boxB: string;
 
 /** ffmpeg behind a wrapper that notes each run, so the suite can count transcodes. */
 const ffmpegDir = mkdtempSync(join(tmpdir(), 'voxmail-ffmpeg-runs-'));
@@ -35,40 +27,34 @@ const ffmpegRuns = join(ffmpegDir, 'runs');
 const runsSoFar = () =>
   existsSync(ffmpegRuns) ? readFileSync(ffmpegRuns, 'utf8').split('\n').length - 1 : 0;
 
+const wrapper = join(ffmpegDir, 'ffmpeg');
+const stack = useStack(['mailbox', 'message', 'media', 'gateway'], {
+  prepare: () => {
+    writeFileSync(wrapper, `#!/bin/sh\necho run >> ${ffmpegRuns}\nexec ffmpeg "$@"\n`);
+    chmodSync(wrapper, 0o755);
+  },
+  env: {
+    STREAMS_PER_ACCOUNT: String(STREAMS),
+    STREAM_IDLE_TIMEOUT_MS: String(IDLE_MS),
+    MEDIA_MAX_MESSAGE_BYTES: String(40 * MB),
+    ARGON2_CONCURRENCY: '2',
+    ARGON2_PER_ACCOUNT: '1',
+    ARGON2_QUEUE_PER_ACCOUNT: '4',
+    ARGON2_QUEUE_PER_CREDENTIAL: '2',
+    MEDIA_TRANSCODES_PER_ACCOUNT: '1',
+    MEDIA_TRANSCODE_MAX_DURATION_S: '1500',
+    FFMPEG_PATH: wrapper,
+  },
+});
+const a = useTenant(stack);
+const b = useTenant(stack);
+let boxA: string;
+let boxB: string;
+
 beforeAll(async () => {
-  const wrapper = join(ffmpegDir, 'ffmpeg');
-  writeFileSync(wrapper, `#!/bin/sh\necho run >> ${ffmpegRuns}\nexec ffmpeg "$@"\n`);
-  chmodSync(wrapper, 0o755);
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-    },
-    ['mailbox', 'message', 'media', 'gateway'],
-    {
-      STREAMS_PER_ACCOUNT: String(STREAMS),
-      STREAM_IDLE_TIMEOUT_MS: String(IDLE_MS),
-      MEDIA_MAX_MESSAGE_BYTES: String(40 * MB),
-      ARGON2_CONCURRENCY: '2',
-      ARGON2_PER_ACCOUNT: '1',
-      ARGON2_QUEUE_PER_ACCOUNT: '4',
-      ARGON2_QUEUE_PER_CREDENTIAL: '2',
-      MEDIA_TRANSCODES_PER_ACCOUNT: '1',
-      MEDIA_TRANSCODE_MAX_DURATION_S: '1500',
-      FFMPEG_PATH: wrapper,
-    },
-  );
-  a = await stack.createTenant();
-  b = await stack.createTenant();
   boxA = await createBox(stack, a, { max_message_length: 86400 });
   boxB = await createBox(stack, b, { max_message_length: 86400 });
-}, 90000);
-
-afterAll(async () => {
-  await stack?.stop();
-}, 30000);
+});
 
 const sha = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');
 const messages = (t: Tenant, box: string) => `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`;

@@ -6,17 +6,18 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { EventRecorder, RunningApp } from '@voxmail/testing';
+import { RunningApp } from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { flexisipForm, h2Request, H2Response, selfSignedCert } from './flexisip.helpers';
-import { createBox, Stack, startMessagesStack, Tenant, wavFile } from './messages.helpers';
+import { createBox, messagesIn, Tenant, useMessagesStack, wavFile } from './messages.helpers';
+import { afterSuite, useEvents } from './fixture';
 
 jest.setTimeout(90000);
 
 const SLOT_MAX = 200000;
 
-let stack: Stack;
-let events: EventRecorder;
+const stack = useMessagesStack();
+const events = useEvents();
 let tls: ReturnType<typeof selfSignedCert>;
 let h2s: RunningApp; // HTTPS: h2 by ALPN, HTTP/1.1 beside it
 let h2c: RunningApp; // cleartext HTTP/2 with prior knowledge
@@ -143,17 +144,9 @@ async function voicemailServer(
   return { search, account, slot, upload: upload || undefined };
 }
 
-async function messagesOf(w: World, vmboxId: string): Promise<any[]> {
-  const r = await stack.request('GET', `/v2/accounts/${w.t.accountId}/vmboxes/${vmboxId}/messages`, {
-    token: w.t.token,
-  });
-  expect(r.status).toBe(200);
-  return r.body.data;
-}
+const messagesOf = (w: World, vmboxId: string) => messagesIn(stack, w.t, vmboxId);
 
 beforeAll(async () => {
-  stack = await startMessagesStack();
-  events = await EventRecorder.start();
   tls = selfSignedCert();
   const { loadGatewayConfig } = await import('@voxmail/config');
   const env = { ...stack.env, FLEXISIP_MAX_UPLOAD_SIZE: String(SLOT_MAX) };
@@ -164,11 +157,9 @@ beforeAll(async () => {
   h2c = await startGateway(loadGatewayConfig({ ...env, HTTP2_CLEARTEXT: 'true' }), { handleSignals: false });
 });
 
-afterAll(async () => {
+afterSuite(async () => {
   await h2s?.close();
   await h2c?.close();
-  await events?.stop();
-  await stack?.stop();
   if (tls) rmSync(tls.dir, { recursive: true, force: true });
 });
 
@@ -183,6 +174,18 @@ describe.each([
     session = connect(app());
   });
   afterAll(() => session?.close());
+
+  /** A second one-second recording posted to the upload URL of `slot` (the answer that created it). */
+  const uploadAgain = (slot: H2Response) => {
+    const form = flexisipForm(recordPath(), wavFile(1));
+    return h2Request(
+      session,
+      'POST',
+      new URL(json(slot).upload_url).pathname,
+      flexisipHeaders(app(), w.adminKey, form.contentType),
+      form.body,
+    );
+  };
 
   it('records a voicemail: search, slot, multipart upload; the message is in the box, announced once', async () => {
     const audio = wavFile(2);
@@ -254,14 +257,7 @@ describe.each([
     const caller = `sip:reuse-${randomBytes(3).toString('hex')}@caller.example.net`;
     const r = await voicemailServer(session, app(), w.adminKey, `alice@${w.realm}`, caller, wavFile(1));
     expect(r.upload?.status).toBe(200);
-    const form = flexisipForm(recordPath(), wavFile(1));
-    const again = await h2Request(
-      session,
-      'POST',
-      new URL(json(r.slot!).upload_url).pathname,
-      flexisipHeaders(app(), w.adminKey, form.contentType),
-      form.body,
-    );
+    const again = await uploadAgain(r.slot!);
     expect(again.status).toBe(404);
     expect(json(again)).toEqual({ message: expect.any(String) });
     expect((await messagesOf(w, w.aliceBox)).filter((m) => m.from === caller)).toHaveLength(1);
@@ -329,14 +325,7 @@ describe.each([
     expect(r.upload!.sent).toBeLessThan(wavFile(20).length);
     expect(r.upload!.ended).toBe(true);
     // the same HTTP/2 connection serves the next request, and the slot takes a smaller recording
-    const form = flexisipForm(recordPath(), wavFile(1));
-    const retry = await h2Request(
-      session,
-      'POST',
-      new URL(json(r.slot!).upload_url).pathname,
-      flexisipHeaders(app(), w.adminKey, form.contentType),
-      form.body,
-    );
+    const retry = await uploadAgain(r.slot!);
     expect(retry.status).toBe(200);
     expect((await messagesOf(w, w.aliceBox)).filter((m) => m.from === caller)).toHaveLength(1);
   });

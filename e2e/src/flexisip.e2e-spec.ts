@@ -1,28 +1,26 @@
 // The Flexisip account manager face: voicemail slots over HTTP, as a SIP VoicemailServer uses them,
 // against the whole stack (real PostgreSQL, NATS, S3).
-import { Client } from 'pg';
-import { EventRecorder } from '@voxmail/testing';
 import { formData, opusFile, pathOf } from './flexisip.helpers';
 import {
   createBox,
+  messagesIn,
   mp3File,
   rawRequest,
   RawResponse,
-  Stack,
-  startMessagesStack,
   streamingRequest,
   Tenant,
+  useMessagesStack,
   wavFile,
 } from './messages.helpers';
+import { useDb, useEvents } from './fixture';
 
 jest.setTimeout(60000);
 
 const MAX_UPLOAD = 200000;
-process.env.FLEXISIP_MAX_UPLOAD_SIZE = String(MAX_UPLOAD);
 
-let stack: Stack;
-let events: EventRecorder;
-let db: Client;
+const stack = useMessagesStack({ env: { FLEXISIP_MAX_UPLOAD_SIZE: String(MAX_UPLOAD) } });
+const events = useEvents();
+const db = useDb(stack);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -122,26 +120,7 @@ function uploadRaw(uploadUrl: string, file: Buffer, type: string): Promise<RawRe
 
 const json = (r: RawResponse) => JSON.parse(r.body.toString('utf8'));
 
-async function messagesOf(w: World, vmboxId: string): Promise<any[]> {
-  const r = await stack.request('GET', `/v2/accounts/${w.t.accountId}/vmboxes/${vmboxId}/messages`, {
-    token: w.t.token,
-  });
-  expect(r.status).toBe(200);
-  return r.body.data;
-}
-
-beforeAll(async () => {
-  stack = await startMessagesStack();
-  events = await EventRecorder.start();
-  db = new Client({ connectionString: stack.env.DATABASE_URL });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await db?.end();
-  await events?.stop();
-  await stack?.stop();
-});
+const messagesOf = (w: World, vmboxId: string) => messagesIn(stack, w.t, vmboxId);
 
 describe('Flexisip voicemail slots', () => {
   let w: World;

@@ -1,70 +1,11 @@
-// Test audio and requests for the Flexisip account manager face's e2e suite.
+// Test audio and requests for the Flexisip account manager face's e2e suite (its Opus audio is libs/testing's).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let r = i << 24;
-    for (let j = 0; j < 8; j++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
-    t[i] = r >>> 0;
-  }
-  return t;
-})();
-
-function oggCrc(page: Buffer): number {
-  let crc = 0;
-  for (const b of page) crc = ((crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ b) & 0xff]) >>> 0;
-  return crc;
-}
-
-function oggPage(packets: Buffer[], granule: bigint, seq: number, flags: number): Buffer {
-  const lacing: number[] = [];
-  for (const p of packets) {
-    let n = p.length;
-    while (n >= 255) {
-      lacing.push(255);
-      n -= 255;
-    }
-    lacing.push(n);
-  }
-  const header = Buffer.alloc(27);
-  header.write('OggS', 0, 'latin1');
-  header[5] = flags;
-  header.writeBigInt64LE(granule, 6);
-  header.writeUInt32LE(0x766f786d, 14);
-  header.writeUInt32LE(seq, 18);
-  header[26] = lacing.length;
-  const page = Buffer.concat([header, Buffer.from(lacing), ...packets]);
-  page.writeUInt32LE(oggCrc(page), 22);
-  return page;
-}
-
-/** A valid Ogg Opus stream of `seconds` of (empty, DTX) 20 ms CELT frames, as a VoicemailServer records. */
-export function opusFile(seconds: number): Buffer {
-  const preSkip = 312;
-  const head = Buffer.alloc(19);
-  head.write('OpusHead', 0, 'latin1');
-  head[8] = 1;
-  head[9] = 1;
-  head.writeUInt16LE(preSkip, 10);
-  head.writeUInt32LE(48000, 12);
-  const vendor = Buffer.from('voxmail-test');
-  const tags = Buffer.alloc(8 + 4 + vendor.length + 4);
-  tags.write('OpusTags', 0, 'latin1');
-  tags.writeUInt32LE(vendor.length, 8);
-  vendor.copy(tags, 12);
-  const pages = [oggPage([head], 0n, 0, 0x02), oggPage([tags], 0n, 1, 0)];
-  for (let s = 0; s < seconds; s++) {
-    const frames = Array.from({ length: 50 }, () => Buffer.from([0xf8, 0xff, 0xfe]));
-    const granule = BigInt((s + 1) * 48000 + preSkip);
-    pages.push(oggPage(frames, granule, s + 2, s === seconds - 1 ? 0x04 : 0));
-  }
-  return Buffer.concat(pages);
-}
+export { opusFile } from '@voxmail/testing';
 
 /** A `multipart/form-data` body with one part named `file`, as the VoicemailServer posts it. */
 export function formData(

@@ -4,48 +4,15 @@
 import { createHash } from 'node:crypto';
 import { Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { Writable } from 'node:stream';
-import { Stack, startStack, Tenant } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
+import { Tenant } from '@voxmail/testing';
+import { startApps, useLogLines, useStack, useTenant } from './fixture';
 import { createBox, rawRequest } from './messages.helpers';
 
-let stack: Stack;
-let a: Tenant;
-let b: Tenant;
-const logLines: string[] = [];
-
-beforeAll(async () => {
-  // every app of this stack writes its logs here, at info level, so the test can read them
-  const { setLogDestination } = await import('@voxmail/messaging');
-  setLogDestination(
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logLines.push(chunk.toString());
-        cb();
-      },
-    }),
-  );
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-    },
-    ['mailbox', 'message', 'media', 'gateway'],
-    { LOG_LEVEL: 'info' },
-  );
-  a = await stack.createTenant();
-  b = await stack.createTenant();
-}, 60000);
-
-afterAll(async () => {
-  await stack?.stop();
-  (await import('@voxmail/messaging')).setLogDestination(undefined);
-}, 30000);
+// every app of this stack writes its logs here, at info level, so the test can read them
+const logLines = useLogLines();
+const stack = useStack(['mailbox', 'message', 'media', 'gateway'], { env: { LOG_LEVEL: 'info' } });
+const a = useTenant(stack);
+const b = useTenant(stack);
 
 const boxes = (t: Tenant = a) => `/v2/accounts/${t.accountId}/vmboxes`;
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -358,9 +325,7 @@ describe('25.10 service ports listen on the configured address only', () => {
 
   it("health and /metrics of a service answer on loopback only, even with HOST=0.0.0.0 (the gateway's)", async () => {
     // a service started as a shared environment starts it: HOST open for the gateway, HEALTH_HOST unset
-    const own = await startStack({ gateway: startGateway, mailbox: startMailboxService }, ['mailbox'], {
-      HOST: '0.0.0.0',
-    });
+    const own = await startApps(['mailbox'], { env: { HOST: '0.0.0.0' } });
     try {
       const url = new URL(own.get('mailbox').url);
       expect(url.hostname).toBe('127.0.0.1');

@@ -2,20 +2,12 @@
 // jquery.kazoosdk, curl as in Kazoo's examples): token in the query, CORS, trailing slashes, empty JSON
 // bodies, JSON sent as a form, the exact JSON content type, and no `"revision": "undefined"`.
 import { createHash, randomBytes } from 'node:crypto';
-import { Stack, Tenant } from '@voxmail/testing';
-import { createBox, rawRequest, startMessagesStack, wavFile } from './messages.helpers';
+import { Tenant } from '@voxmail/testing';
+import { createBox, rawRequest, useMessagesStack, wavFile } from './messages.helpers';
+import { useTenant } from './fixture';
 
-let stack: Stack;
-let a: Tenant;
-
-beforeAll(async () => {
-  stack = await startMessagesStack();
-  a = await stack.createTenant();
-}, 60000);
-
-afterAll(async () => {
-  await stack?.stop();
-}, 30000);
+const stack = useMessagesStack();
+const a = useTenant(stack);
 
 const boxes = (t: Tenant = a) => `/v2/accounts/${t.accountId}/vmboxes`;
 const mailbox = () => String(1000 + Math.floor(Math.random() * 8_000_000));

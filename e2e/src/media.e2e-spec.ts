@@ -1,23 +1,15 @@
 // Kazoo media documents (greetings and prompts) and box greetings against the whole stack: CRUD, raw
 // audio with Range, `media.*` of a box naming only the account's own media, the temporary override, the
 // 409 on deleting media in use, direct greeting uploads, tenancy and events.
-import { EventRecorder } from '@voxmail/testing';
-import {
-  createBox,
-  executableFile,
-  rawRequest,
-  Stack,
-  startMessagesStack,
-  Tenant,
-  wavFile,
-} from './messages.helpers';
+import { createBox, executableFile, rawRequest, Tenant, useMessagesStack, wavFile } from './messages.helpers';
+import { useEvents, useTenant } from './fixture';
 
 jest.setTimeout(60000);
 
-let stack: Stack;
-let events: EventRecorder;
-let a: Tenant;
-let b: Tenant;
+const stack = useMessagesStack();
+const events = useEvents();
+const a = useTenant(stack);
+const b = useTenant(stack);
 
 const media = (t: Tenant, rest = '') => `/v2/accounts/${t.accountId}/media${rest}`;
 
@@ -34,18 +26,6 @@ async function uploadRaw(t: Tenant, id: string, audio: Buffer, type = 'audio/wav
     raw: audio,
   });
 }
-
-beforeAll(async () => {
-  stack = await startMessagesStack();
-  events = await EventRecorder.start();
-  a = await stack.createTenant();
-  b = await stack.createTenant();
-});
-
-afterAll(async () => {
-  await events?.stop();
-  await stack?.stop();
-});
 
 describe('media documents', () => {
   it('creates, reads, lists and changes a prompt; media.created', async () => {
@@ -273,20 +253,8 @@ describe('reseller access (the one tenancy rule, canReach, applied to media)', (
   const unique = (p: string) => `${p}-${Math.random().toString(16).slice(2, 10)}`;
 
   /** An account created by `token` under `parentId`, with its own admin token. */
-  async function childOf(parentId: string, token: string, data: Record<string, unknown> = {}) {
-    const r = await stack.request('PUT', `/v2/accounts/${parentId}`, {
-      token,
-      body: { data: { name: unique('media-child'), ...data } },
-    });
-    expect(r.status).toBe(201);
-    const accountId: string = r.body.data.id;
-    const key = await stack.request('GET', `/v2/accounts/${accountId}/api_key`, { token });
-    const auth = await stack.request('PUT', '/v2/api_auth', {
-      body: { data: { api_key: key.body.data.api_key } },
-    });
-    expect(auth.status).toBe(201);
-    return { accountId, name: r.body.data.name, apiKey: key.body.data.api_key, token: auth.body.auth_token };
-  }
+  const childOf = (parentId: string, token: string, data: Record<string, unknown> = {}) =>
+    stack.createAccount(parentId, token, data, unique('media-child'));
 
   let reseller: Tenant;
   let child: Tenant;

@@ -1,6 +1,7 @@
 // Issue 10.6: a message deposited without call details carries every field the Kazoo document lists,
 // with a random hex call_id as Kazoo generates one.
-import { createBox, Stack, startMessagesStack, Tenant } from './messages.helpers';
+import { createBox, useMessagesStack } from './messages.helpers';
+import { useTenant } from './fixture';
 
 const KAZOO_FIELDS = [
   'call_id',
@@ -14,17 +15,8 @@ const KAZOO_FIELDS = [
   'to',
 ];
 
-let stack: Stack;
-let a: Tenant;
-
-beforeAll(async () => {
-  stack = await startMessagesStack();
-  a = await stack.createTenant();
-}, 60000);
-
-afterAll(async () => {
-  await stack?.stop();
-}, 30000);
+const stack = useMessagesStack();
+const a = useTenant(stack);
 
 describe('a message created without call_id', () => {
   it('gets a random hex call_id, and every list entry carries all documented fields', async () => {

@@ -7,7 +7,6 @@ import * as yauzl from 'yauzl';
 // the gateway runs in this process: its store connection pool shows whether a response was left open
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { agents } from '../../apps/api-gateway/src/application/object-transfer';
-import { EventRecorder } from '@voxmail/testing';
 import {
   createBox,
   executableFile,
@@ -16,28 +15,17 @@ import {
   multipartMixed,
   objectKeys,
   rawRequest,
-  Stack,
-  startMessagesStack,
   streamingRequest,
   Tenant,
   TEST_MAX_MESSAGE_BYTES,
+  useMessagesStack,
   wavFile,
 } from './messages.helpers';
+import { useEvents, useTenant } from './fixture';
 
-let stack: Stack;
-let a: Tenant;
-let events: EventRecorder;
-
-beforeAll(async () => {
-  events = await EventRecorder.start();
-  stack = await startMessagesStack();
-  a = await stack.createTenant();
-}, 60000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await events?.stop();
-}, 30000);
+const events = useEvents();
+const stack = useMessagesStack();
+const a = useTenant(stack);
 
 const messagesOf = (box: string, t: Tenant = a) => `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

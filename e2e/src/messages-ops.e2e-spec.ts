@@ -1,33 +1,13 @@
 // Message operations over HTTP: move and copy across boxes, delete and the deleted folder, bulk calls
 // with good and bad ids, retention, a deleted box, other tenants and user-level access.
 import { createHash, randomBytes } from 'node:crypto';
-import { EventRecorder } from '@voxmail/testing';
-import {
-  createBox,
-  objectKeys,
-  rawRequest,
-  Stack,
-  startMessagesStack,
-  Tenant,
-  wavFile,
-} from './messages.helpers';
+import { createBox, objectKeys, rawRequest, Tenant, useMessagesStack, wavFile } from './messages.helpers';
+import { useEvents, useTenant } from './fixture';
 
-let stack: Stack;
-let a: Tenant;
-let b: Tenant;
-let events: EventRecorder;
-
-beforeAll(async () => {
-  events = await EventRecorder.start();
-  stack = await startMessagesStack();
-  a = await stack.createTenant();
-  b = await stack.createTenant();
-}, 60000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await events?.stop();
-}, 30000);
+const events = useEvents();
+const stack = useMessagesStack();
+const a = useTenant(stack);
+const b = useTenant(stack);
 
 const messagesOf = (box: string, t: Tenant = a) => `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`;
 const sha = (x: Buffer) => createHash('sha256').update(x).digest('hex');

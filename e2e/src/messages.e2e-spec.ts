@@ -1,25 +1,14 @@
 // Kazoo 4.3 voicemail messages over HTTP: create from JSON, fetch, list (order, folders, filters,
 // pagination), folder changes, and the events other services hear, with MWI counts in order per box.
-import { EventRecorder } from '@voxmail/testing';
-import { createBox, Stack, startMessagesStack, Tenant } from './messages.helpers';
+import { createBox, Tenant, useMessagesStack } from './messages.helpers';
+import { useEvents, useTenant } from './fixture';
 
 const MESSAGE_ID = /^\d{6}-[0-9a-f]{32}$/;
 const GREGORIAN_NOW = () => Math.floor(Date.now() / 1000) + 62167219200;
 
-let stack: Stack;
-let a: Tenant;
-let events: EventRecorder;
-
-beforeAll(async () => {
-  events = await EventRecorder.start();
-  stack = await startMessagesStack();
-  a = await stack.createTenant();
-}, 60000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await events?.stop();
-}, 30000);
+const events = useEvents();
+const stack = useMessagesStack();
+const a = useTenant(stack);
 
 const messagesOf = (t: Tenant, box: string) => `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`;
 

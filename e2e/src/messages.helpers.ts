@@ -1,30 +1,31 @@
 // Shared by the messages e2e suites: the stack with message and media services, boxes, uploads, S3 peeks.
 import * as http from 'node:http';
 import { Client } from 'minio';
-import { KazooResponse, Stack, startStack, Tenant } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
+import { KazooResponse, Stack, Tenant } from '@voxmail/testing';
+import { startApps, StackOptions, useStack } from './fixture';
 
 export { executableFile, gsmFile, mp3File, wavFile } from '@voxmail/testing';
 
 /** Limits small enough to test quickly; read by the services from the environment at start. */
 export const TEST_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
-export async function startMessagesStack(): Promise<Stack> {
+/** The apps of the messages suites, in start order. */
+export const MESSAGES_APPS = ['mailbox', 'message', 'media', 'gateway'];
+
+/** Small limits and quick sweeps, read by the services from the environment at start. */
+function messagesEnv(): void {
   process.env.MEDIA_MAX_MESSAGE_BYTES = String(TEST_MAX_MESSAGE_BYTES);
   process.env.MESSAGE_SWEEP_INTERVAL_MS = '200';
   process.env.MEDIA_SWEEP_INTERVAL_MS = '200';
-  return startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-    },
-    ['mailbox', 'message', 'media', 'gateway'],
-  );
+}
+
+export async function startMessagesStack(): Promise<Stack> {
+  return startApps(MESSAGES_APPS, { prepare: messagesEnv });
+}
+
+/** The suite's messages stack (e2e/src/fixture.ts's useStack). */
+export function useMessagesStack(o: StackOptions = {}): Stack {
+  return useStack(MESSAGES_APPS, { ...o, prepare: messagesEnv });
 }
 
 export function s3(stack: Stack): { client: Client; bucket: string } {
@@ -69,6 +70,16 @@ export async function createBox(
   });
   if (r.status !== 201) throw new Error(`box creation failed: ${r.status} ${r.text}`);
   return r.body.data.id;
+}
+
+/** The box's messages as its tenant lists them (Kazoo's GET .../vmboxes/{id}/messages). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kazoo documents, as the suites read them
+export async function messagesIn(stack: Stack, t: Tenant, vmboxId: string): Promise<any[]> {
+  const r = await stack.request('GET', `/v2/accounts/${t.accountId}/vmboxes/${vmboxId}/messages`, {
+    token: t.token,
+  });
+  expect(r.status).toBe(200);
+  return r.body.data;
 }
 
 export interface RawResponse {
@@ -149,4 +160,33 @@ export function multipartMixed(parts: { contentType: string; filename: string; b
   return { contentType: `multipart/mixed; boundary=${boundary}`, body: Buffer.concat(chunks) };
 }
 
+/**
+ * A message deposited in `box` as Kazoo's curl example sends one: multipart/mixed, the JSON document
+ * `{ data }` (message.json), then the audio (voice.wav); the raw answer.
+ */
+export function depositMessage(
+  stack: Stack,
+  t: Tenant,
+  box: string,
+  data: Record<string, unknown>,
+  audio: Buffer,
+): Promise<RawResponse> {
+  const mp = multipartMixed([
+    {
+      contentType: 'application/json',
+      filename: 'message.json',
+      body: Buffer.from(JSON.stringify({ data })),
+    },
+    { contentType: 'audio/wav', filename: 'voice.wav', body: audio },
+  ]);
+  return rawRequest(
+    stack.baseUrl,
+    'PUT',
+    `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`,
+    { 'X-Auth-Token': t.token, 'Content-Type': mp.contentType },
+    mp.body,
+  );
+}
+
 export type { KazooResponse, Stack, Tenant };
+export { useEvents, useOperator, useTenant } from './fixture';

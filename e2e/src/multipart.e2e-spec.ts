@@ -6,27 +6,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createBox,
-  mp3File,
-  rawRequest,
-  Stack,
-  startMessagesStack,
-  Tenant,
-  wavFile,
-} from './messages.helpers';
+import { createBox, mp3File, rawRequest, useMessagesStack, wavFile } from './messages.helpers';
+import { useTenant } from './fixture';
 
-let stack: Stack;
-let a: Tenant;
-
-beforeAll(async () => {
-  stack = await startMessagesStack();
-  a = await stack.createTenant();
-}, 60000);
-
-afterAll(async () => {
-  await stack?.stop();
-}, 30000);
+const stack = useMessagesStack();
+const a = useTenant(stack);
 
 const messagesOf = (box: string) => `/v2/accounts/${a.accountId}/vmboxes/${box}/messages`;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

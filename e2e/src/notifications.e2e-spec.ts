@@ -3,50 +3,25 @@
 // then the message is moved as the box says; a per-account template replaces the default.
 import type { ParsedMail } from 'mailparser';
 import { Client } from 'pg';
-import { EventRecorder, SmtpRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import {
-  EMAIL_DURABLE,
-  startNotificationService,
-  WEBHOOK_FANOUT_DURABLE,
-} from '../../apps/notification-service/src/bootstrap';
-import { createBox, multipartMixed, rawRequest, wavFile } from './messages.helpers';
+import { SmtpRecorder } from '@voxmail/testing';
+import { createBox, depositMessage, wavFile } from './messages.helpers';
+import { afterSuite, useEvents, useTenant } from './fixture';
+import { useNotificationStack } from './notifications.helpers';
 
-let stack: Stack;
 let smtp: SmtpRecorder;
-let events: EventRecorder;
-let a: Tenant;
 
 beforeAll(async () => {
   smtp = await SmtpRecorder.start();
-  const port = smtp.port;
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-      notification: startNotificationService,
-    },
-    ['mailbox', 'message', 'media', 'notification', 'gateway'],
-    { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'Voicemail <vm@voxmail.test>' },
-  );
-  // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
-  // (in a full run thousands of events from the suites without notification-service; a loaded 2-core
-  // machine handles some 50 a second with every app in this process)
-  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 240000);
-  events = await EventRecorder.start();
-  a = await stack.createTenant();
-}, 300000);
-
-afterAll(async () => {
-  await events?.stop();
-  await stack?.stop();
-  await smtp?.stop();
 });
+afterSuite(() => smtp?.stop());
+
+const stack = useNotificationStack(() => ({
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String(smtp.port),
+  SMTP_FROM: 'Voicemail <vm@voxmail.test>',
+}));
+const events = useEvents();
+const a = useTenant(stack);
 
 async function waitForMail(
   pred: (m: ParsedMail) => boolean,
@@ -63,21 +38,7 @@ async function waitForMail(
 }
 
 async function deposit(box: string, audio: Buffer, data: Record<string, unknown>): Promise<string> {
-  const mp = multipartMixed([
-    {
-      contentType: 'application/json',
-      filename: 'message.json',
-      body: Buffer.from(JSON.stringify({ data })),
-    },
-    { contentType: 'audio/wav', filename: 'voice.wav', body: audio },
-  ]);
-  const r = await rawRequest(
-    stack.baseUrl,
-    'PUT',
-    `/v2/accounts/${a.accountId}/vmboxes/${box}/messages`,
-    { 'X-Auth-Token': a.token, 'Content-Type': mp.contentType },
-    mp.body,
-  );
+  const r = await depositMessage(stack, a, box, data, audio);
   expect(r.status).toBe(201);
   return JSON.parse(r.body.toString('utf8')).data.media_id;
 }

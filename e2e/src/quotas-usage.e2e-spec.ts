@@ -1,45 +1,20 @@
 // Quotas and usage (issue 24): boxes and users are counted against the account's limits at write time,
 // race-free (parallel creates never pass the limit) and deletes give room back; `GET .../usage` answers
 // what the events say the account holds, to the account, a reseller above it and the operator only.
-import { Client } from 'pg';
-import { EventRecorder, Stack, startStack, Tenant, wavFile } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
+import { Tenant, wavFile } from '@voxmail/testing';
 import { uploadPrompt, waitFor } from './broadcast.helpers';
+import { useDb, useEvents, useOperator, useStack } from './fixture';
 
 jest.setTimeout(120000);
 
-let stack: Stack;
-let events: EventRecorder;
-let op: { token: string; accountId: string };
-let db: Client;
+const events = useEvents();
+const stack = useStack(['mailbox', 'media', 'notification', 'gateway'], {
+  env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback' },
+});
+const op = useOperator(stack);
+const db = useDb(stack);
 let n = 0;
 const mailbox = () => String(7000 + n++);
-
-beforeAll(async () => {
-  events = await EventRecorder.start();
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      media: startMediaService,
-      notification: startNotificationService,
-    },
-    ['mailbox', 'media', 'notification', 'gateway'],
-    { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback' },
-  );
-  op = await stack.operatorLogin();
-  db = new Client({ connectionString: stack.env.DATABASE_URL });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await db?.end();
-  await stack?.stop();
-  await events?.stop();
-});
 
 const usage = (t: Tenant, token = t.token) =>
   stack.request('GET', `/v2/accounts/${t.accountId}/usage`, { token });

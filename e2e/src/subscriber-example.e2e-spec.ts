@@ -4,7 +4,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { EventRecorder, Stack, Tenant } from '@voxmail/testing';
-import { createBox, multipartMixed, rawRequest, startMessagesStack, wavFile } from './messages.helpers';
+import { createBox, depositMessage, startMessagesStack, wavFile } from './messages.helpers';
 
 let stack: Stack;
 let recorder: EventRecorder;
@@ -68,21 +68,7 @@ describe('the README subscriber', () => {
     await startSubscriber(a.accountId);
     const acct = `/v2/accounts/${a.accountId}`;
     const [b1, b2, b3] = [await createBox(stack, a), await createBox(stack, a), await createBox(stack, a)];
-    const mp = multipartMixed([
-      {
-        contentType: 'application/json',
-        filename: 'm.json',
-        body: Buffer.from('{"data":{"caller_id_number":"1"}}'),
-      },
-      { contentType: 'audio/wav', filename: 'v.wav', body: wavFile(1) },
-    ]);
-    const r = await rawRequest(
-      stack.baseUrl,
-      'PUT',
-      `${acct}/vmboxes/${b1}/messages`,
-      { 'X-Auth-Token': a.token, 'Content-Type': mp.contentType },
-      mp.body,
-    );
+    const r = await depositMessage(stack, a, b1, { caller_id_number: '1' }, wavFile(1));
     expect(r.status).toBe(201);
     const m1 = JSON.parse(r.body.toString('utf8')).data.media_id;
     const put = (box: string) =>

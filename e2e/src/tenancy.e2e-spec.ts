@@ -3,57 +3,20 @@
 // tenancy rule walked over every resource of every face, as operator, reseller above, the account's
 // admin, its user, a child, a sibling and a stranger.
 import { createHash, randomBytes } from 'node:crypto';
-import { Stack, startStack, Tenant } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startDialerService } from '../../apps/broadcast-dialer-service/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import { startNotificationService } from '../../apps/notification-service/src/bootstrap';
+import { Tenant } from '@voxmail/testing';
 import { md5 as md5hex, uploadPrompt } from './broadcast.helpers';
 import { createBox } from './messages.helpers';
+import { useOperator, useStack } from './fixture';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const unique = (p: string) => `${p}-${randomBytes(4).toString('hex')}`;
 
-let stack: Stack;
-let op: { token: string; accountId: string };
-
-beforeAll(async () => {
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-      notification: startNotificationService,
-      dialer: startDialerService,
-    },
-    ['mailbox', 'message', 'media', 'notification', 'dialer', 'gateway'],
-  );
-  op = await stack.operatorLogin();
-}, 90000);
-
-afterAll(async () => {
-  await stack?.stop();
-}, 30000);
+const stack = useStack(['mailbox', 'message', 'media', 'notification', 'dialer', 'gateway']);
+const op = useOperator(stack);
 
 /** An account created by `token` under `parentId`, with its own admin token. */
-async function childOf(parentId: string, token: string, data: Record<string, unknown> = {}): Promise<Tenant> {
-  const name = unique('acct');
-  const r = await stack.request('PUT', `/v2/accounts/${parentId}`, {
-    token,
-    body: { data: { name, ...data } },
-  });
-  expect(r.status).toBe(201);
-  const accountId: string = r.body.data.id;
-  const key = await stack.request('GET', `/v2/accounts/${accountId}/api_key`, { token });
-  const auth = await stack.request('PUT', '/v2/api_auth', {
-    body: { data: { api_key: key.body.data.api_key } },
-  });
-  expect(auth.status).toBe(201);
-  return { accountId, name, apiKey: key.body.data.api_key, token: auth.body.auth_token };
-}
+const childOf = (parentId: string, token: string, data: Record<string, unknown> = {}): Promise<Tenant> =>
+  stack.createAccount(parentId, token, data, unique('acct'));
 
 /** A user of `t` with its own token (user_auth). */
 async function userOf(t: Tenant): Promise<{ id: string; token: string }> {

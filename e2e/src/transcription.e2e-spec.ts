@@ -12,17 +12,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { Commands } from '@voxmail/contracts';
-import { EventRecorder, Stack, startStack, Tenant } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import { EMAIL_DURABLE, startNotificationService } from '../../apps/notification-service/src/bootstrap';
-import {
-  startTranscriptionService,
-  transcriptionDurable,
-} from '../../apps/transcription-service/src/bootstrap';
-import { createBox, multipartMixed, rawRequest } from './messages.helpers';
+import { Tenant } from '@voxmail/testing';
+import { EMAIL_DURABLE } from '../../apps/notification-service/src/bootstrap';
+import { transcriptionDurable } from '../../apps/transcription-service/src/bootstrap';
+import { createBox, depositMessage } from './messages.helpers';
+import { afterSuite, useEvents, useStack, useTenant } from './fixture';
 import { FakeWhisper, mailAbout, MailSink, startFakeWhisper, startMailSink } from './transcription.helpers';
 
 const SCRIPT =
@@ -33,9 +27,6 @@ const words = (s: string) => new Set(s.toLowerCase().match(/[a-z']+/g) ?? []);
 /** What the local OpenAI-compatible server "hears" (French: `bureaux` finds it only with French stemming). */
 const FRENCH = 'Rappelez-moi au sujet du bureau, merci.';
 
-let stack: Stack;
-let events: EventRecorder;
-let a: Tenant;
 let smtp: MailSink;
 let whisper: FakeWhisper;
 /** Set by the transcription test, searched by the search tests. */
@@ -44,56 +35,32 @@ const found: { box?: string; plain?: string; spoken?: string; untouched?: string
 beforeAll(async () => {
   smtp = await startMailSink();
   whisper = await startFakeWhisper(FRENCH);
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-      notification: startNotificationService,
-      transcription: startTranscriptionService,
-    },
-    ['mailbox', 'message', 'media', 'notification', 'transcription', 'gateway'],
-    {
-      TRANSCRIPTION_CONCURRENCY: '1',
-      TRANSCRIPTION_POLL_MS: '200',
-      // pocketsphinx stays the default; an account may choose this server
-      TRANSCRIPTION_OPENAI_URL: whisper.url,
-      TRANSCRIPTION_OPENAI_API_KEY: 'sk-e2e',
-      TRANSCRIPTION_OPENAI_ALLOW_PRIVATE: 'loopback',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(smtp.port),
-      SMTP_FROM: 'Voicemail <vm@voxmail.test>',
-    },
-  );
-  // an earlier suite's events (its deposits) come first: let the intake and the e-mail work through them
-  await stack.waitForConsumersCaughtUp(
-    [transcriptionDurable(stack.env.DATABASE_URL ?? ''), EMAIL_DURABLE],
-    240000,
-  );
-  events = await EventRecorder.start();
-  a = await stack.createTenant();
-}, 300000);
-
-afterAll(async () => {
-  await events?.stop();
-  await stack?.stop();
+});
+afterSuite(async () => {
   await smtp?.close();
   await whisper?.close();
 });
 
+const stack = useStack(['mailbox', 'message', 'media', 'notification', 'transcription', 'gateway'], {
+  env: () => ({
+    TRANSCRIPTION_CONCURRENCY: '1',
+    TRANSCRIPTION_POLL_MS: '200',
+    // pocketsphinx stays the default; an account may choose this server
+    TRANSCRIPTION_OPENAI_URL: whisper.url,
+    TRANSCRIPTION_OPENAI_API_KEY: 'sk-e2e',
+    TRANSCRIPTION_OPENAI_ALLOW_PRIVATE: 'loopback',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtp.port),
+    SMTP_FROM: 'Voicemail <vm@voxmail.test>',
+  }),
+  // an earlier suite's events (its deposits) come first: let the intake and the e-mail work through them
+  caughtUp: (s) => [transcriptionDurable(s.env.DATABASE_URL ?? ''), EMAIL_DURABLE],
+});
+const events = useEvents();
+const a = useTenant(stack);
+
 async function deposit(t: Tenant, box: string, audio: Buffer, data: Record<string, unknown> = {}) {
-  const mp = multipartMixed([
-    { contentType: 'application/json', filename: 'm.json', body: Buffer.from(JSON.stringify({ data })) },
-    { contentType: 'audio/wav', filename: 'voice.wav', body: audio },
-  ]);
-  const r = await rawRequest(
-    stack.baseUrl,
-    'PUT',
-    `/v2/accounts/${t.accountId}/vmboxes/${box}/messages`,
-    { 'X-Auth-Token': t.token, 'Content-Type': mp.contentType },
-    mp.body,
-  );
+  const r = await depositMessage(stack, t, box, data, audio);
   expect(r.status).toBe(201);
   return JSON.parse(r.body.toString('utf8')).data.media_id as string;
 }

@@ -1,36 +1,19 @@
 // Kazoo 4.3 vmboxes over HTTP: the document's calls, every schema field with its defaults and bounds,
 // PATCH/POST semantics, revisions, pagination and filters, duplicate mailboxes, roles and tenants.
 import { createHash, randomBytes } from 'node:crypto';
-import { KazooResponse, Stack, startStack, Tenant } from '@voxmail/testing';
+import {
+  KAZOO_VMBOX_DEFAULTS as KAZOO_DEFAULTS,
+  KazooResponse,
+  Stack,
+  startStack,
+  Tenant,
+} from '@voxmail/testing';
 import { startGateway } from '../../apps/api-gateway/src/bootstrap';
 import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
 import { checkEveryAnswer, documentProblems } from './openapi.helpers';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const HEX32 = /^[0-9a-f]{32}$/;
-
-/** Kazoo's schema defaults: what a box created with only name and mailbox must show. */
-const KAZOO_DEFAULTS = {
-  announcement_only: false,
-  check_if_owner: true,
-  delete_after_notify: false,
-  include_message_on_notify: true,
-  include_transcription_on_notify: true,
-  is_setup: false,
-  is_voicemail_ff_rw_enabled: false,
-  media: {},
-  media_extension: 'mp3',
-  not_configurable: false,
-  notify_email_addresses: [],
-  oldest_message_first: false,
-  require_pin: false,
-  save_after_notify: false,
-  seek_duration_ms: 10000,
-  skip_envelope: false,
-  skip_greeting: false,
-  skip_instructions: false,
-  transcribe: false,
-};
 
 let stack: Stack;
 let a: Tenant; // the tenant most tests use

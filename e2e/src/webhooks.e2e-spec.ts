@@ -4,83 +4,44 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { EventRecorder, Stack, startStack, Tenant, WebhookReceiver } from '@voxmail/testing';
-import { startGateway } from '../../apps/api-gateway/src/bootstrap';
-import { startMailboxService } from '../../apps/mailbox-service/src/bootstrap';
-import { startMediaService } from '../../apps/media-storage-service/src/bootstrap';
-import { startMessageService } from '../../apps/message-service/src/bootstrap';
-import {
-  EMAIL_DURABLE,
-  startNotificationService,
-  WEBHOOK_FANOUT_DURABLE,
-} from '../../apps/notification-service/src/bootstrap';
+import { Tenant } from '@voxmail/testing';
+import { WEBHOOK_FANOUT_DURABLE } from '../../apps/notification-service/src/bootstrap';
 import { createBox } from './messages.helpers';
+import { useEvents, useTenant, useWebhookReceiver } from './fixture';
+import { useNotificationStack } from './notifications.helpers';
 
-let stack: Stack;
-let receiver: WebhookReceiver;
-let events: EventRecorder;
-let a: Tenant;
-let b: Tenant;
-
-beforeAll(async () => {
-  stack = await startStack(
-    {
-      gateway: startGateway,
-      mailbox: startMailboxService,
-      message: startMessageService,
-      media: startMediaService,
-      notification: startNotificationService,
-    },
-    ['mailbox', 'message', 'media', 'notification', 'gateway'],
-    {
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback',
-      WEBHOOK_RETRY_BASE_MS: '100',
-      WEBHOOK_POLL_MS: '50',
-      // short, so the lease of a delivery the stopped instance held (2 × timeout + 1 s) runs out within
-      // the restart test, yet long enough for a loaded machine to answer a loopback POST
-      WEBHOOK_TIMEOUT_MS: '3000',
-      WEBHOOK_DISABLE_AFTER_FAILURES: '2',
-    },
-  );
-  // resumes the durable consumers an earlier suite's instance left: let it work through that backlog first
-  // (in a full run thousands of events from the suites without notification-service; a loaded 2-core
-  // machine handles some 50 a second with every app in this process)
-  await stack.waitForConsumersCaughtUp([WEBHOOK_FANOUT_DURABLE, EMAIL_DURABLE], 240000);
-  receiver = await WebhookReceiver.start();
-  events = await EventRecorder.start();
-  a = await stack.createTenant();
-  b = await stack.createTenant();
-}, 300000);
-
-afterAll(async () => {
-  await events?.stop();
-  await receiver?.stop();
-  await stack?.stop();
+const stack = useNotificationStack({
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'loopback',
+  WEBHOOK_RETRY_BASE_MS: '100',
+  WEBHOOK_POLL_MS: '50',
+  // short, so the lease of a delivery the stopped instance held (2 × timeout + 1 s) runs out within
+  // the restart test, yet long enough for a loaded machine to answer a loopback POST
+  WEBHOOK_TIMEOUT_MS: '3000',
+  WEBHOOK_DISABLE_AFTER_FAILURES: '2',
 });
+const receiver = useWebhookReceiver();
+const events = useEvents();
+const a = useTenant(stack);
+const b = useTenant(stack);
 
 const hooks = (t: Tenant) => `/v2/accounts/${t.accountId}/webhooks`;
+/** PUT of a webhook document of `t` (a by default), as its admin. */
+const putHook = (data: Record<string, unknown>, t: Tenant = a) =>
+  stack.request('PUT', hooks(t), { token: t.token, body: { data } });
 
 async function createHook(t: Tenant, data: Record<string, unknown>) {
-  const r = await stack.request('PUT', hooks(t), {
-    token: t.token,
-    body: { data: { name: 'crm', http_verb: 'post', retries: 0, ...data } },
-  });
+  const r = await putHook({ name: 'crm', http_verb: 'post', retries: 0, ...data }, t);
   expect(r.status).toBe(201);
   return r.body.data as { id: string; secret: string };
 }
 
 describe('webhook documents', () => {
   it('creates, reads, lists, patches, replaces and deletes; the secret is shown once', async () => {
-    const created = await stack.request('PUT', hooks(a), {
-      token: a.token,
-      body: {
-        data: {
-          name: 'lamp',
-          uri: receiver.url('/crud'),
-          hook: 'mwi.updated',
-          headers: { 'X-Api-Key': 'k1' },
-        },
-      },
+    const created = await putHook({
+      name: 'lamp',
+      uri: receiver.url('/crud'),
+      hook: 'mwi.updated',
+      headers: { 'X-Api-Key': 'k1' },
     });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('success');
@@ -161,10 +122,7 @@ describe('webhook documents', () => {
     [{ headers: { 'X-A': 'line\r\nInjected: 1' } }, 'headers'],
     [{ name: '' }, 'name'],
   ])('refuses %j with a Kazoo validation error on %s', async (data, field) => {
-    const r = await stack.request('PUT', hooks(a), {
-      token: a.token,
-      body: { data: { name: 'x', uri: 'https://example.com/hook', hook: 'all', ...data } },
-    });
+    const r = await putHook({ name: 'x', uri: 'https://example.com/hook', hook: 'all', ...data });
     expect(r.status).toBe(400);
     expect(r.body.status).toBe('error');
     expect(r.body.data[field]).toBeDefined();
@@ -179,10 +137,7 @@ describe('webhook documents', () => {
     'http://[::ffff:10.0.0.1]/',
     'http://0.0.0.0/',
   ])('refuses the private target %s', async (uri) => {
-    const r = await stack.request('PUT', hooks(a), {
-      token: a.token,
-      body: { data: { name: 'x', uri, hook: 'all' } },
-    });
+    const r = await putHook({ name: 'x', uri, hook: 'all' });
     expect(r.status).toBe(400);
     expect(r.body.data.uri.forbidden).toBeDefined();
   });
@@ -313,16 +268,11 @@ describe('delivery', () => {
   });
 
   it('refuses a header value HTTP cannot carry (400 naming it); an old such row fails its deliveries and is disabled', async () => {
-    const refused = await stack.request('PUT', hooks(a), {
-      token: a.token,
-      body: {
-        data: {
-          name: 'bad',
-          uri: receiver.url('/bad-header'),
-          hook: 'mailbox.created',
-          headers: { 'X-Bad': 'café\u0001' },
-        },
-      },
+    const refused = await putHook({
+      name: 'bad',
+      uri: receiver.url('/bad-header'),
+      hook: 'mailbox.created',
+      headers: { 'X-Bad': 'café\u0001' },
     });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body.data)).toContain('X-Bad');

@@ -1,7 +1,5 @@
 // The Yeastar P-Series OpenAPI face against the whole stack (real PostgreSQL, NATS, S3): the two documents'
 // request examples replayed byte for byte, then ask/force, every refusal, play links, tenancy and events.
-import { Writable } from 'node:stream';
-import { EventRecorder } from '@voxmail/testing';
 import {
   createBox,
   executableFile,
@@ -10,20 +8,20 @@ import {
   objectKeys,
   rawRequest,
   RawResponse,
-  Stack,
-  startMessagesStack,
   streamingRequest,
   Tenant,
+  useMessagesStack,
   wavFile,
 } from './messages.helpers';
+import { useEvents, useLogLines } from './fixture';
 
 jest.setTimeout(90000);
 
 const PLAY_TTL_S = 3;
-process.env.YEASTAR_PLAY_LINK_TTL_S = String(PLAY_TTL_S);
 
-let stack: Stack;
-let events: EventRecorder;
+const logLines = useLogLines();
+const stack = useMessagesStack({ env: { LOG_LEVEL: 'info', YEASTAR_PLAY_LINK_TTL_S: String(PLAY_TTL_S) } });
+const events = useEvents();
 
 const BOUNDARY = '----WebKitFormBoundary7MA4YWxkTrZu0gW';
 const FORM_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
@@ -116,6 +114,21 @@ async function world(group = '6300', ext = '3200'): Promise<World> {
   return { t, clientId: c.id, secret: c.secret, token: tok.access_token, groupBox, userBox };
 }
 
+/** Extension 3200's greeting set to `audio` as `filename` (is_check=force). */
+const forceExtensionGreeting = (w: World, audio: Buffer, filename: string) =>
+  upload(
+    w,
+    'extension_vm_greeting',
+    documentBody(
+      audio,
+      [
+        ['extension', '3200'],
+        ['is_check', 'force'],
+      ],
+      filename,
+    ),
+  );
+
 function upload(
   w: World,
   kind: 'vm_greeting' | 'extension_vm_greeting',
@@ -138,32 +151,6 @@ async function list(w: World, kind: 'vm_greeting' | 'extension_vm_greeting', q: 
 }
 
 /** Every log line the apps of this suite write, at info level (request logs included). */
-const logLines: string[] = [];
-const logLevelBefore = process.env.LOG_LEVEL;
-
-beforeAll(async () => {
-  const { setLogDestination } = await import('@voxmail/messaging');
-  setLogDestination(
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logLines.push(chunk.toString());
-        cb();
-      },
-    }),
-  );
-  process.env.LOG_LEVEL = 'info';
-  stack = await startMessagesStack();
-  events = await EventRecorder.start();
-});
-
-afterAll(async () => {
-  await events?.stop();
-  await stack?.stop();
-  (await import('@voxmail/messaging')).setLogDestination(undefined);
-  if (logLevelBefore === undefined) delete process.env.LOG_LEVEL;
-  else process.env.LOG_LEVEL = logLevelBefore;
-});
-
 describe('Yeastar tokens', () => {
   it('get_token answers the documented fields for an API client of the account', async () => {
     const t = await stack.createTenant();
@@ -548,18 +535,7 @@ describe('extension voicemail greeting play (document 001)', () => {
   beforeAll(async () => {
     w = await world();
     audio = wavFile(2);
-    const r = await upload(
-      w,
-      'extension_vm_greeting',
-      documentBody(
-        audio,
-        [
-          ['extension', '3200'],
-          ['is_check', 'force'],
-        ],
-        'vm_welcome.wav',
-      ),
-    );
+    const r = await forceExtensionGreeting(w, audio, 'vm_welcome.wav');
     expect(json(r)).toEqual({ errcode: 0, errmsg: 'SUCCESS', extension: '3200' });
   });
 
@@ -772,18 +748,7 @@ describe('one platform: a greeting set through one face shows through the others
 
   it("a greeting uploaded through Yeastar appears in the box's Kazoo greetings", async () => {
     const audio = wavFile(1);
-    const r = await upload(
-      w,
-      'extension_vm_greeting',
-      documentBody(
-        audio,
-        [
-          ['extension', '3200'],
-          ['is_check', 'force'],
-        ],
-        'from_yeastar.wav',
-      ),
-    );
+    const r = await forceExtensionGreeting(w, audio, 'from_yeastar.wav');
     expect(json(r)).toEqual({ errcode: 0, errmsg: 'SUCCESS', extension: '3200' });
     const greetings = await stack.request('GET', kazoo(`/vmboxes/${w.userBox}/greetings`), {
       token: w.t.token,

@@ -2,38 +2,26 @@
 // per account by the database, given to the users that existed before the migration in creation order, never
 // reused, and found only within the caller's account.
 import { randomBytes } from 'node:crypto';
-import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { QueryRunner } from 'typeorm';
-import { loadMailboxConfig } from '@voxmail/config';
-import { Actor, DocReply, DomainError, ErrorCode, SipAccount, Subjects } from '@voxmail/contracts';
+import { Actor, DocReply, ErrorCode, SipAccount, Subjects } from '@voxmail/contracts';
 import { CommandClient } from '@voxmail/messaging';
-import { testEnv } from '@voxmail/testing';
-import { startMailboxService } from '../src/bootstrap';
+import { failure } from '@voxmail/testing';
+import { startMailboxUnderTest, MailboxUnderTest } from './mailbox-under-test';
 import { SipIds1765100000000 } from '../src/migrations/1765100000000-sip-ids';
 
-type Running = Awaited<ReturnType<typeof startMailboxService>>;
 interface Tenant {
   id: string;
   admin: Actor;
 }
 
-let service: Running;
-let nc: NatsConnection;
+let mailbox: MailboxUnderTest;
 let bus: CommandClient;
 let db: Client;
-let operator: Actor;
 
 const run = <T>(subject: string, payload: object) => bus.execute<T>(subject, payload);
 
-async function tenant(doc: Record<string, unknown> = {}): Promise<Tenant> {
-  const r = await run<DocReply>(Subjects.Account.Create, {
-    tenantId: operator.accountId,
-    actor: operator,
-    doc: { name: `sip-${randomBytes(4).toString('hex')}`, ...doc },
-  });
-  return { id: r.doc.id, admin: { accountId: r.doc.id, role: 'admin' } };
-}
+const tenant = (doc: Record<string, unknown> = {}): Promise<Tenant> => mailbox.tenant('sip', doc);
 
 async function user(t: Tenant, username: string): Promise<string> {
   const r = await run<DocReply>(Subjects.User.Create, {
@@ -72,32 +60,12 @@ async function migrate(step: 'up' | 'down'): Promise<void> {
   }
 }
 
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    return e as DomainError;
-  }
-  throw new Error('expected the command to fail');
-}
-
 beforeAll(async () => {
-  const env = testEnv();
-  service = await startMailboxService(loadMailboxConfig(env), { handleSignals: false });
-  nc = await connect({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-  bus = new CommandClient(nc, 5000);
-  db = new Client({ connectionString: env.DATABASE_URL });
-  await db.connect();
-  const { rows } = await db.query('SELECT id FROM mailbox.accounts WHERE is_operator');
-  operator = { accountId: rows[0].id.trim(), role: 'operator' };
+  mailbox = await startMailboxUnderTest();
+  ({ bus, db } = mailbox);
 });
 
-afterAll(async () => {
-  await nc?.close();
-  await db?.end();
-  await service?.close();
-});
+afterAll(() => mailbox?.close());
 
 describe('integer ids of SIP accounts', () => {
   it('numbers the users there were before the migration by creation order, per account, and goes on after them', async () => {

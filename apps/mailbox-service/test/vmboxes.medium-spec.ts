@@ -1,9 +1,7 @@
 // mailbox-service's vmbox commands on real PostgreSQL and NATS, as other services call them: the
 // Vmbox.Get contract message-service authorizes with, and PIN lockout state kept in the database.
 import { randomBytes } from 'node:crypto';
-import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { loadMailboxConfig } from '@voxmail/config';
 import {
   Actor,
   DocReply,
@@ -14,15 +12,12 @@ import {
   VmboxReply,
 } from '@voxmail/contracts';
 import { CommandClient } from '@voxmail/messaging';
-import { testEnv } from '@voxmail/testing';
+import { failure, testEnv } from '@voxmail/testing';
 import { DataSource } from 'typeorm';
-import { startMailboxService } from '../src/bootstrap';
+import { startMailboxUnderTest, MailboxUnderTest } from './mailbox-under-test';
 import { VmboxesRepository } from '../src/vmboxes/vmboxes.repository';
 
-type Running = Awaited<ReturnType<typeof startMailboxService>>;
-
-let service: Running;
-let nc: NatsConnection;
+let mailbox: MailboxUnderTest;
 let bus: CommandClient;
 let db: Client;
 let operator: Actor;
@@ -30,24 +25,7 @@ const previousLock = process.env.PIN_LOCK_SECONDS;
 
 const run = <T>(subject: string, payload: object) => bus.execute<T>(subject, payload);
 
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    return e as DomainError;
-  }
-  throw new Error('expected the command to fail');
-}
-
-async function tenant(doc: Record<string, unknown> = {}): Promise<{ id: string; admin: Actor }> {
-  const r = await run<DocReply>(Subjects.Account.Create, {
-    tenantId: operator.accountId,
-    actor: operator,
-    doc: { name: `medium-${randomBytes(4).toString('hex')}`, ...doc },
-  });
-  return { id: r.doc.id, admin: { accountId: r.doc.id, role: 'admin' } };
-}
+const tenant = (doc: Record<string, unknown> = {}) => mailbox.tenant('medium', doc);
 
 async function user(t: { id: string; admin: Actor }): Promise<Actor> {
   const r = await run<DocReply>(Subjects.User.Create, {
@@ -69,22 +47,14 @@ async function box(t: { id: string; admin: Actor }, doc: Record<string, unknown>
 beforeAll(async () => {
   // a lock long enough to tell from the default of 300 s
   process.env.PIN_LOCK_SECONDS = '3600';
-  const env = testEnv();
-  service = await startMailboxService(loadMailboxConfig(env), { handleSignals: false });
-  nc = await connect({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-  bus = new CommandClient(nc, 5000);
-  db = new Client({ connectionString: env.DATABASE_URL });
-  await db.connect();
-  const { rows } = await db.query('SELECT id FROM mailbox.accounts WHERE is_operator');
-  operator = { accountId: rows[0].id.trim(), role: 'operator' };
+  mailbox = await startMailboxUnderTest();
+  ({ bus, db, operator } = mailbox);
 });
 
 afterAll(async () => {
   if (previousLock === undefined) delete process.env.PIN_LOCK_SECONDS;
   else process.env.PIN_LOCK_SECONDS = previousLock;
-  await nc?.close();
-  await db?.end();
-  await service?.close();
+  await mailbox?.close();
 });
 
 describe('Subjects.Vmbox.Get, the contract message-service authorizes with', () => {
@@ -217,8 +187,8 @@ describe('the mwi.updated projection', () => {
   it('ignores the counts of a box deleted while they are applied (no foreign-key violation)', async () => {
     const t = await tenant();
     const b = await box(t);
-    const repo = service.app.get(VmboxesRepository);
-    const ds = service.app.get(DataSource);
+    const repo = mailbox.service.app.get(VmboxesRepository);
+    const ds = mailbox.service.app.get(DataSource);
     const deleting = new Client({ connectionString: testEnv().DATABASE_URL });
     await deleting.connect();
     try {

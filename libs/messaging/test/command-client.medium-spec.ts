@@ -1,8 +1,9 @@
 // The command client on a real NATS server: replies reach their own callers when many are in flight,
 // and every failure is the coded error the faces turn into 503 or 413, never a raw NATS error.
 import { connect, JSONCodec, NatsConnection } from 'nats';
-import { DomainError, ErrorCode } from '@voxmail/contracts';
+import { ErrorCode } from '@voxmail/contracts';
 import { CommandClient } from '../src';
+import { failure } from '@voxmail/testing';
 
 const url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const subject = `cmdtest.${process.pid}.${Date.now()}`;
@@ -48,16 +49,6 @@ afterAll(async () => {
   await client.close();
   await server.close();
 });
-
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    return e as DomainError;
-  }
-  throw new Error('expected the command to fail');
-}
 
 test('concurrent commands each get their own reply', async () => {
   const bus = new CommandClient(client, 5000);

@@ -15,6 +15,7 @@ import {
   IdempotencyStore,
   runWithRequestContext,
 } from '../src';
+import { failure } from '@voxmail/testing';
 
 const schema = `dtest_${randomBytes(4).toString('hex')}`;
 const url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -50,16 +51,6 @@ const insert = (name: string, delayMs = 0) =>
     await m.query(`INSERT INTO "${schema}".things (name) VALUES ($1)`, [name]);
     await sleep(delayMs);
   });
-
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    return e as DomainError;
-  }
-  throw new Error('expected a failure');
-}
 
 test('a command carries its deadline, never later than the deadline of the command it is sent for', async () => {
   const subject = `dltest.${process.pid}.${Date.now()}`;

@@ -104,6 +104,31 @@ it('a re-published row (crash after publish, before marking) is dropped by JetSt
   expect(got).toHaveLength(1);
 });
 
+/** A fresh event type and durable consumer name for one test. */
+const fresh = (kind: string) => ({
+  type: `${kind}${randomBytes(3).toString('hex')}.happened`,
+  durable: `test_${kind}_${randomBytes(3).toString('hex')}`,
+});
+/** A consumer of the events of `type` under `durable`, on this file's schema. */
+const consumerOf = (
+  type: string,
+  durable: string,
+  handler: ConstructorParameters<typeof EventConsumer>[4],
+  options: Partial<ConstructorParameters<typeof EventConsumer>[3]> = {},
+) =>
+  new EventConsumer(
+    nc,
+    ds,
+    schema,
+    { durable, filterSubjects: [`voxmail.evt.*.${type}`], ...options },
+    handler,
+  );
+/** Stops a test's consumer and deletes its durable. */
+const retire = async (c: { stop(): Promise<void> }, durable: string) => {
+  await c.stop();
+  await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+};
+
 describe('EventConsumer', () => {
   const publish = async (type: string, id = randomUUID(), data: Record<string, unknown> = {}) => {
     const env: EventEnvelope = {
@@ -120,17 +145,10 @@ describe('EventConsumer', () => {
   };
 
   it('handles a redelivered event once (inbox) and acks after commit', async () => {
-    const type = `once${randomBytes(3).toString('hex')}.happened`;
-    const durable = `test_once_${randomBytes(3).toString('hex')}`;
-    const c = new EventConsumer(
-      nc,
-      ds,
-      schema,
-      { durable, filterSubjects: [`voxmail.evt.*.${type}`] },
-      async (e, m) => {
-        await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
-      },
-    );
+    const { type, durable } = fresh('once');
+    const c = consumerOf(type, durable, async (e, m) => {
+      await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
+    });
     await c.start();
     try {
       const id = randomUUID();
@@ -154,23 +172,20 @@ describe('EventConsumer', () => {
       const info = await (await nc.jetstreamManager()).consumers.info('VOXMAIL_EVENTS', durable);
       expect(info.num_ack_pending).toBe(0);
     } finally {
-      await c.stop();
-      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+      await retire(c, durable);
     }
   });
 
   it('parks a poison event after max deliveries and keeps consuming', async () => {
-    const type = `poison${randomBytes(3).toString('hex')}.happened`;
-    const durable = `test_poison_${randomBytes(3).toString('hex')}`;
-    const c = new EventConsumer(
-      nc,
-      ds,
-      schema,
-      { durable, filterSubjects: [`voxmail.evt.*.${type}`], maxDeliveries: 3 },
+    const { type, durable } = fresh('poison');
+    const c = consumerOf(
+      type,
+      durable,
       async (e, m) => {
         if (e.data.poison) throw new Error('cannot handle this one');
         await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
       },
+      { maxDeliveries: 3 },
     );
     await c.start();
     try {
@@ -195,25 +210,22 @@ describe('EventConsumer', () => {
       );
       expect(handled[0].n).toBe(1);
     } finally {
-      await c.stop();
-      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+      await retire(c, durable);
     }
   });
 });
 
 describe('EventConsumer and malformed envelopes', () => {
   it('parks JSON that is not an envelope (null, no id) and keeps consuming', async () => {
-    const type = `shape${randomBytes(3).toString('hex')}.happened`;
-    const durable = `test_shape_${randomBytes(3).toString('hex')}`;
+    const { type, durable } = fresh('shape');
     const subject = eventSubject(tenant, type);
-    const c = new EventConsumer(
-      nc,
-      ds,
-      schema,
-      { durable, filterSubjects: [`voxmail.evt.*.${type}`], maxDeliveries: 2 },
+    const c = consumerOf(
+      type,
+      durable,
       async (e, m) => {
         await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
       },
+      { maxDeliveries: 2 },
     );
     await c.start();
     try {
@@ -250,8 +262,7 @@ describe('EventConsumer and malformed envelopes', () => {
       expect(parked.map((p) => p.event_id).sort()).toEqual([String(nullSeq), String(noIdSeq)].sort());
       expect(handled).toBe(1);
     } finally {
-      await c.stop();
-      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+      await retire(c, durable);
     }
   });
 });
@@ -272,8 +283,7 @@ describe('EventConsumer stop and after-commit work', () => {
   };
 
   it('on stop releases what it pulled but did not handle, so the next instance gets it at once', async () => {
-    const type = `stop${randomBytes(3).toString('hex')}.happened`;
-    const durable = `test_stop_${randomBytes(3).toString('hex')}`;
+    const { type, durable } = fresh('stop');
     const handledBy: Record<string, string> = {};
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
@@ -306,36 +316,28 @@ describe('EventConsumer stop and after-commit work', () => {
       expect(Object.keys(handledBy).sort()).toEqual([...ids].sort());
       expect(Object.values(handledBy).filter((x) => x === 'b')).toHaveLength(9);
     } finally {
-      await b.stop();
-      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+      await retire(b, durable);
     }
   });
 
   it("runs a handler's after-commit work once the transaction committed", async () => {
-    const type = `after${randomBytes(3).toString('hex')}.happened`;
-    const durable = `test_after_${randomBytes(3).toString('hex')}`;
+    const { type, durable } = fresh('after');
     let visible: number | undefined;
     let seq: number | undefined;
     let done!: () => void;
     const ran = new Promise<void>((r) => (done = r));
-    const c = new EventConsumer(
-      nc,
-      ds,
-      schema,
-      { durable, filterSubjects: [`voxmail.evt.*.${type}`] },
-      async (e, m, meta) => {
-        seq = meta.streamSequence;
-        await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
-        // outside the transaction: sees the row only if it runs after the commit
-        return () =>
-          void ds
-            .query(`SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`, [e.id])
-            .then((r: { n: number }[]) => {
-              visible = r[0].n;
-              done();
-            });
-      },
-    );
+    const c = consumerOf(type, durable, async (e, m, meta) => {
+      seq = meta.streamSequence;
+      await m.query(`INSERT INTO "${schema}".handled (event_id, n) VALUES ($1, 1)`, [e.id]);
+      // outside the transaction: sees the row only if it runs after the commit
+      return () =>
+        void ds
+          .query(`SELECT count(*)::int AS n FROM "${schema}".handled WHERE event_id = $1`, [e.id])
+          .then((r: { n: number }[]) => {
+            visible = r[0].n;
+            done();
+          });
+    });
     await c.start();
     try {
       await publish(type);
@@ -343,8 +345,7 @@ describe('EventConsumer stop and after-commit work', () => {
       expect(visible).toBe(1);
       expect(seq).toBeGreaterThan(0);
     } finally {
-      await c.stop();
-      await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
+      await retire(c, durable);
     }
   });
 });

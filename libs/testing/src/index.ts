@@ -6,3 +6,5 @@ export * from './webhook-receiver';
 export * from './sipp';
 export * from './chaos';
 export * from './events';
+export * from './kazoo';
+export * from './commands';

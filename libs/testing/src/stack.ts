@@ -81,6 +81,17 @@ export class Stack {
     return testEnv(this.envOverrides);
   }
 
+  /** Starts `which` in that order; when one fails, stops those started and throws. */
+  async start(which: AppName[] = ALL_APPS): Promise<this> {
+    try {
+      for (const name of which) await this.startApp(name);
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+    return this;
+  }
+
   async startApp(name: AppName): Promise<RunningApp> {
     const env = this.env;
     const opts = { handleSignals: false };
@@ -175,20 +186,40 @@ export class Stack {
     return { token: r.body.auth_token, accountId: r.body.data.account_id };
   }
 
-  /** A fresh tenant (account) with its admin token; names are unique per call. */
+  /** A fresh tenant (account) under the operator's, with its admin token; names are unique per call. */
   async createTenant(name = `tenant-${randomBytes(4).toString('hex')}`): Promise<Tenant> {
     const op = await this.operatorLogin();
-    const created = await this.request('PUT', `/v2/accounts/${op.accountId}`, {
-      token: op.token,
-      body: { data: { name } },
+    return this.createAccount(op.accountId, op.token, {}, name);
+  }
+
+  /**
+   * An account created by `token` under `parentId` (a reseller's child, or the operator's tenant), with its
+   * own admin API key and token; fails on any answer but success, naming it.
+   */
+  async createAccount(
+    parentId: string,
+    token: string,
+    data: Record<string, unknown> = {},
+    name = `acct-${randomBytes(4).toString('hex')}`,
+  ): Promise<Tenant> {
+    const created = await this.request('PUT', `/v2/accounts/${parentId}`, {
+      token,
+      body: { data: { name, ...data } },
     });
-    if (created.status !== 201) throw new Error(`tenant creation failed: ${created.status} ${created.text}`);
+    if (created.status !== 201) throw new Error(`account creation failed: ${created.status} ${created.text}`);
     const accountId: string = created.body.data.id;
-    const key = await this.request('GET', `/v2/accounts/${accountId}/api_key`, { token: op.token });
+    const key = await this.request('GET', `/v2/accounts/${accountId}/api_key`, { token });
+    if (key.status !== 200) throw new Error(`account api_key failed: ${key.status} ${key.text}`);
     const auth = await this.request('PUT', '/v2/api_auth', {
       body: { data: { api_key: key.body.data.api_key } },
     });
-    return { accountId, name, apiKey: key.body.data.api_key, token: auth.body.auth_token };
+    if (auth.status !== 201) throw new Error(`account login failed: ${auth.status} ${auth.text}`);
+    return {
+      accountId,
+      name: created.body.data.name,
+      apiKey: key.body.data.api_key,
+      token: auth.body.auth_token,
+    };
   }
 }
 
@@ -204,40 +235,40 @@ export async function startStack(
   which: AppName[] = ALL_APPS,
   envOverrides: Record<string, string> = {},
 ): Promise<Stack> {
-  const stack = new Stack(apps, envOverrides);
-  try {
-    for (const name of which) await stack.startApp(name);
-  } catch (e) {
-    await stack.stop();
-    throw e;
-  }
-  return stack;
+  return new Stack(apps, envOverrides).start(which);
 }
 
 /** A plain NATS subscriber on the event subjects, as another team's service would be. */
 export class EventRecorder {
   readonly events: (EventEnvelope & { subject: string; headers: Record<string, string> })[] = [];
-  private constructor(
-    private readonly nc: NatsConnection,
-    private readonly sub: Subscription,
-  ) {}
+  private nc?: NatsConnection;
+  private sub?: Subscription;
 
+  /** A recorder listening on `subject` from now on. */
   static async start(
     subject = 'voxmail.evt.>',
     natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
   ): Promise<EventRecorder> {
+    return new EventRecorder().listen(subject, natsUrl);
+  }
+
+  async listen(
+    subject = 'voxmail.evt.>',
+    natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  ): Promise<this> {
     const nc = await connect({ servers: natsUrl });
     const sub = nc.subscribe(subject);
-    const rec = new EventRecorder(nc, sub);
+    this.nc = nc;
+    this.sub = sub;
     void (async () => {
       for await (const m of sub) {
         const headers: Record<string, string> = {};
         for (const k of m.headers?.keys() ?? []) headers[k.toLowerCase()] = m.headers!.get(k);
-        rec.events.push({ ...(m.json() as EventEnvelope), subject: m.subject, headers });
+        this.events.push({ ...(m.json() as EventEnvelope), subject: m.subject, headers });
       }
     })();
     await nc.flush();
-    return rec;
+    return this;
   }
 
   /** Waits until an event matching `pred` arrives (or fails after `timeoutMs`). */
@@ -259,7 +290,7 @@ export class EventRecorder {
   }
 
   async stop(): Promise<void> {
-    this.sub.unsubscribe();
-    await this.nc.close();
+    this.sub?.unsubscribe();
+    await this.nc?.close();
   }
 }

@@ -17,35 +17,35 @@ export class WebhookReceiver {
   respond: (path: string, nth: number) => number = () => 200;
   private readonly counts = new Map<string, number>();
 
-  private constructor(private readonly server: Server) {}
-
-  static async start(): Promise<WebhookReceiver> {
-    const box: { self?: WebhookReceiver } = {};
-    const server = createServer((req, res) => {
-      const self = box.self!;
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const path = req.url ?? '/';
-        const nth = (self.counts.get(path) ?? 0) + 1;
-        self.counts.set(path, nth);
-        const status = self.respond(path, nth);
-        self.received.push({
-          path,
-          headers: req.headers,
-          body: Buffer.concat(chunks),
-          at: Date.now(),
-          status,
-        });
-        if (status >= 300 && status < 400) res.setHeader('Location', `${path}/redirected`);
-        res.statusCode = status;
-        res.end();
+  private readonly server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      const nth = (this.counts.get(path) ?? 0) + 1;
+      this.counts.set(path, nth);
+      const status = this.respond(path, nth);
+      this.received.push({
+        path,
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+        at: Date.now(),
+        status,
       });
+      if (status >= 300 && status < 400) res.setHeader('Location', `${path}/redirected`);
+      res.statusCode = status;
+      res.end();
     });
-    const self = new WebhookReceiver(server);
-    box.self = self;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return self;
+  });
+
+  /** A receiver listening on a free loopback port. */
+  static async start(): Promise<WebhookReceiver> {
+    return new WebhookReceiver().listen();
+  }
+
+  async listen(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this;
   }
 
   url(path = '/hook'): string {

@@ -36,13 +36,9 @@ describe('ensureInfrastructure', () => {
 
   it('uses the servers that answer and starts an embedded S3 whose key pair is kept private and reused', async () => {
     const env = { DATABASE_URL: databaseUrl, NATS_URL: natsUrl };
-    running = await ensureInfrastructure({
-      dataDir: dir,
-      needS3: true,
-      log,
-      env,
-      bucket: 'voxmail-infra-spec',
-    });
+    const ensure = () =>
+      ensureInfrastructure({ dataDir: dir, needS3: true, log, env, bucket: 'voxmail-infra-spec' });
+    running = await ensure();
 
     expect(running.databaseUrl).toBe(databaseUrl);
     expect(running.natsUrl).toBe(natsUrl);
@@ -68,13 +64,7 @@ describe('ensureInfrastructure', () => {
     await expect(fetch(s3.endpoint)).rejects.toThrow();
 
     // the same folder gives the same key pair, and the objects are still there
-    running = await ensureInfrastructure({
-      dataDir: dir,
-      needS3: true,
-      log,
-      env,
-      bucket: 'voxmail-infra-spec',
-    });
+    running = await ensure();
     expect(running.s3).toMatchObject({ accessKey: s3.accessKey, secretKey: s3.secretKey });
   });
 

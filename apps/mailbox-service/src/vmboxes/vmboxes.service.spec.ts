@@ -1,4 +1,5 @@
 import { Actor, DomainError, ErrorCode } from '@voxmail/contracts';
+import { KAZOO_VMBOX_DEFAULTS } from '@voxmail/testing';
 import { VmboxEntity } from './vmbox.entity';
 import { canSee, effectiveLimits, shapeBox, vmboxView } from './vmboxes.service';
 
@@ -41,25 +42,7 @@ describe('shapeBox', () => {
       name: 'VMBox 0',
       mailbox: '3000',
       some_key: 'some_value',
-      announcement_only: false,
-      check_if_owner: true,
-      delete_after_notify: false,
-      include_message_on_notify: true,
-      include_transcription_on_notify: true,
-      is_setup: false,
-      is_voicemail_ff_rw_enabled: false,
-      media: {},
-      media_extension: 'mp3',
-      not_configurable: false,
-      notify_email_addresses: [],
-      oldest_message_first: false,
-      require_pin: false,
-      save_after_notify: false,
-      seek_duration_ms: 10000,
-      skip_envelope: false,
-      skip_greeting: false,
-      skip_instructions: false,
-      transcribe: false,
+      ...KAZOO_VMBOX_DEFAULTS,
     });
     expect(s).toMatchObject({ type: 'personal', members: [], ownerId: null, pin: { kind: 'keep' } });
   });
