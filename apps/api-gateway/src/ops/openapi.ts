@@ -121,7 +121,7 @@ export function docFaceOf(path: string, controller?: Type): DocFace {
   if (controller && Reflect.getMetadata(OPENAPI_NO_FACE, controller)) return 'ops';
   const face = prefixFaceOf(path);
   if (!face) return 'ops';
-  return face === 'yeastar_link' ? 'yeastar' : face;
+  return (face === 'yeastar_link' ? 'yeastar' : face) as DocFace;
 }
 
 /** The route table: every handler of every controller under `root`, as Nest will register it. */
