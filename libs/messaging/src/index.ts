@@ -11,3 +11,4 @@ export * from './service-kit';
 export * from './outbound-http';
 export * from './account-access';
 export * from './database-outage';
+export * from './periodic-task';

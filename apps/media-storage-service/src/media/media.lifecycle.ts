@@ -10,7 +10,13 @@ import {
   isHexId,
   MessageEventData,
 } from '@voxmail/contracts';
-import { EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
+import {
+  EventConsumer,
+  inBatches,
+  MessagingLifecycle,
+  NATS_CONNECTION,
+  PeriodicTask,
+} from '@voxmail/messaging';
 import { EntityManager } from 'typeorm';
 import { MEDIA_SETTINGS, MediaSettings } from '../settings';
 import { MEDIA_SCHEMA } from '../tokens';
@@ -19,8 +25,11 @@ import { MediaService } from './media.service';
 @Injectable()
 export class MediaLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(MediaLifecycle.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<number>;
+  private readonly sweeper = new PeriodicTask(
+    'sweep',
+    () => inBatches(() => this.media.sweepAbandoned(), 200),
+    this.log,
+  );
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -49,8 +58,7 @@ export class MediaLifecycle implements OnApplicationBootstrap, OnApplicationShut
         (event, m) => this.onMessageEvent(event, m),
       ),
     );
-    this.timer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
-    this.timer.unref();
+    this.sweeper.start(this.settings.sweepIntervalMs);
   }
 
   /** A message holding an object claims it; a replaced or purged message's object is deleted. */
@@ -75,28 +83,11 @@ export class MediaLifecycle implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  async sweep(): Promise<number> {
-    if (this.sweeping) return 0;
-    this.sweeping = (async () => {
-      let total = 0;
-      for (;;) {
-        const n = await this.media.sweepAbandoned();
-        total += n;
-        if (n < 200) return total;
-      }
-    })();
-    try {
-      return await this.sweeping;
-    } catch (e) {
-      this.log.warn(`sweep failed: ${(e as Error).message}`);
-      return 0;
-    } finally {
-      this.sweeping = undefined;
-    }
+  sweep(): Promise<number> {
+    return this.sweeper.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping?.catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.sweeper.stop();
   }
 }

@@ -4,7 +4,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { EVENT_SUBJECT_PREFIX, EventTypes } from '@voxmail/contracts';
-import { EventConsumer, MessagingLifecycle, NATS_CONNECTION } from '@voxmail/messaging';
+import {
+  EventConsumer,
+  inBatches,
+  MessagingLifecycle,
+  NATS_CONNECTION,
+  PeriodicTask,
+} from '@voxmail/messaging';
 import { MESSAGE_SETTINGS, MessageSettings } from '../settings';
 import { MESSAGE_SCHEMA } from '../tokens';
 import { DeletionService } from './deletion.service';
@@ -12,8 +18,11 @@ import { DeletionService } from './deletion.service';
 @Injectable()
 export class MessagesLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(MessagesLifecycle.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<unknown>;
+  private readonly sweeper = new PeriodicTask(
+    'sweep',
+    () => inBatches(() => this.deletion.purgeExpired(), 500),
+    this.log,
+  );
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -41,34 +50,15 @@ export class MessagesLifecycle implements OnApplicationBootstrap, OnApplicationS
         },
       ),
     );
-    this.timer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
-    this.timer.unref();
+    this.sweeper.start(this.settings.sweepIntervalMs);
   }
 
   /** One sweep: purges deleted messages past their retention, batch by batch. */
-  async sweep(): Promise<number> {
-    if (this.sweeping) return 0;
-    const run = (async () => {
-      let total = 0;
-      for (;;) {
-        const n = await this.deletion.purgeExpired();
-        total += n;
-        if (n < 500) return total;
-      }
-    })();
-    this.sweeping = run;
-    try {
-      return await run;
-    } catch (e) {
-      this.log.warn(`sweep failed: ${(e as Error).message}`);
-      return 0;
-    } finally {
-      this.sweeping = undefined;
-    }
+  sweep(): Promise<number> {
+    return this.sweeper.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping?.catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.sweeper.stop();
   }
 }
