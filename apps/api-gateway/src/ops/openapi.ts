@@ -24,6 +24,7 @@ import {
   DocumentedExamples,
   DocumentedParameter,
   OPENAPI_BODY,
+  OPENAPI_PATH_SCHEMAS,
   OPENAPI_PARAMETERS,
   OPENAPI_EXAMPLES,
   OPENAPI_NO_FACE,
@@ -145,7 +146,7 @@ export function routesOf(root: ModuleRef): RouteInfo[] {
         data: v.data,
         pipes: v.pipes ?? [],
       }));
-      const pathSchemas: Record<string, object> = {};
+      const pathSchemas: Record<string, object> = { ...Reflect.getMetadata(OPENAPI_PATH_SCHEMAS, fn) };
       for (const p of params) {
         if (p.type !== RouteParamtypes.PARAM || typeof p.data !== 'string') continue;
         const schema = p.pipes
