@@ -11,19 +11,13 @@ import { Histogram, register } from 'prom-client';
 import type { GatewayConfig } from '@voxmail/config';
 import { collectProcessMetrics, REQUEST_ID_HEADER, sanitizeRequestId } from '@voxmail/messaging';
 import { corsHeadersFor, corsOptions } from './common/cors';
-import {
-  clientErrorHandler,
-  faceOf,
-  isKazooPath,
-  JSON_TYPE,
-  MAX_URL_LENGTH,
-  renderStatusError,
-} from './common/faces';
+import { clientErrorHandler, JSON_TYPE, MAX_URL_LENGTH, renderStatusError } from './common/faces';
 import { registerStreamingBodies } from './application/body-parsers';
 import { installCheapAsyncBind } from './common/async-bind';
 import { configureStreams } from './application/object-transfer';
 import { createGatewayServer, GatewayServer } from './common/http-server';
 import { FrameworkErrorFilter } from './common/faces';
+import { isKazooPath } from './faces/kazoo/kazoo.face';
 import { JsonDepthScanner, MAX_JSON_BODY_BYTES, registerJsonBodies } from './common/json-body';
 import { EarlyAdmission } from './fairness/early-admission';
 import { GatewayModule } from './gateway.module';
@@ -119,7 +113,7 @@ export async function startGateway(
     frameworkErrors: (err: { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
       const { status, body } = renderStatusError(
-        faceOf(req.url),
+        req.url,
         tooLong ? 414 : 400,
         tooLong ? 'the request URI is too long' : 'the request URL is malformed',
         String(req.id),

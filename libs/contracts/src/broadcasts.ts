@@ -16,37 +16,11 @@ import {
   Min,
 } from 'class-validator';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { BroadcastState, CALL_STATES, CallState } from './broadcast-states';
 import { TenantCommand } from './commands';
 import { HEX_ID, JsonObject } from './kazoo';
 
-export const CALL_STATES = [
-  'queued',
-  'dialing',
-  'ringing',
-  'answered',
-  'completed',
-  'busy',
-  'no_answer',
-  'failed',
-  'cancelled',
-  'rejected_dnc',
-] as const;
-export type CallState = (typeof CALL_STATES)[number];
-/** States a call never leaves. */
-export const FINAL_CALL_STATES: readonly CallState[] = [
-  'completed',
-  'busy',
-  'no_answer',
-  'failed',
-  'cancelled',
-  'rejected_dnc',
-];
-/** Outcomes a retry policy may name. */
-export const RETRYABLE_OUTCOMES = ['busy', 'no_answer', 'failed'] as const;
-export type RetryableOutcome = (typeof RETRYABLE_OUTCOMES)[number];
-
-export const BROADCAST_STATES = ['queued', 'running', 'completed', 'cancelled'] as const;
-export type BroadcastState = (typeof BROADCAST_STATES)[number];
+export * from './broadcast-states';
 
 /** A callee: 7-15 digits, national code first (the Onbuka document's rule). */
 export const CALLEE = /^\d{7,15}$/;

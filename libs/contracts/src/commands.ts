@@ -14,8 +14,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { HEX_ID, JsonObject } from './kazoo';
-import { ListQuery } from './list-query';
+import { contentRevision, HEX_ID, JsonObject } from './kazoo';
+import { ListQuery, Page } from './list-query';
 
 export const ROLES = ['operator', 'admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];
@@ -143,4 +143,14 @@ export interface ListReply {
   startKey?: string;
   nextStartKey?: string;
   revision: string;
+}
+
+/** A page of rows as a list reply: `items` (the rows as shown), the page's keys, the content's revision. */
+export function listReply(page: Page<unknown>, items: JsonObject[]): ListReply {
+  return {
+    items,
+    startKey: page.startKey,
+    nextStartKey: page.nextStartKey,
+    revision: contentRevision(items),
+  };
 }

@@ -1,6 +1,7 @@
 // The event registry: each event type declared once with its version, what it means, who publishes it and
 // the schema of its `data`, from which its TypeScript payload type is inferred, so the AsyncAPI document
 // (npm run asyncapi), the producers and the consumers read one definition.
+import { BROADCAST_STATES, CALL_STATES } from './broadcast-states';
 import type { EventEnvelope } from './events';
 import type { JsonObject } from './kazoo';
 
@@ -243,7 +244,7 @@ const broadcast = payload({
   required: {
     id: f.string('32 hex characters'),
     app_id: f.string(),
-    state: f.oneOf(['queued', 'running', 'completed', 'cancelled'] as const),
+    state: f.oneOf(BROADCAST_STATES),
     total: f.integer('calls in the campaign'),
   },
   optional: { file_id: f.string('the prompt'), source: f.string('onbuka or native') },
@@ -254,18 +255,7 @@ const call = payload({
     id: f.string('the voiceId'),
     broadcast_id: f.string(),
     callee: f.string(),
-    state: f.oneOf([
-      'queued',
-      'dialing',
-      'ringing',
-      'answered',
-      'completed',
-      'busy',
-      'no_answer',
-      'failed',
-      'cancelled',
-      'rejected_dnc',
-    ] as const),
+    state: f.oneOf(CALL_STATES),
     attempt: f.integer('the attempt this state belongs to (0 before the first dial)'),
   },
   optional: { reason: f.string('why a call failed or was retried') },

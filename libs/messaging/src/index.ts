@@ -12,3 +12,4 @@ export * from './service-kit';
 export * from './outbound-http';
 export * from './account-access';
 export * from './database-outage';
+export * from './periodic-task';

@@ -73,8 +73,13 @@ export async function announceQuotaRefusal(
   e: unknown,
 ): Promise<void> {
   if (!(e instanceof DomainError) || e.code !== ErrorCode.QuotaExceeded || !e.details) return;
-  const d = e.details;
-  const event = newEvent(Events.QuotaExceeded, {
+  const event = quotaExceededEvent(tenantId, e.details);
+  await ds.transaction((m) => appendEvents(m, schema, [event])).catch(() => undefined);
+}
+
+/** `quota.exceeded` of a refusal's details (`{quota, limit, used, requested}`, as a quota check throws them). */
+export function quotaExceededEvent(tenantId: string, d: Record<string, unknown>) {
+  return newEvent(Events.QuotaExceeded, {
     tenantId,
     aggregateId: tenantId,
     data: {
@@ -84,7 +89,6 @@ export async function announceQuotaRefusal(
       requested: Number(d.requested),
     },
   });
-  await ds.transaction((m) => appendEvents(m, schema, [event])).catch(() => undefined);
 }
 
 /** Writes one event of the registry, typed by its definition, in the caller's transaction. */

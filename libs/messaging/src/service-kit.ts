@@ -22,6 +22,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import {
   HealthCheck,
   HealthCheckService,
+  HealthIndicatorFunction,
   HealthIndicatorService,
   TerminusModule,
   TypeOrmHealthIndicator,
@@ -75,15 +76,14 @@ export class NatsHealth {
   }
 }
 
-@Controller()
-export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly db: TypeOrmHealthIndicator,
-    private readonly nats: NatsHealth,
-    private readonly indicator: HealthIndicatorService,
-    @Inject(READINESS_CHECKS) private readonly extra: ReadinessCheck[],
-  ) {}
+/**
+ * Liveness, readiness and metrics of any Voxmail app: `health/live` always, `health/ready` when every
+ * check of `readinessChecks()` is up (each app's controller names its own), `metrics` for Prometheus.
+ */
+export abstract class HealthRoutes {
+  constructor(protected readonly health: HealthCheckService) {}
+
+  protected abstract readinessChecks(): HealthIndicatorFunction[];
 
   @Get('health/live')
   @HealthCheck()
@@ -94,7 +94,31 @@ export class HealthController {
   @Get('health/ready')
   @HealthCheck()
   ready() {
-    return this.health.check([
+    return this.health.check(this.readinessChecks());
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', metricsRegistry.contentType)
+  metrics(): Promise<string> {
+    return metricsRegistry.metrics();
+  }
+}
+
+/** A service's: its database, NATS and the extra checks it provides (READINESS_CHECKS). */
+@Controller()
+export class HealthController extends HealthRoutes {
+  constructor(
+    health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly nats: NatsHealth,
+    private readonly indicator: HealthIndicatorService,
+    @Inject(READINESS_CHECKS) private readonly extra: ReadinessCheck[],
+  ) {
+    super(health);
+  }
+
+  protected readinessChecks(): HealthIndicatorFunction[] {
+    return [
       () => this.db.pingCheck('database', { timeout: 1500 }),
       () => this.nats.check(),
       ...this.extra.map((c) => async () => {
@@ -106,13 +130,7 @@ export class HealthController {
           return s.down((e as Error).message);
         }
       }),
-    ]);
-  }
-
-  @Get('metrics')
-  @Header('Content-Type', metricsRegistry.contentType)
-  metrics(): Promise<string> {
-    return metricsRegistry.metrics();
+    ];
   }
 }
 

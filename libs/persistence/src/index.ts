@@ -5,3 +5,4 @@ export * from './plain-rows';
 export * from './sealed-secrets';
 export * from './locks';
 export * from './unavailable';
+export * from './entity-repository';

@@ -25,6 +25,26 @@ export interface ListSqlOptions<T> {
   idValue: (row: T) => string;
 }
 
+/**
+ * The columns of a document table under `alias` as most are: the document in `doc`, listed by `seq`, with
+ * `created_at` and `updated_at`; `other` names what differs.
+ */
+export function documentColumns<T extends { id: string }>(
+  alias: string,
+  other: Partial<ListSqlOptions<T>> = {},
+): ListSqlOptions<T> {
+  return {
+    docColumn: `${alias}.doc`,
+    sortColumn: `${alias}.seq`,
+    idColumn: `${alias}.id`,
+    createdColumn: `${alias}.created_at`,
+    modifiedColumn: `${alias}.updated_at`,
+    sortValue: (r) => (r as T & { seq: string }).seq,
+    idValue: (r) => r.id,
+    ...other,
+  };
+}
+
 /** A key part must be what this server issues: an integer sort value and a plain id (no NUL, no text). */
 const isSortPart = (v: unknown) =>
   typeof v === 'number' ? Number.isSafeInteger(v) : typeof v === 'string' && /^-?\d{1,18}$/.test(v);

@@ -1,6 +1,11 @@
 import type { Socket } from 'node:net';
 import { corsHeadersFor } from './cors';
 import { clientErrorHandler, faceOf } from './faces';
+// the faces register their renderers when loaded (as the gateway's module tree loads them)
+import '../faces/kazoo/kazoo.face';
+import '../faces/flexisip/flexisip.face';
+import '../faces/yeastar/yeastar.face';
+import '../faces/onbuka/onbuka.face';
 
 /** A socket that records what is written to it. */
 function fakeSocket(): { socket: Socket; written: () => string } {

@@ -1,58 +1,13 @@
-// Which API face a URL belongs to, and how that face shapes an error: the one place that decides, for
-// errors from handlers, the router (404), Fastify (malformed JSON, body limits) and Node's HTTP parser
-// (400, 414, 431), so every error of a face answers in that face's shape.
+// Which API face a URL belongs to, and the one way an error of a face is written: for errors from
+// handlers, the router (404), Fastify (malformed JSON, body limits) and Node's HTTP parser (400, 414, 431),
+// so every error of a face answers in that face's shape. Each face registers how it renders (its
+// `*.face.ts`, imported by its filter); this file knows none of them.
 import type { Socket } from 'node:net';
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger, Type } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, ErrorCode, HTTP_STATUS_OF } from '@voxmail/contracts';
-import { flexisipError } from '../faces/flexisip/flexisip.errors';
-import { kazooError, kazooErrorEnvelope, serialize } from '../faces/kazoo/envelope';
-import { wantsPretty } from '../faces/kazoo/kazoo.interceptor';
-import { onbukaError, onbukaStatusError } from '../faces/onbuka/onbuka-errors';
-import { YeastarCode, yeastarErrorBody, yeastarErrorObject } from '../faces/yeastar/yeastar.errors';
+import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { bareStatus, toDomainError } from './errors';
 import type { GatewayRequest } from './request';
-
-/** `yeastar_link`: the Yeastar play links, which answer failures with their HTTP status as well. */
-export type Face = 'kazoo' | 'flexisip' | 'yeastar' | 'yeastar_link' | 'onbuka';
-
-/** URL prefixes of the faces, longest first; other faces add theirs here. */
-const FACE_PREFIXES: [string, Face][] = [
-  ['/openapi/v1.0', 'yeastar'],
-  ['/api/download', 'yeastar_link'],
-  ['/openapi', 'yeastar'],
-  ['/v2', 'kazoo'],
-  ['/v3', 'onbuka'],
-  ['/api', 'flexisip'],
-];
-
-const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
-  400: ErrorCode.BadRequest,
-  404: ErrorCode.NotFound,
-  405: ErrorCode.MethodNotAllowed,
-  413: ErrorCode.PayloadTooLarge,
-  415: ErrorCode.UnsupportedMediaType,
-};
-/** Paths outside every face (health, metrics, unknown prefixes) answer errors as the Kazoo face. */
-const DEFAULT_FACE: Face = 'kazoo';
-
-/** The face whose prefix `url` is under, or undefined (health, metrics, documents: no face). */
-export function prefixFaceOf(url: string | undefined): Face | undefined {
-  const path = (url ?? '').split('?')[0];
-  for (const [prefix, face] of FACE_PREFIXES) {
-    if (path === prefix || path.startsWith(`${prefix}/`)) return face;
-  }
-  return undefined;
-}
-
-export function faceOf(url: string | undefined): Face {
-  return prefixFaceOf(url) ?? DEFAULT_FACE;
-}
-
-export const isKazooPath = (url: string | undefined): boolean => {
-  const path = (url ?? '').split('?')[0];
-  return path === '/v2' || path.startsWith('/v2/');
-};
 
 /** Every JSON answer carries exactly this type, as Kazoo sends it (jquery.kazoosdk compares it). */
 export const JSON_TYPE = 'application/json';
@@ -60,94 +15,120 @@ export const JSON_TYPE = 'application/json';
 export interface RenderedError {
   status: number;
   body: string;
+  /** Beyond Content-Type (Retry-After...). */
+  headers?: Record<string, string>;
 }
 
-export function renderDomainError(
-  face: Face,
-  e: DomainError,
-  requestId: string,
-  opts: { authToken?: string; pretty?: boolean } = {},
-): RenderedError {
-  switch (face) {
-    case 'kazoo': {
-      const { status, body } = kazooError(e, requestId, opts.authToken);
-      return { status, body: serialize(body, !!opts.pretty) };
-    }
-    case 'flexisip': {
-      const { status, body } = flexisipError(e);
-      return { status, body: JSON.stringify(body) };
-    }
-    // a Yeastar PBX answers its API's failures with 200 and the code in the body (see yeastar.errors.ts)
-    // only errors outside the face's controllers get here: a 404 is the router's, an unknown call
-    case 'yeastar':
-      return {
-        // over a fair-share limit: 429 for clients that look, as the face's own filter answers it
-        status: e.code === ErrorCode.RateLimited ? 429 : 200,
-        body:
-          e.code === ErrorCode.NotFound
-            ? JSON.stringify(yeastarErrorObject(YeastarCode.InterfaceNotExisted))
-            : yeastarErrorBody(e),
-      };
-    case 'yeastar_link':
-      return { status: HTTP_STATUS_OF[e.code], body: yeastarErrorBody(e) };
-    case 'onbuka': {
-      const { status, body } = onbukaError(e);
-      return { status, body: JSON.stringify(body) };
-    }
-  }
+/** How one face answers errors, registered by the face itself. */
+export interface FaceRenderer {
+  /** The face's name (`yeastar_link`: the Yeastar play links, which answer failures with their HTTP status). */
+  readonly name: string;
+  /** The URL prefixes of its routes. */
+  readonly prefixes: readonly string[];
+  /** Paths outside every face (health, metrics, unknown prefixes) answer errors as this face. */
+  readonly fallback?: boolean;
+  /**
+   * `e` as the face answers it; `routed`: raised by one of the face's routes (its filter), else by the
+   * router or Fastify under its prefix (an unknown route, a malformed body).
+   */
+  renderError(e: DomainError, req: GatewayRequest, routed: boolean): RenderedError;
+  /** An error known only by its HTTP status (the transport's: 408, 414, 431...). */
+  renderStatus(status: number, message: string, requestId: string): RenderedError;
+  /** The face's own errors that are no DomainError, rendered as they are (else undefined). */
+  renderOwn?(exception: unknown): RenderedError | undefined;
 }
 
-/** An error known only by its HTTP status (the transport's: 408, 414, 431...). */
+const faces: FaceRenderer[] = [];
+/** [prefix, face], longest prefix first. */
+let prefixes: [string, FaceRenderer][] = [];
+
+/** Called once by each face (its `*.face.ts`): its prefixes and renderers. */
+export function registerFace(face: FaceRenderer): FaceRenderer {
+  if (faces.some((f) => f.name === face.name)) throw new Error(`face ${face.name} registered twice`);
+  faces.push(face);
+  prefixes = faces
+    .flatMap((f) => f.prefixes.map((p): [string, FaceRenderer] => [p, f]))
+    .sort((a, b) => b[0].length - a[0].length);
+  return face;
+}
+
+/** The face that answers the errors of `url` (its prefix's, else the fallback). */
+export function rendererOf(url: string | undefined): FaceRenderer {
+  const path = (url ?? '').split('?')[0];
+  const face =
+    prefixes.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1] ??
+    faces.find((f) => f.fallback);
+  if (!face) throw new Error('no face registered for errors outside every face');
+  return face;
+}
+
+/** The name of the face whose prefix `url` is under, or undefined (health, metrics, documents: no face). */
+export function prefixFaceOf(url: string | undefined): string | undefined {
+  const path = (url ?? '').split('?')[0];
+  return prefixes.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1].name;
+}
+
+/** The name of the face that answers the errors of `url`. */
+export function faceOf(url: string | undefined): string {
+  return rendererOf(url).name;
+}
+
+/** Retry-After for the errors that say when to come back (503, 429). */
+export function retryAfter(e: DomainError): Record<string, string> | undefined {
+  if (e.code !== ErrorCode.ServiceUnavailable && e.code !== ErrorCode.RateLimited) return undefined;
+  return { 'Retry-After': String(Number(e.details?.retry_after_s ?? 1)) };
+}
+
+/** An error known only by its HTTP status, in the shape of the face of `url`. */
 export function renderStatusError(
-  face: Face,
+  url: string | undefined,
   status: number,
   message: string,
   requestId: string,
 ): RenderedError {
-  switch (face) {
-    case 'kazoo':
-      return { status, body: serialize(kazooErrorEnvelope(status, message, { message }, requestId), false) };
-    case 'onbuka':
-      return onbukaStatusError(status, message);
-    case 'yeastar':
-    case 'yeastar_link':
-      return {
-        status,
-        body: yeastarErrorBody(new DomainError(STATUS_CODES[status] ?? ErrorCode.BadRequest, message)),
-      };
-    case 'flexisip':
-      return { status, body: JSON.stringify({ message }) };
-  }
+  return rendererOf(url).renderStatus(status, message, requestId);
 }
 
 /**
- * Writes any error of a request of `face` in that face's shape: the one renderer behind every face's
- * filter and the framework filter below; nothing internal reaches the client.
+ * Writes any error of a request in `face`'s shape: the one writer behind every face's filter and the
+ * framework filter below; nothing internal reaches the client.
  */
 export function replyWithError(
-  face: Face,
+  face: FaceRenderer,
   exception: unknown,
   req: GatewayRequest,
   reply: FastifyReply,
   log: Logger,
+  routed = true,
 ): void {
+  if (reply.sent) return;
   const bare = bareStatus(exception);
-  if (bare) {
-    const { status, body } = renderStatusError(face, bare.status, bare.message, String(req.id));
-    void reply.status(status).header('Content-Type', JSON_TYPE).send(body);
-    return;
+  let rendered = face.renderOwn?.(exception);
+  if (!rendered && bare) rendered = face.renderStatus(bare.status, bare.message, String(req.id));
+  if (!rendered) {
+    const e = toDomainError(exception);
+    if (e.code === ErrorCode.Internal) log.error({ err: exception }, 'unhandled error');
+    rendered = face.renderError(e, req, routed);
   }
-  const e = toDomainError(exception);
-  if (e.code === ErrorCode.Internal) log.error({ err: exception }, 'unhandled error');
-  const { status, body } = renderDomainError(face, e, String(req.id), {
-    authToken: req.authToken,
-    pretty: face === 'kazoo' && wantsPretty(req),
-  });
-  if (e.code === ErrorCode.ServiceUnavailable || e.code === ErrorCode.RateLimited) {
-    const after = Number(e.details?.retry_after_s ?? 1);
-    void reply.header('Retry-After', String(after));
+  void reply
+    .status(rendered.status)
+    .headers({ ...rendered.headers, 'Content-Type': JSON_TYPE })
+    .send(rendered.body);
+}
+
+/** The exception filter of a face's controllers: every error of its routes in its shape. */
+export function faceErrorFilter(face: FaceRenderer): Type<ExceptionFilter> {
+  @Catch()
+  class FaceErrorFilter implements ExceptionFilter {
+    private readonly log = new Logger(`${face.name[0].toUpperCase()}${face.name.slice(1)}Face`);
+
+    catch(exception: unknown, host: ArgumentsHost): void {
+      const http = host.switchToHttp();
+      const req = http.getRequest<GatewayRequest>();
+      replyWithError(face, exception, req, http.getResponse<FastifyReply>(), this.log);
+    }
   }
-  void reply.status(status).header('Content-Type', JSON_TYPE).send(body);
+  return FaceErrorFilter;
 }
 
 /**
@@ -162,7 +143,7 @@ export class FrameworkErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<GatewayRequest>();
-    replyWithError(faceOf(req.url), exception, req, http.getResponse<FastifyReply>(), this.log);
+    replyWithError(rendererOf(req.url), exception, req, http.getResponse<FastifyReply>(), this.log, false);
   }
 }
 
@@ -208,7 +189,7 @@ export function clientErrorHandler(corsHeaders: (origin: string | undefined) => 
       message = 'the request took too long to arrive';
     }
     const origin = /\r\norigin:[ \t]*([^\r\n]*)/i.exec(head)?.[1]?.trim();
-    const { body } = renderStatusError(faceOf(target), status, message, '');
+    const { body } = renderStatusError(target, status, message, '');
     const headers: Record<string, string> = {
       'Content-Type': JSON_TYPE,
       'Content-Length': String(Buffer.byteLength(body)),

@@ -59,3 +59,20 @@ export function documentParameters(
     fn,
   );
 }
+
+export const OPENAPI_PATH_SCHEMAS = 'voxmail:openapi:path-schemas';
+
+/** Called by a custom parameter decorator that reads path parameters itself: their schemas. */
+export function documentPathSchemas(
+  target: object,
+  key: string | symbol | undefined,
+  schemas: Record<string, object>,
+): void {
+  if (key === undefined) return;
+  const fn = (target as Record<string | symbol, object>)[key];
+  Reflect.defineMetadata(
+    OPENAPI_PATH_SCHEMAS,
+    { ...(Reflect.getMetadata(OPENAPI_PATH_SCHEMAS, fn) ?? {}), ...schemas },
+    fn,
+  );
+}

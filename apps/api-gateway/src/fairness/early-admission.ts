@@ -10,8 +10,8 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '@voxmail/contracts';
 import { TokenVerifier } from '../auth/token-verifier';
-import { JSON_TYPE, prefixFaceOf, renderDomainError } from '../common/faces';
-import { wantsPretty } from '../faces/kazoo/kazoo.interceptor';
+import { JSON_TYPE, prefixFaceOf, rendererOf } from '../common/faces';
+import type { GatewayRequest } from '../common/request';
 import { isAudioStream, RateLimits } from './rate-limits';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
@@ -60,13 +60,15 @@ export class EarlyAdmission {
           reply.raw.once('close', this.limits.enter(caller.actor.accountId, isAudioStream(req)));
         return;
       }
-      const face = prefixFaceOf(req.url)!;
-      const { status, body } = renderDomainError(face, refusal, String(req.id), {
-        authToken: face === 'kazoo' ? kazooToken(req) : undefined,
-        pretty: face === 'kazoo' && wantsPretty(req),
-      });
+      const face = rendererOf(req.url);
+      // the Kazoo envelope echoes the request's token, which no guard has attached yet
+      const r = req as GatewayRequest;
+      if (face.name === 'kazoo') r.authToken ??= kazooToken(req);
+      // rendered as the face's own routes answer it (Yeastar: 429, not its usual 200)
+      const { status, body, headers: own } = face.renderError(refusal, r, true);
       const headers: Record<string, string> = {
         ...cors(req.headers.origin),
+        ...own,
         'Content-Type': JSON_TYPE,
         'Retry-After': String(refusal.details?.retry_after_s ?? 1),
       };

@@ -24,6 +24,7 @@ import {
   DocumentedExamples,
   DocumentedParameter,
   OPENAPI_BODY,
+  OPENAPI_PATH_SCHEMAS,
   OPENAPI_PARAMETERS,
   OPENAPI_EXAMPLES,
   OPENAPI_NO_FACE,
@@ -121,7 +122,7 @@ export function docFaceOf(path: string, controller?: Type): DocFace {
   if (controller && Reflect.getMetadata(OPENAPI_NO_FACE, controller)) return 'ops';
   const face = prefixFaceOf(path);
   if (!face) return 'ops';
-  return face === 'yeastar_link' ? 'yeastar' : face;
+  return (face === 'yeastar_link' ? 'yeastar' : face) as DocFace;
 }
 
 /** The route table: every handler of every controller under `root`, as Nest will register it. */
@@ -145,7 +146,7 @@ export function routesOf(root: ModuleRef): RouteInfo[] {
         data: v.data,
         pipes: v.pipes ?? [],
       }));
-      const pathSchemas: Record<string, object> = {};
+      const pathSchemas: Record<string, object> = { ...Reflect.getMetadata(OPENAPI_PATH_SCHEMAS, fn) };
       for (const p of params) {
         if (p.type !== RouteParamtypes.PARAM || typeof p.data !== 'string') continue;
         const schema = p.pipes

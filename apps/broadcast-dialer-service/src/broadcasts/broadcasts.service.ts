@@ -1,7 +1,7 @@
 // Campaigns: accepted durably in one transaction (the broadcast, its calls as queued work, its event),
 // looked up with counts by state, listed call by call, and cancelled.
 import { randomBytes } from 'node:crypto';
-import { AccountAccess } from '@voxmail/messaging';
+import { AccountAccess, quotaExceededEvent } from '@voxmail/messaging';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -133,20 +133,7 @@ export class BroadcastsService {
 
   /** `quota.exceeded`, in a transaction of its own: the refused batch's rolled back. */
   private async quotaExceeded(tenantId: string, d: Record<string, unknown>): Promise<void> {
-    await this.ds.transaction((m) =>
-      this.events.publish(m, [
-        newEvent(Events.QuotaExceeded, {
-          tenantId,
-          aggregateId: tenantId,
-          data: {
-            quota: String(d.quota),
-            limit: Number(d.limit),
-            used: Number(d.used),
-            requested: Number(d.requested),
-          },
-        }),
-      ]),
-    );
+    await this.ds.transaction((m) => this.events.publish(m, [quotaExceededEvent(tenantId, d)]));
   }
 
   private accept(

@@ -3,25 +3,30 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { ListQuery, Page } from '@voxmail/contracts';
-import { getPlainOne, keysetPage, plainSelect, PlainSelect, preparedRows } from '@voxmail/persistence';
+import {
+  documentColumns,
+  EntityRepository,
+  getPlainOne,
+  keysetPage,
+  PlainSelect,
+  plainSelect,
+  preparedRows,
+} from '@voxmail/persistence';
 import { AccountEntity } from './account.entity';
 
 @Injectable()
-export class AccountsRepository {
+export class AccountsRepository extends EntityRepository(AccountEntity) {
   /** The account read on every request, as a constant SQL string. */
   private readonly activeById: PlainSelect<AccountEntity>;
   private readonly activeByIdSql: { name: string; text: string };
 
-  constructor(@InjectDataSource() private readonly ds: DataSource) {
+  constructor(@InjectDataSource() ds: DataSource) {
+    super(ds);
     this.activeById = plainSelect(ds, AccountEntity, 'a');
     this.activeByIdSql = {
       name: 'mailbox_account_active_by_id',
       text: `SELECT ${this.activeById.columns} FROM mailbox.accounts a WHERE a.id = $1 AND a.deleted_at IS NULL`,
     };
-  }
-
-  private repo(m?: EntityManager) {
-    return (m ?? this.ds.manager).getRepository(AccountEntity);
   }
 
   async findActive(id: string, m?: EntityManager): Promise<AccountEntity | null> {
@@ -94,14 +99,6 @@ export class AccountsRepository {
   }
 
   private page(qb: SelectQueryBuilder<AccountEntity>, query: ListQuery): Promise<Page<AccountEntity>> {
-    return keysetPage(qb, query, {
-      docColumn: 'a.doc',
-      sortColumn: 'a.seq',
-      idColumn: 'a.id',
-      createdColumn: 'a.created_at',
-      modifiedColumn: 'a.updated_at',
-      sortValue: (r) => r.seq,
-      idValue: (r) => r.id,
-    });
+    return keysetPage(qb, query, documentColumns('a'));
   }
 }

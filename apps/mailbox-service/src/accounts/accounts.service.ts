@@ -18,7 +18,6 @@ import {
   ListCommand,
   ListReply,
   Page,
-  contentRevision,
   mergePatch,
   newId,
   revisionOf,
@@ -26,6 +25,7 @@ import {
   UpdateDocCommand,
   validateDocument,
   withoutReservedKeys,
+  listReply,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
 import { advisoryXactLock } from '@voxmail/persistence';
@@ -268,12 +268,7 @@ export class AccountsService implements OnApplicationBootstrap {
     assertAdmin(cmd.actor);
     const page = await load(cmd.tenantId, cmd.query);
     const items = page.items.map((a) => ({ id: a.id, name: a.doc.name, realm: a.doc.realm, tree: a.tree }));
-    return {
-      items,
-      startKey: page.startKey,
-      nextStartKey: page.nextStartKey,
-      revision: contentRevision(items),
-    };
+    return listReply(page, items);
   }
 
   async getApiKey(cmd: TenantCommand): Promise<{ api_key: string }> {

@@ -1,19 +1,12 @@
 // API client rows, always scoped by account (or found by id and secret hash, for authentication).
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { ListQuery, Page } from '@voxmail/contracts';
-import { keysetPage } from '@voxmail/persistence';
+import { documentColumns, EntityRepository, keysetPage } from '@voxmail/persistence';
 import { ApiClientEntity } from './api-client.entity';
 
 @Injectable()
-export class ApiClientsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  private repo(m?: EntityManager) {
-    return (m ?? this.ds.manager).getRepository(ApiClientEntity);
-  }
-
+export class ApiClientsRepository extends EntityRepository(ApiClientEntity) {
   /** Inserts a client and reads it back (with the database's created_at and seq). */
   async insert(
     m: EntityManager,
@@ -45,15 +38,10 @@ export class ApiClientsRepository {
     return keysetPage(
       qb,
       { ...query, filters: [] },
-      {
+      documentColumns('c', {
         docColumn: "jsonb_build_object('name', c.name, 'priv_level', c.priv_level)",
-        sortColumn: 'c.seq',
-        idColumn: 'c.id',
-        createdColumn: 'c.created_at',
         modifiedColumn: 'c.created_at',
-        sortValue: (r) => r.seq,
-        idValue: (r) => r.id,
-      },
+      }),
     );
   }
 

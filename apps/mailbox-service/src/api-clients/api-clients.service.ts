@@ -19,6 +19,7 @@ import {
   newId,
   validateDocument,
   newEvent,
+  listReply,
 } from '@voxmail/contracts';
 import type { TenantCommand } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
@@ -108,12 +109,7 @@ export class ApiClientsService {
     assertAdmin(cmd.actor);
     const page = await this.clients.list(cmd.tenantId, cmd.query);
     const items = page.items.map(apiClientView);
-    return {
-      items,
-      startKey: page.startKey,
-      nextStartKey: page.nextStartKey,
-      revision: contentRevision(items),
-    };
+    return listReply(page, items);
   }
 
   /** Revokes at once: the client row and every token it obtained go in one transaction. */

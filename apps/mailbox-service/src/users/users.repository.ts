@@ -1,19 +1,12 @@
 // User rows, always scoped by account.
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { ListQuery, Page } from '@voxmail/contracts';
-import { keysetPage } from '@voxmail/persistence';
+import { documentColumns, EntityRepository, keysetPage } from '@voxmail/persistence';
 import { UserEntity } from './user.entity';
 
 @Injectable()
-export class UsersRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  private repo(m?: EntityManager) {
-    return (m ?? this.ds.manager).getRepository(UserEntity);
-  }
-
+export class UsersRepository extends EntityRepository(UserEntity) {
   find(accountId: string, id: string, m?: EntityManager): Promise<UserEntity | null> {
     return this.repo(m).findOne({ where: { accountId, id } });
   }
@@ -69,14 +62,6 @@ export class UsersRepository {
   list(accountId: string, query: ListQuery, onlyId?: string): Promise<Page<UserEntity>> {
     const qb = this.repo().createQueryBuilder('u').where('u.account_id = :accountId', { accountId });
     if (onlyId) qb.andWhere('u.id = :onlyId', { onlyId });
-    return keysetPage(qb, query, {
-      docColumn: 'u.doc',
-      sortColumn: 'u.seq',
-      idColumn: 'u.id',
-      createdColumn: 'u.created_at',
-      modifiedColumn: 'u.updated_at',
-      sortValue: (r) => r.seq,
-      idValue: (r) => r.id,
-    });
+    return keysetPage(qb, query, documentColumns('u'));
   }
 }

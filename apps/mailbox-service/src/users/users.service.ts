@@ -16,7 +16,6 @@ import {
   JsonObject,
   ListCommand,
   ListReply,
-  contentRevision,
   mergePatch,
   newId,
   revisionOf,
@@ -26,6 +25,7 @@ import {
   withoutReservedKeys,
   newEvent,
   RevocationKeys,
+  listReply,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
 import { advisoryXactLock } from '@voxmail/persistence';
@@ -187,12 +187,7 @@ export class UsersService {
       email: u.doc.email,
       priv_level: u.privLevel,
     }));
-    return {
-      items,
-      startKey: page.startKey,
-      nextStartKey: page.nextStartKey,
-      revision: contentRevision(items),
-    };
+    return listReply(page, items);
   }
 
   async update(cmd: UpdateDocCommand): Promise<DocReply> {

@@ -1,13 +1,31 @@
 // Voicemail box rows and their message-count projection, always scoped by account.
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { ListQuery, Page } from '@voxmail/contracts';
-import { getPlainOne, getPlainRows, keysetPage } from '@voxmail/persistence';
+import {
+  documentColumns,
+  EntityRepository,
+  getPlainOne,
+  getPlainRows,
+  keysetPage,
+} from '@voxmail/persistence';
 import { AccountEntity } from '../accounts/account.entity';
 import { VmboxEntity } from './vmbox.entity';
 
 const MAILBOX_UNIQUE = 'vmboxes_account_mailbox_uq';
+
+/** A box's stored fields after its two keys: `$3` to `$11` of its INSERT and UPDATE. */
+const boxValues = (b: VmboxEntity) => [
+  b.mailbox,
+  b.ownerId,
+  b.type,
+  b.members,
+  b.doc,
+  b.pinHash,
+  b.pinFailures,
+  b.lockedUntil,
+  b.version,
+];
 
 /** The account's defaults for the per-box limits, read with the box in the same query. */
 export interface AccountLimitDefaults {
@@ -28,13 +46,7 @@ export function isMailboxTaken(e: unknown): boolean {
 }
 
 @Injectable()
-export class VmboxesRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  private repo(m?: EntityManager) {
-    return (m ?? this.ds.manager).getRepository(VmboxEntity);
-  }
-
+export class VmboxesRepository extends EntityRepository(VmboxEntity) {
   find(accountId: string, id: string, m?: EntityManager): Promise<VmboxEntity | null> {
     return getPlainOne(
       this.repo(m)
@@ -86,19 +98,7 @@ export class VmboxesRepository {
     const [row]: { seq: string; created_at: Date }[] = await m.query(
       `INSERT INTO mailbox.vmboxes (id, account_id, mailbox, owner_id, type, members, doc, pin_hash, pin_failures, locked_until, version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq, created_at`,
-      [
-        b.id,
-        b.accountId,
-        b.mailbox,
-        b.ownerId,
-        b.type,
-        b.members,
-        b.doc,
-        b.pinHash,
-        b.pinFailures,
-        b.lockedUntil,
-        b.version,
-      ],
+      [b.id, b.accountId, ...boxValues(b)],
     );
     b.seq = row.seq;
     b.createdAt = b.updatedAt = row.created_at;
@@ -109,19 +109,7 @@ export class VmboxesRepository {
       `UPDATE mailbox.vmboxes SET mailbox = $3, owner_id = $4, type = $5, members = $6, doc = $7, pin_hash = $8,
          pin_failures = $9, locked_until = $10, version = $11, updated_at = now()
        WHERE account_id = $1 AND id = $2`,
-      [
-        b.accountId,
-        b.id,
-        b.mailbox,
-        b.ownerId,
-        b.type,
-        b.members,
-        b.doc,
-        b.pinHash,
-        b.pinFailures,
-        b.lockedUntil,
-        b.version,
-      ],
+      [b.accountId, b.id, ...boxValues(b)],
     );
   }
 
@@ -159,15 +147,7 @@ export class VmboxesRepository {
     if (visibleTo !== undefined) {
       qb.andWhere('(b.owner_id = :visibleTo OR b.members @> ARRAY[:visibleTo]::text[])', { visibleTo });
     }
-    return keysetPage(qb, query, {
-      docColumn: 'b.doc',
-      sortColumn: 'b.seq',
-      idColumn: 'b.id',
-      createdColumn: 'b.created_at',
-      modifiedColumn: 'b.updated_at',
-      sortValue: (r) => r.seq,
-      idValue: (r) => r.id,
-    });
+    return keysetPage(qb, query, documentColumns('b'));
   }
 
   async messageCounts(accountId: string, ids: string[]): Promise<Map<string, number>> {

@@ -7,7 +7,6 @@ import {
   Actor,
   OwnedVmboxCommand,
   OwnedVmboxReply,
-  contentRevision,
   CreateDocCommand,
   DeleteVmboxCommand,
   DocIdCommand,
@@ -32,6 +31,7 @@ import {
   VmboxLimits,
   VmboxReply,
   withoutReservedKeys,
+  listReply,
 } from '@voxmail/contracts';
 import { AccountAccess, appendEvents } from '@voxmail/messaging';
 import { assertAdmin } from '../access';
@@ -229,12 +229,7 @@ export class VmboxesService {
       messages: counts.get(b.id) ?? 0,
       ...(b.type === 'group' ? { type: b.type } : {}),
     }));
-    return {
-      items,
-      startKey: page.startKey,
-      nextStartKey: page.nextStartKey,
-      revision: contentRevision(items),
-    };
+    return listReply(page, items);
   }
 
   /** A user-level actor may edit a box it owns, unless the box is `not_configurable`. */

@@ -1,18 +1,11 @@
 // Media document rows (prompts, greetings), always scoped by tenant.
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { advisoryXactLock } from '@voxmail/persistence';
+import { EntityManager } from 'typeorm';
+import { advisoryXactLock, EntityRepository } from '@voxmail/persistence';
 import { MediaDocumentEntity } from './media-document.entity';
 
 @Injectable()
-export class MediaDocumentsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  private repo(m?: EntityManager) {
-    return (m ?? this.ds.manager).getRepository(MediaDocumentEntity);
-  }
-
+export class MediaDocumentsRepository extends EntityRepository(MediaDocumentEntity) {
   find(tenantId: string, id: string, m?: EntityManager, lock = false): Promise<MediaDocumentEntity | null> {
     return this.repo(m).findOne({
       where: { tenantId, id },

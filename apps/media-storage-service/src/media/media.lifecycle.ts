@@ -1,13 +1,17 @@
 // Background work of media-storage: sweeping orphans (its consumers are in media.consumers.ts).
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { inBatches, PeriodicTask } from '@voxmail/messaging';
 import { MEDIA_SETTINGS, MediaSettings } from '../settings';
 import { MediaService } from './media.service';
 
 @Injectable()
 export class MediaLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(MediaLifecycle.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<number>;
+  private readonly sweeper = new PeriodicTask(
+    'sweep',
+    () => inBatches(() => this.media.sweepAbandoned(), 200),
+    this.log,
+  );
 
   constructor(
     private readonly media: MediaService,
@@ -15,32 +19,14 @@ export class MediaLifecycle implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
-    this.timer.unref();
+    this.sweeper.start(this.settings.sweepIntervalMs);
   }
 
-  async sweep(): Promise<number> {
-    if (this.sweeping) return 0;
-    this.sweeping = (async () => {
-      let total = 0;
-      for (;;) {
-        const n = await this.media.sweepAbandoned();
-        total += n;
-        if (n < 200) return total;
-      }
-    })();
-    try {
-      return await this.sweeping;
-    } catch (e) {
-      this.log.warn(`sweep failed: ${(e as Error).message}`);
-      return 0;
-    } finally {
-      this.sweeping = undefined;
-    }
+  sweep(): Promise<number> {
+    return this.sweeper.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping?.catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.sweeper.stop();
   }
 }

@@ -1,17 +1,11 @@
 // Media object rows, always scoped by tenant.
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
+import { EntityRepository } from '@voxmail/persistence';
 import { MediaObjectEntity } from './media-object.entity';
 
 @Injectable()
-export class MediaRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  private repo(m?: EntityManager) {
-    return (m ?? this.ds.manager).getRepository(MediaObjectEntity);
-  }
-
+export class MediaRepository extends EntityRepository(MediaObjectEntity) {
   find(tenantId: string, id: string, m?: EntityManager): Promise<MediaObjectEntity | null> {
     return this.repo(m).findOne({ where: { tenantId, id } });
   }

@@ -10,6 +10,7 @@ import {
   ListReply,
   Page,
   SearchMessagesCommand,
+  listReply,
 } from '@voxmail/contracts';
 import { BoxDirectory } from '../peers';
 import { messageView } from './message-views';
@@ -21,12 +22,7 @@ function reply(page: Page<SearchHit>): ListReply {
     const readOnly = typeof view._read_only === 'object' && view._read_only ? view._read_only : {};
     return { ...view, _read_only: { ...(readOnly as JsonObject), highlight } };
   });
-  return {
-    items,
-    startKey: page.startKey,
-    nextStartKey: page.nextStartKey,
-    revision: contentRevision(items),
-  };
+  return listReply(page, items);
 }
 
 @Injectable()

@@ -1,9 +1,8 @@
 // Message rows and box counters, always scoped by tenant (and box).
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { ListQuery, MessageFolder, Page } from '@voxmail/contracts';
-import { getPlainOne, keysetPage } from '@voxmail/persistence';
+import { documentColumns, EntityRepository, getPlainOne, keysetPage } from '@voxmail/persistence';
 import { MessageEntity } from './message.entity';
 
 export interface BoxCounts {
@@ -20,13 +19,7 @@ export function countDelta(from: MessageFolder | null, to: MessageFolder | null)
 }
 
 @Injectable()
-export class MessagesRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  private repo(m?: EntityManager) {
-    return (m ?? this.ds.manager).getRepository(MessageEntity);
-  }
-
+export class MessagesRepository extends EntityRepository(MessageEntity) {
   find(tenantId: string, vmboxId: string, id: string, m?: EntityManager): Promise<MessageEntity | null> {
     return getPlainOne(this.byKey(tenantId, vmboxId, id, m));
   }
@@ -121,15 +114,7 @@ export class MessagesRepository {
       .where('m.tenant_id = :tenantId AND m.vmbox_id = :vmboxId', { tenantId, vmboxId });
     if (folder) qb.andWhere('m.folder = :folder', { folder });
     else qb.andWhere(`m.folder <> 'deleted'`);
-    return keysetPage(qb, query, {
-      docColumn: 'm.doc',
-      sortColumn: 'm.ts',
-      idColumn: 'm.id',
-      createdColumn: 'm.created_at',
-      modifiedColumn: 'm.updated_at',
-      sortValue: (r) => r.ts,
-      idValue: (r) => r.id,
-    });
+    return keysetPage(qb, query, documentColumns('m', { sortColumn: 'm.ts', sortValue: (r) => r.ts }));
   }
 
   /** Locks the box's counter row (creating it at zero), so changes to one box serialize and count exactly. */

@@ -7,6 +7,7 @@ import {
   ListReply,
   MessageIdCommand,
   VmboxCommand,
+  listReply,
 } from '@voxmail/contracts';
 import { BoxDirectory } from '../peers';
 import { messageReply, messageView, notFound } from './message-views';
@@ -44,11 +45,6 @@ export class MessagesService {
     if (!cmd.explicitOrder && box.doc.oldest_message_first === true) query.descending = false;
     const page = await this.messages.list(cmd.tenantId, cmd.vmboxId, query, cmd.folder);
     const items = page.items.map(messageView);
-    return {
-      items,
-      startKey: page.startKey,
-      nextStartKey: page.nextStartKey,
-      revision: contentRevision(items),
-    };
+    return listReply(page, items);
   }
 }

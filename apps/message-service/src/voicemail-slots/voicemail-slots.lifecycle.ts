@@ -1,13 +1,13 @@
 // Sweeps voicemail slots that were never filled, once their upload URL has expired.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask } from '@voxmail/messaging';
 import { MESSAGE_SETTINGS, MessageSettings } from '../settings';
 import { VoicemailSlotsService } from './voicemail-slots.service';
 
 @Injectable()
 export class VoicemailSlotsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(VoicemailSlotsLifecycle.name);
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<unknown>;
+  private readonly sweeper = new PeriodicTask('slot sweep', () => this.slots.sweepExpired(), this.log);
 
   constructor(
     private readonly slots: VoicemailSlotsService,
@@ -15,26 +15,14 @@ export class VoicemailSlotsLifecycle implements OnApplicationBootstrap, OnApplic
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
-    this.timer.unref();
+    this.sweeper.start(this.settings.sweepIntervalMs);
   }
 
-  async sweep(): Promise<number> {
-    if (this.sweeping) return 0;
-    const run = this.slots.sweepExpired();
-    this.sweeping = run;
-    try {
-      return await run;
-    } catch (e) {
-      this.log.warn(`slot sweep failed: ${(e as Error).message}`);
-      return 0;
-    } finally {
-      this.sweeping = undefined;
-    }
+  sweep(): Promise<number> {
+    return this.sweeper.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping?.catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.sweeper.stop();
   }
 }

@@ -1,19 +1,13 @@
 // Queries on voicemail slots; every one is scoped by tenant.
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
+import { EntityRepository } from '@voxmail/persistence';
 import { VoicemailSlotEntity } from './voicemail-slot.entity';
 
 const MAX_LISTED_SLOTS = 1000;
 
 @Injectable()
-export class VoicemailSlotsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  private repo(m?: EntityManager) {
-    return (m ?? this.ds.manager).getRepository(VoicemailSlotEntity);
-  }
-
+export class VoicemailSlotsRepository extends EntityRepository(VoicemailSlotEntity) {
   insert(e: VoicemailSlotEntity): Promise<VoicemailSlotEntity> {
     return this.repo().save(e);
   }

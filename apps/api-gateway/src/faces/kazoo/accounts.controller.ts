@@ -1,71 +1,24 @@
 // Kazoo crossbar accounts: the account itself, its children and descendants, and its API key.
-import { Body, Delete, Get, Patch, Post, Put } from '@nestjs/common';
-import { AccountSchema, Actor, Commands, JsonObject, ListQuery } from '@voxmail/contracts';
-import { BodySchema } from '../../common/openapi-meta';
-import { CommandBus } from '../../common/command-bus';
+import { Body, Get, Post, Put } from '@nestjs/common';
+import { AccountSchema, Actor, Commands, ListQuery } from '@voxmail/contracts';
+import { KazooDocuments } from './documents.controller';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
-import { AccountId, CurrentActor, IfMatch, KazooListQuery } from './params';
+import { AccountId, CurrentActor, KazooListQuery } from './params';
 import { dataOf } from './request';
-import { docResult, listResult } from './results';
+import { listResult } from './results';
 
 @KazooController('accounts/:accountId')
-export class AccountsController {
-  constructor(private readonly bus: CommandBus) {}
-
-  @Put()
-  @BodySchema(AccountSchema)
-  async create(@AccountId() tenantId: string, @CurrentActor() actor: Actor, @Body() body: unknown) {
-    return docResult(
-      await this.bus.send(Commands.AccountCreate, { tenantId, actor, doc: dataOf(body) }),
-      201,
-    );
-  }
-
-  @Get()
-  async get(@AccountId() id: string, @CurrentActor() actor: Actor) {
-    return docResult(await this.bus.send(Commands.AccountGet, { tenantId: id, actor, id }));
-  }
-
-  @Post()
-  @BodySchema(AccountSchema)
-  replace(
-    @AccountId() id: string,
-    @CurrentActor() actor: Actor,
-    @IfMatch() ifRevision: string | undefined,
-    @Body() body: unknown,
-  ) {
-    return this.update(id, actor, 'replace', dataOf(body), ifRevision);
-  }
-
-  @Patch()
-  @BodySchema(AccountSchema, { partial: true })
-  patch(
-    @AccountId() id: string,
-    @CurrentActor() actor: Actor,
-    @IfMatch() ifRevision: string | undefined,
-    @Body() body: unknown,
-  ) {
-    return this.update(id, actor, 'merge', dataOf(body), ifRevision);
-  }
-
-  private async update(
-    id: string,
-    actor: Actor,
-    mode: 'replace' | 'merge',
-    doc: JsonObject,
-    ifRevision: string | undefined,
-  ) {
-    return docResult(
-      await this.bus.send(Commands.AccountUpdate, { tenantId: id, actor, id, mode, doc, ifRevision }),
-    );
-  }
-
-  @Delete()
-  async delete(@AccountId() id: string, @CurrentActor() actor: Actor) {
-    return docResult(await this.bus.send(Commands.AccountDelete, { tenantId: id, actor, id }));
-  }
-
+export class AccountsController extends KazooDocuments({
+  // the account is the document: PUT creates a child, the other verbs act on the account itself
+  idParam: 'accountId',
+  documentPath: '',
+  schema: AccountSchema,
+  create: Commands.AccountCreate,
+  get: Commands.AccountGet,
+  update: Commands.AccountUpdate,
+  delete: Commands.AccountDelete,
+}) {
   @Get('children')
   async children(
     @AccountId() tenantId: string,

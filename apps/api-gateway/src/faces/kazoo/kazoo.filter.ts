@@ -1,22 +1,6 @@
-// The Kazoo face's errors: every error of a Kazoo route as the crossbar error envelope (common/faces.ts
-// renders it); nothing internal reaches the client.
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { replyWithError } from '../../common/faces';
-import type { GatewayRequest } from '../../common/request';
+// The Kazoo face's errors: every error of a Kazoo route as the crossbar error envelope (kazoo.face.ts);
+// nothing internal reaches the client.
+import { faceErrorFilter } from '../../common/faces';
+import { KAZOO_FACE } from './kazoo.face';
 
-@Catch()
-export class KazooExceptionFilter implements ExceptionFilter {
-  private readonly log = new Logger('KazooFace');
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    replyWithError(
-      'kazoo',
-      exception,
-      http.getRequest<GatewayRequest>(),
-      http.getResponse<FastifyReply>(),
-      this.log,
-    );
-  }
-}
+export const KazooExceptionFilter = faceErrorFilter(KAZOO_FACE);

@@ -2,13 +2,13 @@
 // from the object store (no JSON envelope on success; errors are still Kazoo's).
 import { Body, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Actor, Commands, formatOfMediaType, TRANSCODE_TARGETS, TranscodeTarget } from '@voxmail/contracts';
+import { Commands, formatOfMediaType, TRANSCODE_TARGETS, TranscodeTarget } from '@voxmail/contracts';
 import { AudioArchives } from '../../application/audio-archive';
 import { AudioDownloads } from '../../application/audio-download';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import { KazooController } from './kazoo.controller';
-import { AccountId, CurrentActor, MessageId, VmboxId } from './params';
+import { Box, MessageId } from './params';
 import { dataOf, invalid } from './request';
 
 /** The format a client asks for with `?format=` or `Accept`, when it is one we can transcode to. */
@@ -40,15 +40,11 @@ export class MessagesRawController {
   async download(
     @Req() req: GatewayRequest,
     @Res() reply: FastifyReply,
-    @AccountId() tenantId: string,
-    @VmboxId() vmboxId: string,
+    @Box() box: Box,
     @MessageId() id: string,
-    @CurrentActor() actor: Actor,
   ): Promise<void> {
     const audio = await this.bus.sendMedia(Commands.MessageAudio, {
-      tenantId,
-      actor,
-      vmboxId,
+      ...box,
       id,
       format: wantedFormat(req),
     });
@@ -57,24 +53,16 @@ export class MessagesRawController {
 
   /** `POST .../messages/raw` with `{"data": {"messages": [...]}}`: a ZIP streamed while it is built. */
   @Post('raw')
-  async archive(
-    @Res() reply: FastifyReply,
-    @AccountId() tenantId: string,
-    @VmboxId() vmboxId: string,
-    @CurrentActor() actor: Actor,
-    @Body() body: unknown,
-  ): Promise<void> {
+  async archive(@Res() reply: FastifyReply, @Box() box: Box, @Body() body: unknown): Promise<void> {
     const data = dataOf(body);
     if (!Array.isArray(data.messages) || !data.messages.length) {
       throw invalid('messages', 'required', 'messages must be a non-empty list of message ids');
     }
     const entries = await this.bus.sendMedia(Commands.MessageArchive, {
-      tenantId,
-      actor,
-      vmboxId,
+      ...box,
       // a list is all the gateway checks; message-service checks each id
       messages: data.messages as string[],
     });
-    await this.archives.send(reply, entries, `voicemails-${vmboxId}.zip`);
+    await this.archives.send(reply, entries, `voicemails-${box.vmboxId}.zip`);
   }
 }

@@ -23,7 +23,7 @@ import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
 import { kazooAudioSource, missingAudioPart } from './media-audio';
 import { searchQueryOf } from './message-search.controller';
-import { AccountId, CurrentActor, MessageId, VmboxId } from './params';
+import { AccountId, Box, CurrentActor, MessageId, VmboxId } from './params';
 import { dataOf, invalid, listQueryOf } from './request';
 
 function queryOf(req: GatewayRequest): Record<string, unknown> {
@@ -74,25 +74,18 @@ export class MessagesController {
   ) {}
 
   @Get()
-  async list(
-    @Req() req: GatewayRequest,
-    @AccountId() tenantId: string,
-    @VmboxId() vmboxId: string,
-    @CurrentActor() actor: Actor,
-  ): Promise<KazooResult> {
+  async list(@Req() req: GatewayRequest, @Box() box: Box): Promise<KazooResult> {
     const q = queryOf(req);
     const folder = folderOf<MessageFolder>(req, {}, MESSAGE_FOLDERS);
     const r = await this.bus.send(Commands.MessageList, {
-      tenantId,
-      actor,
-      vmboxId,
+      ...box,
       query: listQueryOf(req),
       folder,
       explicitOrder: q.ascending !== undefined || q.descending !== undefined,
       q: searchQueryOf(req),
     });
     // Kazoo's paginated listing (`?paginate=true`, as the document shows it) keys each message by its box
-    const items = q.paginate === 'true' ? r.items.map((m) => ({ [vmboxId]: m })) : r.items;
+    const items = q.paginate === 'true' ? r.items.map((m) => ({ [box.vmboxId]: m })) : r.items;
     return {
       data: items,
       revision: r.revision,
@@ -161,20 +154,12 @@ export class MessagesController {
 
   /** Bulk folder change, move or copy: `{"data": {"messages": [...], "folder"|"source_id"}}`. */
   @Post()
-  async bulkChange(
-    @Req() req: GatewayRequest,
-    @AccountId() tenantId: string,
-    @VmboxId() vmboxId: string,
-    @CurrentActor() actor: Actor,
-    @Body() body: unknown,
-  ) {
+  async bulkChange(@Req() req: GatewayRequest, @Box() box: Box, @Body() body: unknown) {
     const data = dataOf(body);
     if (!Array.isArray(data.messages))
       throw invalid('messages', 'type', 'messages must be a list of message ids');
     const r = await this.bus.send(Commands.MessageBulkChange, {
-      tenantId,
-      actor,
-      vmboxId,
+      ...box,
       messages: idsOf(data.messages),
       folder: folderOf(req, data, VISIBLE),
       sourceId: sourceOf(data.source_id),
@@ -184,20 +169,12 @@ export class MessagesController {
 
   /** Delete all messages, those of `?folder=`, or `{"data": {"messages": [...]}}`. */
   @Delete()
-  async bulkDelete(
-    @Req() req: GatewayRequest,
-    @AccountId() tenantId: string,
-    @VmboxId() vmboxId: string,
-    @CurrentActor() actor: Actor,
-    @Body() body: unknown,
-  ) {
+  async bulkDelete(@Req() req: GatewayRequest, @Box() box: Box, @Body() body: unknown) {
     const data = dataOf(body, false);
     if (data.messages !== undefined && !Array.isArray(data.messages))
       throw invalid('messages', 'type', 'messages must be a list of message ids');
     const r = await this.bus.send(Commands.MessageBulkDelete, {
-      tenantId,
-      actor,
-      vmboxId,
+      ...box,
       messages: data.messages === undefined ? undefined : idsOf(data.messages),
       folder: folderOf<MessageFolder>(req, data, MESSAGE_FOLDERS),
     });
@@ -205,30 +182,21 @@ export class MessagesController {
   }
 
   @Get(':messageId')
-  async get(
-    @AccountId() tenantId: string,
-    @VmboxId() vmboxId: string,
-    @MessageId() id: string,
-    @CurrentActor() actor: Actor,
-  ) {
-    return messageResult(await this.bus.send(Commands.MessageGet, { tenantId, actor, vmboxId, id }));
+  async get(@Box() box: Box, @MessageId() id: string) {
+    return messageResult(await this.bus.send(Commands.MessageGet, { ...box, id }));
   }
 
   /** Folder change (`?folder=` or `{"folder"}`), move (`source_id` a box id) or copy (`source_id` a list). */
   @Post(':messageId')
   async change(
     @Req() req: GatewayRequest,
-    @AccountId() tenantId: string,
-    @VmboxId() vmboxId: string,
+    @Box() box: Box,
     @MessageId() id: string,
-    @CurrentActor() actor: Actor,
     @Body() body: unknown,
   ): Promise<KazooResult> {
     const data = dataOf(body, false);
     const r = await this.bus.send(Commands.MessageChange, {
-      tenantId,
-      actor,
-      vmboxId,
+      ...box,
       id,
       folder: folderOf(req, data, VISIBLE),
       sourceId: sourceOf(data.source_id),
@@ -237,13 +205,8 @@ export class MessagesController {
   }
 
   @Delete(':messageId')
-  async delete(
-    @AccountId() tenantId: string,
-    @VmboxId() vmboxId: string,
-    @MessageId() id: string,
-    @CurrentActor() actor: Actor,
-  ) {
-    return messageResult(await this.bus.send(Commands.MessageDelete, { tenantId, actor, vmboxId, id }));
+  async delete(@Box() box: Box, @MessageId() id: string) {
+    return messageResult(await this.bus.send(Commands.MessageDelete, { ...box, id }));
   }
 
   /** The audio of a message, raw (`audio/*`) or as the single audio part of a `multipart/mixed` body. */

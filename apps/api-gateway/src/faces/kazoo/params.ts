@@ -4,7 +4,7 @@ import { createParamDecorator, ExecutionContext, Injectable, Param, PipeTransfor
 import { DomainError, ErrorCode, HEX_ID, MESSAGE_ID } from '@voxmail/contracts';
 import type { Actor } from '@voxmail/contracts';
 import type { GatewayRequest } from '../../common/request';
-import { documentParameters } from '../../common/openapi-meta';
+import { documentParameters, documentPathSchemas } from '../../common/openapi-meta';
 import { ifMatch, LIST_QUERY_PARAMETERS, listQueryOf } from './request';
 
 const badIdentifier = (v: string) =>
@@ -49,6 +49,24 @@ export const BroadcastId = () => Param('id', HexIdPipe);
 export const CurrentActor = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): Actor => ctx.switchToHttp().getRequest<GatewayRequest>().actor!,
 );
+
+/** What a route under `accounts/:accountId/vmboxes/:vmboxId` addresses, and who asks. */
+export interface Box {
+  tenantId: string;
+  actor: Actor;
+  vmboxId: string;
+}
+
+const boxOf = createParamDecorator((_: unknown, ctx: ExecutionContext): Box => {
+  const req = ctx.switchToHttp().getRequest<GatewayRequest>();
+  const { accountId, vmboxId } = req.params as { accountId: string; vmboxId: string };
+  return { tenantId: pathId(accountId), actor: req.actor!, vmboxId: pathId(vmboxId) };
+});
+/** `{tenantId, actor, vmboxId}` in one parameter, the ids checked as `AccountId()` and `VmboxId()` check them. */
+export const Box = (): ParameterDecorator => (target, key, index) => {
+  boxOf()(target, key, index);
+  documentPathSchemas(target, key, { accountId: HexIdPipe.openapi, vmboxId: HexIdPipe.openapi });
+};
 
 /** Kazoo's list query string (page_size, start_key, order, filters), checked. */
 const listQuery = createParamDecorator((_: unknown, ctx: ExecutionContext) =>

@@ -1,39 +1,14 @@
 // Yeastar play links: `GET {base_url}/api/download/<opaque>.<ext>` with no token; the signed link is the
 // credential. Range and HEAD as for every audio download.
-import {
-  ArgumentsHost,
-  Catch,
-  Controller,
-  ExceptionFilter,
-  Get,
-  Head,
-  Param,
-  Req,
-  Res,
-  UseFilters,
-} from '@nestjs/common';
+import { Controller, Get, Head, Param, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Commands, DomainError, ErrorCode, HTTP_STATUS_OF, MessageAudio } from '@voxmail/contracts';
+import { Commands, DomainError, ErrorCode, MessageAudio } from '@voxmail/contracts';
 import { AudioDownloads } from '../../application/audio-download';
 import type { GatewayRequest } from '../../common/request';
-import { toDomainError } from '../../common/errors';
 import { YeastarContext } from './yeastar.context';
-import { yeastarErrorBody } from './yeastar.errors';
+import { YeastarDownloadFilter } from './yeastar.filter';
 
 /** A link is a browser's or player's URL: its failures carry the HTTP status (403, 404, 416) too. */
-@Catch()
-class YeastarDownloadFilter implements ExceptionFilter {
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const e = toDomainError(exception);
-    if (reply.sent) return;
-    void reply
-      .status(HTTP_STATUS_OF[e.code])
-      .header('Content-Type', 'application/json')
-      .send(yeastarErrorBody(e));
-  }
-}
-
 @Controller('api/download')
 @UseFilters(YeastarDownloadFilter)
 export class YeastarDownloadController {

@@ -1,0 +1,52 @@
+// Background work on a timer (sweepers): one run at a time, a failed run logged and tried again at the
+// next tick, and the run in progress awaited on shutdown.
+import type { Logger } from '@nestjs/common';
+
+export class PeriodicTask {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  /** `work` resolves to how much it did; `name` is what the log says failed. */
+  constructor(
+    private readonly name: string,
+    private readonly work: () => Promise<number>,
+    private readonly log: Pick<Logger, 'warn'>,
+  ) {}
+
+  /** Runs the work every `intervalMs`; the timer never keeps the process alive. */
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.run(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** One run now: how much it did, or 0 when a run is already in progress or this one failed. */
+  async run(): Promise<number> {
+    if (this.running) return 0;
+    const run = this.work();
+    this.running = run;
+    try {
+      return await run;
+    } catch (e) {
+      this.log.warn(`${this.name} failed: ${(e as Error).message}`);
+      return 0;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** Stops the timer and waits for the run in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+}
+
+/** Repeats `batch` until it does fewer than `size`: the total it did. */
+export async function inBatches(batch: () => Promise<number>, size: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await batch();
+    total += n;
+    if (n < size) return total;
+  }
+}
