@@ -16,7 +16,7 @@ import { Tenant } from '@voxmail/testing';
 import { EMAIL_DURABLE } from '../../apps/notification-service/src/bootstrap';
 import { transcriptionDurable } from '../../apps/transcription-service/src/bootstrap';
 import { createBox, depositMessage } from './messages.helpers';
-import { afterSuite, useEvents, useStack, useTenant } from './fixture';
+import { afterSuite, useDb, useEvents, useStack, useTenant } from './fixture';
 import { FakeWhisper, mailAbout, MailSink, startFakeWhisper, startMailSink } from './transcription.helpers';
 
 const SCRIPT =
@@ -57,6 +57,7 @@ const stack = useStack(['mailbox', 'message', 'media', 'notification', 'transcri
   caughtUp: (s) => [transcriptionDurable(s.env.DATABASE_URL ?? ''), EMAIL_DURABLE],
 });
 const events = useEvents();
+const db = useDb(stack);
 const a = useTenant(stack);
 
 async function deposit(t: Tenant, box: string, audio: Buffer, data: Record<string, unknown> = {}) {
@@ -64,6 +65,24 @@ async function deposit(t: Tenant, box: string, audio: Buffer, data: Record<strin
   expect(r.status).toBe(201);
   return JSON.parse(r.body.toString('utf8')).data.media_id as string;
 }
+
+/** The message ids with a row in transcription-service's job table (queued at intake). */
+async function jobsOf(t: Tenant, ids: string[]): Promise<string[]> {
+  const r = await db.query(
+    `SELECT message_id FROM transcription.jobs WHERE tenant_id = $1 AND message_id = ANY ($2) ORDER BY 1`,
+    [t.accountId, ids],
+  );
+  return r.rows.map((x: { message_id: string }) => x.message_id);
+}
+
+/** Whether message-service said, in the message's `message.media_stored`, that its box transcribes. */
+const saysTranscribe = async (id: string) =>
+  (
+    await events.waitFor(
+      (e) => e.type === 'message.media_stored' && (e.data as { id?: string }).id === id,
+      30000,
+    )
+  ).data.transcribe;
 
 const transcribedEvents = (id: string) =>
   events.events.filter((e) => e.type === 'message.transcribed' && (e.data as { id?: string }).id === id);
@@ -142,6 +161,10 @@ describe('transcription', () => {
       { token: a.token },
     );
     expect(plainMsg.body.data.transcription).toBeUndefined();
+    // the intake queued no job for the plain box's message: its event said the box does not transcribe
+    expect(await saysTranscribe(untouched)).toBe(false);
+    expect(await saysTranscribe(spoken)).toBe(true);
+    expect(await jobsOf(a, [untouched, spoken, later])).toEqual([spoken, later].sort());
     Object.assign(found, { box, plain, spoken, untouched });
   }, 420000);
 });
@@ -324,6 +347,7 @@ describe("an account's transcription settings", () => {
     expect((ev.data as { transcription: unknown }).transcription).toEqual(
       expect.objectContaining({ result: 'success', text: FRENCH, engine: 'openai', language: 'fr' }),
     );
+    expect(await saysTranscribe(id)).toBe(true);
     const asked = whisper.requests.at(-1)!;
     expect(asked).toMatchObject({
       path: '/v1/audio/transcriptions',
@@ -374,6 +398,9 @@ describe("an account's transcription settings", () => {
       180000,
     );
     expect(transcribedEvents(id)).toHaveLength(0);
+    // refused at intake: the box's transcribe: true is overruled by the account, and no job was queued
+    expect(await saysTranscribe(id)).toBe(false);
+    expect(await jobsOf(d, [id])).toEqual([]);
     const usage = await stack.request('GET', `/v2/accounts/${d.accountId}/usage`, { token: d.token });
     expect(usage.body.data.transcription_minutes).toBe(0);
   }, 240000);

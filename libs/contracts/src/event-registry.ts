@@ -197,6 +197,9 @@ const message = payload({
     source_vmbox_id: f.string('message.copied'),
     replaced_object_id: f.nullable(f.string('message.media_stored: the audio object it replaced')),
     media: f.object('message.media_stored: the stored audio (format, size, duration)'),
+    transcribe: f.boolean(
+      "message.media_stored: whether the box transcribes (the account's transcription.enabled, else the box's transcribe)",
+    ),
     transcription: f.object('result, text, language, engine, confidence (message.transcribed)'),
   },
   open: true,

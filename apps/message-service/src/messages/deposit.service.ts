@@ -6,6 +6,7 @@ import {
   AbortUploadCommand,
   AttachMediaCommand,
   BeginUploadCommand,
+  boxTranscribes,
   CreateMessageCommand,
   DocReply,
   DomainError,
@@ -18,6 +19,7 @@ import {
   newMessageId,
   StoredMedia,
   toGregorian,
+  VmboxReply,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
 import { BoxDirectory, MediaLibrary } from '../peers';
@@ -25,6 +27,7 @@ import { MESSAGE_SCHEMA } from '../tokens';
 import { MessageEntity } from './message.entity';
 import { assertRoom, kazooMessageDefaults, maxDurationMs } from './box-rules';
 import { mediaStoredEvent, messageEvent, mwiEvent } from './message-events';
+import { MessageSearchRepository } from './message-search.repository';
 import { messageReply, notFound } from './message-views';
 import { countDelta, MessagesRepository } from './messages.repository';
 
@@ -35,7 +38,14 @@ export class DepositService {
     private readonly messages: MessagesRepository,
     private readonly boxes: BoxDirectory,
     private readonly media: MediaLibrary,
+    private readonly search: MessageSearchRepository,
   ) {}
+
+  /** Whether the box's messages are transcribed, for `message.media_stored` (null: account not known yet). */
+  private async transcribes(tenantId: string, box: VmboxReply): Promise<boolean | null> {
+    const account = await this.search.knownAccountTranscription(tenantId);
+    return account && boxTranscribes(box.doc, account.enabled);
+  }
 
   /**
    * Creates a message from JSON metadata, or (multipart) from metadata plus a finished upload.
@@ -78,6 +88,7 @@ export class DepositService {
       id = stored.owner_id;
     }
     const folder = (doc.folder as MessageFolder | undefined) ?? 'new';
+    const transcribe = stored ? await this.transcribes(cmd.tenantId, box) : null;
     return this.ds.transaction(async (m) => {
       const counts = await this.messages.lockCounts(m, cmd.tenantId, cmd.vmboxId);
       // the same call deposited meanwhile: its message answers (this upload's object is swept, unclaimed)
@@ -105,7 +116,7 @@ export class DepositService {
       const after = await this.messages.adjustCounts(m, cmd.tenantId, cmd.vmboxId, countDelta(null, folder));
       await appendEvents(m, MESSAGE_SCHEMA, [
         messageEvent(Events.MessageCreated, e),
-        ...(stored ? [mediaStoredEvent(e, null)] : []),
+        ...(stored ? [mediaStoredEvent(e, null, transcribe)] : []),
         mwiEvent(cmd.tenantId, cmd.vmboxId, after),
       ]);
       if (alsoInTransaction) await alsoInTransaction(m, e);
@@ -143,6 +154,7 @@ export class DepositService {
     );
     if (stored.owner_id !== cmd.id)
       throw new DomainError(ErrorCode.BadRequest, 'the upload belongs to another message');
+    const transcribe = await this.transcribes(cmd.tenantId, box);
     return this.ds.transaction(async (m) => {
       const counts = await this.messages.lockCounts(m, cmd.tenantId, cmd.vmboxId);
       const e = await this.messages.lock(cmd.tenantId, cmd.vmboxId, cmd.id, m);
@@ -153,7 +165,7 @@ export class DepositService {
       e.version += 1;
       const saved = await this.messages.save(m, e);
       await appendEvents(m, MESSAGE_SCHEMA, [
-        mediaStoredEvent(saved, replaced),
+        mediaStoredEvent(saved, replaced, transcribe),
         mwiEvent(cmd.tenantId, cmd.vmboxId, counts),
       ]);
       return messageReply(saved);

@@ -30,10 +30,20 @@ export function messageEvent(
   });
 }
 
-export function mediaStoredEvent(e: MessageEntity, replaced: string | null): NewEvent<MessageEventData> {
+/**
+ * A message's audio stored. `transcribe` says whether its box transcribes (the account's
+ * `transcription.enabled` over the box's `transcribe`), so transcription-service queues only those; it is
+ * left out when message-service does not know the account yet (transcription-service then asks at run time).
+ */
+export function mediaStoredEvent(
+  e: MessageEntity,
+  replaced: string | null,
+  transcribe: boolean | null,
+): NewEvent<MessageEventData> {
   return messageEvent(Events.MessageMediaStored, e, {
     replaced_object_id: replaced,
     media: e.media as unknown as JsonObject,
+    ...(transcribe === null ? {} : { transcribe }),
   });
 }
 

@@ -117,11 +117,16 @@ export class MessageSearchRepository {
 
   /** The account's `transcription` settings as the projection knows them (all null: none, or unknown). */
   async accountTranscription(tenantId: string): Promise<AccountTranscription> {
+    return (await this.knownAccountTranscription(tenantId)) ?? accountTranscription({});
+  }
+
+  /** The account's transcription settings, or null when the projection does not know the account (yet). */
+  async knownAccountTranscription(tenantId: string): Promise<AccountTranscription | null> {
     const rows: { transcription: unknown }[] = await this.ds.query(
       `SELECT transcription FROM message.account_projection WHERE tenant_id = $1 AND NOT deleted`,
       [tenantId],
     );
-    return accountTranscription({ transcription: rows[0]?.transcription });
+    return rows[0] ? accountTranscription({ transcription: rows[0].transcription }) : null;
   }
 
   /** The account's ancestors as the projection knows them (null: unknown account or no tree yet). */

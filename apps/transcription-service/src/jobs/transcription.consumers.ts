@@ -1,7 +1,10 @@
 // The intake: a durable consumer of message-service's events. The first stored audio of a message
-// (`message.media_stored` without `replaced_object_id`) queues a job (once per message: the inbox row and
-// the job's primary key); `message.deleted` drops a job not yet started. Whether the box transcribes is
-// message-service's to say when the job runs (Commands.MessageTranscriptionSource).
+// (`message.media_stored` without `replaced_object_id`) of a box that transcribes queues a job (once per
+// message: the inbox row and the job's primary key); `message.deleted` drops a job not yet started.
+// message-service says in the event whether the box transcribes (`transcribe`: the account's
+// `transcription.enabled`, else the box's `transcribe`); `transcribe: false` queues nothing. An event
+// without the field (published before it existed, or before message-service knew the account) is queued,
+// and message-service decides when the job runs (Commands.MessageTranscriptionSource), the second guard.
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Events, isHexId, isMessageId, MessageEventData } from '@voxmail/contracts';
@@ -27,7 +30,7 @@ export class TranscriptionConsumers {
   async mediaStored(e: ReceivedEvent<MessageEventData>, m: EntityManager): Promise<void | AfterCommit> {
     const d = e.data;
     if (!isHexId(e.tenantId) || !isMessageId(d.id)) return;
-    if (d.replaced_object_id != null || !isHexId(d.vmbox_id)) return;
+    if (d.replaced_object_id != null || !isHexId(d.vmbox_id) || d.transcribe === false) return;
     if (await this.jobs.enqueue(m, e.tenantId, d.id, d.vmbox_id)) return () => this.worker.wake();
   }
 
