@@ -75,6 +75,22 @@ async function jobsOf(t: Tenant, ids: string[]): Promise<string[]> {
   return r.rows.map((x: { message_id: string }) => x.message_id);
 }
 
+/**
+ * Waits until message-service's projection of the account holds its `transcription.enabled` (what a deposit's
+ * `message.media_stored` says is decided from it).
+ */
+async function accountProjected(t: Tenant, enabled: boolean | null): Promise<void> {
+  for (const end = Date.now() + 30000; ;) {
+    const r = await db.query(
+      `SELECT transcription->'enabled' AS enabled FROM message.account_projection WHERE tenant_id = $1`,
+      [t.accountId],
+    );
+    if (r.rows[0] && (r.rows[0].enabled ?? null) === enabled) return;
+    if (Date.now() > end) throw new Error(`message-service did not project ${t.accountId}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
 /** Whether message-service said, in the message's `message.media_stored`, that its box transcribes. */
 const saysTranscribe = async (id: string) =>
   (
@@ -96,6 +112,7 @@ describe('transcription', () => {
       notify_email_addresses: ['listener@voxmail.test'],
     });
 
+    await accountProjected(a, null);
     const untouched = await deposit(a, plain, SPEECH, { caller_id_name: 'Plain Caller' });
     const spoken = await deposit(a, box, SPEECH, {
       caller_id_name: 'Alice Accounting',
@@ -390,6 +407,7 @@ describe("an account's transcription settings", () => {
     });
     expect(off.status).toBe(200);
     const box = await createBox(stack, d, { transcribe: true });
+    await accountProjected(d, false);
     const id = await deposit(d, box, SPEECH);
     // one worker, jobs in deposit order: once a later deposit is transcribed, this one was handled
     const later = await deposit(a, found.box!, SPEECH);
