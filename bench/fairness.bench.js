@@ -133,7 +133,7 @@ async function fairness(ctx, log) {
       await abuser.ask({ type: 'start' }, 'started', 10000);
       await sleep(300); // the abuse is under way before B is measured
       const b = await probeB(WINDOW_S);
-      const { answers, statuses } = await abuser.ask({ type: 'stop' }, 'done', 60000);
+      const { answers, statuses } = await abuser.ask({ type: 'stop' }, 'done', 120000);
       const cpuMs = cpu();
       const pooled = summary(baselineLat);
       const fig = {
