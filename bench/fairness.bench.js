@@ -2,7 +2,8 @@
 // while tenant A, with valid credentials, abuses the gateway as the issue's table measured it: audio
 // downloads opened and never read, uploads trickling 2 bytes every 2 s, login storms with a correct
 // password, parallel transcodes of a long Opus file, unauthenticated 1 MB bodies of nested `[`, and a
-// flood of requests. The baseline is interleaved: a window of B alone before every row, all of them
+// flood of requests. A's load comes from a process of its own (bench/fairness-abuser.js, forked for each
+// row), so this process, which times B, does nothing else. The baseline is interleaved: a window of B alone before every row, all of them
 // pooled (and each row's own shown beside it), so a change in the machine's load shows in both. Each
 // row prints B's p50/p99 and sample count beside the baseline, A's answers by status, the CPU the
 // gateway and mailbox-service spent per A request, and whether B's p99 stayed under twice the pooled
@@ -11,7 +12,8 @@
 // baseline window, BENCH_FAIRNESS_INTERVAL_MS (100) B's pause between GETs.
 'use strict';
 const { createHash, randomBytes } = require('node:crypto');
-const http = require('node:http');
+const { fork } = require('node:child_process');
+const path = require('node:path');
 const { cpuMsOf, percentile, round } = require('./lib');
 const { opusFile, wavFile } = require('./wav');
 
@@ -117,75 +119,53 @@ async function fairness(ctx, log) {
 
   const baselineLat = [];
   const figures = [];
-  /** Runs `abuse(stop)` while B probes, after a window of B alone; `abuse` counts A's answers by status. */
-  const row = async (name, abuse) => {
-    const alone = await probeB(BASELINE_S);
-    baselineLat.push(...alone.lat);
-    let stopped = false;
-    const statuses = {};
-    let answers = 0;
-    const count = (s) => {
-      answers++;
-      statuses[s] = (statuses[s] || 0) + 1;
-    };
-    const cpu = cpuOf();
-    const running = abuse(() => stopped, count).catch((e) => count(`error: ${e.message}`));
-    await sleep(300); // the abuse is under way before B is measured
-    const b = await probeB(WINDOW_S);
-    stopped = true;
-    await running;
-    const cpuMs = cpu();
-    const pooled = summary(baselineLat);
-    const fig = {
-      figure: name,
-      b_get: { ...summary(b.lat), bad: b.bad },
-      baseline_pooled: pooled,
-      baseline_before_row: summary(alone.lat),
-      ratio_p99: round(summary(b.lat).p99_ms / pooled.p99_ms),
-      goal_p99_under_twice_baseline: summary(b.lat).p99_ms < 2 * pooled.p99_ms ? 'met' : 'not met',
-      a_answers: statuses,
-      cpu_ms: cpuMs,
-      cpu_ms_per_a_answer: Object.fromEntries(
-        Object.entries(cpuMs).map(([k, v]) => [k, answers ? round(v / answers) : null]),
-      ),
-    };
-    log(
-      `fairness: ${name}: B p50 ${fig.b_get.p50_ms} p99 ${fig.b_get.p99_ms} (${fig.b_get.samples} samples; ` +
-        `baseline p99 ${pooled.p99_ms} pooled, ${fig.baseline_before_row.p99_ms} before; x${fig.ratio_p99}); ` +
-        `A ${JSON.stringify(statuses)}; CPU ${JSON.stringify(cpuMs)}`,
-    );
-    figures.push(fig);
+  /**
+   * A window of B alone, then B probed while A runs the abuse `name` of bench/fairness-abuser.js: A's load
+   * comes from a process of its own (forked and ready before B's window alone, so both windows see the
+   * same processes), and this one only times B. A's answers by status come back over IPC.
+   */
+  const row = async (name, a) => {
+    const abuser = await forkAbuser({ row: name, baseUrl, a: { ...aSetup, ...a } });
+    try {
+      const alone = await probeB(BASELINE_S);
+      baselineLat.push(...alone.lat);
+      const cpu = cpuOf();
+      await abuser.ask({ type: 'start' }, 'started', 10000);
+      await sleep(300); // the abuse is under way before B is measured
+      const b = await probeB(WINDOW_S);
+      const { answers, statuses } = await abuser.ask({ type: 'stop' }, 'done', 120000);
+      const cpuMs = cpu();
+      const pooled = summary(baselineLat);
+      const fig = {
+        figure: name,
+        b_get: { ...summary(b.lat), bad: b.bad },
+        baseline_pooled: pooled,
+        baseline_before_row: summary(alone.lat),
+        ratio_p99: round(summary(b.lat).p99_ms / pooled.p99_ms),
+        goal_p99_under_twice_baseline: summary(b.lat).p99_ms < 2 * pooled.p99_ms ? 'met' : 'not met',
+        a_answers: statuses,
+        a_load: 'a process of its own (bench/fairness-abuser.js)',
+        cpu_ms: cpuMs,
+        cpu_ms_per_a_answer: Object.fromEntries(
+          Object.entries(cpuMs).map(([k, v]) => [k, answers ? round(v / answers) : null]),
+        ),
+      };
+      log(
+        `fairness: ${name}: B p50 ${fig.b_get.p50_ms} p99 ${fig.b_get.p99_ms} (${fig.b_get.samples} samples; ` +
+          `baseline p99 ${pooled.p99_ms} pooled, ${fig.baseline_before_row.p99_ms} before; x${fig.ratio_p99}); ` +
+          `A ${JSON.stringify(statuses)}; CPU ${JSON.stringify(cpuMs)}`,
+      );
+      figures.push(fig);
+    } finally {
+      abuser.kill();
+    }
   };
+  const aSetup = { accountId: A.accountId, name: A.name, token: A.token, box: boxA };
 
   // row 3: 280 audio downloads opened and never read
-  await row('a_280_downloads_never_read', async (stopped, count) => {
-    const reqs = [];
-    await Promise.all(
-      Array.from(
-        { length: 280 },
-        () =>
-          new Promise((resolve) => {
-            const req = http.request(`${baseUrl}${messages(A, boxA)}/${bigA}/raw`, {
-              headers: { 'X-Auth-Token': A.token },
-              agent: false,
-            });
-            reqs.push(req);
-            req.on('response', (res) => {
-              count(res.statusCode);
-              if (res.statusCode !== 200) res.resume(); // a refusal is read; a 200 never is
-              resolve();
-            });
-            req.on('error', () => (count('reset'), resolve()));
-            req.end();
-          }),
-      ),
-    );
-    while (!stopped()) await sleep(100);
-    for (const r of reqs) r.destroy();
-  });
+  await row('a_280_downloads_never_read', { bigMedia: bigA });
 
   // row 4: 300 uploads trickling 2 bytes every 2 s
-  const trickleAudio = wavFile(60);
   const ids = [];
   // made before the row, at A's request rate (a 429 is waited out and retried)
   while (ids.length < 300) {
@@ -193,99 +173,23 @@ async function fairness(ctx, log) {
     if (m.status === 201) ids.push(m.body.data.media_id);
     else await sleep(Number(m.headers.get('retry-after') || 1) * 1000);
   }
-  await row('a_300_uploads_trickling', async (stopped, count) => {
-    const reqs = ids.map((id) => {
-      let sent = 0;
-      const req = http.request(`${baseUrl}${messages(A, boxA)}/${id}/raw`, {
-        method: 'PUT',
-        agent: false,
-        headers: { 'X-Auth-Token': A.token, 'Content-Type': 'audio/wav', 'Transfer-Encoding': 'chunked' },
-      });
-      const send = () => {
-        if (!req.destroyed) req.write(trickleAudio.subarray(sent, (sent += 2)));
-      };
-      send();
-      const timer = setInterval(send, 2000);
-      req.on('response', (res) => {
-        clearInterval(timer);
-        count(res.statusCode);
-        res.resume();
-      });
-      req.on('error', () => clearInterval(timer));
-      return { req, timer };
-    });
-    while (!stopped()) await sleep(100);
-    for (const r of reqs) {
-      clearInterval(r.timer);
-      r.req.destroy();
-    }
-  });
+  await row('a_300_uploads_trickling', { uploadIds: ids });
 
   // row 5: rounds of 40 parallel user_auth with A's own correct password
-  await row('a_login_storm_40_parallel', async (stopped, count) => {
-    while (!stopped()) {
-      const rs = await Promise.all(
-        Array.from({ length: 40 }, () =>
-          request('PUT', '/v2/user_auth', { body: { data: { credentials: credA, account_name: A.name } } }),
-        ),
-      );
-      for (const r of rs) count(r.status);
-    }
-  });
+  await row('a_login_storm_40_parallel', { credentials: credA });
 
   // row 6: 4 parallel `?format=wav` of a 20-minute Opus file (a new file each round, so each transcodes)
   log('fairness: depositing 20-minute Opus files');
   const opus = opusFile(20 * 60);
   const opusIds = [];
   for (let i = 0; i < 6; i++) opusIds.push(await deposit(A, boxA, opus, 'audio/ogg'));
-  await row('a_4_parallel_transcodes_20_min_opus', async (stopped, count) => {
-    let i = 0;
-    while (!stopped() && i < opusIds.length) {
-      const id = opusIds[i++];
-      const rs = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          fetch(`${baseUrl}${messages(A, boxA)}/${id}/raw?format=wav`, {
-            headers: { 'X-Auth-Token': A.token },
-          }).then(async (r) => (await r.arrayBuffer(), r.status)),
-        ),
-      );
-      for (const s of rs) count(s);
-    }
-  });
+  await row('a_4_parallel_transcodes_20_min_opus', { opusIds });
 
   // row 7: unauthenticated PUT /v2/api_auth with 1 MB of nested `[`, 4 at a time
-  const brackets = Buffer.alloc(1024 * 1024, '[');
-  await row('a_unauthenticated_1mb_nested_brackets', async (stopped, count) => {
-    while (!stopped()) {
-      const rs = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          fetch(`${baseUrl}/v2/api_auth`, {
-            method: 'PUT',
-            headers: { 'Content-Type': 'application/json' },
-            body: brackets,
-          })
-            .then(async (r) => (await r.arrayBuffer(), r.status))
-            .catch(() => 'reset'),
-        ),
-      );
-      for (const s of rs) count(s);
-    }
-  });
+  await row('a_unauthenticated_1mb_nested_brackets', {});
 
   // the request rate: A floods GETs from 32 connections
-  await row('a_request_flood_32_connections', async (stopped, count) => {
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (!stopped()) {
-          const r = await fetch(`${baseUrl}/v2/accounts/${A.accountId}`, {
-            headers: { 'X-Auth-Token': A.token },
-          });
-          await r.arrayBuffer();
-          count(r.status); // an abuser does not honour Retry-After
-        }
-      }),
-    );
-  });
+  await row('a_request_flood_32_connections', {});
 
   const last = await probeB(BASELINE_S);
   baselineLat.push(...last.lat);
@@ -304,4 +208,45 @@ async function fairness(ctx, log) {
     settings: RATE_LIMITS,
   });
   return figures;
+}
+
+/**
+ * Forks bench/fairness-abuser.js for one row and waits until it is ready. `ask(message, answerType, ms)`
+ * sends a message and waits (at most `ms`) for the answer of that type; `kill()` ends the process.
+ */
+async function forkAbuser(setup) {
+  const child = fork(path.join(__dirname, 'fairness-abuser.js'), [], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'], // stdout carries only the bench's JSON document
+  });
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const ask = (message, type, ms) =>
+    new Promise((resolve, reject) => {
+      const done = (err, value) => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (err) reject(err);
+        else resolve(value);
+      };
+      const onMessage = (m) => {
+        if (m.type === type) done(null, m);
+        else if (m.type === 'error') done(new Error(`the abuser failed: ${m.message}`));
+      };
+      const onExit = (code) => done(new Error(`the abuser exited (${code}) before answering ${type}`));
+      const timer = setTimeout(() => done(new Error(`the abuser did not answer ${type} in ${ms} ms`)), ms);
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      child.send(message, (err) => err && done(err));
+    });
+  const kill = () => {
+    if (!exited) child.kill('SIGKILL');
+  };
+  try {
+    await ask({ type: 'setup', ...setup }, 'ready', 30000);
+  } catch (e) {
+    kill();
+    throw e;
+  }
+  return { ask, kill };
 }
