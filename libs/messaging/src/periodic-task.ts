@@ -1,6 +1,6 @@
 // Background work on a timer (sweepers): one run at a time, a failed run logged and tried again at the
 // next tick, and the run in progress awaited on shutdown.
-import type { Logger } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
 export class PeriodicTask {
   private timer?: NodeJS.Timeout;
@@ -48,5 +48,36 @@ export async function inBatches(batch: () => Promise<number>, size: number): Pro
     const n = await batch();
     total += n;
     if (n < size) return total;
+  }
+}
+
+/**
+ * A Nest provider running a sweeper: `work` every `intervalMs` from bootstrap, the run in progress awaited
+ * on shutdown, and `sweep()` for one run now. A subclass says only what one run does.
+ */
+export abstract class SweeperLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly task: PeriodicTask;
+
+  protected constructor(
+    name: string,
+    private readonly intervalMs: number,
+  ) {
+    this.task = new PeriodicTask(name, () => this.work(), new Logger(new.target.name));
+  }
+
+  /** One run: how much it did. */
+  protected abstract work(): Promise<number>;
+
+  onApplicationBootstrap(): void {
+    this.task.start(this.intervalMs);
+  }
+
+  /** One run now: how much it did, or 0 when a run is already in progress or this one failed. */
+  sweep(): Promise<number> {
+    return this.task.run();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 }
