@@ -81,3 +81,57 @@ export abstract class SweeperLifecycle implements OnApplicationBootstrap, OnAppl
     return this.task.stop();
   }
 }
+
+/**
+ * A polling loop that can be woken: `round` every `pollMs`, one round at a time, a wake during a round
+ * runs another right after it, a failed round reported to `failed` and tried again at the next poll, and
+ * the round in progress awaited on stop. A round checks `stopped` to end early.
+ */
+export class PollLoop {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopping = false;
+
+  constructor(
+    private readonly round: () => Promise<void>,
+    private readonly pollMs: number,
+    private readonly failed: (e: Error) => void,
+  ) {}
+
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.schedule(0);
+  }
+
+  /** Runs a round now rather than at the next poll (again right after the one in progress). */
+  wake(): void {
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopping) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.round()
+        .catch((e: Error) => this.failed(e))
+        .finally(() => {
+          this.running = undefined;
+          const more = this.again;
+          this.again = false;
+          this.schedule(more ? 0 : this.pollMs);
+        });
+    }, ms);
+  }
+}
