@@ -1,6 +1,6 @@
 // Background work on a timer (sweepers): one run at a time, a failed run logged and tried again at the
 // next tick, and the run in progress awaited on shutdown.
-import type { Logger } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
 export class PeriodicTask {
   private timer?: NodeJS.Timeout;
@@ -48,5 +48,90 @@ export async function inBatches(batch: () => Promise<number>, size: number): Pro
     const n = await batch();
     total += n;
     if (n < size) return total;
+  }
+}
+
+/**
+ * A Nest provider running a sweeper: `work` every `intervalMs` from bootstrap, the run in progress awaited
+ * on shutdown, and `sweep()` for one run now. A subclass says only what one run does.
+ */
+export abstract class SweeperLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly task: PeriodicTask;
+
+  protected constructor(
+    name: string,
+    private readonly intervalMs: number,
+  ) {
+    this.task = new PeriodicTask(name, () => this.work(), new Logger(new.target.name));
+  }
+
+  /** One run: how much it did. */
+  protected abstract work(): Promise<number>;
+
+  onApplicationBootstrap(): void {
+    this.task.start(this.intervalMs);
+  }
+
+  /** One run now: how much it did, or 0 when a run is already in progress or this one failed. */
+  sweep(): Promise<number> {
+    return this.task.run();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
+  }
+}
+
+/**
+ * A polling loop that can be woken: `round` every `pollMs`, one round at a time, a wake during a round
+ * runs another right after it, a failed round reported to `failed` and tried again at the next poll, and
+ * the round in progress awaited on stop. A round checks `stopped` to end early.
+ */
+export class PollLoop {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopping = false;
+
+  constructor(
+    private readonly round: () => Promise<void>,
+    private readonly pollMs: number,
+    private readonly failed: (e: Error) => void,
+  ) {}
+
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.schedule(0);
+  }
+
+  /** Runs a round now rather than at the next poll (again right after the one in progress). */
+  wake(): void {
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopping) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.round()
+        .catch((e: Error) => this.failed(e))
+        .finally(() => {
+          this.running = undefined;
+          const more = this.again;
+          this.again = false;
+          this.schedule(more ? 0 : this.pollMs);
+        });
+    }, ms);
   }
 }

@@ -16,7 +16,7 @@ import { AppConfig, inWindow, parseAppDoc } from './app-doc';
 import { DialerEvents } from './app-webhooks';
 import { AppsService } from './apps.service';
 import { BackgroundGate } from './background-gate';
-import { BroadcastsRepository } from './broadcasts.repository';
+import { BroadcastsRepository, BroadcastSummary } from './broadcasts.repository';
 import { CallsRepository, ClaimedCall } from './calls.repository';
 import { allowance, Contender, fairOrder } from './fair-share';
 import { PacingRepository } from './pacing.repository';
@@ -29,6 +29,14 @@ export type CarrierRegistry = Record<string, CarrierAdapter>;
  * the rate holds, while a burst after an idle spell stays small.
  */
 const burstOf = (cps: number) => Math.max(2, cps / 2);
+
+/** A broadcast started (its first dial) or completed (every call final). */
+const broadcastEvent = (tenantId: string, b: BroadcastSummary, state: 'running' | 'completed') =>
+  newEvent(state === 'running' ? Events.BroadcastStarted : Events.BroadcastCompleted, {
+    tenantId,
+    aggregateId: b.id,
+    data: { id: b.id, app_id: b.app_id, state, total: b.total },
+  });
 
 const callEvent = (
   c: { tenant_id: string; id: string; broadcast_id: string; callee: string },
@@ -221,14 +229,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
           const started = await this.broadcasts.markRunning(m, tenantId, [
             ...new Set(dialed.map((c) => c.broadcast_id)),
           ]);
-          for (const b of started)
-            events.push(
-              newEvent(Events.BroadcastStarted, {
-                tenantId,
-                aggregateId: b.id,
-                data: { id: b.id, app_id: b.app_id, state: 'running', total: b.total },
-              }),
-            );
+          for (const b of started) events.push(broadcastEvent(tenantId, b, 'running'));
         }
         if (dnc.length)
           await this.completeBroadcasts(m, tenantId, [...new Set(dnc.map((c) => c.broadcast_id))], events);
@@ -373,14 +374,7 @@ export class DialerWorker implements OnApplicationBootstrap, OnApplicationShutdo
     if (!ids.length) return;
     // lock first, then look: the update's snapshot sees every finish committed before the lock
     const done = await this.broadcasts.completeIfDone(m, tenantId, ids);
-    for (const b of done)
-      events.push(
-        newEvent(Events.BroadcastCompleted, {
-          tenantId,
-          aggregateId: b.id,
-          data: { id: b.id, app_id: b.app_id, state: 'completed', total: b.total },
-        }),
-      );
+    for (const b of done) events.push(broadcastEvent(tenantId, b, 'completed'));
   }
 
   /** Renews the leases of the calls in flight here; one renewal at a time (a slow one is not doubled). */

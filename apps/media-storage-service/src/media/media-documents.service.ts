@@ -131,9 +131,7 @@ export class MediaDocumentsService {
         objectId: null,
         uploadedAt: null,
       });
-      const v = await this.view(d, m);
-      await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaCreated, d, v)]);
-      return v;
+      return this.recorded(m, Events.MediaCreated, d);
     });
   }
 
@@ -168,10 +166,7 @@ export class MediaDocumentsService {
       if (cmd.doc.name !== undefined) d.name = cmd.doc.name;
       if (cmd.doc.description !== undefined) d.description = cmd.doc.description;
       if (cmd.doc.kind !== undefined && !d.vmboxId) d.kind = cmd.doc.kind;
-      const saved = await this.docs.save(m, d);
-      const v = await this.view(saved, m);
-      await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaUpdated, saved, v)]);
-      return v;
+      return this.recorded(m, Events.MediaUpdated, await this.docs.save(m, d));
     });
   }
 
@@ -252,7 +247,7 @@ export class MediaDocumentsService {
           objectId: null,
           uploadedAt: null,
         });
-        await appendEvents(m, MEDIA_SCHEMA, [this.event(Events.MediaCreated, d, await this.view(d, m))]);
+        await this.recorded(m, Events.MediaCreated, d);
       }
       return this.bind(m, d, cmd.uploadId);
     });
@@ -269,6 +264,17 @@ export class MediaDocumentsService {
       objectId: d.objectId,
     });
     return { url: t.url, content_type: t.content_type, size: t.size, format: t.format, name: d.name };
+  }
+
+  /** The document's view, its `def` event appended in the same transaction. */
+  private async recorded(
+    m: EntityManager,
+    def: EventDef<string, GreetingEventData>,
+    d: MediaDocumentEntity,
+  ): Promise<MediaDocument> {
+    const v = await this.view(d, m);
+    await appendEvents(m, MEDIA_SCHEMA, [this.event(def, d, v)]);
+    return v;
   }
 
   private event(

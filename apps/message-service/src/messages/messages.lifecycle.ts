@@ -1,33 +1,20 @@
 // Background work of message-service: the retention sweeper (its consumers are in *.consumers.ts).
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { inBatches, PeriodicTask } from '@voxmail/messaging';
+import { Inject, Injectable } from '@nestjs/common';
+import { inBatches, SweeperLifecycle } from '@voxmail/messaging';
 import { MESSAGE_SETTINGS, MessageSettings } from '../settings';
 import { DeletionService } from './deletion.service';
 
 @Injectable()
-export class MessagesLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly log = new Logger(MessagesLifecycle.name);
-  private readonly sweeper = new PeriodicTask(
-    'sweep',
-    () => inBatches(() => this.deletion.purgeExpired(), 500),
-    this.log,
-  );
-
+export class MessagesLifecycle extends SweeperLifecycle {
   constructor(
     private readonly deletion: DeletionService,
-    @Inject(MESSAGE_SETTINGS) private readonly settings: MessageSettings,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.sweeper.start(this.settings.sweepIntervalMs);
+    @Inject(MESSAGE_SETTINGS) settings: MessageSettings,
+  ) {
+    super('sweep', settings.sweepIntervalMs);
   }
 
   /** One sweep: purges deleted messages past their retention, batch by batch. */
-  sweep(): Promise<number> {
-    return this.sweeper.run();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.sweeper.stop();
+  protected work(): Promise<number> {
+    return inBatches(() => this.deletion.purgeExpired(), 500);
   }
 }

@@ -14,27 +14,32 @@ export class ProjectionsRepository {
     m: EntityManager,
     b: { tenantId: string; id: string; doc: JsonObject; deleted: boolean; at: Date },
   ): Promise<void> {
-    await m.query(
-      `INSERT INTO notification.box_projection (tenant_id, id, doc, deleted, changed_at)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET doc = EXCLUDED.doc, deleted = EXCLUDED.deleted,
-         changed_at = EXCLUDED.changed_at
-       WHERE NOT notification.box_projection.deleted AND notification.box_projection.changed_at <= EXCLUDED.changed_at`,
-      [b.tenantId, b.id, b.doc, b.deleted, b.at],
-    );
+    await this.upsertProjection(m, 'box_projection', 'doc', b, b.doc);
   }
 
   async upsertUser(
     m: EntityManager,
     u: { tenantId: string; id: string; email: string | null; deleted: boolean; at: Date },
   ): Promise<void> {
+    await this.upsertProjection(m, 'user_projection', 'email', u, u.email);
+  }
+
+  /** One row of a box or user projection, unless the row is deleted or changed by a later event. */
+  private async upsertProjection(
+    m: EntityManager,
+    table: 'box_projection' | 'user_projection',
+    column: 'doc' | 'email',
+    row: { tenantId: string; id: string; deleted: boolean; at: Date },
+    value: unknown,
+  ): Promise<void> {
+    const t = `notification.${table}`;
     await m.query(
-      `INSERT INTO notification.user_projection (tenant_id, id, email, deleted, changed_at)
+      `INSERT INTO ${t} (tenant_id, id, ${column}, deleted, changed_at)
        VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET email = EXCLUDED.email, deleted = EXCLUDED.deleted,
+       ON CONFLICT (tenant_id, id) DO UPDATE SET ${column} = EXCLUDED.${column}, deleted = EXCLUDED.deleted,
          changed_at = EXCLUDED.changed_at
-       WHERE NOT notification.user_projection.deleted AND notification.user_projection.changed_at <= EXCLUDED.changed_at`,
-      [u.tenantId, u.id, u.email, u.deleted, u.at],
+       WHERE NOT ${t}.deleted AND ${t}.changed_at <= EXCLUDED.changed_at`,
+      [row.tenantId, row.id, value, row.deleted, row.at],
     );
   }
 

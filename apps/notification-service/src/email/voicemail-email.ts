@@ -26,7 +26,7 @@ import {
   JsonObject,
   MessageEventData,
 } from '@voxmail/contracts';
-import { AfterCommit, CommandClient, NATS_CONNECTION } from '@voxmail/messaging';
+import { AfterCommit, CommandClient, NATS_CONNECTION, PollLoop } from '@voxmail/messaging';
 import { NOTIFICATION_CONFIG } from '../tokens';
 import { EmailJob, PendingEmail, ProjectionsRepository } from './projections.repository';
 import { duration, localTime, oneLine, render, VOICEMAIL_TO_EMAIL } from './template';
@@ -59,10 +59,11 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
   private readonly smtp: SmtpConfig | null;
   private readonly messages: CommandClient;
   private readonly transcriptionWaitMs: number;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly loop = new PollLoop(
+    () => this.sendPending(),
+    POLL_MS,
+    (e) => this.log.warn(`e-mail round failed: ${e.message}`),
+  );
 
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
@@ -89,36 +90,17 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.stopped = false;
-    if (this.transport) this.schedule(0);
+    if (this.transport) this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     this.transport?.close();
   }
 
   /** An e-mail was recorded: send it now rather than at the next poll. */
   private wakeNow(): void {
-    if (this.running) this.again = true;
-    else this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.sendPending()
-        .catch((e: Error) => this.log.warn(`e-mail round failed: ${e.message}`))
-        .finally(() => {
-          this.running = undefined;
-          const more = this.again;
-          this.again = false;
-          this.schedule(more ? 0 : POLL_MS);
-        });
-    }, ms);
+    this.loop.wake();
   }
 
   private async sendPending(): Promise<void> {
@@ -126,7 +108,7 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
       const pending = await this.projections.claimPending(SEND_BATCH, SEND_LEASE_MS);
       // one e-mail's trouble (its record failing to write) does not end the round for the others
       await Promise.allSettled(pending.map((p) => this.advance(p)));
-      if (this.stopped || pending.length < SEND_BATCH) return;
+      if (this.loop.stopped || pending.length < SEND_BATCH) return;
     }
   }
 
@@ -166,7 +148,7 @@ export class VoicemailEmail implements OnApplicationBootstrap, OnApplicationShut
       try {
         return await write();
       } catch (e) {
-        if (this.stopped && attempt > 0) throw e;
+        if (this.loop.stopped && attempt > 0) throw e;
         this.log.warn(`could not record a sent e-mail yet: ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
       }

@@ -7,7 +7,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { NotificationConfig } from '@voxmail/config';
 import { Events } from '@voxmail/contracts';
-import { appendEvent, AttemptResult, postOnce, retryDelayMs } from '@voxmail/messaging';
+import { appendEvent, AttemptResult, PollLoop, postOnce, retryDelayMs } from '@voxmail/messaging';
 import { NOTIFICATION_CONFIG, NOTIFICATION_SCHEMA } from '../tokens';
 import { SecretSealer, signBody } from './sealing';
 import { DueDelivery as Due, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -20,10 +20,7 @@ const BATCH = 32;
 export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('WebhookDelivery');
   private readonly sealer: SecretSealer;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
-  private again = false;
+  private readonly loop: PollLoop;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -32,16 +29,19 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
     private readonly deliveries: WebhookDeliveriesRepository,
   ) {
     this.sealer = new SecretSealer(config.secret);
+    this.loop = new PollLoop(
+      () => this.tick(),
+      config.webhooks.pollMs,
+      (e) => this.log.error(`delivery tick failed: ${e.message}`),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /**
@@ -49,24 +49,8 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
    * safety net for retries, expired leases and another instance's rows). A tick in progress runs again.
    */
   wakeNow(): void {
-    if (this.stopped || !this.config.webhooks.wakeOnCommit) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((e) => this.log.error(`delivery tick failed: ${(e as Error).message}`))
-        .finally(() => {
-          this.running = undefined;
-          const more = this.again;
-          this.again = false;
-          this.schedule(more ? 0 : this.config.webhooks.pollMs);
-        });
-    }, ms);
+    if (this.loop.stopped || !this.config.webhooks.wakeOnCommit) return;
+    this.loop.wake();
   }
 
   private async tick(): Promise<void> {
@@ -74,7 +58,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnApplicationShu
       const due = await this.claim();
       if (!due.length) return;
       await Promise.all(due.map((d) => this.deliver(d)));
-      if (this.stopped || due.length < BATCH) return;
+      if (this.loop.stopped || due.length < BATCH) return;
     }
   }
 

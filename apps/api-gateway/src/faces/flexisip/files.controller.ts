@@ -6,10 +6,9 @@ import { Controller, HttpCode, Param, Post, Put, Req, Res, UseFilters } from '@n
 import type { FastifyReply } from 'fastify';
 import { DomainError, ErrorCode, HEX_ID } from '@voxmail/contracts';
 import type { GatewayRequest } from '../../common/request';
-import { RateLimits } from '../../fairness/rate-limits';
 import { FlexisipContext } from './flexisip.context';
 import { FlexisipExceptionFilter } from './flexisip.filter';
-import { authenticate } from './flexisip.guard';
+import { FlexisipAdminGuard } from './flexisip.guard';
 import { LinkTarget } from './slot-links';
 import { SlotUploads } from './slot-uploads';
 import { UUID } from './voicemail-files.controller';
@@ -20,7 +19,7 @@ export class FlexisipFilesController {
   constructor(
     private readonly ctx: FlexisipContext,
     private readonly slots: SlotUploads,
-    private readonly limits: RateLimits,
+    private readonly admins: FlexisipAdminGuard,
   ) {}
 
   /** The slot `uuid` names, for a valid signed query or else an admin's key (no key: 401). */
@@ -34,8 +33,7 @@ export class FlexisipFilesController {
     }
     if (signed && req.headers['x-api-key'] === undefined)
       throw new DomainError(ErrorCode.Forbidden, 'Invalid signature.');
-    const actor = await authenticate(this.ctx, this.limits, req);
-    if (actor.role === 'user') throw new DomainError(ErrorCode.Forbidden, 'This action is unauthorized.');
+    const actor = await this.admins.admit(req);
     if (!UUID.test(slotId)) throw DomainError.notFound('Voicemail not found.');
     return { tenantId: actor.accountId, slotId };
   }

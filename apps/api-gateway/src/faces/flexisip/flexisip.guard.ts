@@ -1,11 +1,10 @@
 // Authenticates the account manager face by `x-api-key` (an API client secret) and decides which user
 // of the account `{id|me}` names: an admin client any user, a user client only itself. `{id}` is the
 // user's id (32 hex characters) or its integer id as a SIP account (what `search` answers as `id`).
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Actor, Commands, DomainError, ErrorCode, HEX_ID, MAX_SIP_ID } from '@voxmail/contracts';
-import { runWithRequestContext } from '@voxmail/messaging';
+import { FaceGuard } from '../../common/face-guard';
 import type { GatewayRequest } from '../../common/request';
-import { RateLimits } from '../../fairness/rate-limits';
 import { FlexisipContext } from './flexisip.context';
 
 export type FlexisipRequest = GatewayRequest & { flexisipUserId?: string };
@@ -30,63 +29,48 @@ export function targetUser(actor: Actor, id: string): string | number {
 }
 
 /**
- * The API client whose secret is the `x-api-key` header (missing or unknown is 401), admitted by the
- * account's and the credential's request rate.
+ * The face's credential: the API client whose secret is the `x-api-key` header (missing or unknown is 401),
+ * admitted by the account's and the credential's request rate. (Decorated so that its subclasses, which
+ * have no constructor of their own, inherit its constructor's parameter types.)
  */
-export async function authenticate(
-  ctx: FlexisipContext,
-  limits: RateLimits,
-  req: GatewayRequest,
-): Promise<Actor> {
-  const key = req.headers['x-api-key'];
-  if (typeof key !== 'string' || !key || key.length > 256)
-    throw new DomainError(ErrorCode.Unauthenticated, 'Unauthenticated.');
-  const actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
-    ctx.bus.send(Commands.AuthApiClientSecret, { secret: key, clientKey: req.ip || 'unknown' }),
-  );
-  req.actor = actor;
-  await limits.admit(actor, req);
-  return actor;
+@Injectable()
+abstract class FlexisipKeyGuard extends FaceGuard {
+  constructor(protected readonly ctx: FlexisipContext) {
+    super();
+  }
+
+  protected authenticate(req: GatewayRequest): Promise<Actor> {
+    const key = req.headers['x-api-key'];
+    if (typeof key !== 'string' || !key || key.length > 256)
+      throw new DomainError(ErrorCode.Unauthenticated, 'Unauthenticated.');
+    return this.inRequest(req, () =>
+      this.ctx.bus.send(Commands.AuthApiClientSecret, { secret: key, clientKey: req.ip || 'unknown' }),
+    );
+  }
 }
 
 /** Routes of one user's voicemails: `/api/accounts/{id|me}/...`. */
 @Injectable()
-export class FlexisipGuard implements CanActivate {
-  constructor(
-    private readonly ctx: FlexisipContext,
-    private readonly limits: RateLimits,
-  ) {}
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<FlexisipRequest>();
-    const actor = await authenticate(this.ctx, this.limits, req);
+export class FlexisipGuard extends FlexisipKeyGuard {
+  protected override async authorize(actor: Actor, req: FlexisipRequest): Promise<void> {
     const target = targetUser(actor, (req.params as { accountId?: string }).accountId ?? '');
     if (typeof target === 'string') req.flexisipUserId = target;
     else {
-      const found = await runWithRequestContext({ requestId: String(req.id) }, () =>
+      const found = await this.inRequest(req, () =>
         this.ctx.bus.send(Commands.UserFindSipAccount, { tenantId: actor.accountId, actor, sipId: target }),
       );
       req.flexisipUserId = found.user_id;
     }
-    return true;
   }
 }
 
-/** Routes the account manager keeps to admins (`search`, `files/{uuid}`): a user client is 403. */
+/**
+ * Routes the account manager keeps to admins (`search`, `files/{uuid}`): a user client is 403. Its
+ * `admit` serves the files route when its query is not signed.
+ */
 @Injectable()
-export class FlexisipAdminGuard implements CanActivate {
-  constructor(
-    private readonly ctx: FlexisipContext,
-    private readonly limits: RateLimits,
-  ) {}
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const actor = await authenticate(
-      this.ctx,
-      this.limits,
-      context.switchToHttp().getRequest<GatewayRequest>(),
-    );
+export class FlexisipAdminGuard extends FlexisipKeyGuard {
+  protected override authorize(actor: Actor): void {
     if (actor.role === 'user') throw forbidden();
-    return true;
   }
 }

@@ -1,11 +1,10 @@
 // Authenticates a Kazoo request by its X-Auth-Token (or the envelope's or query's auth_token), verified in
 // the gateway. Applied by @KazooController to the Kazoo face's routes only.
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode } from '@voxmail/contracts';
-import { runWithRequestContext } from '@voxmail/messaging';
+import { Injectable } from '@nestjs/common';
+import { Actor, DomainError, ErrorCode } from '@voxmail/contracts';
 import { TokenVerifier } from '../../auth/token-verifier';
+import { FaceGuard } from '../../common/face-guard';
 import type { GatewayRequest } from '../../common/request';
-import { RateLimits } from '../../fairness/rate-limits';
 
 function tokenOf(req: GatewayRequest): string | undefined {
   const h = req.headers['x-auth-token'];
@@ -21,20 +20,17 @@ function tokenOf(req: GatewayRequest): string | undefined {
 }
 
 @Injectable()
-export class KazooAuthGuard implements CanActivate {
-  constructor(
-    private readonly tokens: TokenVerifier,
-    private readonly limits: RateLimits,
-  ) {}
+export class KazooAuthGuard extends FaceGuard {
+  constructor(private readonly tokens: TokenVerifier) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<GatewayRequest>();
+  protected async authenticate(req: GatewayRequest): Promise<Actor> {
     const token = tokenOf(req);
     if (!token) throw new DomainError(ErrorCode.Unauthenticated, 'an auth token is required (X-Auth-Token)');
     if (token.length > 512) throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
-    req.actor = await runWithRequestContext({ requestId: String(req.id) }, () => this.tokens.verify(token));
+    const actor = await this.inRequest(req, () => this.tokens.verify(token));
     req.authToken = token;
-    await this.limits.admit(req.actor, req);
-    return true;
+    return actor;
   }
 }

@@ -1,11 +1,10 @@
 // Authenticates a Yeastar OpenAPI call by its `?access_token=`: a token minted for this purpose
 // (`yeastar_access`) for an API client, living the face's 30 minutes (its `exp`), unrevoked (del_token
 // revokes at once through the revocation view).
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode } from '@voxmail/contracts';
-import { runWithRequestContext } from '@voxmail/messaging';
+import { Injectable } from '@nestjs/common';
+import { Actor, DomainError, ErrorCode } from '@voxmail/contracts';
+import { FaceGuard } from '../../common/face-guard';
 import type { GatewayRequest } from '../../common/request';
-import { RateLimits } from '../../fairness/rate-limits';
 import { issuedAtMs } from './refresh-tokens';
 import { tokenExpired } from './yeastar.errors';
 import { YeastarContext } from './yeastar.context';
@@ -16,23 +15,21 @@ function accessTokenOf(req: GatewayRequest): string | undefined {
 }
 
 @Injectable()
-export class YeastarGuard implements CanActivate {
-  constructor(
-    private readonly ctx: YeastarContext,
-    private readonly limits: RateLimits,
-  ) {}
+export class YeastarGuard extends FaceGuard {
+  constructor(private readonly ctx: YeastarContext) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<GatewayRequest>();
+  protected async authenticate(req: GatewayRequest): Promise<Actor> {
     const token = accessTokenOf(req);
     if (!token || token.length > 512) throw tokenExpired();
-    const actor = await runWithRequestContext({ requestId: String(req.id) }, () =>
-      this.ctx.tokens.verify(token, 'yeastar_access'),
-    ).catch((e: unknown) => {
-      // authentication unavailable (NATS down) is not the client's token's fault
-      if (e instanceof DomainError && e.code === ErrorCode.ServiceUnavailable) throw e;
-      throw tokenExpired();
-    });
+    const actor = await this.inRequest(req, () => this.ctx.tokens.verify(token, 'yeastar_access')).catch(
+      (e: unknown) => {
+        // authentication unavailable (NATS down) is not the client's token's fault
+        if (e instanceof DomainError && e.code === ErrorCode.ServiceUnavailable) throw e;
+        throw tokenExpired();
+      },
+    );
     // only an API client's tokens are Yeastar access tokens, and only for the face's own lifetime
     const iat = issuedAtMs(token);
     if (
@@ -41,9 +38,7 @@ export class YeastarGuard implements CanActivate {
       Date.now() - iat > this.ctx.settings.accessTokenTtlSeconds * 1000
     )
       throw tokenExpired();
-    req.actor = actor;
     req.authToken = token;
-    await this.limits.admit(actor, req);
-    return true;
+    return actor;
   }
 }
