@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { loadMessageConfig } from '@voxmail/config';
 import { Actor, DocReply, ErrorCode, Subjects } from '@voxmail/contracts';
 import { CommandClient } from '@voxmail/messaging';
-import { commandFailure as failure, publishEvent, testEnv } from '@voxmail/testing';
+import { failure, publishEvent, testEnv } from '@voxmail/testing';
 import { startMessageService } from '../src/bootstrap';
 
 type Running = Awaited<ReturnType<typeof startMessageService>>;

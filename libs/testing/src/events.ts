@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, ParsedMail } from 'mailparser';
 import { NatsConnection } from 'nats';
 import { SMTPServer } from 'smtp-server';
-import { DomainError } from '@voxmail/contracts';
 
 /** Publishes an event onto JetStream as a producer's outbox relay does (its id as Nats-Msg-Id); its id. */
 export async function publishEvent(
@@ -26,17 +25,6 @@ export async function publishEvent(
   };
   await nc.jetstream().publish(`voxmail.evt.${tenantId}.${type}`, JSON.stringify(envelope), { msgID: id });
   return id;
-}
-
-/** The DomainError a command answered with; throws when it succeeded or failed otherwise. */
-export async function commandFailure(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw new Error(`expected a DomainError, got ${String(e)}`);
-  }
-  throw new Error('expected the command to fail');
 }
 
 /** An SMTP server on loopback that accepts every e-mail and keeps it, parsed. */
