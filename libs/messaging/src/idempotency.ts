@@ -9,6 +9,13 @@
 // create command. The owning service records (scope, key, hash) in its own schema in the SAME transaction
 // as the create (the subscriber inserts it before COMMIT), then the reply beside it; a retry with the key
 // gets the recorded reply, the key with another request is 422, and one still running is 409.
+//
+// A lost reply: the gateway keys EVERY create (its own fresh key when the client sent none) and, when no
+// reply came by the deadline (a NATS node died with the reply after the commit), it asks the owner what
+// became of the key once that attempt can no longer commit (a "resolve", same key and hash): the recorded
+// reply when it committed; otherwise the key is marked abandoned up to the attempt's deadline (nothing
+// committed, and no straggler of it ever will: its key insert is refused), so the gateway's 503 is true.
+// A later attempt (the client's retry, with a later deadline) takes an abandoned key over.
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntitySubscriberInterface, EventSubscriber, TransactionCommitEvent } from 'typeorm';
@@ -18,6 +25,13 @@ import { currentRequestContext } from './request-context';
 export const DEADLINE_HEADER = 'voxmail-deadline';
 export const IDEMPOTENCY_KEY_HEADER = 'voxmail-idempotency-key';
 export const IDEMPOTENCY_HASH_HEADER = 'voxmail-request-hash';
+/** On a create's first attempt under a key the gateway just made: there is nothing recorded to look up. */
+export const IDEMPOTENCY_FRESH_HEADER = 'voxmail-idempotency-fresh';
+/**
+ * On a resolve: the latest deadline of the attempts sent under the key. The owner answers the recorded
+ * reply, or abandons the key for attempts up to that deadline (`IdempotencyStore.abandon`).
+ */
+export const IDEMPOTENCY_RESOLVE_HEADER = 'voxmail-idempotency-resolve';
 
 /** How long a recorded key answers retries. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -94,10 +108,39 @@ export function scopeOf(payload: unknown): string {
   return String(p.tenantId ?? p.actor?.accountId ?? '');
 }
 
-interface KeyRow {
+export interface KeyRow {
   hash: string;
+  /** The create's reply; null while it is being recorded (committed, not answered yet) or when abandoned. */
   reply: Reply<unknown> | null;
+  /** Set when the sender gave up: attempts with a deadline up to this (epoch ms) may not commit. */
+  abandonedUntil?: number;
 }
+
+/** How an abandoned key is kept in the `reply` column (so the table needs no other column). */
+interface AbandonMark {
+  abandonedUntil: number;
+}
+
+const rowOf = (r: { hash: string; reply: Reply<unknown> | AbandonMark | null }): KeyRow =>
+  r.reply && 'abandonedUntil' in r.reply
+    ? { hash: r.hash, reply: null, abandonedUntil: Number(r.reply.abandonedUntil) }
+    : { hash: r.hash, reply: r.reply };
+
+/** A resolve's answer when nothing committed under the key: the sender answers 503, and it is true. */
+export const abandonedReply = (): Reply<never> => ({
+  ok: false,
+  error: {
+    code: ErrorCode.ServiceUnavailable,
+    message: 'the service did not answer in time and nothing was stored; retry later',
+    details: { retry_after_s: 1, outcome: 'abandoned' },
+  },
+});
+
+export const isAbandonedReply = (r: unknown): boolean =>
+  !!r &&
+  typeof r === 'object' &&
+  (r as Reply<unknown>).ok === false &&
+  (r as { error?: { details?: { outcome?: unknown } } }).error?.details?.outcome === 'abandoned';
 
 /** The `idempotency_keys` table of one service's schema. */
 export class IdempotencyStore {
@@ -110,12 +153,48 @@ export class IdempotencyStore {
   ) {}
 
   async find(scope: string, key: string): Promise<KeyRow | undefined> {
-    const rows: KeyRow[] = await this.ds.query(
+    const rows = await this.ds.query(
       `SELECT hash, reply FROM "${this.schema}".idempotency_keys
         WHERE scope = $1 AND key = $2 AND created_at > now() - ($3 || ' milliseconds')::interval`,
       [scope, key, String(IDEMPOTENCY_TTL_MS)],
     );
-    return rows[0];
+    return rows[0] && rowOf(rows[0]);
+  }
+
+  /**
+   * A resolve: marks the key abandoned for attempts with a deadline up to `until` unless a create
+   * committed under it. 'abandoned' when it did (or the key already was, that far); otherwise the row
+   * found: committed (its reply, or null while being recorded), or another request's (its hash).
+   * Undefined only when the row expired between the two statements (ask again).
+   */
+  async abandon(
+    claim: { scope: string; key: string; hash: string; subject: string },
+    until: number,
+  ): Promise<'abandoned' | KeyRow | undefined> {
+    const mark: AbandonMark = { abandonedUntil: until };
+    const rows: unknown[] = await this.ds.query(
+      `INSERT INTO "${this.schema}".idempotency_keys AS k (scope, key, hash, subject, reply)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (scope, key) DO UPDATE
+          SET hash = EXCLUDED.hash, subject = EXCLUDED.subject, reply = EXCLUDED.reply, created_at = now()
+        WHERE k.created_at <= now() - ($7 || ' milliseconds')::interval
+           OR (k.hash = EXCLUDED.hash AND (k.reply->>'abandonedUntil')::bigint < $6::bigint)
+       RETURNING 1`,
+      [
+        claim.scope,
+        claim.key,
+        claim.hash,
+        claim.subject,
+        JSON.stringify(mark),
+        String(until),
+        String(IDEMPOTENCY_TTL_MS),
+      ],
+    );
+    if (rows.length) return 'abandoned';
+    const found = await this.find(claim.scope, claim.key);
+    if (found?.abandonedUntil !== undefined && found.hash === claim.hash && found.abandonedUntil >= until)
+      return 'abandoned';
+    return found;
   }
 
   async recordReply(scope: string, key: string, reply: Reply<unknown>): Promise<void> {
@@ -143,7 +222,8 @@ export class IdempotencyStore {
  * Runs before every COMMIT of a service's data source. Inside a command (its context), it refuses to
  * commit once the command's deadline has passed (the transaction rolls back and the command answers 503),
  * and with the first commit of a create sent with an idempotency key it inserts the key, so the create and
- * its key commit together; a key that another request committed meanwhile rolls this one back (409).
+ * its key commit together; a key that another request committed meanwhile, or that was abandoned for
+ * this attempt (its sender answered 503), rolls this one back.
  */
 @EventSubscriber()
 export class CommandCommitGuard implements EntitySubscriberInterface {
@@ -154,15 +234,25 @@ export class CommandCommitGuard implements EntitySubscriberInterface {
     if (!ctx || (depth !== undefined && depth !== 1)) return;
     if (ctx.deadline !== undefined && Date.now() > ctx.deadline - COMMIT_MARGIN_MS) throw deadlinePassed();
     const claim = ctx.idempotency;
-    if (!claim || claim.recorded) return;
+    if (!claim || claim.recorded || claim.resolveUntil !== undefined) return;
     const schema = String((event.connection.options as { schema?: string }).schema ?? 'public');
+    // an expired key is taken over, and so is one abandoned for attempts older than this one (the
+    // client's retry after a 503); a straggler of an abandoned attempt is refused here and rolls back
     const rows: unknown[] = await event.queryRunner.query(
       `INSERT INTO "${schema}".idempotency_keys AS k (scope, key, hash, subject) VALUES ($1, $2, $3, $4)
        ON CONFLICT (scope, key) DO UPDATE
           SET hash = EXCLUDED.hash, subject = EXCLUDED.subject, reply = NULL, created_at = now()
         WHERE k.created_at <= now() - ($5 || ' milliseconds')::interval
+           OR (k.hash = EXCLUDED.hash AND (k.reply->>'abandonedUntil')::bigint < $6::bigint)
        RETURNING 1`,
-      [claim.scope, claim.key, claim.hash, claim.subject, String(IDEMPOTENCY_TTL_MS)],
+      [
+        claim.scope,
+        claim.key,
+        claim.hash,
+        claim.subject,
+        String(IDEMPOTENCY_TTL_MS),
+        String(ctx.deadline ?? Number.MAX_SAFE_INTEGER),
+      ],
     );
     if (!rows.length) throw inProgress();
     claim.recorded = true;

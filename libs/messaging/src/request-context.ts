@@ -18,7 +18,17 @@ export interface RequestContext {
    */
   idempotencyKey?: string;
   /** Service side: the idempotency claim of the create command being handled (`idempotency.ts`). */
-  idempotency?: { scope: string; key: string; hash: string; subject: string; recorded: boolean };
+  idempotency?: {
+    scope: string;
+    key: string;
+    hash: string;
+    subject: string;
+    recorded: boolean;
+    /** The key was made for this attempt by the gateway: nothing can be recorded under it yet. */
+    fresh?: boolean;
+    /** A resolve (no create runs): the latest deadline of the attempts that may have run. */
+    resolveUntil?: number;
+  };
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -19,12 +19,16 @@ import { CommandDef, DomainError, ErrorCode, Reply, ReplyOf, RequestOf } from '@
 import { isDatabaseUnavailable } from '@voxmail/persistence';
 import { databaseUnavailable } from './database-outage';
 import {
+  abandonedReply,
   DEADLINE_HEADER,
   deadlinePassed,
+  IDEMPOTENCY_FRESH_HEADER,
   IDEMPOTENCY_HASH_HEADER,
   IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_RESOLVE_HEADER,
   IDEMPOTENT_SUBJECTS,
   IdempotencyStore,
+  isAbandonedReply,
   isIdempotencyKey,
   keyReused,
   inProgress,
@@ -193,7 +197,15 @@ class CommandRun {
       const key = h?.get(IDEMPOTENCY_KEY_HEADER);
       const hash = h?.get(IDEMPOTENCY_HASH_HEADER);
       if (isIdempotencyKey(key) && hash) {
-        ctx.idempotency = { scope: scopeOf(payload), key, hash, subject: this.subject, recorded: false };
+        ctx.idempotency = {
+          scope: scopeOf(payload),
+          key,
+          hash,
+          subject: this.subject,
+          recorded: false,
+          fresh: h?.get(IDEMPOTENCY_FRESH_HEADER) === '1',
+          resolveUntil: parseDeadline(h?.get(IDEMPOTENCY_RESOLVE_HEADER)),
+        };
       }
     }
     const end = this.seconds.startTimer();
@@ -223,10 +235,16 @@ class CommandRun {
     const claim = ctx.idempotency;
     if (claim) {
       this.keys!.sweep();
-      const seen = await this.keys!.find(claim.scope, claim.key);
+      if (claim.resolveUntil !== undefined) return this.resolve(claim, claim.resolveUntil);
+      const seen = claim.fresh ? undefined : await this.keys!.find(claim.scope, claim.key);
       if (seen && seen.hash !== claim.hash) throw keyReused();
-      if (seen && !seen.reply) throw inProgress();
-      if (seen) return seen.reply!;
+      if (seen?.abandonedUntil !== undefined) {
+        // its sender answered 503: a later attempt (the client's retry) runs and takes the key over
+        if ((ctx.deadline ?? Infinity) <= seen.abandonedUntil) throw deadlinePassed();
+      } else if (seen) {
+        if (!seen.reply) throw inProgress();
+        return seen.reply;
+      }
     }
     let data: unknown;
     try {
@@ -238,6 +256,25 @@ class CommandRun {
       throw databaseUnavailable();
     }
     return { ok: true, data: data ?? null };
+  }
+
+  /**
+   * A resolve: the sender got no reply to the create under this key by its deadline. The recorded reply
+   * when it committed; else the key is abandoned for the attempts sent so far (`abandonedReply`, and
+   * none of them commits any more); a create committed whose reply is still being recorded is 409.
+   */
+  private async resolve(
+    claim: NonNullable<RequestContext['idempotency']>,
+    until: number,
+  ): Promise<Reply<unknown>> {
+    const found = await this.keys!.abandon(claim, until);
+    if (found === 'abandoned') {
+      this.log.warn(`command ${this.subject}: a create whose reply was lost is abandoned (not stored)`);
+      return abandonedReply();
+    }
+    if (found && found.hash !== claim.hash) throw keyReused();
+    if (!found?.reply) throw inProgress();
+    return found.reply;
   }
 
   /** Puts the reply beside a key its create committed (a reply lost here leaves the key answering 409). */
@@ -263,16 +300,28 @@ class CommandRun {
  * bounded time, coded errors, request id and deadline in the headers (and the idempotency key on a
  * create). No responder is 503 at once, no answer by the deadline 503 with a retry hint. Not `nc.request()`: nats.js builds two NatsError objects (stack traces) for every request,
  * 4% of the gateway's CPU under load (bench/PROFILE.md); here an error object exists only on failure.
+ *
+ * A create (`IDEMPOTENT_SUBJECTS`) goes under an idempotency key: the client's, or (`keyEveryCreate`, the
+ * gateway) one made for it. When its reply does not come by the deadline, the create may still have
+ * committed and its reply been lost (with a NATS node that died, the sender's or the owner's); the
+ * deadline has passed, so it commits no more, and the client resolves it within `RESOLVE_WINDOW_MS`:
+ * the same command, key and hash, marked a resolve, until the owner answers (any replica, over any
+ * node the connection reached again). It answers the recorded reply (the create's answer, as if it had
+ * come in time) or that the key is abandoned: nothing stored, and nothing of the attempt ever will be,
+ * so the 503 is true. Only when no owner answers within the window is the outcome unknown (503 still,
+ * logged; a client that sent its own key can retry it safely). The normal path costs no extra round trip.
  */
 export class CommandClient {
   private readonly codec = JSONCodec<NestPacket>();
   private readonly pending = new Map<string, Pending>();
+  private readonly log = new Logger('Commands');
   private inbox?: string;
   private next = 0;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly timeoutMs: number,
+    private readonly o: { keyEveryCreate?: boolean } = {},
   ) {}
 
   /** Sends a command of the registry; its request and reply types come from the definition. */
@@ -286,19 +335,81 @@ export class CommandClient {
 
   /** Untyped form of `send`, by subject: for tests of the transport itself (ad-hoc subjects); apps use `send`. */
   execute<T>(subject: string, payload: object, timeoutMs = this.timeoutMs): Promise<T> {
-    const h = natsHeaders();
     const ctx = currentRequestContext();
-    if (ctx?.requestId) h.set(REQUEST_ID_HEADER, ctx.requestId);
     // the command's deadline: this client's timeout, never later than the command being handled
     const now = Date.now();
     const deadline = Math.min(now + timeoutMs, ctx?.deadline ?? Infinity);
     if (deadline <= now) return Promise.reject(unavailable());
-    h.set(DEADLINE_HEADER, String(deadline));
-    if (ctx?.idempotencyKey && IDEMPOTENT_SUBJECTS.has(subject)) {
-      h.set(IDEMPOTENCY_KEY_HEADER, ctx.idempotencyKey);
-      h.set(IDEMPOTENCY_HASH_HEADER, requestHash(subject, payload));
+    let key: Keyed | undefined;
+    if (IDEMPOTENT_SUBJECTS.has(subject) && (ctx?.idempotencyKey || this.o.keyEveryCreate)) {
+      key = {
+        key: ctx?.idempotencyKey || `voxmail-${randomUUID()}`,
+        fresh: !ctx?.idempotencyKey,
+        hash: requestHash(subject, payload),
+      };
     }
-    return new Promise<NestPacket>((resolve, reject) => {
+    const sent = { subject, payload, requestId: ctx?.requestId, key };
+    const answered = key
+      ? this.sendKeyed(sent, key, deadline, timeoutMs)
+      : this.attempt(sent, deadline).then((o) => {
+          if ('reply' in o) return o.reply;
+          throw unavailable();
+        });
+    return answered.then((answer) => {
+      const reply = answer.response as Reply<T> | undefined;
+      if (answer.err !== undefined || !reply || typeof reply !== 'object' || !('ok' in reply)) {
+        throw new DomainError(ErrorCode.Internal, 'malformed reply');
+      }
+      if (!reply.ok) throw DomainError.from(reply.error);
+      return reply.data;
+    });
+  }
+
+  /** A create under its key: resolved when its reply is missing (see the class). */
+  private async sendKeyed(sent: Sent, key: Keyed, deadline: number, timeoutMs: number): Promise<NestPacket> {
+    const first = await this.attempt(sent, deadline);
+    if ('reply' in first) return first.reply;
+    // nobody subscribed: it reached no one, so nothing was stored
+    if (first.missing === 'no_responders') throw unavailable();
+    const end = Date.now() + Math.min(timeoutMs, RESOLVE_WINDOW_MS);
+    const resolving = { ...sent, key: { ...key, fresh: false, resolveUntil: deadline } };
+    for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+      const now = Date.now();
+      if (now >= end) break;
+      const o = await this.attempt(resolving, now + Math.min(end - now, RESOLVE_ATTEMPT_MS));
+      if ('reply' in o) {
+        const r = o.reply.response as Reply<unknown> | undefined;
+        if (isAbandonedReply(r)) throw unavailable();
+        // the recorded reply (or a refusal of the key itself); 409: committed, reply being recorded;
+        // 503: the owner could not look (its database away, the resolve too late): ask again
+        const again =
+          r &&
+          !r.ok &&
+          (r.error.code === ErrorCode.Conflict || r.error.code === ErrorCode.ServiceUnavailable);
+        if (!again) return o.reply;
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, Math.min(pause, end - Date.now()))));
+    }
+    this.log.warn(
+      `command ${sent.subject}: no reply, and what became of it is unknown (no owner answered for ${Math.min(timeoutMs, RESOLVE_WINDOW_MS)} ms)`,
+    );
+    throw unavailable();
+  }
+
+  /** One publish of a command, until its deadline (and a grace): its reply, or why there is none. */
+  private attempt(sent: Sent, deadline: number): Promise<Outcome> {
+    const now = Date.now();
+    const h = natsHeaders();
+    if (sent.requestId) h.set(REQUEST_ID_HEADER, sent.requestId);
+    h.set(DEADLINE_HEADER, String(deadline));
+    const k = sent.key;
+    if (k) {
+      h.set(IDEMPOTENCY_KEY_HEADER, k.key);
+      h.set(IDEMPOTENCY_HASH_HEADER, k.hash);
+      if (k.fresh) h.set(IDEMPOTENCY_FRESH_HEADER, '1');
+      if (k.resolveUntil !== undefined) h.set(IDEMPOTENCY_RESOLVE_HEADER, String(k.resolveUntil));
+    }
+    return new Promise<Outcome>((resolve, reject) => {
       let token: string;
       try {
         const inbox = this.ensureInbox();
@@ -307,15 +418,16 @@ export class CommandClient {
         const timer = setTimeout(
           () => {
             this.pending.delete(token);
-            reject(unavailable());
+            resolve(NO_REPLY);
           },
           deadline - now + replyGraceMs(deadline - now),
         );
-        this.pending.set(token, { resolve, reject, timer });
-        this.nc.publish(subject, this.codec.encode({ pattern: subject, data: payload, id: randomUUID() }), {
-          reply: `${inbox}.${token}`,
-          headers: h,
-        });
+        this.pending.set(token, { resolve, timer });
+        this.nc.publish(
+          sent.subject,
+          this.codec.encode({ pattern: sent.subject, data: sent.payload, id: randomUUID() }),
+          { reply: `${inbox}.${token}`, headers: h },
+        );
       } catch (e) {
         const p = this.pending.get(token!);
         if (p) {
@@ -324,13 +436,6 @@ export class CommandClient {
         }
         reject(this.publishError(e));
       }
-    }).then((answer) => {
-      const reply = answer.response as Reply<T> | undefined;
-      if (answer.err !== undefined || !reply || typeof reply !== 'object' || !('ok' in reply)) {
-        throw new DomainError(ErrorCode.Internal, 'malformed reply');
-      }
-      if (!reply.ok) throw DomainError.from(reply.error);
-      return reply.data;
     });
   }
 
@@ -345,7 +450,7 @@ export class CommandClient {
       for (const [token, p] of this.pending) {
         clearTimeout(p.timer);
         this.pending.delete(token);
-        p.reject(unavailable());
+        p.resolve(NO_REPLY);
       }
     });
     this.inbox = inbox;
@@ -353,18 +458,18 @@ export class CommandClient {
   }
 
   private onReply(err: NatsError | null, msg: Msg): void {
-    if (err) return; // the subscription itself failed: `closed` rejects the waiting requests
+    if (err) return; // the subscription itself failed: `closed` ends the waiting requests
     const token = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
     const p = this.pending.get(token);
     if (!p) return; // answered after its timeout
     this.pending.delete(token);
     clearTimeout(p.timer);
     // the server's "no responders" status: an empty message with a 503 header
-    if (msg.data.length === 0 && msg.headers?.code === 503) return p.reject(unavailable());
+    if (msg.data.length === 0 && msg.headers?.code === 503) return p.resolve(NO_RESPONDERS);
     try {
-      p.resolve(this.codec.decode(msg.data));
+      p.resolve({ reply: this.codec.decode(msg.data) });
     } catch {
-      p.reject(new DomainError(ErrorCode.Internal, 'malformed reply'));
+      p.resolve({ reply: { id: '', err: 'malformed reply' } });
     }
   }
 
@@ -387,9 +492,33 @@ export class CommandClient {
   }
 }
 
+/** How long a create whose reply went missing is resolved for, at most (the command's timeout if shorter). */
+export const RESOLVE_WINDOW_MS = 4000;
+/** One resolve's own deadline (a lookup and at most one write), at most. */
+const RESOLVE_ATTEMPT_MS = 1500;
+
+/** A create's key as it travels: the client's or a fresh one, the request's hash, and whether a resolve. */
+interface Keyed {
+  key: string;
+  hash: string;
+  fresh: boolean;
+  resolveUntil?: number;
+}
+
+interface Sent {
+  subject: string;
+  payload: object;
+  requestId?: string;
+  key?: Keyed;
+}
+
+/** How one publish ended: a reply, nobody subscribed, or no reply by its deadline (or connection closed). */
+type Outcome = { reply: NestPacket } | { missing: 'no_responders' | 'no_reply' };
+const NO_RESPONDERS: Outcome = { missing: 'no_responders' };
+const NO_REPLY: Outcome = { missing: 'no_reply' };
+
 interface Pending {
-  resolve: (p: NestPacket) => void;
-  reject: (e: unknown) => void;
+  resolve: (o: Outcome) => void;
   timer: NodeJS.Timeout;
 }
 

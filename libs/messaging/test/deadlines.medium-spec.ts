@@ -125,3 +125,34 @@ test("a create's idempotency key commits with it, and not when it rolls back", a
   expect((failed[0].reason as DomainError).code).toBe(ErrorCode.Conflict);
   expect((await things()).filter((n: string) => n.startsWith('race'))).toHaveLength(1);
 });
+
+test('an abandoned key refuses the attempts it was abandoned for; a later attempt takes it over', async () => {
+  const store = new IdempotencyStore(ds, schema);
+  const key = { scope: 'acct', key: 'k-abandon', hash: 'h', subject: 's' };
+  const claim = () => ({ ...key, recorded: false });
+  // the sender got no reply from the attempt with deadline `until` and gave up: nothing committed yet
+  const until = Date.now() + 5000;
+  expect(await store.abandon(key, until)).toBe('abandoned');
+  expect(await store.abandon(key, until)).toBe('abandoned');
+  expect(await store.find('acct', 'k-abandon')).toEqual({ hash: 'h', reply: null, abandonedUntil: until });
+  // a straggler of that attempt (its deadline not passed yet, so only the key stops it) rolls back
+  const straggler = runWithRequestContext({ requestId: 'g', deadline: until, idempotency: claim() }, () =>
+    insert('straggler'),
+  );
+  expect((await failure(straggler)).code).toBe(ErrorCode.Conflict);
+  // the client's retry (a later deadline) commits and takes the key over; a resolve then finds it
+  const retry = claim();
+  await runWithRequestContext({ requestId: 'h', deadline: until + 1000, idempotency: retry }, () =>
+    insert('retried'),
+  );
+  expect(retry.recorded).toBe(true);
+  expect(await store.abandon(key, until + 1000)).toEqual({ hash: 'h', reply: null });
+  await store.recordReply('acct', 'k-abandon', { ok: true, data: { id: 'retried' } });
+  expect(await store.abandon(key, until + 1000)).toEqual({
+    hash: 'h',
+    reply: { ok: true, data: { id: 'retried' } },
+  });
+  // another request under the key is told so
+  expect(await store.abandon({ ...key, hash: 'other' }, until + 2000)).toMatchObject({ hash: 'h' });
+  expect((await things()).filter((n: string) => ['straggler', 'retried'].includes(n))).toEqual(['retried']);
+});

@@ -68,6 +68,8 @@ export interface ScenarioResult {
   lost: number;
   /** Stored twice, stored though not answered 2xx, or announced (message.created) twice. */
   duplicates: number;
+  /** Of those: stored though not answered 2xx (a 503, a timeout...). */
+  storedThoughRefused: number;
   duplicateDetails: string[];
   /** Stored messages with no message.created on the stream after the settle time. */
   unannounced: number;
@@ -79,6 +81,8 @@ export interface ScenarioResult {
   recoveryS: number | null;
   /** Apps that exited by themselves during the scenario. */
   crashed: string[];
+  /** What the fault hit (nats-node-kill: the node, and the app connections it held). */
+  hit?: string;
   passed: boolean;
   failures: string[];
 }
@@ -531,6 +535,7 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
 
   // the fault, on its own timeline
   let faultEndedAt = 0;
+  let hit: string | undefined;
   const fault = (async () => {
     await sleep(load.faultAfterS * 1000);
     ctx.log(`[${name}] fault: ${FAULTS[name].describe}`);
@@ -563,7 +568,13 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
       case 'nats-node-kill': {
         const leader = await streamLeader(ctx.cluster);
         const i = Math.max(0, ctx.cluster.names.indexOf(leader ?? ''));
-        ctx.log(`[${name}] killing ${ctx.cluster.names[i]} (stream leader: ${leader ?? 'unknown'})`);
+        // whose connections die with it: a reply on its way through it is lost
+        const held = await ctx.cluster.clientsOf(i).catch(() => [] as string[]);
+        const apps = [...new Set(held.filter((n) => n && !n.startsWith('chaos')))].sort();
+        hit = `${ctx.cluster.names[i]}: ${apps.join(' ') || 'no app connection'}`;
+        ctx.log(
+          `[${name}] killing ${ctx.cluster.names[i]} (stream leader: ${leader ?? 'unknown'}; holds ${apps.join(', ') || 'no app connection'})`,
+        );
         await ctx.cluster.kill(i);
         faultEndedAt = Date.now();
         break;
@@ -638,14 +649,17 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
   const refused: Record<string, number> = {};
   const duplicateDetails: string[] = [];
   let lost = 0;
+  let storedThoughRefused = 0;
   for (const d of deposits) {
     const copies = stored.get(d.marker) ?? [];
     if (!is2xx(d))
       refused[String(d.answer?.status ?? 'none')] = (refused[String(d.answer?.status ?? 'none')] ?? 0) + 1;
     if (is2xx(d) && copies.length === 0) lost++;
     if (copies.length > 1) duplicateDetails.push(`${d.marker} stored ${copies.length} times`);
-    else if (copies.length === 1 && !is2xx(d))
+    else if (copies.length === 1 && !is2xx(d)) {
+      storedThoughRefused++;
       duplicateDetails.push(`${d.marker} stored though answered ${d.answer?.status ?? 'nothing'}`);
+    }
   }
   const allIds = [...stored.values()].flat();
   for (const id of allIds) {
@@ -666,6 +680,7 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
     stored: allIds.length,
     lost,
     duplicates: duplicateDetails.length,
+    storedThoughRefused,
     duplicateDetails: duplicateDetails.slice(0, 20),
     unannounced,
     reads,
@@ -673,6 +688,7 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
     maxWaitMs: waits.length ? Math.max(...waits) : 0,
     recoveryS: firstOkAfter ? Math.round((firstOkAfter - faultEndedAt) / 100) / 10 : null,
     crashed,
+    ...(hit ? { hit } : {}),
     passed: true,
     failures: [],
   };
@@ -781,27 +797,35 @@ export function chaosTable(results: ScenarioResult[]): string {
     'scenario',
     'tried',
     'answered',
+    'refused',
     'stored',
     'lost',
     'dup',
+    'stored refused',
     'unannounced',
     'max wait s',
     'recovery s',
     'crashed',
     'result',
+    'fault hit',
   ];
   const rows = results.map((r) => [
     r.scenario,
     String(r.tried),
     String(r.answered),
+    Object.entries(r.refused)
+      .map(([k, n]) => `${n}×${k}`)
+      .join(' ') || '0',
     String(r.stored),
     String(r.lost),
     String(r.duplicates),
+    String(r.storedThoughRefused),
     String(r.unannounced),
     (r.maxWaitMs / 1000).toFixed(1),
     r.recoveryS === null ? '-' : r.recoveryS.toFixed(1),
     r.crashed.join(',') || '-',
     r.passed ? 'PASS' : `FAIL: ${r.failures.join('; ')}`,
+    r.hit ?? '',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

@@ -699,6 +699,10 @@ export interface NatsCluster {
   names: string[];
   /** SIGKILLs node i (no goodbye: as a pod or machine dying). */
   kill(i: number): Promise<void>;
+  /** The names of the client connections node i holds (its monitoring endpoint, `/connz`). */
+  clientsOf(i: number): Promise<string[]>;
+  /** SIGSTOPs node i: its sockets stay open and what is sent to it waits in them (kill it after). */
+  freeze(i: number): void;
   /** Starts node i again, with its store, on the same ports. */
   start(i: number): Promise<void>;
   isUp(i: number): boolean;
@@ -722,9 +726,11 @@ export async function startNatsCluster(
   const clusterName = `voxmail-test-${randomBytes(3).toString('hex')}`;
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
+  const monitorPorts: number[] = [];
   for (let i = 0; i < size; i++) {
     clientPorts.push(await freePort());
     routePorts.push(await freePort());
+    monitorPorts.push(await freePort());
   }
   const names = clientPorts.map((_, i) => `n${i}`);
   const urls = clientPorts.map((p) => `nats://127.0.0.1:${p}`);
@@ -737,6 +743,8 @@ export async function startNatsCluster(
     '127.0.0.1',
     '-p',
     String(clientPorts[i]),
+    '-m',
+    String(monitorPorts[i]),
     '-n',
     names[i],
     '--cluster_name',
@@ -762,6 +770,13 @@ export async function startNatsCluster(
     urls,
     url: urls.join(','),
     names,
+    clientsOf: async (i) => {
+      const r = await fetch(`http://127.0.0.1:${monitorPorts[i]}/connz?limit=4096`, {
+        signal: AbortSignal.timeout(3000),
+      });
+      const body = (await r.json()) as { connections?: { name?: string }[] };
+      return (body.connections ?? []).map((c) => c.name ?? '');
+    },
     isUp: (i) => {
       const c = children[i];
       return !!c && c.exitCode === null && c.signalCode === null;
@@ -773,6 +788,9 @@ export async function startNatsCluster(
         c.once('exit', () => resolve());
         c.kill('SIGKILL');
       });
+    },
+    freeze: (i) => {
+      children[i]?.kill('SIGSTOP');
     },
     start: (i) => startNode(i),
     stop: async () => {

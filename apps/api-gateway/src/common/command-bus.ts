@@ -16,7 +16,9 @@ export class CommandBus {
     // commands whose work is proportional to audio (committing an upload, transcoding, archives) get
     // MEDIA_COMMAND_TIMEOUT_MS instead of COMMAND_TIMEOUT_MS, when that is longer
     this.mediaTimeoutMs = Math.max(config.commandTimeoutMs, config.mediaCommandTimeoutMs);
-    this.client = new CommandClient(nc, config.commandTimeoutMs);
+    // every create goes under an idempotency key (the client's, else one of its own), so a reply lost with
+    // a NATS node is recovered from the owner, and a 503 means nothing was stored (rpc.ts CommandClient)
+    this.client = new CommandClient(nc, config.commandTimeoutMs, { keyEveryCreate: true });
   }
 
   /** Sends a command of the registry (`Commands.X`): the payload and the reply are typed by it. */

@@ -59,7 +59,7 @@ export const gatewaySpec = {
   }, undefined),
   http2Cleartext: flag('HTTP2_CLEARTEXT', false, 'without TLS: cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1'),
   publicBaseUrl: url('PUBLIC_BASE_URL', computed((c) => `${tlsSet(c.env) ? 'https' : 'http'}://127.0.0.1:${c.read.PORT}`), ['http:', 'https:'], 'the base of the links it hands out', { shown: '`http://127.0.0.1:$PORT` (`https` with TLS)' }).map((u) => u.replace(/\/$/, '')),
-  commandTimeoutMs: ms('COMMAND_TIMEOUT_MS', 5000, [100, 120000], "every command's deadline; no reply by then (+ a short grace) is 503, `Retry-After`"),
+  commandTimeoutMs: ms('COMMAND_TIMEOUT_MS', 5000, [100, 120000], "every command's deadline; no reply by then (+ a short grace) is 503, `Retry-After`; a create's is resolved first (up to 4 s more)"),
   mediaCommandTimeoutMs: mediaTimeoutMs,
   secret: voxmailSecret,
   trustProxy: flag('TRUST_PROXY', false, 'take the client address from `X-Forwarded-For` (only behind a proxy that sets it)'),
