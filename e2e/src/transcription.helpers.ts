@@ -1,50 +1,9 @@
-// What the transcription e2e starts beside the stack: an SMTP server that keeps what it receives, and a
-// server speaking OpenAI's POST /v1/audio/transcriptions that answers a fixed text (an account's `openai`
-// engine) and records the requests' fields.
+// What the transcription e2e starts beside the stack (besides libs/testing's SmtpRecorder): a server
+// speaking OpenAI's POST /v1/audio/transcriptions that answers a fixed text (an account's `openai` engine)
+// and records the requests' fields.
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
-
-export interface MailSink {
-  port: number;
-  mails: ParsedMail[];
-  waitFor(pred: (m: ParsedMail) => boolean, timeoutMs: number): Promise<ParsedMail>;
-  close(): Promise<void>;
-}
-
-export async function startMailSink(): Promise<MailSink> {
-  const mails: ParsedMail[] = [];
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, cb) {
-      simpleParser(stream)
-        .then((mail) => {
-          mails.push(mail);
-          cb();
-        })
-        .catch(cb);
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (smtp.server.address() as AddressInfo).port,
-    mails,
-    async waitFor(pred, timeoutMs) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = mails.find(pred);
-        if (hit) return hit;
-        if (Date.now() > end)
-          throw new Error(`no matching e-mail within ${timeoutMs} ms (${mails.length} received)`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
-  };
-}
+import type { ParsedMail } from 'mailparser';
 
 /** The message an e-mail is about. */
 export const mailAbout = (m: ParsedMail, id: string | undefined) =>
