@@ -509,6 +509,47 @@ describe('failure paths', () => {
     expect(smtp.mails.filter((m) => mailAbout(m.mail, id))).toHaveLength(1);
   }, 300000);
 
+  it('a message deleted while the engine works on it gets nothing stored and no message.transcribed', async () => {
+    const e = await stack.createTenant();
+    const set = await stack.request('PATCH', `/v2/accounts/${e.accountId}`, {
+      token: e.token,
+      body: { data: { transcription: { enabled: true, engine: 'openai' } } },
+    });
+    expect(set.status).toBe(200);
+    await accountProjected(e, true);
+    const box = await createBox(stack, e, {});
+    const gate = whisper.hold();
+    const id = await deposit(e, box, SPEECH);
+    try {
+      // the engine has the audio: the job is in progress (never: the test's timeout says so)
+      await gate.received;
+      const del = await stack.request('DELETE', `/v2/accounts/${e.accountId}/vmboxes/${box}/messages/${id}`, {
+        token: e.token,
+      });
+      expect(del.status).toBe(200);
+    } finally {
+      gate.release();
+    }
+    let job;
+    for (const end = Date.now() + 60000; Date.now() < end;) {
+      job = (
+        await db.query(
+          `SELECT state, outcome FROM transcription.jobs WHERE tenant_id = $1 AND message_id = $2`,
+          [e.accountId, id],
+        )
+      ).rows[0];
+      if (job?.state === 'done') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(job).toEqual({ state: 'done', outcome: 'gone' });
+    const stored = await db.query(
+      `SELECT folder, doc->'transcription' AS t FROM message.messages WHERE tenant_id = $1 AND id = $2`,
+      [e.accountId, id],
+    );
+    expect(stored.rows).toEqual([{ folder: 'deleted', t: null }]);
+    expect(transcribedEvents(id)).toHaveLength(0);
+  }, 180000);
+
   it('audio that cannot be decoded ends result: failed at once (no retries)', async () => {
     // a WAV header (so the upload takes it) over bytes no decoder makes sense of: format tag 0x1234
     const garbage = Buffer.alloc(48000, 0x5a);
