@@ -23,19 +23,7 @@ const stack = useNotificationStack(() => ({
 const events = useEvents();
 const a = useTenant(stack);
 
-async function waitForMail(
-  pred: (m: ParsedMail) => boolean,
-  timeoutMs = 15000,
-): Promise<SmtpRecorder['mails'][number]> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = smtp.mails.find((m) => pred(m.mail));
-    if (hit) return hit;
-    if (Date.now() > end)
-      throw new Error(`no matching e-mail within ${timeoutMs} ms (${smtp.mails.length} received)`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitForMail = (pred: (m: ParsedMail) => boolean, timeoutMs?: number) => smtp.waitFor(pred, timeoutMs);
 
 async function deposit(box: string, audio: Buffer, data: Record<string, unknown>): Promise<string> {
   const r = await depositMessage(stack, a, box, data, audio);

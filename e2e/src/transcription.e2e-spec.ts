@@ -12,12 +12,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { Commands } from '@voxmail/contracts';
-import { Tenant } from '@voxmail/testing';
+import { SmtpRecorder, Tenant } from '@voxmail/testing';
 import { EMAIL_DURABLE } from '../../apps/notification-service/src/bootstrap';
 import { transcriptionDurable } from '../../apps/transcription-service/src/bootstrap';
 import { createBox, depositMessage } from './messages.helpers';
 import { afterSuite, useDb, useEvents, useStack, useTenant } from './fixture';
-import { FakeWhisper, mailAbout, MailSink, startFakeWhisper, startMailSink } from './transcription.helpers';
+import { FakeWhisper, mailAbout, startFakeWhisper } from './transcription.helpers';
 
 const SCRIPT =
   'Hello, this is Alice from accounting. Please call me back about the invoice for the new office printer. Thank you.';
@@ -27,17 +27,17 @@ const words = (s: string) => new Set(s.toLowerCase().match(/[a-z']+/g) ?? []);
 /** What the local OpenAI-compatible server "hears" (French: `bureaux` finds it only with French stemming). */
 const FRENCH = 'Rappelez-moi au sujet du bureau, merci.';
 
-let smtp: MailSink;
+let smtp: SmtpRecorder;
 let whisper: FakeWhisper;
 /** Set by the transcription test, searched by the search tests. */
 const found: { box?: string; plain?: string; spoken?: string; untouched?: string } = {};
 
 beforeAll(async () => {
-  smtp = await startMailSink();
+  smtp = await SmtpRecorder.start();
   whisper = await startFakeWhisper(FRENCH);
 });
 afterSuite(async () => {
-  await smtp?.close();
+  await smtp?.stop();
   await whisper?.close();
 });
 
@@ -158,10 +158,10 @@ describe('transcription', () => {
     expect(shared.length).toBeGreaterThanOrEqual(3);
 
     // the e-mail waited for the transcription (EMAIL_TRANSCRIPTION_WAIT_MS, 2 minutes) and carries it
-    const mail = await smtp.waitFor((m) => mailAbout(m, spoken), 60000);
+    const { mail } = await smtp.waitFor((m) => mailAbout(m, spoken), 60000);
     expect(mail.text).toContain('Transcription:');
     expect(mail.text).toContain(got.body.data.transcription.text);
-    expect(smtp.mails.filter((m) => mailAbout(m, spoken))).toHaveLength(1);
+    expect(smtp.mails.filter((m) => mailAbout(m.mail, spoken))).toHaveLength(1);
 
     // a later deposit transcribed: every earlier job (the plain box's, the deleted one, the repeat) is done
     const later = await deposit(a, box, SPEECH);
@@ -373,7 +373,7 @@ describe("an account's transcription settings", () => {
       response_format: 'verbose_json',
       file: 'audio',
     });
-    const mail = await smtp.waitFor((m) => mailAbout(m, id), 60000);
+    const { mail } = await smtp.waitFor((m) => mailAbout(m, id), 60000);
     expect(mail.text).toContain(FRENCH);
 
     // French stemming: "bureaux" finds "bureau" (English or as-written would not)
@@ -495,7 +495,7 @@ describe('failure paths', () => {
     });
     const at = Date.now();
     const id = await deposit(a, box, SPEECH);
-    const mail = await smtp.waitFor((m) => mailAbout(m, id), 60000);
+    const { mail } = await smtp.waitFor((m) => mailAbout(m, id), 60000);
     expect(Date.now() - at).toBeGreaterThanOrEqual(3000);
     expect(mail.text).not.toContain('Transcription:');
     // the engine back: the message is transcribed, and no second e-mail goes out
@@ -506,8 +506,49 @@ describe('failure paths', () => {
       180000,
     );
     await new Promise((r) => setTimeout(r, 3000));
-    expect(smtp.mails.filter((m) => mailAbout(m, id))).toHaveLength(1);
+    expect(smtp.mails.filter((m) => mailAbout(m.mail, id))).toHaveLength(1);
   }, 300000);
+
+  it('a message deleted while the engine works on it gets nothing stored and no message.transcribed', async () => {
+    const e = await stack.createTenant();
+    const set = await stack.request('PATCH', `/v2/accounts/${e.accountId}`, {
+      token: e.token,
+      body: { data: { transcription: { enabled: true, engine: 'openai' } } },
+    });
+    expect(set.status).toBe(200);
+    await accountProjected(e, true);
+    const box = await createBox(stack, e, {});
+    const gate = whisper.hold();
+    const id = await deposit(e, box, SPEECH);
+    try {
+      // the engine has the audio: the job is in progress (never: the test's timeout says so)
+      await gate.received;
+      const del = await stack.request('DELETE', `/v2/accounts/${e.accountId}/vmboxes/${box}/messages/${id}`, {
+        token: e.token,
+      });
+      expect(del.status).toBe(200);
+    } finally {
+      gate.release();
+    }
+    let job;
+    for (const end = Date.now() + 60000; Date.now() < end;) {
+      job = (
+        await db.query(
+          `SELECT state, outcome FROM transcription.jobs WHERE tenant_id = $1 AND message_id = $2`,
+          [e.accountId, id],
+        )
+      ).rows[0];
+      if (job?.state === 'done') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(job).toEqual({ state: 'done', outcome: 'gone' });
+    const stored = await db.query(
+      `SELECT folder, doc->'transcription' AS t FROM message.messages WHERE tenant_id = $1 AND id = $2`,
+      [e.accountId, id],
+    );
+    expect(stored.rows).toEqual([{ folder: 'deleted', t: null }]);
+    expect(transcribedEvents(id)).toHaveLength(0);
+  }, 180000);
 
   it('audio that cannot be decoded ends result: failed at once (no retries)', async () => {
     // a WAV header (so the upload takes it) over bytes no decoder makes sense of: format tag 0x1234

@@ -1,50 +1,9 @@
-// What the transcription e2e starts beside the stack: an SMTP server that keeps what it receives, and a
-// server speaking OpenAI's POST /v1/audio/transcriptions that answers a fixed text (an account's `openai`
-// engine) and records the requests' fields.
+// What the transcription e2e starts beside the stack (besides libs/testing's SmtpRecorder): a server
+// speaking OpenAI's POST /v1/audio/transcriptions that answers a fixed text (an account's `openai` engine)
+// and records the requests' fields.
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
-
-export interface MailSink {
-  port: number;
-  mails: ParsedMail[];
-  waitFor(pred: (m: ParsedMail) => boolean, timeoutMs: number): Promise<ParsedMail>;
-  close(): Promise<void>;
-}
-
-export async function startMailSink(): Promise<MailSink> {
-  const mails: ParsedMail[] = [];
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, cb) {
-      simpleParser(stream)
-        .then((mail) => {
-          mails.push(mail);
-          cb();
-        })
-        .catch(cb);
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (smtp.server.address() as AddressInfo).port,
-    mails,
-    async waitFor(pred, timeoutMs) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = mails.find(pred);
-        if (hit) return hit;
-        if (Date.now() > end)
-          throw new Error(`no matching e-mail within ${timeoutMs} ms (${mails.length} received)`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
-  };
-}
+import type { ParsedMail } from 'mailparser';
 
 /** The message an e-mail is about. */
 export const mailAbout = (m: ParsedMail, id: string | undefined) =>
@@ -54,12 +13,15 @@ export interface FakeWhisper {
   url: string;
   /** The text fields of each request (model, language, response_format) and the file's size. */
   requests: Record<string, string>[];
+  /** Holds the next request's answer until `release()`; `received` resolves when that request came. */
+  hold(): { received: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
 /** Answers every transcription request with `text` (verbose_json). */
 export async function startFakeWhisper(text: string): Promise<FakeWhisper> {
   const requests: Record<string, string>[] = [];
+  let held: { arrived(): void; released: Promise<void> } | undefined;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -71,14 +33,26 @@ export async function startFakeWhisper(text: string): Promise<FakeWhisper> {
         fields[m[1]] = m[1] === 'file' ? 'audio' : body.slice(start, body.indexOf('\r\n', start));
       }
       requests.push(fields);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ text, language: 'french', segments: [{ avg_logprob: -0.1 }] }));
+      const gate = held;
+      held = undefined;
+      gate?.arrived();
+      void (gate?.released ?? Promise.resolve()).then(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ text, language: 'french', segments: [{ avg_logprob: -0.1 }] }));
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    hold() {
+      let arrived!: () => void;
+      let release!: () => void;
+      const received = new Promise<void>((r) => (arrived = r));
+      held = { arrived, released: new Promise<void>((r) => (release = r)) };
+      return { received, release };
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -28,6 +28,7 @@ import { VoicemailSlots1764200000000 } from './migrations/1764200000000-voicemai
 import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
 import { SlotFileNames1765100000000 } from './migrations/1765100000000-slot-file-names';
 import { TranscriptionLanguage1765300000000 } from './migrations/1765300000000-transcription-language';
+import { SearchTimeOrder1765420000000 } from './migrations/1765420000000-search-time-order';
 import { VoicemailSlotEntity } from './voicemail-slots/voicemail-slot.entity';
 import { VoicemailSlotsHandler } from './voicemail-slots/voicemail-slots.handler';
 import { VoicemailSlotsLifecycle } from './voicemail-slots/voicemail-slots.lifecycle';
@@ -46,6 +47,7 @@ export const MESSAGE_MIGRATIONS = [
   SlotFileNames1765100000000,
   MessageSearch1765100000000,
   TranscriptionLanguage1765300000000,
+  SearchTimeOrder1765420000000,
 ];
 
 @Module({})

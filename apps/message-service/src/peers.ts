@@ -2,6 +2,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import {
+  AccountTranscription,
   Actor,
   AudioFacts,
   Commands,
@@ -37,6 +38,12 @@ export class Peers {
 const limit = (own: unknown, dflt: unknown): number | null =>
   typeof own === 'number' ? own : typeof dflt === 'number' ? dflt : null;
 
+/** A box as the directory found it; `accountTranscription` when it came from the projection (the account
+ *  known), absent when mailbox-service answered a miss. */
+export interface DirectoryBox extends VmboxReply {
+  accountTranscription?: AccountTranscription;
+}
+
 /**
  * Who may reach which box, and the box's settings and limits, answered from message-service's own
  * projection of mailbox-service's events: one hop for every message call. The rules are mailbox-service's
@@ -51,7 +58,7 @@ export class BoxDirectory {
   ) {}
 
   /** The box as `actor` may see it; a deleted, missing, foreign or hidden box is 404. */
-  async require(actor: Actor, tenantId: string, vmboxId: string): Promise<VmboxReply> {
+  async require(actor: Actor, tenantId: string, vmboxId: string): Promise<DirectoryBox> {
     const found = await this.lookup(actor, tenantId, vmboxId);
     if (found === 'deleted') throw DomainError.notFound();
     return found;
@@ -61,7 +68,7 @@ export class BoxDirectory {
    * For listing messages: a box this tenant had and deleted answers 'deleted' (Kazoo lists it as []);
    * one it never had, or one the actor could not see, is still 404, so nothing leaks.
    */
-  lookup(actor: Actor, tenantId: string, vmboxId: string): Promise<VmboxReply | 'deleted'> {
+  lookup(actor: Actor, tenantId: string, vmboxId: string): Promise<DirectoryBox | 'deleted'> {
     // decided without the tree when it can be (a user of another account): see canReach
     if (reachWithoutTree(actor, tenantId) === false) throw DomainError.notFound();
     return this.fromProjection(actor, tenantId, vmboxId);
@@ -71,7 +78,7 @@ export class BoxDirectory {
     actor: Actor,
     tenantId: string,
     vmboxId: string,
-  ): Promise<VmboxReply | 'deleted'> {
+  ): Promise<DirectoryBox | 'deleted'> {
     const b = await this.projection.find(tenantId, vmboxId);
     const ownAccount = actor.role === 'operator' || actor.accountId === tenantId;
     const treeKnown = ownAccount || !!b?.account?.tree;
@@ -93,6 +100,7 @@ export class BoxDirectory {
         max_message_count: limit(b.doc.max_message_count, account.maxMessageCount),
         max_message_length: limit(b.doc.max_message_length, account.maxMessageLength),
       },
+      accountTranscription: account.transcription,
     };
   }
 

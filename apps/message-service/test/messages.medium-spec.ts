@@ -1,12 +1,13 @@
 // message-service alone on real PostgreSQL and NATS: its boxes come from mailbox-service's events (published
 // here onto JetStream as mailbox-service would), and its rules are the ones it keeps itself: a deposit
 // retried with its call_id makes one message, folder moves, deletion into `deleted` and the retention
-// sweep, a deleted box's messages purged, and an event that breaks the registry's schema parked.
+// sweep, a deleted box's messages purged, an event that breaks the registry's schema parked, and search's
+// order over pages (the newest MESSAGE_SEARCH_RANKED_MATCHES matches ranked, the older ones after them).
 import { randomBytes } from 'node:crypto';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { loadMessageConfig } from '@voxmail/config';
-import { Actor, DocReply, ErrorCode, Subjects } from '@voxmail/contracts';
+import { Actor, DocReply, ErrorCode, ListReply, Subjects } from '@voxmail/contracts';
 import { CommandClient } from '@voxmail/messaging';
 import { failure, publishEvent, testEnv } from '@voxmail/testing';
 import { startMessageService } from '../src/bootstrap';
@@ -59,7 +60,7 @@ const deposit = (b: Box, doc: object = {}) =>
 const get = (b: Box, id: string) => run<DocReply>(Subjects.Message.Get, { ...b, id });
 
 beforeAll(async () => {
-  const env = testEnv({ MESSAGE_SWEEP_INTERVAL_MS: '200' });
+  const env = testEnv({ MESSAGE_SWEEP_INTERVAL_MS: '200', MESSAGE_SEARCH_RANKED_MATCHES: '5' });
   service = await startMessageService(loadMessageConfig(env), { handleSignals: false });
   nc = await connect({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222' });
   bus = new CommandClient(nc, 5000);
@@ -181,5 +182,97 @@ describe("mailbox-service's events", () => {
     await publish(tenantId, 'mailbox.created', vmboxId, { id: vmboxId, name: 'B' });
     const b = { tenantId, vmboxId, actor: { accountId: tenantId, role: 'admin' } as Actor };
     await eventually(() => deposit(b));
+  });
+});
+
+describe('search (?q=) over pages', () => {
+  const HIGH = 'invoice invoice invoice for the printer';
+  const LOW = 'please call me back about the invoice and the meeting on tuesday';
+  const NONE = 'please call me back about the meeting';
+  let seq = 0;
+
+  /** A transcribed message written as message-service stores one; its id sorts with its time. */
+  async function message(b: Box, text: string): Promise<string> {
+    seq += 1;
+    const ts = 63900000000 + seq;
+    const id = `202612-${hex()}`;
+    await db.query(
+      `INSERT INTO message.messages (tenant_id, id, vmbox_id, folder, ts, doc) VALUES ($1, $2, $3, 'new', $4, $5)`,
+      [
+        b.tenantId,
+        id,
+        b.vmboxId,
+        ts,
+        { folder: 'new', timestamp: ts, transcription: { result: 'success', text } },
+      ],
+    );
+    return id;
+  }
+
+  const ids = (r: ListReply) => r.items.map((m) => m.media_id as string);
+
+  /** Every page of a search, page_size 2; `between` runs after the first page. */
+  async function pages(cmd: object, subject: string, between?: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    let startKey: string | undefined;
+    for (let n = 0; n < 20; n++) {
+      const r = await run<ListReply>(subject, { ...cmd, query: { pageSize: 2, startKey } });
+      seen.push(...ids(r));
+      if (n === 0) await between?.();
+      if (!r.nextStartKey) return seen;
+      startKey = r.nextStartKey;
+    }
+    throw new Error('more pages than matches');
+  }
+
+  it('ranks the newest 5 matches best first, then the older ones newest first, the same order on every page', async () => {
+    const b = await projectedBox();
+    const other = await projectedBox();
+    // oldest to newest: 12 matches, HIGH every third, with messages that do not match between them
+    const written: { id: string; high: boolean }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const high = i % 3 === 0;
+      written.push({ id: await message(b, high ? HIGH : LOW), high });
+      await message(b, NONE);
+      await message(other, HIGH);
+    }
+    const newest = [...written].reverse();
+    const ranked = newest.slice(0, 5);
+    const expected = [
+      ...ranked.filter((m) => m.high).map((m) => m.id),
+      ...ranked.filter((m) => !m.high).map((m) => m.id),
+      ...newest.slice(5).map((m) => m.id),
+    ];
+
+    const inBox = { ...b, q: 'invoices' };
+    // a match deposited after the first page is not in the later pages: one search is one order
+    const later = await pages(inBox, Subjects.Message.List, () => message(b, HIGH));
+    expect(later).toEqual(expected);
+    // the new one leads a new search, which ranks the newest 5 again
+    const again = await pages(inBox, Subjects.Message.List);
+    expect(again[0]).not.toEqual(expected[0]);
+    expect(again).toHaveLength(13);
+
+    const account = { tenantId: b.tenantId, actor: b.actor, q: 'invoice' };
+    const all = await run<ListReply>(Subjects.Message.Search, { ...account, query: { paginate: false } });
+    expect(ids(all)).toEqual(again);
+    expect(
+      all.items.every((m) =>
+        String((m._read_only as { highlight: string }).highlight).includes('**invoice**'),
+      ),
+    ).toBe(true);
+    // the other tenant's messages say the same and are never among them
+    const theirs = await run<ListReply>(Subjects.Message.Search, {
+      tenantId: other.tenantId,
+      actor: other.actor,
+      q: 'invoice',
+      query: { paginate: false },
+    });
+    expect(theirs.items).toHaveLength(12);
+    expect(ids(theirs).filter((id) => again.includes(id))).toEqual([]);
+
+    const forged = Buffer.from(JSON.stringify([1, 'x', -1, '', 1, 0, 1, 'y'])).toString('base64url');
+    const e = await failure(run(Subjects.Message.Search, { ...account, query: { startKey: forged } }));
+    expect(e.code).toBe(ErrorCode.ValidationFailed);
   });
 });

@@ -59,6 +59,21 @@ export class SmtpRecorder {
     return (this.server.server.address() as AddressInfo).port;
   }
 
+  /** The first e-mail received (or arriving within `timeoutMs`) that `pred` accepts. */
+  async waitFor(
+    pred: (mail: ParsedMail) => boolean,
+    timeoutMs = 15000,
+  ): Promise<SmtpRecorder['mails'][number]> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.mails.find((m) => pred(m.mail));
+      if (hit) return hit;
+      if (Date.now() > end)
+        throw new Error(`no matching e-mail within ${timeoutMs} ms (${this.mails.length} received)`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   stop(): Promise<void> {
     return new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

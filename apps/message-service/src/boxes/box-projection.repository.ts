@@ -14,6 +14,7 @@ export interface BoxProjectionRow {
   max_message_count: unknown;
   max_message_length: unknown;
   tree: string[] | null;
+  transcription: unknown;
 }
 
 @Injectable()
@@ -82,7 +83,8 @@ export class BoxProjectionRepository {
   async find(tenantId: string, vmboxId: string): Promise<BoxProjectionRow | undefined> {
     const rows: BoxProjectionRow[] = await this.ds.query(
       `SELECT b.doc, b.owner_id, b.members, b.deleted, a.tenant_id IS NOT NULL AS account_known,
-              a.deleted AS account_deleted, a.max_message_count, a.max_message_length, a.tree
+              a.deleted AS account_deleted, a.max_message_count, a.max_message_length, a.tree,
+              a.transcription
          FROM message.box_projection b
          LEFT JOIN message.account_projection a ON a.tenant_id = b.tenant_id
         WHERE b.tenant_id = $1 AND b.id = $2`,

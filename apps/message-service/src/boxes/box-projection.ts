@@ -4,7 +4,13 @@
 // Kazoo does.
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { isHexId, JsonObject, StoredDocument } from '@voxmail/contracts';
+import {
+  accountTranscription,
+  AccountTranscription,
+  isHexId,
+  JsonObject,
+  StoredDocument,
+} from '@voxmail/contracts';
 import { BoxProjectionRepository } from './box-projection.repository';
 
 /** A box as the projection knows it, with its account's limit defaults. */
@@ -20,6 +26,8 @@ export interface ProjectedBox {
     maxMessageLength: unknown;
     /** The account's ancestors (root first), for reseller access; null until an event carried them. */
     tree: string[] | null;
+    /** The account's `transcription` settings (all null: none). */
+    transcription: AccountTranscription;
   } | null;
 }
 
@@ -52,6 +60,7 @@ export class BoxProjection {
             maxMessageCount: r.max_message_count,
             maxMessageLength: r.max_message_length,
             tree: r.tree,
+            transcription: accountTranscription({ transcription: r.transcription }),
           }
         : null,
     };

@@ -19,10 +19,9 @@ import {
   newMessageId,
   StoredMedia,
   toGregorian,
-  VmboxReply,
 } from '@voxmail/contracts';
 import { appendEvents } from '@voxmail/messaging';
-import { BoxDirectory, MediaLibrary } from '../peers';
+import { BoxDirectory, DirectoryBox, MediaLibrary } from '../peers';
 import { MESSAGE_SCHEMA } from '../tokens';
 import { MessageEntity } from './message.entity';
 import { assertRoom, kazooMessageDefaults, maxDurationMs } from './box-rules';
@@ -41,9 +40,13 @@ export class DepositService {
     private readonly search: MessageSearchRepository,
   ) {}
 
-  /** Whether the box's messages are transcribed, for `message.media_stored` (null: account not known yet). */
-  private async transcribes(tenantId: string, box: VmboxReply): Promise<boolean | null> {
-    const account = await this.search.knownAccountTranscription(tenantId);
+  /**
+   * Whether the box's messages are transcribed, for `message.media_stored` (null: account not known yet).
+   * The account's setting comes with the box from the projection; only a box mailbox-service answered
+   * (a projection miss) costs a read of the account's.
+   */
+  private async transcribes(tenantId: string, box: DirectoryBox): Promise<boolean | null> {
+    const account = box.accountTranscription ?? (await this.search.knownAccountTranscription(tenantId));
     return account && boxTranscribes(box.doc, account.enabled);
   }
 
