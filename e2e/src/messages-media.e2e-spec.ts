@@ -273,6 +273,16 @@ describe('refusals that leave nothing behind', () => {
   const req = (method: string, path: string, contentType: string, body: Buffer) =>
     rawRequest(stack.baseUrl, method, path, { 'X-Auth-Token': t.token, 'Content-Type': contentType }, body);
 
+  /** After a refused upload: the box holds the message created before it, still without audio, and no object. */
+  const expectOnlyTheMessage = async (box: string, m: { media_id: string }) => {
+    expect((await stack.request('GET', messagesOf(box, t), { token: t.token })).body.data).toHaveLength(1);
+    expect(
+      (await stack.request('GET', `${messagesOf(box, t)}/${m.media_id}`, { token: t.token })).body.data
+        .length,
+    ).toBe(0);
+    await expectMessageObjects(0, t);
+  };
+
   it('refuses an executable renamed voice.wav with 415, raw or multipart', async () => {
     const box = await createBox(stack, t);
     const m = (await stack.request('PUT', messagesOf(box, t), { token: t.token, body: { data: {} } })).body
@@ -288,12 +298,7 @@ describe('refusals that leave nothing behind', () => {
     ]);
     const multi = await req('PUT', messagesOf(box, t), mp.contentType, mp.body);
     expect(multi.status).toBe(415);
-    expect((await stack.request('GET', messagesOf(box, t), { token: t.token })).body.data).toHaveLength(1);
-    expect(
-      (await stack.request('GET', `${messagesOf(box, t)}/${m.media_id}`, { token: t.token })).body.data
-        .length,
-    ).toBe(0);
-    await expectMessageObjects(0, t);
+    await expectOnlyTheMessage(box, m);
   });
 
   it('refuses an oversize upload with 413 as soon as the limit is passed, without reading the rest', async () => {
@@ -347,12 +352,7 @@ describe('refusals that leave nothing behind', () => {
     );
     expect(multi.status).toBe(413);
     expect(multi.sent).toBeLessThan(total / 2);
-    expect((await stack.request('GET', messagesOf(box, t), { token: t.token })).body.data).toHaveLength(1);
-    expect(
-      (await stack.request('GET', `${messagesOf(box, t)}/${m.media_id}`, { token: t.token })).body.data
-        .length,
-    ).toBe(0);
-    await expectMessageObjects(0, t);
+    await expectOnlyTheMessage(box, m);
   });
 
   it('refuses audio longer than the box’s max_message_length', async () => {

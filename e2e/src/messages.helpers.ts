@@ -10,6 +10,19 @@ export { executableFile, gsmFile, mp3File, wavFile } from '@voxmail/testing';
 export const TEST_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
 /** The apps of the messages suites, in start order. */
+/** The fields of a message in a Kazoo listing (the document's list entry), sorted. */
+export const KAZOO_MESSAGE_FIELDS = [
+  'call_id',
+  'caller_id_name',
+  'caller_id_number',
+  'folder',
+  'from',
+  'length',
+  'media_id',
+  'timestamp',
+  'to',
+];
+
 export const MESSAGES_APPS = ['mailbox', 'message', 'media', 'gateway'];
 
 /** Small limits and quick sweeps, read by the services from the environment at start. */

@@ -9,10 +9,5 @@ export function startDialerService(
   opts?: { handleSignals?: boolean; settings?: Partial<DialerSettings> },
 ): Promise<RunningService> {
   const dialer = { ...config.dialer, ...opts?.settings };
-  return bootstrapService(
-    DialerModule.register({ ...config, dialer }) as never,
-    config,
-    QUEUE_GROUPS.dialer,
-    opts,
-  );
+  return bootstrapService(DialerModule.register({ ...config, dialer }), config, QUEUE_GROUPS.dialer, opts);
 }

@@ -1,11 +1,6 @@
 import type { MediaConfig } from '@voxmail/config';
 import { QUEUE_GROUPS } from '@voxmail/contracts';
-import { bootstrapService, RunningService } from '@voxmail/messaging';
+import { serviceStarter } from '@voxmail/messaging';
 import { MediaModule } from './media.module';
 
-export function startMediaService(
-  config: MediaConfig,
-  opts?: { handleSignals?: boolean },
-): Promise<RunningService> {
-  return bootstrapService(MediaModule.register(config) as never, config, QUEUE_GROUPS.media, opts);
-}
+export const startMediaService = serviceStarter<MediaConfig>(MediaModule, QUEUE_GROUPS.media);

@@ -1,11 +1,6 @@
 import type { MessageConfig } from '@voxmail/config';
 import { QUEUE_GROUPS } from '@voxmail/contracts';
-import { bootstrapService, RunningService } from '@voxmail/messaging';
+import { serviceStarter } from '@voxmail/messaging';
 import { MessageModule } from './message.module';
 
-export function startMessageService(
-  config: MessageConfig,
-  opts?: { handleSignals?: boolean },
-): Promise<RunningService> {
-  return bootstrapService(MessageModule.register(config) as never, config, QUEUE_GROUPS.message, opts);
-}
+export const startMessageService = serviceStarter<MessageConfig>(MessageModule, QUEUE_GROUPS.message);

@@ -1,19 +1,12 @@
 import type { NotificationConfig } from '@voxmail/config';
 import { QUEUE_GROUPS } from '@voxmail/contracts';
-import { bootstrapService, RunningService } from '@voxmail/messaging';
+import { serviceStarter } from '@voxmail/messaging';
 import { NotificationModule } from './notification.module';
 
-export function startNotificationService(
-  config: NotificationConfig,
-  opts?: { handleSignals?: boolean },
-): Promise<RunningService> {
-  return bootstrapService(
-    NotificationModule.register(config) as never,
-    config,
-    QUEUE_GROUPS.notification,
-    opts,
-  );
-}
+export const startNotificationService = serviceStarter<NotificationConfig>(
+  NotificationModule,
+  QUEUE_GROUPS.notification,
+);
 
 /** The durable consumers notification-service reads the event stream with (tests wait for them). */
 export { EMAIL_DURABLE } from './email/email.consumers';

@@ -1,20 +1,7 @@
 // Commands and shapes of voice broadcasts (broadcast-dialer-service): campaigns of prompt calls to many
 // numbers, the apps (carrier and pacing) they run on, the do-not-call list and the Onbuka key pairs.
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Matches } from 'class-validator';
+import { Int, List, Text } from './rules';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BroadcastState, CALL_STATES, CallState } from './broadcast-states';
 import { TenantCommand } from './commands';
@@ -49,7 +36,7 @@ export class OnbukaSignCommand {
 }
 
 export class OnbukaAuthCommand {
-  @IsString() @MaxLength(128) apiKey: string;
+  @Text(128) apiKey: string;
   @IsString() @Matches(/^\d{1,13}$/) timestamp: string;
   @IsString() @Matches(/^[0-9A-Fa-f]{32}$/) sign: string;
 }
@@ -61,14 +48,14 @@ export class ImportOnbukaKeyCommand extends TenantCommand {
 
 /** A campaign as accepted: the face checked its shape; the dialer checks the app, prompt and DNC. */
 export class CreateBroadcastCommand extends TenantCommand {
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_CALLEES) @Matches(CALLEE, { each: true }) callees: string[];
+  @List(MAX_CALLEES, 1) @Matches(CALLEE, { each: true }) callees: string[];
   @IsOptional() @Matches(CALLEE) displayNum?: string | null;
-  @IsString() @MaxLength(256) fileId: string;
+  @Text(256) fileId: string;
   @Matches(APP_ID) appId: string;
-  @IsOptional() @IsInt() @Min(1) @Max(120) maxDuration?: number | null;
-  @IsInt() @Min(20) @Max(120) maxRingingTime: number;
-  @IsInt() @Min(1) @Max(3) loopCount: number;
-  @IsString() @MaxLength(1000) calledInfo: string;
+  @IsOptional() @Int(1, 120) maxDuration?: number | null;
+  @Int(20, 120) maxRingingTime: number;
+  @Int(1, 3) loopCount: number;
+  @Text(1000) calledInfo: string;
   /** Where the campaign came from (`onbuka`, `native`). */
   @IsIn(['onbuka', 'native']) source: 'onbuka' | 'native';
 }
@@ -133,8 +120,8 @@ export class CallRecordQueryCommand extends TenantCommand {
   /** The window's start and end (ISO 8601 instants), at most 31 days apart. */
   @IsISO8601({ strict: true }) from: string;
   @IsISO8601({ strict: true }) to: string;
-  @IsInt() @Min(1) @Max(100000) current: number;
-  @IsInt() @Min(1) @Max(100) size: number;
+  @Int(1, 100000) current: number;
+  @Int(1, 100) size: number;
 }
 
 /** A page of call records as Onbuka's `recordGroupQuery` answers it (keys in the document's order). */
@@ -152,9 +139,9 @@ export class BroadcastIdCommand extends TenantCommand {
 }
 
 export class BroadcastCallsCommand extends BroadcastIdCommand {
-  @IsOptional() @IsIn(CALL_STATES as unknown as string[]) state?: CallState;
-  @IsOptional() @IsString() @MaxLength(64) startKey?: string;
-  @IsInt() @Min(1) @Max(1000) pageSize: number;
+  @IsOptional() @IsIn(CALL_STATES) state?: CallState;
+  @IsOptional() @Text(64) startKey?: string;
+  @Int(1, 1000) pageSize: number;
 }
 
 export class AppIdCommand extends TenantCommand {
@@ -166,7 +153,7 @@ export class PutAppCommand extends AppIdCommand {
 }
 
 export class DncCommand extends TenantCommand {
-  @IsArray() @ArrayMaxSize(MAX_CALLEES) @Matches(CALLEE, { each: true }) numbers: string[];
+  @List(MAX_CALLEES) @Matches(CALLEE, { each: true }) numbers: string[];
 }
 
 export class TenantOnlyCommand extends TenantCommand {}

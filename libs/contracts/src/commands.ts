@@ -1,19 +1,6 @@
 // Payload classes of the commands on NATS; every service validates them again on arrival.
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsOptional, Matches } from 'class-validator';
+import { Int, Nested, Text } from './rules';
 import { contentRevision, HEX_ID, JsonObject } from './kazoo';
 import { ListQuery, Page } from './list-query';
 
@@ -30,7 +17,7 @@ export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 /** Who is acting: filled by the gateway from a verified credential, never from client input. */
 export class Actor {
   @Matches(HEX_ID) accountId: string;
-  @IsIn(ROLES as unknown as string[]) role: Role;
+  @IsIn(ROLES) role: Role;
   @IsOptional() @Matches(HEX_ID) userId?: string;
   @IsOptional() @Matches(HEX_ID) clientId?: string;
 }
@@ -40,14 +27,13 @@ export class TenantCommand {
   @Matches(HEX_ID, { message: 'tenantId must be 32 lowercase hex characters' })
   tenantId: string;
 
-  @ValidateNested()
-  @Type(() => Actor)
+  @Nested(() => Actor)
   actor: Actor;
 }
 
 export class CreateDocCommand extends TenantCommand {
   @IsObject() doc: JsonObject;
-  @IsOptional() @IsString() @MaxLength(128) idempotencyKey?: string;
+  @IsOptional() @Text(128) idempotencyKey?: string;
 }
 
 export class DocIdCommand extends TenantCommand {
@@ -58,43 +44,42 @@ export class UpdateDocCommand extends DocIdCommand {
   @IsIn(['replace', 'merge']) mode: 'replace' | 'merge';
   @IsObject() doc: JsonObject;
   /** `If-Match`: the revision the client last read; a stale one is a conflict. */
-  @IsOptional() @IsString() @MaxLength(64) ifRevision?: string;
+  @IsOptional() @Text(64) ifRevision?: string;
 }
 
 export class ListCommand extends TenantCommand {
-  @ValidateNested()
-  @Type(() => ListQuery)
+  @Nested(() => ListQuery)
   query: ListQuery;
 }
 
 export class ApiKeyAuthCommand {
-  @IsString() @MinLength(1) @MaxLength(256) apiKey: string;
+  @Text(256, 1) apiKey: string;
   /** The caller's address, for rate limiting repeated failures. */
-  @IsString() @MaxLength(128) clientKey: string;
+  @Text(128) clientKey: string;
 }
 
 export class UserAuthCommand {
   @Matches(/^[0-9a-f]{32}$/) credentials: string;
-  @IsOptional() @IsString() @MaxLength(128) accountName?: string;
-  @IsOptional() @IsString() @MaxLength(253) accountRealm?: string;
-  @IsString() @MaxLength(128) clientKey: string;
+  @IsOptional() @Text(128) accountName?: string;
+  @IsOptional() @Text(253) accountRealm?: string;
+  @Text(128) clientKey: string;
 }
 
 export class ApiClientAuthCommand {
   @Matches(HEX_ID) clientId: string;
-  @IsString() @MinLength(1) @MaxLength(256) clientSecret: string;
-  @IsString() @MaxLength(128) clientKey: string;
+  @Text(256, 1) clientSecret: string;
+  @Text(128) clientKey: string;
   /** What the token is for (default `kazoo`): a token is refused for any other purpose. */
   @IsOptional() @IsIn(TOKEN_PURPOSES) purpose?: TokenPurpose;
   /** A lifetime shorter than the platform's (a face's own, e.g. Yeastar's access token); capped by it. */
-  @IsOptional() @IsInt() @Min(1) @Max(31_536_000) ttlSeconds?: number;
+  @IsOptional() @Int(1, 31_536_000) ttlSeconds?: number;
 }
 
 /** Yeastar's refresh_token: a `yeastar_refresh` token buys a token of `purpose` for the same client. */
 export class RenewApiClientCommand {
-  @IsString() @MinLength(1) @MaxLength(512) token: string;
+  @Text(512, 1) token: string;
   @IsIn(TOKEN_PURPOSES) purpose: TokenPurpose;
-  @IsOptional() @IsInt() @Min(1) @Max(31_536_000) ttlSeconds?: number;
+  @IsOptional() @Int(1, 31_536_000) ttlSeconds?: number;
 }
 
 /** A service asking for an account's place in the tree, to apply the tenancy rule itself (canReach). */
@@ -110,7 +95,7 @@ export interface AccountTreeReply {
 }
 
 export class VerifyTokenCommand {
-  @IsString() @MinLength(1) @MaxLength(512) token: string;
+  @Text(512, 1) token: string;
   /** The purpose the token must have been minted for (default `kazoo`). */
   @IsOptional() @IsIn(TOKEN_PURPOSES) purpose?: TokenPurpose;
 }

@@ -1,19 +1,6 @@
 // A face-neutral list request: keyset pagination plus Kazoo-style filters, applied by a service's repository.
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches } from 'class-validator';
+import { Int, List, Nested, Text } from './rules';
 
 export const FILTER_OPS = ['eq', 'not', 'has_key', 'key_missing', 'has_value', 'missing_value'] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
@@ -24,30 +11,25 @@ export const MAX_PAGE_SIZE = 1000;
 export const MAX_UNPAGINATED = 10000;
 
 export class ListFilter {
-  @IsIn(FILTER_OPS as unknown as string[])
+  @IsIn(FILTER_OPS)
   op: FilterOp;
 
-  @IsArray()
-  @ArrayMaxSize(8)
+  @List(8)
   @IsString({ each: true })
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { each: true })
   path: string[];
 
   @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @Text(1024)
   value?: string;
 }
 
 export class ListQuery {
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @Int(1, MAX_PAGE_SIZE)
   pageSize: number = DEFAULT_PAGE_SIZE;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @Text(512)
   @Matches(/^[A-Za-z0-9_-]+$/)
   startKey?: string;
 
@@ -57,10 +39,8 @@ export class ListQuery {
   @IsBoolean()
   paginate: boolean = true;
 
-  @IsArray()
-  @ArrayMaxSize(32)
-  @ValidateNested({ each: true })
-  @Type(() => ListFilter)
+  @List(32)
+  @Nested(() => ListFilter, { each: true })
   filters: ListFilter[] = [];
 
   @IsOptional() @IsInt() createdFrom?: number;

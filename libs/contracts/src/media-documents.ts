@@ -1,7 +1,7 @@
 // Media documents (Kazoo's `media` API): named greetings and prompts of an account, each pointing at the
 // audio object media-storage-service holds; a greeting may belong to one box (the Yeastar file greetings).
-import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { Nested, Text } from './rules';
 import { Actor, TenantCommand } from './commands';
 import { HEX_ID } from './kazoo';
 import { AudioFacts, type AudioFormat } from './media';
@@ -22,14 +22,14 @@ export const MAX_MEDIA_NAME = 128;
 export const MEDIA_NAME = /^(?!\.{1,2}$)[^\x00-\x1f\x7f/\\]{1,128}$/;
 
 export class MediaDocumentFields {
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(MAX_MEDIA_NAME) @Matches(MEDIA_NAME) name?: string;
-  @IsOptional() @IsString() @MaxLength(1024) description?: string;
+  @IsOptional() @Text(MAX_MEDIA_NAME, 1) @Matches(MEDIA_NAME) name?: string;
+  @IsOptional() @Text(1024) description?: string;
   @IsOptional() @IsIn(['upload']) media_source?: 'upload';
-  @IsOptional() @IsIn(MEDIA_DOCUMENT_KINDS as unknown as string[]) kind?: MediaDocumentKind;
+  @IsOptional() @IsIn(MEDIA_DOCUMENT_KINDS) kind?: MediaDocumentKind;
 }
 
 export class CreateMediaDocumentCommand extends TenantCommand {
-  @ValidateNested() @Type(() => MediaDocumentFields) doc: MediaDocumentFields;
+  @Nested(() => MediaDocumentFields) doc: MediaDocumentFields;
 }
 
 export class MediaDocumentIdCommand extends TenantCommand {
@@ -37,7 +37,7 @@ export class MediaDocumentIdCommand extends TenantCommand {
 }
 
 export class UpdateMediaDocumentCommand extends MediaDocumentIdCommand {
-  @ValidateNested() @Type(() => MediaDocumentFields) doc: MediaDocumentFields;
+  @Nested(() => MediaDocumentFields) doc: MediaDocumentFields;
 }
 
 export class ListMediaDocumentsCommand extends TenantCommand {
@@ -49,30 +49,30 @@ export class ListMediaDocumentsCommand extends TenantCommand {
 export class AttachMediaDocumentCommand extends MediaDocumentIdCommand {
   @Matches(HEX_ID) uploadId: string;
   /** What the gateway measured of the upload (media-storage then verifies it cheaply). */
-  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
+  @IsOptional() @Nested(() => AudioFacts) facts?: AudioFacts;
 }
 
 /** A prompt named by a client: its media id, or its name (an Onbuka `fileId` such as `1202...e.mp3`). */
 export class ResolvePromptCommand extends TenantCommand {
-  @IsString() @MinLength(1) @MaxLength(256) fileId: string;
+  @Text(256, 1) fileId: string;
 }
 
 /** A named file greeting of a box (Yeastar): `find` by name, `store` adds or overwrites by name. */
 export class BoxGreetingCommand extends TenantCommand {
   @Matches(HEX_ID) vmboxId: string;
-  @IsString() @MinLength(1) @MaxLength(MAX_MEDIA_NAME) @Matches(MEDIA_NAME) name: string;
+  @Text(MAX_MEDIA_NAME, 1) @Matches(MEDIA_NAME) name: string;
 }
 
 export class StoreBoxGreetingCommand extends BoxGreetingCommand {
   @Matches(HEX_ID) uploadId: string;
-  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
+  @IsOptional() @Nested(() => AudioFacts) facts?: AudioFacts;
 }
 
 /** A signed play link names the object only: no caller credential, the signature is the authority. */
 export class MediaDocumentAudioCommand {
   @Matches(HEX_ID) tenantId: string;
   @Matches(HEX_ID) id: string;
-  @IsOptional() @ValidateNested() @Type(() => Actor) actor?: Actor;
+  @IsOptional() @Nested(() => Actor) actor?: Actor;
 }
 
 /** A media document as Kazoo's media API answers it. */

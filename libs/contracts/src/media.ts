@@ -1,16 +1,6 @@
 // Media objects: kinds, audio formats recognised from their first bytes, and the media-storage commands.
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { Int, Nested, Text } from './rules';
 import { HEX_ID } from './kazoo';
 import { TenantCommand } from './commands';
 
@@ -147,15 +137,18 @@ export const UNSUPPORTED_AUDIO_MESSAGE =
 
 // ---- media-storage commands (service to service; the gateway never holds object-store credentials) ----
 
+/** An owner id recorded with an object: a message id, a box id, a document id. */
+const OWNER_ID = /^[0-9A-Za-z_-]+$/;
+
 export class MediaUploadTicketCommand extends TenantCommand {
-  @IsIn(MEDIA_KINDS as unknown as string[]) kind: MediaKind;
+  @IsIn(MEDIA_KINDS) kind: MediaKind;
   /**
    * The domain object the audio belongs to (a message id), recorded with the object. Without it the
    * upload is the account's until its commit names the owner (a deposit whose message id follows its
    * metadata, a Yeastar greeting whose document the commit makes).
    */
-  @IsOptional() @IsString() @MaxLength(64) @Matches(/^[0-9A-Za-z_-]+$/) ownerId?: string;
-  @IsOptional() @IsInt() @Min(1) @Max(1024 * 1024 * 1024) maxBytes?: number;
+  @IsOptional() @Text(64) @Matches(OWNER_ID) ownerId?: string;
+  @IsOptional() @Int(1, 1024 * 1024 * 1024) maxBytes?: number;
 }
 
 export class MediaUploadCommand extends TenantCommand {
@@ -169,19 +162,19 @@ export class MediaUploadCommand extends TenantCommand {
  * full read, through the same meter.
  */
 export class AudioFacts {
-  @IsIn(AUDIO_FORMATS as unknown as string[]) format: AudioFormat;
-  @IsInt() @Min(0) @Max(1024 * 1024 * 1024) size: number;
+  @IsIn(AUDIO_FORMATS) format: AudioFormat;
+  @Int(0, 1024 * 1024 * 1024) size: number;
   @Matches(/^[0-9a-f]{64}$/) sha256: string;
   /** Undefined when no playable audio could be measured (the commit then refuses it). */
-  @IsOptional() @IsInt() @Min(0) durationMs?: number;
+  @IsOptional() @Int(0) durationMs?: number;
 }
 
 export class MediaCommitCommand extends MediaUploadCommand {
   /** Longer audio is refused and its object removed (the box's max_message_length). */
-  @IsOptional() @IsInt() @Min(1) maxDurationMs?: number;
-  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
+  @IsOptional() @Int(1) maxDurationMs?: number;
+  @IsOptional() @Nested(() => AudioFacts) facts?: AudioFacts;
   /** The owner of an upload reserved without one; an upload that has one keeps it. */
-  @IsOptional() @IsString() @MaxLength(64) @Matches(/^[0-9A-Za-z_-]+$/) ownerId?: string;
+  @IsOptional() @Text(64) @Matches(OWNER_ID) ownerId?: string;
 }
 
 export class MediaObjectCommand extends TenantCommand {
@@ -189,11 +182,11 @@ export class MediaObjectCommand extends TenantCommand {
 }
 
 export class MediaDownloadCommand extends MediaObjectCommand {
-  @IsOptional() @IsIn(TRANSCODE_TARGETS as unknown as string[]) format?: TranscodeTarget;
+  @IsOptional() @IsIn(TRANSCODE_TARGETS) format?: TranscodeTarget;
 }
 
 export class MediaCopyCommand extends MediaObjectCommand {
-  @IsString() @MaxLength(64) @Matches(/^[0-9A-Za-z_-]+$/) ownerId: string;
+  @Text(64) @Matches(OWNER_ID) ownerId: string;
 }
 
 /** Where the gateway sends an upload's bytes: a short-lived presigned PUT URL, and the size limit. */

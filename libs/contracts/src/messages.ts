@@ -1,10 +1,6 @@
 // Voicemail messages: the Kazoo message document, its ids, and the message-service commands.
 import { randomBytes } from 'node:crypto';
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
   IsBoolean,
   IsIn,
   IsObject,
@@ -12,10 +8,9 @@ import {
   IsString,
   Matches,
   MaxLength,
-  MinLength,
   ValidateBy,
-  ValidateNested,
 } from 'class-validator';
+import { List, Nested, stack, Text } from './rules';
 import { TenantCommand } from './commands';
 import { fromGregorian, HEX_ID, JsonObject, withoutReservedKeys } from './kazoo';
 import { ListQuery } from './list-query';
@@ -95,19 +90,18 @@ export class CreateMessageCommand extends VmboxCommand {
    */
   @IsOptional() @Matches(HEX_ID) uploadId?: string;
   /** The gateway's measurement of that upload, so the commit need not read it back. */
-  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
+  @IsOptional() @Nested(() => AudioFacts) facts?: AudioFacts;
 }
 
 export class ListMessagesCommand extends VmboxCommand {
-  @ValidateNested()
-  @Type(() => ListQuery)
+  @Nested(() => ListQuery)
   query: ListQuery;
   /** `?folder=`; without it every folder but `deleted` is listed. */
-  @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
+  @IsOptional() @IsIn(MESSAGE_FOLDERS) folder?: MessageFolder;
   /** Whether the client chose the order (`ascending`/`descending`); else the box's `oldest_message_first` does. */
   @IsOptional() @IsBoolean() explicitOrder?: boolean;
   /** `?q=`: full-text search of transcription and caller id, best match first (see SearchMessagesCommand). */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) q?: string;
+  @IsOptional() @Text(200, 1) q?: string;
 }
 
 /** `source_id`: a box id (move) or a list of box ids (copy). */
@@ -130,30 +124,24 @@ const IsSourceId = () =>
     },
   });
 
+/** The ids of a bulk request: at most MAX_BULK_MESSAGES of up to 64 characters, at least `atLeast` when given. */
+const MessageIds = (atLeast?: 1): PropertyDecorator =>
+  stack(List(MAX_BULK_MESSAGES, atLeast), IsString({ each: true }), MaxLength(64, { each: true }));
+
 export class ChangeMessageCommand extends MessageIdCommand {
-  @IsOptional() @IsIn(VISIBLE_FOLDERS as unknown as string[]) folder?: 'new' | 'saved';
+  @IsOptional() @IsIn(VISIBLE_FOLDERS) folder?: 'new' | 'saved';
   @IsOptional() @IsSourceId() sourceId?: string | string[];
 }
 
 export class BulkChangeMessagesCommand extends VmboxCommand {
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_BULK_MESSAGES)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
-  messages: string[];
-  @IsOptional() @IsIn(VISIBLE_FOLDERS as unknown as string[]) folder?: 'new' | 'saved';
+  @MessageIds(1) messages: string[];
+  @IsOptional() @IsIn(VISIBLE_FOLDERS) folder?: 'new' | 'saved';
   @IsOptional() @IsSourceId() sourceId?: string | string[];
 }
 
 export class BulkDeleteMessagesCommand extends VmboxCommand {
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_BULK_MESSAGES)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
-  messages?: string[];
-  @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
+  @IsOptional() @MessageIds() messages?: string[];
+  @IsOptional() @IsIn(MESSAGE_FOLDERS) folder?: MessageFolder;
 }
 
 /** An upload for an existing message (`PUT .../raw`); a multipart create reserves with media-storage. */
@@ -164,7 +152,7 @@ export class BeginUploadCommand extends VmboxCommand {
 export class AttachMediaCommand extends MessageIdCommand {
   @Matches(HEX_ID) uploadId: string;
   /** The gateway's measurement of that upload, so the commit need not read it back. */
-  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
+  @IsOptional() @Nested(() => AudioFacts) facts?: AudioFacts;
 }
 
 export class AbortUploadCommand extends VmboxCommand {
@@ -172,16 +160,11 @@ export class AbortUploadCommand extends VmboxCommand {
 }
 
 export class MessageAudioCommand extends MessageIdCommand {
-  @IsOptional() @IsIn(TRANSCODE_TARGETS as unknown as string[]) format?: TranscodeTarget;
+  @IsOptional() @IsIn(TRANSCODE_TARGETS) format?: TranscodeTarget;
 }
 
 export class ArchiveMessagesCommand extends VmboxCommand {
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_BULK_MESSAGES)
-  @IsString({ each: true })
-  @MaxLength(64, { each: true })
-  messages: string[];
+  @MessageIds(1) messages: string[];
 }
 
 /** `{"succeeded": [...], "failed": [{"<id>": "<reason>"}]}`, as Kazoo answers bulk calls. */

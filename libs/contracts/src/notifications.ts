@@ -7,7 +7,7 @@ import type { JsonObject } from './kazoo';
 export const NOTIFICATION_TEMPLATE_IDS = ['voicemail_to_email'] as const;
 
 export class NotificationTemplateCommand extends TenantCommand {
-  @IsIn(NOTIFICATION_TEMPLATE_IDS as unknown as string[]) id: string;
+  @IsIn(NOTIFICATION_TEMPLATE_IDS) id: string;
   /** The new template (update only). */
   @IsOptional() @IsObject() doc?: JsonObject;
 }

@@ -1,18 +1,7 @@
 // Transcription of voicemail: what transcription-service asks message-service (the audio of a message whose
 // box transcribes) and what it sends back (the result message-service stores on the message).
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsIn, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { Int, Nested, Text } from './rules';
 import { TenantCommand } from './commands';
 import { ListQuery } from './list-query';
 import { MESSAGE_FOLDERS, MessageAudio, MessageFolder, MessageIdCommand } from './messages';
@@ -27,13 +16,13 @@ export const MAX_TRANSCRIPTION_TEXT = 65536;
 
 /** A message's `transcription` as the Kazoo document shows it, plus where it came from. */
 export class Transcription {
-  @IsIn(TRANSCRIPTION_RESULTS as unknown as string[]) result: TranscriptionResult;
-  @IsOptional() @IsString() @MaxLength(MAX_TRANSCRIPTION_TEXT) text?: string;
-  @IsOptional() @IsString() @MaxLength(16) language?: string;
-  @IsOptional() @IsIn(TRANSCRIPTION_ENGINES as unknown as string[]) engine?: TranscriptionEngineName;
+  @IsIn(TRANSCRIPTION_RESULTS) result: TranscriptionResult;
+  @IsOptional() @Text(MAX_TRANSCRIPTION_TEXT) text?: string;
+  @IsOptional() @Text(16) language?: string;
+  @IsOptional() @IsIn(TRANSCRIPTION_ENGINES) engine?: TranscriptionEngineName;
   @IsOptional() @IsNumber() @Min(0) @Max(1) confidence?: number;
   /** Seconds of audio transcribed (after the configured cut). */
-  @IsOptional() @IsInt() @Min(0) @Max(86400) seconds?: number;
+  @IsOptional() @Int(0, 86400) seconds?: number;
 }
 
 /** Transcription-service's question: the audio of this message, if its box transcribes. */
@@ -53,7 +42,7 @@ export type TranscriptionSource =
 
 /** Stores the result on the message and publishes `message.transcribed` (once per message). */
 export class StoreTranscriptionCommand extends MessageIdCommand {
-  @ValidateNested() @Type(() => Transcription) transcription: Transcription;
+  @Nested(() => Transcription) transcription: Transcription;
 }
 
 export interface StoreTranscriptionReply {
@@ -69,11 +58,10 @@ export const MAX_SEARCH_QUERY = 200;
  * owns or is a member of) whose transcription, caller id name or number match `q`, best match first.
  */
 export class SearchMessagesCommand extends TenantCommand {
-  @IsString() @MinLength(1) @MaxLength(MAX_SEARCH_QUERY) q: string;
-  @ValidateNested()
-  @Type(() => ListQuery)
+  @Text(MAX_SEARCH_QUERY, 1) q: string;
+  @Nested(() => ListQuery)
   query: ListQuery;
-  @IsOptional() @IsIn(MESSAGE_FOLDERS as unknown as string[]) folder?: MessageFolder;
+  @IsOptional() @IsIn(MESSAGE_FOLDERS) folder?: MessageFolder;
 }
 
 /**

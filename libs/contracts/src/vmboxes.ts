@@ -1,5 +1,6 @@
 // The Kazoo 4.3 vmbox document (schema, defaults, bounds) and the vmbox commands and replies on NATS.
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
+import { Text } from './rules';
 import { DocIdCommand, StoredDocument } from './commands';
 import { DomainError } from './errors';
 import { JsonObject } from './kazoo';
@@ -126,7 +127,7 @@ export function validatePinAttempt(data: JsonObject): { pin: string } {
 
 /** `DELETE` of a box; `If-Match` protects against deleting a box someone just changed. */
 export class DeleteVmboxCommand extends DocIdCommand {
-  @IsOptional() @IsString() @MaxLength(64) ifRevision?: string;
+  @IsOptional() @Text(64) ifRevision?: string;
 }
 
 export class VerifyPinCommand extends DocIdCommand {

@@ -1,18 +1,6 @@
 // Commands of voicemail slots (the Flexisip face): a slot is a pending deposit into the box a user owns.
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { Int, Nested, Text } from './rules';
 import { TenantCommand } from './commands';
 import { HEX_ID } from './kazoo';
 import { AudioFacts, type AudioFormat, type UploadTicket } from './media';
@@ -56,11 +44,11 @@ export class UserSlotsCommand extends TenantCommand {
 
 export class CreateSlotCommand extends UserSlotsCommand {
   /** Optional, as in the account manager's code (its document says mandatory). */
-  @IsOptional() @IsString() @MinLength(5) @MaxLength(MAX_SIP_FROM) @Matches(SIP_URI) sipFrom?: string;
-  @IsIn(SLOT_CONTENT_TYPES as unknown as string[]) contentType: SlotContentType;
-  @IsInt() @Min(1) @Max(1024 * 1024 * 1024) maxBytes: number;
+  @IsOptional() @Text(MAX_SIP_FROM, 5) @Matches(SIP_URI) sipFrom?: string;
+  @IsIn(SLOT_CONTENT_TYPES) contentType: SlotContentType;
+  @Int(1, 1024 * 1024 * 1024) maxBytes: number;
   /** How long the slot waits for its audio before the sweeper removes it. */
-  @IsInt() @Min(1) @Max(7 * 86400) ttlSeconds: number;
+  @Int(1, 7 * 86400) ttlSeconds: number;
 }
 
 export class SlotIdCommand extends UserSlotsCommand {
@@ -77,11 +65,11 @@ export class SlotUploadCommand {
 }
 
 export class CompleteSlotUploadCommand extends SlotUploadCommand {
-  @IsString() @MaxLength(128) uploadId: string;
+  @Text(128) uploadId: string;
   /** The gateway's measurement of the upload, so the commit need not read it back. */
-  @IsOptional() @ValidateNested() @Type(() => AudioFacts) facts?: AudioFacts;
+  @IsOptional() @Nested(() => AudioFacts) facts?: AudioFacts;
   /** The uploaded file's name (the form part's `filename`, without its directories), answered as `name`. */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(MAX_SLOT_FILE_NAME) fileName?: string;
+  @IsOptional() @Text(MAX_SLOT_FILE_NAME, 1) fileName?: string;
 }
 
 /** A slot as message-service keeps it; the face turns it into the account manager's JSON. */
@@ -108,8 +96,8 @@ export interface SlotUploadTicket extends UploadTicket {
 
 /** Authenticates an API client by its secret alone (the `x-api-key` of the account manager face). */
 export class ApiClientSecretAuthCommand {
-  @IsString() @MinLength(1) @MaxLength(256) secret: string;
-  @IsString() @MaxLength(128) clientKey: string;
+  @Text(256, 1) secret: string;
+  @Text(128) clientKey: string;
 }
 
 /** The box `userId` owns in the account (the lowest `mailbox` number); 404 when the user is not there. */
@@ -129,8 +117,8 @@ export const MAX_SIP_ID = 2147483647;
  * its SIP address `user@host` (the user's `username` at the account's `realm`).
  */
 export class SipAccountFindCommand extends TenantCommand {
-  @IsOptional() @IsInt() @Min(1) @Max(MAX_SIP_ID) sipId?: number;
-  @IsOptional() @IsString() @MinLength(3) @MaxLength(512) address?: string;
+  @IsOptional() @Int(1, MAX_SIP_ID) sipId?: number;
+  @IsOptional() @Text(512, 3) address?: string;
 }
 
 /** A user as a SIP account: its stable integer id (numbered per account from 1, never reused). */

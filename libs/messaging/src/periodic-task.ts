@@ -1,6 +1,14 @@
 // Background work on a timer (sweepers): one run at a time, a failed run logged and tried again at the
 // next tick, and the run in progress awaited on shutdown.
-import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  InjectionToken,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Type,
+} from '@nestjs/common';
 
 export class PeriodicTask {
   private timer?: NodeJS.Timeout;
@@ -53,7 +61,8 @@ export async function inBatches(batch: () => Promise<number>, size: number): Pro
 
 /**
  * A Nest provider running a sweeper: `work` every `intervalMs` from bootstrap, the run in progress awaited
- * on shutdown, and `sweep()` for one run now. A subclass says only what one run does.
+ * on shutdown, and `sweep()` for one run now. A subclass says only what one run does; `Sweeper` below
+ * makes the subclass of a service's sweep method.
  */
 export abstract class SweeperLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly task: PeriodicTask;
@@ -80,6 +89,40 @@ export abstract class SweeperLifecycle implements OnApplicationBootstrap, OnAppl
   onApplicationShutdown(): Promise<void> {
     return this.task.stop();
   }
+}
+
+/** What `Sweeper` makes a provider of: one run is `work(service)`, every `sweepIntervalMs` of `settings`. */
+export interface SweeperOptions<S> {
+  /** What the log says failed (`sweep failed: ...`). */
+  name: string;
+  /** The provider doing the work (injected). */
+  of: Type<S>;
+  /** The token of the app's settings, whose `sweepIntervalMs` is the interval. */
+  settings: InjectionToken;
+  work: (service: S) => Promise<number>;
+}
+
+/**
+ * A sweeper provider class, to extend and list in a module's providers (its name is the log's context):
+ * `export class MediaLifecycle extends Sweeper({ name, of: MediaService, settings: MEDIA_SETTINGS, work }) {}`.
+ */
+export function Sweeper<S>(
+  options: SweeperOptions<S>,
+): Type<OnApplicationBootstrap & OnApplicationShutdown & Pick<SweeperLifecycle, 'sweep'>> {
+  @Injectable()
+  class ServiceSweeper extends SweeperLifecycle {
+    constructor(
+      @Inject(options.of) private readonly service: S,
+      @Inject(options.settings) settings: { sweepIntervalMs: number },
+    ) {
+      super(options.name, settings.sweepIntervalMs);
+    }
+
+    protected work(): Promise<number> {
+      return options.work(this.service);
+    }
+  }
+  return ServiceSweeper;
 }
 
 /**

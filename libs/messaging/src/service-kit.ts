@@ -266,7 +266,7 @@ export interface RunningService {
  * commands finish within the grace period, then the relay, connections and pool close.
  */
 export async function bootstrapService(
-  module: Type<unknown>,
+  module: Type<unknown> | DynamicModule,
   config: ServiceConfig,
   queue: string,
   opts: { handleSignals?: boolean } = {},
@@ -300,6 +300,20 @@ export async function bootstrapService(
   const reach =
     host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   return { app, url: `http://${reach}:${port}`, close: () => app.close() };
+}
+
+/** How a service is started (by its main.ts, and by the tests with `handleSignals: false`). */
+export type ServiceStarter<C extends ServiceConfig> = (
+  config: C,
+  opts?: { handleSignals?: boolean },
+) => Promise<RunningService>;
+
+/** A service's start: its module registered with the configuration, its commands on its queue group. */
+export function serviceStarter<C extends ServiceConfig>(
+  module: { register(config: C): DynamicModule },
+  queue: string,
+): ServiceStarter<C> {
+  return (config, opts) => bootstrapService(module.register(config), config, queue, opts);
 }
 
 /** Every `@HandleCommand` method of the app's controllers, bound to its instance. */

@@ -129,21 +129,26 @@ const retire = async (c: { stop(): Promise<void> }, durable: string) => {
   await (await nc.jetstreamManager()).consumers.delete('VOXMAIL_EVENTS', durable);
 };
 
-describe('EventConsumer', () => {
-  const publish = async (type: string, id = randomUUID(), data: Record<string, unknown> = {}) => {
-    const env: EventEnvelope = {
-      id,
-      type,
-      version: 1,
-      tenantId: tenant,
-      aggregateId: 'c',
-      occurredAt: new Date().toISOString(),
-      data,
-    };
-    await nc.jetstream().publish(eventSubject(tenant, type), JSON.stringify(env));
-    return env;
+/** Publishes a well-formed event of `type` for the test tenant; its envelope. */
+async function publish(
+  type: string,
+  id = randomUUID(),
+  data: Record<string, unknown> = {},
+): Promise<EventEnvelope> {
+  const env: EventEnvelope = {
+    id,
+    type,
+    version: 1,
+    tenantId: tenant,
+    aggregateId: 'c',
+    occurredAt: new Date().toISOString(),
+    data,
   };
+  await nc.jetstream().publish(eventSubject(tenant, type), JSON.stringify(env));
+  return env;
+}
 
+describe('EventConsumer', () => {
   it('handles a redelivered event once (inbox) and acks after commit', async () => {
     const { type, durable } = fresh('once');
     const c = consumerOf(type, durable, async (e, m) => {
@@ -232,19 +237,7 @@ describe('EventConsumer and malformed envelopes', () => {
       const js = nc.jetstream();
       const nullSeq = (await js.publish(subject, 'null')).seq;
       const noIdSeq = (await js.publish(subject, JSON.stringify({ type, data: {} }))).seq;
-      const good = randomUUID();
-      await js.publish(
-        subject,
-        JSON.stringify({
-          id: good,
-          type,
-          version: 1,
-          tenantId: tenant,
-          aggregateId: 'c',
-          occurredAt: new Date().toISOString(),
-          data: {},
-        }),
-      );
+      const good = (await publish(type)).id;
       const end = Date.now() + 10000;
       let parked: { event_id: string }[] = [];
       let handled = 0;
@@ -268,20 +261,6 @@ describe('EventConsumer and malformed envelopes', () => {
 });
 
 describe('EventConsumer stop and after-commit work', () => {
-  const publish = async (type: string) => {
-    const env: EventEnvelope = {
-      id: randomUUID(),
-      type,
-      version: 1,
-      tenantId: tenant,
-      aggregateId: 'c',
-      occurredAt: new Date().toISOString(),
-      data: {},
-    };
-    await nc.jetstream().publish(eventSubject(tenant, type), JSON.stringify(env));
-    return env;
-  };
-
   it('on stop releases what it pulled but did not handle, so the next instance gets it at once', async () => {
     const { type, durable } = fresh('stop');
     const handledBy: Record<string, string> = {};

@@ -187,20 +187,24 @@ export class MediaDocumentsService {
     });
   }
 
-  /** Verifies the upload (type from the bytes, size, duration) and makes it the document's audio. */
+  /** Makes a verified upload the audio of an existing document. */
   async attach(cmd: AttachMediaDocumentCommand): Promise<MediaDocument> {
     await this.reach(cmd.actor, cmd.tenantId, true);
     await this.required(cmd.tenantId, cmd.id);
-    await this.media.commit({
-      tenantId: cmd.tenantId,
-      actor: cmd.actor,
-      uploadId: cmd.uploadId,
-      facts: cmd.facts,
-    });
-    return this.ds.transaction(async (m) => {
-      const d = await this.required(cmd.tenantId, cmd.id, m, true);
-      return this.bind(m, d, cmd.uploadId);
-    });
+    return this.commitInto(cmd, (m) => this.required(cmd.tenantId, cmd.id, m, true));
+  }
+
+  /**
+   * Verifies the upload (media-storage's commit: type from the bytes, size, duration), then, in one
+   * transaction, makes it the audio of the document `target` locks (or creates).
+   */
+  private async commitInto(
+    cmd: AttachMediaDocumentCommand | StoreBoxGreetingCommand,
+    target: (m: EntityManager) => Promise<MediaDocumentEntity>,
+  ): Promise<MediaDocument> {
+    const { tenantId, actor, uploadId, facts } = cmd;
+    await this.media.commit({ tenantId, actor, uploadId, facts });
+    return this.ds.transaction(async (m) => this.bind(m, await target(m), uploadId));
   }
 
   private async bind(m: EntityManager, d: MediaDocumentEntity, objectId: string): Promise<MediaDocument> {
@@ -226,13 +230,7 @@ export class MediaDocumentsService {
   /** Adds the box's greeting of that name, or overwrites its audio: one greeting per name and box. */
   async storeBoxGreeting(cmd: StoreBoxGreetingCommand): Promise<MediaDocument> {
     await this.reach(cmd.actor, cmd.tenantId, true);
-    await this.media.commit({
-      tenantId: cmd.tenantId,
-      actor: cmd.actor,
-      uploadId: cmd.uploadId,
-      facts: cmd.facts,
-    });
-    return this.ds.transaction(async (m) => {
+    return this.commitInto(cmd, async (m) => {
       // the advisory lock serialises two first uploads of the same name (no row to lock yet)
       await this.docs.lockBoxGreetingName(m, cmd.tenantId, cmd.vmboxId, cmd.name);
       let d = await this.docs.findBoxGreeting(cmd.tenantId, cmd.vmboxId, cmd.name, m);
@@ -249,7 +247,7 @@ export class MediaDocumentsService {
         });
         await this.recorded(m, Events.MediaCreated, d);
       }
-      return this.bind(m, d, cmd.uploadId);
+      return d;
     });
   }
 

@@ -10,8 +10,9 @@ import {
   MessageAudioCommand,
 } from '@voxmail/contracts';
 import { BoxDirectory, MediaLibrary } from '../peers';
-import { audioFileName, notFound } from './message-views';
+import { audioFileName } from './message-views';
 import { MessagesRepository } from './messages.repository';
+import { MessagesService } from './messages.service';
 
 @Injectable()
 export class AudioService {
@@ -19,12 +20,11 @@ export class AudioService {
     private readonly messages: MessagesRepository,
     private readonly boxes: BoxDirectory,
     private readonly media: MediaLibrary,
+    private readonly reader: MessagesService,
   ) {}
 
   async audio(cmd: MessageAudioCommand): Promise<MessageAudio> {
-    await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
-    const e = await this.messages.find(cmd.tenantId, cmd.vmboxId, cmd.id);
-    if (!e) throw notFound();
+    const e = await this.reader.readable(cmd);
     if (!e.media) throw new DomainError(ErrorCode.NotFound, 'the message has no audio yet');
     const format = cmd.format && cmd.format !== e.media.format ? cmd.format : undefined;
     const t = await this.media.download(cmd.tenantId, cmd.actor, e.media.object_id, format);

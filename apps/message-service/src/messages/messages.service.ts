@@ -10,6 +10,7 @@ import {
   listReply,
 } from '@voxmail/contracts';
 import { BoxDirectory } from '../peers';
+import { MessageEntity } from './message.entity';
 import { messageReply, messageView, notFound } from './message-views';
 import { MessageSearchService } from './message-search.service';
 import { BoxCounts, MessagesRepository } from './messages.repository';
@@ -22,11 +23,16 @@ export class MessagesService {
     private readonly search: MessageSearchService,
   ) {}
 
-  async get(cmd: MessageIdCommand): Promise<DocReply> {
+  /** A message of a box the actor may read; 404 when the box or the message is not there for it. */
+  async readable(cmd: MessageIdCommand): Promise<MessageEntity> {
     await this.boxes.require(cmd.actor, cmd.tenantId, cmd.vmboxId);
     const e = await this.messages.find(cmd.tenantId, cmd.vmboxId, cmd.id);
     if (!e) throw notFound();
-    return messageReply(e);
+    return e;
+  }
+
+  async get(cmd: MessageIdCommand): Promise<DocReply> {
+    return messageReply(await this.readable(cmd));
   }
 
   /** The box's counts as `mwi.updated` last carried them (a PBX polling instead of subscribing). */

@@ -5,7 +5,7 @@
 //   PATCH  {document}          merge         DELETE {document}         delete
 // A controller extends `KazooDocuments({...})`, names the commands it serves and adds its own routes; a
 // route whose command is not named does not exist (api clients are never read one by one or changed).
-import { Body, Delete, Get, Injectable, Param, Patch, Post, Put, Type } from '@nestjs/common';
+import { Body, Delete, Get, Injectable, Patch, Post, Put, Type } from '@nestjs/common';
 import {
   Actor,
   CommandDef,
@@ -23,7 +23,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { CommandBus } from '../../common/command-bus';
 import { BodySchema, DocumentedExamples, Examples } from '../../common/openapi-meta';
 import type { KazooResult } from './envelope';
-import { AccountId, CurrentActor, HexIdPipe, IfMatch, KazooListQuery } from './params';
+import { AccountId, CurrentActor, Doc, DocTarget, IfMatch, KazooListQuery } from './params';
 import { dataOf } from './request';
 import { docResult, listResult } from './results';
 
@@ -47,7 +47,7 @@ export interface KazooDocumentsSpec {
 
 /** The base class of a Kazoo document controller (see the head of this file). */
 export function KazooDocuments(spec: KazooDocumentsSpec) {
-  const DocId = () => Param(spec.idParam, HexIdPipe);
+  const Target = () => Doc(spec.idParam);
   const documentPath = spec.documentPath ?? `:${spec.idParam}`;
   const none: MethodDecorator = () => undefined;
   const schema = (partial = false) => (spec.schema ? BodySchema(spec.schema, { partial }) : none);
@@ -94,36 +94,20 @@ export function KazooDocuments(spec: KazooDocumentsSpec) {
     }
 
     @Get(documentPath)
-    async get(
-      @AccountId() tenantId: string,
-      @DocId() id: string,
-      @CurrentActor() actor: Actor,
-    ): Promise<KazooResult> {
-      return docResult(await this.bus.send(spec.get!, { tenantId, actor, id }));
+    async get(@Target() target: DocTarget): Promise<KazooResult> {
+      return docResult(await this.bus.send(spec.get!, target));
     }
 
     @Post(documentPath)
     @schema()
-    replace(
-      @AccountId() tenantId: string,
-      @DocId() id: string,
-      @CurrentActor() actor: Actor,
-      @IfMatch() ifRevision: string | undefined,
-      @Body() body: unknown,
-    ): Promise<KazooResult> {
-      return this.update({ tenantId, actor, id, mode: 'replace', doc: dataOf(body), ifRevision });
+    replace(@Target() target: DocTarget, @IfMatch() ifRevision: string | undefined, @Body() body: unknown) {
+      return this.update({ ...target, mode: 'replace', doc: dataOf(body), ifRevision });
     }
 
     @Patch(documentPath)
     @schema(true)
-    patch(
-      @AccountId() tenantId: string,
-      @DocId() id: string,
-      @CurrentActor() actor: Actor,
-      @IfMatch() ifRevision: string | undefined,
-      @Body() body: unknown,
-    ): Promise<KazooResult> {
-      return this.update({ tenantId, actor, id, mode: 'merge', doc: dataOf(body), ifRevision });
+    patch(@Target() target: DocTarget, @IfMatch() ifRevision: string | undefined, @Body() body: unknown) {
+      return this.update({ ...target, mode: 'merge', doc: dataOf(body), ifRevision });
     }
 
     private async update(command: UpdateDocCommand): Promise<KazooResult> {
@@ -131,12 +115,8 @@ export function KazooDocuments(spec: KazooDocumentsSpec) {
     }
 
     @Delete(documentPath)
-    async delete(
-      @AccountId() tenantId: string,
-      @DocId() id: string,
-      @CurrentActor() actor: Actor,
-    ): Promise<KazooResult> {
-      return docResult(await this.bus.send(spec.delete, { tenantId, actor, id }));
+    async delete(@Target() target: DocTarget): Promise<KazooResult> {
+      return docResult(await this.bus.send(spec.delete, target));
     }
   }
 

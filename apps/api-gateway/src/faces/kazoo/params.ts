@@ -68,6 +68,26 @@ export const Box = (): ParameterDecorator => (target, key, index) => {
   documentPathSchemas(target, key, { accountId: HexIdPipe.openapi, vmboxId: HexIdPipe.openapi });
 };
 
+/** What a route on one document (`accounts/:accountId/users/:userId`...) addresses, and who asks. */
+export interface DocTarget {
+  tenantId: string;
+  actor: Actor;
+  id: string;
+}
+
+const docOf = createParamDecorator((idParam: string, ctx: ExecutionContext): DocTarget => {
+  const req = ctx.switchToHttp().getRequest<GatewayRequest>();
+  const params = req.params as Record<string, string>;
+  return { tenantId: pathId(params.accountId), actor: req.actor!, id: pathId(params[idParam]) };
+});
+/** `{tenantId, actor, id}` in one parameter, `id` the path parameter `idParam`, both ids checked as `AccountId()` checks. */
+export const Doc =
+  (idParam: string): ParameterDecorator =>
+  (target, key, index) => {
+    docOf(idParam)(target, key, index);
+    documentPathSchemas(target, key, { accountId: HexIdPipe.openapi, [idParam]: HexIdPipe.openapi });
+  };
+
 /** Kazoo's list query string (page_size, start_key, order, filters), checked. */
 const listQuery = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
   listQueryOf(ctx.switchToHttp().getRequest<GatewayRequest>()),

@@ -5,7 +5,7 @@ import { BodySchema } from '../../common/openapi-meta';
 import { KazooDocuments } from './documents.controller';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
-import { AccountId, CurrentActor, IfMatch, VmboxId } from './params';
+import { AccountId, CurrentActor, Doc, DocTarget, IfMatch, VmboxId } from './params';
 import { dataOf } from './request';
 import { docResult } from './results';
 
@@ -46,12 +46,10 @@ export class VmboxesController extends KazooDocuments({
 }) {
   @Delete(':vmboxId')
   override async delete(
-    @AccountId() tenantId: string,
-    @VmboxId() id: string,
-    @CurrentActor() actor: Actor,
+    @Doc('vmboxId') target: DocTarget,
     @IfMatch() ifRevision?: string,
   ): Promise<KazooResult> {
-    return docResult(await this.bus.send(Commands.VmboxDelete, { tenantId, actor, id, ifRevision }));
+    return docResult(await this.bus.send(Commands.VmboxDelete, { ...target, ifRevision }));
   }
 
   /** For the PBX playing the voicemail menu: 200 `{valid}`, or 423 while the box is locked. */
