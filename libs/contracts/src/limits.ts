@@ -74,3 +74,37 @@ export interface AccountUsage {
   /** Issue 21: minutes of voicemail transcribed this month (as cut to TRANSCRIPTION_MAX_SECONDS). */
   transcription_minutes: number;
 }
+
+/** The JSON schema of a limits document, as parseLimits reads it and the services answer it. */
+export const LimitsSchema = {
+  type: 'object',
+  properties: {
+    ...Object.fromEntries(
+      Object.entries(LIMIT_FIELDS).map(([k, max]) => [
+        k,
+        { type: ['integer', 'null'], minimum: 0, maximum: max },
+      ]),
+    ),
+    dialer_weight: { type: 'integer', minimum: 1, maximum: 100 },
+  },
+  additionalProperties: false,
+} as const;
+
+/** The JSON schema of AccountUsage (OpenAPI). */
+export const AccountUsageSchema = {
+  type: 'object',
+  required: ['account_id', 'month'],
+  properties: {
+    account_id: { type: 'string' },
+    bytes_stored: { type: 'integer', minimum: 0 },
+    objects: { type: 'integer', minimum: 0 },
+    messages: { type: 'integer', minimum: 0 },
+    vmboxes: { type: 'integer', minimum: 0 },
+    users: { type: 'integer', minimum: 0 },
+    month: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}$' },
+    calls_placed: { type: 'integer', minimum: 0 },
+    call_minutes: { type: 'number', minimum: 0 },
+    transcription_minutes: { type: 'number', minimum: 0 },
+  },
+  additionalProperties: false,
+} as const;

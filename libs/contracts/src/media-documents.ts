@@ -122,3 +122,63 @@ export interface VmboxRef {
   name: string;
   mailbox: string;
 }
+
+/** The JSON schema of the media document a client writes (the gateway keeps these fields, ignores others). */
+export const MediaDocumentRequestSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    description: { type: 'string' },
+    media_source: { enum: ['upload'] },
+    kind: { enum: ['greeting', 'prompt'] },
+    type: {
+      type: 'string',
+      description: '`greeting` or `prompt` stand for `kind`; anything else is ignored',
+    },
+  },
+} as const;
+
+/** The JSON schema of MediaDocument as the gateway answers it (OpenAPI). */
+export const MediaDocumentSchema = {
+  type: 'object',
+  required: ['id', 'name', 'media_source', 'kind', 'created', 'updated'],
+  properties: {
+    id: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+    name: { type: 'string' },
+    description: { type: 'string' },
+    media_source: { const: 'upload' },
+    kind: { enum: ['greeting', 'prompt'] },
+    content_type: { type: 'string' },
+    format: { type: 'string' },
+    size: { type: 'integer', minimum: 0 },
+    duration_ms: { type: 'integer', minimum: 0 },
+    vmbox_id: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+    created: { type: 'integer' },
+    updated: { type: 'integer' },
+    uploaded_at: { type: 'string' },
+    _read_only: {
+      type: 'object',
+      properties: { deleted: { const: true } },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+/** The JSON schema of BoxGreeting (OpenAPI). */
+export const BoxGreetingSchema = {
+  type: 'object',
+  required: ['type', 'media_id', 'file', 'active'],
+  properties: {
+    type: { enum: [...GREETING_TYPES, 'file'] },
+    media_id: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+    file: { type: 'string' },
+    active: { type: 'boolean' },
+    format: { type: 'string' },
+    content_type: { type: 'string' },
+    size: { type: 'integer', minimum: 0 },
+    duration_ms: { type: 'integer', minimum: 0 },
+    uploaded_at: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;

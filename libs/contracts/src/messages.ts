@@ -216,3 +216,45 @@ export interface MessageAudio {
   format: string;
   name: string;
 }
+
+/**
+ * A message document as message-service answers it (OpenAPI): the metadata, the server's keys (`media_id`
+ * is its id, `length` in milliseconds) and any custom key a client sent.
+ */
+export const MessageDocSchema = {
+  type: 'object',
+  required: ['media_id'],
+  properties: {
+    ...MessageSchema.properties,
+    folder: { type: 'string', enum: MESSAGE_FOLDERS },
+    media_id: { type: 'string', pattern: MESSAGE_ID.source },
+    length: { type: 'integer', minimum: 0 },
+    source_id: { type: 'string' },
+  },
+} as const;
+
+/** The body of a bulk change or delete: the messages, and a folder or the box(es) to move/copy them from. */
+export const MessageBulkSchema = {
+  type: 'object',
+  properties: {
+    messages: { type: 'array', items: { type: 'string', pattern: MESSAGE_ID.source } },
+    folder: { type: 'string', enum: VISIBLE_FOLDERS },
+    source_id: {
+      oneOf: [
+        { type: 'string', pattern: '^[0-9a-f]{32}$' },
+        { type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{32}$' } },
+      ],
+    },
+  },
+} as const;
+
+/** What a bulk change or delete answers: the ids done, and those refused with why. */
+export const BulkResultSchema = {
+  type: 'object',
+  required: ['succeeded', 'failed'],
+  properties: {
+    succeeded: { type: 'array', items: { type: 'string' } },
+    failed: { type: 'array', items: { type: 'object', additionalProperties: { type: 'string' } } },
+  },
+  additionalProperties: false,
+} as const;

@@ -4,7 +4,21 @@ import { Injectable } from '@nestjs/common';
 import archiver from 'archiver';
 import type { FastifyReply } from 'fastify';
 import type { ArchiveEntry } from '@voxmail/contracts';
+import type { DocumentedResponse } from '../common/openapi-meta';
 import { accountOfObjectUrl, cutWhenIdle, ObjectResponse, openObject, streamSlots } from './object-transfer';
+
+/** What `send` answers (OpenAPI). */
+export const ARCHIVE_ANSWER: DocumentedResponse = {
+  status: 200,
+  content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } },
+  headers: {
+    'Content-Disposition': {
+      description: '`attachment; filename="..."`',
+      required: true,
+      schema: { type: 'string' },
+    },
+  },
+};
 
 @Injectable()
 export class AudioArchives {

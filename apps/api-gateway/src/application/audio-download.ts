@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import parseRange from 'range-parser';
 import { DomainError, ErrorCode, MessageAudio } from '@voxmail/contracts';
+import type { DocumentedHeader, DocumentedResponse } from '../common/openapi-meta';
 import type { GatewayRequest } from '../common/request';
 import { cutWhenIdle, openObject } from './object-transfer';
 
@@ -26,6 +27,38 @@ export function byteRange(
   if (ranges.type !== 'bytes' || ranges.length !== 1) return undefined;
   return { start: ranges[0].start, end: ranges[0].end };
 }
+
+const AUDIO_BODY = { 'audio/*': { schema: { type: 'string', contentMediaType: 'audio/*' } } };
+const AUDIO_HEADERS: Record<string, DocumentedHeader> = {
+  'Accept-Ranges': { description: 'always `bytes`', required: true, schema: { const: 'bytes' } },
+  'Content-Disposition': {
+    description: '`inline; filename="..."`',
+    required: true,
+    schema: { type: 'string' },
+  },
+};
+
+/** What `send`/`head` answer (OpenAPI): the audio, whole or the asked byte range, or 416 outside it. */
+export const AUDIO_ANSWER: DocumentedResponse = {
+  status: 200,
+  content: AUDIO_BODY,
+  headers: AUDIO_HEADERS,
+  more: {
+    206: {
+      description: 'the byte range the `Range` header asked for',
+      content: AUDIO_BODY,
+      headers: {
+        ...AUDIO_HEADERS,
+        'Content-Range': {
+          description: '`bytes start-end/size`',
+          required: true,
+          schema: { type: 'string' },
+        },
+      },
+    },
+  },
+  errors: [416],
+};
 
 @Injectable()
 export class AudioDownloads {

@@ -7,13 +7,33 @@ export const OPENAPI_BODY = 'voxmail:openapi:body';
 
 export interface DocumentedBody {
   /** The JSON schema of the document (for Kazoo: of `data` inside the request envelope). */
-  schema: object;
+  schema?: object;
   /** PATCH-like: every field optional (the schema's `required` is dropped). */
   partial?: boolean;
+  /** Media types taken besides JSON (audio, multipart), with their schemas. */
+  content?: Record<string, { schema?: object }>;
+  /** The body may be left out. */
+  optional?: boolean;
 }
 
-export const BodySchema = (schema: object, opts: { partial?: boolean } = {}): MethodDecorator =>
-  SetMetadata(OPENAPI_BODY, { schema, ...opts } satisfies DocumentedBody);
+export const BodySchema = (
+  schema: object,
+  opts: { partial?: boolean; content?: DocumentedBody['content']; optional?: boolean } = {},
+): MethodDecorator => SetMetadata(OPENAPI_BODY, { schema, ...opts } satisfies DocumentedBody);
+
+const binary = (type: string) => ({ schema: { type: 'string', contentMediaType: type } });
+
+/** An audio file as the body, as its own type (`audio/mpeg`, `audio/wav`...). */
+export const RAW_AUDIO = { 'audio/*': binary('audio/*') };
+/** Kazoo's multipart upload: a JSON part `{"data": {...}}` and one audio part. */
+export const MULTIPART_AUDIO = {
+  'multipart/mixed': binary('multipart/mixed'),
+  'multipart/form-data': binary('multipart/form-data'),
+};
+
+/** A route whose body is not JSON (an upload): the media types it takes. */
+export const UploadBody = (content: Record<string, { schema?: object }>): MethodDecorator =>
+  SetMetadata(OPENAPI_BODY, { content } satisfies DocumentedBody);
 
 export const OPENAPI_NO_FACE = 'voxmail:openapi:no-face';
 
@@ -75,4 +95,76 @@ export function documentPathSchemas(
     { ...(Reflect.getMetadata(OPENAPI_PATH_SCHEMAS, fn) ?? {}), ...schemas },
     fn,
   );
+}
+
+export const OPENAPI_RESPONSE = 'voxmail:openapi:response';
+
+/** A response header a route sets (`Retry-After`, `Content-Range`...). */
+export interface DocumentedHeader {
+  description: string;
+  required?: boolean;
+  schema?: object;
+}
+
+/** Another answer of a route beside its success (a partial content, a redirect...), not an error. */
+export interface DocumentedAnswer {
+  description: string;
+  /** Media types and their schemas (a JSON one: the whole body). */
+  content?: Record<string, { schema?: object }>;
+  headers?: Record<string, DocumentedHeader>;
+}
+
+/** What a route answers, beyond what its face says of every route (its envelope, its error shape). */
+export interface DocumentedResponse {
+  /** The success status (else the face's default: `@HttpCode`, 201 for Kazoo's creations, 200). */
+  status?: number;
+  /** JSON schema of the success body: for Kazoo of `data` inside the envelope, else of the whole body. */
+  schema?: object;
+  /** A success body that is not the face's JSON (audio, ZIP, HTML...): media types and their schemas. */
+  content?: Record<string, { schema?: object }>;
+  /** Headers of the success answer. */
+  headers?: Record<string, DocumentedHeader>;
+  /** Other answers by status (206, 302, 304...). */
+  more?: Record<number, DocumentedAnswer>;
+  /** Error statuses the route answers beyond those its face documents for every route. */
+  errors?: number[];
+}
+
+/** Documents a route's answers (several uses merge; `errors` add up). */
+export const Responds =
+  (response: DocumentedResponse): MethodDecorator =>
+  (_target, _key, descriptor: PropertyDescriptor) => {
+    const fn = descriptor.value as object;
+    const had: DocumentedResponse = Reflect.getMetadata(OPENAPI_RESPONSE, fn) ?? {};
+    Reflect.defineMetadata(
+      OPENAPI_RESPONSE,
+      {
+        ...had,
+        ...response,
+        errors: [...new Set([...(had.errors ?? []), ...(response.errors ?? [])])],
+        more: { ...had.more, ...response.more },
+      },
+      fn,
+    );
+    return descriptor;
+  };
+
+/** The JSON schema of a Kazoo document as the service renders it: its fields, `id` always, any custom key. */
+export function renderedDocument(schema: object, extra: Record<string, object> = {}): object {
+  const s = schema as { properties?: Record<string, object> };
+  return {
+    type: 'object',
+    required: ['id'],
+    properties: { id: { type: 'string', pattern: '^[0-9a-f]{32}$' }, ...s.properties, ...extra },
+  };
+}
+
+/** A closed JSON object schema: these properties, every one required unless listed in `optional`. */
+export function closed(properties: Record<string, object>, optional: string[] = []): object {
+  return {
+    type: 'object',
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+    properties,
+    additionalProperties: false,
+  };
 }

@@ -111,7 +111,7 @@ describe('the OpenAPI documents of the faces', () => {
     const patch = docs.kazoo.paths['/v2/accounts/{accountId}/vmboxes/{vmboxId}'].patch;
     expect(patch.requestBody!.content['application/json'].schema.properties.data.required).toBeUndefined();
     expect(Object.keys(put.responses)).toEqual(
-      expect.arrayContaining(['2XX', '400', '401', '404', '409', '429']),
+      expect.arrayContaining(['201', '400', '401', '404', '409', '429']),
     );
     expect(docs.kazoo.components.schemas.KazooError.required).toContain('request_id');
     expect(docs.yeastar.components.schemas.YeastarResult.properties.errcode.enum).toContain(10004);

@@ -17,13 +17,15 @@ import {
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { DynamicModule } from '@nestjs/common';
 import type { GatewayConfig } from '@voxmail/config';
-import { HTTP_STATUS_OF, OnbukaCode } from '@voxmail/contracts';
+import { OnbukaCode } from '@voxmail/contracts';
 import { prefixFaceOf } from '../common/faces';
 import {
   DocumentedBody,
   DocumentedExamples,
   DocumentedParameter,
+  DocumentedResponse,
   OPENAPI_BODY,
+  OPENAPI_RESPONSE,
   OPENAPI_PATH_SCHEMAS,
   OPENAPI_PARAMETERS,
   OPENAPI_EXAMPLES,
@@ -55,6 +57,8 @@ export interface RouteInfo {
   pathSchemas: Record<string, object>;
   /** Parameters read by custom parameter decorators (the Kazoo list query, If-Match). */
   documented: DocumentedParameter[];
+  /** What the route answers (@Responds), beyond its face's envelope and errors. */
+  response?: DocumentedResponse;
 }
 
 type ModuleRef = Type | DynamicModule | Promise<DynamicModule> | { forwardRef: () => Type };
@@ -178,6 +182,7 @@ export function routesOf(root: ModuleRef): RouteInfo[] {
               body: Reflect.getMetadata(OPENAPI_BODY, fn),
               examples: Reflect.getMetadata(OPENAPI_EXAMPLES, fn),
               documented: Reflect.getMetadata(OPENAPI_PARAMETERS, fn) ?? [],
+              response: Reflect.getMetadata(OPENAPI_RESPONSE, fn),
               pathSchemas,
             });
           }
@@ -189,11 +194,58 @@ export function routesOf(root: ModuleRef): RouteInfo[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Each face: its title, security schemes, error shape and the statuses its errors take.
+// Each face: its title, security schemes, envelope, error shape and the statuses its errors take.
 
 const JSON_TYPE = 'application/json';
-const errorStatuses = [...new Set(Object.values(HTTP_STATUS_OF))].sort((a, b) => a - b);
+type Responses = Record<string, Record<string, unknown>>;
 const json = (schema: object, description: string) => ({ description, content: { [JSON_TYPE]: { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const closed = (required: string[], properties: Record<string, object>) => ({
+  type: 'object',
+  required,
+  properties,
+  additionalProperties: false,
+});
+
+const RETRY_AFTER = {
+  description: 'seconds to wait before trying again',
+  schema: { type: 'string', pattern: '^[0-9]+$' },
+};
+
+/**
+ * The error statuses a route can answer: those of every route of the face (a malformed request, an unknown
+ * id, a limit, an unavailable service), of guarded routes (401, 403), of routes taking a body (its size,
+ * its type, a slow sender) and of routes changing state (409), plus what the route declares itself.
+ */
+function errorStatuses(route: RouteInfo): number[] {
+  const writes = ['post', 'put', 'patch', 'delete'].includes(route.method);
+  const body = route.hasBody || route.body !== undefined || (route.response?.errors ?? []).includes(415);
+  return [
+    ...new Set([
+      400,
+      404,
+      429,
+      500,
+      503,
+      ...(route.secured ? [401, 403] : []),
+      ...(writes ? [409] : []),
+      ...(body || (writes && route.method !== 'delete') ? [408, 413, 415] : []),
+      ...(route.response?.errors ?? []),
+    ]),
+  ].sort((a, b) => a - b);
+}
+
+/** `status` answered with `schema`, with Retry-After where it says when to come back. */
+function errorResponse(status: number, schema: object, description: string): Record<string, unknown> {
+  return {
+    ...json(schema, `${description} (HTTP ${status})`),
+    ...(status === 429
+      ? { headers: { 'Retry-After': { ...RETRY_AFTER, required: true } } }
+      : status === 503
+        ? { headers: { 'Retry-After': RETRY_AFTER } }
+        : {}),
+  };
+}
 
 interface FaceSpec {
   title: string;
@@ -202,16 +254,32 @@ interface FaceSpec {
   /** The security requirement of a guarded route (alternatives). */
   security: Record<string, string[]>[];
   schemas: Record<string, object>;
-  /** Responses every operation of the face may give besides its success. */
-  errors: Record<string, object>;
-  success(route: RouteInfo, status: string): Record<string, object>;
+  /** The component naming the face's error body (what the router answers for an unknown path too). */
+  errorSchema?: string;
+  /** The success status of a route that says none. */
+  defaultStatus(route: RouteInfo): number;
+  /** The JSON body of a success around the route's documented schema. */
+  successBody(route: RouteInfo): object;
+  /** The route's error answers (status → response). */
+  errors(route: RouteInfo): Responses;
   /** The request body schema around a route's documented body schema. */
   wrapBody(schema: object): object;
 }
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const statusErrors = (schema: string, statuses: number[], what: string) =>
-  Object.fromEntries(statuses.map((s) => [String(s), json(ref(schema), `${what} (HTTP ${s})`)]));
+const yeastarCodes = Object.keys(YEASTAR_MESSAGES).map(Number);
+
+/** The crossbar error envelope (kazoo/envelope.ts), also the answer of the routes of no face. */
+const KAZOO_ERROR = closed(['data', 'error', 'message', 'status', 'request_id'], {
+  auth_token: { type: 'string' },
+  data: {
+    type: 'object',
+    description: 'details: `{message}`, or per field and rule `{message, target, ...}` for validation errors',
+  },
+  error: { type: 'string', pattern: '^[45][0-9]{2}$', description: 'the HTTP status as a string' },
+  message: { type: 'string' },
+  status: { enum: ['error', 'fatal'] },
+  request_id: { type: 'string' },
+});
 
 const FACES: Record<DocFace, FaceSpec> = {
   kazoo: {
@@ -233,39 +301,27 @@ const FACES: Record<DocFace, FaceSpec> = {
       },
     },
     security: [{ XAuthToken: [] }, { AuthTokenQuery: [] }],
-    schemas: {
-      KazooSuccess: {
-        type: 'object',
-        required: ['data', 'status', 'request_id'],
-        properties: {
-          auth_token: { type: 'string' },
-          data: {},
-          revision: { type: 'string' },
-          page_size: { type: 'integer' },
-          start_key: { type: 'string' },
-          next_start_key: { type: 'string' },
-          request_id: { type: 'string' },
-          status: { const: 'success' },
-        },
-      },
-      KazooError: {
-        type: 'object',
-        required: ['data', 'error', 'message', 'status', 'request_id'],
-        properties: {
-          auth_token: { type: 'string' },
-          data: { description: 'details: per field, per rule, `{message, target}` for validation errors' },
-          error: { type: 'string', description: 'the HTTP status as a string' },
-          message: { type: 'string' },
-          status: { enum: ['error', 'fatal'] },
-          request_id: { type: 'string' },
-        },
-      },
-    },
-    errors: statusErrors('KazooError', errorStatuses, 'crossbar error envelope'),
-    success: (r, status) =>
-      r.enveloped
-        ? { [status]: json(ref('KazooSuccess'), 'crossbar success envelope') }
-        : { [status]: { description: 'the object itself (audio, archive) or a crossbar envelope' } },
+    schemas: { KazooError: KAZOO_ERROR },
+    errorSchema: 'KazooError',
+    defaultStatus: (r) => (r.method === 'put' ? 201 : 200),
+    successBody: (r) =>
+      closed(['data', 'request_id', 'status'], {
+        auth_token: { type: 'string' },
+        data: r.response?.schema ?? {},
+        revision: { type: 'string' },
+        page_size: { type: 'integer', minimum: 0 },
+        start_key: { type: 'string' },
+        next_start_key: { type: 'string' },
+        request_id: { type: 'string' },
+        status: { const: 'success' },
+      }),
+    errors: (r) =>
+      Object.fromEntries(
+        errorStatuses(r).map((s) => [
+          String(s),
+          errorResponse(s, ref('KazooError'), 'crossbar error envelope'),
+        ]),
+      ),
     wrapBody: (schema) => ({
       type: 'object',
       required: ['data'],
@@ -275,7 +331,7 @@ const FACES: Record<DocFace, FaceSpec> = {
   yeastar: {
     title: 'Voxmail: Yeastar OpenAPI face (/openapi/v1.0, /api/download)',
     description:
-      'The Yeastar P-Series voicemail greeting API. As on a Yeastar PBX, failures of the API answer HTTP 200 with `errcode` and `errmsg` in the body; download links answer failures with their HTTP status as well.',
+      'The Yeastar P-Series voicemail greeting API. As on a Yeastar PBX, failures of the API answer HTTP 200 with `errcode` and `errmsg` in the body (429 over a fair-share limit); the play links (`/api/download`) answer failures with their HTTP status as well.',
     securitySchemes: {
       AccessToken: {
         type: 'apiKey',
@@ -286,29 +342,60 @@ const FACES: Record<DocFace, FaceSpec> = {
     },
     security: [{ AccessToken: [] }],
     schemas: {
-      YeastarResult: {
+      YeastarFailure: {
         type: 'object',
         required: ['errcode', 'errmsg'],
         properties: {
           errcode: {
             type: 'integer',
-            description: `0 on success, else one of: ${Object.entries(YEASTAR_MESSAGES)
+            description: `one of: ${Object.entries(YEASTAR_MESSAGES)
               .map(([c, m]) => `${c} ${m}`)
               .join('; ')}`,
-            enum: [0, ...Object.keys(YEASTAR_MESSAGES).map(Number)],
+            enum: yeastarCodes,
           },
-          errmsg: { type: 'string' },
+          errmsg: { enum: [...new Set(Object.values(YEASTAR_MESSAGES))] },
+          invalid_param_list: {
+            type: 'array',
+            items: closed(['field', 'value'], { field: { type: 'string' }, value: { type: 'string' } }),
+          },
         },
+        additionalProperties: false,
       },
     },
-    errors: statusErrors(
-      'YeastarResult',
-      [400, 404, 413, 415, 416, 429, 503],
-      'failure of a download link or of the transport',
-    ),
-    success: (_r, status) => ({
-      [status]: json(ref('YeastarResult'), 'the result, or the API failure with its errcode'),
+    errorSchema: 'YeastarFailure',
+    defaultStatus: () => 200,
+    successBody: (r) => ({
+      anyOf: [
+        {
+          type: 'object',
+          required: ['errcode', 'errmsg'],
+          properties: {
+            errcode: { const: 0 },
+            errmsg: { const: 'SUCCESS' },
+            ...(r.response?.schema as { properties?: object } | undefined)?.properties,
+          },
+          additionalProperties: false,
+        },
+        ref('YeastarFailure'),
+      ],
     }),
+    errors: (r) => {
+      // the API's failures are HTTP 200 with errcode; only the play links and the transport use statuses
+      const link = r.path.startsWith('/api/download');
+      const statuses = link
+        ? errorStatuses(r)
+        : errorStatuses(r).filter((s) => [400, 404, 408, 413, 415, 429, 503].includes(s));
+      return Object.fromEntries(
+        statuses.map((s) => [
+          String(s),
+          errorResponse(
+            s,
+            ref('YeastarFailure'),
+            link ? 'failure of the play link' : 'failure of the transport',
+          ),
+        ]),
+      );
+    },
     wrapBody: (schema) => schema,
   },
   onbuka: {
@@ -322,19 +409,33 @@ const FACES: Record<DocFace, FaceSpec> = {
     },
     security: [{ ApiKey: [], Sign: [], Timestamp: [] }],
     schemas: {
-      OnbukaResult: {
-        type: 'object',
-        required: ['status'],
-        properties: {
-          status: { type: 'string', enum: Object.values(OnbukaCode), description: '"0" on success' },
-          reason: { type: 'string' },
+      OnbukaFailure: closed(['status', 'reason'], {
+        status: {
+          type: 'string',
+          enum: [...new Set([...Object.values(OnbukaCode).filter((c) => c !== '0'), '-50', '-99'])],
+          description: 'a negative code',
         },
-      },
+        reason: { type: 'string' },
+      }),
     },
-    errors: statusErrors('OnbukaResult', [400, 404, 413, 415, 429, 503], 'failure of the transport'),
-    success: (_r, status) => ({
-      [status]: json(ref('OnbukaResult'), 'the result, or the failure with its status code'),
+    errorSchema: 'OnbukaFailure',
+    defaultStatus: () => 200,
+    successBody: (r) => ({
+      anyOf: [
+        closed(['status', 'reason', ...(r.response?.schema ? ['data'] : [])], {
+          status: { const: OnbukaCode.Success },
+          reason: { type: 'string' },
+          ...(r.response?.schema ? { data: r.response.schema } : {}),
+        }),
+        ref('OnbukaFailure'),
+      ],
     }),
+    errors: (r) =>
+      Object.fromEntries(
+        errorStatuses(r)
+          .filter((s) => [400, 404, 408, 413, 415, 429, 500, 503].includes(s))
+          .map((s) => [String(s), errorResponse(s, ref('OnbukaFailure'), 'failure of the transport')]),
+      ),
     wrapBody: (schema) => schema,
   },
   flexisip: {
@@ -343,46 +444,72 @@ const FACES: Record<DocFace, FaceSpec> = {
     securitySchemes: { FlexisipApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
     security: [{ FlexisipApiKey: [] }],
     schemas: {
-      FlexisipError: {
-        type: 'object',
-        required: ['message'],
-        properties: {
-          message: { type: 'string' },
-          errors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-        },
-      },
+      FlexisipError: closed(['message'], {
+        message: { type: 'string' },
+        errors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+      }),
     },
-    errors: statusErrors(
-      'FlexisipError',
-      [...new Set([...errorStatuses.filter((s) => s !== 422), 422])].sort((a, b) => a - b),
-      'error (422: validation, Laravel shape)',
-    ),
-    success: (_r, status) => ({
-      [status]: { description: 'success', content: { [JSON_TYPE]: { schema: {} } } },
-    }),
+    errorSchema: 'FlexisipError',
+    defaultStatus: (r) => r.httpCode ?? 200,
+    successBody: (r) => r.response?.schema ?? {},
+    errors: (r) =>
+      Object.fromEntries(
+        [...errorStatuses(r), ...(r.hasBody || r.method === 'put' || r.method === 'post' ? [422] : [])]
+          .sort((a, b) => a - b)
+          .map((s) => [
+            String(s),
+            errorResponse(s, ref('FlexisipError'), 'error (422: validation, Laravel shape)'),
+          ]),
+      ),
     wrapBody: (schema) => schema,
   },
   ops: {
     title: 'Voxmail: operations routes',
     description:
-      'Health, metrics and the API descriptions themselves (OpenAPI per face, AsyncAPI of the events). Part of no face.',
+      'Health, metrics and the API descriptions themselves (OpenAPI per face, AsyncAPI of the events). Part of no face: their errors are the crossbar error envelope.',
     securitySchemes: {},
     security: [],
-    schemas: {},
-    errors: {},
-    success: (_r, status) => ({ [status]: { description: 'success' } }),
+    schemas: { KazooError: KAZOO_ERROR },
+    errorSchema: 'KazooError',
+    defaultStatus: () => 200,
+    successBody: (r) => r.response?.schema ?? {},
+    errors: (r) =>
+      Object.fromEntries(
+        [...new Set([429, 503, ...(r.response?.errors ?? [])])].map((s) => [
+          String(s),
+          errorResponse(s, ref('KazooError'), 'crossbar error envelope'),
+        ]),
+      ),
     wrapBody: (schema) => schema,
   },
 };
-
 // ---------------------------------------------------------------------------------------------------
 
 const openapiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-function bodySchema(body: DocumentedBody): object {
+function bodySchema(body: DocumentedBody & { schema: object }): object {
   const schema = JSON.parse(JSON.stringify(body.schema)) as Record<string, unknown>;
   if (body.partial) delete schema.required;
   return schema;
+}
+
+/** The success answer of a route and its other documented answers (206, 302...). */
+function successResponses(route: RouteInfo, spec: FaceSpec, status: string): Responses {
+  const r = route.response ?? {};
+  const content =
+    r.content ?? (route.method === 'head' ? undefined : { [JSON_TYPE]: { schema: spec.successBody(route) } });
+  const success = {
+    description: route.method === 'head' ? 'the headers a GET would answer, no body' : 'success',
+    ...(content ? { content } : {}),
+    ...(r.headers ? { headers: r.headers } : {}),
+  };
+  return {
+    [status]: success,
+    // another answer of the same shape as the success unless it says its own
+    ...Object.fromEntries(
+      Object.entries(r.more ?? {}).map(([s, answer]) => [s, { ...(content ? { content } : {}), ...answer }]),
+    ),
+  };
 }
 
 function operation(route: RouteInfo, spec: FaceSpec, face: DocFace): Record<string, unknown> {
@@ -403,7 +530,7 @@ function operation(route: RouteInfo, spec: FaceSpec, face: DocFace): Record<stri
         !route.query.includes(d.name) && !route.headers.some((h) => h.toLowerCase() === d.name.toLowerCase()),
     ),
   ];
-  const status = route.httpCode ? String(route.httpCode) : '2XX';
+  const status = String(route.response?.status ?? route.httpCode ?? spec.defaultStatus(route));
   const op: Record<string, unknown> = {
     operationId: `${route.controller.name.replace(/Controller$/, '')}_${route.handler}${
       route.method === 'head' ? '_head' : ''
@@ -411,12 +538,18 @@ function operation(route: RouteInfo, spec: FaceSpec, face: DocFace): Record<stri
     tags: [route.controller.name.replace(/Controller$/, '')],
     ...(parameters.length ? { parameters } : {}),
     security: route.secured ? spec.security : [],
-    responses: { ...spec.success(route, status), ...spec.errors },
+    responses: { ...successResponses(route, spec, status), ...spec.errors(route) },
   };
   if (route.body) {
+    const body = route.body;
     op.requestBody = {
-      required: true,
-      content: { [JSON_TYPE]: { schema: spec.wrapBody(bodySchema(route.body)) } },
+      required: !body.optional,
+      content: {
+        ...(body.schema
+          ? { [JSON_TYPE]: { schema: spec.wrapBody(bodySchema({ ...body, schema: body.schema })) } }
+          : {}),
+        ...body.content,
+      },
     };
   } else if (route.hasBody && route.method !== 'get' && route.method !== 'head') {
     op.requestBody = {
@@ -460,6 +593,7 @@ export function openApiDocument(
     info: { title: spec.title, version, description: spec.description },
     servers: [{ url: '/' }],
     paths,
+    ...(spec.errorSchema ? { 'x-voxmail-error-schema': `#/components/schemas/${spec.errorSchema}` } : {}),
     components: {
       ...(Object.keys(spec.schemas).length ? { schemas: spec.schemas } : {}),
       ...(Object.keys(spec.securitySchemes).length ? { securitySchemes: spec.securitySchemes } : {}),

@@ -1,6 +1,7 @@
 // Voxmail's API clients of an account (under the Kazoo face): created and revoked, never changed.
 import { Patch, Post, Put } from '@nestjs/common';
 import { ApiClientSchema, Commands, DomainError, ErrorCode } from '@voxmail/contracts';
+import { Responds } from '../../common/openapi-meta';
 import { KazooController } from './kazoo.controller';
 import { KazooDocuments } from './documents.controller';
 
@@ -17,16 +18,19 @@ export class ApiClientsController extends KazooDocuments({
 }) {
   /** api clients are immutable: revoke and create a new one. */
   @Post(':clientId')
+  @Responds({ errors: [405] })
   post(): never {
     throw clientImmutable();
   }
 
   @Patch(':clientId')
+  @Responds({ errors: [405] })
   override patch(): never {
     throw clientImmutable();
   }
 
   @Put(':clientId')
+  @Responds({ errors: [405] })
   put(): never {
     throw clientImmutable();
   }

@@ -11,7 +11,7 @@ import {
   UserAuthSchema,
   validateDocument,
 } from '@voxmail/contracts';
-import { BodySchema } from '../../common/openapi-meta';
+import { BodySchema, closed, Responds } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
@@ -34,6 +34,24 @@ function grantResult(g: TokenGrant): KazooResult {
   };
 }
 
+/** What a login answers in `data` (grantResult). */
+const GRANT = Responds({
+  status: 201,
+  errors: [401],
+  schema: closed(
+    {
+      account_id: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+      owner_id: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+      account_name: { type: 'string' },
+      priv_level: { type: 'string', enum: ['operator', 'admin', 'user'] },
+      expires_at: { type: 'string', format: 'date-time' },
+      is_reseller: { type: 'boolean' },
+      apps: { type: 'array', maxItems: 0 },
+    },
+    ['owner_id'],
+  ),
+});
+
 /** The login limits count attempts per client address (Fastify's, behind TRUST_PROXY when set). */
 const clientKey = (ip: string | undefined) => ip || 'unknown';
 
@@ -43,6 +61,7 @@ export class AuthController {
 
   @Put('api_auth')
   @BodySchema(ApiAuthSchema)
+  @GRANT
   async apiAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
     const data = validateDocument<{ api_key: string }>(ApiAuthSchema, dataOf(body));
     return grantResult(
@@ -52,6 +71,7 @@ export class AuthController {
 
   @Put('user_auth')
   @BodySchema(UserAuthSchema)
+  @GRANT
   async userAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
     const data = validateDocument<{
       credentials: string;
@@ -85,6 +105,7 @@ export class AuthController {
   /** Voxmail extension: an API client exchanges its id and secret for a token, as api_auth does for keys. */
   @Put('api_client_auth')
   @BodySchema(ApiClientAuthSchema)
+  @GRANT
   async apiClientAuth(@Ip() ip: string, @Body() body: unknown): Promise<KazooResult> {
     const data = validateDocument<{ client_id: string; client_secret: string }>(
       ApiClientAuthSchema,

@@ -14,7 +14,7 @@ import {
   MAX_CALLEES,
 } from '@voxmail/contracts';
 import { CommandBus } from '../../common/command-bus';
-import { Examples } from '../../common/openapi-meta';
+import { BodySchema, closed, Examples, Responds } from '../../common/openapi-meta';
 import { IDEMPOTENCY_KEY } from '../../common/idempotency.interceptor';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
@@ -23,6 +23,50 @@ import { AccountId, BroadcastId } from './params';
 import { dataOf } from './request';
 
 const actorOf = (req: GatewayRequest): Actor => req.actor!;
+
+// The request bodies as the checks below read them (OpenAPI: the same bounds)
+const NUMBER = { type: 'string', pattern: CALLEE.source };
+const NUMBERS_BODY = {
+  type: 'object',
+  required: ['numbers'],
+  properties: { numbers: { type: 'array', maxItems: 1000, items: NUMBER } },
+};
+const BATCH_BODY = {
+  type: 'object',
+  required: ['callees', 'app_id', 'file_id'],
+  properties: {
+    callees: { type: 'array', minItems: 1, maxItems: MAX_CALLEES, items: NUMBER },
+    app_id: { type: 'string', pattern: APP_ID.source },
+    file_id: { type: 'string', minLength: 1, maxLength: 256 },
+    display_number: { oneOf: [NUMBER, { type: 'null' }] },
+    called_info: { type: 'string', maxLength: 1000 },
+    max_duration: { type: ['integer', 'null'], minimum: 1, maximum: 120 },
+    max_ringing_time: { type: ['integer', 'null'], minimum: 20, maximum: 120 },
+    loop_count: { type: ['integer', 'null'], minimum: 1, maximum: 3 },
+  },
+};
+/** A broadcast app: its id and the carrier settings broadcast-dialer-service checks (parseAppDoc). */
+const APP_BODY = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: APP_ID.source } },
+  description:
+    'the app settings (carrier, settings, cps, max_concurrent, webhook_url...), checked by the dialer',
+};
+const APP = Responds({
+  schema: {
+    type: 'object',
+    required: ['id', 'password_set'],
+    properties: { id: { type: 'string', pattern: APP_ID.source }, password_set: { type: 'boolean' } },
+  },
+});
+const ONBUKA_KEY_BODY = {
+  type: 'object',
+  required: ['api_key', 'api_secret'],
+  properties: {
+    api_key: { type: 'string', pattern: '^[A-Za-z0-9_-]{4,128}$' },
+    api_secret: { type: 'string', pattern: '^[\\x21-\\x7e]{4,256}$' },
+  },
+};
 
 function appId(v: string): string {
   if (!APP_ID.test(v)) throw DomainError.notFound('bad identifier');
@@ -106,6 +150,7 @@ export class BroadcastAppsController {
   constructor(private readonly bus: CommandBus) {}
 
   @Get()
+  @Responds({ schema: { type: 'array', items: { type: 'object' } } })
   async list(@Req() req: GatewayRequest, @AccountId() accountId: string): Promise<KazooResult> {
     return {
       data: await this.bus.send(Commands.BroadcastAppList, {
@@ -122,6 +167,8 @@ export class BroadcastAppsController {
    * the same app (the put is an upsert by id) and is the same request to the idempotency check.
    */
   @Put()
+  @BodySchema(APP_BODY)
+  @APP
   async create(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -143,6 +190,7 @@ export class BroadcastAppsController {
   }
 
   @Get(':appId')
+  @APP
   async get(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -158,6 +206,8 @@ export class BroadcastAppsController {
   }
 
   @Post(':appId')
+  @BodySchema(APP_BODY)
+  @APP
   async update(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -175,6 +225,7 @@ export class BroadcastAppsController {
   }
 
   @Delete(':appId')
+  @Responds({ schema: { type: 'object' } })
   async remove(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -200,6 +251,13 @@ export class BroadcastsController {
    * whole, 429 with Retry-After, nothing queued.
    */
   @Put()
+  @BodySchema(BATCH_BODY)
+  @Responds({
+    schema: closed({
+      id: { type: 'string' },
+      calls: { type: 'array', items: closed({ voice_id: { type: 'string' }, callee: NUMBER }) },
+    }),
+  })
   @Examples({
     request: {
       data: {
@@ -252,6 +310,7 @@ export class BroadcastsController {
   }
 
   @Get(':id/calls')
+  @Responds({ schema: { type: 'array', items: { type: 'object' } } })
   async calls(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -292,6 +351,7 @@ export class BroadcastsController {
   }
 
   @Post(':id/cancel')
+  @Responds({ schema: { type: 'object' } })
   async cancel(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -319,6 +379,8 @@ export class DncNumbersController {
   }
 
   @Put()
+  @BodySchema(NUMBERS_BODY)
+  @Responds({ status: 200 })
   async add(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -334,6 +396,7 @@ export class DncNumbersController {
   }
 
   @Delete()
+  @BodySchema(NUMBERS_BODY)
   async remove(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -355,6 +418,7 @@ export class OnbukaKeysController {
   constructor(private readonly bus: CommandBus) {}
 
   @Put()
+  @BodySchema(ONBUKA_KEY_BODY)
   async import(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,

@@ -21,7 +21,13 @@ import {
 } from '@voxmail/contracts';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { CommandBus } from '../../common/command-bus';
-import { BodySchema, DocumentedExamples, Examples } from '../../common/openapi-meta';
+import {
+  BodySchema,
+  DocumentedExamples,
+  Examples,
+  renderedDocument,
+  Responds,
+} from '../../common/openapi-meta';
 import type { KazooResult } from './envelope';
 import { AccountId, CurrentActor, HexIdPipe, IfMatch, KazooListQuery } from './params';
 import { dataOf } from './request';
@@ -51,6 +57,9 @@ export function KazooDocuments(spec: KazooDocumentsSpec) {
   const documentPath = spec.documentPath ?? `:${spec.idParam}`;
   const none: MethodDecorator = () => undefined;
   const schema = (partial = false) => (spec.schema ? BodySchema(spec.schema, { partial }) : none);
+  // what the service renders: the document with its id (any custom key kept), or a list of them
+  const doc = Responds({ schema: renderedDocument(spec.schema ?? {}) });
+  const docs = Responds({ schema: { type: 'array', items: renderedDocument({}) } });
   const collectionNotAllowed = () => new DomainError(ErrorCode.MethodNotAllowed, spec.collectionNotAllowed!);
 
   @Injectable()
@@ -58,6 +67,7 @@ export function KazooDocuments(spec: KazooDocumentsSpec) {
     constructor(readonly bus: CommandBus) {}
 
     @Get()
+    @docs
     async list(
       @AccountId() tenantId: string,
       @CurrentActor() actor: Actor,
@@ -68,6 +78,7 @@ export function KazooDocuments(spec: KazooDocumentsSpec) {
 
     @Put()
     @schema()
+    @doc
     @(spec.createExamples ? Examples(spec.createExamples) : none)
     async create(
       @AccountId() tenantId: string,
@@ -79,21 +90,25 @@ export function KazooDocuments(spec: KazooDocumentsSpec) {
 
     // Nest keeps one verb per method: one handler each.
     @Post()
+    @Responds({ errors: [405] })
     postCollection(): never {
       throw collectionNotAllowed();
     }
 
     @Patch()
+    @Responds({ errors: [405] })
     patchCollection(): never {
       throw collectionNotAllowed();
     }
 
     @Delete()
+    @Responds({ errors: [405] })
     deleteCollection(): never {
       throw collectionNotAllowed();
     }
 
     @Get(documentPath)
+    @doc
     async get(
       @AccountId() tenantId: string,
       @DocId() id: string,
@@ -104,6 +119,7 @@ export function KazooDocuments(spec: KazooDocumentsSpec) {
 
     @Post(documentPath)
     @schema()
+    @doc
     replace(
       @AccountId() tenantId: string,
       @DocId() id: string,
@@ -116,6 +132,7 @@ export function KazooDocuments(spec: KazooDocumentsSpec) {
 
     @Patch(documentPath)
     @schema(true)
+    @doc
     patch(
       @AccountId() tenantId: string,
       @DocId() id: string,
@@ -131,6 +148,7 @@ export function KazooDocuments(spec: KazooDocumentsSpec) {
     }
 
     @Delete(documentPath)
+    @doc
     async delete(
       @AccountId() tenantId: string,
       @DocId() id: string,

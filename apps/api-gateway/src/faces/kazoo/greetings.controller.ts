@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { Get, Param, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  BoxGreetingSchema,
   Actor,
   Commands,
   contentRevision,
@@ -18,6 +19,7 @@ import { AudioIntake } from '../../application/audio-intake';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
+import { MULTIPART_AUDIO, RAW_AUDIO, Responds, UploadBody } from '../../common/openapi-meta';
 import { KazooController } from './kazoo.controller';
 import { uploadMediaAudio } from './media-audio';
 import { AccountId, VmboxId } from './params';
@@ -44,6 +46,7 @@ export class GreetingsController {
   ) {}
 
   @Get()
+  @Responds({ schema: { type: 'array', items: BoxGreetingSchema } })
   async list(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -63,6 +66,13 @@ export class GreetingsController {
    * into the media document the box already names for it, or a new one the box then names.
    */
   @Put(':type')
+  @UploadBody({ ...RAW_AUDIO, ...MULTIPART_AUDIO })
+  @Responds({
+    status: 201,
+    schema: BoxGreetingSchema,
+    more: { 200: { description: 'the greeting replaced (the box already had one of this type)' } },
+    errors: [402],
+  })
   async upload(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

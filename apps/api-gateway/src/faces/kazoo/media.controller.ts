@@ -4,6 +4,8 @@ import { Readable } from 'node:stream';
 import { Body, Delete, Get, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  MediaDocumentRequestSchema,
+  MediaDocumentSchema,
   Actor,
   Commands,
   contentRevision,
@@ -13,7 +15,8 @@ import {
   MediaDocument,
   MediaDocumentFields,
 } from '@voxmail/contracts';
-import { AudioDownloads } from '../../application/audio-download';
+import { AUDIO_ANSWER, AudioDownloads } from '../../application/audio-download';
+import { BodySchema, MULTIPART_AUDIO, RAW_AUDIO, Responds, UploadBody } from '../../common/openapi-meta';
 import { AudioIntake } from '../../application/audio-intake';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
@@ -50,6 +53,8 @@ function mediaResult(d: MediaDocument, status = 200): KazooResult {
   return { data: d as unknown as JsonObject, revision: contentRevision(d as unknown as JsonObject), status };
 }
 
+const MEDIA = Responds({ schema: MediaDocumentSchema });
+
 @KazooController('accounts/:accountId/media')
 export class MediaController {
   constructor(
@@ -58,6 +63,7 @@ export class MediaController {
   ) {}
 
   @Get()
+  @Responds({ schema: { type: 'array', items: MediaDocumentSchema } })
   async list(@Req() req: GatewayRequest, @AccountId() accountId: string): Promise<KazooResult> {
     const docs = await this.bus.send(Commands.MediaDocumentList, {
       tenantId: accountId,
@@ -71,6 +77,8 @@ export class MediaController {
   }
 
   @Put()
+  @BodySchema({ ...MediaDocumentRequestSchema, required: ['name'] })
+  @MEDIA
   async create(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -89,6 +97,7 @@ export class MediaController {
   }
 
   @Get(':mediaId')
+  @MEDIA
   async get(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -104,6 +113,8 @@ export class MediaController {
   }
 
   @Post(':mediaId')
+  @BodySchema(MediaDocumentRequestSchema)
+  @MEDIA
   async update(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -121,11 +132,13 @@ export class MediaController {
   }
 
   @Patch(':mediaId')
+  @Responds({ errors: [405] })
   patch(): never {
     throw new DomainError(ErrorCode.MethodNotAllowed, 'media documents take POST to change them');
   }
 
   @Delete(':mediaId')
+  @MEDIA
   async remove(
     @Req() req: GatewayRequest,
     @AccountId() accountId: string,
@@ -141,6 +154,8 @@ export class MediaController {
 
   /** The audio, raw (`audio/*`) or as the audio part of a multipart body; replaces any earlier audio. */
   @Put(':mediaId/raw')
+  @UploadBody({ ...RAW_AUDIO, ...MULTIPART_AUDIO })
+  @Responds({ schema: MediaDocumentSchema, status: 200, errors: [402] })
   async upload(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -174,6 +189,7 @@ export class MediaRawController {
   ) {}
 
   @Get(':mediaId/raw')
+  @Responds(AUDIO_ANSWER)
   async download(
     @Req() req: GatewayRequest,
     @Res() reply: FastifyReply,

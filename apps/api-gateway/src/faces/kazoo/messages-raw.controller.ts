@@ -3,8 +3,9 @@
 import { Body, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Commands, formatOfMediaType, TRANSCODE_TARGETS, TranscodeTarget } from '@voxmail/contracts';
-import { AudioArchives } from '../../application/audio-archive';
-import { AudioDownloads } from '../../application/audio-download';
+import { ARCHIVE_ANSWER, AudioArchives } from '../../application/audio-archive';
+import { AUDIO_ANSWER, AudioDownloads } from '../../application/audio-download';
+import { BodySchema, Responds } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import { KazooController } from './kazoo.controller';
@@ -28,6 +29,12 @@ function wantedFormat(req: GatewayRequest): TranscodeTarget | undefined {
   return undefined;
 }
 
+const ARCHIVE_REQUEST = {
+  type: 'object',
+  required: ['messages'],
+  properties: { messages: { type: 'array', minItems: 1, items: { type: 'string' } } },
+};
+
 @KazooController('accounts/:accountId/vmboxes/:vmboxId/messages', { envelope: false })
 export class MessagesRawController {
   constructor(
@@ -37,6 +44,7 @@ export class MessagesRawController {
   ) {}
 
   @Get(':messageId/raw')
+  @Responds(AUDIO_ANSWER)
   async download(
     @Req() req: GatewayRequest,
     @Res() reply: FastifyReply,
@@ -53,6 +61,8 @@ export class MessagesRawController {
 
   /** `POST .../messages/raw` with `{"data": {"messages": [...]}}`: a ZIP streamed while it is built. */
   @Post('raw')
+  @BodySchema(ARCHIVE_REQUEST)
+  @Responds(ARCHIVE_ANSWER)
   async archive(@Res() reply: FastifyReply, @Box() box: Box, @Body() body: unknown): Promise<void> {
     const data = dataOf(body);
     if (!Array.isArray(data.messages) || !data.messages.length) {

@@ -10,7 +10,11 @@ import {
   DomainError,
   ErrorCode,
   JsonObject,
+  BulkResultSchema,
   MESSAGE_FOLDERS,
+  MessageBulkSchema,
+  MessageDocSchema,
+  MessageSchema,
   MessageFolder,
   messageMetadataOf,
 } from '@voxmail/contracts';
@@ -18,6 +22,7 @@ import { AudioIntake } from '../../application/audio-intake';
 import { unsupportedAudio } from '../../application/audio-gate';
 import { isJsonPart, isMultipart, readJsonPart } from '../../application/multipart';
 import { CommandBus } from '../../common/command-bus';
+import { BodySchema, MULTIPART_AUDIO, RAW_AUDIO, Responds, UploadBody } from '../../common/openapi-meta';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
@@ -61,6 +66,18 @@ function bulkResult(r: BulkResult): KazooResult {
   return { data: { succeeded: r.succeeded, failed: r.failed } };
 }
 
+const MESSAGE = Responds({ schema: MessageDocSchema });
+const BULK = Responds({ schema: { anyOf: [BulkResultSchema, MessageDocSchema] } });
+/** Kazoo's listing, or with `?paginate=true` each message keyed by its box id. */
+const MESSAGES = Responds({
+  schema: {
+    type: 'array',
+    items: {
+      anyOf: [MessageDocSchema, { type: 'object', maxProperties: 1, additionalProperties: MessageDocSchema }],
+    },
+  },
+});
+
 @KazooController('accounts/:accountId/vmboxes/:vmboxId/messages')
 export class MessagesController {
   /**
@@ -74,6 +91,7 @@ export class MessagesController {
   ) {}
 
   @Get()
+  @MESSAGES
   async list(@Req() req: GatewayRequest, @Box() box: Box): Promise<KazooResult> {
     const q = queryOf(req);
     const folder = folderOf<MessageFolder>(req, {}, MESSAGE_FOLDERS);
@@ -99,6 +117,8 @@ export class MessagesController {
 
   /** Create from JSON metadata, or from `multipart/mixed` with a JSON part and an audio part. */
   @Put()
+  @BodySchema(MessageSchema, { content: MULTIPART_AUDIO })
+  @Responds({ schema: MessageDocSchema, errors: [402] })
   async create(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -154,6 +174,8 @@ export class MessagesController {
 
   /** Bulk folder change, move or copy: `{"data": {"messages": [...], "folder"|"source_id"}}`. */
   @Post()
+  @BodySchema(MessageBulkSchema)
+  @Responds({ schema: BulkResultSchema, status: 200 })
   async bulkChange(@Req() req: GatewayRequest, @Box() box: Box, @Body() body: unknown) {
     const data = dataOf(body);
     if (!Array.isArray(data.messages))
@@ -169,6 +191,8 @@ export class MessagesController {
 
   /** Delete all messages, those of `?folder=`, or `{"data": {"messages": [...]}}`. */
   @Delete()
+  @BodySchema(MessageBulkSchema, { optional: true })
+  @Responds({ schema: BulkResultSchema })
   async bulkDelete(@Req() req: GatewayRequest, @Box() box: Box, @Body() body: unknown) {
     const data = dataOf(body, false);
     if (data.messages !== undefined && !Array.isArray(data.messages))
@@ -182,12 +206,15 @@ export class MessagesController {
   }
 
   @Get(':messageId')
+  @MESSAGE
   async get(@Box() box: Box, @MessageId() id: string) {
     return messageResult(await this.bus.send(Commands.MessageGet, { ...box, id }));
   }
 
   /** Folder change (`?folder=` or `{"folder"}`), move (`source_id` a box id) or copy (`source_id` a list). */
   @Post(':messageId')
+  @BodySchema(MessageBulkSchema, { optional: true })
+  @BULK
   async change(
     @Req() req: GatewayRequest,
     @Box() box: Box,
@@ -205,12 +232,15 @@ export class MessagesController {
   }
 
   @Delete(':messageId')
+  @MESSAGE
   async delete(@Box() box: Box, @MessageId() id: string) {
     return messageResult(await this.bus.send(Commands.MessageDelete, { ...box, id }));
   }
 
   /** The audio of a message, raw (`audio/*`) or as the single audio part of a `multipart/mixed` body. */
   @Put(':messageId/raw')
+  @UploadBody({ ...RAW_AUDIO, ...MULTIPART_AUDIO })
+  @Responds({ schema: MessageDocSchema, status: 200, errors: [402] })
   async upload(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

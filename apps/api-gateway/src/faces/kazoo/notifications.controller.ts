@@ -1,7 +1,14 @@
 // Kazoo crossbar: an account's voicemail-to-e-mail template
 // (`/v2/accounts/{accountId}/notifications/voicemail_to_email`), served by notification-service.
 import { Body, Delete, Get, Param, Post, Req } from '@nestjs/common';
-import { Commands, DomainError, NOTIFICATION_TEMPLATE_IDS } from '@voxmail/contracts';
+import {
+  Commands,
+  DomainError,
+  NOTIFICATION_TEMPLATE_IDS,
+  NotificationTemplateDocSchema,
+  NotificationTemplateSchema,
+} from '@voxmail/contracts';
+import { BodySchema, Responds } from '../../common/openapi-meta';
 import { CommandBus } from '../../common/command-bus';
 import type { GatewayRequest } from '../../common/request';
 import type { KazooResult } from './envelope';
@@ -15,12 +22,15 @@ function templateId(v: string): string {
   return v;
 }
 
+const TEMPLATE = Responds({ schema: NotificationTemplateDocSchema });
+
 @KazooController('accounts/:accountId/notifications/:id')
 export class NotificationsController {
   constructor(private readonly bus: CommandBus) {}
 
   /** The account's template, or the default one (`_read_only.default: true`). */
   @Get()
+  @TEMPLATE
   async get(
     @Req() req: GatewayRequest,
     @AccountId() a: string,
@@ -37,6 +47,8 @@ export class NotificationsController {
 
   /** `{"data": {"subject": "...", "text": "..."}}` with `{{macro}}` placeholders. */
   @Post()
+  @BodySchema(NotificationTemplateSchema)
+  @TEMPLATE
   async update(
     @Req() req: GatewayRequest,
     @AccountId() a: string,
@@ -55,6 +67,7 @@ export class NotificationsController {
 
   /** Back to the default template. */
   @Delete()
+  @TEMPLATE
   async reset(
     @Req() req: GatewayRequest,
     @AccountId() a: string,

@@ -2,6 +2,7 @@
 import { Get } from '@nestjs/common';
 import { Commands } from '@voxmail/contracts';
 import { CommandBus } from '../../common/command-bus';
+import { closed, Responds } from '../../common/openapi-meta';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
 import { Box } from './params';
@@ -12,6 +13,13 @@ export class VmboxMwiController {
 
   /** `{new, saved}`, the same counts `mwi.updated` carries. */
   @Get()
+  @Responds({
+    schema: closed({
+      vmbox_id: { type: 'string' },
+      new: { type: 'integer', minimum: 0 },
+      saved: { type: 'integer', minimum: 0 },
+    }),
+  })
   async get(@Box() box: Box): Promise<KazooResult> {
     const r = await this.bus.send(Commands.MessageMwi, box);
     return { data: { vmbox_id: box.vmboxId, new: r.new, saved: r.saved } };

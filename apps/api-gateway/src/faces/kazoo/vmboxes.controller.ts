@@ -1,7 +1,7 @@
 // Kazoo crossbar vmboxes: the box CRUD of the 4.3 document, plus Voxmail's PIN check for the PBX.
 import { Body, Delete, Post } from '@nestjs/common';
 import { Actor, Commands, validatePinAttempt, VerifyPinSchema, VmboxSchema } from '@voxmail/contracts';
-import { BodySchema } from '../../common/openapi-meta';
+import { BodySchema, closed, renderedDocument, Responds } from '../../common/openapi-meta';
 import { KazooDocuments } from './documents.controller';
 import type { KazooResult } from './envelope';
 import { KazooController } from './kazoo.controller';
@@ -45,6 +45,7 @@ export class VmboxesController extends KazooDocuments({
   delete: Commands.VmboxDelete,
 }) {
   @Delete(':vmboxId')
+  @Responds({ schema: renderedDocument(VmboxSchema) })
   override async delete(
     @AccountId() tenantId: string,
     @VmboxId() id: string,
@@ -57,6 +58,7 @@ export class VmboxesController extends KazooDocuments({
   /** For the PBX playing the voicemail menu: 200 `{valid}`, or 423 while the box is locked. */
   @Post(':vmboxId/pin/verify')
   @BodySchema(VerifyPinSchema)
+  @Responds({ schema: closed({ valid: { type: 'boolean' } }), status: 200, errors: [423] })
   async verifyPin(
     @AccountId() tenantId: string,
     @VmboxId() id: string,
