@@ -283,13 +283,9 @@ describe.each([
     expect(slot.status).toBe(201);
     const path = new URL(json(slot).upload_url).pathname;
     const form = flexisipForm(recordPath(), wavFile(1));
-    const byUser = await h2Request(
-      session,
-      'POST',
-      path,
-      flexisipHeaders(app(), w.aliceKey, form.contentType),
-      form.body,
-    );
+    const uploadAs = (key: string) =>
+      h2Request(session, 'POST', path, flexisipHeaders(app(), key, form.contentType), form.body);
+    const byUser = await uploadAs(w.aliceKey);
     expect(byUser.status).toBe(403);
     const { 'x-api-key': _key, ...noKey } = flexisipHeaders(app(), w.aliceKey, form.contentType);
     const anonymous = await h2Request(session, 'POST', path, noKey, form.body);
@@ -305,13 +301,7 @@ describe.each([
     );
     expect(tampered.status).toBe(403);
     // the slot is still empty and the admin's key fills it
-    const byAdmin = await h2Request(
-      session,
-      'POST',
-      path,
-      flexisipHeaders(app(), w.adminKey, form.contentType),
-      form.body,
-    );
+    const byAdmin = await uploadAs(w.adminKey);
     expect(byAdmin.status).toBe(200);
   });
 

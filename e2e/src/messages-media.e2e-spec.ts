@@ -37,6 +37,17 @@ async function deposit(box: string, data: Record<string, unknown> = {}) {
   return r.body.data as Record<string, any>;
 }
 
+/** A multipart create (metadata and audio parts) in the box, as tenant a. */
+function putMultipart(box: string, mp: { contentType: string; body: Buffer }) {
+  return rawRequest(
+    stack.baseUrl,
+    'PUT',
+    messagesOf(box),
+    { 'X-Auth-Token': a.token, 'Content-Type': mp.contentType },
+    mp.body,
+  );
+}
+
 function putRaw(box: string, id: string, body: Buffer, contentType = 'audio/wav') {
   return rawRequest(
     stack.baseUrl,
@@ -219,13 +230,7 @@ describe('creating a message with one multipart/mixed PUT', () => {
       },
       { contentType: 'audio/wav', filename: 'voice.wav', body: wav },
     ]);
-    const r = await rawRequest(
-      stack.baseUrl,
-      'PUT',
-      messagesOf(box),
-      { 'X-Auth-Token': a.token, 'Content-Type': mp.contentType },
-      mp.body,
-    );
+    const r = await putMultipart(box, mp);
     expect(r.status).toBe(201);
     const m = json(r.body).data;
     expect(m).toMatchObject({
@@ -251,13 +256,7 @@ describe('creating a message with one multipart/mixed PUT', () => {
       },
       { contentType: 'audio/wav', filename: 'voice.wav', body: wavFile(1) },
     ]);
-    const r = await rawRequest(
-      stack.baseUrl,
-      'PUT',
-      messagesOf(box),
-      { 'X-Auth-Token': a.token, 'Content-Type': mp.contentType },
-      mp.body,
-    );
+    const r = await putMultipart(box, mp);
     expect(r.status).toBe(400);
     expect(json(r.body).data.folder).toBeDefined();
     expect((await stack.request('GET', messagesOf(box), { token: a.token })).body.data).toEqual([]);

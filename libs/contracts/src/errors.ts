@@ -51,6 +51,10 @@ export interface ErrorBody {
   details?: ErrorDetails;
 }
 
+const fieldDetails = (field: string, rule: string, message: string, cause?: unknown): ErrorDetails => ({
+  [field]: { [rule]: { message, ...(cause !== undefined ? { cause } : {}) } },
+});
+
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -72,6 +76,24 @@ export class DomainError extends Error {
 
   static notFound(what = 'bad identifier'): DomainError {
     return new DomainError(ErrorCode.NotFound, what);
+  }
+
+  static forbidden(message: string, details?: ErrorDetails): DomainError {
+    return new DomainError(ErrorCode.Forbidden, message, details);
+  }
+
+  /** `invalid data` (400) naming the field and the rule it breaks: `{field: {rule: {message, cause?}}}`. */
+  static invalid(field: string, rule: string, message: string, cause?: unknown): DomainError {
+    return new DomainError(
+      ErrorCode.ValidationFailed,
+      'invalid data',
+      fieldDetails(field, rule, message, cause),
+    );
+  }
+
+  /** `invalid data` (409): the field's value is another document's already (rule `unique`). */
+  static taken(field: string, message: string, cause: unknown): DomainError {
+    return new DomainError(ErrorCode.Conflict, 'invalid data', fieldDetails(field, 'unique', message, cause));
   }
 }
 

@@ -32,6 +32,7 @@ import { advisoryXactLock } from '@voxmail/persistence';
 import { assertAdmin, assertMayEnableOrDisable, assertReachable, isAncestorActor } from '../access';
 import { Revocations } from '../auth/revocations';
 import { SecretBox, newApiKey } from '../auth/secrets';
+import { checkRevision } from '../documents';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import type { MailboxConfig } from '@voxmail/config';
 import { AccountEntity } from './account.entity';
@@ -43,20 +44,6 @@ export function accountView(a: AccountEntity): JsonObject & { id: string } {
 
 export function accountReply(a: AccountEntity): DocReply {
   return { doc: accountView(a), revision: revisionOf(a.id, a.version) };
-}
-
-export function checkRevision(id: string, version: number, ifRevision?: string): void {
-  // `If-Match: *` matches any current revision (RFC 9110)
-  if (ifRevision && ifRevision !== '*' && ifRevision !== revisionOf(id, version)) {
-    throw new DomainError(ErrorCode.RevisionConflict, 'the document was changed since you read it', {
-      revision: {
-        conflict: {
-          message: 'If-Match does not match the current revision',
-          current: revisionOf(id, version),
-        },
-      },
-    });
-  }
 }
 
 @Injectable()
@@ -127,9 +114,7 @@ export class AccountsService implements OnApplicationBootstrap {
   private async validated(doc: JsonObject, selfId: string | null, m: EntityManager): Promise<JsonObject> {
     const clean = validateDocument(AccountSchema, withoutReservedKeys(doc));
     if (typeof clean.realm === 'string' && (await this.accounts.realmTaken(clean.realm, selfId, m))) {
-      throw new DomainError(ErrorCode.Conflict, 'invalid data', {
-        realm: { unique: { message: 'Realm is already in use by another account', cause: clean.realm } },
-      });
+      throw DomainError.taken('realm', 'Realm is already in use by another account', clean.realm);
     }
     return clean;
   }

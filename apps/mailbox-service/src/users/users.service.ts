@@ -11,12 +11,10 @@ import {
   DocIdCommand,
   DocReply,
   DomainError,
-  ErrorCode,
   Events,
   JsonObject,
   ListCommand,
   ListReply,
-  mergePatch,
   newId,
   revisionOf,
   UpdateDocCommand,
@@ -33,7 +31,8 @@ import { Revocations } from '../auth/revocations';
 import { apiClientView } from '../api-clients/api-clients.service';
 import { ApiClientsRepository } from '../api-clients/api-clients.repository';
 import { assertAdmin } from '../access';
-import { AccountsService, checkRevision } from '../accounts/accounts.service';
+import { AccountsService } from '../accounts/accounts.service';
+import { updatedDoc } from '../documents';
 import { SecretBox } from '../auth/secrets';
 import { MAILBOX_CONFIG, MAILBOX_SCHEMA } from '../tokens';
 import { UserEntity } from './user.entity';
@@ -119,14 +118,12 @@ export class UsersService {
     const doc = validateDocument(UserSchema, withoutReservedKeys(input));
     delete doc.password;
     if (actor.role === 'user' && current && doc.priv_level !== current.privLevel) {
-      throw new DomainError(ErrorCode.Forbidden, 'a user cannot change its own priv_level');
+      throw DomainError.forbidden('a user cannot change its own priv_level');
     }
     const username = typeof doc.username === 'string' ? doc.username : null;
     const usernameLower = username?.toLowerCase() ?? null;
     if (usernameLower && (await this.users.usernameTaken(accountId, usernameLower, current?.id ?? null, m))) {
-      throw new DomainError(ErrorCode.Conflict, 'invalid data', {
-        username: { unique: { message: 'Username is already in use', cause: username } },
-      });
+      throw DomainError.taken('username', 'Username is already in use', username);
     }
     const out: Partial<UserEntity> = {
       doc,
@@ -135,18 +132,18 @@ export class UsersService {
     };
     if (password !== undefined) {
       if (!username) {
-        throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
-          username: { required: { message: 'A username is required to set a password' } },
-        });
+        throw DomainError.invalid('username', 'required', 'A username is required to set a password');
       }
       const credentials = kazooCredentials(username, password);
       out.credentialsHash = await argon2.hash(credentials, CREDENTIALS_ARGON2);
       out.credentialsLookup = this.credentialsLookup(credentials);
     } else if (current && current.usernameLower !== usernameLower && current.credentialsHash) {
       // Kazoo credentials bind username and password together: a new username needs the password again.
-      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
-        password: { required: { message: 'The password must be given again when the username changes' } },
-      });
+      throw DomainError.invalid(
+        'password',
+        'required',
+        'The password must be given again when the username changes',
+      );
     }
     return out;
   }
@@ -197,9 +194,7 @@ export class UsersService {
       await advisoryXactLock(m, `voxmail-users:${cmd.tenantId}`);
       const u = await this.users.lock(cmd.tenantId, cmd.id, m);
       if (!u) throw DomainError.notFound();
-      checkRevision(u.id, u.version, cmd.ifRevision);
-      const input = cmd.mode === 'merge' ? mergePatch(u.doc, cmd.doc) : cmd.doc;
-      const fields = await this.prepare(cmd.actor, cmd.tenantId, input, u, m);
+      const fields = await this.prepare(cmd.actor, cmd.tenantId, updatedDoc(u, cmd), u, m);
       const saved = await this.users.save(m, { ...u, ...fields, version: u.version + 1 });
       // the user's existing tokens carry its new privilege at once (a demoted admin is no longer one)
       if (saved.privLevel !== u.privLevel)

@@ -12,14 +12,12 @@ import {
   DocIdCommand,
   DocReply,
   DomainError,
-  ErrorCode,
   DataOf,
   EventDef,
   Events,
   JsonObject,
   ListCommand,
   ListReply,
-  mergePatch,
   newId,
   NewEvent,
   newEvent,
@@ -35,7 +33,8 @@ import {
 } from '@voxmail/contracts';
 import { AccountAccess, appendEvents } from '@voxmail/messaging';
 import { assertAdmin } from '../access';
-import { AccountsService, checkRevision } from '../accounts/accounts.service';
+import { AccountsService } from '../accounts/accounts.service';
+import { checkRevision, updatedDoc } from '../documents';
 import { MAILBOX_SCHEMA } from '../tokens';
 import { BoxGreetings } from './box-greetings';
 import { VmboxPins } from './vmbox-pins';
@@ -86,11 +85,6 @@ export interface ShapedBox {
   pin: PinChange;
 }
 
-const invalid = (field: string, rule: string, message: string, cause?: unknown) =>
-  new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
-    [field]: { [rule]: { message, ...(cause !== undefined ? { cause } : {}) } },
-  });
-
 /**
  * Validates a full box document (after a PATCH merge, or as given to PUT/POST): Kazoo schema and
  * defaults, group rules, and the PIN pulled out of the document. `pinInput` is what the request itself
@@ -105,7 +99,11 @@ export function shapeBox(input: JsonObject, pinInput: unknown): ShapedBox {
   const type = (doc.type as VmboxType | undefined) ?? 'personal';
   const members = (doc.members as string[] | undefined) ?? [];
   if (members.length && type !== 'group') {
-    throw invalid('members', 'dependencies', 'members can only be set on a group box ("type": "group")');
+    throw DomainError.invalid(
+      'members',
+      'dependencies',
+      'members can only be set on a group box ("type": "group")',
+    );
   }
   const pin: PinChange =
     pinInput === undefined
@@ -130,17 +128,16 @@ export class VmboxesService {
   /** Owners and members must be users of the box's account. */
   private async checkPeople(accountId: string, s: ShapedBox, m: EntityManager): Promise<void> {
     if (s.ownerId && (await this.vmboxes.unknownUsers(accountId, [s.ownerId], m)).length) {
-      throw invalid('owner_id', 'not_found', 'owner_id is not a user of this account', s.ownerId);
+      throw DomainError.invalid('owner_id', 'not_found', 'owner_id is not a user of this account', s.ownerId);
     }
     const unknown = await this.vmboxes.unknownUsers(accountId, s.members, m);
     if (unknown.length)
-      throw invalid('members', 'not_found', 'Every member must be a user of this account', unknown);
-  }
-
-  private mailboxTaken(mailbox: string): DomainError {
-    return new DomainError(ErrorCode.Conflict, 'invalid data', {
-      mailbox: { unique: { message: 'Mailbox number is already in use in this account', cause: mailbox } },
-    });
+      throw DomainError.invalid(
+        'members',
+        'not_found',
+        'Every member must be a user of this account',
+        unknown,
+      );
   }
 
   /** Writes that fail on the unique mailbox number answer 409 naming `mailbox`. */
@@ -148,7 +145,8 @@ export class VmboxesService {
     try {
       return await write();
     } catch (e) {
-      if (isMailboxTaken(e)) throw this.mailboxTaken(mailbox);
+      if (isMailboxTaken(e))
+        throw DomainError.taken('mailbox', 'Mailbox number is already in use in this account', mailbox);
       throw e;
     }
   }
@@ -236,15 +234,15 @@ export class VmboxesService {
   private assertMayEdit(actor: Actor, b: VmboxEntity, next: JsonObject): void {
     if (actor.role !== 'user') return;
     if (b.ownerId !== actor.userId)
-      throw new DomainError(ErrorCode.Forbidden, 'only the owner of the box or an admin may change it');
+      throw DomainError.forbidden('only the owner of the box or an admin may change it');
     if (b.doc.not_configurable === true) {
-      throw new DomainError(ErrorCode.Forbidden, 'this voicemail box is not configurable by its user', {
+      throw DomainError.forbidden('this voicemail box is not configurable by its user', {
         not_configurable: { forbidden: { message: 'The box is set not_configurable; ask an admin' } },
       });
     }
     for (const field of ADMIN_ONLY_FIELDS) {
       if (JSON.stringify(b.doc[field]) !== JSON.stringify(next[field])) {
-        throw new DomainError(ErrorCode.Forbidden, `only an admin may change ${field}`, {
+        throw DomainError.forbidden(`only an admin may change ${field}`, {
           [field]: { forbidden: { message: `Only an admin may change ${field}` } },
         });
       }
@@ -256,9 +254,7 @@ export class VmboxesService {
     return this.ds.transaction(async (m) => {
       const b = await this.vmboxes.lock(cmd.tenantId, cmd.id, m);
       if (!b || !canSee(cmd.actor, b)) throw DomainError.notFound();
-      checkRevision(b.id, b.version, cmd.ifRevision);
-      const input = cmd.mode === 'merge' ? mergePatch(b.doc, cmd.doc) : cmd.doc;
-      const shaped = shapeBox(input, cmd.doc.pin);
+      const shaped = shapeBox(updatedDoc(b, cmd), cmd.doc.pin);
       this.assertMayEdit(cmd.actor, b, shaped.doc);
       await this.checkPeople(cmd.tenantId, shaped, m);
       await this.greetings.check(cmd.tenantId, shaped.doc);
