@@ -175,14 +175,14 @@ class EventStreamSession {
   write(text: string): void {
     if (this.closed) return;
     // the buffer of one connection is bounded: a client that does not read is cut, nobody waits for it
-    if (this.res.writableLength > this.bufferBytes) return this.destroy();
+    if (this.unsent() > this.bufferBytes) return this.destroy();
     (this.res as ServerResponse).write(text);
   }
 
   /** Waits while more than half the buffer is unsent (a catch-up goes at the client's pace). */
   async drained(): Promise<void> {
     const res = this.res as ServerResponse;
-    while (!this.closed && res.writableLength > this.bufferBytes / 2) {
+    while (!this.closed && this.unsent() > this.bufferBytes / 2) {
       await new Promise<void>((resolve) => {
         const done = () => {
           res.off('drain', done);
@@ -193,6 +193,12 @@ class EventStreamSession {
         res.once('close', done);
       });
     }
+  }
+
+  /** Bytes written and not yet taken by the socket (an HTTP/2 answer keeps them on its stream). */
+  private unsent(): number {
+    const res = this.res as Response & { stream?: { writableLength: number } };
+    return res.writableLength ?? res.stream?.writableLength ?? 0;
   }
 
   end(reason: StreamEnd): void {
