@@ -118,6 +118,8 @@ export interface DocumentedAnswer {
 export interface DocumentedResponse {
   /** The success status (else the face's default: `@HttpCode`, 201 for Kazoo's creations, 200). */
   status?: number;
+  /** What the success answer is, when more than "success" (a stream of events, say). */
+  description?: string;
   /** JSON schema of the success body: for Kazoo of `data` inside the envelope, else of the whole body. */
   schema?: object;
   /** A success body that is not the face's JSON (audio, ZIP, HTML...): media types and their schemas. */

@@ -499,7 +499,8 @@ function successResponses(route: RouteInfo, spec: FaceSpec, status: string): Res
   const content =
     r.content ?? (route.method === 'head' ? undefined : { [JSON_TYPE]: { schema: spec.successBody(route) } });
   const success = {
-    description: route.method === 'head' ? 'the headers a GET would answer, no body' : 'success',
+    description:
+      route.method === 'head' ? 'the headers a GET would answer, no body' : (r.description ?? 'success'),
     ...(content ? { content } : {}),
     ...(r.headers ? { headers: r.headers } : {}),
   };

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DomainError } from '@voxmail/contracts';
 import { runFfmpeg } from './ffmpeg';
@@ -43,5 +43,15 @@ describe('runFfmpeg (issue 24: a transcode that takes too long stops when the ca
     await expect(runFfmpeg('/nonexistent/ffmpeg', [], { timeoutMs: 5000 }).done).rejects.toMatchObject({
       code: 'service_unavailable',
     });
+  });
+
+  it('runs ffmpeg below the service CPU priority (MEDIA_TRANSCODE_NICE)', async () => {
+    const fake = slowFfmpeg();
+    const run = runFfmpeg(fake.path, [], { timeoutMs: 2000, nice: 7 });
+    try {
+      expect(getPriority(run.pid!)).toBe(Math.max(7, getPriority()));
+    } finally {
+      await run.done.catch(() => undefined);
+    }
   });
 });

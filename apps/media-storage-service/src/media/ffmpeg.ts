@@ -2,6 +2,7 @@
 // ffmpeg may ignore a polite signal while it is blocked on I/O) and the caller is told 503, so the work
 // stops when the client is told it failed, never after.
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
 
 /** ffmpeg echoes its input URL in errors: keep the address, never the presigned query (credential, signature). */
@@ -18,9 +19,18 @@ export interface FfmpegRun {
 export function runFfmpeg(
   ffmpegPath: string,
   args: string[],
-  opts: { timeoutMs: number; onFailure?: (message: string) => void },
+  opts: { timeoutMs: number; nice?: number; onFailure?: (message: string) => void },
 ): FfmpegRun {
   const p = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // batch work: below the services' and the gateway's priority, so a transcode slows requests on the
+  // same host as little as it can (issue 24)
+  if (opts.nice && p.pid !== undefined) {
+    try {
+      setPriority(p.pid, opts.nice);
+    } catch {
+      // exited already, or not permitted here: it runs at the service's priority
+    }
+  }
   const done = new Promise<void>((resolve, reject) => {
     let err = '';
     let timedOut = false;

@@ -1,5 +1,6 @@
 // Media objects: upload tickets, verification of what was uploaded, presigned reads, copies, renditions
 // (ffmpeg) and deletion. The only code that talks to the object store.
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat as fileStat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -297,17 +298,21 @@ export class MediaService {
           String(limits.maxBytes),
           out,
         ],
-        { timeoutMs: limits.timeoutMs, onFailure: (m) => this.log.warn(m) },
+        { timeoutMs: limits.timeoutMs, nice: limits.nice, onFailure: (m) => this.log.warn(m) },
       ).done;
-      if ((await fileStat(out)).size >= limits.maxBytes)
+      const { size } = await fileStat(out);
+      if (size >= limits.maxBytes)
         throw new DomainError(
           ErrorCode.Unprocessable,
           `the ${format} rendition would be larger than ${limits.maxBytes} bytes; download the audio as stored`,
         );
       const contentType = CONTENT_TYPE_OF[format];
-      await this.store.putFile(key, out, contentType);
-      const stat = await this.store.stat(key);
-      const found = await measureAudio(await this.store.read(key), stat?.size);
+      // measured from the local file, while it is stored: not read back from the store (a second
+      // transfer of the whole rendition)
+      const [found] = await Promise.all([
+        measureAudio(createReadStream(out), size),
+        this.store.putFile(key, out, contentType),
+      ]);
       try {
         return await this.objects.insert(undefined, {
           id,

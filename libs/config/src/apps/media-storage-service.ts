@@ -13,6 +13,7 @@ export const transcodeSpec = {
   maxBytes: int('MEDIA_TRANSCODE_MAX_BYTES', 256 * MB, [1024, 16 * 1024 * MB], 'largest rendition (ffmpeg stops writing; 422)'),
   perAccount: int('MEDIA_TRANSCODES_PER_ACCOUNT', 2, [1, 1000], 'transcodes one account may run at once per replica (429 above)'),
   concurrency: int('MEDIA_TRANSCODE_CONCURRENCY', 4, [1, 1000], 'transcodes at once per replica (503 above)'),
+  nice: int('MEDIA_TRANSCODE_NICE', 10, [0, 19], 'CPU priority of ffmpeg (`nice`; 0 as the service): a transcode yields the CPU to request handling on the same host'),
 };
 
 // prettier-ignore
