@@ -439,8 +439,8 @@ describe('failure paths', () => {
   });
 
   it('a 20-minute recording is cut to TRANSCRIPTION_MAX_SECONDS before the engine hears it', async () => {
-    await restartWith({ TRANSCRIPTION_MAX_SECONDS: '20' });
-    // 20 minutes of quiet noise, as a small mp3
+    // 20 minutes of quiet noise, as a small mp3; made before the restart, whose awaits let the client see
+    // the keep-alive connections the gateway closed while spawnSync held the event loop (else ECONNRESET)
     const long = spawnSync(
       'ffmpeg',
       [
@@ -450,6 +450,7 @@ describe('failure paths', () => {
       { maxBuffer: 8 << 20 },
     );
     expect(long.status).toBe(0);
+    await restartWith({ TRANSCRIPTION_MAX_SECONDS: '20' });
     const box = await createBox(stack, a, { transcribe: true, max_message_length: 1500 });
     const id = await deposit(a, box, long.stdout, { caller_id_name: 'Long Caller' });
     const ev = await events.waitFor(

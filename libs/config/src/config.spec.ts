@@ -169,6 +169,7 @@ describe("each app's own settings, validated at start with the shared configurat
     expect(loadMessageConfig({}).message).toEqual({
       deletedRetentionDays: 30,
       sweepIntervalMs: 60000,
+      searchRankedMatches: 1000,
       vmboxTimeoutMs: 5000,
       mediaTimeoutMs: 60000,
     });
