@@ -16,7 +16,7 @@
 // reply when it committed; otherwise the key is marked abandoned up to the attempt's deadline (nothing
 // committed, and no straggler of it ever will: its key insert is refused), so the gateway's 503 is true.
 // A later attempt (the client's retry, with a later deadline) takes an abandoned key over.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntitySubscriberInterface, EventSubscriber, TransactionCommitEvent } from 'typeorm';
 import { Commands, DomainError, ErrorCode, Reply } from '@voxmail/contracts';
@@ -68,6 +68,19 @@ export const IDEMPOTENT_SUBJECTS: ReadonlySet<string> = new Set(
 export function isIdempotencyKey(v: unknown): v is string {
   return typeof v === 'string' && /^[\x21-\x7e]{1,255}$/.test(v);
 }
+
+/**
+ * The gateway's own key for a create the client sent without one (`gw <uuid>`: the space keeps it apart
+ * from every client key). It only has to outlive the resolve of a lost reply, so it is swept after
+ * `GATEWAY_KEY_TTL_MS`, not kept a day.
+ */
+export const newGatewayKey = (): string => `gw ${randomUUID()}`;
+export const GATEWAY_KEY_TTL_MS = 10 * 60 * 1000;
+const GATEWAY_KEY = /^gw [0-9a-f-]{36}$/;
+
+/** A key a command may carry: a client's, or the gateway's own. */
+export const isCommandKey = (v: unknown): v is string =>
+  isIdempotencyKey(v) || (typeof v === 'string' && GATEWAY_KEY.test(v));
 
 /**
  * What counts as "the same request": the subject and the command's payload as the face built it from the
@@ -204,15 +217,17 @@ export class IdempotencyStore {
     );
   }
 
-  /** Deletes expired keys, at most once a minute per process. */
+  /** Deletes expired keys (the gateway's own sooner), at most once a minute per process. */
   sweep(): void {
     const now = Date.now();
     if (now - this.lastSweep < 60000) return;
     this.lastSweep = now;
     this.ds
       .query(
-        `DELETE FROM "${this.schema}".idempotency_keys WHERE created_at <= now() - ($1 || ' milliseconds')::interval`,
-        [String(IDEMPOTENCY_TTL_MS)],
+        `DELETE FROM "${this.schema}".idempotency_keys
+          WHERE created_at <= now() - ($1 || ' milliseconds')::interval
+             OR (key LIKE 'gw %' AND created_at <= now() - ($2 || ' milliseconds')::interval)`,
+        [String(IDEMPOTENCY_TTL_MS), String(GATEWAY_KEY_TTL_MS)],
       )
       .catch((e: Error) => this.log.warn(`sweep of expired idempotency keys failed: ${e.message}`));
   }

@@ -255,7 +255,9 @@ export async function startChaosEnvironment(o: {
       run: (name, load) => runScenario(ctx, name, { ...DEFAULT_LOAD, ...load }),
       stop: async () => {
         await stopAll();
-        rmSync(workDir, { recursive: true, force: true });
+        // CHAOS_KEEP=1 keeps the apps' logs (and the stores) for a look afterwards
+        if (process.env.CHAOS_KEEP === '1') log(`kept ${workDir}`);
+        else rmSync(workDir, { recursive: true, force: true });
       },
     };
   } catch (e) {
