@@ -239,6 +239,19 @@ class CommandRun {
 
   private async answer(ctx: RequestContext, payload: unknown): Promise<Reply<unknown>> {
     if (ctx.deadline !== undefined && Date.now() >= ctx.deadline) throw deadlinePassed();
+    try {
+      return await this.keyedAnswer(ctx, payload);
+    } catch (e) {
+      // a PostgreSQL outage (met by the handler or by the key's lookup) answers the coded 503
+      // (database-outage.ts), not an internal error
+      if (e instanceof DomainError || !isDatabaseUnavailable(e)) throw e;
+      this.log.warn(`command ${this.subject}: database unavailable (${(e as Error).message})`);
+      throw databaseUnavailable();
+    }
+  }
+
+  /** The handler's answer, or (a create under a key) the recorded one, or a resolve's. */
+  private async keyedAnswer(ctx: RequestContext, payload: unknown): Promise<Reply<unknown>> {
     const claim = ctx.idempotency;
     if (claim) {
       this.keys!.sweep();
@@ -253,16 +266,7 @@ class CommandRun {
         return seen.reply;
       }
     }
-    let data: unknown;
-    try {
-      data = await this.b.handle(payload);
-    } catch (e) {
-      // a handler meeting a PostgreSQL outage answers the coded 503 (database-outage.ts), not an internal error
-      if (e instanceof DomainError || !isDatabaseUnavailable(e)) throw e;
-      this.log.warn(`command ${this.subject}: database unavailable (${(e as Error).message})`);
-      throw databaseUnavailable();
-    }
-    return { ok: true, data: data ?? null };
+    return { ok: true, data: (await this.b.handle(payload)) ?? null };
   }
 
   /**
