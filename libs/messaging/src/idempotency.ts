@@ -185,25 +185,8 @@ export class IdempotencyStore {
     until: number,
   ): Promise<'abandoned' | KeyRow | undefined> {
     const mark: AbandonMark = { abandonedUntil: until };
-    const rows: unknown[] = await this.ds.query(
-      `INSERT INTO "${this.schema}".idempotency_keys AS k (scope, key, hash, subject, reply)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (scope, key) DO UPDATE
-          SET hash = EXCLUDED.hash, subject = EXCLUDED.subject, reply = EXCLUDED.reply, created_at = now()
-        WHERE k.created_at <= now() - ($7 || ' milliseconds')::interval
-           OR (k.hash = EXCLUDED.hash AND (k.reply->>'abandonedUntil')::bigint < $6::bigint)
-       RETURNING 1`,
-      [
-        claim.scope,
-        claim.key,
-        claim.hash,
-        claim.subject,
-        JSON.stringify(mark),
-        String(until),
-        String(IDEMPOTENCY_TTL_MS),
-      ],
-    );
-    if (rows.length) return 'abandoned';
+    const claimed = await claimKey((sql, p) => this.ds.query(sql, p), this.schema, claim, mark, until);
+    if (claimed) return 'abandoned';
     const found = await this.find(claim.scope, claim.key);
     if (found?.abandonedUntil !== undefined && found.hash === claim.hash && found.abandonedUntil >= until)
       return 'abandoned';
@@ -253,25 +236,48 @@ export class CommandCommitGuard implements EntitySubscriberInterface {
     const schema = String((event.connection.options as { schema?: string }).schema ?? 'public');
     // an expired key is taken over, and so is one abandoned for attempts older than this one (the
     // client's retry after a 503); a straggler of an abandoned attempt is refused here and rolls back
-    const rows: unknown[] = await event.queryRunner.query(
-      `INSERT INTO "${schema}".idempotency_keys AS k (scope, key, hash, subject) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (scope, key) DO UPDATE
-          SET hash = EXCLUDED.hash, subject = EXCLUDED.subject, reply = NULL, created_at = now()
-        WHERE k.created_at <= now() - ($5 || ' milliseconds')::interval
-           OR (k.hash = EXCLUDED.hash AND (k.reply->>'abandonedUntil')::bigint < $6::bigint)
-       RETURNING 1`,
-      [
-        claim.scope,
-        claim.key,
-        claim.hash,
-        claim.subject,
-        String(IDEMPOTENCY_TTL_MS),
-        String(ctx.deadline ?? Number.MAX_SAFE_INTEGER),
-      ],
+    const claimed = await claimKey(
+      (sql, p) => event.queryRunner.query(sql, p),
+      schema,
+      claim,
+      null,
+      ctx.deadline ?? Number.MAX_SAFE_INTEGER,
     );
-    if (!rows.length) throw inProgress();
+    if (!claimed) throw inProgress();
     claim.recorded = true;
   }
+}
+
+/**
+ * Writes a key's row: `reply` null for a create's commit, the mark for an abandonment. A live row keeps the
+ * key (false); an expired one is taken over, and so is one abandoned, for the same request, for attempts
+ * with deadlines before `deadline` (the client's retry after a 503, or a later resolve).
+ */
+async function claimKey(
+  query: (sql: string, params: unknown[]) => Promise<unknown[]>,
+  schema: string,
+  claim: { scope: string; key: string; hash: string; subject: string },
+  reply: AbandonMark | null,
+  deadline: number,
+): Promise<boolean> {
+  const rows = await query(
+    `INSERT INTO "${schema}".idempotency_keys AS k (scope, key, hash, subject, reply) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (scope, key) DO UPDATE
+        SET hash = EXCLUDED.hash, subject = EXCLUDED.subject, reply = EXCLUDED.reply, created_at = now()
+      WHERE k.created_at <= now() - ($6 || ' milliseconds')::interval
+         OR (k.hash = EXCLUDED.hash AND (k.reply->>'abandonedUntil')::bigint < $7::bigint)
+     RETURNING 1`,
+    [
+      claim.scope,
+      claim.key,
+      claim.hash,
+      claim.subject,
+      reply && JSON.stringify(reply),
+      String(IDEMPOTENCY_TTL_MS),
+      String(deadline),
+    ],
+  );
+  return rows.length > 0;
 }
 
 export const inProgress = () =>
