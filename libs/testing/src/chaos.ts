@@ -617,6 +617,10 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
   let stored = new Map<string, string[]>();
   let announced = new Map<string, number>();
   let streamRead = false;
+  const nc = await natsConnect({
+    servers: ctx.cluster.urls.filter((_, i) => ctx.cluster.isUp(i)),
+    timeout: 10_000,
+  });
   try {
     const settleEnd = Date.now() + 45_000;
     // a stream that could not be read at all is given longer (a read waits up to ANNOUNCED_READ_MS)
@@ -627,9 +631,8 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
       const [{ n }] = (
         await db.query(`SELECT count(*)::int AS n FROM message.outbox WHERE published_at IS NULL`)
       ).rows;
-      // right after a node died the cluster may not answer at once: a failed read is tried again, on a
-      // connection of its own (one whose fetches hung is not used again)
-      announced = await withConnection(ctx.cluster, (nc) => announcedCreations(nc, t.accountId)).then(
+      // right after a node died the cluster may not answer at once: a failed read is tried again
+      announced = await announcedCreations(nc, t.accountId).then(
         (a) => ((streamRead = true), a),
         (e: Error) => {
           ctx.log(`[${name}] reading the stream: ${e.message}; trying again`);
@@ -642,6 +645,7 @@ async function runScenario(ctx: Ctx, name: ScenarioName, load: LoadOptions): Pro
     }
   } finally {
     await withDeadline('closing the database client', db.end(), 5000).catch(() => undefined);
+    await withDeadline('closing the connection', nc.close(), 5000).catch(() => undefined);
   }
   if (name === 'nats-node-kill') {
     const down = ctx.cluster.names.findIndex((_, i) => !ctx.cluster.isUp(i));
@@ -786,16 +790,6 @@ async function announcedCreations(nc: NatsConnection, tenantId: string): Promise
     await withDeadline('deleting the ordered consumer', consumer.delete(), 5000).catch(() => undefined);
   }
   return out;
-}
-
-/** `fn` on a fresh connection to the nodes that are up, closed after (with a deadline). */
-async function withConnection<T>(cluster: NatsCluster, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
-  const nc = await natsConnect({ servers: cluster.urls.filter((_, i) => cluster.isUp(i)), timeout: 10_000 });
-  try {
-    return await fn(nc);
-  } finally {
-    await withDeadline('closing the connection', nc.close(), 5000).catch(() => undefined);
-  }
 }
 
 async function streamLeader(cluster: NatsCluster): Promise<string | undefined> {
