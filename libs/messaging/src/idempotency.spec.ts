@@ -1,5 +1,14 @@
 import { Commands } from '@voxmail/contracts';
-import { IDEMPOTENT_SUBJECTS, isIdempotencyKey, parseDeadline, requestHash } from './idempotency';
+import {
+  abandonedReply,
+  IDEMPOTENT_SUBJECTS,
+  isAbandonedReply,
+  isCommandKey,
+  isIdempotencyKey,
+  newGatewayKey,
+  parseDeadline,
+  requestHash,
+} from './idempotency';
 
 describe('requestHash: what counts as the same request', () => {
   const s = Commands.MessageCreate.subject;
@@ -27,6 +36,26 @@ describe('keys and deadlines', () => {
     expect(isIdempotencyKey('k'.repeat(255))).toBe(true);
     for (const bad of ['', 'k'.repeat(256), 'a b', 'café', ['a'], undefined])
       expect(isIdempotencyKey(bad)).toBe(false);
+  });
+
+  it("keeps the gateway's own keys apart from every client key", () => {
+    const k = newGatewayKey();
+    expect(isCommandKey(k)).toBe(true);
+    expect(isIdempotencyKey(k)).toBe(false); // a client cannot send it (nor collide with it)
+    expect(newGatewayKey()).not.toBe(k);
+    expect(isCommandKey('client-key')).toBe(true);
+    for (const bad of ['gw ', 'gw x', ` ${k}`, 'a b']) expect(isCommandKey(bad)).toBe(false);
+  });
+
+  it("tells a resolve's abandonment from any other refusal", () => {
+    expect(isAbandonedReply(abandonedReply())).toBe(true);
+    expect(abandonedReply()).toMatchObject({ ok: false, error: { code: 'service_unavailable' } });
+    for (const other of [
+      { ok: false, error: { code: 'service_unavailable', message: 'x', details: { retry_after_s: 1 } } },
+      { ok: true, data: { outcome: 'abandoned' } },
+      null,
+    ])
+      expect(isAbandonedReply(other)).toBe(false);
   });
 
   it('reads a deadline header only when it is a plain number', () => {

@@ -16,7 +16,7 @@
 // reply when it committed; otherwise the key is marked abandoned up to the attempt's deadline (nothing
 // committed, and no straggler of it ever will: its key insert is refused), so the gateway's 503 is true.
 // A later attempt (the client's retry, with a later deadline) takes an abandoned key over.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntitySubscriberInterface, EventSubscriber, TransactionCommitEvent } from 'typeorm';
 import { Commands, DomainError, ErrorCode, Reply } from '@voxmail/contracts';
@@ -68,6 +68,19 @@ export const IDEMPOTENT_SUBJECTS: ReadonlySet<string> = new Set(
 export function isIdempotencyKey(v: unknown): v is string {
   return typeof v === 'string' && /^[\x21-\x7e]{1,255}$/.test(v);
 }
+
+/**
+ * The gateway's own key for a create the client sent without one (`gw <uuid>`: the space keeps it apart
+ * from every client key). It only has to outlive the resolve of a lost reply, so it is swept after
+ * `GATEWAY_KEY_TTL_MS`, not kept a day.
+ */
+export const newGatewayKey = (): string => `gw ${randomUUID()}`;
+export const GATEWAY_KEY_TTL_MS = 10 * 60 * 1000;
+const GATEWAY_KEY = /^gw [0-9a-f-]{36}$/;
+
+/** A key a command may carry: a client's, or the gateway's own. */
+export const isCommandKey = (v: unknown): v is string =>
+  isIdempotencyKey(v) || (typeof v === 'string' && GATEWAY_KEY.test(v));
 
 /**
  * What counts as "the same request": the subject and the command's payload as the face built it from the
@@ -172,25 +185,8 @@ export class IdempotencyStore {
     until: number,
   ): Promise<'abandoned' | KeyRow | undefined> {
     const mark: AbandonMark = { abandonedUntil: until };
-    const rows: unknown[] = await this.ds.query(
-      `INSERT INTO "${this.schema}".idempotency_keys AS k (scope, key, hash, subject, reply)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (scope, key) DO UPDATE
-          SET hash = EXCLUDED.hash, subject = EXCLUDED.subject, reply = EXCLUDED.reply, created_at = now()
-        WHERE k.created_at <= now() - ($7 || ' milliseconds')::interval
-           OR (k.hash = EXCLUDED.hash AND (k.reply->>'abandonedUntil')::bigint < $6::bigint)
-       RETURNING 1`,
-      [
-        claim.scope,
-        claim.key,
-        claim.hash,
-        claim.subject,
-        JSON.stringify(mark),
-        String(until),
-        String(IDEMPOTENCY_TTL_MS),
-      ],
-    );
-    if (rows.length) return 'abandoned';
+    const claimed = await claimKey((sql, p) => this.ds.query(sql, p), this.schema, claim, mark, until);
+    if (claimed) return 'abandoned';
     const found = await this.find(claim.scope, claim.key);
     if (found?.abandonedUntil !== undefined && found.hash === claim.hash && found.abandonedUntil >= until)
       return 'abandoned';
@@ -204,15 +200,17 @@ export class IdempotencyStore {
     );
   }
 
-  /** Deletes expired keys, at most once a minute per process. */
+  /** Deletes expired keys (the gateway's own sooner), at most once a minute per process. */
   sweep(): void {
     const now = Date.now();
     if (now - this.lastSweep < 60000) return;
     this.lastSweep = now;
     this.ds
       .query(
-        `DELETE FROM "${this.schema}".idempotency_keys WHERE created_at <= now() - ($1 || ' milliseconds')::interval`,
-        [String(IDEMPOTENCY_TTL_MS)],
+        `DELETE FROM "${this.schema}".idempotency_keys
+          WHERE created_at <= now() - ($1 || ' milliseconds')::interval
+             OR (key LIKE 'gw %' AND created_at <= now() - ($2 || ' milliseconds')::interval)`,
+        [String(IDEMPOTENCY_TTL_MS), String(GATEWAY_KEY_TTL_MS)],
       )
       .catch((e: Error) => this.log.warn(`sweep of expired idempotency keys failed: ${e.message}`));
   }
@@ -238,25 +236,48 @@ export class CommandCommitGuard implements EntitySubscriberInterface {
     const schema = String((event.connection.options as { schema?: string }).schema ?? 'public');
     // an expired key is taken over, and so is one abandoned for attempts older than this one (the
     // client's retry after a 503); a straggler of an abandoned attempt is refused here and rolls back
-    const rows: unknown[] = await event.queryRunner.query(
-      `INSERT INTO "${schema}".idempotency_keys AS k (scope, key, hash, subject) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (scope, key) DO UPDATE
-          SET hash = EXCLUDED.hash, subject = EXCLUDED.subject, reply = NULL, created_at = now()
-        WHERE k.created_at <= now() - ($5 || ' milliseconds')::interval
-           OR (k.hash = EXCLUDED.hash AND (k.reply->>'abandonedUntil')::bigint < $6::bigint)
-       RETURNING 1`,
-      [
-        claim.scope,
-        claim.key,
-        claim.hash,
-        claim.subject,
-        String(IDEMPOTENCY_TTL_MS),
-        String(ctx.deadline ?? Number.MAX_SAFE_INTEGER),
-      ],
+    const claimed = await claimKey(
+      (sql, p) => event.queryRunner.query(sql, p),
+      schema,
+      claim,
+      null,
+      ctx.deadline ?? Number.MAX_SAFE_INTEGER,
     );
-    if (!rows.length) throw inProgress();
+    if (!claimed) throw inProgress();
     claim.recorded = true;
   }
+}
+
+/**
+ * Writes a key's row: `reply` null for a create's commit, the mark for an abandonment. A live row keeps the
+ * key (false); an expired one is taken over, and so is one abandoned, for the same request, for attempts
+ * with deadlines before `deadline` (the client's retry after a 503, or a later resolve).
+ */
+async function claimKey(
+  query: (sql: string, params: unknown[]) => Promise<unknown[]>,
+  schema: string,
+  claim: { scope: string; key: string; hash: string; subject: string },
+  reply: AbandonMark | null,
+  deadline: number,
+): Promise<boolean> {
+  const rows = await query(
+    `INSERT INTO "${schema}".idempotency_keys AS k (scope, key, hash, subject, reply) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (scope, key) DO UPDATE
+        SET hash = EXCLUDED.hash, subject = EXCLUDED.subject, reply = EXCLUDED.reply, created_at = now()
+      WHERE k.created_at <= now() - ($6 || ' milliseconds')::interval
+         OR (k.hash = EXCLUDED.hash AND (k.reply->>'abandonedUntil')::bigint < $7::bigint)
+     RETURNING 1`,
+    [
+      claim.scope,
+      claim.key,
+      claim.hash,
+      claim.subject,
+      reply && JSON.stringify(reply),
+      String(IDEMPOTENCY_TTL_MS),
+      String(deadline),
+    ],
+  );
+  return rows.length > 0;
 }
 
 export const inProgress = () =>

@@ -29,9 +29,10 @@ import {
   IDEMPOTENT_SUBJECTS,
   IdempotencyStore,
   isAbandonedReply,
-  isIdempotencyKey,
+  isCommandKey,
   keyReused,
   inProgress,
+  newGatewayKey,
   parseDeadline,
   replyGraceMs,
   requestHash,
@@ -175,16 +176,17 @@ class CommandRun {
     // Nest's packet carries the payload in `data`; a message without an id expects no answer
     const isPacket = !!packet && typeof packet === 'object' && 'id' in packet;
     const payload = isPacket ? packet.data : packet;
-    const reply = await this.run(msg, payload);
-    if (!isPacket || !msg.reply) return;
-    try {
-      msg.respond(packetCodec.encode({ response: reply, isDisposed: true, id: packet.id }));
-    } catch (e) {
-      this.log.warn(`command ${this.subject}: the reply could not be sent (${(e as Error).message})`);
-    }
+    await this.run(msg, payload, (reply) => {
+      if (!isPacket || !msg.reply) return;
+      try {
+        msg.respond(packetCodec.encode({ response: reply, isDisposed: true, id: packet.id }));
+      } catch (e) {
+        this.log.warn(`command ${this.subject}: the reply could not be sent (${(e as Error).message})`);
+      }
+    });
   }
 
-  private run(msg: Msg, payload: unknown): Promise<Reply<unknown>> {
+  private run(msg: Msg, payload: unknown, respond: (r: Reply<unknown>) => void): Promise<void> {
     const h = msg.headers;
     const deadline = parseDeadline(h?.get(DEADLINE_HEADER));
     const ctx: RequestContext = {
@@ -196,7 +198,7 @@ class CommandRun {
     if (this.idempotent) {
       const key = h?.get(IDEMPOTENCY_KEY_HEADER);
       const hash = h?.get(IDEMPOTENCY_HASH_HEADER);
-      if (isIdempotencyKey(key) && hash) {
+      if (isCommandKey(key) && hash) {
         ctx.idempotency = {
           scope: scopeOf(payload),
           key,
@@ -212,26 +214,44 @@ class CommandRun {
     inFlight++;
     return runWithRequestContext(ctx, async () => {
       const store = currentRequestContext()!;
+      const claim = store.idempotency;
       let reply: Reply<unknown>;
       try {
         reply = await this.answer(store, payload);
-        reply = await this.recordReply(store, reply);
       } catch (e) {
         reply = this.toErrorReply(e);
-      } finally {
-        // work the handler left running (a timer it set) is no longer this command's: no deadline, no key
-        store.deadline = undefined;
-        store.idempotency = undefined;
-        inFlight--;
       }
+      // work the handler left running (a timer it set) is no longer this command's: no deadline, no key
+      store.deadline = undefined;
+      store.idempotency = undefined;
       end();
       Metrics.commands.inc({ subject: this.subject, outcome: reply.ok ? 'ok' : reply.error.code });
-      return reply;
+      // answered first, then recorded beside its key: the answer is not held up by that write (a retry
+      // or a resolve arriving in between is told 409 and asks again)
+      respond(reply);
+      try {
+        if (claim?.recorded && reply.ok) await this.recordReply(claim, reply);
+      } finally {
+        inFlight--;
+      }
     });
   }
 
   private async answer(ctx: RequestContext, payload: unknown): Promise<Reply<unknown>> {
     if (ctx.deadline !== undefined && Date.now() >= ctx.deadline) throw deadlinePassed();
+    try {
+      return await this.keyedAnswer(ctx, payload);
+    } catch (e) {
+      // a PostgreSQL outage (met by the handler or by the key's lookup) answers the coded 503
+      // (database-outage.ts), not an internal error
+      if (e instanceof DomainError || !isDatabaseUnavailable(e)) throw e;
+      this.log.warn(`command ${this.subject}: database unavailable (${(e as Error).message})`);
+      throw databaseUnavailable();
+    }
+  }
+
+  /** The handler's answer, or (a create under a key) the recorded one, or a resolve's. */
+  private async keyedAnswer(ctx: RequestContext, payload: unknown): Promise<Reply<unknown>> {
     const claim = ctx.idempotency;
     if (claim) {
       this.keys!.sweep();
@@ -246,16 +266,7 @@ class CommandRun {
         return seen.reply;
       }
     }
-    let data: unknown;
-    try {
-      data = await this.b.handle(payload);
-    } catch (e) {
-      // a handler meeting a PostgreSQL outage answers the coded 503 (database-outage.ts), not an internal error
-      if (e instanceof DomainError || !isDatabaseUnavailable(e)) throw e;
-      this.log.warn(`command ${this.subject}: database unavailable (${(e as Error).message})`);
-      throw databaseUnavailable();
-    }
-    return { ok: true, data: data ?? null };
+    return { ok: true, data: (await this.b.handle(payload)) ?? null };
   }
 
   /**
@@ -277,14 +288,14 @@ class CommandRun {
     return found.reply;
   }
 
-  /** Puts the reply beside a key its create committed (a reply lost here leaves the key answering 409). */
-  private async recordReply(ctx: RequestContext, r: Reply<unknown>): Promise<Reply<unknown>> {
-    const claim = ctx.idempotency;
-    if (!claim?.recorded) return r;
+  /** Puts the reply beside the key its create committed (a reply lost here leaves the key answering 409). */
+  private async recordReply(
+    claim: NonNullable<RequestContext['idempotency']>,
+    r: Reply<unknown>,
+  ): Promise<void> {
     await this.keys!.recordReply(claim.scope, claim.key, r).catch((e: unknown) =>
       this.log.error({ err: e }, 'recording the reply of an idempotency key failed'),
     );
-    return r;
   }
 
   private toErrorReply(e: unknown): Reply<never> {
@@ -343,7 +354,7 @@ export class CommandClient {
     let key: Keyed | undefined;
     if (IDEMPOTENT_SUBJECTS.has(subject) && (ctx?.idempotencyKey || this.o.keyEveryCreate)) {
       key = {
-        key: ctx?.idempotencyKey || `voxmail-${randomUUID()}`,
+        key: ctx?.idempotencyKey || newGatewayKey(),
         fresh: !ctx?.idempotencyKey,
         hash: requestHash(subject, payload),
       };
@@ -371,27 +382,30 @@ export class CommandClient {
     if ('reply' in first) return first.reply;
     // nobody subscribed: it reached no one, so nothing was stored
     if (first.missing === 'no_responders') throw unavailable();
-    const end = Date.now() + Math.min(timeoutMs, RESOLVE_WINDOW_MS);
+    const window = Math.min(timeoutMs, RESOLVE_WINDOW_MS);
+    let end = Date.now() + window;
+    let committed = false;
     const resolving = { ...sent, key: { ...key, fresh: false, resolveUntil: deadline } };
     for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
-      const now = Date.now();
-      if (now >= end) break;
-      const o = await this.attempt(resolving, now + Math.min(end - now, RESOLVE_ATTEMPT_MS));
+      if (Date.now() >= end - 50) break;
+      // one resolve at a time, until the window's end: a busy owner answers it late rather than never
+      const o = await this.attempt(resolving, end);
       if ('reply' in o) {
         const r = o.reply.response as Reply<unknown> | undefined;
         if (isAbandonedReply(r)) throw unavailable();
-        // the recorded reply (or a refusal of the key itself); 409: committed, reply being recorded;
-        // 503: the owner could not look (its database away, the resolve too late): ask again
-        const again =
-          r &&
-          !r.ok &&
-          (r.error.code === ErrorCode.Conflict || r.error.code === ErrorCode.ServiceUnavailable);
-        if (!again) return o.reply;
+        const code = r && !r.ok ? r.error.code : undefined;
+        // the recorded reply (or a refusal of the key itself) is the answer; 409: committed, its reply
+        // being recorded (stored: worth a little longer); 503: the owner could not look (its database away)
+        if (code !== ErrorCode.Conflict && code !== ErrorCode.ServiceUnavailable) return o.reply;
+        if (code === ErrorCode.Conflict && !committed) {
+          committed = true;
+          end += RESOLVE_COMMITTED_EXTRA_MS;
+        }
       }
       await new Promise((r) => setTimeout(r, Math.max(0, Math.min(pause, end - Date.now()))));
     }
     this.log.warn(
-      `command ${sent.subject}: no reply, and what became of it is unknown (no owner answered for ${Math.min(timeoutMs, RESOLVE_WINDOW_MS)} ms)`,
+      `command ${sent.subject}: no reply, and ${committed ? 'its reply was not recorded in time though it committed' : 'what became of it is unknown (no owner answered)'}`,
     );
     throw unavailable();
   }
@@ -494,8 +508,8 @@ export class CommandClient {
 
 /** How long a create whose reply went missing is resolved for, at most (the command's timeout if shorter). */
 export const RESOLVE_WINDOW_MS = 4000;
-/** One resolve's own deadline (a lookup and at most one write), at most. */
-const RESOLVE_ATTEMPT_MS = 1500;
+/** How much longer a resolve goes on once the owner said the create committed (its reply being recorded). */
+const RESOLVE_COMMITTED_EXTRA_MS = 1000;
 
 /** A create's key as it travels: the client's or a fresh one, the request's hash, and whether a resolve. */
 interface Keyed {

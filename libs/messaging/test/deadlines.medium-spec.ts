@@ -5,10 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
-import { createDataSource, idempotencyTableUp } from '@voxmail/persistence';
 import {
   CommandClient,
-  CommandCommitGuard,
   DEADLINE_HEADER,
   IDEMPOTENCY_HASH_HEADER,
   IDEMPOTENCY_KEY_HEADER,
@@ -16,6 +14,7 @@ import {
   runWithRequestContext,
 } from '../src';
 import { failure } from '@voxmail/testing';
+import { keyedSchema } from './keyed-schema';
 
 const schema = `dtest_${randomBytes(4).toString('hex')}`;
 const url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -23,17 +22,7 @@ let ds: DataSource;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  ds = createDataSource({
-    url: process.env.DATABASE_URL!,
-    schema,
-    entities: [],
-    migrations: [],
-    subscribers: [CommandCommitGuard],
-  });
-  await ds.initialize();
-  await ds.query(`CREATE SCHEMA "${schema}"`);
-  for (const sql of idempotencyTableUp(schema)) await ds.query(sql);
-  await ds.query(`CREATE TABLE "${schema}".things (name text PRIMARY KEY)`);
+  ds = await keyedSchema(schema, `CREATE TABLE "${schema}".things (name text PRIMARY KEY)`);
   nc = await connect({ servers: url });
 });
 

@@ -8,15 +8,9 @@ import { tmpdir } from 'node:os';
 import { connect, NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { Commands, ErrorCode } from '@voxmail/contracts';
-import { createDataSource, idempotencyTableUp } from '@voxmail/persistence';
 import { failure, NatsCluster, startNatsCluster } from '@voxmail/testing';
-import {
-  CommandClient,
-  CommandCommitGuard,
-  CommandServer,
-  IdempotencyStore,
-  runWithRequestContext,
-} from '../src';
+import { CommandClient, CommandServer, IdempotencyStore, runWithRequestContext } from '../src';
+import { keyedSchema } from './keyed-schema';
 
 jest.setTimeout(120_000);
 
@@ -41,17 +35,10 @@ const subject = Commands.DncAdd.subject;
 
 beforeAll(async () => {
   cluster = await startNatsCluster(tmpdir());
-  ds = createDataSource({
-    url: process.env.DATABASE_URL!,
+  ds = await keyedSchema(
     schema,
-    entities: [],
-    migrations: [],
-    subscribers: [CommandCommitGuard],
-  });
-  await ds.initialize();
-  await ds.query(`CREATE SCHEMA "${schema}"`);
-  for (const sql of idempotencyTableUp(schema)) await ds.query(sql);
-  await ds.query(`CREATE TABLE "${schema}".things (id serial PRIMARY KEY, name text NOT NULL)`);
+    `CREATE TABLE "${schema}".things (id serial PRIMARY KEY, name text NOT NULL)`,
+  );
   const store = new IdempotencyStore(ds, schema);
   // the server on node 0, the client on node 1 (each reconnects to another node when its own dies)
   server = new CommandServer({
