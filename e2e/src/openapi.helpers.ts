@@ -33,16 +33,14 @@ const docs: Record<string, Doc> = Object.fromEntries(
 );
 
 interface Template {
-  face: string;
   doc: Doc;
   path: string;
   re: RegExp;
   params: number;
 }
-const templates: Template[] = Object.entries(docs)
-  .flatMap(([face, doc]) =>
+const templates: Template[] = Object.values(docs)
+  .flatMap((doc) =>
     Object.keys(doc.paths).map((path) => ({
-      face,
       doc,
       path,
       re: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
@@ -52,19 +50,21 @@ const templates: Template[] = Object.entries(docs)
   // a static segment wins over a parameter, as the router decides
   .sort((a, b) => a.params - b.params);
 
-/** The face answering an undocumented path: the document with the longest path prefix in common. */
+/**
+ * The face answering the errors of an undocumented path: by its prefix, as apps/api-gateway's
+ * common/faces.ts routes them (longest first); any other path answers as Kazoo, the fallback face.
+ */
+const ERROR_FACES: [string, string][] = [
+  ['/openapi/v1.0', 'yeastar'],
+  ['/api/download', 'yeastar'],
+  ['/openapi', 'yeastar'],
+  ['/api', 'flexisip'],
+  ['/v2', 'kazoo'],
+  ['/v3', 'onbuka'],
+];
 function faceOfPath(path: string): Doc {
-  let best: { doc: Doc; n: number } = { doc: docs.ops, n: 0 };
-  for (const t of templates) {
-    const fixed = t.path.split('{')[0];
-    const segs = fixed.split('/').filter(Boolean);
-    const mine = path.split('/').filter(Boolean);
-    let n = 0;
-    while (n < segs.length && n < mine.length && segs[n] === mine[n]) n++;
-    // only whole leading segments that are the face's prefix count (`/v2`, `/openapi/v1.0`, `/api`, `/v3`)
-    if (n > best.n) best = { doc: t.doc, n };
-  }
-  return best.doc;
+  const face = ERROR_FACES.find(([p]) => path === p || path.startsWith(`${p}/`))?.[1] ?? 'kazoo';
+  return docs[face];
 }
 
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
@@ -128,7 +128,8 @@ export function documentProblems(method: string, url: string, res: Answer): stri
     return [...problems, `${where}: no content type, documented ${Object.keys(content).join(', ')}`];
   }
   const mk = mediaKey(content, type);
-  if (!mk) return [...problems, `${where}: content type ${type}, documented ${Object.keys(content).join(', ')}`];
+  if (!mk)
+    return [...problems, `${where}: content type ${type}, documented ${Object.keys(content).join(', ')}`];
   const schema = content[mk].schema;
   if (!schema || !/json/.test(mk)) return problems;
   return [...problems, ...schemaProblems(where, schema, t.doc, res.body)];

@@ -193,3 +193,70 @@ export function onbukaSignMatches(
   const given = Buffer.from(sign.toLowerCase(), 'hex');
   return secret !== undefined && given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+const text = { type: 'string' } as const;
+
+/** The JSON schema of CallRecord (OpenAPI): every key, in the document's order. */
+export const CallRecordSchema = {
+  type: 'object',
+  required: [
+    'voiceId',
+    'callee',
+    'displayNum',
+    'code',
+    'submitTime',
+    'callTime',
+    'ringingTime',
+    'answerTime',
+    'hangupTime',
+    'callDuration',
+    'chargedDuration',
+    'terminationCode',
+    'terminationReason',
+    'costEur',
+    'billPeriod',
+    'rate',
+    'baseCost',
+    'voiceFileId',
+    'feedbackValue',
+    'calledInfo',
+  ],
+  properties: {
+    voiceId: { type: 'string', pattern: VOICE_ID.source },
+    callee: text,
+    displayNum: text,
+    code: text,
+    submitTime: text,
+    callTime: text,
+    ringingTime: text,
+    answerTime: text,
+    hangupTime: text,
+    callDuration: { type: 'number', minimum: 0 },
+    chargedDuration: { type: 'number', minimum: 0 },
+    terminationCode: text,
+    terminationReason: text,
+    costEur: text,
+    billPeriod: text,
+    rate: text,
+    baseCost: text,
+    voiceFileId: text,
+    feedbackValue: text,
+    calledInfo: text,
+  },
+  additionalProperties: false,
+} as const;
+
+/** The JSON schema of CallRecordPage (OpenAPI). */
+export const CallRecordPageSchema = {
+  type: 'object',
+  required: ['total', 'size', 'current', 'pages', 'searchCount', 'records'],
+  properties: {
+    total: { type: 'integer', minimum: 0 },
+    size: { type: 'integer', minimum: 1 },
+    current: { type: 'integer', minimum: 1 },
+    pages: { type: 'integer', minimum: 0 },
+    searchCount: { type: 'boolean' },
+    records: { type: 'array', items: CallRecordSchema },
+  },
+  additionalProperties: false,
+} as const;

@@ -228,7 +228,8 @@ function errorStatuses(route: RouteInfo): number[] {
       500,
       503,
       ...(route.secured ? [401, 403] : []),
-      ...(writes ? [409] : []),
+      // 422: an Idempotency-Key sent again with another request
+      ...(writes ? [409, 422] : []),
       ...(body || (writes && route.method !== 'delete') ? [408, 413, 415] : []),
       ...(route.response?.errors ?? []),
     ]),

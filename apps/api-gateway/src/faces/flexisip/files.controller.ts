@@ -10,7 +10,7 @@ import { FlexisipContext } from './flexisip.context';
 import { FlexisipExceptionFilter } from './flexisip.filter';
 import { FlexisipAdminGuard } from './flexisip.guard';
 import { LinkTarget } from './slot-links';
-import { SlotUploads } from './slot-uploads';
+import { SlotUpload, SlotUploads } from './slot-uploads';
 import { UUID } from './voicemail-files.controller';
 
 @Controller('api/files/:uuid')
@@ -41,6 +41,7 @@ export class FlexisipFilesController {
   /** Flexisip's shape: multipart/form-data with a part named `file`. */
   @Post()
   @HttpCode(200)
+  @SlotUpload('form')
   async uploadForm(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -52,6 +53,7 @@ export class FlexisipFilesController {
   /** The audio as the body, with the declared `Content-Type`. */
   @Put()
   @HttpCode(200)
+  @SlotUpload('raw')
   async uploadRaw(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
