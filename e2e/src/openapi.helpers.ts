@@ -100,7 +100,8 @@ function mediaKey(content: Record<string, Media>, type: string): string | undefi
 
 /** What is wrong with `res` as the answer to `method url` by the documents; empty when it conforms. */
 export function documentProblems(method: string, url: string, res: Answer): string[] {
-  const path = url.split('?')[0];
+  // the router ignores a trailing slash (Fastify's ignoreTrailingSlash)
+  const path = url.split('?')[0].replace(/(.)\/+$/, '$1');
   const verb = method.toLowerCase();
   const t = templates.find((x) => x.re.test(path) && x.doc.paths[x.path][verb]);
   if (!t) {
