@@ -230,6 +230,8 @@ function errorStatuses(route: RouteInfo): number[] {
       ...(route.secured ? [401, 403] : []),
       // 422: an Idempotency-Key sent again with another request
       ...(writes ? [409, 422] : []),
+      // 402: over a quota of the account (its boxes, users, webhooks, stored bytes) on a create or upload
+      ...(route.method === 'put' || route.body?.content ? [402] : []),
       ...(body || (writes && route.method !== 'delete') ? [408, 413, 415] : []),
       ...(route.response?.errors ?? []),
     ]),
