@@ -61,7 +61,7 @@ export function checkRawAnswer(
 ): void {
   const url = new URL(href);
   const headers = new Headers();
-  for (const [k, v] of Object.entries(raw))
+  for (const [k, v] of Object.entries(raw).filter(([name]) => !name.startsWith(':')))
     for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) headers.append(k, one);
   let body: unknown;
   if (/json/.test(headers.get('content-type') ?? '') && method !== 'HEAD' && bytes.length) {
