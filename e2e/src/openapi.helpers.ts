@@ -104,6 +104,11 @@ export function documentProblems(method: string, url: string, res: Answer): stri
   // the router ignores a trailing slash (Fastify's ignoreTrailingSlash)
   const path = url.split('?')[0].replace(/(.)\/+$/, '$1');
   const verb = method.toLowerCase();
+  // the CORS preflight, answered for every path before any route (apps/api-gateway common/cors.ts)
+  if (verb === 'options')
+    return res.status === 204 || res.status === 403 || res.status === 404
+      ? []
+      : [`OPTIONS ${path}: a preflight answered ${res.status}, not 204`];
   const t = templates.find((x) => x.re.test(path) && x.doc.paths[x.path][verb]);
   if (!t) {
     // not a route: the router's refusal, in the face's error shape
