@@ -97,7 +97,7 @@ export function h2Request(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       // the session is the gateway's on loopback: the answer is checked against the documents
-      checkRawAnswer(method, `http://127.0.0.1${path}`, status, resHeaders, Buffer.concat(chunks));
+      checkRawAnswer(method, `http://127.0.0.1${path}`, status, resHeaders, Buffer.concat(chunks), body);
       // the answer is whole: was the stream ended too (both sides, or the server's RST_STREAM)?
       const deadline = Date.now() + 2000;
       const settle = () => {

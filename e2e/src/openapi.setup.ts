@@ -58,6 +58,8 @@ export function checkRawAnswer(
   status: number,
   raw: Record<string, string | string[] | undefined>,
   bytes: Buffer,
+  /** The request's body, when it may tunnel a Kazoo verb. */
+  sent?: Buffer,
 ): void {
   const url = new URL(href);
   const headers = new Headers();
@@ -71,7 +73,12 @@ export function checkRawAnswer(
       body = bytes.toString('utf8');
     }
   }
-  checkAnswer(tunnelled(method.toUpperCase(), url, undefined), url, status, headers, body);
+  const verb = tunnelled(
+    method.toUpperCase(),
+    url,
+    sent && sent.length < 65536 ? sent.toString('utf8') : undefined,
+  );
+  checkAnswer(verb, url, status, headers, body);
 }
 
 const realFetch = globalThis.fetch;

@@ -116,7 +116,7 @@ function usedIsGone(e: unknown): never {
 }
 
 /** What an upload of a slot takes and answers (OpenAPI): `form` as Flexisip sends it, or `raw`. */
-export const SlotUpload = (shape: 'form' | 'raw'): MethodDecorator =>
+export const SlotUpload = (shape: 'form' | 'raw', errors: number[] = [403]): MethodDecorator =>
   applyDecorators(
     UploadBody(
       shape === 'form'
@@ -131,5 +131,5 @@ export const SlotUpload = (shape: 'form' | 'raw'): MethodDecorator =>
           }
         : RAW_AUDIO,
     ),
-    Responds({ schema: STORED_VIEW, errors: [403] }),
+    Responds({ schema: STORED_VIEW, errors }),
   );
