@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkRawAnswer } from './openapi.setup';
 
 export { opusFile } from '@voxmail/testing';
 
@@ -95,6 +96,8 @@ export function h2Request(
     });
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      // the session is the gateway's on loopback: the answer is checked against the documents
+      checkRawAnswer(method, `http://127.0.0.1${path}`, status, resHeaders, Buffer.concat(chunks), body);
       // the answer is whole: was the stream ended too (both sides, or the server's RST_STREAM)?
       const deadline = Date.now() + 2000;
       const settle = () => {

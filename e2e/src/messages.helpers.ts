@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import { Client } from 'minio';
 import { KazooResponse, Stack, Tenant } from '@voxmail/testing';
 import { startApps, StackOptions, useStack } from './fixture';
+import { checkRawAnswer } from './openapi.setup';
 
 export { executableFile, gsmFile, mp3File, wavFile } from '@voxmail/testing';
 
@@ -121,9 +122,11 @@ export function streamingRequest(
       answered = true;
       const body: Buffer[] = [];
       res.on('data', (c: Buffer) => body.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(body), sent }),
-      );
+      res.on('end', () => {
+        const bytes = Buffer.concat(body);
+        checkRawAnswer(method, baseUrl + path, res.statusCode ?? 0, res.headers, bytes);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes, sent });
+      });
       res.on('error', reject);
     });
     req.on('error', (e) => {

@@ -29,6 +29,58 @@ function tunnelled(method: string, url: URL, body: unknown): string {
   return method;
 }
 
+/**
+ * Checks one answer of the gateway against the documents (recorded, fails the test in afterEach): what
+ * the wrapped `fetch` does, and what a helper speaking HTTP itself (node:http, streamed uploads) calls.
+ */
+export function checkAnswer(
+  method: string,
+  url: URL,
+  status: number,
+  headers: Headers,
+  body?: unknown,
+): void {
+  if (!LOOPBACK.has(url.hostname) || !GATEWAY_PATH.test(url.pathname)) return;
+  state.checked++;
+  const problems = documentProblems(method, url.pathname, { status, headers, body });
+  if (problems.length)
+    state.problems.push(
+      `${problems.join('; ')}\n    body: ${
+        body === undefined ? `(${headers.get('content-type')})` : JSON.stringify(body).slice(0, 400)
+      }`,
+    );
+}
+
+/** A node:http answer (headers as an object, the body as bytes) checked as `checkAnswer` does. */
+export function checkRawAnswer(
+  method: string,
+  href: string,
+  status: number,
+  raw: Record<string, string | string[] | undefined>,
+  bytes: Buffer,
+  /** The request's body, when it may tunnel a Kazoo verb. */
+  sent?: Buffer,
+): void {
+  const url = new URL(href);
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(raw).filter(([name]) => !name.startsWith(':')))
+    for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) headers.append(k, one);
+  let body: unknown;
+  if (/json/.test(headers.get('content-type') ?? '') && method !== 'HEAD' && bytes.length) {
+    try {
+      body = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      body = bytes.toString('utf8');
+    }
+  }
+  const verb = tunnelled(
+    method.toUpperCase(),
+    url,
+    sent && sent.length < 65536 ? sent.toString('utf8') : undefined,
+  );
+  checkAnswer(verb, url, status, headers, body);
+}
+
 const realFetch = globalThis.fetch;
 
 async function checkedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
@@ -51,12 +103,7 @@ async function checkedFetch(input: string | URL | Request, init?: RequestInit): 
       body = text;
     }
   }
-  state.checked++;
-  const problems = documentProblems(method, url.pathname, { status: res.status, headers: res.headers, body });
-  if (problems.length)
-    state.problems.push(
-      `${problems.join('; ')}\n    body: ${body === undefined ? `(${type})` : JSON.stringify(body).slice(0, 400)}`,
-    );
+  checkAnswer(method, url, res.status, res.headers, body);
   return res;
 }
 

@@ -180,3 +180,52 @@ export function onbukaSignMatches(
   const given = Buffer.from(sign.toLowerCase(), 'hex');
   return secret !== undefined && given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+const text = { type: 'string' } as const;
+
+/** The properties of CallRecord, in the document's order. */
+const CALL_RECORD_PROPERTIES = {
+  voiceId: { type: 'string', pattern: VOICE_ID.source },
+  callee: text,
+  displayNum: text,
+  code: text,
+  submitTime: text,
+  callTime: text,
+  ringingTime: text,
+  answerTime: text,
+  hangupTime: text,
+  callDuration: { type: 'number', minimum: 0 },
+  chargedDuration: { type: 'number', minimum: 0 },
+  terminationCode: text,
+  terminationReason: text,
+  costEur: text,
+  billPeriod: text,
+  rate: text,
+  baseCost: text,
+  voiceFileId: text,
+  feedbackValue: text,
+  calledInfo: text,
+};
+
+/** The JSON schema of CallRecord (OpenAPI): every key, always present. */
+export const CallRecordSchema = {
+  type: 'object',
+  required: Object.keys(CALL_RECORD_PROPERTIES),
+  properties: CALL_RECORD_PROPERTIES,
+  additionalProperties: false,
+} as const;
+
+/** The JSON schema of CallRecordPage (OpenAPI). */
+export const CallRecordPageSchema = {
+  type: 'object',
+  required: ['total', 'size', 'current', 'pages', 'searchCount', 'records'],
+  properties: {
+    total: { type: 'integer', minimum: 0 },
+    size: { type: 'integer', minimum: 1 },
+    current: { type: 'integer', minimum: 1 },
+    pages: { type: 'integer', minimum: 0 },
+    searchCount: { type: 'boolean' },
+    records: { type: 'array', items: CallRecordSchema },
+  },
+  additionalProperties: false,
+} as const;

@@ -63,6 +63,7 @@ export interface DocumentedParameter {
   schema: object;
   style?: 'form';
   explode?: boolean;
+  required?: boolean;
 }
 
 /** Called by a custom parameter decorator: the handler it decorates documents `params`. */
@@ -170,3 +171,11 @@ export function closed(properties: Record<string, object>, optional: string[] = 
     additionalProperties: false,
   };
 }
+
+/** Query or header parameters a handler reads from the request itself (not through Nest's decorators). */
+export const Parameters =
+  (params: DocumentedParameter[]): MethodDecorator =>
+  (target, key, descriptor) => {
+    documentParameters(target, key, params);
+    return descriptor;
+  };

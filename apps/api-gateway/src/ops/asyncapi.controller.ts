@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller, Get, Header } from '@nestjs/common';
 import { asyncApiDocument } from '@voxmail/contracts';
-import { NoFace } from '../common/openapi-meta';
+import { NoFace, Responds } from '../common/openapi-meta';
 
 export function packageVersion(): string {
   try {
@@ -159,11 +159,13 @@ export class AsyncApiController {
   private readonly page = renderAsyncApiPage(this.doc);
 
   @Get('asyncapi.json')
+  @Responds({ schema: { type: 'object', required: ['asyncapi', 'info', 'channels'] } })
   json(): Record<string, unknown> {
     return this.doc;
   }
 
   @Get('asyncapi')
+  @Responds({ content: { 'text/html': { schema: { type: 'string' } } } })
   @Header('Content-Type', 'text/html; charset=utf-8')
   html(): string {
     return this.page;

@@ -8,7 +8,7 @@ import type { FastifyReply } from 'fastify';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
 import { packageVersion } from './asyncapi.controller';
 import { DocFace, OPENAPI_FACES, openApiDocuments } from './openapi';
-import { NoFace } from '../common/openapi-meta';
+import { closed, NoFace, Responds } from '../common/openapi-meta';
 
 /** The files of swagger-ui-dist the page loads, with their types. */
 const ASSETS: Record<string, string> = {
@@ -44,6 +44,15 @@ export class OpenApiController {
   }
 
   @Get('openapi/:file')
+  @Responds({
+    // another name under /openapi is the Yeastar face's unknown interface (HTTP 200, errcode 10001)
+    schema: {
+      anyOf: [
+        { type: 'object', required: ['openapi', 'info', 'paths'] },
+        closed({ errcode: { const: 10001 }, errmsg: { type: 'string' } }),
+      ],
+    },
+  })
   document(@Param('file') file: string): Record<string, unknown> {
     const face = /^([a-z]+)\.json$/.exec(file)?.[1] as DocFace | undefined;
     // anything else under /openapi is the Yeastar face's (its router's "interface not existed")
@@ -52,12 +61,20 @@ export class OpenApiController {
   }
 
   @Get('docs')
+  @Responds({ content: { 'text/html': { schema: { type: 'string' } } } })
   @Header('Content-Type', 'text/html; charset=utf-8')
   page(): string {
     return PAGE;
   }
 
   @Get('docs/:asset')
+  @Responds({
+    content: {
+      'text/css': { schema: { type: 'string' } },
+      'application/javascript': { schema: { type: 'string' } },
+    },
+    errors: [404],
+  })
   asset(@Param('asset') asset: string, @Res({ passthrough: true }) reply: FastifyReply): Buffer | string {
     const type = ASSETS[asset];
     if (!type) throw new DomainError(ErrorCode.NotFound, 'no such file');

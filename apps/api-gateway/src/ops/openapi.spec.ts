@@ -114,7 +114,7 @@ describe('the OpenAPI documents of the faces', () => {
       expect.arrayContaining(['201', '400', '401', '404', '409', '429']),
     );
     expect(docs.kazoo.components.schemas.KazooError.required).toContain('request_id');
-    expect(docs.yeastar.components.schemas.YeastarResult.properties.errcode.enum).toContain(10004);
+    expect(docs.yeastar.components.schemas.YeastarFailure.properties.errcode.enum).toContain(10004);
     const list = docs.kazoo.paths['/v2/accounts/{accountId}/vmboxes'].get.parameters!.map(
       (p) => `${p.in}:${p.name}`,
     );
@@ -127,6 +127,48 @@ describe('the OpenAPI documents of the faces', () => {
       schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
     });
     expect(docs.flexisip.paths['/api/accounts/{accountId}/voicemails'].post.responses['422']).toBeDefined();
+  });
+
+  it('describes every request body and every answer: its status, content type and schema', () => {
+    const undescribed: string[] = [];
+    for (const face of OPENAPI_FACES) {
+      for (const [path, ops] of Object.entries(docs[face].paths)) {
+        for (const [method, op] of Object.entries(ops as Record<string, any>)) {
+          const where = `${face} ${method} ${path}`;
+          if (op['x-voxmail-body-schema'] === false) undescribed.push(`${where}: request body`);
+          const answers = Object.entries(op.responses as Record<string, any>);
+          const success = answers.filter(([s]) => s.startsWith('2'));
+          if (!success.length) undescribed.push(`${where}: no success status`);
+          for (const [status, r] of answers) {
+            if (status.endsWith('XX')) undescribed.push(`${where}: a status range (${status})`);
+            if (method !== 'head' && !r.content) undescribed.push(`${where} ${status}: no content`);
+            for (const [type, media] of Object.entries((r.content ?? {}) as Record<string, any>))
+              if (!media.schema) undescribed.push(`${where} ${status} ${type}: no schema`);
+          }
+          if (face !== 'ops' && op.security.length) {
+            expect({ where, e: Object.keys(op.responses) }).toEqual({
+              where,
+              e: expect.arrayContaining(['429']),
+            });
+            expect(op.responses['429'].headers['Retry-After'].required).toBe(true);
+          }
+        }
+      }
+    }
+    expect(undescribed).toEqual([]);
+    // closed shapes: the crossbar envelope and the error shapes of the faces
+    expect(docs.kazoo.components.schemas.KazooError.additionalProperties).toBe(false);
+    expect(docs.flexisip.components.schemas.FlexisipError.additionalProperties).toBe(false);
+    const get = docs.kazoo.paths['/v2/accounts/{accountId}/vmboxes/{vmboxId}'].get as any;
+    expect(get.responses['200'].content['application/json'].schema).toMatchObject({
+      additionalProperties: false,
+      properties: { data: { required: ['id'], properties: { mailbox: VmboxSchema.properties.mailbox } } },
+    });
+    const raw = docs.kazoo.paths['/v2/accounts/{accountId}/vmboxes/{vmboxId}/messages/{messageId}/raw']
+      .get as any;
+    expect(Object.keys(raw.responses['200'].content)).toEqual(['audio/*']);
+    expect(raw.responses['206'].headers['Content-Range'].required).toBe(true);
+    expect(raw.responses['416']).toBeDefined();
   });
 
   it("carries the seed documents' examples, and a request example passes the schema that validates the body", () => {

@@ -224,11 +224,17 @@ function errorStatuses(route: RouteInfo): number[] {
     ...new Set([
       400,
       404,
+      // the transport's, before any route: a URI or headers longer than the server reads
+      414,
+      431,
       429,
       500,
       503,
       ...(route.secured ? [401, 403] : []),
-      ...(writes ? [409] : []),
+      // 422: an Idempotency-Key sent again with another request
+      ...(writes ? [409, 422] : []),
+      // 402: over a quota of the account (its boxes, users, webhooks, stored bytes) on a create or upload
+      ...(route.method === 'put' || route.body?.content ? [402] : []),
       ...(body || (writes && route.method !== 'delete') ? [408, 413, 415] : []),
       ...(route.response?.errors ?? []),
     ]),
@@ -384,7 +390,7 @@ const FACES: Record<DocFace, FaceSpec> = {
       const link = r.path.startsWith('/api/download');
       const statuses = link
         ? errorStatuses(r)
-        : errorStatuses(r).filter((s) => [400, 404, 408, 413, 415, 429, 503].includes(s));
+        : errorStatuses(r).filter((s) => [400, 404, 408, 413, 414, 415, 429, 431, 503].includes(s));
       return Object.fromEntries(
         statuses.map((s) => [
           String(s),
@@ -433,7 +439,7 @@ const FACES: Record<DocFace, FaceSpec> = {
     errors: (r) =>
       Object.fromEntries(
         errorStatuses(r)
-          .filter((s) => [400, 404, 408, 413, 415, 429, 500, 503].includes(s))
+          .filter((s) => [400, 404, 408, 413, 414, 415, 429, 431, 500, 503].includes(s))
           .map((s) => [String(s), errorResponse(s, ref('OnbukaFailure'), 'failure of the transport')]),
       ),
     wrapBody: (schema) => schema,

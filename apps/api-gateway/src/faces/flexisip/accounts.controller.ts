@@ -8,7 +8,8 @@ import type { GatewayRequest } from '../../common/request';
 import { FlexisipContext } from './flexisip.context';
 import { FlexisipExceptionFilter } from './flexisip.filter';
 import { FlexisipAdminGuard } from './flexisip.guard';
-import { accountView } from './accounts.view';
+import { ACCOUNT_VIEW, accountView } from './accounts.view';
+import { Responds } from '../../common/openapi-meta';
 
 @Controller('api/accounts/:accountId/search')
 @UseGuards(FlexisipAdminGuard)
@@ -18,6 +19,7 @@ export class FlexisipAccountsController {
 
   /** `{sip}` is `user@host` (as Flexisip writes it, or percent-encoded); another shape names no one. */
   @Get()
+  @Responds({ schema: ACCOUNT_VIEW })
   async search(@Req() req: GatewayRequest, @Param('accountId') sip: string) {
     if (!sip.includes('@') || sip.length > 512) throw DomainError.notFound('SIP address not found');
     const actor = req.actor!;

@@ -20,3 +20,24 @@ export function accountView(a: SipAccount) {
     updated_at: laravelTime(a.updated_at),
   };
 }
+
+/** accountView as a JSON schema (OpenAPI). */
+export const ACCOUNT_VIEW = {
+  type: 'object',
+  required: ['id', 'username', 'domain', 'sip_uri', 'call_forwardings'],
+  properties: {
+    id: { type: 'integer' },
+    username: { type: 'string' },
+    domain: { type: 'string' },
+    display_name: { type: ['string', 'null'] },
+    email: { type: ['string', 'null'] },
+    activated: { type: 'boolean' },
+    admin: { type: 'boolean' },
+    blocked: { const: false },
+    sip_uri: { type: 'string', pattern: '^sip:' },
+    call_forwardings: { type: 'array', maxItems: 0 },
+    created_at: { type: ['string', 'null'] },
+    updated_at: { type: ['string', 'null'] },
+  },
+  additionalProperties: false,
+};

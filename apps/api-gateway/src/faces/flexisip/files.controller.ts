@@ -10,8 +10,11 @@ import { FlexisipContext } from './flexisip.context';
 import { FlexisipExceptionFilter } from './flexisip.filter';
 import { FlexisipAdminGuard } from './flexisip.guard';
 import { LinkTarget } from './slot-links';
-import { SlotUploads } from './slot-uploads';
+import { SlotUpload, SlotUploads } from './slot-uploads';
 import { UUID } from './voicemail-files.controller';
+
+/** A signed query, else an admin's key: 401 without either, 403 for a bad signature or a user's key. */
+const ADMIN_OR_SIGNED = [401, 403];
 
 @Controller('api/files/:uuid')
 @UseFilters(FlexisipExceptionFilter)
@@ -41,6 +44,7 @@ export class FlexisipFilesController {
   /** Flexisip's shape: multipart/form-data with a part named `file`. */
   @Post()
   @HttpCode(200)
+  @SlotUpload('form', ADMIN_OR_SIGNED)
   async uploadForm(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -52,6 +56,7 @@ export class FlexisipFilesController {
   /** The audio as the body, with the declared `Content-Type`. */
   @Put()
   @HttpCode(200)
+  @SlotUpload('raw', ADMIN_OR_SIGNED)
   async uploadRaw(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

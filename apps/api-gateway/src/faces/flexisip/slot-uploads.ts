@@ -2,7 +2,7 @@
 // signed link): the audio streams through the gateway's gate to the store, then message-service turns it
 // into the message; any refusal leaves the slot empty and reusable.
 import { Readable } from 'node:stream';
-import { Injectable } from '@nestjs/common';
+import { applyDecorators, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   Commands,
@@ -15,10 +15,11 @@ import {
 } from '@voxmail/contracts';
 import { AudioIntake, AudioSource, declaredLength } from '../../application/audio-intake';
 import { isMultipart } from '../../application/multipart';
+import { RAW_AUDIO, Responds, UploadBody } from '../../common/openapi-meta';
 import type { GatewayRequest } from '../../common/request';
 import { FlexisipContext } from './flexisip.context';
 import { LinkTarget } from './slot-links';
-import { storedView } from './voicemails.view';
+import { STORED_VIEW, storedView } from './voicemails.view';
 
 const fileError = (rule: string, message: string) =>
   new DomainError(ErrorCode.ValidationFailed, message, { file: { [rule]: { message } } });
@@ -113,3 +114,22 @@ function usedIsGone(e: unknown): never {
     throw DomainError.notFound('This upload URL was already used.');
   throw e;
 }
+
+/** What an upload of a slot takes and answers (OpenAPI): `form` as Flexisip sends it, or `raw`. */
+export const SlotUpload = (shape: 'form' | 'raw', errors: number[] = [403]): MethodDecorator =>
+  applyDecorators(
+    UploadBody(
+      shape === 'form'
+        ? {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file'],
+                properties: { file: { type: 'string', contentMediaType: 'audio/*' } },
+              },
+            },
+          }
+        : RAW_AUDIO,
+    ),
+    Responds({ schema: STORED_VIEW, errors }),
+  );

@@ -4,12 +4,13 @@
 import { Controller, Get, Head, HttpCode, Param, Post, Put, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Commands, DomainError, ErrorCode, HEX_ID, MessageAudio } from '@voxmail/contracts';
-import { AudioDownloads } from '../../application/audio-download';
+import { AUDIO_ANSWER, AudioDownloads } from '../../application/audio-download';
+import { Responds } from '../../common/openapi-meta';
 import type { GatewayRequest } from '../../common/request';
 import { FlexisipContext } from './flexisip.context';
 import { FlexisipExceptionFilter } from './flexisip.filter';
 import { LinkPurpose, LinkTarget } from './slot-links';
-import { SlotUploads } from './slot-uploads';
+import { SlotUpload, SlotUploads } from './slot-uploads';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -37,6 +38,7 @@ export class FlexisipVoicemailFilesController {
 
   @Post('upload')
   @HttpCode(200)
+  @SlotUpload('form')
   uploadForm(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -48,6 +50,7 @@ export class FlexisipVoicemailFilesController {
 
   @Put('upload')
   @HttpCode(200)
+  @SlotUpload('raw')
   uploadRaw(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -62,6 +65,7 @@ export class FlexisipVoicemailFilesController {
   }
 
   @Head('download')
+  @Responds({ ...AUDIO_ANSWER, errors: [403] })
   async head(
     @Req() req: GatewayRequest,
     @Res() reply: FastifyReply,
@@ -72,6 +76,7 @@ export class FlexisipVoicemailFilesController {
   }
 
   @Get('download')
+  @Responds({ ...AUDIO_ANSWER, errors: [403, 416] })
   async download(
     @Req() req: GatewayRequest,
     @Res() reply: FastifyReply,

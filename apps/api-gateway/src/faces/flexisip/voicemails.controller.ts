@@ -13,7 +13,8 @@ import { FlexisipContext } from './flexisip.context';
 import { FlexisipExceptionFilter } from './flexisip.filter';
 import { FlexisipGuard, FlexisipRequest } from './flexisip.guard';
 import { SlotUuid } from './params';
-import { createdView, storedView } from './voicemails.view';
+import { CREATED_VIEW, createdView, STORED_VIEW, storedView } from './voicemails.view';
+import { BodySchema, Responds } from '../../common/openapi-meta';
 
 /** Laravel's validation of the slot request: each field's messages, in Laravel's words. */
 export function validateSlotRequest(body: unknown): {
@@ -61,12 +62,14 @@ export class FlexisipVoicemailsController {
   }
 
   @Get()
+  @Responds({ schema: { type: 'array', items: STORED_VIEW } })
   async list(@Req() req: FlexisipRequest) {
     const slots = await this.ctx.bus.send(Commands.VoicemailSlotList, this.who(req));
     return slots.map((s) => this.stored(req, s));
   }
 
   @Get(':uuid')
+  @Responds({ schema: STORED_VIEW })
   async get(@Req() req: FlexisipRequest, @SlotUuid() uuid: string) {
     const s = await this.ctx.bus.send(Commands.VoicemailSlotGet, {
       ...this.who(req),
@@ -77,6 +80,15 @@ export class FlexisipVoicemailsController {
 
   @Post()
   @HttpCode(201)
+  @BodySchema({
+    type: 'object',
+    required: ['content_type'],
+    properties: {
+      sip_from: { type: ['string', 'null'], maxLength: MAX_SIP_FROM, description: 'a SIP address' },
+      content_type: { type: 'string', description: 'the audio type the upload will be' },
+    },
+  })
+  @Responds({ schema: CREATED_VIEW })
   async create(@Req() req: FlexisipRequest, @Body() body: unknown) {
     const input = validateSlotRequest(body);
     const s = await this.ctx.bus.send(Commands.VoicemailSlotCreate, {
@@ -90,6 +102,7 @@ export class FlexisipVoicemailsController {
 
   /** Deletes the voicemail, its audio and the message it became; answers what was deleted. */
   @Delete(':uuid')
+  @Responds({ schema: STORED_VIEW })
   async delete(@Req() req: FlexisipRequest, @SlotUuid() uuid: string) {
     const cmd = { ...this.who(req), slotId: uuid };
     const s = await this.ctx.bus.send(Commands.VoicemailSlotGet, cmd);

@@ -44,3 +44,57 @@ export function storedView(links: SlotLinks, tenantId: string, s: VoicemailSlot,
     download_url: url,
   };
 }
+
+const time = {
+  type: ['string', 'null'],
+  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$',
+};
+const url = { type: ['string', 'null'] };
+const size = { type: ['integer', 'null'], minimum: 0 };
+
+/** createdView as a JSON schema (OpenAPI). */
+export const CREATED_VIEW = {
+  type: 'object',
+  required: ['id', 'sip_from', 'upload_url', 'download_url', 'max_upload_size', 'content_type', 'created_at'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    sip_from: { type: ['string', 'null'] },
+    upload_url: { type: 'string' },
+    download_url: { type: 'null' },
+    max_upload_size: { type: 'integer', minimum: 0 },
+    content_type: { type: 'string' },
+    created_at: time,
+    uploaded_at: { type: 'null' },
+    name: { type: 'null' },
+    size: { type: 'null' },
+  },
+  additionalProperties: false,
+};
+
+/** storedView as a JSON schema (OpenAPI). */
+export const STORED_VIEW = {
+  type: 'object',
+  required: [
+    'id',
+    'sip_from',
+    'get_url',
+    'file_size',
+    'content_type',
+    'created_at',
+    'uploaded_at',
+    'download_url',
+  ],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    sip_from: { type: ['string', 'null'] },
+    get_url: url,
+    file_size: size,
+    content_type: { type: 'string' },
+    created_at: time,
+    uploaded_at: time,
+    name: { type: ['string', 'null'] },
+    size,
+    download_url: url,
+  },
+  additionalProperties: false,
+};

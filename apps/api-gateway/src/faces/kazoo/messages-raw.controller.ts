@@ -44,7 +44,8 @@ export class MessagesRawController {
   ) {}
 
   @Get(':messageId/raw')
-  @Responds(AUDIO_ANSWER)
+  // 422: audio too long to transcode to the `?format=` asked (download it as stored)
+  @Responds({ ...AUDIO_ANSWER, errors: [416, 422] })
   async download(
     @Req() req: GatewayRequest,
     @Res() reply: FastifyReply,

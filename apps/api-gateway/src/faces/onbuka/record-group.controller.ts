@@ -13,13 +13,40 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { Commands, OnbukaCode, VOICE_ID } from '@voxmail/contracts';
+import { CallRecordPageSchema, CallRecordSchema, Commands, OnbukaCode, VOICE_ID } from '@voxmail/contracts';
+import { BodySchema, Responds } from '../../common/openapi-meta';
 import { runWithRequestContext } from '@voxmail/messaging';
 import type { GatewayRequest } from '../../common/request';
 import { OnbukaContext } from './onbuka.context';
 import { OnbukaExceptionFilter } from './onbuka.filter';
 import { OnbukaGuard } from './onbuka.guard';
 import { OnbukaError } from './send-group';
+
+const TIME = { type: 'string', description: 'ISO 8601 with its offset, 2022-01-01T00:00:00+08:00' };
+/** The body parseRecordGroupQuery reads (OpenAPI: the same rules). */
+const RECORD_GROUP_QUERY = {
+  type: 'object',
+  required: ['params'],
+  properties: {
+    current: {
+      oneOf: [
+        { type: 'integer', minimum: 1, maximum: 100000 },
+        { type: 'string', pattern: '^[0-9]{1,6}$' },
+      ],
+    },
+    size: {
+      oneOf: [
+        { type: 'integer', minimum: 1, maximum: 100 },
+        { type: 'string', pattern: '^[0-9]{1,6}$' },
+      ],
+    },
+    params: {
+      type: 'object',
+      required: ['strTime', 'endTime'],
+      properties: { strTime: TIME, endTime: TIME },
+    },
+  },
+};
 
 @Controller('v3/voice')
 @UseGuards(OnbukaGuard)
@@ -28,6 +55,7 @@ export class OnbukaRecordGroupController {
   constructor(private readonly ctx: OnbukaContext) {}
 
   @Get('recordGroup/:voiceId')
+  @Responds({ schema: CallRecordSchema })
   @HttpCode(200)
   @Header('Content-Type', 'application/json')
   async recordGroup(@Req() req: GatewayRequest, @Param('voiceId') voiceId: string): Promise<string> {
@@ -44,6 +72,8 @@ export class OnbukaRecordGroupController {
    * `{status, reason, data: {total, size, current, pages, searchCount, records: [<recordGroup's data>]}}`.
    */
   @Post('recordGroupQuery')
+  @BodySchema(RECORD_GROUP_QUERY)
+  @Responds({ schema: CallRecordPageSchema })
   @HttpCode(200)
   @Header('Content-Type', 'application/json')
   async recordGroupQuery(@Req() req: GatewayRequest, @Body() body: unknown): Promise<string> {

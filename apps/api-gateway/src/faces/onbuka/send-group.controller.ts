@@ -11,8 +11,8 @@ import type { GatewayRequest } from '../../common/request';
 import { OnbukaContext } from './onbuka.context';
 import { OnbukaExceptionFilter } from './onbuka.filter';
 import { OnbukaGuard } from './onbuka.guard';
-import { isCallee, parseSendGroup } from './send-group';
-import { Examples } from '../../common/openapi-meta';
+import { isCallee, parseSendGroup, SEND_GROUP_BODY, SEND_GROUP_ENTRY } from './send-group';
+import { BodySchema, Examples, Responds } from '../../common/openapi-meta';
 
 interface Entry {
   voiceId: string;
@@ -38,6 +38,8 @@ export class OnbukaSendGroupController {
 
   @Post('sendGroup')
   @HttpCode(200)
+  @BodySchema(SEND_GROUP_BODY)
+  @Responds({ schema: { type: 'array', items: SEND_GROUP_ENTRY } })
   @Examples({
     // the seed document's (Onbuka POST /v3/voice/sendGroup) request and answer
     request: {

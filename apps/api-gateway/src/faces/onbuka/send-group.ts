@@ -69,3 +69,39 @@ export function parseSendGroup(body: unknown): SendGroupFields {
 }
 
 export const isCallee = (c: string): boolean => CALLEE.test(c);
+
+const intOrDigits = (min: number, max: number) => ({
+  oneOf: [
+    { type: ['integer', 'null'], minimum: min, maximum: max },
+    { type: 'string', pattern: '^-?[0-9]{1,6}$' },
+  ],
+});
+
+/** The body parseSendGroup reads, as a JSON schema (OpenAPI: the same rules). */
+export const SEND_GROUP_BODY = {
+  type: 'object',
+  required: ['callee', 'fileId', 'appId'],
+  properties: {
+    callee: { type: 'string', minLength: 1, description: `at most ${MAX_CALLEES} comma-separated numbers` },
+    displayNum: { oneOf: [{ type: 'string', pattern: `(${CALLEE.source})|^$` }, { type: 'null' }] },
+    fileId: { type: 'string', minLength: 1, maxLength: 256 },
+    appId: { type: 'string', pattern: APP_ID.source },
+    maxDuration: intOrDigits(1, 120),
+    maxRingingTime: intOrDigits(20, 120),
+    loopCount: intOrDigits(1, 3),
+    calledInfo: { type: ['string', 'null'], maxLength: 1000 },
+  },
+};
+
+/** One callee of a sendGroup answer: its voiceId, or `-9` for a number that is not 7-15 digits. */
+export const SEND_GROUP_ENTRY = {
+  type: 'object',
+  required: ['voiceId', 'callee', 'terminationCode', 'terminationReason'],
+  properties: {
+    voiceId: { type: 'string', pattern: '^([0-9]{19})?$' },
+    callee: { type: 'string' },
+    terminationCode: { enum: [OnbukaCode.Success, OnbukaCode.NumberAbnormal] },
+    terminationReason: { type: 'string' },
+  },
+  additionalProperties: false,
+};

@@ -3,7 +3,8 @@
 import { Controller, Get, Head, Param, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Commands, DomainError, ErrorCode, MessageAudio } from '@voxmail/contracts';
-import { AudioDownloads } from '../../application/audio-download';
+import { AUDIO_ANSWER, AudioDownloads } from '../../application/audio-download';
+import { Responds } from '../../common/openapi-meta';
 import type { GatewayRequest } from '../../common/request';
 import { YeastarContext } from './yeastar.context';
 import { YeastarDownloadFilter } from './yeastar.filter';
@@ -25,11 +26,13 @@ export class YeastarDownloadController {
   }
 
   @Head(':file')
+  @Responds({ ...AUDIO_ANSWER, errors: [403] })
   async head(@Res() reply: FastifyReply, @Param('file') file: string): Promise<void> {
     await this.downloads.head(reply, await this.audio(file));
   }
 
   @Get(':file')
+  @Responds({ ...AUDIO_ANSWER, errors: [403, 416] })
   async download(
     @Req() req: GatewayRequest,
     @Res() reply: FastifyReply,

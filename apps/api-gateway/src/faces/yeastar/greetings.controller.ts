@@ -1,7 +1,17 @@
 // Yeastar voicemail greetings: group boxes (`vm_greeting`, by `owner`) and user boxes
 // (`extension_vm_greeting`, by `extension`): upload (multipart, ask/force), list, delete, play link.
 import { Readable } from 'node:stream';
-import { Controller, Get, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   Actor,
@@ -21,7 +31,8 @@ import { YeastarContext } from './yeastar.context';
 import { missingParameter, notFound, YeastarCode, YeastarError } from './yeastar.errors';
 import { YeastarExceptionFilter } from './yeastar.filter';
 import { YeastarGuard } from './yeastar.guard';
-import { boxGreetingView, success } from './yeastar.view';
+import { BOX_GREETING_VIEW, boxGreetingView, success } from './yeastar.view';
+import { DocumentedParameter, Parameters, Responds, UploadBody } from '../../common/openapi-meta';
 
 /** Group greetings name the box by `owner`, extension greetings by `extension`. */
 type BoxKind = 'group' | 'extension';
@@ -75,6 +86,61 @@ function required(q: Record<string, unknown>, name: string): string {
   return v;
 }
 
+// What each call takes and answers (OpenAPI): the box by its number in `owner` (group) or `extension`
+const boxParam = (kind: BoxKind): DocumentedParameter => ({
+  name: FIELD[kind],
+  in: 'query',
+  description: kind === 'group' ? 'the group box number' : 'the extension box number',
+  schema: { type: 'string', pattern: NUMBER.source },
+});
+const FILE_PARAM: DocumentedParameter = {
+  name: 'file',
+  in: 'query',
+  schema: { type: 'string', minLength: 1 },
+};
+const UPLOAD = (kind: BoxKind) => [
+  UploadBody({
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        required: ['file', FIELD[kind], 'is_check'],
+        properties: {
+          file: { type: 'string', contentMediaType: 'audio/*', description: 'a .wav, .mp3 or .gsm greeting' },
+          [FIELD[kind]]: { type: 'string', pattern: NUMBER.source },
+          is_check: { enum: ['ask', 'force'] },
+        },
+      },
+    },
+  }),
+  Responds({ schema: { properties: { [FIELD[kind]]: { type: 'string' } } } }),
+];
+const LIST = (kind: BoxKind) => [
+  Parameters([{ ...boxParam(kind), required: true }]),
+  Responds({
+    schema: {
+      properties: {
+        total_number: { type: 'integer', minimum: 0 },
+        data: { type: 'array', items: BOX_GREETING_VIEW },
+      },
+    },
+  }),
+];
+const DELETE = (kind: BoxKind) => [
+  Parameters([boxParam(kind), FILE_PARAM]),
+  Responds({ schema: { properties: {} } }),
+];
+const PLAY = (kind: BoxKind) => [
+  Parameters([boxParam(kind), FILE_PARAM]),
+  Responds({
+    schema: {
+      properties: {
+        file: { type: 'string' },
+        play_resource_url: { type: 'string', pattern: '^/api/download/' },
+      },
+    },
+  }),
+];
+
 @Controller('openapi/v1.0')
 @UseGuards(YeastarGuard)
 @UseFilters(YeastarExceptionFilter)
@@ -109,12 +175,14 @@ export class YeastarGreetingsController {
 
   @Post('vm_greeting/upload')
   @HttpCode(200)
+  @applyDecorators(...UPLOAD('group'))
   uploadGroup(@Req() req: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.upload(req, reply, 'group');
   }
 
   @Post('extension_vm_greeting/upload')
   @HttpCode(200)
+  @applyDecorators(...UPLOAD('extension'))
   uploadExtension(@Req() req: GatewayRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.upload(req, reply, 'extension');
   }
@@ -215,11 +283,13 @@ export class YeastarGreetingsController {
   }
 
   @Get('vm_greeting/list')
+  @applyDecorators(...LIST('group'))
   listGroup(@Req() req: GatewayRequest) {
     return this.list(req, 'group');
   }
 
   @Get('extension_vm_greeting/list')
+  @applyDecorators(...LIST('extension'))
   listExtension(@Req() req: GatewayRequest) {
     return this.list(req, 'extension');
   }
@@ -256,23 +326,27 @@ export class YeastarGreetingsController {
   }
 
   @Get('vm_greeting/delete')
+  @applyDecorators(...DELETE('group'))
   deleteGroup(@Req() req: GatewayRequest) {
     return this.remove(req, 'group');
   }
 
   @Post('vm_greeting/delete')
   @HttpCode(200)
+  @applyDecorators(...DELETE('group'))
   deleteGroupPost(@Req() req: GatewayRequest) {
     return this.remove(req, 'group');
   }
 
   @Get('extension_vm_greeting/delete')
+  @applyDecorators(...DELETE('extension'))
   deleteExtension(@Req() req: GatewayRequest) {
     return this.remove(req, 'extension');
   }
 
   @Post('extension_vm_greeting/delete')
   @HttpCode(200)
+  @applyDecorators(...DELETE('extension'))
   deleteExtensionPost(@Req() req: GatewayRequest) {
     return this.remove(req, 'extension');
   }
@@ -289,11 +363,13 @@ export class YeastarGreetingsController {
   }
 
   @Get('extension_vm_greeting/play')
+  @applyDecorators(...PLAY('extension'))
   playExtension(@Req() req: GatewayRequest) {
     return this.play(req, 'extension');
   }
 
   @Get('vm_greeting/play')
+  @applyDecorators(...PLAY('group'))
   playGroup(@Req() req: GatewayRequest) {
     return this.play(req, 'group');
   }

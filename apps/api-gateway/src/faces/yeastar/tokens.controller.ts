@@ -16,6 +16,19 @@ import { missingParameter, wrongClientCredentials, YeastarCode, YeastarError } f
 import { YeastarExceptionFilter } from './yeastar.filter';
 import { YeastarGuard } from './yeastar.guard';
 import { success } from './yeastar.view';
+import { BodySchema, Responds } from '../../common/openapi-meta';
+
+/** What get_token and refresh_token answer (`answer` below). */
+const TOKENS = Responds({
+  schema: {
+    properties: {
+      access_token_expire_time: { type: 'integer', minimum: 0 },
+      access_token: { type: 'string' },
+      refresh_token_expire_time: { type: 'integer', minimum: 0 },
+      refresh_token: { type: 'string' },
+    },
+  },
+});
 
 const clientKeyOf = (req: GatewayRequest) => req.ip || 'unknown';
 
@@ -50,6 +63,15 @@ export class YeastarTokensController {
   /** `{"username": <client_id>, "password": <client_secret>}`; wrong ones count as failed logins. */
   @Post('get_token')
   @HttpCode(200)
+  @BodySchema({
+    type: 'object',
+    required: ['username', 'password'],
+    properties: {
+      username: { type: 'string', minLength: 1, maxLength: 256, description: 'the API client id' },
+      password: { type: 'string', minLength: 1, maxLength: 256, description: 'the API client secret' },
+    },
+  })
+  @TOKENS
   async getToken(@Req() req: GatewayRequest, @Body() body: unknown) {
     const username = stringField(body, 'username');
     const password = stringField(body, 'password');
@@ -76,6 +98,12 @@ export class YeastarTokensController {
   /** `{"refresh_token": ...}`: a fresh pair; the refresh token is checked like any token (revocations). */
   @Post('refresh_token')
   @HttpCode(200)
+  @BodySchema({
+    type: 'object',
+    required: ['refresh_token'],
+    properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 1024 } },
+  })
+  @TOKENS
   async refreshToken(@Body() body: unknown) {
     const token = stringField(body, 'refresh_token', 1024);
     if (token.length > 512)
@@ -99,6 +127,7 @@ export class YeastarTokensController {
 
   /** Revokes, at once, every token of the API client (its other sessions included). */
   @Get('del_token')
+  @Responds({ schema: { properties: {} } })
   @UseGuards(YeastarGuard)
   async delToken(@Req() req: GatewayRequest) {
     const actor = req.actor!;

@@ -13,3 +13,17 @@ export function boxGreetingView(g: BoxGreeting) {
     upload_time: g.uploaded_at ?? null,
   };
 }
+
+/** boxGreetingView as a JSON schema (OpenAPI). */
+export const BOX_GREETING_VIEW = {
+  type: 'object',
+  required: ['file', 'format', 'size', 'duration', 'upload_time'],
+  properties: {
+    file: { type: 'string' },
+    format: { type: ['string', 'null'] },
+    size: { type: 'integer', minimum: 0 },
+    duration: { type: 'integer', minimum: 0 },
+    upload_time: { type: ['string', 'null'] },
+  },
+  additionalProperties: false,
+};
