@@ -53,6 +53,22 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The web app (apps/web): browser TypeScript with JSX (Preact), type-checked by its own tsconfig.
+    files: ['apps/web/**/*.tsx'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommended],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': unusedVars,
+      '@nx/enforce-module-boundaries': boundaries(),
+    },
+  },
+  {
+    // ES modules of tool configs (Vite's).
+    files: ['**/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { sourceType: 'module', ecmaVersion: 2022, globals: { URL: 'readonly' } },
+  },
+  {
     // "No `any` in domain code" (CONVENTIONS.md): tests and the test harness read arbitrary JSON replies.
     files: ['**/*.spec.ts', '**/*.medium-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/src/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
