@@ -2,13 +2,12 @@
 // every face; users get 403 on broadcast data; no credential contains or stands for another; and one
 // tenancy rule walked over every resource of every face, as operator, reseller above, the account's
 // admin, its user, a child, a sibling and a stranger.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Tenant } from '@voxmail/testing';
 import { md5 as md5hex, uploadPrompt } from './broadcast.helpers';
 import { createBox } from './messages.helpers';
 import { useOperator, useStack } from './fixture';
 
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const unique = (p: string) => `${p}-${randomBytes(4).toString('hex')}`;
 
 const stack = useStack(['mailbox', 'message', 'media', 'notification', 'dialer', 'gateway']);
@@ -19,19 +18,7 @@ const childOf = (parentId: string, token: string, data: Record<string, unknown> 
   stack.createAccount(parentId, token, data, unique('acct'));
 
 /** A user of `t` with its own token (user_auth). */
-async function userOf(t: Tenant): Promise<{ id: string; token: string }> {
-  const username = unique('u');
-  const u = await stack.request('PUT', `/v2/accounts/${t.accountId}/users`, {
-    token: t.token,
-    body: { data: { username, password: 'pw-0123456789', first_name: 'U', last_name: 'Ser' } },
-  });
-  expect(u.status).toBe(201);
-  const login = await stack.request('PUT', '/v2/user_auth', {
-    body: { data: { credentials: md5(`${username}:pw-0123456789`), account_name: t.name } },
-  });
-  expect(login.status).toBe(201);
-  return { id: u.body.data.id, token: login.body.auth_token };
-}
+const userOf = (t: Tenant) => stack.createUser(t);
 
 async function apiClient(
   t: Tenant,

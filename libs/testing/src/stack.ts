@@ -1,6 +1,6 @@
 // Starts Voxmail's apps in the test process against the real PostgreSQL, NATS and S3 the test command
 // brought up, and gives tests a Kazoo client and a plain NATS event subscriber.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { connect, NatsConnection, Subscription } from 'nats';
 import {
   CommonConfig,
@@ -220,6 +220,23 @@ export class Stack {
       apiKey: key.body.data.api_key,
       token: auth.body.auth_token,
     };
+  }
+
+  /** A user of `t` (created by its admin) with its own token from `user_auth`; fails on any other answer. */
+  async createUser(t: Tenant): Promise<{ id: string; token: string }> {
+    const username = `u-${randomBytes(4).toString('hex')}`;
+    const password = 'pw-0123456789';
+    const u = await this.request('PUT', `/v2/accounts/${t.accountId}/users`, {
+      token: t.token,
+      body: { data: { username, password, first_name: 'U', last_name: 'Ser' } },
+    });
+    if (u.status !== 201) throw new Error(`user creation failed: ${u.status} ${u.text}`);
+    const credentials = createHash('md5').update(`${username}:${password}`).digest('hex');
+    const login = await this.request('PUT', '/v2/user_auth', {
+      body: { data: { credentials, account_name: t.name } },
+    });
+    if (login.status !== 201) throw new Error(`user login failed: ${login.status} ${login.text}`);
+    return { id: u.body.data.id, token: login.body.auth_token };
   }
 }
 

@@ -12,6 +12,7 @@ export const CORS_ALLOWED_HEADERS = [
   'Idempotency-Key',
   'If-Match',
   'If-None-Match',
+  'Last-Event-ID',
   'Origin',
   'Range',
   'X-Auth-Token',

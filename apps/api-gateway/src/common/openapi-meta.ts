@@ -76,3 +76,15 @@ export function documentPathSchemas(
     fn,
   );
 }
+
+export const OPENAPI_RESPONSE = 'voxmail:openapi:response';
+
+/** A success answer that is not the face's JSON envelope (a stream of events, say). */
+export interface DocumentedResponse {
+  contentType: string;
+  description: string;
+  schema?: object;
+}
+
+export const ResponseContent = (response: DocumentedResponse): MethodDecorator =>
+  SetMetadata(OPENAPI_RESPONSE, response);

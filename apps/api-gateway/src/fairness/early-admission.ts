@@ -12,7 +12,7 @@ import type { Actor } from '@voxmail/contracts';
 import { TokenVerifier } from '../auth/token-verifier';
 import { JSON_TYPE, prefixFaceOf, rendererOf } from '../common/faces';
 import type { GatewayRequest } from '../common/request';
-import { isAudioStream, RateLimits } from './rate-limits';
+import { isAudioStream, isEventStream, RateLimits } from './rate-limits';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
@@ -56,7 +56,7 @@ export class EarlyAdmission {
       const refusal = await this.limits.refusalOf(caller.actor, req);
       if (!refusal) {
         // only a verified caller holds an in-flight slot: a key alone (its Sign unchecked yet) holds none
-        if (caller.verified)
+        if (caller.verified && !isEventStream(req))
           reply.raw.once('close', this.limits.enter(caller.actor.accountId, isAudioStream(req)));
         return;
       }

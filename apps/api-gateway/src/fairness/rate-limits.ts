@@ -66,6 +66,14 @@ export function isAudioStream(req: {
   );
 }
 
+/**
+ * Whether a request opens an account's event stream: it stays open for hours, so it holds no in-flight
+ * place (EVENT_STREAMS_PER_ACCOUNT bounds those instead).
+ */
+export function isEventStream(req: { method: string; url: string }): boolean {
+  return req.method === 'GET' && /\/events\/stream\/?$/.test(req.url.split('?')[0]);
+}
+
 /** The credential a request was made with: the API client, else the user, else the account's API key. */
 export function credentialOf(actor: Actor): string {
   if (actor.clientId) return `client:${actor.clientId}`;

@@ -28,6 +28,8 @@ import {
   OPENAPI_PARAMETERS,
   OPENAPI_EXAMPLES,
   OPENAPI_NO_FACE,
+  OPENAPI_RESPONSE,
+  DocumentedResponse,
 } from '../common/openapi-meta';
 import { YEASTAR_MESSAGES } from '../faces/yeastar/yeastar.errors';
 
@@ -55,6 +57,8 @@ export interface RouteInfo {
   pathSchemas: Record<string, object>;
   /** Parameters read by custom parameter decorators (the Kazoo list query, If-Match). */
   documented: DocumentedParameter[];
+  /** A success answer of another type than the face's envelope (ResponseContent). */
+  response?: DocumentedResponse;
 }
 
 type ModuleRef = Type | DynamicModule | Promise<DynamicModule> | { forwardRef: () => Type };
@@ -179,6 +183,7 @@ export function routesOf(root: ModuleRef): RouteInfo[] {
               examples: Reflect.getMetadata(OPENAPI_EXAMPLES, fn),
               documented: Reflect.getMetadata(OPENAPI_PARAMETERS, fn) ?? [],
               pathSchemas,
+              response: Reflect.getMetadata(OPENAPI_RESPONSE, fn),
             });
           }
         }
@@ -411,7 +416,17 @@ function operation(route: RouteInfo, spec: FaceSpec, face: DocFace): Record<stri
     tags: [route.controller.name.replace(/Controller$/, '')],
     ...(parameters.length ? { parameters } : {}),
     security: route.secured ? spec.security : [],
-    responses: { ...spec.success(route, status), ...spec.errors },
+    responses: {
+      ...(route.response
+        ? {
+            [status]: {
+              description: route.response.description,
+              content: { [route.response.contentType]: { schema: route.response.schema ?? {} } },
+            },
+          }
+        : spec.success(route, status)),
+      ...spec.errors,
+    },
   };
   if (route.body) {
     op.requestBody = {

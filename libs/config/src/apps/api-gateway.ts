@@ -46,6 +46,14 @@ export const fairnessSpec = {
   requestsInFlightPerAccount: int('REQUESTS_IN_FLIGHT_PER_ACCOUNT', 64, [0, 100_000], 'requests (other than audio streams) one account may have in progress at once per replica (429 above, refused before the body is read); `0` turns it off'),
 };
 
+/** The live event stream (`GET /v2/accounts/{id}/events/stream`, Server-Sent Events). */
+// prettier-ignore
+export const eventStreamSpec = {
+  perAccount: int('EVENT_STREAMS_PER_ACCOUNT', 16, [1, 100_000], 'event streams (`.../events/stream`) one account may have open at once per replica (429 above)'),
+  bufferBytes: int('EVENT_STREAM_BUFFER_BYTES', MB, [4096, 64 * MB], 'bytes of events one stream may have waiting for a slow client; over it the stream is cut (the client resumes with `Last-Event-ID`)'),
+  keepAliveMs: ms('EVENT_STREAM_KEEPALIVE_MS', 15000, [100, 300_000], 'a `: keep-alive` comment this often on an idle stream; its token is checked again as often'),
+};
+
 const tlsSet = (env: Record<string, string | undefined>) => !!env.TLS_CERT_FILE && !!env.TLS_KEY_FILE;
 
 // prettier-ignore
@@ -69,6 +77,7 @@ export const gatewaySpec = {
   yeastar: yeastarSpec,
   flexisip: flexisipSpec,
   fairness: fairnessSpec,
+  eventStream: eventStreamSpec,
 };
 
 export const gatewayChecks: Check[] = [

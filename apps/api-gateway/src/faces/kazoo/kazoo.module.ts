@@ -11,6 +11,7 @@ import {
   DncNumbersController,
   OnbukaKeysController,
 } from './broadcasts.controller';
+import { EventsController } from './events.controller';
 import { GreetingsController } from './greetings.controller';
 import { MediaController, MediaRawController } from './media.controller';
 import { MessagesRawController } from './messages-raw.controller';
@@ -42,6 +43,7 @@ import { VmboxesController } from './vmboxes.controller';
     BroadcastsController,
     DncNumbersController,
     OnbukaKeysController,
+    EventsController,
   ],
   providers: [KazooAuthGuard],
 })
