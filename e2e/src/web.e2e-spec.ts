@@ -108,7 +108,9 @@ async function openApp(): Promise<Page> {
 
 /** axe-core on the page as it is: no serious or critical violation. */
 async function expectAccessible(page: Page, what: string): Promise<void> {
-  await page.addScriptTag({ content: axe.source });
+  // injected once per document (the app changes pages without reloading)
+  if (!(await page.evaluate<boolean>('typeof axe !== "undefined"')))
+    await page.addScriptTag({ content: axe.source });
   // a string: it runs in the page, whose globals (axe, document) the tests' Node types do not know
   const violations = await page.evaluate<string[]>(`axe.run(document).then((r) =>
     r.violations

@@ -57,6 +57,8 @@ export function useEventStream(accountId: string, onEvent?: (e: EventEnvelope) =
         }
       });
     }
+    // the events after the last one seen are no longer kept: everything may have changed
+    source.addEventListener('reset', () => void qc.invalidateQueries());
     return () => {
       source.close();
       setOpen(false);
