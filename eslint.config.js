@@ -44,17 +44,8 @@ module.exports = tseslint.config(
     ],
   },
   {
-    files: ['**/*.ts'],
-    extends: [js.configs.recommended, ...tseslint.configs.recommended],
-    plugins: { '@nx': nx },
-    rules: {
-      '@typescript-eslint/no-unused-vars': unusedVars,
-      '@nx/enforce-module-boundaries': boundaries(),
-    },
-  },
-  {
-    // The web app (apps/web): browser TypeScript with JSX (Preact), type-checked by its own tsconfig.
-    files: ['apps/web/**/*.tsx'],
+    // and the web app's JSX (apps/web, Preact; type-checked by its own browser tsconfig)
+    files: ['**/*.ts', 'apps/web/**/*.tsx'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     plugins: { '@nx': nx },
     rules: {

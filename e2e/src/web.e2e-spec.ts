@@ -135,6 +135,12 @@ async function signInAsUser(page: Page, username: string): Promise<void> {
   await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor();
 }
 
+/** Picks the box in the select labelled `label` (its options read `name (mailbox)`). */
+async function chooseBox(page: Page, label: string, name: string, box: string): Promise<void> {
+  const r = await stack.request('GET', `/v2/accounts/${t.accountId}/vmboxes/${box}`, { token: t.token });
+  await page.getByLabel(label, { exact: true }).selectOption({ label: `${name} (${r.body.data.mailbox})` });
+}
+
 /** Waits until the folder's tab reads `text` (its name and count). */
 const folderShows = (page: Page, folder: string, text: string) =>
   page.locator(`[data-folder="${folder}"]`, { hasText: text }).waitFor();
@@ -164,7 +170,7 @@ maybe('the web app', () => {
     const options = await boxSelect.locator('option').allTextContents();
     expect(options.join()).toContain('Alice desk');
     expect(options.join()).not.toContain('Bob private');
-    await boxSelect.selectOption({ label: `Alice desk (${await mailboxOf(world.aliceBox)})` });
+    await chooseBox(page, 'Box', 'Alice desk', world.aliceBox);
     await row(page, 'Zebulon Quist').waitFor();
     expect(await tab(page, 'new').textContent()).toBe('New (2)');
     // the box's time zone: 1 h or 2 h ahead of UTC in Paris, shown as the box's local time
@@ -256,9 +262,7 @@ maybe('the web app', () => {
 
   it('moves a message to another of its boxes', async () => {
     await row(page, 'Live Caller').getByRole('checkbox').check();
-    await page
-      .getByLabel('Move to box')
-      .selectOption({ label: `Alice mobile (${await mailboxOf(world.aliceBox2)})` });
+    await chooseBox(page, 'Move to box', 'Alice mobile', world.aliceBox2);
     await page.getByRole('button', { name: 'Move', exact: true }).click();
     await row(page, 'Live Caller').waitFor({ state: 'detached' });
     expect((await messagesIn(stack, t, world.aliceBox2)).map((m) => m.caller_id_name)).toEqual([
@@ -269,9 +273,7 @@ maybe('the web app', () => {
   it('changes the settings of its box: notification address, transcription, PIN', async () => {
     await page.getByRole('link', { name: 'Greetings & settings' }).click();
     await page.getByRole('heading', { name: 'Box settings', level: 2 }).waitFor();
-    await page
-      .getByLabel('Box', { exact: true })
-      .selectOption({ label: `Alice desk (${await mailboxOf(world.aliceBox)})` });
+    await chooseBox(page, 'Box', 'Alice desk', world.aliceBox);
     await page.getByLabel('New PIN (4 to 6 digits)').fill('4321');
     await page.getByLabel('Notification e-mail addresses (one per line)').fill('alice@example.com');
     await page.getByLabel('Transcribe messages to text').check();
@@ -290,11 +292,6 @@ maybe('the web app', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.context().close();
   });
-
-  async function mailboxOf(box: string): Promise<string> {
-    const r = await stack.request('GET', `/v2/accounts/${t.accountId}/vmboxes/${box}`, { token: t.token });
-    return r.body.data.mailbox;
-  }
 
   it('gives an admin signed in with the API key the console, every section accessible', async () => {
     page = await openApp();
@@ -335,9 +332,7 @@ maybe('the web app', () => {
   it('lets an admin record a greeting with the microphone and upload another from a file', async () => {
     await page.getByRole('link', { name: 'Greetings & settings' }).click();
     await page.getByRole('heading', { name: 'Greetings', level: 2 }).waitFor();
-    await page
-      .getByLabel('Box', { exact: true })
-      .selectOption({ label: `Alice desk (${await mailboxOf(world.aliceBox)})` });
+    await chooseBox(page, 'Box', 'Alice desk', world.aliceBox);
     const unavailable = page.locator('[data-greeting="unavailable"]');
     await unavailable.getByRole('button', { name: 'Record' }).click();
     await unavailable.getByRole('button', { name: 'Stop and save' }).waitFor();

@@ -1,7 +1,7 @@
 // Small shared pieces: the query helpers on the Kazoo API, an error line, a labelled field.
 import type { ComponentChildren } from 'preact';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/preact-query';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from './api';
 import { t } from './strings';
 
@@ -92,5 +92,76 @@ export function Table<T>(props: {
       </thead>
       <tbody>{props.rows?.map(props.row)}</tbody>
     </table>
+  );
+}
+
+export interface BoxSummary {
+  id: string;
+  name: string;
+  mailbox: string;
+}
+
+/** The boxes the session sees in `acct` and the one chosen (the first until another is picked). */
+export function useBoxes(acct: string) {
+  const boxes = useKazoo<BoxSummary[]>(['boxes', acct], `/accounts/${acct}/vmboxes?paginate=false`);
+  const [boxId, setBoxId] = useState<string>();
+  useEffect(() => {
+    if (!boxId && boxes.data?.length) setBoxId(boxes.data[0].id);
+  }, [boxes.data, boxId]);
+  return { boxes, boxId, setBoxId };
+}
+
+/** A labelled select of boxes (`name (mailbox)`). */
+export function BoxSelect(props: {
+  label: string;
+  boxes: BoxSummary[];
+  value: string | undefined;
+  onChange: (id: string) => void;
+  empty?: boolean;
+}) {
+  return (
+    <Field label={props.label}>
+      {(id) => (
+        <select
+          id={id}
+          value={props.value ?? ''}
+          onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+        >
+          {props.empty && <option value="">—</option>}
+          {props.boxes.map((b) => (
+            <option key={b.id} value={b.id}>
+              {b.name} ({b.mailbox})
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** Buttons as ARIA tabs; each carries `data-{name}` for tests and styles. */
+export function Tabs<K extends string>(props: {
+  label: string;
+  name: string;
+  keys: readonly K[];
+  current: K;
+  text: (k: K) => string;
+  onSelect: (k: K) => void;
+}) {
+  return (
+    <div role="tablist" aria-label={props.label} class="tabs">
+      {props.keys.map((k) => (
+        <button
+          type="button"
+          role="tab"
+          key={k}
+          aria-selected={k === props.current}
+          {...{ [`data-${props.name}`]: k }}
+          onClick={() => props.onSelect(k)}
+        >
+          {props.text(k)}
+        </button>
+      ))}
+    </div>
   );
 }

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, Session } from '../api';
 import { t } from '../strings';
-import { ErrorNote, Field, Loading, Table, useKazoo, useWrite } from '../ui';
+import { ErrorNote, Field, Loading, Table, Tabs, useKazoo, useWrite } from '../ui';
 
 interface Account {
   id: string;
@@ -61,20 +61,14 @@ export function Console({ session }: { session: Session }) {
     <div>
       <h1 tabIndex={-1}>{t.navConsole}</h1>
       <AccountPicker session={session} value={acct} onChange={setAcct} />
-      <div role="tablist" aria-label={t.navConsole} class="tabs">
-        {SECTIONS.map((s) => (
-          <button
-            type="button"
-            role="tab"
-            key={s}
-            data-section={s}
-            aria-selected={s === section}
-            onClick={() => setSection(s)}
-          >
-            {SECTION_LABEL[s]}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        label={t.navConsole}
+        name="section"
+        keys={SECTIONS}
+        current={section}
+        text={(s) => SECTION_LABEL[s]}
+        onSelect={setSection}
+      />
       <div role="tabpanel" aria-label={SECTION_LABEL[section]}>
         {section === 'accounts' && <Accounts acct={acct} session={session} />}
         {section === 'users' && <Users key={acct} acct={acct} />}

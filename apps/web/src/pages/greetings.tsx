@@ -1,15 +1,12 @@
 // Greetings and box settings: listen to each greeting, upload a file or record one in the browser (the
 // recording is decoded and sent as 16-bit mono WAV, which every upload route takes), change the PIN, the
 // notification addresses, transcription and the time zone.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, currentSession, isAdmin, mediaUrl, Session } from '../api';
 import { t } from '../strings';
-import { ErrorNote, Field, Loading, useKazoo, useWrite } from '../ui';
+import { BoxSelect, ErrorNote, Field, Loading, useBoxes, useKazoo, useWrite } from '../ui';
 
 interface Box {
-  id: string;
-  name: string;
-  mailbox: string;
   timezone?: string;
   transcribe?: boolean;
   notify_email_addresses?: string[];
@@ -25,29 +22,13 @@ const TYPES = ['unavailable', 'busy', 'name', 'temporary'];
 
 export function Greetings({ session }: { session: Session }) {
   const acct = session.accountId;
-  const boxes = useKazoo<Box[]>(['boxes', acct], `/accounts/${acct}/vmboxes?paginate=false`);
-  const [boxId, setBoxId] = useState<string>();
-  useEffect(() => {
-    if (!boxId && boxes.data?.length) setBoxId(boxes.data[0].id);
-  }, [boxes.data, boxId]);
+  const { boxes, boxId, setBoxId } = useBoxes(acct);
   return (
     <div>
       <h1 tabIndex={-1}>{t.navGreetings}</h1>
       <Loading when={boxes.isLoading} />
       <ErrorNote error={boxes.error} />
-      {boxes.data && (
-        <Field label={t.box}>
-          {(id) => (
-            <select id={id} value={boxId} onChange={(e) => setBoxId((e.target as HTMLSelectElement).value)}>
-              {boxes.data.map((b) => (
-                <option key={b.id} value={b.id}>
-                  {b.name} ({b.mailbox})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-      )}
+      {boxes.data && <BoxSelect label={t.box} boxes={boxes.data} value={boxId} onChange={setBoxId} />}
       {boxId && <BoxGreetings key={boxId} acct={acct} boxId={boxId} canChange={isAdmin(session)} />}
       {boxId && <BoxSettings key={`s${boxId}`} acct={acct} boxId={boxId} />}
     </div>

@@ -6,14 +6,10 @@ import { api, download, fromGregorian, mediaUrl, Session } from '../api';
 import { useEventStream } from '../events';
 import { Player, PlayerHandle } from '../player';
 import { formatDuration, formatTime, t } from '../strings';
-import { ErrorNote, Field, Loading, useKazoo, useWrite } from '../ui';
+import { BoxSelect, BoxSummary, ErrorNote, Field, Loading, Tabs, useBoxes, useKazoo, useWrite } from '../ui';
 
-interface Box {
-  id: string;
-  name: string;
-  mailbox: string;
+interface Box extends BoxSummary {
   timezone?: string;
-  messages?: number;
 }
 
 export interface Message {
@@ -35,16 +31,12 @@ const callerOf = (m: Message) =>
 
 export function Inbox({ session }: { session: Session }) {
   const acct = session.accountId;
-  const boxes = useKazoo<Box[]>(['boxes', acct], `/accounts/${acct}/vmboxes?paginate=false`);
-  const [boxId, setBoxId] = useState<string>();
+  const { boxes, boxId, setBoxId } = useBoxes(acct);
   const [announce, setAnnounce] = useState('');
   const live = useEventStream(acct, (e) => {
     if (e.type === 'message.created')
       setAnnounce(`${t.newMessageArrived} (${new Date().toLocaleTimeString()})`);
   });
-  useEffect(() => {
-    if (!boxId && boxes.data?.length) setBoxId(boxes.data[0].id);
-  }, [boxes.data, boxId]);
   const box = boxes.data?.find((b) => b.id === boxId);
 
   return (
@@ -56,19 +48,7 @@ export function Inbox({ session }: { session: Session }) {
       </p>
       <Loading when={boxes.isLoading} />
       <ErrorNote error={boxes.error} />
-      {boxes.data && (
-        <Field label={t.box}>
-          {(id) => (
-            <select id={id} value={boxId} onChange={(e) => setBoxId((e.target as HTMLSelectElement).value)}>
-              {boxes.data.map((b) => (
-                <option key={b.id} value={b.id}>
-                  {b.name} ({b.mailbox})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-      )}
+      {boxes.data && <BoxSelect label={t.box} boxes={boxes.data} value={boxId} onChange={setBoxId} />}
       {boxes.data && !boxes.data.length && <p>{t.none}</p>}
       {box && <BoxMessages key={box.id} acct={acct} box={box} boxes={boxes.data ?? []} />}
     </div>
@@ -181,39 +161,26 @@ function BoxMessages({ acct, box, boxes }: { acct: string; box: Box; boxes: Box[
       {search ? (
         <p aria-live="polite">{t.searchResults(search, items.length)}</p>
       ) : (
-        <div role="tablist" aria-label={t.folders} class="tabs">
-          {FOLDERS.map((f) => (
-            <button
-              type="button"
-              role="tab"
-              key={f}
-              aria-selected={f === folder}
-              data-folder={f}
-              onClick={() => (setFolder(f), setCursor(0), setSelected(new Set()))}
-            >
-              {t.folderCount(t.folder[f], lists[f].data?.length ?? 0)}
-            </button>
-          ))}
-        </div>
+        <Tabs
+          label={t.folders}
+          name="folder"
+          keys={FOLDERS}
+          current={folder}
+          text={(f) => t.folderCount(t.folder[f], lists[f].data?.length ?? 0)}
+          onSelect={(f) => (setFolder(f), setCursor(0), setSelected(new Set()))}
+        />
       )}
       <div class="toolbar">
         <button type="button" disabled={!selected.size} onClick={() => void zip()}>
           {t.downloadZip}
         </button>
-        <Field label={t.moveTo}>
-          {(id) => (
-            <select id={id} value={moveTo} onChange={(e) => setMoveTo((e.target as HTMLSelectElement).value)}>
-              <option value="">—</option>
-              {boxes
-                .filter((b) => b.id !== box.id)
-                .map((b) => (
-                  <option key={b.id} value={b.id}>
-                    {b.name} ({b.mailbox})
-                  </option>
-                ))}
-            </select>
-          )}
-        </Field>
+        <BoxSelect
+          label={t.moveTo}
+          boxes={boxes.filter((b) => b.id !== box.id)}
+          value={moveTo}
+          onChange={setMoveTo}
+          empty
+        />
         <button type="button" disabled={!selected.size || !moveTo} onClick={moveSelected}>
           {t.move}
         </button>

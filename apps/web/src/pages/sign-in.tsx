@@ -55,24 +55,15 @@ export function SignIn() {
               required
               autoComplete="username"
             />
-            <Field
+            <Secret
               label={t.password}
-              type="password"
               value={password}
               onInput={setPassword}
-              required
               autoComplete="current-password"
             />
           </>
         ) : (
-          <Field
-            label={t.apiKey}
-            type="password"
-            value={apiKey}
-            onInput={setApiKey}
-            required
-            autoComplete="off"
-          />
+          <Secret label={t.apiKey} value={apiKey} onInput={setApiKey} autoComplete="off" />
         )}
         <ErrorNote error={error} />
         <button type="submit" disabled={busy}>
@@ -82,3 +73,7 @@ export function SignIn() {
     </section>
   );
 }
+
+const Secret = (p: { label: string; value: string; onInput: (v: string) => void; autoComplete: string }) => (
+  <Field {...p} type="password" required />
+);
