@@ -53,13 +53,24 @@ async function createUser(username: string): Promise<string> {
   return r.body.data.id;
 }
 
+/** 8 kHz WAV of a tone that swells and fades like syllables (so the waveform shows something). */
+function voiceLike(seconds: number): Buffer {
+  const wav = wavFile(seconds, 8000);
+  for (let i = 0; (i + 1) * 2 <= wav.length - 44; i++) {
+    const s = i / 8000;
+    const level = Math.abs(Math.sin(2 * Math.PI * 1.7 * s)) * (0.3 + 0.7 * Math.abs(Math.sin(0.9 * s)));
+    wav.writeInt16LE(Math.round(Math.sin(2 * Math.PI * 220 * s) * level * 12000), 44 + i * 2);
+  }
+  return wav;
+}
+
 async function deposit(box: string, name: string, number: string, seconds = 3): Promise<void> {
   const r = await depositMessage(
     stack,
     t,
     box,
     { caller_id_name: name, caller_id_number: number },
-    wavFile(seconds, 8000),
+    voiceLike(seconds),
   );
   if (r.status !== 201) throw new Error(`deposit: ${r.status} ${r.body.toString()}`);
 }

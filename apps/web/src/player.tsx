@@ -28,6 +28,8 @@ export function Player(props: { url: string; caller: string; handle?: Ref<Player
       barWidth: 2,
       barGap: 1,
       dragToSeek: true,
+      // voicemail is often quiet: scale the drawing to the loudest sample
+      normalize: true,
     });
     const onTime = () => setTime(media.currentTime);
     const onMeta = () => setDuration(Number.isFinite(media.duration) ? media.duration : 0);
