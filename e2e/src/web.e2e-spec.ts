@@ -299,8 +299,19 @@ maybe('the web app', () => {
     await expectAccessible(page, 'greetings and settings');
     // a user has no console
     expect(await page.getByRole('link', { name: 'Console' }).count()).toBe(0);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    // sign-out revokes the token on the platform (DELETE /v2/token_auth), not only in the page
+    const [revoked] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/v2/token_auth') && r.request().method() === 'DELETE'),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    expect(revoked.status()).toBe(200);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const old = (await revoked.request().allHeaders())['x-auth-token'];
+    expect(old).toBeTruthy();
+    const after = await stack.request('GET', `/v2/accounts/${t.accountId}/vmboxes/${world.aliceBox}`, {
+      token: old,
+    });
+    expect(after.status).toBe(401);
     await page.context().close();
   });
 

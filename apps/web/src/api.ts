@@ -1,6 +1,6 @@
 // The app's only way to the platform: the public Kazoo face (`/v2`), as any client calls it. The token lives
 // in memory only (never in storage): it is renewed before it expires with what signed the person in, and
-// forgotten on sign-out.
+// revoked (`DELETE /v2/token_auth`) and forgotten on sign-out.
 import { md5 } from 'js-md5';
 
 export interface Session {
@@ -122,15 +122,30 @@ async function renew(): Promise<void> {
     setSession(s);
     scheduleRenewal(s.token);
   } catch {
-    signOut();
+    forget();
   }
 }
 
 /** Forgets the token and what renews it. */
-export function signOut(): void {
+function forget(): void {
   if (renewTimer) clearTimeout(renewTimer);
   renewal = undefined;
   setSession(undefined);
+}
+
+/**
+ * Signs out: the platform revokes the token (Kazoo's `DELETE /v2/token_auth`, refused everywhere from its
+ * answer on, the event stream ended), then the app forgets it. Forgotten even when the platform cannot be
+ * reached (the token then expires by itself).
+ */
+export async function signOut(): Promise<void> {
+  const s = session;
+  if (s) {
+    await fetch('/v2/token_auth', { method: 'DELETE', headers: { 'X-Auth-Token': s.token } }).catch(
+      () => undefined,
+    );
+  }
+  if (session === s) forget();
 }
 
 export interface Envelope<T> {
@@ -156,7 +171,7 @@ export async function api<T>(
   }
   const res = await fetch(`/v2${path}`, { method, headers, body });
   const json = (await res.json().catch(() => ({}))) as Envelope<T> & { message?: string; error?: string };
-  if (res.status === 401 && session === s) signOut();
+  if (res.status === 401 && session === s) forget();
   if (!res.ok) throw new ApiError(res.status, errorText(json), json.data);
   return json;
 }

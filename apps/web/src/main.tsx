@@ -74,7 +74,7 @@ function App() {
           </ul>
         </nav>
         <span class="who">{t.signedInAs(session.privLevel, session.accountName)}</span>
-        <button type="button" onClick={() => (signOut(), queryClient.clear())}>
+        <button type="button" onClick={() => void signOut().then(() => queryClient.clear())}>
           {t.signOut}
         </button>
       </header>
