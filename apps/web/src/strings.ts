@@ -70,7 +70,7 @@ export const t = {
     temporary: 'Temporary',
   } as Record<string, string>,
   greetingMissing: 'not recorded',
-  greetingsByAdmin: 'Greetings are recorded by an administrator of the account (media changes are theirs).',
+  greetingsByAdmin: 'Greetings of this box are recorded by its owner or an administrator of the account.',
   upload: 'Upload a file',
   uploadFor: (type: string) => `Upload the ${type} greeting`,
   record: 'Record',

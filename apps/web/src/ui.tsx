@@ -99,6 +99,7 @@ export interface BoxSummary {
   id: string;
   name: string;
   mailbox: string;
+  owner_id?: string;
 }
 
 /** The boxes the session sees in `acct` and the one chosen (the first until another is picked). */

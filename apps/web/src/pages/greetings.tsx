@@ -29,7 +29,18 @@ export function Greetings({ session }: { session: Session }) {
       <Loading when={boxes.isLoading} />
       <ErrorNote error={boxes.error} />
       {boxes.data && <BoxSelect label={t.box} boxes={boxes.data} value={boxId} onChange={setBoxId} />}
-      {boxId && <BoxGreetings key={boxId} acct={acct} boxId={boxId} canChange={isAdmin(session)} />}
+      {boxId && (
+        <BoxGreetings
+          key={boxId}
+          acct={acct}
+          boxId={boxId}
+          // an admin, or the box's owner (the platform lets a user change its own box's greetings)
+          canChange={
+            isAdmin(session) ||
+            (!!session.userId && boxes.data?.find((b) => b.id === boxId)?.owner_id === session.userId)
+          }
+        />
+      )}
       {boxId && <BoxSettings key={`s${boxId}`} acct={acct} boxId={boxId} />}
     </div>
   );
