@@ -299,6 +299,10 @@ describe('reseller access (the one tenancy rule, canReach, applied to media)', (
     expect(theirGreeting.status).toBe(201);
     const theirMedia = theirGreeting.body.data.media_id;
     expect((await uploadRaw({ ...a, token: owner.token }, theirMedia, wavFile(1))).status).toBe(403);
+    // deleting: another's greeting is 403; its own, still played by its box, is 409 like an admin's
+    const del = (id: string) => stack.request('DELETE', media(a, `/${id}`), { token: owner.token });
+    expect((await del(theirMedia)).status).toBe(403);
+    expect((await del(first.body.data.media_id)).status).toBe(409);
     // a box its admin made not configurable
     expect((await put(owner.token, locked, 'unavailable')).status).toBe(403);
     // no other media: a prompt, or a greeting made for no box of its own

@@ -104,7 +104,7 @@ beforeAll(async () => {
 }, 60000);
 
 /** A fresh page (its own cookies and memory: the token lives only there) at /app/. */
-async function openApp(): Promise<Page> {
+async function openApp(o: { fakeClock?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width: 1100, height: 760 },
     acceptDownloads: true,
@@ -112,6 +112,8 @@ async function openApp(): Promise<Page> {
     bypassCSP: true,
   });
   context.setDefaultTimeout(15000);
+  // the page's timers and Date under the test's control (token renewal an hour ahead)
+  if (o.fakeClock) await context.clock.install();
   const page = await context.newPage();
   await page.goto(`${stack.baseUrl}/app/`);
   return page;
@@ -281,6 +283,31 @@ maybe('the web app', () => {
     ]);
   });
 
+  it('records a greeting of its own box with the microphone and uploads another from a file', async () => {
+    await page.getByRole('link', { name: 'Greetings & settings' }).click();
+    await page.getByRole('heading', { name: 'Greetings', level: 2 }).waitFor();
+    await chooseBox(page, 'Box', 'Alice mobile', world.aliceBox2);
+    const unavailable = page.locator('[data-greeting="unavailable"]');
+    await unavailable.getByRole('button', { name: 'Record' }).click();
+    await unavailable.getByRole('button', { name: 'Stop and save' }).waitFor();
+    await page.waitForTimeout(1200);
+    await unavailable.getByRole('button', { name: 'Stop and save' }).click();
+    await page.getByText('Greeting saved.').waitFor({ timeout: 15000 });
+    await page
+      .locator('[data-greeting="name"] input[type=file]')
+      .setInputFiles({ name: 'name.wav', mimeType: 'audio/wav', buffer: wavFile(1, 8000) });
+    await page.locator('[data-greeting="name"] audio').waitFor({ timeout: 15000 });
+    const greetings = await stack.request(
+      'GET',
+      `/v2/accounts/${t.accountId}/vmboxes/${world.aliceBox2}/greetings`,
+      { token: t.token },
+    );
+    const byType = Object.fromEntries(greetings.body.data.map((g: any) => [g.type, g]));
+    expect(byType.unavailable.duration_ms).toBeGreaterThan(500);
+    expect(byType.name.media_id).toBeTruthy();
+    await expectAccessible(page, 'greetings of a user');
+  });
+
   it('changes the settings of its box: notification address, transcription, PIN', async () => {
     await page.getByRole('link', { name: 'Greetings & settings' }).click();
     await page.getByRole('heading', { name: 'Box settings', level: 2 }).waitFor();
@@ -393,8 +420,22 @@ maybe('the web app', () => {
       },
     });
     expect(app.status).toBe(201);
+    // a slow one for the cancel test, listed by the page from the start
+    const slow = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+      token: t.token,
+      body: {
+        data: {
+          id: 'slow1',
+          carrier: 'simulated',
+          calls_per_second: 1,
+          settings: { ring_ms: 2000, talk_ms: 2000 },
+        },
+      },
+    });
+    expect(slow.status).toBe(201);
     await uploadPrompt(stack, t, 'welcome.wav');
     await page.getByRole('link', { name: 'Broadcasts' }).click();
+    await page.getByLabel('Broadcast app', { exact: true }).selectOption('web1');
     await page.getByLabel('Prompt', { exact: true }).selectOption({ label: 'welcome.wav' });
     await page
       .getByLabel('Numbers to call (one per line)')
@@ -404,5 +445,52 @@ maybe('the web app', () => {
     expect(await page.locator('td[data-count="completed"]').textContent()).toBe('5');
     await expectAccessible(page, 'broadcasts');
     await screenshot(page, 'campaign', '.progress');
+  });
+  it('cancels a running broadcast from its progress view', async () => {
+    await page.getByLabel('Broadcast app', { exact: true }).selectOption('slow1');
+    await page.getByLabel('Prompt', { exact: true }).selectOption({ label: 'welcome.wav' });
+    await page
+      .getByLabel('Numbers to call (one per line)')
+      .fill(Array.from({ length: 12 }, (_, i) => `49151123457${String(i).padStart(2, '0')}`).join('\n'));
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.getByRole('button', { name: 'Cancel broadcast' }).waitFor();
+    await page.locator('#progress-h code').waitFor();
+    const id = (await page.locator('#progress-h code').textContent())!;
+    await page.getByRole('button', { name: 'Cancel broadcast' }).click();
+    await page.locator('[data-state="cancelled"]').waitFor({ timeout: 30000 });
+    const b = await stack.request('GET', `/v2/accounts/${t.accountId}/broadcasts/${id}`, { token: t.token });
+    expect(b.body.data.state).toBe('cancelled');
+    // not every number was called: the cancel stopped it
+    expect(b.body.data.counts.completed ?? 0).toBeLessThan(12);
+    expect(await page.getByRole('button', { name: 'Cancel broadcast' }).count()).toBe(0);
+  });
+
+  it('renews its token before it expires, and keeps working with the new one', async () => {
+    const p = await openApp({ fakeClock: true });
+    await signInAsUser(p, 'bob');
+    await p.getByLabel('Box', { exact: true }).locator('option', { hasText: 'Bob private' }).waitFor({
+      state: 'attached',
+    });
+    const tokens = new Set<string>();
+    p.on('request', (r) => {
+      const token = r.headers()['x-auth-token'];
+      if (token && r.url().includes('/v2/accounts/')) tokens.add(token);
+    });
+    // an hour later on the page's clock: the renewal (a minute before `exp`) is due
+    const [renewal] = await Promise.all([
+      p.waitForResponse((r) => r.url().endsWith('/v2/user_auth') && r.request().method() === 'PUT'),
+      p.clock.fastForward('59:30'),
+    ]);
+    expect(renewal.status()).toBe(201);
+    const renewed = ((await renewal.json()) as { auth_token: string }).auth_token;
+    // the app goes on with the new token (a reload of the inbox uses it) and stays signed in
+    await p.getByRole('link', { name: 'Greetings & settings' }).click();
+    await p.getByRole('heading', { name: 'Box settings', level: 2 }).waitFor();
+    expect(tokens.has(renewed)).toBe(true);
+    expect(
+      (await stack.request('GET', `/v2/accounts/${t.accountId}/vmboxes/${world.bobBox}`, { token: renewed }))
+        .status,
+    ).toBe(200);
+    await p.context().close();
   });
 });

@@ -208,7 +208,10 @@ export class MediaDocumentsService {
   }
 
   async delete(cmd: MediaDocumentIdCommand): Promise<MediaDocument> {
-    await this.reach(cmd.actor, cmd.tenantId, true);
+    // a user's own: only a greeting made for its box that no box names (an upload that failed)
+    await this.reachWrite(cmd.actor, cmd.tenantId, async () =>
+      this.boxesOf(await this.required(cmd.tenantId, cmd.id)),
+    );
     await this.refuseIfInUse(await this.required(cmd.tenantId, cmd.id));
     return this.ds.transaction(async (m) => {
       const d = await this.required(cmd.tenantId, cmd.id, m, true);
