@@ -154,6 +154,30 @@ async function chooseBox(page: Page, label: string, name: string, box: string): 
   await page.getByLabel(label, { exact: true }).selectOption({ label: `${name} (${r.body.data.mailbox})` });
 }
 
+/**
+ * On the greetings page: records the box's unavailable greeting with the (fake) microphone and uploads a
+ * file as its `fileType` greeting; answers the box's greetings by type, as the API lists them.
+ */
+async function recordAndUpload(page: Page, name: string, box: string, fileType: string) {
+  await page.getByRole('link', { name: 'Greetings & settings' }).click();
+  await page.getByRole('heading', { name: 'Greetings', level: 2 }).waitFor();
+  await chooseBox(page, 'Box', name, box);
+  const unavailable = page.locator('[data-greeting="unavailable"]');
+  await unavailable.getByRole('button', { name: 'Record' }).click();
+  await unavailable.getByRole('button', { name: 'Stop and save' }).waitFor();
+  await page.waitForTimeout(1200);
+  await unavailable.getByRole('button', { name: 'Stop and save' }).click();
+  await page.getByText('Greeting saved.').waitFor({ timeout: 15000 });
+  await page
+    .locator(`[data-greeting="${fileType}"] input[type=file]`)
+    .setInputFiles({ name: `${fileType}.wav`, mimeType: 'audio/wav', buffer: wavFile(1, 8000) });
+  await page.locator(`[data-greeting="${fileType}"] audio`).waitFor({ timeout: 15000 });
+  const greetings = await stack.request('GET', `/v2/accounts/${t.accountId}/vmboxes/${box}/greetings`, {
+    token: t.token,
+  });
+  return Object.fromEntries(greetings.body.data.map((g: any) => [g.type, g]));
+}
+
 /** Waits until the folder's tab reads `text` (its name and count). */
 const folderShows = (page: Page, folder: string, text: string) =>
   page.locator(`[data-folder="${folder}"]`, { hasText: text }).waitFor();
@@ -284,25 +308,7 @@ maybe('the web app', () => {
   });
 
   it('records a greeting of its own box with the microphone and uploads another from a file', async () => {
-    await page.getByRole('link', { name: 'Greetings & settings' }).click();
-    await page.getByRole('heading', { name: 'Greetings', level: 2 }).waitFor();
-    await chooseBox(page, 'Box', 'Alice mobile', world.aliceBox2);
-    const unavailable = page.locator('[data-greeting="unavailable"]');
-    await unavailable.getByRole('button', { name: 'Record' }).click();
-    await unavailable.getByRole('button', { name: 'Stop and save' }).waitFor();
-    await page.waitForTimeout(1200);
-    await unavailable.getByRole('button', { name: 'Stop and save' }).click();
-    await page.getByText('Greeting saved.').waitFor({ timeout: 15000 });
-    await page
-      .locator('[data-greeting="name"] input[type=file]')
-      .setInputFiles({ name: 'name.wav', mimeType: 'audio/wav', buffer: wavFile(1, 8000) });
-    await page.locator('[data-greeting="name"] audio').waitFor({ timeout: 15000 });
-    const greetings = await stack.request(
-      'GET',
-      `/v2/accounts/${t.accountId}/vmboxes/${world.aliceBox2}/greetings`,
-      { token: t.token },
-    );
-    const byType = Object.fromEntries(greetings.body.data.map((g: any) => [g.type, g]));
+    const byType = await recordAndUpload(page, 'Alice mobile', world.aliceBox2, 'name');
     expect(byType.unavailable.duration_ms).toBeGreaterThan(500);
     expect(byType.name.media_id).toBeTruthy();
     await expectAccessible(page, 'greetings of a user');
@@ -379,27 +385,7 @@ maybe('the web app', () => {
   });
 
   it('lets an admin record a greeting with the microphone and upload another from a file', async () => {
-    await page.getByRole('link', { name: 'Greetings & settings' }).click();
-    await page.getByRole('heading', { name: 'Greetings', level: 2 }).waitFor();
-    await chooseBox(page, 'Box', 'Alice desk', world.aliceBox);
-    const unavailable = page.locator('[data-greeting="unavailable"]');
-    await unavailable.getByRole('button', { name: 'Record' }).click();
-    await unavailable.getByRole('button', { name: 'Stop and save' }).waitFor();
-    await page.waitForTimeout(1200);
-    await unavailable.getByRole('button', { name: 'Stop and save' }).click();
-    await page.getByText('Greeting saved.').waitFor({ timeout: 15000 });
-    await page
-      .locator('[data-greeting="busy"] input[type=file]')
-      .setInputFiles({ name: 'busy.wav', mimeType: 'audio/wav', buffer: wavFile(1, 8000) });
-    await page.locator('[data-greeting="busy"] audio').waitFor({ timeout: 15000 });
-    const greetings = await stack.request(
-      'GET',
-      `/v2/accounts/${t.accountId}/vmboxes/${world.aliceBox}/greetings`,
-      {
-        token: t.token,
-      },
-    );
-    const byType = Object.fromEntries(greetings.body.data.map((g: any) => [g.type, g]));
+    const byType = await recordAndUpload(page, 'Alice desk', world.aliceBox, 'busy');
     expect(byType.unavailable.media_id).toBeTruthy();
     expect(byType.unavailable.content_type).toMatch(/wav/);
     expect(byType.unavailable.duration_ms).toBeGreaterThan(500);
@@ -408,31 +394,24 @@ maybe('the web app', () => {
   });
 
   it('starts a broadcast on the simulated carrier and watches it reach completed', async () => {
-    const app = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
-      token: t.token,
-      body: {
-        data: {
-          id: 'web1',
-          carrier: 'simulated',
-          calls_per_second: 0,
-          settings: { ring_ms: 300, talk_ms: 600 },
+    // a quick app, and a slow one for the cancel test (listed by the page from the start)
+    for (const [id, cps, ring, talk] of [
+      ['web1', 0, 300, 600],
+      ['slow1', 1, 2000, 2000],
+    ] as const) {
+      const app = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
+        token: t.token,
+        body: {
+          data: {
+            id,
+            carrier: 'simulated',
+            calls_per_second: cps,
+            settings: { ring_ms: ring, talk_ms: talk },
+          },
         },
-      },
-    });
-    expect(app.status).toBe(201);
-    // a slow one for the cancel test, listed by the page from the start
-    const slow = await stack.request('PUT', `/v2/accounts/${t.accountId}/broadcast_apps`, {
-      token: t.token,
-      body: {
-        data: {
-          id: 'slow1',
-          carrier: 'simulated',
-          calls_per_second: 1,
-          settings: { ring_ms: 2000, talk_ms: 2000 },
-        },
-      },
-    });
-    expect(slow.status).toBe(201);
+      });
+      expect(app.status).toBe(201);
+    }
     await uploadPrompt(stack, t, 'welcome.wav');
     await page.getByRole('link', { name: 'Broadcasts' }).click();
     await page.getByLabel('Broadcast app', { exact: true }).selectOption('web1');
