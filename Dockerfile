@@ -50,7 +50,8 @@ COPY --from=manifests /out/ ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build
+# tsc into dist/, and the web app the gateway serves at /app/ into dist/apps/web
+RUN npm run build && node scripts/lib/web-build.js
 
 # --- runtime ---
 FROM ${NODE_IMAGE} AS runtime

@@ -44,13 +44,20 @@ module.exports = tseslint.config(
     ],
   },
   {
-    files: ['**/*.ts'],
+    // and the web app's JSX (apps/web, Preact; type-checked by its own browser tsconfig)
+    files: ['**/*.ts', 'apps/web/**/*.tsx'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': unusedVars,
       '@nx/enforce-module-boundaries': boundaries(),
     },
+  },
+  {
+    // ES modules of tool configs (Vite's).
+    files: ['**/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { sourceType: 'module', ecmaVersion: 2022, globals: { URL: 'readonly' } },
   },
   {
     // "No `any` in domain code" (CONVENTIONS.md): tests and the test harness read arbitrary JSON replies.

@@ -42,6 +42,8 @@ async function main() {
   const started = Date.now();
   ensureInstalled();
   ensureBuilt();
+  // the web app the gateway serves at /app/ (rebuilt only when apps/web changed)
+  if (!require('./lib/web-build').buildWeb(say)) throw new Error('the web app did not build (above)');
   // loaded after install and build: they need node_modules and dist/
   const { appDefinitions, AppProcess, portInUse } = require('./lib/apps');
   const { ensureInfrastructure } = testingLib();

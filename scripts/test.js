@@ -8,6 +8,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, DATA_DIR, say, ensureInstalled, build, testingLib } = require('./lib/workspace');
+const { buildWeb } = require('./lib/web-build');
 
 const TEST_DB = process.env.VOXMAIL_TEST_DATABASE || 'voxmail_test';
 const TIERS = ['small', 'medium', 'e2e'];
@@ -151,6 +152,8 @@ async function main() {
   heading('TypeScript (tsc -b)');
   // a type error fails the run, but tsc still emits, so the other checks go on and report too
   record('typecheck (tsc -b)', build());
+  heading('web app (tsc -p apps/web, vite build)');
+  record('web app build', buildWeb(say));
   if (!fs.existsSync(path.join(ROOT, 'dist', 'libs', 'testing', 'src', 'index.js'))) return finish();
 
   const { ensureInfrastructure, createTestDatabase } = testingLib();
@@ -167,6 +170,7 @@ async function main() {
       needFfmpeg: true,
       needSipp: true,
       needPocketsphinx: true,
+      needChromium: true,
       bucket: TEST_BUCKET,
       // A private NATS unless NATS_URL says otherwise: services started by tests join the same queue
       // groups and durable consumers as a running `npm start`, and would answer each other's commands.

@@ -261,3 +261,26 @@ test('a revoked token ends its stream', async () => {
   expect(JSON.parse(end.data)).toEqual({ reason: 'token_invalid' });
   await eventually(async () => s.ended);
 });
+
+test('a token signed out with DELETE /v2/token_auth ends its stream; another token of the user streams on', async () => {
+  const u = await userOf(a);
+  const again = await stack.request('PUT', '/v2/user_auth', {
+    body: { data: { credentials: u.credentials, account_name: a.name } },
+  });
+  expect(again.status).toBe(201);
+  const box = await createBox(stack, a, { owner_id: u.id });
+  const s = await openStream(a.accountId, { token: u.token });
+  const kept = await openStream(a.accountId, { token: again.body.auth_token });
+  expect([s.status, kept.status]).toEqual([200, 200]);
+  const out = await stack.request('DELETE', '/v2/token_auth', { token: u.token });
+  expect(out.status).toBe(200);
+  const end = await s.waitFor((e) => e.event === 'end');
+  expect(JSON.parse(end.data)).toEqual({ reason: 'token_invalid' });
+  await eventually(async () => s.ended);
+  expect((await stack.request('GET', `/v2/accounts/${a.accountId}/vmboxes`, { token: u.token })).status).toBe(
+    401,
+  );
+  await deposit(a, box);
+  await kept.waitFor(createdIn(box));
+  expect(kept.ended).toBe(false);
+});

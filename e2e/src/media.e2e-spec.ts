@@ -267,6 +267,61 @@ describe('reseller access (the one tenancy rule, canReach, applied to media)', (
     sibling = await childOf(reseller.accountId, reseller.token);
   });
 
+  it("a user records its own box's greetings, never another user's box's nor any other media", async () => {
+    const owner = await stack.createUser(a);
+    const other = await stack.createUser(a);
+    const mine = await createBox(stack, a, { name: 'Mine', owner_id: owner.id });
+    const theirs = await createBox(stack, a, { name: 'Theirs', owner_id: other.id });
+    const locked = await createBox(stack, a, { name: 'Locked', owner_id: owner.id, not_configurable: true });
+    const put = (token: string, box: string, type: string, seconds = 1) =>
+      stack.request('PUT', `/v2/accounts/${a.accountId}/vmboxes/${box}/greetings/${type}`, {
+        token,
+        headers: { 'Content-Type': 'audio/wav' },
+        raw: wavFile(seconds),
+      });
+    // its own box: created, then replaced in place; it hears it back
+    const first = await put(owner.token, mine, 'unavailable');
+    expect(first.status).toBe(201);
+    const again = await put(owner.token, mine, 'unavailable', 2);
+    expect(again.status).toBe(200);
+    expect(again.body.data).toMatchObject({ media_id: first.body.data.media_id, duration_ms: 2000 });
+    const heard = await rawRequest(stack.baseUrl, 'GET', media(a, `/${first.body.data.media_id}/raw`), {
+      'X-Auth-Token': owner.token,
+    });
+    expect(heard.status).toBe(200);
+    // the same document replaced through the media API: it is the greeting of a box it owns
+    expect((await uploadRaw({ ...a, token: owner.token }, first.body.data.media_id, wavFile(1))).status).toBe(
+      200,
+    );
+    // another user's box: not even seen
+    expect((await put(owner.token, theirs, 'unavailable')).status).toBe(404);
+    const theirGreeting = await put(other.token, theirs, 'busy');
+    expect(theirGreeting.status).toBe(201);
+    const theirMedia = theirGreeting.body.data.media_id;
+    expect((await uploadRaw({ ...a, token: owner.token }, theirMedia, wavFile(1))).status).toBe(403);
+    // deleting: another's greeting is 403; its own, still played by its box, is 409 like an admin's
+    const del = (id: string) => stack.request('DELETE', media(a, `/${id}`), { token: owner.token });
+    expect((await del(theirMedia)).status).toBe(403);
+    expect((await del(first.body.data.media_id)).status).toBe(409);
+    // a box its admin made not configurable
+    expect((await put(owner.token, locked, 'unavailable')).status).toBe(403);
+    // no other media: a prompt, or a greeting made for no box of its own
+    const prompt = await createMedia(a, { name: 'user-proof prompt' });
+    expect((await uploadRaw({ ...a, token: owner.token }, prompt.id, wavFile(1))).status).toBe(403);
+    for (const data of [{ name: 'mine now' }, { name: 'greeting', kind: 'greeting' }]) {
+      const made = await stack.request('PUT', media(a), { token: owner.token, body: { data } });
+      expect(made.status).toBe(403);
+    }
+    // the other user's greeting and the prompt are as they were
+    const box = await stack.request('GET', `/v2/accounts/${a.accountId}/vmboxes/${theirs}`, {
+      token: a.token,
+    });
+    expect(box.body.data.media.busy).toBe(theirMedia);
+    expect(
+      (await stack.request('GET', media(a, `/${prompt.id}`), { token: a.token })).body.data,
+    ).not.toHaveProperty('size');
+  });
+
   it("a reseller creates, uploads, reads, lists and deletes a child account's media and box greetings", async () => {
     const d = await createMedia(child, { name: 'from above' });
     const got = await stack.request('GET', media(child, `/${d.id}`), { token: reseller.token });

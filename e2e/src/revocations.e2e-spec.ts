@@ -66,7 +66,7 @@ async function untilCurrent(g: { app: { get<T>(token: unknown): T } }): Promise<
 async function userToken(
   t: Tenant,
   privLevel: 'admin' | 'user' = 'user',
-): Promise<{ id: string; token: string }> {
+): Promise<{ id: string; token: string; credentials: string }> {
   const username = `u${randomBytes(4).toString('hex')}`;
   const password = `pw-${randomBytes(6).toString('hex')}`;
   const u = await stack.request('PUT', `/v2/accounts/${t.accountId}/users`, {
@@ -74,11 +74,12 @@ async function userToken(
     body: { data: { username, password, first_name: 'R', last_name: 'V', priv_level: privLevel } },
   });
   expect(u.status).toBe(201);
+  const credentials = md5(`${username}:${password}`);
   const login = await stack.request('PUT', '/v2/user_auth', {
-    body: { data: { credentials: md5(`${username}:${password}`), account_name: t.name } },
+    body: { data: { credentials, account_name: t.name } },
   });
   expect(login.status).toBe(201);
-  return { id: u.body.data.id, token: login.body.auth_token };
+  return { id: u.body.data.id, token: login.body.auth_token, credentials };
 }
 
 beforeAll(async () => {
@@ -202,6 +203,40 @@ describe('each revocation stops the token on both gateway replicas within 100 ms
     expect(del.status).toBe(200);
     const since = performance.now();
     expect(await msUntilBoth(since, path, user.token, 401)).toBeLessThanOrEqual(BOUND_MS);
+  });
+
+  it("one token signed out (DELETE /v2/token_auth): that token stops, the same user's other tokens do not", async () => {
+    const t = await stack.createTenant();
+    const user = await userToken(t);
+    const other = await stack.request('PUT', '/v2/api_auth', { body: { data: { api_key: t.apiKey } } });
+    const path = `/v2/accounts/${t.accountId}/users/${user.id}`;
+    // a second login of the same user
+    const again = await stack.request('PUT', '/v2/user_auth', {
+      body: { data: { credentials: user.credentials, account_name: t.name } },
+    });
+    expect(again.status).toBe(201);
+    expect(await everywhere(path, user.token)).toEqual([200, 200]);
+    // the token signs itself out on the second replica; refused on both at once
+    const out = await fetch(`${second.url}/v2/token_auth`, {
+      method: 'DELETE',
+      headers: { 'X-Auth-Token': user.token },
+    });
+    expect(out.status).toBe(200);
+    expect(((await out.json()) as { status: string }).status).toBe('success');
+    const since = performance.now();
+    expect(await msUntilBoth(since, path, user.token, 401)).toBeLessThanOrEqual(BOUND_MS);
+    expect(await everywhere(path, again.body.auth_token)).toEqual([200, 200]);
+    expect(await everywhere(path, t.token)).toEqual([200, 200]);
+    expect(await everywhere(path, other.body.auth_token)).toEqual([200, 200]);
+    // signing out twice: the token is no credential any more
+    expect(await status(stack.baseUrl, 'DELETE', '/v2/token_auth', user.token)).toBe(401);
+    // an API key's token signs out alone too: the key's other tokens keep working
+    expect(await status(stack.baseUrl, 'DELETE', '/v2/token_auth', other.body.auth_token)).toBe(200);
+    expect(await everywhere(path, other.body.auth_token)).toEqual([401, 401]);
+    expect(await everywhere(path, t.token)).toEqual([200, 200]);
+    // without a token there is nothing to sign out
+    const none = await fetch(`${stack.baseUrl}/v2/token_auth`, { method: 'DELETE' });
+    expect(none.status).toBe(401);
   });
 
   it('API client deleted', async () => {

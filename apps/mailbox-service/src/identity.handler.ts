@@ -44,6 +44,11 @@ export class AuthHandler {
     return this.auth.withApiClient(cmd);
   }
 
+  @HandleCommand(Commands.AuthRevokeToken)
+  revokeToken(cmd: VerifyTokenCommand) {
+    return this.auth.revokeToken(cmd);
+  }
+
   @HandleCommand(Commands.AuthApiClientSecret)
   apiClientSecret(cmd: ApiClientSecretAuthCommand) {
     return this.auth.withApiClientSecret(cmd);

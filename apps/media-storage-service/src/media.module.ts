@@ -16,6 +16,7 @@ import { Outbox1764000000000 } from './migrations/1764000000000-outbox';
 import { Objects1764100000000 } from './migrations/1764100000000-objects';
 import { Documents1764400000000 } from './migrations/1764400000000-documents';
 import { IdempotencyKeys1764950000000 } from './migrations/1764950000000-idempotency-keys';
+import { GreetingOf1765300000000 } from './migrations/1765300000000-greeting-of';
 import { StorageQuota1765100000000 } from './migrations/1765100000000-storage-quota';
 import { MAILBOX_TIMEOUT_MS, MEDIA_SETTINGS } from './settings';
 import { minioClientFor, ObjectStore, S3_CONFIG } from './storage/object-store';
@@ -30,6 +31,7 @@ export const MEDIA_MIGRATIONS = [
   Documents1764400000000,
   IdempotencyKeys1764950000000,
   StorageQuota1765100000000,
+  GreetingOf1765300000000,
 ];
 
 @Module({})

@@ -1,5 +1,6 @@
 // What a signed auth token says about its holder, how it is signed and checked, and how revocations of
 // those tokens are keyed: mailbox-service signs, every gateway replica verifies, both by this one codec.
+import { randomBytes } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Actor, Role, TokenPurpose } from './commands';
 import { DomainError, ErrorCode } from './errors';
@@ -26,6 +27,12 @@ export interface AuthTokenClaims {
   iatMs: number;
   /** Expiry in seconds since the epoch (the JWT `exp` claim). */
   exp: number;
+  /**
+   * The token's own id (the JWT `jti`, 16 random hex characters, not a secret; short, as tokens stay
+   * under 512 characters): what a revocation of this
+   * one token (Kazoo's `DELETE /v2/token_auth`, a sign-out) is keyed by.
+   */
+  jti?: string;
 }
 
 /** The JetStream KV bucket where mailbox-service keeps the revocations that every gateway watches. */
@@ -55,16 +62,19 @@ export const RevocationKeys = {
   role: (userId: string) => `role.${userId}`,
   /** Tokens of an API client (deleted). */
   client: (clientId: string) => `client.${clientId}`,
+  /** One token (signed out with `DELETE /v2/token_auth`), by its `jti`. */
+  token: (jti: string) => `token.${jti}`,
 } as const;
 
 /** The keys that refuse a token, most general first. */
-export function refusingKeysOf(c: Pick<AuthTokenClaims, 'acc' | 'src' | 'uid' | 'cid'>): string[] {
+export function refusingKeysOf(c: Pick<AuthTokenClaims, 'acc' | 'src' | 'uid' | 'cid' | 'jti'>): string[] {
   const keys = [RevocationKeys.account(c.acc)];
   if (c.src === 'api_key') keys.push(RevocationKeys.apiKey(c.acc));
   if (c.src === 'user' && c.uid) keys.push(RevocationKeys.user(c.uid));
   if (c.src === 'api_client' && c.cid) keys.push(RevocationKeys.client(c.cid));
   // an API client owned by a user stands for it: disabling or deleting the user refuses its tokens too
   if (c.src === 'api_client' && c.uid) keys.push(RevocationKeys.user(c.uid));
+  if (c.jti) keys.push(RevocationKeys.token(c.jti));
   return keys;
 }
 
@@ -97,17 +107,19 @@ export interface AuthTokenKey {
 const INVALID_TOKEN = () => new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
 const HEX32 = /^[0-9a-f]{32}$/;
 const isHex = (v: unknown) => typeof v === 'string' && HEX32.test(v);
+const JTI = /^[0-9a-f]{16}$/;
 
 /** Signs a token with the first (current) key; the token is an opaque string to clients. */
 export async function signAuthToken(
-  claims: Omit<AuthTokenClaims, 'iatMs' | 'exp' | 'aud'> & { aud?: TokenPurpose },
+  claims: Omit<AuthTokenClaims, 'iatMs' | 'exp' | 'aud' | 'jti'> & { aud?: TokenPurpose },
   ttlSeconds: number,
   keys: AuthTokenKey[],
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: Date; claims: AuthTokenClaims }> {
   const [current] = keys;
   const exp = Math.floor(now / 1000) + ttlSeconds;
-  const full: AuthTokenClaims = { ...claims, aud: claims.aud ?? 'kazoo', iatMs: now, exp };
+  const jti = randomBytes(8).toString('hex');
+  const full: AuthTokenClaims = { ...claims, aud: claims.aud ?? 'kazoo', iatMs: now, exp, jti };
   const token = await new SignJWT({ ...full })
     .setProtectedHeader({ alg: 'HS256', kid: current.kid, typ: 'JWT' })
     .setIssuedAt(Math.floor(now / 1000))
@@ -147,6 +159,7 @@ export async function verifyAuthToken(
     (p.src !== 'api_key' && p.src !== 'user' && p.src !== 'api_client') ||
     (p.uid !== undefined && !isHex(p.uid)) ||
     (p.cid !== undefined && !isHex(p.cid)) ||
+    (p.jti !== undefined && !(typeof p.jti === 'string' && JTI.test(p.jti))) ||
     typeof p.iatMs !== 'number' ||
     typeof p.exp !== 'number'
   ) {

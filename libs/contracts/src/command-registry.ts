@@ -144,6 +144,12 @@ export const Commands = {
   AuthVerifyToken: command(Subjects.Auth.VerifyToken, VerifyTokenCommand, reply<Actor>()),
   AuthRenewApiClient: command(Subjects.Auth.RenewApiClient, RenewApiClientCommand, reply<TokenGrant>()),
   AuthRevokeApiClient: command(Subjects.Auth.RevokeApiClient, TenantCommand, reply<{ revoked: true }>()),
+  /** Reply: the revoked token's issue time (ms), so the gateway waits until its view refuses it. */
+  AuthRevokeToken: command(
+    Subjects.Auth.RevokeToken,
+    VerifyTokenCommand,
+    reply<{ revoked_before: number }>(),
+  ),
 
   AccountCreate: command(Subjects.Account.Create, CreateDocCommand, reply<DocReply>()),
   AccountGet: command(Subjects.Account.Get, DocIdCommand, reply<DocReply>()),

@@ -323,14 +323,18 @@ export const Events = {
     data: payload({
       description: 'The revocation; never a token.',
       required: {
-        id: f.string('the subject: an account, user or API client id (32 hex characters)'),
-        scope: f.string('account (all its tokens), api_key (tokens its API key issued), user or api_client'),
+        id: f.string(
+          'the subject: an account, user or API client id (32 hex characters), or a token id (its jti, 16 hex characters)',
+        ),
+        scope: f.string(
+          'account (all its tokens), api_key (tokens its API key issued), user, api_client or token (that one token)',
+        ),
         account_id: f.string('the account the subject belongs to'),
         revoked_before: f.string('ISO time; tokens issued up to it are void'),
       },
       optional: {
         reason: f.string(
-          'account_disabled, account_deleted, api_key_rotated, user_disabled, user_deleted, api_client_deleted or api_client_logout',
+          'account_disabled, account_deleted, api_key_rotated, user_disabled, user_deleted, api_client_deleted, api_client_logout or token_logout',
         ),
       },
     }),

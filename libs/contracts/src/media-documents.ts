@@ -30,6 +30,11 @@ export class MediaDocumentFields {
 
 export class CreateMediaDocumentCommand extends TenantCommand {
   @Nested(() => MediaDocumentFields) doc: MediaDocumentFields;
+  /**
+   * The box a greeting is made for (the Kazoo greetings route): its owner, a user, may create it and
+   * upload its audio; recorded on the document.
+   */
+  @IsOptional() @Matches(HEX_ID) forVmboxId?: string;
 }
 
 export class MediaDocumentIdCommand extends TenantCommand {

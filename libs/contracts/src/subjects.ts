@@ -29,6 +29,8 @@ export const Subjects = {
     RenewApiClient: cmd('mailbox', 'auth.renew_api_client'),
     /** Revokes every token of the actor's API client at once (Yeastar del_token). */
     RevokeApiClient: cmd('mailbox', 'auth.revoke_api_client'),
+    /** Revokes one token, the one given (Kazoo `DELETE /v2/token_auth`, a sign-out). */
+    RevokeToken: cmd('mailbox', 'auth.revoke_token'),
     /** An Onbuka Sign made with an API client's id and secret (clients created with `onbuka: true`); reply: Actor. */
     OnbukaSign: cmd('mailbox', 'auth.onbuka_sign'),
   },

@@ -62,6 +62,12 @@ export interface InfrastructureOptions {
    * running as root. Without it transcriptions fail (and say so), so a failed install is a warning.
    */
   needPocketsphinx?: boolean;
+  /**
+   * Make sure Debian's `chromium` (the browser the web app's tests drive with playwright-core) is on PATH
+   * or at CHROMIUM_PATH, installing the package when missing and running as root. Without it the browser
+   * tests are skipped (they say so), so a failed install is a warning.
+   */
+  needChromium?: boolean;
 }
 
 export interface Infrastructure {
@@ -98,7 +104,22 @@ export async function ensureInfrastructure(o: InfrastructureOptions): Promise<In
     const databaseUrl = await ensurePostgres(env.DATABASE_URL || DEFAULT_DATABASE_URL, o, stoppers);
     const s3 = o.needS3 ? await ensureS3(env, o, stoppers) : undefined;
     if (o.needFfmpeg) ensureFfmpeg(env, o.log);
-    if (o.needSipp) ensureSipp(o.log);
+    if (o.needSipp)
+      ensureCommand(
+        'sipp',
+        'sip-tester',
+        'SIPp (the SIP trunk of the sip carrier tests)',
+        'the sip carrier tests will be skipped',
+        o.log,
+      );
+    if (o.needChromium && !env.CHROMIUM_PATH)
+      ensureCommand(
+        'chromium',
+        'chromium',
+        'Chromium (the browser of the web app tests)',
+        'the browser tests will be skipped',
+        o.log,
+      );
     if (o.needPocketsphinx) ensurePocketsphinx(env, o.log);
     return { databaseUrl, natsUrl, s3, started: stoppers.map((s) => s.name), stop };
   } catch (e) {
@@ -260,12 +281,19 @@ function ensureFfmpeg(env: Record<string, string | undefined>, log: (l: string) 
   }
 }
 
-function ensureSipp(log: (l: string) => void): void {
-  if (which('sipp')) return;
+/** A command some tests need: Debian's package `pkg` installed when missing; without it, a warning. */
+function ensureCommand(
+  cmd: string,
+  pkg: string,
+  what: string,
+  without: string,
+  log: (l: string) => void,
+): void {
+  if (which(cmd)) return;
   try {
-    aptInstall('sip-tester', 'SIPp (the SIP trunk of the sip carrier tests) is not installed', log);
+    aptInstall(pkg, `${what} is not installed`, log);
   } catch (e) {
-    log(`WARNING: ${(e as Error).message}; the sip carrier tests will be skipped`);
+    log(`WARNING: ${(e as Error).message}; ${without}`);
   }
 }
 

@@ -223,7 +223,8 @@ export class Stack {
   }
 
   /** A user of `t` (created by its admin) with its own token from `user_auth`; fails on any other answer. */
-  async createUser(t: Tenant): Promise<{ id: string; token: string }> {
+  /** A user of the account, logged in; `credentials` (Kazoo's md5) logs it in again. */
+  async createUser(t: Tenant): Promise<{ id: string; token: string; credentials: string }> {
     const username = `u-${randomBytes(4).toString('hex')}`;
     const password = 'pw-0123456789';
     const u = await this.request('PUT', `/v2/accounts/${t.accountId}/users`, {
@@ -236,7 +237,7 @@ export class Stack {
       body: { data: { credentials, account_name: t.name } },
     });
     if (login.status !== 201) throw new Error(`user login failed: ${login.status} ${login.text}`);
-    return { id: u.body.data.id, token: login.body.auth_token };
+    return { id: u.body.data.id, token: login.body.auth_token, credentials };
   }
 }
 

@@ -48,6 +48,16 @@ describe('token verification in the gateway', () => {
     );
   });
 
+  it('refuses one signed-out token by its jti, not another token of the same user', async () => {
+    const one = await signAuthToken({ acc, role: 'admin', src: 'user', uid }, 60, keys);
+    const two = await signAuthToken({ acc, role: 'admin', src: 'user', uid }, 60, keys);
+    expect(one.claims.jti).toMatch(/^[0-9a-f]{16}$/);
+    expect(two.claims.jti).not.toBe(one.claims.jti);
+    const { v } = verifier({ entries: { [`token.${one.claims.jti}`]: { before: Date.now() } } });
+    await expect(v.verify(one.token)).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(v.verify(two.token)).resolves.toEqual({ accountId: acc, role: 'admin', userId: uid });
+  });
+
   it("gives an older user token the user's new role", () => {
     const { v } = verifier({ entries: { [`role.${uid}`]: { before: 2000, role: 'user' } } });
     expect(v.actorOf(claims({ iatMs: 1500 })).role).toBe('user');

@@ -36,7 +36,15 @@ export class CoreModule {
         TokenVerifier,
         { provide: APP_INTERCEPTOR, useClass: IdempotencyKeyInterceptor },
       ],
-      exports: [TerminusModule, GATEWAY_CONFIG, NATS_CONNECTION, NatsHealth, CommandBus, TokenVerifier],
+      exports: [
+        TerminusModule,
+        GATEWAY_CONFIG,
+        NATS_CONNECTION,
+        NatsHealth,
+        CommandBus,
+        RevocationView,
+        TokenVerifier,
+      ],
     };
   }
 }

@@ -3,8 +3,9 @@ import { Module } from '@nestjs/common';
 import { AsyncApiController } from './asyncapi.controller';
 import { HealthController } from './health.controller';
 import { OpenApiController } from './openapi.controller';
+import { WebAppController } from './web-app.controller';
 
 @Module({
-  controllers: [HealthController, AsyncApiController, OpenApiController],
+  controllers: [HealthController, AsyncApiController, OpenApiController, WebAppController],
 })
 export class OpsModule {}

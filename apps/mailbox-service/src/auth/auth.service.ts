@@ -1,6 +1,8 @@
 // Authentication: API keys, user credentials and API clients exchange for expiring bearer tokens.
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
+import { DataSource } from 'typeorm';
 import type { MailboxConfig } from '@voxmail/config';
 import {
   Actor,
@@ -30,6 +32,7 @@ import { AuthFailuresRepository } from './auth-failures.repository';
 import { LoginLimits } from './login-limits';
 import { SecretBox } from './secrets';
 import { TokenSigner } from './token-signer';
+import { Revocations } from './revocations';
 import { TokenStandingRepository } from './token-standing.repository';
 
 /** A disabled account (`enabled: false`) can neither log in nor use its tokens; the operator's never is. */
@@ -51,6 +54,8 @@ export class AuthService {
     @Inject(MAILBOX_CONFIG) private readonly config: MailboxConfig,
     private readonly signer: TokenSigner,
     private readonly argon: Argon2Work,
+    private readonly revocations: Revocations,
+    @InjectDataSource() private readonly ds: DataSource,
   ) {
     this.box = new SecretBox(config.secret);
     this.limits = new LoginLimits(failures, {
@@ -194,6 +199,23 @@ export class AuthService {
     )
       throw new DomainError(ErrorCode.Unauthenticated, 'invalid or expired auth token');
     return actorOfClaims(c, c.src === 'user' && r.priv_level ? r.priv_level : c.role);
+  }
+
+  /**
+   * Kazoo's `DELETE /v2/token_auth` (a sign-out): the given token, still valid, stops at once and for
+   * good, keyed by its `jti`; the holder's other tokens stay valid. The revocation is pruned, as every
+   * other, once the token would have expired anyway.
+   */
+  async revokeToken(cmd: VerifyTokenCommand): Promise<{ revoked_before: number }> {
+    const actor = await this.verify(cmd);
+    const c = await this.signer.verify(cmd.token, cmd.purpose ?? 'kazoo');
+    // a token signed before tokens had an id cannot be revoked alone; it lives out its (short) lifetime
+    if (!c.jti) throw new DomainError(ErrorCode.BadRequest, 'this token cannot be revoked alone');
+    const jti = c.jti;
+    const before = await this.ds.transaction((m) =>
+      this.revocations.revokeTokens(m, 'token', actor.accountId, jti, 'token_logout'),
+    );
+    return { revoked_before: before };
   }
 
   private async issue(

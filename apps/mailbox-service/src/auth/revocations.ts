@@ -30,9 +30,9 @@ import { RevocationsRepository } from './revocations.repository';
 
 /**
  * Whose tokens a revocation voids: every token of an account, only those its API key issued, or the
- * tokens of one user or API client.
+ * tokens of one user or API client, or one token (by its `jti`).
  */
-export type RevocationScope = 'account' | 'api_key' | 'user' | 'api_client';
+export type RevocationScope = 'account' | 'api_key' | 'user' | 'api_client' | 'token';
 
 export type RevocationReason =
   | 'account_disabled'
@@ -41,13 +41,15 @@ export type RevocationReason =
   | 'user_disabled'
   | 'user_deleted'
   | 'api_client_deleted'
-  | 'api_client_logout';
+  | 'api_client_logout'
+  | 'token_logout';
 
 const KEY_OF: Record<RevocationScope, (subjectId: string) => string> = {
   account: RevocationKeys.account,
   api_key: RevocationKeys.apiKey,
   user: RevocationKeys.user,
   api_client: RevocationKeys.client,
+  token: RevocationKeys.token,
 };
 
 /** PostgreSQL delivers a NOTIFY only when its transaction commits: the after-commit hook we need. */
@@ -120,7 +122,7 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
     accountId: string,
     subjectId: string,
     reason: RevocationReason,
-  ): Promise<void> {
+  ): Promise<number> {
     const before = await this.revoke(m, KEY_OF[scope](subjectId));
     await appendEvents(m, MAILBOX_SCHEMA, [
       newEvent(Events.TokensRevoked, {
@@ -135,6 +137,7 @@ export class Revocations implements OnApplicationBootstrap, OnApplicationShutdow
         },
       }),
     ]);
+    return before;
   }
 
   async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {

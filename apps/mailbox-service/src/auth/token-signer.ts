@@ -12,7 +12,7 @@ export class TokenSigner {
    * A token for one purpose, living the platform's lifetime or, when asked (a face's own, as Yeastar's
    * access token), a shorter one: its `exp` says so, so it keeps that lifetime wherever it is checked.
    */
-  sign(claims: Omit<AuthTokenClaims, 'iatMs' | 'exp'>, ttlSeconds?: number) {
+  sign(claims: Omit<AuthTokenClaims, 'iatMs' | 'exp' | 'jti'>, ttlSeconds?: number) {
     const ttl = Math.min(ttlSeconds ?? this.config.tokenTtlSeconds, this.config.tokenTtlSeconds);
     return signAuthToken(claims, ttl, this.config.tokenKeys);
   }

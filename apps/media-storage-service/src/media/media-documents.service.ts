@@ -82,10 +82,44 @@ export class MediaDocumentsService {
 
   /**
    * The one tenancy rule (libs/messaging AccountAccess): another tenant's media is 404 exactly as a
-   * missing id; a user reads its account's media and changes none (403).
+   * missing id; a user reads its account's media and changes none (403) but the greetings of its own
+   * boxes (reachWrite).
    */
   private reach(actor: Actor, tenantId: string, write: boolean): Promise<void> {
     return this.access.require(actor, tenantId, { admin: write });
+  }
+
+  /**
+   * Who changes media: an admin (the tenancy rule above), or a user for a greeting of a box it owns
+   * (`boxes`: the boxes the greeting is, or is made, for). Anything else of its account is 403 to a user.
+   */
+  private async reachWrite(actor: Actor, tenantId: string, boxes: () => Promise<string[]>): Promise<void> {
+    if (actor.role !== 'user') return this.reach(actor, tenantId, true);
+    await this.reach(actor, tenantId, false);
+    for (const id of await boxes()) if (await this.ownsBox(actor, tenantId, id)) return;
+    throw new DomainError(ErrorCode.Forbidden, 'a user changes only the greetings of a box it owns');
+  }
+
+  /** Asked of mailbox-service as the user itself: a box it cannot see is not its own. */
+  private async ownsBox(actor: Actor, tenantId: string, vmboxId: string): Promise<boolean> {
+    try {
+      const { doc } = await this.mailbox.send(Commands.VmboxGet, { tenantId, actor, id: vmboxId });
+      return !!actor.userId && doc.owner_id === actor.userId && doc.not_configurable !== true;
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCode.NotFound) return false;
+      throw e;
+    }
+  }
+
+  /** The boxes a greeting document is for: the one it was made for, and those naming it in `media.*`. */
+  private async boxesOf(d: MediaDocumentEntity): Promise<string[]> {
+    if (d.kind !== 'greeting') return [];
+    const { vmboxes } = await this.mailbox.send(Commands.VmboxesUsingMedia, {
+      tenantId: d.tenantId,
+      actor: { accountId: d.tenantId, role: 'admin' },
+      id: d.id,
+    });
+    return [...(d.greetingOf ? [d.greetingOf] : []), ...vmboxes.map((b) => b.id)];
   }
 
   /** A media document a box plays (its `media.*`) is not deleted: 409 naming the boxes. */
@@ -115,7 +149,9 @@ export class MediaDocumentsService {
   }
 
   async create(cmd: CreateMediaDocumentCommand): Promise<MediaDocument> {
-    await this.reach(cmd.actor, cmd.tenantId, true);
+    await this.reachWrite(cmd.actor, cmd.tenantId, async () =>
+      cmd.doc.kind === 'greeting' && cmd.forVmboxId ? [cmd.forVmboxId] : [],
+    );
     if (!cmd.doc.name)
       throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
         name: { required: { message: 'Field is required but missing' } },
@@ -128,6 +164,7 @@ export class MediaDocumentsService {
         name: cmd.doc.name,
         description: cmd.doc.description ?? null,
         vmboxId: null,
+        greetingOf: cmd.doc.kind === 'greeting' ? (cmd.forVmboxId ?? null) : null,
         objectId: null,
         uploadedAt: null,
       });
@@ -171,7 +208,10 @@ export class MediaDocumentsService {
   }
 
   async delete(cmd: MediaDocumentIdCommand): Promise<MediaDocument> {
-    await this.reach(cmd.actor, cmd.tenantId, true);
+    // a user's own: only a greeting made for its box that no box names (an upload that failed)
+    await this.reachWrite(cmd.actor, cmd.tenantId, async () =>
+      this.boxesOf(await this.required(cmd.tenantId, cmd.id)),
+    );
     await this.refuseIfInUse(await this.required(cmd.tenantId, cmd.id));
     return this.ds.transaction(async (m) => {
       const d = await this.required(cmd.tenantId, cmd.id, m, true);
@@ -189,7 +229,9 @@ export class MediaDocumentsService {
 
   /** Makes a verified upload the audio of an existing document. */
   async attach(cmd: AttachMediaDocumentCommand): Promise<MediaDocument> {
-    await this.reach(cmd.actor, cmd.tenantId, true);
+    await this.reachWrite(cmd.actor, cmd.tenantId, async () =>
+      this.boxesOf(await this.required(cmd.tenantId, cmd.id)),
+    );
     await this.required(cmd.tenantId, cmd.id);
     return this.commitInto(cmd, (m) => this.required(cmd.tenantId, cmd.id, m, true));
   }
@@ -242,6 +284,7 @@ export class MediaDocumentsService {
           name: cmd.name,
           description: null,
           vmboxId: cmd.vmboxId,
+          greetingOf: null,
           objectId: null,
           uploadedAt: null,
         });

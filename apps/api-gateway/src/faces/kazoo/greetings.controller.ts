@@ -98,6 +98,8 @@ export class GreetingsController {
           tenantId,
           actor,
           doc: { name, kind: 'greeting', media_source: 'upload' },
+          // made for this box: its owner (a user) may then upload the audio
+          forVmboxId: id,
         })
       ).id;
     }

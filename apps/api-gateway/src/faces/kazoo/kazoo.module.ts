@@ -12,6 +12,7 @@ import {
   OnbukaKeysController,
 } from './broadcasts.controller';
 import { EventsController } from './events.controller';
+import { TokenAuthController } from './token-auth.controller';
 import { GreetingsController } from './greetings.controller';
 import { MediaController, MediaRawController } from './media.controller';
 import { MessagesRawController } from './messages-raw.controller';
@@ -26,6 +27,7 @@ import { VmboxesController } from './vmboxes.controller';
 @Module({
   controllers: [
     AuthController,
+    TokenAuthController,
     AccountsController,
     UsersController,
     ApiClientsController,
