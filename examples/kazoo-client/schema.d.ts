@@ -208,6 +208,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v2/accounts/{accountId}/events/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Events_stream'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v2/accounts/{accountId}/limits': {
     parameters: {
       query?: never;
@@ -608,6 +624,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v2/token_auth': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['TokenAuth_revoke'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v2/user_auth': {
     parameters: {
       query?: never;
@@ -733,11 +765,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -859,6 +909,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -904,8 +963,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -918,6 +995,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1087,8 +1173,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -1101,6 +1205,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1223,11 +1336,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1397,8 +1537,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -1411,6 +1569,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1534,11 +1701,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1638,6 +1823,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -1683,8 +1877,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -1697,6 +1909,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1774,6 +1995,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -1828,8 +2058,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -1842,6 +2090,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1973,8 +2230,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -1987,6 +2262,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2099,11 +2383,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2235,8 +2546,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -2249,6 +2578,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2345,11 +2683,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2428,6 +2784,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -2473,8 +2838,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -2487,6 +2870,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2581,11 +2973,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2676,6 +3086,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -2721,8 +3140,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -2735,6 +3172,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2833,11 +3279,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2974,8 +3438,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -2988,6 +3470,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3092,11 +3583,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3191,11 +3709,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3310,6 +3846,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -3355,8 +3900,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -3369,6 +3932,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3464,11 +4036,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3564,11 +4154,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3691,8 +4299,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -3705,6 +4331,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3831,11 +4466,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3962,11 +4615,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -4061,11 +4732,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -4152,6 +4841,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -4197,8 +4895,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4211,6 +4927,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -4342,8 +5067,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4356,6 +5099,126 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 500) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 503) */
+      503: {
+        headers: {
+          /** @description seconds to wait before trying again */
+          'Retry-After'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+    };
+  };
+  Events_stream: {
+    parameters: {
+      query?: {
+        last_event_id?: string;
+      };
+      header?: {
+        'Last-Event-ID'?: string;
+      };
+      path: {
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Server-Sent Events: for each event `id: <JetStream sequence>`, `event: <type>` (e.g. `message.created`), `data: <the event envelope as the AsyncAPI document describes it>`; a `: keep-alive` comment every 15 s; `event: reset` when the events after Last-Event-ID are no longer kept; `event: end` (`{"reason"}`) before the server closes it. An admin sees every event of the account, a user those of its boxes. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description crossbar error envelope (HTTP 400) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 401) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 403) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 404) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 429) */
+      429: {
+        headers: {
+          /** @description seconds to wait before trying again */
+          'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -4459,11 +5322,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -4611,8 +5492,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4625,6 +5524,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -4739,11 +5647,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -4857,6 +5783,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -4902,8 +5837,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4916,6 +5869,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -5031,11 +5993,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -5195,8 +6175,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -5209,6 +6207,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -5333,11 +6340,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -5469,8 +6503,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -5483,6 +6535,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -5587,6 +6648,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 416) */
       416: {
         headers: {
@@ -5601,6 +6671,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -5758,8 +6837,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -5772,6 +6869,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -5866,11 +6972,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -5975,11 +7099,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -6122,8 +7264,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -6136,6 +7296,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -6249,11 +7418,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -6341,6 +7537,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -6386,8 +7591,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -6400,6 +7623,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -6505,11 +7737,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -6633,11 +7883,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -6757,6 +8025,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -6802,8 +8079,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -6816,6 +8111,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -6929,11 +8233,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -7102,8 +8424,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -7116,6 +8456,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -7238,11 +8587,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -7411,8 +8787,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -7425,6 +8819,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -7548,11 +8951,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -7793,6 +9214,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -7838,8 +9268,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -7852,6 +9300,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -7982,8 +9439,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -7996,6 +9471,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -8108,11 +9592,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -8243,8 +9754,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -8257,6 +9786,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -8420,11 +9958,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -8693,8 +10249,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -8707,6 +10281,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -8882,11 +10465,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -9155,8 +10765,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9169,6 +10797,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -9275,11 +10912,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -9459,8 +11114,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9473,6 +11146,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -9605,11 +11287,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -9780,8 +11480,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9794,6 +11512,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -9934,8 +11661,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -9948,6 +11693,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -10088,8 +11842,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -10102,6 +11874,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -10214,11 +11995,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -10378,8 +12177,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -10392,6 +12209,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -10513,11 +12339,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -10623,8 +12476,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 416) */
       416: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -10637,6 +12508,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -10791,8 +12671,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -10805,6 +12703,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -10929,8 +12836,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -10943,6 +12868,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -11042,11 +12976,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -11181,8 +13133,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -11204,6 +13174,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -11327,11 +13306,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -11539,6 +13536,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 403) */
       403: {
         headers: {
@@ -11584,8 +13590,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -11598,6 +13622,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -11728,8 +13761,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -11742,6 +13793,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -11854,11 +13914,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -11989,8 +14076,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -12003,6 +14108,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -12160,11 +14274,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -12421,8 +14553,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -12435,6 +14585,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -12601,11 +14760,38 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -12862,8 +15048,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -12876,6 +15080,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -12971,11 +15184,29 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 429) */
       429: {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -13070,6 +15301,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 404) */
       404: {
         headers: {
@@ -13106,8 +15346,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -13120,6 +15378,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -13215,6 +15482,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 404) */
       404: {
         headers: {
@@ -13251,8 +15527,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -13265,6 +15559,148 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 500) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 503) */
+      503: {
+        headers: {
+          /** @description seconds to wait before trying again */
+          'Retry-After'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+    };
+  };
+  TokenAuth_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description success */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            auth_token?: string;
+            data: unknown;
+            revision?: string;
+            page_size?: number;
+            start_key?: string;
+            next_start_key?: string;
+            request_id: string;
+            /** @constant */
+            status: 'success';
+          };
+        };
+      };
+      /** @description crossbar error envelope (HTTP 400) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 401) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 403) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 404) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 409) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 429) */
+      429: {
+        headers: {
+          /** @description seconds to wait before trying again */
+          'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -13363,6 +15799,15 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 402) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 404) */
       404: {
         headers: {
@@ -13399,8 +15844,26 @@ export interface operations {
           'application/json': components['schemas']['KazooError'];
         };
       };
+      /** @description crossbar error envelope (HTTP 414) */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
       /** @description crossbar error envelope (HTTP 415) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 422) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -13413,6 +15876,15 @@ export interface operations {
         headers: {
           /** @description seconds to wait before trying again */
           'Retry-After': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KazooError'];
+        };
+      };
+      /** @description crossbar error envelope (HTTP 431) */
+      431: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
