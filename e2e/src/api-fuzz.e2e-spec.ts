@@ -275,6 +275,7 @@ describe('every documented operation', () => {
           await fc.assert(
             fc.asyncProperty(caseArb(mutations), async (c) => {
               const req = await requestOf(o, c, w);
+              if (process.env.API_FUZZ_VERBOSE) process.stderr.write(`${req.method} ${req.url}\n`);
               const res = await send(stack.baseUrl, req);
               if (req.broken) counts.broken++;
               else counts.valid++;
