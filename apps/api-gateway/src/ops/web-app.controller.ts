@@ -6,7 +6,7 @@ import { dirname, extname, join } from 'node:path';
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainError, ErrorCode } from '@voxmail/contracts';
-import { NoFace } from '../common/openapi-meta';
+import { NoFace, Responds } from '../common/openapi-meta';
 
 const TYPES: Record<string, string> = {
   '.js': 'application/javascript; charset=utf-8',
@@ -55,6 +55,7 @@ export class WebAppController {
   }
 
   @Get('app')
+  @Responds({ content: { 'text/html': { schema: { type: 'string' } } }, errors: [404] })
   page(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
     const body = this.read('index.html');
     void reply
@@ -68,6 +69,12 @@ export class WebAppController {
   }
 
   @Get('app/assets/:file')
+  @Responds({
+    content: Object.fromEntries(
+      Object.values(TYPES).map((t) => [t.split(';')[0], { schema: { type: 'string' } }]),
+    ),
+    errors: [404],
+  })
   asset(@Param('file') file: string, @Res({ passthrough: true }) reply: FastifyReply): Buffer {
     const type = TYPES[extname(file)];
     if (!type || !/^[\w-]+\.[a-z0-9]+$/i.test(file))

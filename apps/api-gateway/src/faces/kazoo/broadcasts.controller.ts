@@ -145,6 +145,14 @@ function generatedAppId(accountId: string, req: GatewayRequest): string {
   return createHash('sha256').update(`broadcast_app\n${accountId}\n${key}`).digest('hex').slice(0, 32);
 }
 
+/** An app id in the data must be one (as the document says), on create and on update alike. */
+function checkAppIdField(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || !APP_ID.test(id))
+    throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
+      id: { pattern: { message: 'id must be 1-64 of A-Z, a-z, 0-9, _ and -' } },
+    });
+}
+
 @KazooController('accounts/:accountId/broadcast_apps')
 export class BroadcastAppsController {
   constructor(private readonly bus: CommandBus) {}
@@ -176,10 +184,7 @@ export class BroadcastAppsController {
   ): Promise<KazooResult> {
     const given = dataOf(body);
     const doc = given.id === undefined ? { ...given, id: generatedAppId(accountId, req) } : given;
-    if (typeof doc.id !== 'string' || !APP_ID.test(doc.id))
-      throw new DomainError(ErrorCode.ValidationFailed, 'invalid data', {
-        id: { pattern: { message: 'id must be 1-64 of A-Z, a-z, 0-9, _ and -' } },
-      });
+    checkAppIdField(doc.id);
     const data = await this.bus.send(Commands.BroadcastAppPut, {
       tenantId: accountId,
       actor: actorOf(req),
@@ -214,12 +219,14 @@ export class BroadcastAppsController {
     @Param('appId') id: string,
     @Body() body: unknown,
   ): Promise<KazooResult> {
+    const doc = dataOf(body);
+    if (doc.id !== undefined) checkAppIdField(doc.id);
     return {
       data: await this.bus.send(Commands.BroadcastAppPut, {
         tenantId: accountId,
         actor: actorOf(req),
         appId: appId(id),
-        doc: dataOf(body),
+        doc,
       }),
     };
   }
