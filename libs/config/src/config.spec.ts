@@ -179,7 +179,14 @@ describe("each app's own settings, validated at start with the shared configurat
       unclaimedTtlS: 86400,
       sweepIntervalMs: 60000,
       ffmpegPath: 'ffmpeg',
-      transcode: { timeoutMs: 45000, maxDurationS: 7200, maxBytes: 256 << 20, perAccount: 2, concurrency: 4 },
+      transcode: {
+        timeoutMs: 45000,
+        maxDurationS: 7200,
+        maxBytes: 256 << 20,
+        perAccount: 2,
+        concurrency: 4,
+        nice: 10,
+      },
     });
     expect(loadGatewayConfig(secrets).fairness).toEqual({
       accountRps: 200,
